@@ -1,0 +1,60 @@
+/** The Hono app: middleware, the three API surfaces, the ACME challenge route, docs. */
+import { HTTPException } from "hono/http-exception";
+import type { Context } from "hono";
+import type { AppBindings } from "./http/context";
+import { limitBodySize } from "./http/body-limit";
+import { AppError, toAppError } from "./http/errors";
+import { requestId } from "./http/request-id";
+import { renderError } from "./http/surfaces";
+import { mountDocs } from "./routes/docs";
+import { certificateRoutes } from "./routes/native/certificate";
+import { projectRoutes } from "./routes/native/projects";
+import { teamRoutes } from "./routes/native/teams";
+import { tokenRoutes } from "./routes/native/tokens";
+import { newRouter } from "./routes/router";
+import { wellKnownRoutes } from "./routes/well-known";
+
+/** Hono's own 4xx (malformed JSON, wrong Content-Type) keep their status with a clear message. */
+function fromHttpException(error: HTTPException): AppError {
+  if (error.status === 415) {
+    return new AppError("unsupported_media_type", "Content-Type must be application/json");
+  }
+  if (error.status === 400) {
+    const message = /malformed json/i.test(error.message)
+      ? "Request body is not valid JSON"
+      : error.message || "Bad request";
+    return new AppError("invalid_json", message);
+  }
+  return new AppError(error.status >= 500 ? "internal" : "bad_request", error.message || "Request failed", {
+    status: error.status,
+  });
+}
+
+export function handleError(error: unknown, c: Context<AppBindings>): Response {
+  const appError = error instanceof HTTPException ? fromHttpException(error) : toAppError(error);
+  if (appError.status >= 500 && !(error instanceof AppError)) {
+    // Log the failure's kind and where, never its values: errors from crypto code can quote input.
+    const name = error instanceof Error ? error.name : typeof error;
+    const where = error instanceof Error ? (error.stack ?? "").split("\n").slice(1, 4).join(" | ") : "";
+    console.error(`request ${c.get("requestId") ?? "-"} ${c.req.method} ${c.req.path} failed: ${name} ${where}`);
+  }
+  return renderError(c, appError);
+}
+
+export function createApp() {
+  const app = newRouter();
+  app.use(requestId());
+  app.route("/", wellKnownRoutes);
+  app.get("/health", (c) => c.json({ ok: true }));
+  app.use("*", limitBodySize());
+  const native = newRouter()
+    .route("/", teamRoutes)
+    .route("/", tokenRoutes)
+    .route("/", projectRoutes)
+    .route("/", certificateRoutes);
+  app.route("/api/v1", native);
+  mountDocs(app);
+  app.notFound((c) => renderError(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
+  app.onError(handleError);
+  return app;
+}

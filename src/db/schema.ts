@@ -1,0 +1,178 @@
+/** The drizzle schema: every durable record. SQL migrations in migrations/ are generated from this file. */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Milliseconds since the epoch, stored as an integer. */
+const timestamp = (name: string) => integer(name, { mode: "number" });
+
+export const teams = sqliteTable("teams", {
+  id: text("id").primaryKey(),
+  slug: text("slug").notNull().unique(),
+  name: text("name").notNull(),
+  createdAt: timestamp("created_at").notNull(),
+});
+
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** SHA-256 of the token, hex. The token itself is shown once and never stored. */
+    tokenHash: text("token_hash").notNull().unique(),
+    /** The first characters of the token, so a user can tell tokens apart. */
+    prefix: text("prefix").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    expiresAt: timestamp("expires_at"),
+    lastUsedAt: timestamp("last_used_at"),
+    revokedAt: timestamp("revoked_at"),
+  },
+  (t) => [index("api_tokens_team_idx").on(t.teamId)],
+);
+
+export const projects = sqliteTable(
+  "projects",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    domain: text("domain"),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("projects_team_name_idx").on(t.teamId, t.name), index("projects_domain_idx").on(t.domain)],
+);
+
+/**
+ * Which team holds a domain name. A name belongs to one team at a time, so that no team can
+ * obtain a certificate for another team's name through the shared challenge route.
+ */
+export const domainClaims = sqliteTable("domain_claims", {
+  domain: text("domain").primaryKey(),
+  teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+  createdAt: timestamp("created_at").notNull(),
+});
+
+export type CertificateType = "custom" | "letsencrypt";
+export type CertificateState = "active" | "revoked";
+
+export const certificates = sqliteTable(
+  "certificates",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    /** The owning project (native API); null for team-level certificates (Vercel `/v8/certs`). */
+    projectId: text("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    type: text("type").$type<CertificateType>().notNull(),
+    state: text("state").$type<CertificateState>().notNull().default("active"),
+    /** The primary name (the project's domain, or the first requested name). */
+    domain: text("domain").notNull(),
+    names: text("names", { mode: "json" }).$type<string[]>().notNull(),
+    certificatePem: text("certificate_pem").notNull(),
+    chainPem: text("chain_pem").notNull().default(""),
+    /** The private key, AES-256-GCM sealed with this row's id as associated data. */
+    sealedKey: text("sealed_key").notNull(),
+    keyType: text("key_type").notNull(),
+    issuer: text("issuer").notNull(),
+    serial: text("serial").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    issuedAt: timestamp("issued_at").notNull(),
+    expiresAt: timestamp("expires_at").notNull(),
+    autoRenew: integer("auto_renew", { mode: "boolean" }).notNull().default(false),
+    /** The `issuedAt` of the certificate this one replaced by renewal. */
+    renewedFrom: timestamp("renewed_from"),
+    /** ACME: how it was obtained, so renewal can do it again (no secrets). */
+    issuance: text("issuance", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** ACME DNS-01: the provider credentials, sealed with `<id>:dns` as associated data. */
+    sealedDnsCredentials: text("sealed_dns_credentials"),
+    /** When the renewal sweep should next look at this certificate; null = never. */
+    nextRenewalAt: timestamp("next_renewal_at"),
+    renewalFailures: integer("renewal_failures").notNull().default(0),
+    lastRenewAttempt: timestamp("last_renew_attempt"),
+    lastRenewError: text("last_renew_error"),
+    revokedAt: timestamp("revoked_at"),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("certificates_project_idx").on(t.projectId),
+    index("certificates_team_idx").on(t.teamId, t.createdAt),
+    // The renewal sweep reads only due rows, oldest first: its cost follows the due count.
+    index("certificates_renewal_idx").on(t.nextRenewalAt).where(sql`next_renewal_at IS NOT NULL`),
+  ],
+);
+
+export const acmeAccounts = sqliteTable(
+  "acme_accounts",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    directoryUrl: text("directory_url").notNull(),
+    /** The account URL, used as the JWS `kid` (RFC 8555 §6.2). */
+    accountUrl: text("account_url").notNull(),
+    /** The account's ES256 private key (JWK JSON), sealed with this row's id as associated data. */
+    sealedKey: text("sealed_key").notNull(),
+    email: text("email"),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("acme_accounts_team_directory_idx").on(t.teamId, t.directoryUrl)],
+);
+
+export const clientCertificates = sqliteTable(
+  "client_certificates",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    /** Normalized origin (`https://host[:port]`), or "" for project-wide. */
+    origin: text("origin").notNull(),
+    certificatePem: text("certificate_pem").notNull(),
+    caPem: text("ca_pem").notNull(),
+    sealedKey: text("sealed_key").notNull(),
+    expiresAt: timestamp("expires_at").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("client_certificates_project_origin_idx").on(t.projectId, t.origin)],
+);
+
+export const organizationCertificates = sqliteTable(
+  "organization_certificates",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    name: text("name"),
+    contentPem: text("content_pem").notNull(),
+    validAt: timestamp("valid_at").notNull(),
+    expiresAt: timestamp("expires_at").notNull(),
+    activeInOrganization: integer("active_in_organization", { mode: "boolean" }).notNull().default(false),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [index("organization_certificates_team_idx").on(t.teamId, t.createdAt, t.id)],
+);
+
+export const projectCertificateActivations = sqliteTable(
+  "project_certificate_activations",
+  {
+    certificateId: text("certificate_id")
+      .notNull()
+      .references(() => organizationCertificates.id, { onDelete: "cascade" }),
+    projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.certificateId, t.projectId] }), index("pca_project_idx").on(t.projectId)],
+);
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    target: text("target").notNull(),
+    at: timestamp("at").notNull(),
+  },
+  (t) => [index("audit_log_team_idx").on(t.teamId, t.at)],
+);

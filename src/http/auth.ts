@@ -1,0 +1,42 @@
+/** Bearer-token authentication: the token identifies a team and carries scopes. */
+import type { MiddlewareHandler } from "hono";
+import { database } from "../db/client";
+import { readConfig } from "../env";
+import { timingSafeEqual } from "../crypto/ids";
+import { hasScope, type Scope } from "../services/scopes";
+import { findActiveToken } from "../services/tokens";
+import type { AppBindings } from "./context";
+import { AppError } from "./errors";
+
+function bearerToken(header: string | undefined): string {
+  if (!header) throw new AppError("unauthorized", "Missing Authorization header: send `Authorization: Bearer <token>`");
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new AppError("unauthorized", "Authorization header must be `Bearer <token>`");
+  return match[1]!;
+}
+
+/** Requires a valid team token holding `scope`; sets `c.var.auth`. */
+export function requireScope(scope: Scope): MiddlewareHandler<AppBindings> {
+  return async function requireScope(c, next) {
+    const token = bearerToken(c.req.header("Authorization"));
+    const found = await findActiveToken(database(c.env.DB), token, Date.now());
+    if (!found) throw new AppError("unauthorized", "Invalid or revoked API token");
+    if (!hasScope(found.scopes, scope)) {
+      throw new AppError("forbidden", `This token lacks the ${scope} scope`);
+    }
+    c.set("auth", { teamId: found.teamId, tokenId: found.id, scopes: found.scopes });
+    await next();
+  };
+}
+
+/** Requires the operator secret ADMIN_TOKEN (bootstrap of teams). */
+export function requireAdmin(): MiddlewareHandler<AppBindings> {
+  return async function requireAdmin(c, next) {
+    const token = bearerToken(c.req.header("Authorization"));
+    const { ADMIN_TOKEN } = readConfig(c.env);
+    if (!(await timingSafeEqual(token, ADMIN_TOKEN))) {
+      throw new AppError("unauthorized", "Invalid admin token");
+    }
+    await next();
+  };
+}

@@ -1,0 +1,67 @@
+/** Wire schemas of the seed's project certificate API. */
+import { z } from "@hono/zod-openapi";
+
+export const certificateMaterialBody = z
+  .object({
+    certificate: z
+      .string()
+      .min(1, "must not be empty")
+      .max(65_536, "must be at most 64 KiB")
+      .describe("PEM: the leaf and its intermediates, any order"),
+    privateKey: z
+      .string()
+      .min(1, "must not be empty")
+      .max(16_384, "must be at most 16 KiB")
+      .describe("PEM: PKCS#8, PKCS#1 or SEC1; not encrypted"),
+  })
+  .strict();
+
+export const certificateSchema = z
+  .object({
+    id: z.string(),
+    domain: z.string(),
+    names: z.array(z.string()),
+    type: z.enum(["custom", "letsencrypt"]),
+    issuedAt: z.string(),
+    expiresAt: z.string(),
+    issuer: z.string(),
+    autoRenew: z.boolean(),
+    serial: z.string(),
+    fingerprint: z.string(),
+    keyType: z.string(),
+    renewedFrom: z.string().optional(),
+    revokedAt: z.string().optional(),
+  })
+  .openapi("Certificate");
+
+export const validationSchema = z
+  .object({
+    valid: z.boolean(),
+    domain: z.string().nullable(),
+    names: z.array(z.string()),
+    expiresAt: z.string().nullable(),
+    issuedAt: z.string().nullable(),
+    issuer: z.string().nullable(),
+    serial: z.string().nullable(),
+    fingerprint: z.string().nullable(),
+    keyType: z.string().nullable(),
+    warnings: z.array(z.string()),
+    error: z.string().optional(),
+    code: z.string().optional(),
+  })
+  .openapi("ValidationReport");
+
+export const statusSchema = z
+  .object({
+    status: z.enum(["valid", "expiring_soon", "expired", "revoked"]),
+    domain: z.string(),
+    expiresAt: z.string(),
+    daysUntilExpiry: z.number().int(),
+    autoRenew: z.boolean(),
+    lastRenewAttempt: z.string().nullable(),
+    lastRenewError: z.string().nullable(),
+    nextRenewalAt: z.string().nullable(),
+  })
+  .openapi("CertificateStatus");
+
+export const messageSchema = z.object({ success: z.literal(true), message: z.string() });

@@ -1,0 +1,103 @@
+/** The seed's project certificate endpoints for stored and custom certificates. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { database } from "../../db/client";
+import { readConfig } from "../../env";
+import { requireScope } from "../../http/auth";
+import { AppError } from "../../http/errors";
+import { certificateOfProject, certificateStatusView, certificateSummary, deleteCertificate } from "../../services/certificates";
+import { uploadForProject, validateForProject } from "../../services/custom-certificates";
+import { getProject } from "../../services/projects";
+import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
+import { projectIdParam } from "./projects";
+import { certificateMaterialBody, certificateSchema, messageSchema, statusSchema, validationSchema } from "./certificate-schemas";
+
+const route = <M extends "get" | "post" | "delete">(method: M, path: string, summary: string, scope: "projects:read" | "projects:write") => ({
+  method,
+  path: `/projects/{id}/certificate${path}`,
+  summary,
+  tags: ["Certificates"],
+  security: bearerSecurity,
+  middleware: [requireScope(scope)],
+});
+
+export const certificateRoutes = newRouter()
+  .openapi(
+    createRoute({
+      ...route("get", "", "Get the project's certificate (null when there is none)", "projects:read"),
+      request: { params: projectIdParam },
+      responses: { 200: jsonResponse(certificateSchema.nullable(), "The certificate, or null"), ...nativeErrors },
+    }),
+    async (c) => {
+      const db = database(c.env.DB);
+      const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
+      const row = await certificateOfProject(db, project.teamId, project.id);
+      return c.json(row ? certificateSummary(row) : null, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...route("post", "/validate", "Check a certificate and key against the project's domain, storing nothing", "projects:read"),
+      request: { params: projectIdParam, body: jsonBody(certificateMaterialBody) },
+      responses: {
+        200: jsonResponse(validationSchema, "Valid (warnings may be present)"),
+        422: jsonResponse(validationSchema, "Well-formed but not acceptable: `valid: false` and why"),
+        ...nativeErrors,
+      },
+    }),
+    async (c) => {
+      const project = await getProject(database(c.env.DB), c.var.auth.teamId, c.req.valid("param").id);
+      const { report } = await validateForProject(project, c.req.valid("json"), Date.now());
+      const { error, errorCode, ...rest } = report;
+      if (report.valid) return c.json(rest, 200);
+      return c.json({ ...rest, error: error ?? "Certificate is not valid", code: errorCode ?? "invalid_certificate" }, 422);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...route("post", "/upload", "Upload a custom certificate (replaces the current one once stored)", "projects:write"),
+      request: { params: projectIdParam, body: jsonBody(certificateMaterialBody) },
+      responses: {
+        200: jsonResponse(
+          z.object({ success: z.literal(true), certificate: certificateSchema, warnings: z.array(z.string()) }),
+          "Stored",
+        ),
+        ...nativeErrors,
+      },
+    }),
+    async (c) => {
+      const db = database(c.env.DB);
+      const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
+      const { ENCRYPTION_KEY } = readConfig(c.env);
+      const { row, warnings } = await uploadForProject(db, ENCRYPTION_KEY, project, c.req.valid("json"), Date.now());
+      return c.json({ success: true as const, certificate: certificateSummary(row), warnings }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...route("get", "/status", "Certificate status and renewal state", "projects:read"),
+      request: { params: projectIdParam },
+      responses: { 200: jsonResponse(statusSchema, "The status"), ...nativeErrors },
+    }),
+    async (c) => {
+      const db = database(c.env.DB);
+      const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
+      const row = await certificateOfProject(db, project.teamId, project.id);
+      if (!row) throw new AppError("not_found", "Project has no certificate");
+      return c.json(certificateStatusView(row, Date.now()), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...route("delete", "", "Remove the project's certificate", "projects:write"),
+      request: { params: projectIdParam },
+      responses: { 200: jsonResponse(messageSchema, "Removed"), ...nativeErrors },
+    }),
+    async (c) => {
+      const db = database(c.env.DB);
+      const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
+      const row = await certificateOfProject(db, project.teamId, project.id);
+      if (!row) throw new AppError("not_found", "Project has no certificate");
+      await deleteCertificate(db, row.id);
+      return c.json({ success: true as const, message: "Certificate removed" }, 200);
+    },
+  );

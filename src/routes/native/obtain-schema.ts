@@ -1,0 +1,39 @@
+/** The seed's obtain request: challenge type, DNS provider and credentials, key options. */
+import { z } from "@hono/zod-openapi";
+
+export const DNS_PROVIDERS = ["cloudflare", "aws", "digitalocean", "godaddy", "google"] as const;
+
+export const obtainBody = z
+  .object({
+    email: z.email("must be an email address").max(254).describe("ACME account contact"),
+    challengeType: z.enum(["http-01", "dns-01"]),
+    dnsProvider: z.enum(DNS_PROVIDERS).optional(),
+    dnsCredentials: z.record(z.string(), z.unknown()).optional().describe("The provider's credentials; sealed at rest, never returned"),
+    autoRenew: z.boolean().default(true),
+    keyType: z.enum(["rsa", "ec"]).default("rsa"),
+    keySize: z
+      .union([z.literal(2048), z.literal(3072), z.literal(4096), z.literal(256), z.literal(384)])
+      .optional()
+      .describe("RSA: 2048 (default), 3072 or 4096. EC: 256 (P-256, default) or 384 (P-384)"),
+    staging: z.boolean().default(false),
+    dryRun: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.challengeType === "dns-01") {
+      if (!body.dnsProvider) ctx.addIssue({ code: "custom", path: ["dnsProvider"], message: "Required for challengeType dns-01" });
+      if (!body.dnsCredentials) ctx.addIssue({ code: "custom", path: ["dnsCredentials"], message: "Required for challengeType dns-01" });
+    } else if (body.dnsProvider || body.dnsCredentials) {
+      ctx.addIssue({ code: "custom", path: ["dnsProvider"], message: "Only used with challengeType dns-01" });
+    }
+    const rsa = [2048, 3072, 4096];
+    if (body.keySize !== undefined && (body.keyType === "rsa") !== rsa.includes(body.keySize)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["keySize"],
+        message: body.keyType === "rsa" ? "RSA keys are 2048, 3072 or 4096 bits" : "EC keys are 256 (P-256) or 384 (P-384)",
+      });
+    }
+  });
+
+export type ObtainBody = z.infer<typeof obtainBody>;

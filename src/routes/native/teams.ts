@@ -1,0 +1,53 @@
+/** `/api/v1/teams` (operator bootstrap) and `/api/v1/team` (the caller's own team). */
+import { createRoute, z } from "@hono/zod-openapi";
+import { database } from "../../db/client";
+import { requireAdmin, requireScope } from "../../http/auth";
+import { createTeam, getTeam } from "../../services/teams";
+import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
+
+const teamSchema = z
+  .object({ id: z.string(), slug: z.string(), name: z.string(), createdAt: z.string() })
+  .openapi("Team");
+
+const createTeamBody = z
+  .object({
+    slug: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, "must be 1-48 lower-case letters, digits or hyphens"),
+    name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
+  })
+  .strict();
+
+const createTeamRoute = createRoute({
+  method: "post",
+  path: "/teams",
+  summary: "Create a team and its first token (operator only: Bearer ADMIN_TOKEN)",
+  tags: ["Teams"],
+  security: bearerSecurity,
+  middleware: [requireAdmin()],
+  request: { body: jsonBody(createTeamBody) },
+  responses: {
+    200: jsonResponse(
+      teamSchema.extend({ token: z.string().describe("An API token with every scope. Shown once.") }),
+      "The team, with its first token",
+    ),
+    ...nativeErrors,
+  },
+});
+
+const currentTeamRoute = createRoute({
+  method: "get",
+  path: "/team",
+  summary: "The team the token belongs to",
+  tags: ["Teams"],
+  security: bearerSecurity,
+  middleware: [requireScope("projects:read")],
+  responses: { 200: jsonResponse(teamSchema, "The team"), ...nativeErrors },
+});
+
+export const teamRoutes = newRouter()
+  .openapi(createTeamRoute, async (c) => {
+    const { team, token } = await createTeam(database(c.env.DB), c.req.valid("json"), Date.now());
+    return c.json({ ...team, token }, 200);
+  })
+  .openapi(currentTeamRoute, async (c) => c.json(await getTeam(database(c.env.DB), c.var.auth.teamId), 200));

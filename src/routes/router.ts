@@ -1,0 +1,33 @@
+/** Shared pieces for declaring routes with zod schemas (one source for validation and OpenAPI). */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppBindings } from "../http/context";
+import { validationHook } from "../http/validation";
+
+/** A router whose schema failures become specific 400s, rendered by each surface's error style. */
+export function newRouter() {
+  return new OpenAPIHono<AppBindings>({ defaultHook: validationHook });
+}
+
+/** A required JSON request body. */
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return { required: true, description, content: { "application/json": { schema } } } as const;
+}
+
+/** A JSON response. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } } as const;
+}
+
+export const bearerSecurity = [{ Bearer: [] as string[] }];
+
+/** Native error body, declared once for the OpenAPI document. */
+export const nativeErrorSchema = z
+  .object({ success: z.literal(false), error: z.string(), code: z.string() })
+  .openapi("Error");
+
+export const nativeErrors = {
+  400: jsonResponse(nativeErrorSchema, "Invalid input"),
+  401: jsonResponse(nativeErrorSchema, "Missing or invalid token"),
+  403: jsonResponse(nativeErrorSchema, "Token lacks the scope"),
+  404: jsonResponse(nativeErrorSchema, "Not found (or another team's)"),
+} as const;

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { nextRetryAt, RETRY_SCHEDULE_MS } from "../../../src/renewal/backoff";
+import { isExpiringSoon } from "../../../src/renewal/expiry";
+import { renewalDueAt } from "../../../src/renewal/policy";
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 0, 1);
+
+describe("renewalDueAt without ARI", () => {
+  it.each([
+    { name: "90-day: a third remains (day 60)", lifetimeDays: 90, wantDay: 60 },
+    { name: "45-day: a third remains (day 30)", lifetimeDays: 45, wantDay: 30 },
+    { name: "6-day: half remains (day 3)", lifetimeDays: 6, wantDay: 3 },
+    { name: "160-hour shortlived: half remains", lifetimeDays: 160 / 24, wantDay: 80 / 24 },
+    { name: "10-day: a third remains", lifetimeDays: 10, wantDay: 10 - 10 / 3 },
+    { name: "1-year custom: a third remains", lifetimeDays: 365, wantDay: 365 - 365 / 3 },
+  ])("$name", ({ lifetimeDays, wantDay }) => {
+    const due = renewalDueAt({ issuedAt: T0, expiresAt: T0 + lifetimeDays * DAY });
+    expect(due).toBeCloseTo(T0 + wantDay * DAY, -3);
+  });
+});
+
+describe("renewalDueAt with ARI", () => {
+  const issuedAt = T0;
+  const expiresAt = T0 + 90 * DAY;
+  it.each([
+    { name: "window in the future: a point inside it", window: { start: T0 + 50 * DAY, end: T0 + 52 * DAY }, random: 0.5, want: T0 + 51 * DAY },
+    { name: "window start when random is 0", window: { start: T0 + 50 * DAY, end: T0 + 52 * DAY }, random: 0, want: T0 + 50 * DAY },
+    { name: "window in the past: due at once (before now)", window: { start: T0 + 1 * DAY, end: T0 + 2 * DAY }, random: 0.5, want: T0 + 1.5 * DAY },
+    { name: "window past the last twentieth: capped", window: { start: T0 + 88 * DAY, end: T0 + 89 * DAY }, random: 0.5, want: expiresAt - 4.5 * DAY },
+    { name: "malformed: end before start falls back to a third", window: { start: T0 + 52 * DAY, end: T0 + 50 * DAY }, random: 0.5, want: T0 + 60 * DAY },
+    { name: "malformed: NaN falls back to a third", window: { start: Number.NaN, end: T0 + 50 * DAY }, random: 0.5, want: T0 + 60 * DAY },
+    { name: "malformed: empty window falls back", window: { start: T0 + 50 * DAY, end: T0 + 50 * DAY }, random: 0.5, want: T0 + 60 * DAY },
+  ])("$name", ({ window, random, want }) => {
+    expect(renewalDueAt({ issuedAt, expiresAt, ariWindow: window, random: () => random })).toBe(want);
+  });
+});
+
+describe("isExpiringSoon", () => {
+  it.each([
+    { name: "90-day at day 59: not yet", lifetime: 90, at: 59, want: false },
+    { name: "90-day at day 61: yes (30 days left)", lifetime: 90, at: 61, want: true },
+    { name: "45-day at day 29: not yet (16 left > 15)", lifetime: 45, at: 29, want: false },
+    { name: "45-day at day 31: yes (last third)", lifetime: 45, at: 31, want: true },
+    { name: "6-day at day 3: not yet", lifetime: 6, at: 3, want: false },
+    { name: "6-day at day 4.5: yes", lifetime: 6, at: 4.5, want: true },
+    { name: "1-year at day 300: no", lifetime: 365, at: 300, want: false },
+    { name: "1-year at day 340: yes", lifetime: 365, at: 340, want: true },
+  ])("$name", ({ lifetime, at, want }) => {
+    expect(isExpiringSoon(T0, T0 + lifetime * DAY, T0 + at * DAY)).toBe(want);
+  });
+});
+
+describe("nextRetryAt", () => {
+  const expiresAt = T0 + 30 * DAY;
+  it.each([
+    { failures: 1, want: 1 * HOUR },
+    { failures: 2, want: 2 * HOUR },
+    { failures: 3, want: 4 * HOUR },
+    { failures: 6, want: 24 * HOUR },
+    { failures: 40, want: 24 * HOUR },
+  ])("failure $failures waits $want ms", ({ failures, want }) => {
+    expect(nextRetryAt({ failures, now: T0, expiresAt }) - T0).toBe(want);
+  });
+
+  it("honours a longer Retry-After from the CA", () => {
+    expect(nextRetryAt({ failures: 1, now: T0, expiresAt, retryAfterSeconds: 3 * 3600 }) - T0).toBe(3 * HOUR);
+    expect(nextRetryAt({ failures: 3, now: T0, expiresAt, retryAfterSeconds: 60 }) - T0).toBe(4 * HOUR);
+  });
+
+  it("retries more often near expiry", () => {
+    const soon = T0 + 8 * HOUR;
+    const delay = nextRetryAt({ failures: 6, now: T0, expiresAt: soon }) - T0;
+    expect(delay).toBe(2 * HOUR);
+    expect(RETRY_SCHEDULE_MS.at(-1)).toBe(24 * HOUR);
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { ADMIN_TOKEN, call, env, newTenant } from "../../support/api";
+
+describe("team bootstrap", () => {
+  it("creates a team with a first token that works, and stores only its hash", async () => {
+    const res = await call("POST", "/api/v1/teams", { token: ADMIN_TOKEN, json: { slug: "acme-corp", name: "Acme" } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ slug: "acme-corp", name: "Acme" });
+    expect(res.body.id).toMatch(/^team_/);
+    expect(res.body.token).toMatch(/^cdk_/);
+    const me = await call("GET", "/api/v1/team", { token: res.body.token });
+    expect(me.status).toBe(200);
+    expect(me.body.id).toBe(res.body.id);
+    const stored = await env.DB.prepare("SELECT token_hash FROM api_tokens WHERE team_id = ?").bind(res.body.id).all();
+    expect(JSON.stringify(stored.results)).not.toContain(res.body.token);
+  });
+
+  it("refuses a duplicate slug with 409 and changes nothing", async () => {
+    await call("POST", "/api/v1/teams", { token: ADMIN_TOKEN, json: { slug: "dup-team", name: "One" } });
+    const again = await call("POST", "/api/v1/teams", { token: ADMIN_TOKEN, json: { slug: "dup-team", name: "Two" } });
+    expect(again.status).toBe(409);
+    expect(again.body).toEqual({ success: false, error: 'A team with slug "dup-team" already exists', code: "conflict" });
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM teams WHERE slug = 'dup-team'").first<{ n: number }>();
+    expect(count?.n).toBe(1);
+  });
+
+  it.each([
+    ["no token", null, 401],
+    ["a wrong admin token", "nope", 401],
+  ])("refuses %s", async (_name, token, status) => {
+    const res = await call("POST", "/api/v1/teams", { token, json: { slug: "x-team", name: "X" } });
+    expect(res.status).toBe(status);
+    expect(res.body.success).toBe(false);
+  });
+
+  it("refuses a team token in place of the admin token", async () => {
+    const tenant = await newTenant();
+    const res = await call("POST", "/api/v1/teams", { token: tenant.token, json: { slug: "y-team", name: "Y" } });
+    expect(res.status).toBe(401);
+  });
+
+  it.each([
+    [{ slug: "Bad Slug", name: "x" }, "slug: must be 1-48 lower-case letters, digits or hyphens"],
+    [{ slug: "ok", name: "" }, "name: must not be empty"],
+    [{ slug: "ok" }, "name: Required"],
+    [{ slug: "ok", name: "x", extra: 1 }, "Unrecognized key"],
+  ])("validates the body %j", async (json, message) => {
+    const res = await call("POST", "/api/v1/teams", { token: ADMIN_TOKEN, json });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toContain(message);
+  });
+});
+
+describe("tokens", () => {
+  it("creates a scoped token, lists tokens without secrets, revokes", async () => {
+    const tenant = await newTenant();
+    const created = await call("POST", "/api/v1/tokens", {
+      token: tenant.token,
+      json: { name: "ci", scopes: ["projects:read"] },
+    });
+    expect(created.status).toBe(200);
+    expect(created.body.scopes).toEqual(["projects:read"]);
+    const list = await call("GET", "/api/v1/tokens", { token: tenant.token });
+    expect(list.status).toBe(200);
+    expect(list.body.tokens.map((t: any) => t.name)).toEqual(expect.arrayContaining(["bootstrap", "read-only", "ci"]));
+    expect(list.text).not.toContain(created.body.token);
+    expect(list.text).not.toContain(tenant.token);
+
+    // read-only: can read, cannot write
+    expect((await call("GET", "/api/v1/projects", { token: created.body.token })).status).toBe(200);
+    const write = await call("POST", "/api/v1/projects", { token: created.body.token, json: { name: "nope" } });
+    expect(write.status).toBe(403);
+    expect(write.body.error).toBe("This token lacks the projects:write scope");
+
+    const revoked = await call("DELETE", `/api/v1/tokens/${created.body.id}`, { token: tenant.token });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revokedAt).not.toBeNull();
+    const after = await call("GET", "/api/v1/projects", { token: created.body.token });
+    expect(after.status).toBe(401);
+  });
+
+  it("refuses unknown scopes", async () => {
+    const tenant = await newTenant();
+    const res = await call("POST", "/api/v1/tokens", { token: tenant.token, json: { name: "x", scopes: ["root"] } });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(/^scopes\.0: /);
+  });
+
+  it("does not let one team revoke another team's token", async () => {
+    const a = await newTenant();
+    const b = await newTenant();
+    const list = await call("GET", "/api/v1/tokens", { token: b.token });
+    const bTokenId = list.body.tokens[0].id;
+    const res = await call("DELETE", `/api/v1/tokens/${bTokenId}`, { token: a.token });
+    expect(res.status).toBe(404);
+    expect((await call("GET", "/api/v1/team", { token: b.token })).status).toBe(200);
+  });
+});

@@ -1,0 +1,51 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const migrations = await readD1Migrations("./migrations");
+
+/** Bindings every in-workerd test sees (the committed local defaults, never production secrets). */
+const testBindings = {
+  ADMIN_TOKEN: "test-admin-token-0123456789",
+  ENCRYPTION_KEY: "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=",
+  TEST_MIGRATIONS: migrations,
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // Unit and route tests: the Worker runs inside workerd with local D1, KV and Durable Objects.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: testBindings, compatibilityFlags: ["service_binding_extra_handlers"] },
+          }),
+        ],
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          setupFiles: ["./test/support/apply-migrations.ts"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        // End to end: a real Pebble CA validates a real `wrangler dev` of this Worker over HTTP-01 and DNS-01.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: testBindings },
+          }),
+        ],
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["./test/support/e2e-global-setup.ts"],
+          setupFiles: ["./test/support/apply-migrations.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
