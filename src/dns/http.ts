@@ -1,0 +1,143 @@
+/**
+ * One HTTP call to a DNS provider's API: a timeout on every call, transport failures turned into
+ * dns_provider_error, and provider messages cleaned of any credential before they reach an error.
+ */
+import { AppError } from "../http/errors";
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+const MAX_PROVIDER_MESSAGE = 300;
+
+/** What every provider call needs: who it is talking to, how, and which strings must never be echoed. */
+export interface ProviderClient {
+  /** Human name used in messages ("Cloudflare", "AWS Route 53"). */
+  readonly label: string;
+  /** What the provider authenticates ("API token", "access key"), for "<label> rejected the <credential>". */
+  readonly credentialNoun: string;
+  readonly fetch: typeof fetch;
+  readonly timeoutMs: number;
+  /** Credential strings to scrub from anything the provider says back. */
+  readonly secrets: readonly string[];
+}
+
+export interface ProviderResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+}
+
+export function createProviderClient(
+  label: string,
+  credentialNoun: string,
+  secrets: readonly (string | undefined)[],
+  options: { fetch?: typeof fetch; timeoutMs?: number },
+): ProviderClient {
+  return {
+    label,
+    credentialNoun,
+    // Bind so a bare global `fetch` is not called with a foreign `this` (workerd rejects that).
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    secrets: secrets.filter((s): s is string => typeof s === "string" && s.length >= 4),
+  };
+}
+
+/** Sends one request and reads the whole body within the timeout; never throws anything but AppError. */
+export async function providerRequest(
+  client: ProviderClient,
+  url: string,
+  init: RequestInit & { headers?: Record<string, string> | Headers },
+): Promise<ProviderResponse> {
+  const signal = AbortSignal.timeout(client.timeoutMs);
+  try {
+    const response = await client.fetch(url, { ...init, signal });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, text };
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    if (signal.aborted || isAbort(error)) {
+      throw new AppError(
+        "dns_provider_error",
+        `${client.label} API did not answer within ${formatDuration(client.timeoutMs)}`,
+      );
+    }
+    // The cause is left out on purpose: transport errors can carry request details.
+    throw new AppError("dns_provider_error", `Could not reach the ${client.label} API`);
+  }
+}
+
+/** "15 s", or "250 ms" below a second. */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+}
+
+/** Parses a JSON body, or throws a dns_provider_error saying the provider answered with something else. */
+export function parseJson<T>(client: ProviderClient, response: ProviderResponse, action: string): T {
+  try {
+    return JSON.parse(response.text) as T;
+  } catch {
+    throw new AppError(
+      "dns_provider_error",
+      `${client.label} returned an unreadable response to ${action} (HTTP ${response.status})`,
+    );
+  }
+}
+
+/** A provider message made safe to show: credentials removed, control characters dropped, length capped. */
+export function sanitizeProviderMessage(client: ProviderClient, message: string | undefined): string | undefined {
+  if (!message) return undefined;
+  let text = message;
+  for (const secret of client.secrets) text = text.split(secret).join("[redacted]");
+  text = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  if (text.length > MAX_PROVIDER_MESSAGE) text = `${text.slice(0, MAX_PROVIDER_MESSAGE)}…`;
+  return text || undefined;
+}
+
+/**
+ * The AppError for a failed provider call: authentication failures say the provider rejected the credential,
+ * throttling carries Retry-After, anything else names the action; all include the HTTP status and the
+ * provider's own (sanitized) message.
+ */
+export function providerError(
+  client: ProviderClient,
+  response: ProviderResponse,
+  action: string,
+  providerMessage?: string,
+  options: { authFailure?: boolean } = {},
+): AppError {
+  const said = sanitizeProviderMessage(client, providerMessage);
+  const suffix = said ? `: ${said}` : "";
+  const status = response.status;
+  if (options.authFailure ?? (status === 401 || status === 403)) {
+    return new AppError("dns_provider_error", `${client.label} rejected the ${client.credentialNoun} (HTTP ${status})${suffix}`, {
+      detail: { provider: client.label, status },
+    });
+  }
+  if (status === 429) {
+    const retryAfter = Number(response.headers.get("retry-after"));
+    return new AppError("dns_provider_error", `${client.label} rate-limited the request to ${action} (HTTP 429)${suffix}`, {
+      detail: { provider: client.label, status },
+      retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    });
+  }
+  return new AppError("dns_provider_error", `${client.label} failed to ${action} (HTTP ${status})${suffix}`, {
+    detail: { provider: client.label, status },
+  });
+}
+
+/** Joins `baseUrl` (or the provider's default origin) with an API path. */
+export function apiUrl(defaultOrigin: string, baseUrl: string | undefined, path: string): string {
+  return `${(baseUrl ?? defaultOrigin).replace(/\/+$/, "")}${path}`;
+}
+
+/** Parses a JSON body, or returns undefined when it is not JSON (for error bodies that may be HTML). */
+export function tryParseJson<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}

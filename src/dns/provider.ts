@@ -1,0 +1,31 @@
+/** The DNS-01 provider contract: put one TXT value at a name beside others, and take that one value away again. */
+
+/** The DNS hosts a team can connect (the names used in the API and in stored credentials). */
+export const dnsProviderNames = ["cloudflare", "aws", "digitalocean", "godaddy", "google"] as const;
+
+export type DnsProviderName = (typeof dnsProviderNames)[number];
+
+/**
+ * A DNS host that can present and clean up ACME DNS-01 challenge records (RFC 8555 §8.4).
+ * Failures are AppError("dns_provider_error") with a message that names the provider and never a credential.
+ */
+export interface DnsProvider {
+  readonly name: DnsProviderName;
+  /**
+   * Adds a TXT record `value` at `fqdn` BESIDE any existing TXT values at that name (a wildcard and its
+   * apex share _acme-challenge.<domain>). MUST return once the provider has accepted the change.
+   * Presenting a value that is already there is a no-op.
+   */
+  present(fqdn: string, value: string): Promise<void>;
+  /** Removes only that one TXT value at `fqdn`, leaving others. Idempotent: absent is fine. */
+  cleanUp(fqdn: string, value: string): Promise<void>;
+}
+
+export interface DnsProviderOptions {
+  /** The fetch used for every provider call (tests pass a fake of the provider's API). */
+  fetch?: typeof fetch;
+  /** Overrides the provider API origin, e.g. "http://127.0.0.1:8787"; the API's path prefix is kept. */
+  baseUrl?: string;
+  /** Per-call timeout in milliseconds (default 15 s). */
+  timeoutMs?: number;
+}

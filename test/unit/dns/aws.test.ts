@@ -1,0 +1,105 @@
+/** Route 53 specifics: SigV4 for route53/us-east-1, whole-set UPSERT/DELETE, listing order, hosted zone ID. */
+import { describe, expect, it } from "vitest";
+import { createAwsProvider } from "../../../src/dns/aws";
+import { createRoute53Fake } from "../../support/dns-fakes/aws";
+import { expectAppError } from "./expect-failure";
+
+const KEY = { accessKeyId: "AKIAFAKE0123456789AB", secretAccessKey: "fakeSecretKey/0123456789abcdefghijklmnopqrs" };
+const ZONES = [{ id: "Z1EXAMPLECOM", name: "example.com" }];
+const FQDN = "_acme-challenge.www.example.com";
+
+function capture(fake: { fetch: typeof fetch }) {
+  const seen: { url: string; headers: Headers }[] = [];
+  const spy: typeof fetch = async (input, init) => {
+    const request = new Request(input, init);
+    seen.push({ url: request.url, headers: new Headers(request.headers) });
+    return fake.fetch(request);
+  };
+  return { seen, fetch: spy };
+}
+
+describe("AWS Route 53 provider", () => {
+  describe("happy path", () => {
+    it("signs every call with SigV4 scoped to us-east-1/route53, whatever region is configured", async () => {
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES });
+      const { seen, fetch } = capture(fake);
+      await createAwsProvider({ ...KEY, region: "ap-southeast-2" }, { fetch }).present(FQDN, "v1");
+      expect(seen.length).toBeGreaterThan(0);
+      for (const request of seen) {
+        expect(new URL(request.url).origin).toBe("https://route53.amazonaws.com");
+        expect(request.headers.get("authorization")).toMatch(
+          /^AWS4-HMAC-SHA256 Credential=AKIAFAKE0123456789AB\/\d{8}\/us-east-1\/route53\/aws4_request, SignedHeaders=host;x-amz-date, Signature=[0-9a-f]{64}$/,
+        );
+        expect(request.headers.get("x-amz-date")).toMatch(/^\d{8}T\d{6}Z$/);
+      }
+      expect(fake.lastScope()).toMatch(/^\d{8}\/us-east-1\/route53\/aws4_request$/);
+    });
+
+    it("sends the session token of temporary credentials, signed", async () => {
+      const fake = createRoute53Fake({ ...KEY, sessionToken: "FwoGZXIvYXdzEJr-session", zones: ZONES });
+      await createAwsProvider({ ...KEY, sessionToken: "FwoGZXIvYXdzEJr-session" }, { fetch: fake.fetch }).present(FQDN, "v1");
+      expect(fake.txt(FQDN)).toEqual(["v1"]);
+      const error = await expectAppError(createAwsProvider(KEY, { fetch: fake.fetch }).present(FQDN, "v2"));
+      expect(error.message).toMatch(/^AWS Route 53 rejected the access key \(HTTP 403\): InvalidClientTokenId/);
+    });
+
+    it("upserts the whole set with quoted values and keeps the set's TTL", async () => {
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES });
+      fake.seed(FQDN, "existing");
+      const provider = createAwsProvider(KEY, { fetch: fake.fetch });
+      await provider.present(FQDN, "mine");
+      expect(fake.set(FQDN)).toEqual({ ttl: 300, values: ['"existing"', '"mine"'] });
+      await provider.cleanUp(FQDN, "existing");
+      expect(fake.set(FQDN)).toEqual({ ttl: 300, values: ['"mine"'] });
+      await provider.cleanUp(FQDN, "mine");
+      expect(fake.set(FQDN)).toBeUndefined();
+    });
+
+    it("does not mistake the next set in the listing for the one asked about", async () => {
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES });
+      fake.seed("_acme-challenge.zzz.example.com", "neighbour");
+      const provider = createAwsProvider(KEY, { fetch: fake.fetch });
+      await provider.cleanUp(FQDN, "neighbour");
+      await provider.present(FQDN, "mine");
+      expect(fake.txt(FQDN)).toEqual(["mine"]);
+      expect(fake.txt("_acme-challenge.zzz.example.com")).toEqual(["neighbour"]);
+    });
+
+    it("skips zone discovery when a hosted zone ID is configured", async () => {
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES });
+      await createAwsProvider({ ...KEY, hostedZoneId: "/hostedzone/Z1EXAMPLECOM" }, { fetch: fake.fetch }).present(FQDN, "v1");
+      expect(fake.requests.some((r) => r.includes("hostedzonesbyname"))).toBe(false);
+      expect(fake.txt(FQDN)).toEqual(["v1"]);
+    });
+  });
+
+  describe("errors", () => {
+    it("passes on Route 53's error code and message", async () => {
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES });
+      const provider = createAwsProvider({ ...KEY, hostedZoneId: "ZNOSUCHZONE" }, { fetch: fake.fetch });
+      const error = await expectAppError(provider.present(FQDN, "v1"));
+      expect(error.code).toBe("dns_provider_error");
+      expect(error.message).toBe(
+        "AWS Route 53 failed to read the TXT records at _acme-challenge.www.example.com (HTTP 404): NoSuchHostedZone: No hosted zone found with ID: ZNOSUCHZONE",
+      );
+    });
+
+    it("the fake recomputes the signature: a request altered after signing is refused", async () => {
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES });
+      const tamper: typeof fetch = async (input, init) => {
+        const url = new URL(new Request(input, init).url);
+        url.searchParams.set("maxitems", "99");
+        return fake.fetch(new Request(url, new Request(input, init)));
+      };
+      const error = await expectAppError(createAwsProvider(KEY, { fetch: tamper }).present(FQDN, "v1"));
+      expect(error.message).toMatch(/^AWS Route 53 rejected the access key \(HTTP 403\): SignatureDoesNotMatch: The request signature we calculated/);
+      expect(error.message).not.toContain(KEY.secretAccessKey);
+    });
+
+    it("the fake refuses a stale signature", async () => {
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES, now: () => Date.now() + 10 * 60_000 });
+      const error = await expectAppError(createAwsProvider(KEY, { fetch: fake.fetch }).present(FQDN, "v1"));
+      expect(error.message).toBe("AWS Route 53 rejected the access key (HTTP 403): SignatureDoesNotMatch: Signature expired");
+    });
+  });
+});

@@ -1,0 +1,108 @@
+/** DNS-over-HTTPS propagation checks against a fake DoH JSON resolver, with a virtual clock. */
+import { describe, expect, it } from "vitest";
+import { AppError } from "../../../src/http/errors";
+import { lookupTxt, waitForTxtRecord, type WaitForTxtOptions } from "../../../src/dns/propagation";
+import { createDohFake, type DohFake } from "../../support/dns-fakes/doh";
+
+const RESOLVER = "https://cloudflare-dns.com/dns-query";
+const FQDN = "_acme-challenge.example.com";
+const VALUE = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
+
+/** Options with a virtual clock that only moves when the poller sleeps; `onSleep` runs after each sleep. */
+function virtualTime(doh: DohFake, onSleep: (slept: number) => void = () => {}): WaitForTxtOptions & { clock: () => number } {
+  let t = 1_700_000_000_000;
+  let slept = 0;
+  return {
+    resolverUrl: RESOLVER,
+    fetch: doh.fetch,
+    timeoutMs: 30_000,
+    intervalMs: 5_000,
+    now: () => t,
+    sleep: async (ms) => {
+      t += ms;
+      onSleep(++slept);
+    },
+    clock: () => t,
+  };
+}
+
+describe("lookupTxt", () => {
+  it("asks the resolver's JSON API for TXT and returns unquoted, joined strings", async () => {
+    const doh = createDohFake();
+    const long = "x".repeat(300);
+    doh.set(FQDN, [VALUE, long, 'has "quotes"']);
+    expect(await lookupTxt(`${FQDN}.`, { resolverUrl: RESOLVER, fetch: doh.fetch })).toEqual([VALUE, long, 'has "quotes"']);
+    expect(doh.requests).toEqual([`GET /dns-query?name=${FQDN}&type=TXT`]);
+  });
+
+  it("returns nothing for NXDOMAIN and throws for a resolver failure", async () => {
+    const doh = createDohFake();
+    expect(await lookupTxt(FQDN, { resolverUrl: RESOLVER, fetch: doh.fetch })).toEqual([]);
+    doh.failNext(1);
+    await expect(lookupTxt(FQDN, { resolverUrl: RESOLVER, fetch: doh.fetch })).rejects.toThrow(/HTTP 503/);
+  });
+
+  it("ignores answers of other types (a CNAME on the way)", async () => {
+    const fetchJson: typeof fetch = async () =>
+      Response.json({
+        Status: 0,
+        Answer: [
+          { name: `${FQDN}.`, type: 5, TTL: 60, data: "_acme-challenge.delegated.example.net." },
+          { name: "_acme-challenge.delegated.example.net.", type: 16, TTL: 60, data: `"${VALUE}"` },
+        ],
+      });
+    expect(await lookupTxt(FQDN, { resolverUrl: RESOLVER, fetch: fetchJson })).toEqual([VALUE]);
+  });
+});
+
+describe("waitForTxtRecord", () => {
+  it("returns at once when the value is already visible beside others", async () => {
+    const doh = createDohFake();
+    doh.set(FQDN, ["other", VALUE]);
+    const options = virtualTime(doh);
+    await waitForTxtRecord(FQDN, VALUE, options);
+    expect(doh.requests).toHaveLength(1);
+  });
+
+  it("polls until the value appears, riding out resolver failures", async () => {
+    const doh = createDohFake();
+    doh.failNext(1);
+    const options = virtualTime(doh, (slept) => {
+      if (slept === 3) doh.set(FQDN, [VALUE]);
+    });
+    await waitForTxtRecord(FQDN, VALUE, options);
+    expect(doh.requests).toHaveLength(4);
+  });
+
+  it("gives up at the deadline with dns_provider_error", async () => {
+    const doh = createDohFake();
+    doh.set(FQDN, ["a-different-value"]);
+    const options = virtualTime(doh);
+    const start = options.clock();
+    const error = await waitForTxtRecord(FQDN, VALUE, options).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe("dns_provider_error");
+    expect((error as AppError).status).toBe(502);
+    expect((error as AppError).message).toBe("TXT record for _acme-challenge.example.com did not propagate within 30 s");
+    expect(options.clock() - start).toBe(30_000);
+    expect(doh.requests).toHaveLength(7); // at 0, 5, …, 30 s
+  });
+
+  it("says what went wrong when the resolver never answered", async () => {
+    const doh = createDohFake();
+    doh.failNext(100);
+    const error = await waitForTxtRecord(FQDN, VALUE, { ...virtualTime(doh), timeoutMs: 10_000 }).catch((e: unknown) => e);
+    expect((error as AppError).message).toBe(
+      "TXT record for _acme-challenge.example.com did not propagate within 10 s (last DNS-over-HTTPS query: resolver answered HTTP 503)",
+    );
+  });
+
+  it("works with real timers for short waits", async () => {
+    const doh = createDohFake();
+    setTimeout(() => doh.set(FQDN, [VALUE]), 30);
+    await waitForTxtRecord(FQDN, VALUE, { resolverUrl: RESOLVER, fetch: doh.fetch, timeoutMs: 2_000, intervalMs: 10 });
+  });
+});

@@ -1,0 +1,119 @@
+/** The DnsProvider contract, run against every provider's fake API. */
+import { describe, expect, it } from "vitest";
+import { dnsProviderNames } from "../../../src/dns/provider";
+import { challengeRecordName } from "../../../src/dns/propagation";
+import { providerSetups } from "../../support/dns-fakes/setups";
+import { expectAppError } from "./expect-failure";
+
+const VALUE_A = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
+const VALUE_B = "LPsIwTo7o8BoG0-vjCyGQGBWSVIPxI-i_X336eUOQZo";
+
+describe.each(dnsProviderNames)("%s provider", (name) => {
+  describe("happy path", () => {
+    it("presents a TXT value and cleans it up", async () => {
+      const { fake, provider } = await providerSetups[name]();
+      expect(provider.name).toBe(name);
+      const fqdn = challengeRecordName("www.example.com");
+      await provider.present(fqdn, VALUE_A);
+      expect(fake.txt(fqdn)).toEqual([VALUE_A]);
+      await provider.cleanUp(fqdn, VALUE_A);
+      expect(fake.txt(fqdn)).toEqual([]);
+    });
+
+    it("adds beside a value that is already there and removes only its own", async () => {
+      const { fake, provider } = await providerSetups[name]();
+      const fqdn = "_acme-challenge.example.com";
+      fake.seed(fqdn, "someone-elses-value");
+      await provider.present(fqdn, VALUE_A);
+      expect(fake.txt(fqdn).sort()).toEqual(["someone-elses-value", VALUE_A].sort());
+      await provider.cleanUp(fqdn, VALUE_A);
+      expect(fake.txt(fqdn)).toEqual(["someone-elses-value"]);
+    });
+
+    it("keeps both values for a wildcard and its apex at the shared name", async () => {
+      const { fake, provider } = await providerSetups[name]();
+      const fqdn = challengeRecordName("*.example.com");
+      expect(fqdn).toBe(challengeRecordName("example.com"));
+      await provider.present(fqdn, VALUE_A);
+      await provider.present(fqdn, VALUE_B);
+      expect(fake.txt(fqdn).sort()).toEqual([VALUE_A, VALUE_B].sort());
+      await provider.cleanUp(fqdn, VALUE_B);
+      expect(fake.txt(fqdn)).toEqual([VALUE_A]);
+      await provider.cleanUp(fqdn, VALUE_A);
+      expect(fake.txt(fqdn)).toEqual([]);
+    });
+
+    it("presents both values when asked concurrently", async () => {
+      const { fake, provider } = await providerSetups[name]();
+      const fqdn = "_acme-challenge.example.com";
+      await Promise.all([provider.present(fqdn, VALUE_A), provider.present(fqdn, VALUE_B)]);
+      expect(fake.txt(fqdn).sort()).toEqual([VALUE_A, VALUE_B].sort());
+    });
+
+    it("does not duplicate a value presented twice", async () => {
+      const { fake, provider } = await providerSetups[name]();
+      const fqdn = "_acme-challenge.example.com";
+      await provider.present(fqdn, VALUE_A);
+      await provider.present(fqdn, VALUE_A);
+      expect(fake.txt(fqdn)).toEqual([VALUE_A]);
+    });
+
+    it("cleans up idempotently: an absent value or name is fine", async () => {
+      const { fake, provider } = await providerSetups[name]();
+      const fqdn = "_acme-challenge.example.com";
+      await provider.cleanUp(fqdn, VALUE_A);
+      fake.seed(fqdn, VALUE_B);
+      await provider.cleanUp(fqdn, VALUE_A);
+      expect(fake.txt(fqdn)).toEqual([VALUE_B]);
+      await provider.cleanUp(fqdn, VALUE_B);
+      await provider.cleanUp(fqdn, VALUE_B);
+      expect(fake.txt(fqdn)).toEqual([]);
+    });
+
+    it("finds the most specific zone for a deep subdomain", async () => {
+      const { fake, provider } = await providerSetups[name]();
+      // team.example.net is its own zone beside example.net; a.b.example.com lives in example.com.
+      const deep = challengeRecordName("a.b.example.com");
+      const delegated = challengeRecordName("www.team.example.net");
+      await provider.present(deep, VALUE_A);
+      await provider.present(`${delegated}.`, VALUE_B);
+      expect(fake.txt(deep)).toEqual([VALUE_A]);
+      expect(fake.txt(delegated)).toEqual([VALUE_B]);
+    });
+  });
+
+  describe("errors", () => {
+    it("reports a name in no zone it hosts", async () => {
+      const { provider } = await providerSetups[name]();
+      const error = await expectAppError(provider.present("_acme-challenge.www.unknown-zone.org", VALUE_A));
+      expect(error.code).toBe("dns_provider_error");
+      expect(error.status).toBe(502);
+      expect(error.message).toMatch(/no DNS zone for _acme-challenge\.www\.unknown-zone\.org/);
+      expect(error.message).toContain("unknown-zone.org");
+    });
+
+    it("rejects a name that is not a DNS name", async () => {
+      const { provider } = await providerSetups[name]();
+      const error = await expectAppError(provider.present("not a name", VALUE_A));
+      expect(error.code).toBe("bad_request");
+    });
+  });
+
+  describe("auth", () => {
+    it("turns a rejected credential into dns_provider_error without the secret", async () => {
+      const { rejected, secrets } = await providerSetups[name]();
+      const attempts = [
+        () => rejected.present("_acme-challenge.example.com", VALUE_A),
+        () => rejected.cleanUp("_acme-challenge.example.com", VALUE_A),
+      ];
+      for (const attempt of attempts) {
+        const error = await expectAppError(attempt());
+        expect(error.code).toBe("dns_provider_error");
+        expect(error.status).toBe(502);
+        expect(error.message).toMatch(/rejected the .+ \(HTTP 40\d\)/);
+        const rendered = JSON.stringify({ message: error.message, detail: error.detail, param: error.param });
+        for (const secret of secrets) expect(rendered).not.toContain(secret);
+      }
+    });
+  });
+});
