@@ -17,7 +17,7 @@ function requireDomain(project: ProjectRow): string {
 
 /** Runs every check against the project's domain; the report says valid or why not. */
 export async function validateForProject(project: ProjectRow, input: CustomCertificateInput, now: number): Promise<CheckedCertificate> {
-  return checkCertificate({
+  return await checkCertificate({
     certificatePem: input.certificate,
     privateKeyPem: input.privateKey,
     domain: requireDomain(project),

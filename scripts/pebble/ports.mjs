@@ -1,0 +1,40 @@
+/** Free local ports, picked by the OS so that concurrent test runs on one machine do not collide. */
+import { createSocket } from "node:dgram";
+import { createServer } from "node:net";
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freeTcpPort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A port free for both TCP and UDP (a DNS server listens on both). */
+export async function freeTcpUdpPort() {
+  for (let tries = 0; tries < 50; tries++) {
+    const port = await freeTcpPort();
+    if (await udpFree(port)) return port;
+  }
+  throw new Error("could not find a port free for both TCP and UDP");
+}
+
+/** `count` distinct free TCP ports. */
+export async function freeTcpPorts(count) {
+  const ports = new Set();
+  while (ports.size < count) ports.add(await freeTcpPort());
+  return [...ports];
+}
+
+function udpFree(port) {
+  return new Promise((resolve) => {
+    const socket = createSocket("udp4");
+    socket.once("error", () => resolve(false));
+    socket.bind(port, "127.0.0.1", () => socket.close(() => resolve(true)));
+  });
+}

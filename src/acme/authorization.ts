@@ -1,0 +1,27 @@
+/** Authorizations and challenges (RFC 8555 §7.5): read, respond, deactivate. */
+import { postAsGet, postWithKid, type AcmeContext } from "./context";
+import { authorizationSchema, challengeSchema, type AcmeAuthorization, type AcmeChallenge } from "./resources";
+import { parseJsonBody } from "./transport";
+
+/** RFC 8555 §7.5: the authorization's current state, by POST-as-GET. */
+export async function getAuthorization(ctx: AcmeContext, url: string): Promise<AcmeAuthorization> {
+  const response = await postAsGet(ctx, url);
+  const authorization = parseJsonBody(response, authorizationSchema, "authorization");
+  return { ...authorization, url, ...(response.retryAfter !== undefined ? { retryAfter: response.retryAfter } : {}) };
+}
+
+/**
+ * RFC 8555 §7.5.1: POST `{}` to the challenge URL once the response (HTTP resource, TXT record) is in place.
+ * The CA then validates asynchronously; poll the authorization.
+ */
+export async function respondToChallenge(ctx: AcmeContext, challengeUrl: string): Promise<AcmeChallenge> {
+  const response = await postWithKid(ctx, challengeUrl, {});
+  return parseJsonBody(response, challengeSchema, "challenge");
+}
+
+/** RFC 8555 §7.5.2: give up an authorization (e.g. after a cancelled order). */
+export async function deactivateAuthorization(ctx: AcmeContext, url: string): Promise<AcmeAuthorization> {
+  const response = await postWithKid(ctx, url, { status: "deactivated" });
+  const authorization = parseJsonBody(response, authorizationSchema, "authorization");
+  return { ...authorization, url };
+}

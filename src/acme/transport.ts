@@ -1,0 +1,201 @@
+/** HTTP to the CA: signed POSTs with nonce handling (RFC 8555 §6.2, §6.5), POST-as-GET (§6.3), errors as typed values. */
+import type { z } from "zod";
+import { signJws } from "./jws";
+import { NoncePool } from "./nonce-pool";
+import { AcmeMalformedResponseError, AcmeNetworkError, AcmeProblem, isAcmeProblem, problemSchema } from "./problem";
+import { parseRetryAfter } from "./retry-after";
+import { RETRY_POLICY } from "./retry-policy";
+
+export const USER_AGENT = "certdesk-acme/0.1";
+
+export interface TransportOptions {
+  fetch: typeof fetch;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** Resolves the directory's newNonce URL (RFC 8555 §7.2). */
+  newNonceUrl: () => Promise<string>;
+  requestTimeoutMs?: number;
+}
+
+/** A CA response whose body has been read. */
+export interface AcmeHttpResponse {
+  status: number;
+  headers: Headers;
+  url: string;
+  text: string;
+  /** Seconds from Retry-After, if present and readable. */
+  retryAfter?: number;
+}
+
+export interface SignedRequest {
+  url: string;
+  /** An object to JSON-encode, or null for POST-as-GET (RFC 8555 §6.3). */
+  payload: unknown;
+  keys: CryptoKeyPair;
+  /** The account URL; when absent the public key goes in `jwk` (newAccount, revocation by certificate key). */
+  kid?: string;
+  accept?: string;
+}
+
+export class AcmeTransport {
+  readonly nonces = new NoncePool();
+  private readonly options: TransportOptions;
+
+  constructor(options: TransportOptions) {
+    this.options = options;
+  }
+
+  /** An unsigned GET (directory, renewalInfo): idempotent, so 5xx and network failures are retried. */
+  async get(url: string, accept = "application/json"): Promise<AcmeHttpResponse> {
+    return this.withTransientRetry(() => this.send(url, { method: "GET", headers: { accept } }));
+  }
+
+  /**
+   * A JWS-signed POST. `badNonce` is retried with the nonce from the error response (RFC 8555 §6.5);
+   * POST-as-GET (payload null) is also retried on 5xx and network failures. Nothing else is retried.
+   */
+  async post(request: SignedRequest): Promise<AcmeHttpResponse> {
+    const idempotent = request.payload === null;
+    let badNonces = 0;
+    let transient = 0;
+    for (;;) {
+      try {
+        const nonce = this.nonces.take() ?? (await this.freshNonce());
+        const jws = await signJws({
+          keys: request.keys,
+          url: request.url,
+          nonce,
+          payload: request.payload,
+          ...(request.kid !== undefined ? { kid: request.kid } : {}),
+        });
+        return await this.send(request.url, {
+          method: "POST",
+          headers: { "content-type": "application/jose+json", accept: request.accept ?? "application/json" },
+          body: JSON.stringify(jws),
+        });
+      } catch (error) {
+        if (isAcmeProblem(error, "badNonce") && badNonces < RETRY_POLICY.badNonceRetries) {
+          badNonces++;
+          continue;
+        }
+        if (idempotent && isTransient(error) && transient < RETRY_POLICY.transientBackoffMs.length) {
+          await this.options.sleep(RETRY_POLICY.transientBackoffMs[transient++]!);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** RFC 8555 §7.2: HEAD newNonce answers 200 with a Replay-Nonce header. */
+  private async freshNonce(): Promise<string> {
+    const url = await this.options.newNonceUrl();
+    await this.withTransientRetry(() => this.send(url, { method: "HEAD" }));
+    const nonce = this.nonces.take();
+    if (!nonce) throw new AcmeMalformedResponseError("newNonce answered without a Replay-Nonce header", { url });
+    return nonce;
+  }
+
+  private async withTransientRetry(attempt: () => Promise<AcmeHttpResponse>): Promise<AcmeHttpResponse> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!isTransient(error) || retry >= RETRY_POLICY.transientBackoffMs.length) throw error;
+        await this.options.sleep(RETRY_POLICY.transientBackoffMs[retry]!);
+      }
+    }
+  }
+
+  /** One HTTP exchange: network failures and error statuses become AcmeNetworkError / AcmeProblem. */
+  private async send(url: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<AcmeHttpResponse> {
+    let response: Response;
+    try {
+      response = await this.options.fetch(url, {
+        method: init.method,
+        headers: { "user-agent": USER_AGENT, ...init.headers },
+        ...(init.body !== undefined ? { body: init.body } : {}),
+        signal: AbortSignal.timeout(this.options.requestTimeoutMs ?? RETRY_POLICY.requestTimeoutMs),
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new AcmeNetworkError(`ACME server ${hostOf(url)} is unreachable: ${reason}`, url, { cause: error });
+    }
+    // RFC 8555 §6.5: keep the Replay-Nonce of every response, errors included.
+    this.nonces.remember(response.headers);
+    let text: string;
+    try {
+      text = init.method === "HEAD" ? "" : await response.text();
+    } catch (error) {
+      throw new AcmeNetworkError(`ACME server ${hostOf(url)} closed the connection mid-response`, url, { status: response.status, cause: error });
+    }
+    const retryAfter = parseRetryAfter(response.headers.get("retry-after"), this.options.now());
+    const result: AcmeHttpResponse = { status: response.status, headers: response.headers, url, text, ...(retryAfter !== undefined ? { retryAfter } : {}) };
+    if (response.status < 400) return result;
+    throw errorFromResponse(result);
+  }
+}
+
+/** RFC 8555 §6.7: errors come as application/problem+json; anything else is a network-level or malformed answer. */
+export function errorFromResponse(response: AcmeHttpResponse): Error {
+  const extra = { status: response.status, url: response.url, ...(response.retryAfter !== undefined ? { retryAfter: response.retryAfter } : {}) };
+  const contentType = response.headers.get("content-type") ?? "";
+  let json: unknown;
+  if (/json/i.test(contentType) || response.text.trimStart().startsWith("{")) {
+    try {
+      json = JSON.parse(response.text);
+    } catch {
+      json = undefined;
+    }
+  }
+  const parsed = json === undefined ? undefined : problemSchema.safeParse(json);
+  if (parsed?.success) return AcmeProblem.fromDocument(parsed.data, extra);
+  if (response.status >= 500) {
+    return new AcmeNetworkError(`ACME server ${hostOf(response.url)} answered HTTP ${response.status}`, response.url, { status: response.status });
+  }
+  return new AcmeMalformedResponseError(`HTTP ${response.status} without a problem document`, { status: response.status, url: response.url });
+}
+
+/** Reads and validates a JSON body; a malformed body is an AcmeMalformedResponseError, never a TypeError. */
+export function parseJsonBody<S extends z.ZodType>(response: AcmeHttpResponse, schema: S, what: string): z.infer<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(response.text);
+  } catch {
+    throw new AcmeMalformedResponseError(`${what} is not JSON`, { status: response.status, url: response.url });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    throw new AcmeMalformedResponseError(`${what} is malformed (${issues})`, { status: response.status, url: response.url });
+  }
+  return parsed.data;
+}
+
+/** The Location header, resolved against the request URL (RFC 8555 §7.3, §7.4 require it for created resources). */
+export function requireLocation(response: AcmeHttpResponse, what: string): string {
+  const location = response.headers.get("location");
+  if (!location) throw new AcmeMalformedResponseError(`${what} response has no Location header`, { status: response.status, url: response.url });
+  try {
+    return new URL(location, response.url).toString();
+  } catch {
+    throw new AcmeMalformedResponseError(`${what} Location header is not a URL`, { status: response.status, url: response.url });
+  }
+}
+
+/** 5xx (with or without a problem document) and network failures are worth a retry for idempotent requests. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof AcmeNetworkError) return true;
+  return error instanceof AcmeProblem && error.status >= 500 && !(error instanceof AcmeMalformedResponseError);
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

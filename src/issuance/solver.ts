@@ -1,0 +1,18 @@
+/** The contract between issuance and a way of proving control of a name to the CA. */
+
+export interface ChallengeTask {
+  /** The identifier being validated, without any "*." (RFC 8555 §7.1.4: wildcards are validated on the base name). */
+  domain: string;
+  token: string;
+  keyAuthorization: string;
+  /** For DNS-01: base64url(SHA-256(keyAuthorization)) (RFC 8555 §8.4). */
+  dnsTxtValue: string;
+}
+
+export interface ChallengeSolver {
+  readonly type: "http-01" | "dns-01";
+  /** Makes the answer available. MUST return only once the CA can see it. */
+  present(task: ChallengeTask): Promise<void>;
+  /** Removes the answer; MUST NOT throw for an answer already gone. */
+  cleanUp(task: ChallengeTask): Promise<void>;
+}

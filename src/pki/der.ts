@@ -1,0 +1,78 @@
+/** Defensive DER helpers: an outer-length check before any library sees the bytes, and bounded ASN.1 parsing. */
+import { AsnConvert, type IAsnParseOptions } from "@peculiar/asn1-schema";
+
+/**
+ * Resource limits handed to asn1js for untrusted input. A real certificate has a few hundred
+ * nodes and nests about ten deep; these bounds keep hostile ASN.1 cheap to reject.
+ */
+export const asnParseOptions: IAsnParseOptions = {
+  berOptions: { maxDepth: 32, maxNodes: 4096, maxContentLength: 64 * 1024 },
+};
+
+/** Bytes backed by a plain ArrayBuffer, as WebCrypto and the ASN.1 schemas take them. */
+export type Bytes = Uint8Array<ArrayBuffer>;
+
+export type DerShape = "ok" | "empty" | "not-sequence" | "indefinite-length" | "truncated" | "trailing-data";
+
+/**
+ * Checks that `der` is exactly one DER SEQUENCE (X.690 §8.1, §10.1: definite lengths only).
+ * Catches truncated blocks and trailing garbage that parsers may silently accept.
+ */
+export function derShape(der: Uint8Array): DerShape {
+  if (der.length === 0) return "empty";
+  if (der[0] !== 0x30) return "not-sequence";
+  if (der.length < 2) return "truncated";
+  const first = der[1]!;
+  let length: number;
+  let header: number;
+  if (first < 0x80) {
+    length = first;
+    header = 2;
+  } else if (first === 0x80) {
+    return "indefinite-length";
+  } else {
+    const count = first & 0x7f;
+    // Four length octets already describe 4 GiB; more is never a certificate or a key.
+    if (count > 4) return "truncated";
+    if (der.length < 2 + count) return "truncated";
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + der[2 + i]!;
+    header = 2 + count;
+  }
+  const total = header + length;
+  if (total > der.length) return "truncated";
+  if (total < der.length) return "trailing-data";
+  return "ok";
+}
+
+/** Human words for a bad `derShape`, for error messages. */
+export function describeDerShape(shape: DerShape): string {
+  switch (shape) {
+    case "empty":
+      return "it is empty";
+    case "not-sequence":
+      return "it is not an ASN.1 SEQUENCE";
+    case "indefinite-length":
+      return "it uses BER indefinite lengths, not DER";
+    case "truncated":
+      return "the DER data is truncated";
+    case "trailing-data":
+      return "there is extra data after the DER structure";
+    case "ok":
+      return "it is well-formed";
+  }
+}
+
+/** Parses `der` as `type` with resource limits; returns null instead of throwing on anything malformed. */
+export function tryParseAsn<T>(der: ArrayBuffer | Bytes, type: new () => T): T | null {
+  try {
+    return AsnConvert.parse(der, type, asnParseOptions);
+  } catch {
+    return null;
+  }
+}
+
+/** A Uint8Array view as a standalone ArrayBuffer (libraries below take ArrayBuffer, not views). */
+export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.slice().buffer as ArrayBuffer;
+}

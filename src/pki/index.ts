@@ -1,0 +1,17 @@
+/** Public API of the PKI core: pure functions over WebCrypto, @peculiar/x509 and the @peculiar/asn1-* schemas. */
+export type { x509 } from "./x509-setup";
+export { checkCertificate, type CertificateCheckInput, type CheckedCertificate } from "./check-certificate";
+export { parseCertificateBundle, maxBundleCertificates, maxCaCertificates } from "./certificate-bundle";
+export { parsePrivateKey, type ParsedPrivateKey } from "./private-key";
+export { coversName, normalizeDnsName } from "./name-coverage";
+export { type ValidationReport, fingerprintSha256, isoSeconds } from "./validation-report";
+export { type Purpose, expiryWarningDays, minimumRsaBits } from "./policy";
+export {
+  type CertificateKeySpec,
+  generateCertificateKey,
+  exportPrivateKeyPem,
+  importPrivateKeyPem,
+} from "./key-generation";
+export { createCsr, maxCsrNames } from "./csr";
+export { pemToDer, derToPem, pemLimits } from "./pem";
+export { summarizeCertificate, type CertificateSummary } from "./summary";

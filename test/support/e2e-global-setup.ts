@@ -1,0 +1,2 @@
+// Placeholder: replaced by the Pebble + wrangler dev harness.
+export default function setup() {}
