@@ -18,7 +18,16 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: testBindings, compatibilityFlags: ["service_binding_extra_handlers"] },
+            miniflare: {
+              // No CA listens on port 9: issuance in unit tests meets an unreachable CA, never the real one.
+              bindings: {
+                ...testBindings,
+                ACME_DIRECTORY_URL: "https://127.0.0.1:9/directory",
+                ACME_STAGING_DIRECTORY_URL: "https://127.0.0.1:9/staging/directory",
+                ISSUANCE_WAIT_SECONDS: "25",
+              },
+              compatibilityFlags: ["service_binding_extra_handlers"],
+            },
           }),
         ],
         test: {

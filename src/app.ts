@@ -8,6 +8,7 @@ import { requestId } from "./http/request-id";
 import { renderError } from "./http/surfaces";
 import { mountDocs } from "./routes/docs";
 import { certificateRoutes } from "./routes/native/certificate";
+import { certificateAcmeRoutes } from "./routes/native/certificate-acme";
 import { projectRoutes } from "./routes/native/projects";
 import { teamRoutes } from "./routes/native/teams";
 import { tokenRoutes } from "./routes/native/tokens";
@@ -51,7 +52,8 @@ export function createApp() {
     .route("/", teamRoutes)
     .route("/", tokenRoutes)
     .route("/", projectRoutes)
-    .route("/", certificateRoutes);
+    .route("/", certificateRoutes)
+    .route("/", certificateAcmeRoutes);
   app.route("/api/v1", native);
   mountDocs(app);
   app.notFound((c) => renderError(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`)));

@@ -1,8 +1,12 @@
 /** The client's whole retry policy, in one table (RFC 8555 §6.5 for badNonce; mholt/acmez for the rest). */
 
 export const RETRY_POLICY = {
-  /** RFC 8555 §6.5: a `badNonce` error carries a fresh nonce; retry the same request with it, this many times. */
-  badNonceRetries: 5,
+  /**
+   * RFC 8555 §6.5: a `badNonce` error carries a fresh nonce; retry the same request with it, this many times.
+   * Cheap (no wait, the CA did nothing) and 10 keeps a run against a CA rejecting half of all nonces
+   * (Pebble's PEBBLE_WFE_NONCEREJECT=50) reliable: 0.5^11 ≈ 1/2000 per request.
+   */
+  badNonceRetries: 10,
   /**
    * 5xx answers and network failures: retried only for idempotent requests (GET, HEAD newNonce,
    * POST-as-GET, RFC 8555 §6.3), waiting this long before each retry. Everything else is never retried.

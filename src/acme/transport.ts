@@ -125,7 +125,8 @@ export class AcmeTransport {
     this.nonces.remember(response.headers);
     let text: string;
     try {
-      text = init.method === "HEAD" ? "" : await response.text();
+      // Bytes then UTF-8: every ACME body is JSON or PEM text (RFC 8555 §6.1, §9.1), whatever its media type says.
+      text = init.method === "HEAD" ? "" : new TextDecoder().decode(await response.arrayBuffer());
     } catch (error) {
       throw new AcmeNetworkError(`ACME server ${hostOf(url)} closed the connection mid-response`, url, { status: response.status, cause: error });
     }

@@ -1,5 +1,122 @@
-/** The per-certificate Durable Object: the issuance lock and the ACME order state machine. */
+/**
+ * The per-certificate Durable Object: the issuance lock. Every obtain, renew and revoke of one
+ * certificate runs here one at a time, so the CA never sees two orders at once for it.
+ */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env";
+import { readConfig, type Env } from "../env";
+import { seal, unseal } from "../crypto/sealing";
+import { type IssueOutcome, type IssueRequest, requestFingerprint } from "./issue-request";
+import { JOB_BUDGET_MS, runIssuance } from "./run-issuance";
+import { revokeStoredCertificate, type RevokeOutcome } from "./revoke";
 
-export class CertificateIssuer extends DurableObject<Env> {}
+/** A finished obtain is handed to identical requests arriving this soon after it, instead of a new order. */
+const DEDUPE_WINDOW_MS = 60_000;
+
+interface StoredJob {
+  /** The request, its DNS credentials sealed (this object's storage is durable too). */
+  request: Omit<IssueRequest, "dnsCredentials">;
+  sealedDnsCredentials: string | null;
+  startedAt: number;
+}
+
+interface FinishedJob {
+  fingerprint: string;
+  finishedAt: number;
+  outcome: IssueOutcome;
+}
+
+export interface IssuerProgress {
+  running: boolean;
+  startedAt: number | null;
+  last: FinishedJob | null;
+}
+
+export class CertificateIssuer extends DurableObject<Env> {
+  private running: { startedAt: number; promise: Promise<IssueOutcome> } | null = null;
+
+  /**
+   * Runs (or joins) the job and waits for it at most `waitMs`: past that the caller gets "pending"
+   * while the job goes on here; `progress()` and the stored certificate tell how it ended.
+   */
+  async issue(request: IssueRequest, waitMs: number): Promise<IssueOutcome> {
+    // Claimed before any await: WebCrypto and fetch let other calls in, and they must join this job.
+    const job = this.running ?? this.begin(request);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const pending = new Promise<IssueOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ state: "pending", startedAt: job.startedAt }), waitMs);
+    });
+    try {
+      return await Promise.race([job.promise, pending]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Revocation takes the same lock as issuance: never revoke a certificate mid-renewal. */
+  async revoke(teamId: string, certificateId: string, reason: number): Promise<RevokeOutcome> {
+    while (this.running) await this.running.promise.catch(() => undefined);
+    return revokeStoredCertificate(this.env, teamId, certificateId, reason);
+  }
+
+  async progress(): Promise<IssuerProgress> {
+    return {
+      running: this.running !== null,
+      startedAt: this.running?.startedAt ?? null,
+      last: (await this.ctx.storage.get<FinishedJob>("last")) ?? null,
+    };
+  }
+
+  /** The watchdog: a job whose object was evicted mid-way is started again from the top. */
+  override async alarm(): Promise<void> {
+    if (this.running) {
+      await this.ctx.storage.setAlarm(Date.now() + JOB_BUDGET_MS);
+      return;
+    }
+    const stored = await this.ctx.storage.get<StoredJob>("job");
+    if (!stored) return;
+    const { ENCRYPTION_KEY } = readConfig(this.env);
+    const dnsCredentials = stored.sealedDnsCredentials
+      ? (JSON.parse(await unseal(ENCRYPTION_KEY, stored.sealedDnsCredentials, `${this.ctx.id.toString()}:job`)) as Record<string, unknown>)
+      : undefined;
+    await this.begin({ ...stored.request, ...(dnsCredentials ? { dnsCredentials } : {}) }).promise;
+  }
+
+  private begin(request: IssueRequest): { startedAt: number; promise: Promise<IssueOutcome> } {
+    const job = { startedAt: Date.now(), promise: this.execute(request) };
+    this.running = job;
+    const release = () => {
+      if (this.running === job) this.running = null;
+    };
+    job.promise.then(release, release);
+    return job;
+  }
+
+  private async execute(request: IssueRequest): Promise<IssueOutcome> {
+    const fingerprint = requestFingerprint(request);
+    const recent = await this.ctx.storage.get<FinishedJob>("last");
+    // Re-check after taking the lock: an identical obtain may have just finished.
+    if (
+      recent &&
+      request.kind === "obtain" &&
+      recent.outcome.state === "issued" &&
+      recent.fingerprint === fingerprint &&
+      Date.now() - recent.finishedAt < DEDUPE_WINDOW_MS
+    ) {
+      return recent.outcome;
+    }
+    const { dnsCredentials, ...rest } = request;
+    const { ENCRYPTION_KEY } = readConfig(this.env);
+    const stored: StoredJob = {
+      request: rest,
+      sealedDnsCredentials: dnsCredentials ? await seal(ENCRYPTION_KEY, JSON.stringify(dnsCredentials), `${this.ctx.id.toString()}:job`) : null,
+      startedAt: Date.now(),
+    };
+    await this.ctx.storage.put("job", stored);
+    await this.ctx.storage.setAlarm(Date.now() + JOB_BUDGET_MS + 30_000);
+    const outcome = await runIssuance(this.env, request);
+    await this.ctx.storage.put("last", { fingerprint, finishedAt: Date.now(), outcome } satisfies FinishedJob);
+    await this.ctx.storage.delete("job");
+    await this.ctx.storage.deleteAlarm();
+    return outcome;
+  }
+}

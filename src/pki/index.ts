@@ -1,5 +1,9 @@
 /** Public API of the PKI core: pure functions over WebCrypto, @peculiar/x509 and the @peculiar/asn1-* schemas. */
-export type { x509 } from "./x509-setup";
+import type { x509 } from "./x509-setup";
+
+export type { x509 };
+/** The parsed certificate class of @peculiar/x509 that parseCertificateBundle returns. */
+export type X509Certificate = x509.X509Certificate;
 export { checkCertificate, type CertificateCheckInput, type CheckedCertificate } from "./check-certificate";
 export { parseCertificateBundle, maxBundleCertificates, maxCaCertificates } from "./certificate-bundle";
 export { parsePrivateKey, type ParsedPrivateKey } from "./private-key";

@@ -1,8 +1,9 @@
 /** Certificate key pairs for ACME issuance: generate, export as PKCS#8 PEM, and load back for signing. */
+import { bytesToBase64Url } from "../crypto/encoding";
 import { AppError } from "../http/errors";
+import { asAppError } from "./guard";
 import { derToPem } from "./pem";
 import { parsePrivateKey } from "./private-key";
-import { bytesToBase64Url } from "../crypto/encoding";
 
 export type CertificateKeySpec =
   | { keyType: "rsa"; keySize: 2048 | 3072 | 4096 }
@@ -36,14 +37,18 @@ export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
  */
 export async function importPrivateKeyPem(pem: string): Promise<CryptoKeyPair> {
   const parsed = await parsePrivateKey(pem);
-  const privateKey = await crypto.subtle.importKey("pkcs8", parsed.pkcs8, parsed.importParams, true, ["sign"]);
-  const key = parsed.publicKey;
-  const jwk: JsonWebKey =
-    key.kty === "RSA"
-      ? { kty: "RSA", n: bytesToBase64Url(key.n), e: bytesToBase64Url(key.e), ext: true }
-      : key.kty === "EC" && key.y
-        ? { kty: "EC", crv: key.curve, x: bytesToBase64Url(key.x), y: bytesToBase64Url(key.y), ext: true }
-        : {};
-  const publicKey = await crypto.subtle.importKey("jwk", jwk, parsed.importParams, true, ["verify"]);
-  return { privateKey, publicKey };
+  try {
+    const privateKey = await crypto.subtle.importKey("pkcs8", parsed.pkcs8, parsed.importParams, true, ["sign"]);
+    const key = parsed.publicKey;
+    const jwk: JsonWebKey =
+      key.kty === "RSA"
+        ? { kty: "RSA", n: bytesToBase64Url(key.n), e: bytesToBase64Url(key.e), ext: true }
+        : key.kty === "EC" && key.y
+          ? { kty: "EC", crv: key.curve, x: bytesToBase64Url(key.x), y: bytesToBase64Url(key.y), ext: true }
+          : {};
+    const publicKey = await crypto.subtle.importKey("jwk", jwk, parsed.importParams, true, ["verify"]);
+    return { privateKey, publicKey };
+  } catch (error) {
+    throw asAppError(error, "invalid_private_key", "The private key could not be loaded");
+  }
 }

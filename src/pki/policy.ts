@@ -90,14 +90,11 @@ function allows(info: CertificateInfo, purposeOid: string): boolean | null {
 function chainWarnings(chain: Chain): string[] {
   const warnings: string[] = [];
   const leaf = chain.path[0]!.info;
-  const top = chain.path[chain.path.length - 1]!.info;
   if (chain.end.kind === "self-signed" && chain.path.length === 1) warnings.push("Certificate is self-signed");
-  if (chain.end.kind === "incomplete") {
-    warnings.push(
-      chain.path.length === 1
-        ? `Incomplete chain: the issuer of this certificate ("${leaf.issuer}") was not provided`
-        : `Incomplete chain: the issuer of "${top.subject}" ("${top.issuer}") was not provided`,
-    );
+  // Servers send the leaf and its intermediates but not the root (clients hold roots), so a chain
+  // ending at an intermediate is complete as sent; a lone leaf from a CA is what breaks clients.
+  if (chain.end.kind === "incomplete" && chain.path.length === 1) {
+    warnings.push(`Incomplete chain: the issuer of this certificate ("${leaf.issuer}") was not provided`);
   }
   if (chain.ignored.length > 0) {
     const names = chain.ignored.map((info) => `"${info.subject}"`).join(", ");

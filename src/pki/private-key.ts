@@ -154,7 +154,8 @@ async function importAndDescribe(pkcs8: Bytes, curve: string | undefined): Promi
   let publicKey: PublicKeyComponents;
   if (curve) {
     if (!jwk.x || !jwk.y) fail("The private key could not be loaded: its public point is missing");
-    publicKey = { kty: "EC", curve, x: base64UrlToBytes(jwk.x), y: base64UrlToBytes(jwk.y), yOdd: false };
+    const y = base64UrlToBytes(jwk.y);
+    publicKey = { kty: "EC", curve, x: base64UrlToBytes(jwk.x), y, yOdd: (y[y.length - 1]! & 1) === 1 };
   } else {
     if (!jwk.n || !jwk.e) fail("The private key could not be loaded: its modulus is missing");
     const n = base64UrlToBytes(jwk.n);

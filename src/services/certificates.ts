@@ -40,9 +40,9 @@ export interface NewCertificate {
 }
 
 /**
- * Stores a certificate with its key sealed under the new row's id. When `replacing` is given, the
- * old row is deleted in the same D1 batch (one transaction): the project is never without a
- * certificate, and a failure leaves the old one in place.
+ * Stores a certificate with its key sealed under the row's id. When `replacing` is given, the old
+ * row is deleted and the new one inserted under the same id in one D1 batch (one transaction): the
+ * project is never without a certificate, and a failure leaves the old one in place.
  */
 export async function storeCertificate(
   db: Database,
@@ -50,8 +50,9 @@ export async function storeCertificate(
   input: NewCertificate,
   now: number,
   replacing?: string | null,
-  id = newId("cert"),
 ): Promise<CertificateRow> {
+  // A replacement keeps the id, so a certificate's public identity survives renewal.
+  const id = replacing ?? newId("cert");
   const row: CertificateRow = {
     id,
     teamId: input.teamId,
@@ -106,6 +107,9 @@ export function certificateSummary(row: CertificateRow) {
     serial: row.serial,
     fingerprint: row.fingerprint,
     keyType: row.keyType,
+    /** Public material only: the leaf and its chain as PEM, ready to deploy beside the key you hold. */
+    certificatePem: row.certificatePem,
+    chainPem: row.chainPem,
     ...(row.renewedFrom !== null ? { renewedFrom: isoSeconds(row.renewedFrom) } : {}),
     ...(row.state === "revoked" ? { revokedAt: isoSeconds(row.revokedAt ?? row.updatedAt) } : {}),
   };

@@ -1,2 +1,25 @@
-// Placeholder: replaced by the Pebble + wrangler dev harness.
-export default function setup() {}
+/**
+ * vitest globalSetup of the e2e project (runs in Node): starts pebble-challtestsrv, Pebble, `wrangler dev`
+ * of this Worker and the harness server, provides their URLs to the tests, and stops them all afterwards.
+ */
+import type { TestProject } from "vitest/node";
+import { startE2eEnvironment } from "../../scripts/pebble/e2e-environment.mjs";
+import "./pebble-context";
+
+export default async function setup(project: TestProject) {
+  const environment = await startE2eEnvironment({
+    issuanceWaitSeconds: Number(process.env.E2E_ISSUANCE_WAIT_SECONDS ?? 20),
+  });
+  const { values } = environment;
+  project.provide("workerUrl", values.workerUrl);
+  project.provide("pebbleDirectoryUrl", values.pebbleDirectoryUrl);
+  project.provide("pebbleManagementUrl", values.pebbleManagementUrl);
+  project.provide("challtestsrvUrl", values.challtestsrvUrl);
+  project.provide("harnessUrl", values.harnessUrl);
+  project.provide("dohUrl", values.dohUrl);
+  project.provide("adminToken", values.adminToken);
+  project.provide("runDir", values.runDir);
+  return async function teardown() {
+    await environment.stop();
+  };
+}

@@ -61,12 +61,6 @@ async function signer(keys: CryptoKeyPair, hash: FixtureHash): Promise<{ key: Cr
   return { key: await crypto.subtle.importKey("pkcs8", pkcs8, algorithm, false, ["sign"]), algorithm };
 }
 
-function keyTypeOf(keys: CryptoKeyPair): FixtureKeyType {
-  const algorithm = keys.publicKey.algorithm as { name: string; modulusLength?: number; namedCurve?: string };
-  if (algorithm.name === "ECDSA") return algorithm.namedCurve === "P-384" ? "EC-P384" : "EC-P256";
-  return `RSA-${algorithm.modulusLength}` as FixtureKeyType;
-}
-
 let serialCounter = 0x1000;
 function nextSerial(): string {
   serialCounter += 1;

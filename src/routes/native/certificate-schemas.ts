@@ -29,6 +29,8 @@ export const certificateSchema = z
     serial: z.string(),
     fingerprint: z.string(),
     keyType: z.string(),
+    certificatePem: z.string().describe("The leaf certificate (PEM)"),
+    chainPem: z.string().describe("Intermediates, leaf to root (PEM); empty when none were given"),
     renewedFrom: z.string().optional(),
     revokedAt: z.string().optional(),
   })
@@ -53,10 +55,12 @@ export const validationSchema = z
 
 export const statusSchema = z
   .object({
-    status: z.enum(["valid", "expiring_soon", "expired", "revoked"]),
+    status: z
+      .enum(["valid", "expiring_soon", "expired", "revoked", "pending", "failed"])
+      .describe("pending / failed: no certificate yet, and an issuance is running / the last one failed"),
     domain: z.string(),
-    expiresAt: z.string(),
-    daysUntilExpiry: z.number().int(),
+    expiresAt: z.string().nullable(),
+    daysUntilExpiry: z.number().int().nullable(),
     autoRenew: z.boolean(),
     lastRenewAttempt: z.string().nullable(),
     lastRenewError: z.string().nullable(),

@@ -7,6 +7,8 @@ import { AppError } from "../../http/errors";
 import { certificateOfProject, certificateStatusView, certificateSummary, deleteCertificate } from "../../services/certificates";
 import { uploadForProject, validateForProject } from "../../services/custom-certificates";
 import { getProject } from "../../services/projects";
+import { issuanceProgress } from "../../services/acme-certificates";
+import { isoSeconds } from "../../services/time";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { projectIdParam } from "./projects";
 import { certificateMaterialBody, certificateSchema, messageSchema, statusSchema, validationSchema } from "./certificate-schemas";
@@ -82,8 +84,25 @@ export const certificateRoutes = newRouter()
       const db = database(c.env.DB);
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const row = await certificateOfProject(db, project.teamId, project.id);
-      if (!row) throw new AppError("not_found", "Project has no certificate");
-      return c.json(certificateStatusView(row, Date.now()), 200);
+      if (row) return c.json(certificateStatusView(row, Date.now()), 200);
+      // No certificate yet: an obtain that answered "pending" is still running, or has failed.
+      if (!project.domain) throw new AppError("not_found", "Project has no certificate");
+      const progress = await issuanceProgress(c.env, { teamId: project.teamId, projectId: project.id, names: [project.domain] });
+      const failed = progress.last?.outcome.state === "failed" ? progress.last : null;
+      if (!progress.running && !failed) throw new AppError("not_found", "Project has no certificate");
+      return c.json(
+        {
+          status: progress.running ? ("pending" as const) : ("failed" as const),
+          domain: project.domain,
+          expiresAt: null,
+          daysUntilExpiry: null,
+          autoRenew: false,
+          lastRenewAttempt: failed ? isoSeconds(failed.finishedAt) : null,
+          lastRenewError: failed?.outcome.state === "failed" ? failed.outcome.error.message : null,
+          nextRenewalAt: null,
+        },
+        200,
+      );
     },
   )
   .openapi(

@@ -73,6 +73,22 @@ describe("certificate keys and CSRs", () => {
     await expectAppError(() => createCsr(keys, [" "]), "bad_request", "A CSR needs at least one non-empty domain name");
   });
 
+  it("refuses names a CA would refuse", async () => {
+    const keys = await generateCertificateKey({ keyType: "ec", curve: "P-256" });
+    for (const name of ["exa mple.com", "bücher.example", "a..example.com", "*.*.example.com", "foo*.example.com", `${"a".repeat(250)}.com`]) {
+      await expectAppError(() => createCsr(keys, ["example.com", name]), "bad_request", /^Invalid domain name for a CSR: /);
+    }
+  });
+
+  it("refuses RSA keys bound to another hash", async () => {
+    const keys = (await crypto.subtle.generateKey(
+      { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-384" },
+      true,
+      ["sign", "verify"],
+    )) as CryptoKeyPair;
+    await expectAppError(() => createCsr(keys, ["example.com"]), "bad_request", "RSA keys for CSRs must be imported for SHA-256");
+  });
+
   it("refuses unsupported key specs", async () => {
     const want = "Unsupported certificate key: use RSA 2048/3072/4096 or EC P-256/P-384";
     await expectAppError(() => generateCertificateKey({ keyType: "rsa", keySize: 1024 as 2048 }), "bad_request", want);

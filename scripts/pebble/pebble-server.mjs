@@ -1,0 +1,97 @@
+/** One Pebble process on its own dynamic ports, restartable with a different environment. */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freeTcpPorts } from "./ports.mjs";
+import { httpGet, spawnLogged, stopProcess, waitForHttp } from "./processes.mjs";
+
+export class PebbleServer {
+  /**
+   * @param {object} options
+   * @param {string} options.name        file prefix in runDir (config, log)
+   * @param {string} options.runDir
+   * @param {{ caCert: string, cert: string, key: string }} options.ca
+   * @param {number} options.httpPort    where Pebble sends HTTP-01 validation requests (the Worker's port)
+   * @param {string} options.dnsServer   challtestsrv's DNS, host:port
+   * @param {string} options.binary      path of pebble
+   */
+  constructor({ name, runDir, ca, httpPort, dnsServer, binary }) {
+    Object.assign(this, { name, runDir, ca, httpPort, dnsServer, binary });
+    this.caPem = readFileSync(ca.caCert);
+    this.logFile = join(runDir, `${name}.log`);
+    this.configPath = join(runDir, `${name}-config.json`);
+    this.process = undefined;
+    this.nonceReject = undefined;
+  }
+
+  get directoryUrl() {
+    return `https://localhost:${this.ports.acme}/dir`;
+  }
+  get managementUrl() {
+    return `https://localhost:${this.ports.management}`;
+  }
+  get running() {
+    return this.process !== undefined && this.process.exitCode === undefined;
+  }
+
+  /** Starts Pebble; `nonceReject` sets PEBBLE_WFE_NONCEREJECT (percent), otherwise Pebble's default (5). Ports stay across restarts. */
+  async start({ nonceReject } = {}) {
+    if (!this.ports) {
+      const [acme, management, tls] = await freeTcpPorts(3);
+      this.ports = { acme, management, tls };
+    }
+    this.nonceReject = nonceReject;
+    writeFileSync(
+      this.configPath,
+      JSON.stringify(
+        {
+          pebble: {
+            listenAddress: `127.0.0.1:${this.ports.acme}`,
+            managementListenAddress: `127.0.0.1:${this.ports.management}`,
+            certificate: this.ca.cert,
+            privateKey: this.ca.key,
+            httpPort: this.httpPort,
+            tlsPort: this.ports.tls,
+            ocspResponderURL: "",
+            externalAccountBindingRequired: false,
+          },
+        },
+        null,
+        2,
+      ),
+    );
+    const env = { ...process.env, PEBBLE_VA_NOSLEEP: "1", PEBBLE_AUTHZREUSE: "0" };
+    // Never validate without looking: the e2e tests must prove HTTP-01 and DNS-01 really work.
+    delete env.PEBBLE_VA_ALWAYS_VALID;
+    delete env.PEBBLE_WFE_NONCEREJECT;
+    if (nonceReject !== undefined) env.PEBBLE_WFE_NONCEREJECT = String(nonceReject);
+    this.process = spawnLogged(this.name, this.binary, ["-config", this.configPath, "-dnsserver", this.dnsServer], { env, logFile: this.logFile });
+    await waitForHttp(this.directoryUrl, { ca: this.caPem, handle: this.process, timeoutMs: 20_000 });
+    await waitForHttp(`${this.managementUrl}/roots/0`, { ca: this.caPem, handle: this.process, timeoutMs: 10_000 });
+  }
+
+  async stop() {
+    await stopProcess(this.process);
+    this.process = undefined;
+  }
+
+  /** A new CA (new root, no accounts) on the same ports. */
+  async restart(options = {}) {
+    await this.stop();
+    await this.start(options);
+  }
+
+  /** How many newOrder requests this Pebble has logged (across restarts). */
+  newOrderCount() {
+    if (!existsSync(this.logFile)) return 0;
+    return readFileSync(this.logFile, "utf8").split("\n").filter((line) => /POST \/order-plz\b/.test(line)).length;
+  }
+
+  /** The current root certificate (PEM). */
+  async rootPem() {
+    return (await httpGet(`${this.managementUrl}/roots/0`, { ca: this.caPem })).body;
+  }
+
+  describe() {
+    return { directoryUrl: this.directoryUrl, managementUrl: this.managementUrl, running: this.running, nonceReject: this.nonceReject ?? null };
+  }
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: type-check, then vitest (unit + e2e against a real Pebble), extra arguments passed to vitest.
+ * NODE_EXTRA_CA_CERTS must be in vitest's own environment (setting it in vitest.config.ts is too late for
+ * workerd), so this wrapper creates the test CA first and starts vitest with it.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { findPebbleBinaries, PEBBLE_MISSING_MESSAGE } from "./pebble/binaries.mjs";
+import { ensureTestCa, REPO_ROOT } from "./pebble/test-ca.mjs";
+
+const args = process.argv.slice(2);
+const bin = (name) => join(REPO_ROOT, "node_modules", ".bin", name);
+
+const ca = ensureTestCa();
+const env = { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCert };
+const pebble = findPebbleBinaries(env);
+
+const typecheck = await run(bin("tsc"), ["--noEmit", "-p", "."]);
+if (typecheck !== 0) console.error("tsc --noEmit failed (vitest still runs so you see the test results)");
+
+let vitest;
+if (pebble) {
+  vitest = await run(bin("vitest"), ["run", ...args]);
+} else {
+  // Still show the unit results, then fail: the e2e tests are mandatory.
+  vitest = await run(bin("vitest"), ["run", ...withoutProjects(args), "--project", "unit", "--passWithNoTests"]);
+  console.error(PEBBLE_MISSING_MESSAGE);
+  vitest = vitest || 1;
+}
+process.exit(vitest !== 0 ? vitest : typecheck);
+
+function run(command, commandArgs) {
+  return new Promise((resolve) => {
+    const child = spawn(command, commandArgs, { cwd: REPO_ROOT, env, stdio: "inherit" });
+    // Ctrl-C reaches the child through the terminal's process group; forward the others.
+    const forward = (signal) => child.kill(signal);
+    process.on("SIGTERM", forward);
+    process.on("SIGHUP", forward);
+    process.on("SIGINT", () => {});
+    child.on("exit", (code, signal) => {
+      process.off("SIGTERM", forward);
+      process.off("SIGHUP", forward);
+      resolve(code ?? (signal ? 1 : 0));
+    });
+    child.on("error", (error) => {
+      console.error(`${command}: ${error.message}`);
+      resolve(1);
+    });
+  });
+}
+
+function withoutProjects(list) {
+  const out = [];
+  for (let i = 0; i < list.length; i++) {
+    if (list[i] === "--project") i++;
+    else if (!list[i].startsWith("--project=")) out.push(list[i]);
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+/** One ACME account per team per directory, its key sealed in D1. */
+import { and, eq } from "drizzle-orm";
+import { AcmeClient, exportAccountKey, generateAccountKey, importAccountKey } from "../acme";
+import type { Database } from "../db/client";
+import { acmeAccounts } from "../db/schema";
+import { newId } from "../crypto/ids";
+import { seal, unseal } from "../crypto/sealing";
+
+export interface AccountOptions {
+  teamId: string;
+  directoryUrl: string;
+  email: string | null;
+  encryptionKey: string;
+  fetch?: typeof fetch;
+}
+
+/** Forgets the stored account (the CA no longer knows it), so the next use creates a new one. */
+export async function forgetAcmeAccount(db: Database, teamId: string, directoryUrl: string): Promise<void> {
+  await db.delete(acmeAccounts).where(and(eq(acmeAccounts.teamId, teamId), eq(acmeAccounts.directoryUrl, directoryUrl)));
+}
+
+/** A client for the team's account at the directory, creating the account on first use. */
+export async function openAcmeClient(db: Database, options: AccountOptions): Promise<AcmeClient> {
+  const where = and(eq(acmeAccounts.teamId, options.teamId), eq(acmeAccounts.directoryUrl, options.directoryUrl));
+  const existing = await db.query.acmeAccounts.findFirst({ where });
+  if (existing) {
+    const accountKey = await importAccountKey(await unseal(options.encryptionKey, existing.sealedKey, existing.id));
+    return new AcmeClient({ directoryUrl: options.directoryUrl, accountKey, accountUrl: existing.accountUrl, fetch: options.fetch });
+  }
+  const accountKey = await generateAccountKey();
+  const client = new AcmeClient({ directoryUrl: options.directoryUrl, accountKey, fetch: options.fetch });
+  // RFC 8555 §7.3: the operator accepted the CA's terms when deploying this service for the team.
+  const { accountUrl } = await client.createAccount({
+    termsOfServiceAgreed: true,
+    ...(options.email ? { contact: [`mailto:${options.email}`] } : {}),
+  });
+  const id = newId("acct");
+  const inserted = await db
+    .insert(acmeAccounts)
+    .values({
+      id,
+      teamId: options.teamId,
+      directoryUrl: options.directoryUrl,
+      accountUrl,
+      sealedKey: await seal(options.encryptionKey, await exportAccountKey(accountKey), id),
+      email: options.email,
+      createdAt: Date.now(),
+    })
+    .onConflictDoNothing()
+    .returning({ id: acmeAccounts.id });
+  // Another certificate of the team created the account at the same moment: use that one.
+  if (inserted.length === 0) return openAcmeClient(db, options);
+  return client;
+}

@@ -1,0 +1,30 @@
+/** DNS-01 (RFC 8555 §8.4): a TXT record through the team's DNS provider, checked over DNS-over-HTTPS. */
+import { challengeRecordName, waitForTxtRecord, type DnsProvider } from "../dns";
+import type { ChallengeSolver } from "./solver";
+
+export interface Dns01Options {
+  /** DoH resolver to confirm the record is visible before answering the challenge; null skips the check. */
+  resolverUrl: string | null;
+  propagationTimeoutMs?: number;
+}
+
+export function dns01Solver(provider: DnsProvider, options: Dns01Options): ChallengeSolver {
+  return {
+    type: "dns-01",
+    async present(task) {
+      const fqdn = challengeRecordName(task.domain);
+      await provider.present(fqdn, task.dnsTxtValue);
+      // Answering before the record is visible costs a failed authorization, which the CA rate-limits.
+      if (options.resolverUrl) {
+        await waitForTxtRecord(fqdn, task.dnsTxtValue, {
+          resolverUrl: options.resolverUrl,
+          timeoutMs: options.propagationTimeoutMs ?? 120_000,
+          intervalMs: 2_000,
+        });
+      }
+    },
+    async cleanUp(task) {
+      await provider.cleanUp(challengeRecordName(task.domain), task.dnsTxtValue);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/** What callers ask the per-certificate issuer for, and what they get back (plain data: it crosses RPC). */
+import type { DnsProviderName } from "../dns";
+import type { ErrorCode } from "../http/errors";
+import type { CertificateKeySpec } from "../pki";
+
+export interface IssueRequest {
+  kind: "obtain" | "renew";
+  teamId: string;
+  /** The owning project (native API); null for team-level certificates (Vercel). */
+  projectId: string | null;
+  names: string[];
+  challengeType: "http-01" | "dns-01";
+  dnsProvider?: DnsProviderName;
+  /** Plaintext only in flight; sealed before anything is persisted. */
+  dnsCredentials?: Record<string, unknown>;
+  keySpec: CertificateKeySpec;
+  email: string | null;
+  directoryUrl: string;
+  staging: boolean;
+  dryRun: boolean;
+  autoRenew: boolean;
+  /** renew: the certificate being replaced. */
+  certificateId?: string;
+  /** renew: a sweep renews only what is still due once the lock is held; a manual renew always runs. */
+  trigger?: "manual" | "sweep";
+}
+
+export interface IssueError {
+  code: ErrorCode;
+  message: string;
+  status: number;
+  retryAfter?: number;
+}
+
+export type IssueOutcome =
+  | { state: "issued"; certificateId: string; renewedFrom: number | null }
+  | { state: "validated"; names: string[] }
+  | { state: "pending"; startedAt: number }
+  | { state: "skipped"; reason: string }
+  | { state: "failed"; error: IssueError };
+
+/** The Durable Object that serializes work on one certificate: its project, or its set of names. */
+export function issuerName(target: { teamId: string; projectId: string | null; names: string[] }): string {
+  return target.projectId ? `project:${target.projectId}` : `team:${target.teamId}:${[...target.names].sort().join(",")}`;
+}
+
+/** Two requests that would produce the same certificate. */
+export function requestFingerprint(request: IssueRequest): string {
+  const { kind, names, challengeType, dnsProvider, keySpec, directoryUrl, dryRun } = request;
+  return JSON.stringify({ kind, names: [...names].sort(), challengeType, dnsProvider, keySpec, directoryUrl, dryRun });
+}

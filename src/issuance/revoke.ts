@@ -1,0 +1,49 @@
+/** Revocation at the CA (RFC 8555 §7.6) of a stored ACME certificate; terminal. */
+import { and, eq } from "drizzle-orm";
+import { isAcmeProblem } from "../acme";
+import { database } from "../db/client";
+import { certificates } from "../db/schema";
+import { readConfig, type Env } from "../env";
+import { AppError } from "../http/errors";
+import { pemToDer } from "../pki";
+import { openAcmeClient } from "./acme-account";
+import { toIssuanceError } from "./acme-errors";
+import type { IssueError } from "./issue-request";
+
+export type RevokeOutcome = { ok: true; revokedAt: number } | { ok: false; error: IssueError };
+
+const asOutcome = (error: AppError): RevokeOutcome => ({
+  ok: false,
+  error: { code: error.code, message: error.message, status: error.status, ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}) },
+});
+
+export async function revokeStoredCertificate(env: Env, teamId: string, certificateId: string, reason: number): Promise<RevokeOutcome> {
+  const db = database(env.DB);
+  const row = await db.query.certificates.findFirst({ where: and(eq(certificates.id, certificateId), eq(certificates.teamId, teamId)) });
+  if (!row) return asOutcome(new AppError("not_found", "Certificate not found"));
+  if (row.state === "revoked") return asOutcome(new AppError("conflict", "Certificate is already revoked"));
+  if (row.type !== "letsencrypt") {
+    return asOutcome(
+      new AppError("not_revocable", "A custom certificate cannot be revoked from here: ask the CA that issued it, then delete it or upload a replacement"),
+    );
+  }
+  const directoryUrl = String(row.issuance?.directoryUrl ?? "");
+  try {
+    const { ENCRYPTION_KEY } = readConfig(env);
+    const client = await openAcmeClient(db, { teamId, directoryUrl, email: null, encryptionKey: ENCRYPTION_KEY });
+    try {
+      await client.revokeCertificate(pemToDer(row.certificatePem), reason);
+    } catch (error) {
+      // RFC 8555 §7.6: already revoked at the CA (e.g. by another client) is the state we want.
+      if (!isAcmeProblem(error, "alreadyRevoked")) throw error;
+    }
+  } catch (error) {
+    return asOutcome(toIssuanceError(error, directoryUrl));
+  }
+  const revokedAt = Date.now();
+  await db
+    .update(certificates)
+    .set({ state: "revoked", revokedAt, autoRenew: false, nextRenewalAt: null, updatedAt: revokedAt })
+    .where(eq(certificates.id, row.id));
+  return { ok: true, revokedAt };
+}

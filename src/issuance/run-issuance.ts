@@ -1,0 +1,160 @@
+/** One issuance job, run under the certificate's lock: re-check, issue, store atomically, or record the failure. */
+import { and, eq } from "drizzle-orm";
+import { ariCertificateId, isAcmeProblem } from "../acme";
+import { database, type Database } from "../db/client";
+import { certificates } from "../db/schema";
+import { createDnsProvider, parseDnsCredentials } from "../dns";
+import { readConfig, type Env } from "../env";
+import { AppError } from "../http/errors";
+import { checkCertificate } from "../pki";
+import { nextRetryAt } from "../renewal/backoff";
+import { renewalDueAt } from "../renewal/policy";
+import { storeCertificate, type CertificateRow } from "../services/certificates";
+import { forgetAcmeAccount, openAcmeClient } from "./acme-account";
+import { isPermanentAcmeFailure, toIssuanceError } from "./acme-errors";
+import { dns01Solver } from "./dns01-solver";
+import { http01Solver } from "./http01-solver";
+import type { IssueOutcome, IssueRequest } from "./issue-request";
+import { issueCertificate } from "./issue-certificate";
+
+/** The most one job may take end to end; the Durable Object's alarm restarts a job that outlives it. */
+export const JOB_BUDGET_MS = 5 * 60_000;
+
+async function currentCertificate(db: Database, request: IssueRequest): Promise<CertificateRow | null> {
+  if (request.certificateId) {
+    return (await db.query.certificates.findFirst({ where: and(eq(certificates.id, request.certificateId), eq(certificates.teamId, request.teamId)) })) ?? null;
+  }
+  if (request.projectId) {
+    return (await db.query.certificates.findFirst({ where: eq(certificates.projectId, request.projectId) })) ?? null;
+  }
+  return null;
+}
+
+function solverFor(env: Env, request: IssueRequest) {
+  if (request.challengeType === "http-01") return http01Solver(env.CHALLENGES);
+  const config = readConfig(env);
+  const provider = request.dnsProvider!;
+  const credentials = parseDnsCredentials(provider, request.dnsCredentials ?? {});
+  const baseUrl = config.DNS_API_BASE_URLS[provider];
+  return dns01Solver(createDnsProvider(provider, credentials, baseUrl ? { baseUrl } : {}), {
+    resolverUrl: config.DOH_RESOLVER_URL === "none" ? null : config.DOH_RESOLVER_URL,
+  });
+}
+
+export async function runIssuance(env: Env, request: IssueRequest, now: () => number = Date.now): Promise<IssueOutcome> {
+  return await runIssuanceOnce(env, request, now);
+}
+
+async function runIssuanceOnce(env: Env, request: IssueRequest, now: () => number, retriedAccount = false): Promise<IssueOutcome> {
+  const db = database(env.DB);
+  const config = readConfig(env);
+  const previous = await currentCertificate(db, request);
+  if (request.kind === "renew") {
+    // Re-check under the lock: the work may have been done, or undone, while this request waited.
+    if (!previous) return { state: "skipped", reason: "The certificate no longer exists" };
+    if (previous.state === "revoked") return { state: "skipped", reason: "The certificate is revoked" };
+    if (request.trigger === "sweep" && (previous.nextRenewalAt === null || previous.nextRenewalAt > now())) {
+      return { state: "skipped", reason: "Not due for renewal" };
+    }
+  }
+  try {
+    const client = await openAcmeClient(db, {
+      teamId: request.teamId,
+      directoryUrl: request.directoryUrl,
+      email: request.email,
+      encryptionKey: config.ENCRYPTION_KEY,
+    });
+    let replaces: string | undefined;
+    if (request.kind === "renew" && previous && (await client.getDirectory()).renewalInfo) {
+      try {
+        replaces = ariCertificateId(previous.certificatePem);
+      } catch {
+        replaces = undefined; // No AKI: the CA cannot match it; renew without `replaces`.
+      }
+    }
+    const result = await issueCertificate(client, solverFor(env, request), {
+      names: request.names,
+      keySpec: request.keySpec,
+      dryRun: request.dryRun,
+      deadline: now() + JOB_BUDGET_MS,
+      ...(replaces ? { replaces } : {}),
+    });
+    if (result.dryRun) return { state: "validated", names: result.validated };
+
+    const checked = await checkCertificate({ certificatePem: result.chainPem, privateKeyPem: result.privateKeyPem, domain: request.names[0] });
+    if (!checked.report.valid) throw new AppError("ca_error", `The CA issued an unusable certificate: ${checked.report.error}`);
+    const issuedAt = checked.notBefore.getTime();
+    const expiresAt = checked.notAfter.getTime();
+    const ari = await client.getRenewalInfo(checked.leafPem).catch(() => null);
+    const ariWindow = ari ? { start: ari.suggestedWindow.start.getTime(), end: ari.suggestedWindow.end.getTime() } : null;
+    const replacing = request.kind === "renew" || request.projectId ? previous : null;
+    const row = await storeCertificate(
+      db,
+      config.ENCRYPTION_KEY,
+      {
+        teamId: request.teamId,
+        projectId: request.projectId,
+        type: "letsencrypt",
+        domain: request.names[0]!,
+        names: checked.report.names,
+        certificatePem: checked.leafPem,
+        chainPem: checked.chainPem,
+        privateKeyPem: checked.privateKeyPkcs8Pem!,
+        keyType: checked.report.keyType ?? "unknown",
+        issuer: checked.report.issuer ?? "unknown",
+        serial: checked.report.serial ?? "",
+        fingerprint: checked.report.fingerprint ?? "",
+        issuedAt,
+        expiresAt,
+        autoRenew: request.autoRenew,
+        renewedFrom: request.kind === "renew" ? (previous?.issuedAt ?? null) : null,
+        issuance: {
+          challengeType: request.challengeType,
+          dnsProvider: request.dnsProvider ?? null,
+          keySpec: request.keySpec,
+          email: request.email,
+          staging: request.staging,
+          directoryUrl: request.directoryUrl,
+        },
+        dnsCredentials: request.dnsCredentials ?? null,
+        nextRenewalAt: request.autoRenew ? renewalDueAt({ issuedAt, expiresAt, ariWindow }) : null,
+      },
+      now(),
+      replacing?.id,
+    );
+    if (request.kind === "renew") {
+      await db.update(certificates).set({ lastRenewAttempt: now() }).where(eq(certificates.id, row.id));
+    }
+    return { state: "issued", certificateId: row.id, renewedFrom: row.renewedFrom };
+  } catch (caught) {
+    // RFC 8555 §7.3.1: the CA no longer knows the stored account (deactivated, or a test CA restarted): make a new one once.
+    if (!retriedAccount && isAcmeProblem(caught, "accountDoesNotExist")) {
+      await forgetAcmeAccount(db, request.teamId, request.directoryUrl);
+      return runIssuanceOnce(env, request, now, true);
+    }
+    const error = toIssuanceError(caught, request.directoryUrl);
+    if (error.status >= 500 && error.code === "internal") {
+      console.error(`issuance ${request.kind} for ${request.names.join(",")} failed: ${caught instanceof Error ? caught.name : typeof caught}`);
+    }
+    if (request.kind === "renew" && previous) await recordRenewalFailure(db, previous, error, isPermanentAcmeFailure(caught) || isPermanentAcmeFailure(error), now());
+    return {
+      state: "failed",
+      error: { code: error.code, message: error.message, status: error.status, ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}) },
+    };
+  }
+}
+
+/** The old certificate stays in place; the row says what went wrong and when the next try is. */
+async function recordRenewalFailure(db: Database, row: CertificateRow, error: AppError, permanent: boolean, now: number): Promise<void> {
+  const failures = row.renewalFailures + 1;
+  await db
+    .update(certificates)
+    .set({
+      lastRenewAttempt: now,
+      lastRenewError: permanent ? `${error.message} (automatic renewal stopped: this will not succeed by retrying)` : error.message,
+      renewalFailures: failures,
+      nextRenewalAt: permanent ? null : nextRetryAt({ failures, now, expiresAt: row.expiresAt, ...(error.retryAfter !== undefined ? { retryAfterSeconds: error.retryAfter } : {}) }),
+      updatedAt: now,
+    })
+    .where(eq(certificates.id, row.id));
+}

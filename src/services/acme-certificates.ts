@@ -1,0 +1,126 @@
+/** Obtaining, renewing and revoking ACME certificates: builds the request and hands it to the certificate's issuer. */
+import { type DnsProviderName } from "../dns";
+import { readConfig, type Env } from "../env";
+import { AppError, type ErrorCode } from "../http/errors";
+import { unseal } from "../crypto/sealing";
+import type { CertificateKeySpec } from "../pki";
+import type { IssueOutcome, IssueRequest } from "../issuance/issue-request";
+import { issuerName } from "../issuance/issue-request";
+import type { CertificateRow } from "./certificates";
+
+export interface ObtainOptions {
+  email: string;
+  challengeType: "http-01" | "dns-01";
+  dnsProvider?: DnsProviderName;
+  dnsCredentials?: Record<string, unknown>;
+  autoRenew: boolean;
+  keyType: "rsa" | "ec";
+  keySize?: number;
+  staging: boolean;
+  dryRun: boolean;
+}
+
+export function keySpecOf(keyType: "rsa" | "ec", keySize?: number): CertificateKeySpec {
+  if (keyType === "ec") return { keyType: "ec", curve: keySize === 384 ? "P-384" : "P-256" };
+  return { keyType: "rsa", keySize: keySize === 4096 ? 4096 : keySize === 3072 ? 3072 : 2048 };
+}
+
+function issuer(env: Env, target: { teamId: string; projectId: string | null; names: string[] }) {
+  return env.CERTIFICATE_ISSUER.get(env.CERTIFICATE_ISSUER.idFromName(issuerName(target)));
+}
+
+function waitMs(env: Env): number {
+  return readConfig(env).ISSUANCE_WAIT_SECONDS * 1000;
+}
+
+/** Turns a failed outcome back into the typed error the surfaces render. */
+export function throwIfFailed(outcome: IssueOutcome): Exclude<IssueOutcome, { state: "failed" }> {
+  if (outcome.state !== "failed") return outcome;
+  const { code, message, status, retryAfter } = outcome.error;
+  throw new AppError(code as ErrorCode, message, { status, ...(retryAfter !== undefined ? { retryAfter } : {}) });
+}
+
+export async function obtainCertificate(
+  env: Env,
+  target: { teamId: string; projectId: string | null; names: string[] },
+  options: ObtainOptions,
+): Promise<IssueOutcome> {
+  if (options.challengeType === "http-01" && target.names.some((n) => n.startsWith("*."))) {
+    // RFC 8555 §7.1.3 and CA policy: wildcard names can only be validated over DNS.
+    throw new AppError("bad_request", "Wildcard names need challengeType dns-01", { param: "challengeType" });
+  }
+  const config = readConfig(env);
+  const request: IssueRequest = {
+    kind: "obtain",
+    teamId: target.teamId,
+    projectId: target.projectId,
+    names: target.names,
+    challengeType: options.challengeType,
+    ...(options.dnsProvider ? { dnsProvider: options.dnsProvider } : {}),
+    ...(options.dnsCredentials ? { dnsCredentials: options.dnsCredentials } : {}),
+    keySpec: keySpecOf(options.keyType, options.keySize),
+    email: options.email,
+    directoryUrl: options.staging ? config.ACME_STAGING_DIRECTORY_URL : config.ACME_DIRECTORY_URL,
+    staging: options.staging,
+    dryRun: options.dryRun,
+    autoRenew: options.autoRenew,
+  };
+  return issuer(env, target).issue(request, waitMs(env));
+}
+
+/** Renews an ACME certificate the way it was obtained (same challenge, provider and key type). */
+export async function renewCertificate(env: Env, row: CertificateRow, trigger: "manual" | "sweep"): Promise<IssueOutcome> {
+  if (row.type !== "letsencrypt" || !row.issuance) {
+    throw new AppError("not_renewable", "A custom certificate is renewed by uploading its successor");
+  }
+  if (row.state === "revoked") throw new AppError("not_renewable", "A revoked certificate cannot be renewed; obtain a new one");
+  const how = row.issuance as {
+    challengeType: "http-01" | "dns-01";
+    dnsProvider: DnsProviderName | null;
+    keySpec: CertificateKeySpec;
+    email: string | null;
+    staging: boolean;
+    directoryUrl: string;
+  };
+  const { ENCRYPTION_KEY } = readConfig(env);
+  const dnsCredentials = row.sealedDnsCredentials
+    ? (JSON.parse(await unseal(ENCRYPTION_KEY, row.sealedDnsCredentials, `${row.id}:dns`)) as Record<string, unknown>)
+    : undefined;
+  const request: IssueRequest = {
+    kind: "renew",
+    teamId: row.teamId,
+    projectId: row.projectId,
+    names: row.names,
+    challengeType: how.challengeType,
+    ...(how.dnsProvider ? { dnsProvider: how.dnsProvider } : {}),
+    ...(dnsCredentials ? { dnsCredentials } : {}),
+    keySpec: how.keySpec,
+    email: how.email,
+    directoryUrl: how.directoryUrl,
+    staging: how.staging,
+    dryRun: false,
+    autoRenew: row.autoRenew,
+    certificateId: row.id,
+    trigger,
+  };
+  return issuer(env, row).issue(request, trigger === "sweep" ? 0 : waitMs(env));
+}
+
+/** RFC 5280 §5.3.1 reasons a subscriber may give (RFC 8555 §7.6). */
+export const REVOCATION_REASON_CODES = {
+  unspecified: 0,
+  keyCompromise: 1,
+  affiliationChanged: 3,
+  superseded: 4,
+  cessationOfOperation: 5,
+} as const;
+
+export async function revokeCertificate(env: Env, row: CertificateRow, reason: keyof typeof REVOCATION_REASON_CODES) {
+  const outcome = await issuer(env, row).revoke(row.teamId, row.id, REVOCATION_REASON_CODES[reason]);
+  if (!outcome.ok) throw new AppError(outcome.error.code as ErrorCode, outcome.error.message, { status: outcome.error.status });
+  return outcome.revokedAt;
+}
+
+export async function issuanceProgress(env: Env, target: { teamId: string; projectId: string | null; names: string[] }) {
+  return issuer(env, target).progress();
+}

@@ -1,0 +1,119 @@
+/** Obtain through the API against a real Pebble: HTTP-01 validated over this Worker's challenge route. */
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+import { beforeAll, describe, expect, it } from "vitest";
+import { e2e, pebbleNewOrderCount, pebbleRoots, restartPebble } from "../support/pebble-context";
+
+x509.cryptoProvider.set(crypto);
+
+const { workerUrl, adminToken } = e2e();
+
+async function api(method: string, path: string, token: string | null, json?: unknown) {
+  const response = await fetch(`${workerUrl}${path}`, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(json !== undefined ? { "Content-Type": "application/json" } : {}) },
+    ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, text, body: text ? JSON.parse(text) : undefined };
+}
+
+const fresh = (label: string) => `${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}.certdesk.test`;
+
+let token: string;
+
+async function newProject(domain: string) {
+  const res = await api("POST", "/api/v1/projects", token, { name: domain.replace(/[^a-z0-9-]/g, "-").slice(0, 60), domain });
+  expect(res.status, res.text).toBe(200);
+  return res.body.id as string;
+}
+
+function verifiesUpTo(leafPem: string, chainPem: string, rootPem: string): Promise<boolean> {
+  const chain = x509.PemConverter.decode(chainPem).map((der) => new x509.X509Certificate(der));
+  const builder = new x509.X509ChainBuilder({ certificates: [...chain, new x509.X509Certificate(rootPem)] });
+  return builder.build(new x509.X509Certificate(leafPem)).then((path) => path.length >= 2 && path.at(-1)!.subject === new x509.X509Certificate(rootPem).subject);
+}
+
+beforeAll(async () => {
+  const team = await api("POST", "/api/v1/teams", adminToken, { slug: `e2e-${Date.now().toString(36)}`, name: "E2E" });
+  expect(team.status, team.text).toBe(200);
+  token = team.body.token;
+});
+
+describe("obtain over HTTP-01 against Pebble", () => {
+  it("issues a certificate that chains to Pebble's root and covers the domain", async () => {
+    const domain = fresh("http");
+    const projectId = await newProject(domain);
+    const res = await api("POST", `/api/v1/projects/${projectId}/certificate/obtain`, token, {
+      email: "admin@example.com",
+      challengeType: "http-01",
+      keyType: "ec",
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ success: true, certificate: { domain, autoRenew: true } });
+    expect(res.text).not.toMatch(/PRIVATE KEY/);
+
+    const got = await api("GET", `/api/v1/projects/${projectId}/certificate`, token);
+    expect(got.body).toMatchObject({ domain, type: "letsencrypt", names: [domain], keyType: "EC-P256" });
+    const { root } = await pebbleRoots();
+    expect(await verifiesUpTo(got.body.certificatePem, got.body.chainPem, root)).toBe(true);
+
+    const status = await api("GET", `/api/v1/projects/${projectId}/certificate/status`, token);
+    expect(status.body).toMatchObject({ status: "valid", autoRenew: true, lastRenewError: null });
+    expect(status.body.nextRenewalAt).not.toBeNull();
+  });
+
+  it("fails with the seed's message when the name does not point at this service, storing nothing", async () => {
+    const domain = fresh("nowhere");
+    // challtestsrv answers this name with an address where nothing listens.
+    const added = await fetch(`${e2e().challtestsrvUrl}/add-a`, { method: "POST", body: JSON.stringify({ host: domain, addresses: ["127.0.0.2"] }) });
+    expect(added.ok).toBe(true);
+    const projectId = await newProject(domain);
+    const res = await api("POST", `/api/v1/projects/${projectId}/certificate/obtain`, token, { email: "admin@example.com", challengeType: "http-01", keyType: "ec" });
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.error).toMatch(/^HTTP-01 challenge failed: /);
+    expect(res.body.code).toBe("challenge_failed");
+    expect((await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body).toBeNull();
+  });
+
+  it("dryRun validates with the CA and stores nothing", async () => {
+    const domain = fresh("dry");
+    const projectId = await newProject(domain);
+    const res = await api("POST", `/api/v1/projects/${projectId}/certificate/obtain`, token, {
+      email: "admin@example.com",
+      challengeType: "http-01",
+      dryRun: true,
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ success: true, dryRun: true, validated: [domain] });
+    expect((await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body).toBeNull();
+  });
+
+  it("20 concurrent obtains for one project: one order, one certificate, consistent answers", async () => {
+    const domain = fresh("burst");
+    const projectId = await newProject(domain);
+    const before = await pebbleNewOrderCount();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        api("POST", `/api/v1/projects/${projectId}/certificate/obtain`, token, { email: "admin@example.com", challengeType: "http-01", keyType: "ec" }),
+      ),
+    );
+    for (const a of answers) expect(a.status, a.text).toBe(200);
+    const serials = new Set(answers.map((a) => a.body.certificate.issuedAt + a.body.certificate.expiresAt));
+    expect(serials.size).toBe(1);
+    expect((await pebbleNewOrderCount()) - before).toBe(1);
+  });
+
+  it("still issues when Pebble rejects half the nonces", async () => {
+    await restartPebble(50);
+    try {
+      // A restarted Pebble has forgotten every account: the stored one must be replaced transparently.
+      const domain = fresh("nonce");
+      const projectId = await newProject(domain);
+      const res = await api("POST", `/api/v1/projects/${projectId}/certificate/obtain`, token, { email: "admin@example.com", challengeType: "http-01", keyType: "ec" });
+      expect(res.status, res.text).toBe(200);
+    } finally {
+      await restartPebble();
+    }
+  });
+});

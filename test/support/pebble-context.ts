@@ -1,0 +1,126 @@
+/** What the e2e global setup provides to tests (vitest `provide`/`inject`), and small helpers over it. */
+import { inject } from "vitest";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** `wrangler dev` of this Worker (also Pebble's HTTP-01 port). */
+    workerUrl: string;
+    /** Pebble's ACME directory (HTTPS, trusted through NODE_EXTRA_CA_CERTS). */
+    pebbleDirectoryUrl: string;
+    /** Pebble's management interface: /roots/0, /intermediates/0, /cert-status-by-serial/<hex>. */
+    pebbleManagementUrl: string;
+    /** pebble-challtestsrv management API: POST /set-txt {host, value}, /clear-txt {host}. */
+    challtestsrvUrl: string;
+    /** Node-side harness (see scripts/pebble/harness-server.mjs): /pebble/new-orders, /pebble/restart, /pebble/stop, /pebble/extra, /dns-query. */
+    harnessUrl: string;
+    /** DNS-over-HTTPS (JSON and RFC 8484) answering from challtestsrv's DNS; the Worker's DOH_RESOLVER_URL. */
+    dohUrl: string;
+    /** The Worker's ADMIN_TOKEN for this run. */
+    adminToken: string;
+    /** Per-run directory with pebble.log, challtestsrv.log, wrangler.log. */
+    runDir: string;
+  }
+}
+
+export function e2e() {
+  return {
+    workerUrl: inject("workerUrl"),
+    pebbleDirectoryUrl: inject("pebbleDirectoryUrl"),
+    pebbleManagementUrl: inject("pebbleManagementUrl"),
+    challtestsrvUrl: inject("challtestsrvUrl"),
+    harnessUrl: inject("harnessUrl"),
+    dohUrl: inject("dohUrl"),
+    adminToken: inject("adminToken"),
+    runDir: inject("runDir"),
+  };
+}
+
+async function post(url: string, body: unknown): Promise<Response> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`POST ${url} → ${response.status} ${await response.text()}`);
+  return response;
+}
+
+/** Sets the TXT record challtestsrv serves for `name` (e.g. `_acme-challenge.a.certdesk.test`). */
+export async function setTxt(name: string, value: string): Promise<void> {
+  await post(`${inject("challtestsrvUrl")}/set-txt`, { host: fqdn(name), value });
+}
+
+export async function clearTxt(name: string): Promise<void> {
+  await post(`${inject("challtestsrvUrl")}/clear-txt`, { host: fqdn(name) });
+}
+
+/**
+ * Restarts the Worker's Pebble (new root, and it forgets every account and order) with
+ * PEBBLE_WFE_NONCEREJECT = nonceReject percent, or Pebble's default (5). Disrupts other tests: prefer an extra Pebble.
+ */
+export async function restartPebble(nonceReject?: number): Promise<void> {
+  await post(`${inject("harnessUrl")}/pebble/restart`, nonceReject === undefined ? {} : { nonceReject });
+}
+
+/** Stops the Worker's Pebble (the CA is down until restartPebble). */
+export async function stopPebble(): Promise<void> {
+  await post(`${inject("harnessUrl")}/pebble/stop`, {});
+}
+
+/** How many newOrder requests the Worker's Pebble has seen this run. */
+export async function pebbleNewOrderCount(): Promise<number> {
+  const response = await fetch(`${inject("harnessUrl")}/pebble/new-orders`);
+  return ((await response.json()) as { count: number }).count;
+}
+
+export interface ExtraPebble {
+  id: string;
+  directoryUrl: string;
+  managementUrl: string;
+  /** Stops it (CA down); it can be restarted with restart(). */
+  stop(): Promise<void>;
+  restart(nonceReject?: number): Promise<void>;
+  /** Stops and forgets it. */
+  remove(): Promise<void>;
+}
+
+/** A separate Pebble (same challtestsrv, same HTTP-01 port) for tests that restart or stop their CA. */
+export async function startExtraPebble(nonceReject?: number): Promise<ExtraPebble> {
+  const harness = inject("harnessUrl");
+  const created = (await (await post(`${harness}/pebble/extra`, nonceReject === undefined ? {} : { nonceReject })).json()) as {
+    id: string;
+    directoryUrl: string;
+    managementUrl: string;
+  };
+  const base = `${harness}/pebble/extra/${created.id}`;
+  return {
+    ...created,
+    stop: async () => void (await post(`${base}/stop`, {})),
+    restart: async (reject?: number) => void (await post(`${base}/restart`, reject === undefined ? {} : { nonceReject: reject })),
+    remove: async () => void (await fetch(base, { method: "DELETE" })),
+  };
+}
+
+/** A Pebble's current root and intermediate (PEM); they change on every restart. */
+export async function pebbleRoots(managementUrl = inject("pebbleManagementUrl")): Promise<{ root: string; intermediate: string }> {
+  const base = managementUrl;
+  // Bytes then UTF-8: workerd warns when .text() meets application/pem-certificate-chain.
+  const pem = async (path: string) => new TextDecoder().decode(await (await fetch(`${base}${path}`)).arrayBuffer());
+  const [root, intermediate] = await Promise.all([pem("/roots/0"), pem("/intermediates/0")]);
+  return { root, intermediate };
+}
+
+/** Pebble's view of a certificate: { Status: "Valid" | "Revoked", Serial, Reason?, RevokedAt? }. serialHex without 0x. */
+export async function pebbleCertStatus(
+  serialHex: string,
+  managementUrl = inject("pebbleManagementUrl"),
+): Promise<{ Status: string; Serial: string; Reason?: number; RevokedAt?: string }> {
+  const response = await fetch(`${managementUrl}/cert-status-by-serial/${serialHex}`);
+  if (!response.ok) throw new Error(`cert-status-by-serial/${serialHex} → ${response.status}`);
+  return response.json();
+}
+
+/** A fresh random name under certdesk.test (Pebble never reuses authorizations for it). */
+export function randomName(prefix = "e2e"): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}.certdesk.test`;
+}
+
+function fqdn(name: string): string {
+  return name.endsWith(".") ? name : `${name}.`;
+}
