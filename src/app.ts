@@ -9,6 +9,7 @@ import { renderError } from "./http/surfaces";
 import { mountDocs } from "./routes/docs";
 import { certificateRoutes } from "./routes/native/certificate";
 import { certificateAcmeRoutes } from "./routes/native/certificate-acme";
+import { adminRoutes } from "./routes/native/admin";
 import { projectRoutes } from "./routes/native/projects";
 import { teamRoutes } from "./routes/native/teams";
 import { tokenRoutes } from "./routes/native/tokens";
@@ -53,7 +54,8 @@ export function createApp() {
     .route("/", tokenRoutes)
     .route("/", projectRoutes)
     .route("/", certificateRoutes)
-    .route("/", certificateAcmeRoutes);
+    .route("/", certificateAcmeRoutes)
+    .route("/", adminRoutes);
   app.route("/api/v1", native);
   mountDocs(app);
   app.notFound((c) => renderError(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`)));

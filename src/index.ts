@@ -2,6 +2,7 @@
 import "reflect-metadata";
 import { createApp } from "./app";
 import type { Env } from "./env";
+import { sweepDueCertificates } from "./renewal/sweep";
 
 export { CertificateIssuer } from "./issuance/certificate-issuer";
 
@@ -9,7 +10,7 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, _env, _ctx) {
-    // The renewal sweep is wired in by the renewal module.
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(sweepDueCertificates(env, controller.scheduledTime).then((r) => console.log(`renewal sweep: ${r.due} due, ${r.dispatched} handed off`)));
   },
 } satisfies ExportedHandler<Env>;

@@ -80,10 +80,10 @@ export class PebbleServer {
     await this.start(options);
   }
 
-  /** How many newOrder requests this Pebble has logged (across restarts). */
+  /** How many orders this Pebble created (across restarts); a newOrder it refused (unknown account, bad nonce) does not count. */
   newOrderCount() {
     if (!existsSync(this.logFile)) return 0;
-    return readFileSync(this.logFile, "utf8").split("\n").filter((line) => /POST \/order-plz\b/.test(line)).length;
+    return readFileSync(this.logFile, "utf8").split("\n").filter((line) => /Added order "/.test(line)).length;
   }
 
   /** The current root certificate (PEM). */

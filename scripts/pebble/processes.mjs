@@ -61,9 +61,19 @@ function installExitHook() {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   // Last resort when the parent dies without running teardown: never leave Pebble or workerd behind.
+  // The children run in their own process groups, so a terminal's Ctrl-C does not reach them.
   process.once("exit", () => {
     for (const handle of live) signalGroup(handle, "SIGKILL");
   });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+    const onSignal = () => {
+      for (const handle of live) signalGroup(handle, "SIGTERM");
+      process.off(signal, onSignal);
+      // Keep the default behaviour (terminate) unless someone else (vitest) handles the signal.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Env } from "../env";
 import { seal, unseal } from "../crypto/sealing";
 import { type IssueOutcome, type IssueRequest, requestFingerprint } from "./issue-request";
-import { JOB_BUDGET_MS, runIssuance } from "./run-issuance";
+import { isStillCurrent, JOB_BUDGET_MS, runIssuance } from "./run-issuance";
 import { revokeStoredCertificate, type RevokeOutcome } from "./revoke";
 
 /** A finished obtain is handed to identical requests arriving this soon after it, instead of a new order. */
@@ -100,7 +100,8 @@ export class CertificateIssuer extends DurableObject<Env> {
       request.kind === "obtain" &&
       recent.outcome.state === "issued" &&
       recent.fingerprint === fingerprint &&
-      Date.now() - recent.finishedAt < DEDUPE_WINDOW_MS
+      Date.now() - recent.finishedAt < DEDUPE_WINDOW_MS &&
+      (await isStillCurrent(this.env, recent.outcome.certificateId, recent.finishedAt))
     ) {
       return recent.outcome;
     }
@@ -113,7 +114,8 @@ export class CertificateIssuer extends DurableObject<Env> {
     };
     await this.ctx.storage.put("job", stored);
     await this.ctx.storage.setAlarm(Date.now() + JOB_BUDGET_MS + 30_000);
-    const outcome = await runIssuance(this.env, request);
+    const asOf = request.asOf;
+    const outcome = await runIssuance(this.env, request, asOf === undefined ? Date.now : () => asOf + (Date.now() - stored.startedAt));
     await this.ctx.storage.put("last", { fingerprint, finishedAt: Date.now(), outcome } satisfies FinishedJob);
     await this.ctx.storage.delete("job");
     await this.ctx.storage.deleteAlarm();

@@ -23,6 +23,8 @@ export interface IssueRequest {
   certificateId?: string;
   /** renew: a sweep renews only what is still due once the lock is held; a manual renew always runs. */
   trigger?: "manual" | "sweep";
+  /** The sweep's clock (ms): "due" and retry times are judged against it, so tests can move time. */
+  asOf?: number;
 }
 
 export interface IssueError {

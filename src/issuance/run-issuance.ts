@@ -41,6 +41,12 @@ function solverFor(env: Env, request: IssueRequest) {
   });
 }
 
+/** Whether a certificate issued by an earlier job is still the stored, active one, unchanged since `asOf`. */
+export async function isStillCurrent(env: Env, certificateId: string, asOf: number): Promise<boolean> {
+  const row = await database(env.DB).query.certificates.findFirst({ where: eq(certificates.id, certificateId) });
+  return !!row && row.state === "active" && row.updatedAt <= asOf;
+}
+
 export async function runIssuance(env: Env, request: IssueRequest, now: () => number = Date.now): Promise<IssueOutcome> {
   return await runIssuanceOnce(env, request, now);
 }
@@ -76,7 +82,7 @@ async function runIssuanceOnce(env: Env, request: IssueRequest, now: () => numbe
       names: request.names,
       keySpec: request.keySpec,
       dryRun: request.dryRun,
-      deadline: now() + JOB_BUDGET_MS,
+      deadline: Date.now() + JOB_BUDGET_MS,
       ...(replaces ? { replaces } : {}),
     });
     if (result.dryRun) return { state: "validated", names: result.validated };

@@ -69,7 +69,11 @@ export async function obtainCertificate(
 }
 
 /** Renews an ACME certificate the way it was obtained (same challenge, provider and key type). */
-export async function renewCertificate(env: Env, row: CertificateRow, trigger: "manual" | "sweep"): Promise<IssueOutcome> {
+export async function renewCertificate(
+  env: Env,
+  row: CertificateRow,
+  { trigger, asOf = Date.now() }: { trigger: "manual" | "sweep"; asOf?: number },
+): Promise<IssueOutcome> {
   if (row.type !== "letsencrypt" || !row.issuance) {
     throw new AppError("not_renewable", "A custom certificate is renewed by uploading its successor");
   }
@@ -102,6 +106,7 @@ export async function renewCertificate(env: Env, row: CertificateRow, trigger: "
     autoRenew: row.autoRenew,
     certificateId: row.id,
     trigger,
+    asOf,
   };
   return issuer(env, row).issue(request, trigger === "sweep" ? 0 : waitMs(env));
 }

@@ -2,31 +2,14 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { beforeAll, describe, expect, it } from "vitest";
+import { api, freshDomain, newProject as createProject, newTeamToken } from "../support/e2e-api";
 import { e2e, pebbleNewOrderCount, pebbleRoots, restartPebble } from "../support/pebble-context";
 
 x509.cryptoProvider.set(crypto);
 
-const { workerUrl, adminToken } = e2e();
-
-async function api(method: string, path: string, token: string | null, json?: unknown) {
-  const response = await fetch(`${workerUrl}${path}`, {
-    method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(json !== undefined ? { "Content-Type": "application/json" } : {}) },
-    ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, text, body: text ? JSON.parse(text) : undefined };
-}
-
-const fresh = (label: string) => `${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}.certdesk.test`;
-
 let token: string;
-
-async function newProject(domain: string) {
-  const res = await api("POST", "/api/v1/projects", token, { name: domain.replace(/[^a-z0-9-]/g, "-").slice(0, 60), domain });
-  expect(res.status, res.text).toBe(200);
-  return res.body.id as string;
-}
+const fresh = freshDomain;
+const newProject = (domain: string) => createProject(token, domain);
 
 function verifiesUpTo(leafPem: string, chainPem: string, rootPem: string): Promise<boolean> {
   const chain = x509.PemConverter.decode(chainPem).map((der) => new x509.X509Certificate(der));
@@ -35,9 +18,7 @@ function verifiesUpTo(leafPem: string, chainPem: string, rootPem: string): Promi
 }
 
 beforeAll(async () => {
-  const team = await api("POST", "/api/v1/teams", adminToken, { slug: `e2e-${Date.now().toString(36)}`, name: "E2E" });
-  expect(team.status, team.text).toBe(200);
-  token = team.body.token;
+  token = await newTeamToken();
 });
 
 describe("obtain over HTTP-01 against Pebble", () => {

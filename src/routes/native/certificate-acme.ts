@@ -100,7 +100,7 @@ export const certificateAcmeRoutes = newRouter()
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const row = await certificateOfProject(db, project.teamId, project.id);
       if (!row) throw new AppError("not_found", "Project has no certificate");
-      const outcome = throwIfFailed(await renewCertificate(c.env, row, "manual"));
+      const outcome = throwIfFailed(await renewCertificate(c.env, row, { trigger: "manual" }));
       if (outcome.state === "pending") return c.json({ success: true as const, pending: true as const, message: PENDING_MESSAGE }, 202);
       if (outcome.state === "skipped") throw new AppError("not_renewable", outcome.reason);
       return c.json(await issuedBody(db, project.teamId, project.id), 200);

@@ -1,0 +1,55 @@
+/** Calls the `wrangler dev` Worker of the e2e run over real HTTP, as a client would. */
+import { expect } from "vitest";
+import { e2e } from "./pebble-context";
+
+export interface E2eResponse {
+  status: number;
+  text: string;
+  body: any;
+}
+
+export async function api(method: string, path: string, token: string | null, json?: unknown): Promise<E2eResponse> {
+  const response = await fetch(`${e2e().workerUrl}${path}`, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(json !== undefined ? { "Content-Type": "application/json" } : {}) },
+    ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+  });
+  const text = await response.text();
+  let body: any;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = text;
+  }
+  return { status: response.status, text, body };
+}
+
+/** A name nobody used before in this run (Pebble reuses authorizations per name otherwise). */
+export const freshDomain = (label: string) => `${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}.certdesk.test`;
+
+export async function newTeamToken(): Promise<string> {
+  const team = await api("POST", "/api/v1/teams", e2e().adminToken, { slug: `e2e-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`, name: "E2E" });
+  expect(team.status, team.text).toBe(200);
+  return team.body.token;
+}
+
+export async function newProject(token: string, domain: string): Promise<string> {
+  const res = await api("POST", "/api/v1/projects", token, { name: domain.replace(/[^a-z0-9-]/g, "-").slice(0, 60), domain });
+  expect(res.status, res.text).toBe(200);
+  return res.body.id as string;
+}
+
+export async function obtainHttp01(token: string, projectId: string, extra: Record<string, unknown> = {}): Promise<E2eResponse> {
+  return api("POST", `/api/v1/projects/${projectId}/certificate/obtain`, token, { email: "admin@example.com", challengeType: "http-01", keyType: "ec", ...extra });
+}
+
+/** Polls `check` until it returns a value (not undefined) or the time runs out. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
