@@ -19,4 +19,6 @@ export function startE2eEnvironment(options?: {
   wrangler?: boolean;
   log?: (line: string) => void;
   issuanceWaitSeconds?: number;
+  /** More `wrangler dev --var`s (e.g. DNS_API_BASE_URLS pointing a provider at a local fake). */
+  extraVars?: Record<string, string>;
 }): Promise<E2eEnvironment>;

@@ -17,9 +17,9 @@ const STALE_RUN_MS = 6 * 3600_000;
 
 /**
  * Starts everything. Throws (after stopping what it started) with a clear message when something is missing.
- * @param {{ wrangler?: boolean, log?: (line: string) => void, issuanceWaitSeconds?: number }} options
+ * @param {{ wrangler?: boolean, log?: (line: string) => void, issuanceWaitSeconds?: number, extraVars?: Record<string, string> }} options
  */
-export async function startE2eEnvironment({ wrangler = true, log = (line) => console.log(`[e2e] ${line}`), issuanceWaitSeconds = 20 } = {}) {
+export async function startE2eEnvironment({ wrangler = true, log = (line) => console.log(`[e2e] ${line}`), issuanceWaitSeconds = 20, extraVars = {} } = {}) {
   const binaries = findPebbleBinaries();
   if (!binaries) throw new Error(PEBBLE_MISSING_MESSAGE);
   const ca = testCaPaths();
@@ -78,6 +78,7 @@ export async function startE2eEnvironment({ wrangler = true, log = (line) => con
           ACME_STAGING_DIRECTORY_URL: stack.main.directoryUrl,
           DOH_RESOLVER_URL: values.dohUrl,
           ISSUANCE_WAIT_SECONDS: String(issuanceWaitSeconds),
+          ...extraVars,
         },
       });
       log(`worker ${values.workerUrl} (wrangler log ${wranglerLog})`);

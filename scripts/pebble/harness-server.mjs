@@ -5,7 +5,7 @@
  *   GET  /pebble/new-orders            { count } newOrder requests Pebble logged this run
  *   POST /pebble/restart {nonceReject?} new root, no accounts, PEBBLE_WFE_NONCEREJECT=nonceReject (default 5)
  *   POST /pebble/stop                  the CA is down until /pebble/restart
- *   POST /pebble/extra {nonceReject?}  another Pebble (same challtestsrv and HTTP-01 port): { id, directoryUrl, … }
+ *   POST /pebble/extra {nonceReject?, alternateRoots?}  another Pebble (same challtestsrv, same HTTP-01 port): { id, directoryUrl, … }
  *   GET|POST /pebble/extra/<id>[/new-orders|/restart|/stop], DELETE /pebble/extra/<id>
  *   GET|POST /dns-query                DNS-over-HTTPS from challtestsrv's DNS (JSON ?name=&type=, RFC 8484 ?dns= / POST)
  */
@@ -36,9 +36,11 @@ export async function startHarnessServer({ stack, log = () => {} }) {
       const server = extra ? stack.extras.get(extra[1]) : stack.main;
       const action = extra ? (extra[2] ?? "") : path.replace(/^\/pebble/, "");
       if (req.method === "POST" && path === "/pebble/extra") {
-        const nonceReject = readNonceReject(await readJson(req));
-        const created = await serialized(() => stack.startExtra({ nonceReject }));
-        log(`extra pebble ${created.id} started (nonceReject=${nonceReject ?? "default"})`);
+        const body = await readJson(req);
+        const nonceReject = readNonceReject(body);
+        const alternateRoots = Math.max(0, Math.min(3, Number(body.alternateRoots) || 0));
+        const created = await serialized(() => stack.startExtra({ nonceReject, alternateRoots }));
+        log(`extra pebble ${created.id} started (nonceReject=${nonceReject ?? "default"}, alternateRoots=${alternateRoots})`);
         return json(res, 200, created);
       }
       if (!server || !path.startsWith("/pebble")) return json(res, 404, { error: `no route ${req.method} ${path}` });

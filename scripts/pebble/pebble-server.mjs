@@ -33,13 +33,17 @@ export class PebbleServer {
     return this.process !== undefined && this.process.exitCode === undefined;
   }
 
-  /** Starts Pebble; `nonceReject` sets PEBBLE_WFE_NONCEREJECT (percent), otherwise Pebble's default (5). Ports stay across restarts. */
-  async start({ nonceReject } = {}) {
+  /**
+   * Starts Pebble; `nonceReject` sets PEBBLE_WFE_NONCEREJECT (percent, Pebble's default is 5) and
+   * `alternateRoots` PEBBLE_ALTERNATE_ROOTS (extra chains, Link rel="alternate"). Ports stay across restarts.
+   */
+  async start({ nonceReject, alternateRoots } = {}) {
     if (!this.ports) {
       const [acme, management, tls] = await freeTcpPorts(3);
       this.ports = { acme, management, tls };
     }
     this.nonceReject = nonceReject;
+    this.alternateRoots = alternateRoots;
     writeFileSync(
       this.configPath,
       JSON.stringify(
@@ -63,7 +67,9 @@ export class PebbleServer {
     // Never validate without looking: the e2e tests must prove HTTP-01 and DNS-01 really work.
     delete env.PEBBLE_VA_ALWAYS_VALID;
     delete env.PEBBLE_WFE_NONCEREJECT;
+    delete env.PEBBLE_ALTERNATE_ROOTS;
     if (nonceReject !== undefined) env.PEBBLE_WFE_NONCEREJECT = String(nonceReject);
+    if (alternateRoots) env.PEBBLE_ALTERNATE_ROOTS = String(alternateRoots);
     this.process = spawnLogged(this.name, this.binary, ["-config", this.configPath, "-dnsserver", this.dnsServer], { env, logFile: this.logFile });
     await waitForHttp(this.directoryUrl, { ca: this.caPem, handle: this.process, timeoutMs: 20_000 });
     await waitForHttp(`${this.managementUrl}/roots/0`, { ca: this.caPem, handle: this.process, timeoutMs: 10_000 });
@@ -74,10 +80,10 @@ export class PebbleServer {
     this.process = undefined;
   }
 
-  /** A new CA (new root, no accounts) on the same ports. */
-  async restart(options = {}) {
+  /** A new CA (new root, no accounts) on the same ports; keeps alternateRoots unless given. */
+  async restart({ nonceReject, alternateRoots = this.alternateRoots } = {}) {
     await this.stop();
-    await this.start(options);
+    await this.start({ nonceReject, alternateRoots });
   }
 
   /** How many orders this Pebble created (across restarts); a newOrder it refused (unknown account, bad nonce) does not count. */
@@ -92,6 +98,6 @@ export class PebbleServer {
   }
 
   describe() {
-    return { directoryUrl: this.directoryUrl, managementUrl: this.managementUrl, running: this.running, nonceReject: this.nonceReject ?? null };
+    return { directoryUrl: this.directoryUrl, managementUrl: this.managementUrl, running: this.running, nonceReject: this.nonceReject ?? null, alternateRoots: this.alternateRoots ?? 0 };
   }
 }

@@ -51,11 +51,11 @@ export class PebbleStack {
   }
 
   /** Another Pebble sharing challtestsrv and the Worker's HTTP-01 port; stop it with stopExtra. */
-  async startExtra({ nonceReject } = {}) {
+  async startExtra({ nonceReject, alternateRoots } = {}) {
     const id = randomBytes(4).toString("hex");
     const server = this.newServer(`pebble-extra-${id}`);
     this.extras.set(id, server);
-    await server.start({ nonceReject });
+    await server.start({ nonceReject, alternateRoots });
     return { id, ...server.describe() };
   }
 

@@ -153,13 +153,14 @@ describe("AcmeClient against Pebble", () => {
 describe("AcmeClient against a hostile Pebble", () => {
   let extra: ExtraPebble;
   beforeAll(async () => {
-    extra = await startExtraPebble(50); // PEBBLE_WFE_NONCEREJECT=50: half of all good nonces are refused
+    // PEBBLE_WFE_NONCEREJECT=50: half of all good nonces are refused; one alternate chain per certificate.
+    extra = await startExtraPebble({ nonceReject: 50, alternateRoots: 1 });
   });
   afterAll(async () => {
     await extra?.remove();
   });
 
-  it("still issues when half of all nonces are rejected (badNonce retries)", async () => {
+  it("still issues when half of all nonces are rejected (badNonce retries), with alternate chains", async () => {
     let badNonces = 0;
     const counting: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
@@ -171,8 +172,13 @@ describe("AcmeClient against a hostile Pebble", () => {
     };
     const { client } = await newClient(extra.directoryUrl, counting);
     await client.createAccount({ termsOfServiceAgreed: true });
-    const { pem } = await issue(client, [randomName("nonce")]);
+    const { pem, alternates } = await issue(client, [randomName("nonce")]);
     const [leaf] = splitPem(pem);
+    // RFC 8555 §7.4.2: Link rel="alternate" chains carry the same leaf under another issuer.
+    expect(alternates).toHaveLength(1);
+    const alternate = await client.downloadCertificate(alternates[0]!);
+    expect(splitPem(alternate.pem)[0]!.equal(leaf!)).toBe(true);
+    expect(alternate.pem).not.toBe(pem);
     const { root } = await pebbleRoots(extra.managementUrl);
     const rootCert = new x509.X509Certificate(root);
     const chain = await new x509.X509ChainBuilder({ certificates: [...splitPem(pem).slice(1), rootCert] }).build(leaf!);

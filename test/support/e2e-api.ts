@@ -34,7 +34,7 @@ export async function newTeamToken(): Promise<string> {
 }
 
 export async function newProject(token: string, domain: string): Promise<string> {
-  const res = await api("POST", "/api/v1/projects", token, { name: domain.replace(/[^a-z0-9-]/g, "-").slice(0, 60), domain });
+  const res = await api("POST", "/api/v1/projects", token, { name: domain.replace(/[^a-z0-9-]/g, "-").replace(/^-+/, "").slice(0, 60), domain });
   expect(res.status, res.text).toBe(200);
   return res.body.id as string;
 }

@@ -5,12 +5,20 @@
 import type { TestProject } from "vitest/node";
 import { startE2eEnvironment } from "../../scripts/pebble/e2e-environment.mjs";
 import "./pebble-context";
+import { E2E_CLOUDFLARE_TOKEN, startCloudflareFakeServer } from "./cloudflare-fake-server";
 
 export default async function setup(project: TestProject) {
+  const cloudflare = await startCloudflareFakeServer();
   const environment = await startE2eEnvironment({
     issuanceWaitSeconds: Number(process.env.E2E_ISSUANCE_WAIT_SECONDS ?? 20),
+    extraVars: { DNS_API_BASE_URLS: JSON.stringify({ cloudflare: cloudflare.baseUrl }) },
+  }).catch(async (error) => {
+    await cloudflare.close();
+    throw error;
   });
   const { values } = environment;
+  cloudflare.setChalltestsrv(values.challtestsrvUrl);
+  project.provide("cloudflareApiToken", E2E_CLOUDFLARE_TOKEN);
   project.provide("workerUrl", values.workerUrl);
   project.provide("pebbleDirectoryUrl", values.pebbleDirectoryUrl);
   project.provide("pebbleManagementUrl", values.pebbleManagementUrl);
@@ -21,5 +29,6 @@ export default async function setup(project: TestProject) {
   project.provide("runDir", values.runDir);
   return async function teardown() {
     await environment.stop();
+    await cloudflare.close();
   };
 }

@@ -19,6 +19,8 @@ declare module "vitest" {
     adminToken: string;
     /** Per-run directory with pebble.log, challtestsrv.log, wrangler.log. */
     runDir: string;
+    /** The API token the local Cloudflare fake (DNS_API_BASE_URLS.cloudflare) accepts for zone certdesk.test. */
+    cloudflareApiToken: string;
   }
 }
 
@@ -80,10 +82,13 @@ export interface ExtraPebble {
   remove(): Promise<void>;
 }
 
-/** A separate Pebble (same challtestsrv, same HTTP-01 port) for tests that restart or stop their CA. */
-export async function startExtraPebble(nonceReject?: number): Promise<ExtraPebble> {
+/**
+ * A separate Pebble (same challtestsrv, same HTTP-01 port) for tests that restart or stop their CA.
+ * `nonceReject`: PEBBLE_WFE_NONCEREJECT percent; `alternateRoots`: PEBBLE_ALTERNATE_ROOTS (0..3).
+ */
+export async function startExtraPebble(options: { nonceReject?: number; alternateRoots?: number } = {}): Promise<ExtraPebble> {
   const harness = inject("harnessUrl");
-  const created = (await (await post(`${harness}/pebble/extra`, nonceReject === undefined ? {} : { nonceReject })).json()) as {
+  const created = (await (await post(`${harness}/pebble/extra`, options)).json()) as {
     id: string;
     directoryUrl: string;
     managementUrl: string;

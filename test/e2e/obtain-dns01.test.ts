@@ -1,0 +1,63 @@
+/** DNS-01 through the Cloudflare adapter: the Worker writes TXT records via Cloudflare's API (a local fake that mirrors them into pebble-challtestsrv), Pebble queries them. */
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { api, freshDomain, newProject, newTeamToken } from "../support/e2e-api";
+import { e2e } from "../support/pebble-context";
+
+x509.cryptoProvider.set(crypto);
+
+let token: string;
+beforeAll(async () => {
+  token = await newTeamToken();
+});
+
+const obtainDns01 = (projectId: string, apiToken = inject("cloudflareApiToken")) =>
+  api("POST", `/api/v1/projects/${projectId}/certificate/obtain`, token, {
+    email: "admin@example.com",
+    challengeType: "dns-01",
+    dnsProvider: "cloudflare",
+    dnsCredentials: { apiToken },
+    keyType: "ec",
+  });
+
+async function txtAt(name: string): Promise<string[]> {
+  const response = await fetch(`${e2e().dohUrl}?name=${encodeURIComponent(name)}&type=TXT`, { headers: { accept: "application/dns-json" } });
+  const body = (await response.json()) as { Answer?: { data: string }[] };
+  return (body.Answer ?? []).map((a) => a.data);
+}
+
+describe("obtain over DNS-01 (Cloudflare) against Pebble", () => {
+  it("issues for a name, never echoes the token, and cleans up the TXT record", async () => {
+    const domain = freshDomain("dns");
+    const projectId = await newProject(token, domain);
+    const res = await obtainDns01(projectId);
+    expect(res.status, res.text).toBe(200);
+    expect(res.text).not.toContain(inject("cloudflareApiToken"));
+    const cert = (await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body;
+    expect(cert).toMatchObject({ type: "letsencrypt", names: [domain] });
+    expect(JSON.stringify(cert)).not.toContain(inject("cloudflareApiToken"));
+    expect(await txtAt(`_acme-challenge.${domain}`)).toEqual([]);
+  });
+
+  it("issues a wildcard certificate (only DNS-01 can prove one)", async () => {
+    const base = freshDomain("wild");
+    const projectId = await newProject(token, `*.${base}`);
+    const res = await obtainDns01(projectId);
+    expect(res.status, res.text).toBe(200);
+    const cert = (await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body;
+    expect(cert.names).toEqual([`*.${base}`]);
+    const leaf = new x509.X509Certificate(cert.certificatePem);
+    const san = leaf.getExtension(x509.SubjectAlternativeNameExtension);
+    expect(san?.names.items.map((n) => n.value)).toEqual([`*.${base}`]);
+  });
+
+  it("a token the provider rejects: a clear 502 naming the provider, nothing stored", async () => {
+    const projectId = await newProject(token, freshDomain("badtoken"));
+    const res = await obtainDns01(projectId, "wrong-token-value-0123456789");
+    expect(res.status).toBe(502);
+    expect(res.body.error).toMatch(/^Cloudflare rejected the API token/);
+    expect(res.text).not.toContain("wrong-token-value-0123456789");
+    expect((await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body).toBeNull();
+  });
+});
