@@ -39,7 +39,8 @@ export async function startCloudflareFakeServer(): Promise<CloudflareFakeServer>
       ...(body && req.method !== "GET" && req.method !== "HEAD" ? { body: new Uint8Array(body) } : {}),
     });
     const response = await fake.handle(request);
-    res.writeHead(response.status, Object.fromEntries(response.headers));
+    response.headers.forEach((value, name) => res.setHeader(name, value));
+    res.writeHead(response.status);
     res.end(Buffer.from(await response.arrayBuffer()));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
