@@ -1,0 +1,167 @@
+/**
+ * Shared helpers for the benchmarks in bench/. Child processes go through scripts/pebble/processes.mjs so each
+ * runs in its own process group and is killed as a group (wrangler leaves workerd behind otherwise), on normal
+ * exit, on failure and on Ctrl-C alike.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { freeTcpPorts } from "../scripts/pebble/ports.mjs";
+import { spawnLogged, stopAll, stopProcess, waitForHttp } from "../scripts/pebble/processes.mjs";
+import { REPO_ROOT } from "../scripts/pebble/test-ca.mjs";
+
+export { freeTcpPorts, spawnLogged, stopAll, stopProcess, waitForHttp, REPO_ROOT };
+
+export const BENCH_DIR = join(REPO_ROOT, "bench");
+/** Gitignored: generated keys, certificates, local state and logs live here, never in a committed path. */
+export const OUT_DIR = join(BENCH_DIR, "out");
+
+/** A fresh directory under bench/out/ for one run of one benchmark. */
+export function runDirectory(name) {
+  const dir = join(OUT_DIR, `${name}-${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** `--name value` / `--flag` from argv, with a default. */
+export function option(name, fallback) {
+  const argv = process.argv.slice(2);
+  const at = argv.indexOf(`--${name}`);
+  if (at < 0) return fallback;
+  if (typeof fallback === "boolean") return true;
+  const value = argv[at + 1];
+  return typeof fallback === "number" ? Number(value) : value;
+}
+
+/** The operator token `npm start` uses: .dev.vars when present (start.mjs creates it from .dev.vars.example). */
+export function localAdminToken() {
+  for (const file of [".dev.vars", ".dev.vars.example"]) {
+    const path = join(REPO_ROOT, file);
+    if (!existsSync(path)) continue;
+    const match = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(path, "utf8"));
+    if (match) return match[1].trim();
+  }
+  return "local-admin-token";
+}
+
+/**
+ * `npm start` (scripts/start.mjs: migrations, then wrangler dev) on 127.0.0.1:`port` with its state under
+ * `persistTo`. Its own inspector port, so it never collides with another wrangler on the machine.
+ */
+export async function startApi({ persistTo, logFile, extraArgs = [], env = process.env }) {
+  const [port, inspectorPort] = await freeTcpPorts(2);
+  const args = [
+    join(REPO_ROOT, "scripts", "start.mjs"),
+    "--port", String(port),
+    "--ip", "127.0.0.1",
+    "--persist-to", persistTo,
+    "--inspector-port", String(inspectorPort),
+    "--show-interactive-dev-session=false",
+    ...extraArgs,
+  ];
+  const handle = spawnLogged("npm start", process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...env, CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+    logFile,
+  });
+  await waitForHttp(`http://127.0.0.1:${port}/`, { handle, timeoutMs: 180_000 });
+  return { handle, url: `http://127.0.0.1:${port}` };
+}
+
+/** One JSON request; returns { status, body, ms } (ms: wall time until the whole body is read). */
+export async function request(method, url, token, body) {
+  const started = performance.now();
+  const res = await fetch(url, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, body: parsed, ms };
+}
+
+/** A team (operator token) and a project on `domain`: { token, projectId }. */
+export async function bootstrapProject(baseUrl, adminToken, domain) {
+  const slug = `bench-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const team = await request("POST", `${baseUrl}/api/v1/teams`, adminToken, { slug, name: "Bench" });
+  if (team.status !== 200) throw new Error(`POST /api/v1/teams: ${team.status} ${JSON.stringify(team.body)}`);
+  const projectId = await createProject(baseUrl, team.body.token, domain);
+  return { token: team.body.token, projectId };
+}
+
+export async function createProject(baseUrl, token, domain) {
+  const name = `p-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const project = await request("POST", `${baseUrl}/api/v1/projects`, token, { name, domain });
+  if (project.status !== 200) throw new Error(`POST /api/v1/projects: ${project.status} ${JSON.stringify(project.body)}`);
+  return project.body.id;
+}
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** A Markdown table from a header row and data rows. */
+export function markdownTable(header, rows) {
+  const line = (cells) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** Date, CPU, core count and tool versions, for the results header. */
+export function machineLine(extraTools = {}) {
+  const version = (cmd, args) => {
+    try {
+      return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split("\n")[0].trim();
+    } catch {
+      return "n/a";
+    }
+  };
+  const wrangler = JSON.parse(readFileSync(join(REPO_ROOT, "node_modules", "wrangler", "package.json"), "utf8")).version;
+  const tools = { node: process.version, wrangler, ...Object.fromEntries(Object.entries(extraTools).map(([k, [c, a]]) => [k, version(c, a)])) };
+  return `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC · ${cpus().length} cores (${cpus()[0]?.model.trim()}) · ${Object.entries(tools)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(" · ")}`;
+}
+
+/**
+ * Replaces this benchmark's section of bench/RESULTS.md (between its two marker comments), or appends it,
+ * so the three scripts can each rewrite their own results without touching the others'.
+ */
+export function writeResultsSection(name, markdown) {
+  const path = join(BENCH_DIR, "RESULTS.md");
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  let text = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmark results\n\nWritten by the scripts in bench/ (`--write`); see bench/README.md.\n";
+  const block = `${start}\n${markdown.trim()}\n${end}`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  text = from >= 0 && to > from ? text.slice(0, from) + block + text.slice(to + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(path, text);
+  console.log(`updated ${path} (${name})`);
+}
+
+/**
+ * Runs `main`, always stopping every child process group afterwards; exits non-zero on failure.
+ * The exit hook in processes.mjs also SIGKILLs the groups if the process dies some other way.
+ */
+export async function runBench(main) {
+  let code = 0;
+  try {
+    await main();
+  } catch (error) {
+    console.error(error instanceof Error ? error.stack : error);
+    code = 1;
+  } finally {
+    await stopAll();
+  }
+  process.exit(code);
+}

@@ -1,0 +1,9 @@
+/** The Vercel-compatible surface: `/v8/certs` and `/v1/projects/{idOrName}/client-cert` (errors rendered Vercel style by path). */
+import { newRouter } from "../router";
+import { vercelCertRoutes } from "./certs";
+import { vercelClientCertRoutes } from "./client-certs";
+
+export { requireVercelTeam, teamQuery } from "./team";
+export { vercelCertSchema, vercelCertView, vercelErrors } from "./schemas";
+
+export const vercelRoutes = newRouter().route("/", vercelCertRoutes).route("/", vercelClientCertRoutes);
