@@ -3,9 +3,9 @@
  * runs in its own process group and is killed as a group (wrangler leaves workerd behind otherwise), on normal
  * exit, on failure and on Ctrl-C alike.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { freeTcpPorts } from "../scripts/pebble/ports.mjs";
 import { spawnLogged, stopAll, stopProcess, waitForHttp } from "../scripts/pebble/processes.mjs";
@@ -69,6 +69,37 @@ export async function startApi({ persistTo, logFile, extraArgs = [], env = proce
   return { handle, url: `http://127.0.0.1:${port}` };
 }
 
+/**
+ * Runs a bounded command (e.g. `wrangler d1 execute`) in its own process group with stdout captured, killing
+ * the whole group (wrangler's workerd included) after `timeoutMs` or if this process exits first.
+ */
+export function capture(command, args, { timeoutMs = 300_000, env = process.env } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, env: { ...env, CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const kill = () => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    };
+    process.once("exit", kill);
+    const timer = setTimeout(kill, timeoutMs);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      process.off("exit", kill);
+      kill(); // grandchildren, if any outlived the leader
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`${command} ${args.join(" ").slice(0, 200)} exited ${code}:\n${stderr}${stdout}`.slice(0, 4000)));
+    });
+  });
+}
+
 /** One JSON request; returns { status, body, ms } (ms: wall time until the whole body is read). */
 export async function request(method, url, token, body) {
   const started = performance.now();
@@ -127,7 +158,10 @@ export function machineLine(extraTools = {}) {
   };
   const wrangler = JSON.parse(readFileSync(join(REPO_ROOT, "node_modules", "wrangler", "package.json"), "utf8")).version;
   const tools = { node: process.version, wrangler, ...Object.fromEntries(Object.entries(extraTools).map(([k, [c, a]]) => [k, version(c, a)])) };
-  return `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC · ${cpus().length} cores (${cpus()[0]?.model.trim()}) · ${Object.entries(tools)
+  // Load average at the end of the run: other work on the machine (e.g. test runs) shows up here.
+  return `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC · ${cpus().length} cores (${cpus()[0]?.model.trim()}) · load avg ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")} · ${Object.entries(tools)
     .map(([k, v]) => `${k} ${v}`)
     .join(" · ")}`;
 }

@@ -14,6 +14,8 @@ import { projectRoutes } from "./routes/native/projects";
 import { teamRoutes } from "./routes/native/teams";
 import { tokenRoutes } from "./routes/native/tokens";
 import { newRouter } from "./routes/router";
+import { openaiRoutes } from "./routes/openai";
+import { vercelRoutes } from "./routes/vercel";
 import { wellKnownRoutes } from "./routes/well-known";
 
 /** Hono's own 4xx (malformed JSON, wrong Content-Type) keep their status with a clear message. */
@@ -57,6 +59,8 @@ export function createApp() {
     .route("/", certificateAcmeRoutes)
     .route("/", adminRoutes);
   app.route("/api/v1", native);
+  app.route("/", vercelRoutes);
+  app.route("/", openaiRoutes);
   mountDocs(app);
   app.notFound((c) => renderError(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError(handleError);

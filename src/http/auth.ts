@@ -4,7 +4,7 @@ import { database } from "../db/client";
 import { readConfig } from "../env";
 import { timingSafeEqual } from "../crypto/ids";
 import { hasScope, type Scope } from "../services/scopes";
-import { findActiveToken } from "../services/tokens";
+import { findActiveToken, touchToken } from "../services/tokens";
 import type { AppBindings } from "./context";
 import { AppError } from "./errors";
 
@@ -19,8 +19,12 @@ function bearerToken(header: string | undefined): string {
 export function requireScope(scope: Scope): MiddlewareHandler<AppBindings> {
   return async function requireScope(c, next) {
     const token = bearerToken(c.req.header("Authorization"));
-    const found = await findActiveToken(database(c.env.DB), token, Date.now());
+    const db = database(c.env.DB);
+    const now = Date.now();
+    const found = await findActiveToken(db, token, now);
     if (!found) throw new AppError("unauthorized", "Invalid or revoked API token");
+    // Record use at most once a minute: a write on every request would cost more than it tells.
+    if (found.lastUsedAt === null || now - found.lastUsedAt > 60_000) await touchToken(db, found.id, now);
     if (!hasScope(found.scopes, scope)) {
       throw new AppError("forbidden", `This token lacks the ${scope} scope`);
     }

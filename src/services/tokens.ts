@@ -90,4 +90,8 @@ export async function findActiveToken(db: Database, token: string, now: number) 
   return row;
 }
 
+export async function touchToken(db: Database, tokenId: string, now: number): Promise<void> {
+  await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, tokenId));
+}
+
 export const ALL_SCOPES: readonly Scope[] = SCOPES;

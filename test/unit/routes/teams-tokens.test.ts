@@ -66,8 +66,10 @@ describe("tokens", () => {
     expect(list.text).not.toContain(created.body.token);
     expect(list.text).not.toContain(tenant.token);
 
-    // read-only: can read, cannot write
+    // read-only: can read, cannot write; use is recorded
     expect((await call("GET", "/api/v1/projects", { token: created.body.token })).status).toBe(200);
+    const used = await call("GET", "/api/v1/tokens", { token: tenant.token });
+    expect(used.body.tokens.find((t: any) => t.id === created.body.id).lastUsedAt).not.toBeNull();
     const write = await call("POST", "/api/v1/projects", { token: created.body.token, json: { name: "nope" } });
     expect(write.status).toBe(403);
     expect(write.body.error).toBe("This token lacks the projects:write scope");
