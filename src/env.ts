@@ -16,6 +16,9 @@ export interface Env {
   DNS_API_BASE_URLS?: string;
   /** Optional: seconds an HTTP request may wait on issuance before answering "pending" (default 25). */
   ISSUANCE_WAIT_SECONDS?: string;
+  /** Optional secrets: external account binding (RFC 8555 §7.3.4) for CAs that require one (ZeroSSL, Google Trust Services, …). */
+  ACME_EAB_KID?: string;
+  ACME_EAB_HMAC_KEY?: string;
 }
 
 const configSchema = z.object({
@@ -45,6 +48,8 @@ const configSchema = z.object({
       }
     }),
   ISSUANCE_WAIT_SECONDS: z.coerce.number().int().min(0).max(120).default(25),
+  ACME_EAB_KID: z.string().min(1).optional(),
+  ACME_EAB_HMAC_KEY: z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/, "ACME_EAB_HMAC_KEY must be base64url").optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -11,6 +11,8 @@ export interface AccountOptions {
   directoryUrl: string;
   email: string | null;
   encryptionKey: string;
+  /** RFC 8555 §7.3.4: the CA's key id and MAC key, for CAs whose directory says externalAccountRequired. */
+  externalAccountBinding?: { kid: string; hmacKeyB64url: string };
   fetch?: typeof fetch;
 }
 
@@ -33,6 +35,7 @@ export async function openAcmeClient(db: Database, options: AccountOptions): Pro
   const { accountUrl } = await client.createAccount({
     termsOfServiceAgreed: true,
     ...(options.email ? { contact: [`mailto:${options.email}`] } : {}),
+    ...(options.externalAccountBinding ? { externalAccountBinding: options.externalAccountBinding } : {}),
   });
   const id = newId("acct");
   const inserted = await db

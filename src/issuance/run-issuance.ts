@@ -69,6 +69,9 @@ async function runIssuanceOnce(env: Env, request: IssueRequest, now: () => numbe
       directoryUrl: request.directoryUrl,
       email: request.email,
       encryptionKey: config.ENCRYPTION_KEY,
+      ...(config.ACME_EAB_KID && config.ACME_EAB_HMAC_KEY
+        ? { externalAccountBinding: { kid: config.ACME_EAB_KID, hmacKeyB64url: config.ACME_EAB_HMAC_KEY.replace(/=+$/, "") } }
+        : {}),
     });
     let replaces: string | undefined;
     if (request.kind === "renew" && previous && (await client.getDirectory()).renewalInfo) {

@@ -40,6 +40,17 @@ describe("obtain over DNS-01 (Cloudflare) against Pebble", () => {
     expect(await txtAt(`_acme-challenge.${domain}`)).toEqual([]);
   });
 
+  it("renews over DNS-01 with the sealed credentials it was obtained with", async () => {
+    const projectId = await newProject(token, freshDomain("dnsrenew"));
+    expect((await obtainDns01(projectId)).status).toBe(200);
+    const before = (await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body;
+    const renewed = await api("POST", `/api/v1/projects/${projectId}/certificate/renew`, token);
+    expect(renewed.status, renewed.text).toBe(200);
+    expect(renewed.body.certificate.renewedFrom).toBe(before.issuedAt);
+    const after = (await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body;
+    expect(after.serial).not.toBe(before.serial);
+  });
+
   it("issues a wildcard certificate (only DNS-01 can prove one)", async () => {
     const base = freshDomain("wild");
     const projectId = await newProject(token, `*.${base}`);
