@@ -4,7 +4,7 @@
  * with Node's native crypto.X509Certificate (bench/native-validate-server.mjs), same bodies, same wrk settings,
  * one run. Chains (RSA-2048 and P-256, leaf + intermediate) are generated with openssl into bench/out/.
  *
- *   node bench/validate-throughput.mjs [--duration 15] [--warmup 5] [--connections 16] [--write]
+ *   node bench/validate-throughput.mjs [--rounds 3] [--duration 10] [--warmup 5] [--connections 16] [--write]
  *
  * wrk and both servers share the machine's cores: wrk runs with one thread so it takes at most one of them.
  */
@@ -12,12 +12,13 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  bootstrapProject, localAdminToken, machineLine, markdownTable, option, request, runBench, runDirectory,
+  bootstrapProject, localAdminToken, machineLine, markdownTable, median, option, request, runBench, runDirectory,
   spawnLogged, startApi, waitForHttp, writeResultsSection, BENCH_DIR, freeTcpPorts,
 } from "./lib.mjs";
 
 const DOMAIN = "bench.example.com";
-const duration = option("duration", 15);
+const duration = option("duration", 10);
+const rounds = option("rounds", 3);
 const warmup = option("warmup", 5);
 const connections = option("connections", 16);
 const write = option("write", false);
@@ -100,30 +101,47 @@ await runBench(async () => {
     }
   }
 
-  const rows = [];
+  // Rounds alternate server and chain, and the median round counts: other work on a 2-core machine (and wrk
+  // itself) then weighs on both servers alike instead of on whichever happened to run during a burst.
+  const runs = {};
   for (const [chain, { bodyFile }] of Object.entries(chains)) {
-    const result = {};
     for (const [name, base] of Object.entries(servers)) {
-      const script = wrkScript(dir, `${chain}-${name}`.replace(/\W+/g, "_"), token, bodyFile);
-      await wrk(dir, `${chain}-${name}-warmup`.replace(/\W+/g, "_"), base + path, script, warmup);
-      result[name] = await wrk(dir, `${chain}-${name}`.replace(/\W+/g, "_"), base + path, script, duration);
-      const r = result[name];
-      console.log(`${chain} ${name}: ${r.rps.toFixed(1)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.requests} requests, ${r.errors} errors/non-2xx`);
-    }
-    const [a, b] = Object.values(result);
-    for (const [name, r] of Object.entries(result)) {
-      rows.push([chain, name, r.rps.toFixed(1), r.p50.toFixed(1), r.p99.toFixed(1), String(r.requests), String(r.errors), name === Object.keys(result)[0] ? `**${(a.rps / b.rps).toFixed(3)}**` : "1"]);
+      const key = `${chain}|${name}`;
+      runs[key] = { chain, name, url: base + path, script: wrkScript(dir, key.replace(/\W+/g, "_"), token, bodyFile), results: [] };
+      await wrk(dir, `${key}-warmup`.replace(/\W+/g, "_"), runs[key].url, runs[key].script, warmup);
     }
   }
-
   // The floor: an authenticated D1 read with no certificate work, so the ratio can be read as framework + D1 vs PKI.
-  const floorScript = wrkScript(dir, "floor", token, null);
-  await wrk(dir, "floor-warmup", `${api.url}/api/v1/projects/${projectId}`, floorScript, warmup);
-  const floor = await wrk(dir, "floor", `${api.url}/api/v1/projects/${projectId}`, floorScript, duration);
-  console.log(`floor GET /api/v1/projects/:id: ${floor.rps.toFixed(1)} req/s`);
-  rows.push(["(reference, no certificate)", "API GET /api/v1/projects/:id", floor.rps.toFixed(1), floor.p50.toFixed(1), floor.p99.toFixed(1), String(floor.requests), String(floor.errors), ""]);
+  runs.floor = { chain: "floor", name: "API GET /api/v1/projects/:id", url: `${api.url}/api/v1/projects/${projectId}`, script: wrkScript(dir, "floor", token, null), results: [] };
+  await wrk(dir, "floor-warmup", runs.floor.url, runs.floor.script, warmup);
+  for (let round = 1; round <= rounds; round++) {
+    for (const run of Object.values(runs)) {
+      const r = await wrk(dir, `${run.chain}-${run.name}-${round}`.replace(/\W+/g, "_"), run.url, run.script, duration);
+      run.results.push(r);
+      console.log(`round ${round} ${run.chain} ${run.name}: ${r.rps.toFixed(1)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.requests} requests, ${r.errors} errors/non-2xx`);
+    }
+  }
+  const summary = (results) => ({
+    rps: median(results.map((r) => r.rps)),
+    p50: median(results.map((r) => r.p50)),
+    p99: median(results.map((r) => r.p99)),
+    requests: results.reduce((n, r) => n + r.requests, 0),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    all: results.map((r) => r.rps.toFixed(0)).join(", "),
+  });
+  const rows = [];
+  for (const chain of Object.keys(chains)) {
+    const [a, b] = Object.keys(servers).map((name) => summary(runs[`${chain}|${name}`].results));
+    Object.keys(servers).forEach((name, i) => {
+      const r = [a, b][i];
+      rows.push([chain, name, r.rps.toFixed(1), r.all, r.p50.toFixed(1), r.p99.toFixed(1), String(r.requests), String(r.errors), i === 0 ? `**${(a.rps / b.rps).toFixed(3)}**` : "1"]);
+    });
+  }
 
-  const table = markdownTable(["chain", "server", "req/s", "p50 ms", "p99 ms", "requests", "errors / non-2xx", "req/s ratio API ÷ node"], rows);
+  const floor = summary(runs.floor.results);
+  rows.push(["(reference, no certificate)", "API GET /api/v1/projects/:id", floor.rps.toFixed(1), floor.all, floor.p50.toFixed(1), floor.p99.toFixed(1), String(floor.requests), String(floor.errors), ""]);
+
+  const table = markdownTable(["chain", "server", "req/s (median round)", "req/s each round", "p50 ms", "p99 ms", "requests", "errors / non-2xx", "req/s ratio API ÷ node"], rows);
   console.log(`\n${table}\n`);
   if (write) {
     writeResultsSection(
@@ -133,10 +151,10 @@ await runBench(async () => {
 ${machineLine({ wrk: ["wrk", ["--version"]], openssl: ["openssl", ["version"]] })}
 
 \`\`\`sh
-node bench/validate-throughput.mjs --duration ${duration} --warmup ${warmup} --connections ${connections} --write
+node bench/validate-throughput.mjs --rounds ${rounds} --duration ${duration} --warmup ${warmup} --connections ${connections} --write
 \`\`\`
 
-wrk \`-t1 -c${connections} -d${duration}s\` after a ${warmup}s warm-up, same body and Bearer token for both servers, one server loaded at a time.
+wrk \`-t1 -c${connections} -d${duration}s\`, ${rounds} rounds alternating servers and chains after a ${warmup}s warm-up of each, median round shown; same body and Bearer token for both servers, one server loaded at a time. p50/p99 are wrk latencies under that load (medians over rounds).
 
 ${table}`,
     );

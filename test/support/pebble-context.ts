@@ -21,6 +21,8 @@ declare module "vitest" {
     runDir: string;
     /** The API token the local Cloudflare fake (DNS_API_BASE_URLS.cloudflare) accepts for zone certdesk.test. */
     cloudflareApiToken: string;
+    /** The ARI endpoint in front of Pebble (the Worker's staging CA): POST /window {start, end}, GET /seen. */
+    ariControlUrl: string;
   }
 }
 

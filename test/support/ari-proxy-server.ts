@@ -1,0 +1,51 @@
+/**
+ * A small ACME Renewal Information endpoint (RFC 9773) for the e2e run, since Pebble 2.4 has none:
+ * it serves Pebble's directory with `renewalInfo` added, and answers renewalInfo requests with a
+ * window the test sets. Every other ACME request goes straight to Pebble (its URLs are kept).
+ */
+import { createServer, type Server } from "node:http";
+
+export interface AriProxyServer {
+  directoryUrl: string;
+  controlUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startAriProxyServer(pebbleDirectory: () => string): Promise<AriProxyServer> {
+  let window: { start: string; end: string } | null = null;
+  const seen: string[] = [];
+  let base = "";
+  const server: Server = createServer(async (req, res) => {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    const url = new URL(req.url ?? "/", base);
+    if (req.method === "GET" && url.pathname === "/dir") {
+      const directory = (await (await fetch(pebbleDirectory())).json()) as Record<string, unknown>;
+      return send(200, { ...directory, renewalInfo: `${base}/renewal-info` });
+    }
+    if (req.method === "GET" && url.pathname.startsWith("/renewal-info/")) {
+      seen.push(url.pathname.slice("/renewal-info/".length));
+      if (!window) return send(404, { type: "urn:ietf:params:acme:error:malformed", detail: "no window set" });
+      res.setHeader("Retry-After", "21600");
+      return send(200, { suggestedWindow: window });
+    }
+    if (req.method === "POST" && url.pathname === "/control/window") {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      window = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      return send(200, { ok: true });
+    }
+    if (req.method === "GET" && url.pathname === "/control/seen") return send(200, { ids: seen });
+    send(404, { error: "not found" });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  return {
+    directoryUrl: `${base}/dir`,
+    controlUrl: `${base}/control`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
