@@ -1,0 +1,54 @@
+/** Issuing a team-level certificate for a list of names (Vercel's `POST /v8/certs`) over HTTP-01. */
+import { database } from "../db/client";
+import type { Env } from "../env";
+import { AppError } from "../http/errors";
+import { obtainCertificate } from "./acme-certificates";
+import type { CertificateRow } from "./certificates";
+import { normalizeDomain } from "./domain-name";
+import { teamHoldsDomain } from "./projects";
+import { getTeamCertificate } from "./team-certificates";
+
+/** Most names one certificate may carry (Let's Encrypt's limit). */
+export const MAX_NAMES = 100;
+
+/**
+ * Every name must be held by the team (through a project's domain), so the shared challenge route
+ * cannot be used to obtain another team's name. HTTP-01 only: wildcards need DNS-01, which needs
+ * provider credentials the native API takes.
+ */
+export async function issueTeamCertificate(env: Env, teamId: string, cns: string[]): Promise<CertificateRow> {
+  const names = [...new Set(cns.map((name, i) => normalizeDomain(name, `cns.${i}`)))];
+  if (names.length === 0) throw new AppError("validation_failed", "cns: give at least one name", { param: "cns" });
+  if (names.length > MAX_NAMES) throw new AppError("validation_failed", `cns: at most ${MAX_NAMES} names`, { param: "cns" });
+  const db = database(env.DB);
+  for (const name of names) {
+    if (name.startsWith("*.")) {
+      throw new AppError("bad_request", `${name}: wildcard names need DNS-01; obtain them through the native API with a DNS provider`, { param: "cns" });
+    }
+    if (!(await teamHoldsDomain(db, teamId, name))) {
+      throw new AppError("bad_request", `${name} is not a domain of this team: add it to a project first`, { param: "cns" });
+    }
+  }
+  const outcome = await obtainCertificate(
+    env,
+    { teamId, projectId: null, names },
+    { email: "", challengeType: "http-01", autoRenew: true, keyType: "ec", staging: false, dryRun: false },
+  );
+  switch (outcome.state) {
+    case "issued":
+      return getTeamCertificate(db, teamId, outcome.certificateId);
+    case "pending":
+      // Vercel's CLI reads 449 as "not ready yet" and retries; the retry joins the running order.
+      throw new AppError("configuration_error", "The certificate is still being issued: retry in a few seconds");
+    case "failed":
+      if (outcome.error.code === "challenge_failed") {
+        throw new AppError("configuration_error", `The domain is not yet set up for the HTTP-01 challenge: ${outcome.error.message}`);
+      }
+      throw new AppError(outcome.error.code, outcome.error.message, {
+        status: outcome.error.status,
+        ...(outcome.error.retryAfter !== undefined ? { retryAfter: outcome.error.retryAfter } : {}),
+      });
+    default:
+      throw new AppError("internal", "Issuance ended without a certificate");
+  }
+}
