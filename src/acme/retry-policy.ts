@@ -14,8 +14,12 @@ export const RETRY_POLICY = {
   transientBackoffMs: [250, 1000] as readonly number[],
   /** Each HTTP request to the CA gives up after this long and counts as a network failure. */
   requestTimeoutMs: 30_000,
-  /** Poll intervals when the CA sends no Retry-After (RFC 8555 §7.5.1 leaves it to the client); the last repeats. */
-  pollScheduleMs: [500, 1000, 2000, 3000, 5000, 10_000] as readonly number[],
+  /**
+   * Poll intervals when the CA sends no Retry-After (RFC 8555 §7.5.1 leaves it to the client); the last repeats.
+   * A CA often validates within a few hundred milliseconds, so the first looks come soon; a CA that wants
+   * fewer polls says so with Retry-After, which always wins.
+   */
+  pollScheduleMs: [150, 300, 600, 1000, 2000, 3000, 5000, 10_000] as readonly number[],
   /** Longer Retry-After values on a pending resource are capped to this (a CA typo must not park an order for days). */
   maxPollDelayMs: 10 * 60_000,
 } as const;

@@ -9,7 +9,7 @@ import { AppError } from "../http/errors";
 import { checkCertificate } from "../pki";
 import { nextRetryAt } from "../renewal/backoff";
 import { renewalDueAt } from "../renewal/policy";
-import { storeCertificate, type CertificateRow } from "../services/certificates";
+import { materialOf, storeCertificate, type CertificateRow } from "../services/certificates";
 import { forgetAcmeAccount, openAcmeClient } from "./acme-account";
 import { isPermanentAcmeFailure, toIssuanceError } from "./acme-errors";
 import { dns01Solver } from "./dns01-solver";
@@ -105,16 +105,7 @@ async function runIssuanceOnce(env: Env, request: IssueRequest, now: () => numbe
         projectId: request.projectId,
         type: "letsencrypt",
         domain: request.names[0]!,
-        names: checked.report.names,
-        certificatePem: checked.leafPem,
-        chainPem: checked.chainPem,
-        privateKeyPem: checked.privateKeyPkcs8Pem!,
-        keyType: checked.report.keyType ?? "unknown",
-        issuer: checked.report.issuer ?? "unknown",
-        serial: checked.report.serial ?? "",
-        fingerprint: checked.report.fingerprint ?? "",
-        issuedAt,
-        expiresAt,
+        ...materialOf(checked),
         autoRenew: request.autoRenew,
         renewedFrom: request.kind === "renew" ? (previous?.issuedAt ?? null) : null,
         issuance: {

@@ -4,6 +4,7 @@ import type { Database } from "../db/client";
 import { certificates } from "../db/schema";
 import { newId } from "../crypto/ids";
 import { seal } from "../crypto/sealing";
+import type { CheckedCertificate } from "../pki";
 import { isExpiringSoon } from "../renewal/expiry";
 import { DAY_MS, isoSeconds } from "./time";
 
@@ -37,6 +38,23 @@ export interface NewCertificate {
   issuance?: Record<string, unknown> | null;
   dnsCredentials?: Record<string, unknown> | null;
   nextRenewalAt?: number | null;
+}
+
+/** The stored fields that a checked certificate (and its key) provide. */
+export function materialOf(checked: CheckedCertificate) {
+  const { report } = checked;
+  return {
+    names: report.names,
+    certificatePem: checked.leafPem,
+    chainPem: checked.chainPem,
+    privateKeyPem: checked.privateKeyPkcs8Pem!,
+    keyType: report.keyType ?? "unknown",
+    issuer: report.issuer ?? "unknown",
+    serial: report.serial ?? "",
+    fingerprint: report.fingerprint ?? "",
+    issuedAt: checked.notBefore.getTime(),
+    expiresAt: checked.notAfter.getTime(),
+  };
 }
 
 /**

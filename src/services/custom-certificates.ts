@@ -2,7 +2,7 @@
 import type { Database } from "../db/client";
 import { AppError } from "../http/errors";
 import { checkCertificate, type CheckedCertificate } from "../pki";
-import { certificateOfProject, storeCertificate } from "./certificates";
+import { certificateOfProject, materialOf, storeCertificate } from "./certificates";
 import type { ProjectRow } from "./projects";
 
 export interface CustomCertificateInput {
@@ -50,16 +50,7 @@ export async function uploadForProject(
       projectId: project.id,
       type: "custom",
       domain: project.domain!,
-      names: report.names,
-      certificatePem: checked.leafPem,
-      chainPem: checked.chainPem,
-      privateKeyPem: checked.privateKeyPkcs8Pem!,
-      keyType: report.keyType ?? "unknown",
-      issuer: report.issuer ?? "unknown",
-      serial: report.serial ?? "",
-      fingerprint: report.fingerprint ?? "",
-      issuedAt: checked.notBefore.getTime(),
-      expiresAt: checked.notAfter.getTime(),
+      ...materialOf(checked),
       // A bought certificate is renewed by uploading its successor, never automatically.
       autoRenew: false,
     },

@@ -4,7 +4,7 @@ import type { Database } from "../db/client";
 import { certificates } from "../db/schema";
 import { AppError } from "../http/errors";
 import { checkCertificate, parseCertificateBundle } from "../pki";
-import { type CertificateRow, storeCertificate } from "./certificates";
+import { type CertificateRow, materialOf, storeCertificate } from "./certificates";
 import { teamHoldsDomain } from "./projects";
 
 export interface TeamCertificateUpload {
@@ -84,16 +84,8 @@ export async function uploadTeamCertificate(
       projectId: null,
       type: "custom",
       domain: report.names[0]!,
-      names: report.names,
-      certificatePem: checked.leafPem,
+      ...materialOf(checked),
       chainPem: checked.chainPem + (ca ? intermediatesFrom(ca, checked.leafPem + checked.chainPem) : ""),
-      privateKeyPem: checked.privateKeyPkcs8Pem!,
-      keyType: report.keyType ?? "unknown",
-      issuer: report.issuer ?? "unknown",
-      serial: report.serial ?? "",
-      fingerprint: report.fingerprint ?? "",
-      issuedAt: checked.notBefore.getTime(),
-      expiresAt: checked.notAfter.getTime(),
       // An uploaded certificate is renewed by uploading its successor.
       autoRenew: false,
     },
