@@ -5,7 +5,9 @@ import { certificates } from "../db/schema";
 import { newId } from "../crypto/ids";
 import { seal } from "../crypto/sealing";
 import type { CheckedCertificate } from "../pki";
+import { AppError } from "../http/errors";
 import { isExpiringSoon } from "../renewal/expiry";
+import { renewalDueAt } from "../renewal/policy";
 import { DAY_MS, isoSeconds } from "./time";
 
 export type CertificateRow = typeof certificates.$inferSelect;
@@ -154,6 +156,21 @@ export function certificateStatusView(row: CertificateRow, now: number) {
     lastRenewError: row.lastRenewError,
     nextRenewalAt: row.nextRenewalAt === null ? null : isoSeconds(row.nextRenewalAt),
   };
+}
+
+/**
+ * Turns automatic renewal on or off. Only ACME certificates renew themselves; turning it on again
+ * schedules the next renewal by the usual rule (the CA's ARI window is read again at renewal).
+ */
+export async function setAutoRenew(db: Database, row: CertificateRow, autoRenew: boolean, now: number): Promise<CertificateRow> {
+  if (autoRenew && row.type !== "letsencrypt") {
+    throw new AppError("not_renewable", "A custom certificate cannot renew itself: upload its successor before it expires");
+  }
+  if (autoRenew && row.state === "revoked") throw new AppError("not_renewable", "A revoked certificate cannot be renewed; obtain a new one");
+  const nextRenewalAt = autoRenew ? renewalDueAt({ issuedAt: row.issuedAt, expiresAt: row.expiresAt }) : null;
+  const changes = { autoRenew, nextRenewalAt, renewalFailures: 0, updatedAt: now };
+  await db.update(certificates).set(changes).where(eq(certificates.id, row.id));
+  return { ...row, ...changes };
 }
 
 export async function deleteCertificate(db: Database, id: string): Promise<void> {

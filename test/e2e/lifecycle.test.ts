@@ -91,6 +91,17 @@ describe("the cron sweep", () => {
     expect((await certificate(manual.projectId)).body.serial).toBe(manual.cert.serial);
   });
 
+  it("turning automatic renewal off takes a certificate out of the sweep, and on puts it back", async () => {
+    const { projectId, cert } = await issued("toggle");
+    const dueAt = Date.parse((await status(projectId)).body.nextRenewalAt);
+    const off = await api("PATCH", `/api/v1/projects/${projectId}/certificate`, token, { autoRenew: false });
+    expect(off.body.autoRenew).toBe(false);
+    expect((await status(projectId)).body.nextRenewalAt).toBeNull();
+    expect((await sweep(dueAt + 1000)).body.ids).not.toContain(cert.id);
+    await api("PATCH", `/api/v1/projects/${projectId}/certificate`, token, { autoRenew: true });
+    expect(Date.parse((await status(projectId)).body.nextRenewalAt)).toBe(dueAt);
+  });
+
   it("a manual renew and the sweep at the same moment make one order", async () => {
     const { projectId, cert } = await issued("race");
     const dueAt = Date.parse((await status(projectId)).body.nextRenewalAt);

@@ -4,7 +4,7 @@ import { database } from "../../db/client";
 import { readConfig } from "../../env";
 import { requireScope } from "../../http/auth";
 import { AppError } from "../../http/errors";
-import { certificateOfProject, certificateStatusView, certificateSummary, deleteCertificate } from "../../services/certificates";
+import { certificateOfProject, certificateStatusView, certificateSummary, deleteCertificate, setAutoRenew } from "../../services/certificates";
 import { uploadForProject, validateForProject } from "../../services/custom-certificates";
 import { getProject } from "../../services/projects";
 import { issuanceProgress } from "../../services/acme-certificates";
@@ -13,7 +13,7 @@ import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from 
 import { projectIdParam } from "./projects";
 import { certificateMaterialBody, certificateSchema, messageSchema, statusSchema, validationSchema } from "./certificate-schemas";
 
-const route = <M extends "get" | "post" | "delete">(method: M, path: string, summary: string, scope: "projects:read" | "projects:write") => ({
+const route = <M extends "get" | "post" | "patch" | "delete">(method: M, path: string, summary: string, scope: "projects:read" | "projects:write") => ({
   method,
   path: `/projects/{id}/certificate${path}`,
   summary,
@@ -103,6 +103,20 @@ export const certificateRoutes = newRouter()
         },
         200,
       );
+    },
+  )
+  .openapi(
+    createRoute({
+      ...route("patch", "", "Turn automatic renewal on or off", "projects:write"),
+      request: { params: projectIdParam, body: jsonBody(z.object({ autoRenew: z.boolean() }).strict()) },
+      responses: { 200: jsonResponse(certificateSchema, "The certificate"), ...nativeErrors },
+    }),
+    async (c) => {
+      const db = database(c.env.DB);
+      const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
+      const row = await certificateOfProject(db, project.teamId, project.id);
+      if (!row) throw new AppError("not_found", "Project has no certificate");
+      return c.json(certificateSummary(await setAutoRenew(db, row, c.req.valid("json").autoRenew, Date.now())), 200);
     },
   )
   .openapi(

@@ -26,6 +26,7 @@ export const NATIVE_ROUTES: RouteCase[] = [
   { method: "POST", path: (id) => `/api/v1/projects/${id}/certificate/validate`, write: false, owned: true, json: certBody },
   { method: "POST", path: (id) => `/api/v1/projects/${id}/certificate/upload`, write: true, owned: true, json: certBody },
   { method: "GET", path: (id) => `/api/v1/projects/${id}/certificate/status`, write: false, owned: true },
+  { method: "PATCH", path: (id) => `/api/v1/projects/${id}/certificate`, write: true, owned: true, json: { autoRenew: false } },
   { method: "DELETE", path: (id) => `/api/v1/projects/${id}/certificate`, write: true, owned: true },
   { method: "POST", path: (id) => `/api/v1/projects/${id}/certificate/obtain`, write: true, owned: true, json: { email: "a@example.com", challengeType: "http-01", dryRun: true } },
   { method: "POST", path: (id) => `/api/v1/projects/${id}/certificate/renew`, write: true, owned: true },

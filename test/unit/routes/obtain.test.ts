@@ -90,6 +90,20 @@ describe("renew and revoke a custom certificate", () => {
     expect(status.body.status).toBe("valid");
   });
 
+  it("a custom certificate cannot be set to renew itself", async () => {
+    const project = await newProject(tenant);
+    const chain = await makeChain({ names: [project.domain!] });
+    await call("POST", `/api/v1/projects/${project.id}/certificate/upload`, { token: tenant.token, json: { certificate: chain.chainPem, privateKey: chain.keyPem } });
+    const on = await call("PATCH", `/api/v1/projects/${project.id}/certificate`, { token: tenant.token, json: { autoRenew: true } });
+    expect(on.status).toBe(400);
+    expect(on.body.error).toBe("A custom certificate cannot renew itself: upload its successor before it expires");
+    const off = await call("PATCH", `/api/v1/projects/${project.id}/certificate`, { token: tenant.token, json: { autoRenew: false } });
+    expect(off.status).toBe(200);
+    expect(off.body.autoRenew).toBe(false);
+    const bad = await call("PATCH", `/api/v1/projects/${project.id}/certificate`, { token: tenant.token, json: { autoRenew: "yes" } });
+    expect(bad.status).toBe(400);
+  });
+
   it("404 when there is nothing to renew or revoke", async () => {
     const project = await newProject(tenant);
     expect((await call("POST", `/api/v1/projects/${project.id}/certificate/renew`, { token: tenant.token })).status).toBe(404);
