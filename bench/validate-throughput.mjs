@@ -148,7 +148,7 @@ await runBench(async () => {
       "validate-throughput",
       `## 1. Validate throughput (\`POST /api/v1/projects/:id/certificate/validate\`)
 
-${machineLine({ wrk: ["wrk", ["--version"]], openssl: ["openssl", ["version"]] })}
+${machineLine({ wrk: ["sh", ["-c", "wrk -v 2>&1 | head -1 | cut -d' ' -f2"]], openssl: ["sh", ["-c", "openssl version | cut -d' ' -f2"]] })}
 
 \`\`\`sh
 node bench/validate-throughput.mjs --rounds ${rounds} --duration ${duration} --warmup ${warmup} --connections ${connections} --write
