@@ -5,6 +5,7 @@
  * workerd), so this wrapper creates the test CA first and starts vitest with it.
  */
 import { spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { findPebbleBinaries, PEBBLE_MISSING_MESSAGE } from "./pebble/binaries.mjs";
 import { ensureTestCa, REPO_ROOT } from "./pebble/test-ca.mjs";
@@ -19,16 +20,35 @@ const pebble = findPebbleBinaries(env);
 const typecheck = await run(bin("tsc"), ["--noEmit", "-p", "."]);
 if (typecheck !== 0) console.error("tsc --noEmit failed (vitest still runs so you see the test results)");
 
+// A JSON report beside the usual output, so the run can end on one plain "N passed, N failed" line.
+const reportFile = join(REPO_ROOT, ".tmp", "vitest-report.json");
+rmSync(reportFile, { force: true });
+const reporters = ["--reporter=default", "--reporter=json", `--outputFile.json=${reportFile}`];
+
 let vitest;
 if (pebble) {
-  vitest = await run(bin("vitest"), ["run", ...args]);
+  vitest = await run(bin("vitest"), ["run", ...reporters, ...args]);
 } else {
   // Still show the unit results, then fail: the e2e tests are mandatory.
-  vitest = await run(bin("vitest"), ["run", ...withoutProjects(args), "--project", "unit", "--passWithNoTests"]);
+  vitest = await run(bin("vitest"), ["run", ...reporters, ...withoutProjects(args), "--project", "unit", "--passWithNoTests"]);
   console.error(PEBBLE_MISSING_MESSAGE);
   vitest = vitest || 1;
 }
+printSummary(reportFile, typecheck);
 process.exit(vitest !== 0 ? vitest : typecheck);
+
+function printSummary(file, typecheckCode) {
+  if (!existsSync(file)) return;
+  try {
+    const report = JSON.parse(readFileSync(file, "utf8"));
+    // A failed type-check counts as one failure: the run must not read as green.
+    const failed = report.numFailedTests + (typecheckCode === 0 ? 0 : 1);
+    const skipped = report.numPendingTests + report.numTodoTests;
+    console.log(`tests: ${report.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
+  } catch {
+    // No summary is better than a wrong one.
+  }
+}
 
 function run(command, commandArgs) {
   return new Promise((resolve) => {
