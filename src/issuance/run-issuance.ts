@@ -145,8 +145,13 @@ async function runIssuanceOnce(env: Env, request: IssueRequest, now: () => numbe
 }
 
 /** The old certificate stays in place; the row says what went wrong and when the next try is. */
-async function recordRenewalFailure(db: Database, row: CertificateRow, error: AppError, permanent: boolean, now: number): Promise<void> {
+/** Validation failing this many renewals in a row means the name no longer points here: stop asking the CA. */
+export const MAX_CHALLENGE_FAILURES = 5;
+
+async function recordRenewalFailure(db: Database, row: CertificateRow, error: AppError, permanentError: boolean, now: number): Promise<void> {
   const failures = row.renewalFailures + 1;
+  // Let's Encrypt allows 5 failed authorizations per name per hour; repeated ones only burn that budget.
+  const permanent = permanentError || (error.code === "challenge_failed" && failures >= MAX_CHALLENGE_FAILURES);
   await db
     .update(certificates)
     .set({
