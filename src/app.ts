@@ -2,6 +2,7 @@
 import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import type { AppBindings } from "./http/context";
+import { auditChanges } from "./http/audit";
 import { limitBodySize } from "./http/body-limit";
 import { AppError, toAppError } from "./http/errors";
 import { requestId } from "./http/request-id";
@@ -10,6 +11,7 @@ import { mountDocs } from "./routes/docs";
 import { certificateRoutes } from "./routes/native/certificate";
 import { certificateAcmeRoutes } from "./routes/native/certificate-acme";
 import { adminRoutes } from "./routes/native/admin";
+import { auditRoutes } from "./routes/native/audit";
 import { projectRoutes } from "./routes/native/projects";
 import { teamRoutes } from "./routes/native/teams";
 import { tokenRoutes } from "./routes/native/tokens";
@@ -51,13 +53,15 @@ export function createApp() {
   app.route("/", wellKnownRoutes);
   app.get("/health", (c) => c.json({ ok: true }));
   app.use("*", limitBodySize());
+  app.use("*", auditChanges());
   const native = newRouter()
     .route("/", teamRoutes)
     .route("/", tokenRoutes)
     .route("/", projectRoutes)
     .route("/", certificateRoutes)
     .route("/", certificateAcmeRoutes)
-    .route("/", adminRoutes);
+    .route("/", adminRoutes)
+    .route("/", auditRoutes);
   app.route("/api/v1", native);
   app.route("/", vercelRoutes);
   app.route("/", openaiRoutes);

@@ -16,6 +16,7 @@ const certBody = { certificate: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CER
 export const NATIVE_ROUTES: RouteCase[] = [
   { method: "GET", path: () => "/api/v1/team", write: false, owned: false },
   { method: "GET", path: () => "/api/v1/tokens", write: false, owned: false },
+  { method: "GET", path: () => "/api/v1/audit-log", write: false, owned: false },
   { method: "POST", path: () => "/api/v1/tokens", write: true, owned: false, json: { name: "x", scopes: ["projects:read"] } },
   { method: "GET", path: () => "/api/v1/projects", write: false, owned: false },
   { method: "POST", path: () => "/api/v1/projects", write: true, owned: false, json: { name: "matrix" } },
