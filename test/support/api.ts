@@ -1,5 +1,6 @@
 /** Calls the Worker under test (inside workerd) as a client would, and bootstraps tenants. */
 import { SELF, env } from "cloudflare:test";
+import { assertNoPrivateKey } from "./no-secrets";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
@@ -27,6 +28,7 @@ export async function call<T = any>(
   }
   const response = await SELF.fetch(`https://certdesk.test${path}`, { method, headers, body });
   const text = await response.text();
+  assertNoPrivateKey(text, `${method} ${path}`);
   seenBodies.push(text);
   let parsed: any = undefined;
   try {

@@ -1,5 +1,6 @@
 /** Calls the `wrangler dev` Worker of the e2e run over real HTTP, as a client would. */
 import { expect } from "vitest";
+import { assertNoPrivateKey } from "./no-secrets";
 import { e2e } from "./pebble-context";
 
 export interface E2eResponse {
@@ -15,6 +16,7 @@ export async function api(method: string, path: string, token: string | null, js
     ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
   });
   const text = await response.text();
+  assertNoPrivateKey(text, `${method} ${path}`);
   let body: any;
   try {
     body = text ? JSON.parse(text) : undefined;

@@ -1,5 +1,6 @@
 /** The official OpenAI SDK, unmodified, pointed at the Worker under test through its own options. */
 import { SELF } from "cloudflare:test";
+import { checkedFetcher } from "../../support/no-secrets";
 import OpenAI from "openai";
 
 /**
@@ -12,7 +13,7 @@ export function openai(token: string | null): OpenAI {
     apiKey: "unused",
     baseURL: "https://certdesk.test/v1",
     maxRetries: 0,
-    fetch: (url, init) => SELF.fetch(url, init),
+    fetch: checkedFetcher((url, init) => SELF.fetch(url, init)),
     ...(token === null ? { defaultHeaders: { Authorization: null } } : {}),
   });
 }

@@ -1,5 +1,6 @@
 /** The official Vercel SDKs, unmodified, pointed at the Worker under test through their own options. */
 import { SELF } from "cloudflare:test";
+import { checkedFetcher } from "../../support/no-secrets";
 import { Vercel } from "@vercel/sdk";
 import { HTTPClient } from "@vercel/sdk/lib/http.js";
 import { Vercel as Vercel1185 } from "vercel-sdk-v1185";
@@ -8,7 +9,7 @@ import { HTTPClient as HTTPClient1185 } from "vercel-sdk-v1185/lib/http.js";
 export const SERVER_URL = "https://certdesk.test";
 
 /** Every request goes to the Worker (SELF), never the network. */
-const fetcher = (input: RequestInfo | URL, init?: RequestInit) => SELF.fetch(input, init);
+const fetcher = checkedFetcher((input, init) => SELF.fetch(input, init));
 
 /** The current SDK (certs.*). `token: undefined` sends no Authorization header. */
 export function vercel(token: string | undefined): Vercel {
