@@ -31,8 +31,17 @@ export interface IssuerProgress {
   last: FinishedJob | null;
 }
 
+interface Job {
+  fingerprint: string;
+  startedAt: number;
+  promise: Promise<IssueOutcome>;
+}
+
 export class CertificateIssuer extends DurableObject<Env> {
-  private running: { startedAt: number; promise: Promise<IssueOutcome> } | null = null;
+  /** Jobs queued or running, by request fingerprint: an identical request joins, a different one waits its turn. */
+  private readonly jobs = new Map<string, Job>();
+  /** The end of the queue: everything here (issuance, revocation) runs one at a time. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   /**
    * Runs (or joins) the job and waits for it at most `waitMs`: past that the caller gets "pending"
@@ -40,7 +49,7 @@ export class CertificateIssuer extends DurableObject<Env> {
    */
   async issue(request: IssueRequest, waitMs: number): Promise<IssueOutcome> {
     // Claimed before any await: WebCrypto and fetch let other calls in, and they must join this job.
-    const job = this.running ?? this.begin(request);
+    const job = this.jobs.get(requestFingerprint(request)) ?? this.begin(request);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const pending = new Promise<IssueOutcome>((resolve) => {
       timer = setTimeout(() => resolve({ state: "pending", startedAt: job.startedAt }), waitMs);
@@ -52,23 +61,23 @@ export class CertificateIssuer extends DurableObject<Env> {
     }
   }
 
-  /** Revocation takes the same lock as issuance: never revoke a certificate mid-renewal. */
+  /** Revocation takes the same queue as issuance: never revoke a certificate mid-renewal. */
   async revoke(teamId: string, certificateId: string, reason: number): Promise<RevokeOutcome> {
-    while (this.running) await this.running.promise.catch(() => undefined);
-    return revokeStoredCertificate(this.env, teamId, certificateId, reason);
+    return this.enqueue(() => revokeStoredCertificate(this.env, teamId, certificateId, reason));
   }
 
   async progress(): Promise<IssuerProgress> {
+    const oldest = [...this.jobs.values()][0];
     return {
-      running: this.running !== null,
-      startedAt: this.running?.startedAt ?? null,
+      running: this.jobs.size > 0,
+      startedAt: oldest?.startedAt ?? null,
       last: (await this.ctx.storage.get<FinishedJob>("last")) ?? null,
     };
   }
 
   /** The watchdog: a job whose object was evicted mid-way is started again from the top. */
   override async alarm(): Promise<void> {
-    if (this.running) {
+    if (this.jobs.size > 0) {
       await this.ctx.storage.setAlarm(Date.now() + JOB_BUDGET_MS);
       return;
     }
@@ -81,14 +90,21 @@ export class CertificateIssuer extends DurableObject<Env> {
     await this.begin({ ...stored.request, ...(dnsCredentials ? { dnsCredentials } : {}) }).promise;
   }
 
-  private begin(request: IssueRequest): { startedAt: number; promise: Promise<IssueOutcome> } {
-    const job = { startedAt: Date.now(), promise: this.execute(request) };
-    this.running = job;
+  private begin(request: IssueRequest): Job {
+    const fingerprint = requestFingerprint(request);
+    const job: Job = { fingerprint, startedAt: Date.now(), promise: this.enqueue(() => this.execute(request)) };
+    this.jobs.set(fingerprint, job);
     const release = () => {
-      if (this.running === job) this.running = null;
+      if (this.jobs.get(fingerprint) === job) this.jobs.delete(fingerprint);
     };
     job.promise.then(release, release);
     return job;
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work);
+    this.tail = result.catch(() => undefined);
+    return result;
   }
 
   private async execute(request: IssueRequest): Promise<IssueOutcome> {

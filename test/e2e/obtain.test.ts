@@ -85,6 +85,20 @@ describe("obtain over HTTP-01 against Pebble", () => {
     expect((await pebbleNewOrderCount()) - before).toBe(1);
   });
 
+  it("a different request for the same certificate waits its turn instead of joining", async () => {
+    const domain = fresh("queue");
+    const projectId = await newProject(domain);
+    const before = await pebbleNewOrderCount();
+    const obtain = (keyType: string) =>
+      api("POST", `/api/v1/projects/${projectId}/certificate/obtain`, token, { email: "admin@example.com", challengeType: "http-01", keyType });
+    const [ec, rsa] = await Promise.all([obtain("ec"), obtain("rsa")]);
+    expect(ec.status, ec.text).toBe(200);
+    expect(rsa.status, rsa.text).toBe(200);
+    expect((await pebbleNewOrderCount()) - before).toBe(2);
+    const stored = (await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body;
+    expect(["EC-P256", "RSA-2048"]).toContain(stored.keyType);
+  });
+
   it("still issues when Pebble rejects half the nonces", async () => {
     await restartPebble(50);
     try {
