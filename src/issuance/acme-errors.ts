@@ -31,7 +31,7 @@ export function toIssuanceError(error: unknown, directoryUrl: string): AppError 
   }
   if (isAcmeProblem(error)) {
     const permanent = PERMANENT.has(error.shortType);
-    if (["rejectedIdentifier", "caa", "unsupportedIdentifier"].includes(error.shortType)) {
+    if (["rejectedIdentifier", "caa", "unsupportedIdentifier", "invalidProfile"].includes(error.shortType)) {
       return new AppError("bad_request", `The CA refused to issue: ${caDetail(error)}`, { detail: "permanent" });
     }
     return new AppError("ca_error", `The ACME CA returned an error (${error.shortType}): ${caDetail(error)}`, {

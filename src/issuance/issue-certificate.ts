@@ -14,6 +14,8 @@ export interface IssuancePlan {
   dryRun: boolean;
   /** RFC 9773 §5: the ARI identifier of the certificate being replaced (renewals). */
   replaces?: string;
+  /** draft-ietf-acme-profiles: the profile to order under. */
+  profile?: string;
   /** Absolute deadline (ms) for the whole flow. */
   deadline: number;
 }
@@ -26,7 +28,11 @@ const challengeLabel = (type: ChallengeSolver["type"]) => type.toUpperCase();
 
 /** Runs one order to completion or throws (AcmeProblem, AcmeNetworkError or AppError). */
 export async function issueCertificate(client: AcmeClient, solver: ChallengeSolver, plan: IssuancePlan): Promise<IssuanceResult> {
-  const order = await client.newOrder({ identifiers: plan.names, ...(plan.replaces ? { replaces: plan.replaces } : {}) });
+  const order = await client.newOrder({
+    identifiers: plan.names,
+    ...(plan.replaces ? { replaces: plan.replaces } : {}),
+    ...(plan.profile ? { profile: plan.profile } : {}),
+  });
   const presented: ChallengeTask[] = [];
   try {
     const pending: { authorizationUrl: string; challengeUrl: string }[] = [];

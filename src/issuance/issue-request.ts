@@ -19,6 +19,8 @@ export interface IssueRequest {
   staging: boolean;
   dryRun: boolean;
   autoRenew: boolean;
+  /** ACME profile to ask the CA for (draft-ietf-acme-profiles). */
+  profile?: string;
   /** renew: the certificate being replaced. */
   certificateId?: string;
   /** renew: a sweep renews only what is still due once the lock is held; a manual renew always runs. */
@@ -48,6 +50,6 @@ export function issuerName(target: { teamId: string; projectId: string | null; n
 
 /** Two requests that would produce the same certificate. */
 export function requestFingerprint(request: IssueRequest): string {
-  const { kind, names, challengeType, dnsProvider, keySpec, directoryUrl, dryRun } = request;
-  return JSON.stringify({ kind, names: [...names].sort(), challengeType, dnsProvider, keySpec, directoryUrl, dryRun });
+  const { kind, names, challengeType, dnsProvider, keySpec, directoryUrl, dryRun, profile } = request;
+  return JSON.stringify({ kind, names: [...names].sort(), challengeType, dnsProvider, keySpec, directoryUrl, dryRun, profile });
 }

@@ -87,6 +87,7 @@ async function runIssuanceOnce(env: Env, request: IssueRequest, now: () => numbe
       dryRun: request.dryRun,
       deadline: Date.now() + JOB_BUDGET_MS,
       ...(replaces ? { replaces } : {}),
+      ...(request.profile ? { profile: request.profile } : {}),
     });
     if (result.dryRun) return { state: "validated", names: result.validated };
 
@@ -115,6 +116,7 @@ async function runIssuanceOnce(env: Env, request: IssueRequest, now: () => numbe
           email: request.email,
           staging: request.staging,
           directoryUrl: request.directoryUrl,
+          profile: request.profile ?? null,
         },
         dnsCredentials: request.dnsCredentials ?? null,
         nextRenewalAt: request.autoRenew ? renewalDueAt({ issuedAt, expiresAt, ariWindow }) : null,

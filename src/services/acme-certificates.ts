@@ -18,6 +18,7 @@ export interface ObtainOptions {
   keySize?: number;
   staging: boolean;
   dryRun: boolean;
+  profile?: string;
 }
 
 export function keySpecOf(keyType: "rsa" | "ec", keySize?: number): CertificateKeySpec {
@@ -64,6 +65,7 @@ export async function obtainCertificate(
     staging: options.staging,
     dryRun: options.dryRun,
     autoRenew: options.autoRenew,
+    ...(options.profile ? { profile: options.profile } : {}),
   };
   return issuer(env, target).issue(request, waitMs(env));
 }
@@ -85,6 +87,7 @@ export async function renewCertificate(
     email: string | null;
     staging: boolean;
     directoryUrl: string;
+    profile?: string | null;
   };
   const { ENCRYPTION_KEY } = readConfig(env);
   const dnsCredentials = row.sealedDnsCredentials
@@ -104,6 +107,7 @@ export async function renewCertificate(
     staging: how.staging,
     dryRun: false,
     autoRenew: row.autoRenew,
+    ...(how.profile ? { profile: how.profile } : {}),
     certificateId: row.id,
     trigger,
     asOf,

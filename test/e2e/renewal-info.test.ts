@@ -18,6 +18,22 @@ async function setWindow(start: number, end: number) {
   expect(res.ok).toBe(true);
 }
 
+describe("ACME profiles listed by the CA", () => {
+  it("orders under a listed profile, keeps it for renewals, and refuses one the CA does not list", async () => {
+    await setWindow(Date.now() + 10 * DAY, Date.now() + 11 * DAY);
+    const projectId = await newProject(token, freshDomain("profile"));
+    const ok = await obtainHttp01(token, projectId, { staging: true, profile: "tlsserver" });
+    expect(ok.status, ok.text).toBe(200);
+    expect((await api("POST", `/api/v1/projects/${projectId}/certificate/renew`, token)).status).toBe(200);
+
+    const other = await newProject(token, freshDomain("profile-bad"));
+    const bad = await obtainHttp01(token, other, { staging: true, profile: "shortlived" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/profile "shortlived" is not offered by this CA \(offered: classic, tlsserver\)/);
+    expect((await api("GET", `/api/v1/projects/${other}/certificate`, token)).body).toBeNull();
+  });
+});
+
 describe("renewal timing from the CA's ARI window", () => {
   it("schedules the renewal inside the window, and the sweep renews there", async () => {
     const start = Date.now() + 10 * DAY;

@@ -1,6 +1,6 @@
 /**
  * A small ACME Renewal Information endpoint (RFC 9773) for the e2e run, since Pebble 2.4 has none:
- * it serves Pebble's directory with `renewalInfo` added, and answers renewalInfo requests with a
+ * it serves Pebble's directory with `renewalInfo` and two profiles added, and answers renewalInfo requests with a
  * window the test sets. Every other ACME request goes straight to Pebble (its URLs are kept).
  */
 import { createServer, type Server } from "node:http";
@@ -23,7 +23,9 @@ export async function startAriProxyServer(pebbleDirectory: () => string): Promis
     const url = new URL(req.url ?? "/", base);
     if (req.method === "GET" && url.pathname === "/dir") {
       const directory = (await (await fetch(pebbleDirectory())).json()) as Record<string, unknown>;
-      return send(200, { ...directory, renewalInfo: `${base}/renewal-info` });
+      // Profiles as Let's Encrypt lists them (draft-ietf-acme-profiles), so profile selection can be tested too.
+      const meta = { ...((directory.meta as Record<string, unknown>) ?? {}), profiles: { classic: "The default", tlsserver: "Server auth only" } };
+      return send(200, { ...directory, meta, renewalInfo: `${base}/renewal-info` });
     }
     if (req.method === "GET" && url.pathname.startsWith("/renewal-info/")) {
       seen.push(url.pathname.slice("/renewal-info/".length));

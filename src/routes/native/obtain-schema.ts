@@ -16,6 +16,11 @@ export const obtainBody = z
       .optional()
       .describe("RSA: 2048 (default), 3072 or 4096. EC: 256 (P-256, default) or 384 (P-384)"),
     staging: z.boolean().default(false),
+    profile: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be a profile name the CA lists, such as classic, tlsserver or shortlived")
+      .optional()
+      .describe("ACME profile (e.g. Let's Encrypt's tlsserver or shortlived); refused when the CA lists others, ignored by CAs without profiles"),
     dryRun: z.boolean().default(false),
   })
   .strict()

@@ -30,6 +30,7 @@ describe("obtain: bad input changes nothing", () => {
     [{ ...http01, staging: "yes" }, "staging: "],
     [{ ...http01, autoRenew: 1 }, "autoRenew: "],
     [{ ...http01, extra: true }, "Unrecognized key"],
+    [{ ...http01, profile: "Short Lived!" }, "profile: must be a profile name the CA lists"],
   ])("%j → 400 %s", async (json, message) => {
     const project = await newProject(tenant);
     const res = await obtain(project.id, json);
