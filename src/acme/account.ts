@@ -37,7 +37,7 @@ export async function createAccount(ctx: AcmeContext, options: CreateAccountOpti
   if (options.externalAccountBinding) {
     payload.externalAccountBinding = await signExternalAccountBinding(options.externalAccountBinding, await publicJwk(ctx.keys.publicKey), directory.newAccount);
   }
-  const response = await ctx.transport.post({ url: directory.newAccount, payload, keys: ctx.keys });
+  const response = await ctx.transport.post({ kind: "newAccount", url: directory.newAccount, payload, keys: ctx.keys });
   const accountUrl = requireLocation(response, "newAccount");
   const account = parseJsonBody(response, accountSchema, "account");
   ctx.accountUrl = accountUrl;
@@ -48,7 +48,7 @@ export async function createAccount(ctx: AcmeContext, options: CreateAccountOpti
 export async function findAccount(ctx: AcmeContext): Promise<AccountResult | null> {
   const directory = await ctx.directory();
   try {
-    const response = await ctx.transport.post({ url: directory.newAccount, payload: { onlyReturnExisting: true }, keys: ctx.keys });
+    const response = await ctx.transport.post({ kind: "newAccount", url: directory.newAccount, payload: { onlyReturnExisting: true }, keys: ctx.keys });
     const accountUrl = requireLocation(response, "newAccount");
     const account = parseJsonBody(response, accountSchema, "account");
     ctx.accountUrl = accountUrl;

@@ -55,8 +55,8 @@ export async function revokeCertificate(ctx: AcmeContext, certDer: Uint8Array | 
   const payload: Record<string, unknown> = { certificate: bytesToBase64Url(der) };
   if (options.reason !== undefined) payload.reason = options.reason;
   if (options.certificateKey) {
-    await ctx.transport.post({ url: directory.revokeCert, payload, keys: options.certificateKey });
+    await ctx.transport.post({ kind: "revokeCert", url: directory.revokeCert, payload, keys: options.certificateKey });
   } else {
-    await ctx.transport.post({ url: directory.revokeCert, payload, keys: ctx.keys, kid: requireKid(ctx) });
+    await ctx.transport.post({ kind: "revokeCert", url: directory.revokeCert, payload, keys: ctx.keys, kid: requireKid(ctx) });
   }
 }

@@ -59,7 +59,7 @@ export class AcmeClient {
   getDirectory(): Promise<AcmeDirectory> {
     if (!this.directoryPromise) {
       this.directoryPromise = this.ctx.transport
-        .get(this.directoryUrl)
+        .get(this.directoryUrl, "directory")
         .then((response) => parseJsonBody(response, directorySchema, "directory"))
         .catch((error: unknown) => {
           this.directoryPromise = undefined;

@@ -1,6 +1,7 @@
 /** What the per-resource modules share: the transport, the directory, the account key and clock. */
 import type { AcmeDirectory } from "./directory";
 import { AcmeProblem } from "./problem";
+import type { AcmeRequestKind } from "./retry-policy";
 import type { AcmeHttpResponse, AcmeTransport } from "./transport";
 
 export interface AcmeContext {
@@ -26,10 +27,10 @@ export function requireKid(ctx: AcmeContext): string {
 
 /** RFC 8555 §6.3: POST-as-GET, a signed POST with an empty payload, for every read of an account-bound resource. */
 export function postAsGet(ctx: AcmeContext, url: string, accept?: string): Promise<AcmeHttpResponse> {
-  return ctx.transport.post({ url, payload: null, keys: ctx.keys, kid: requireKid(ctx), ...(accept ? { accept } : {}) });
+  return ctx.transport.post({ kind: "postAsGet", url, payload: null, keys: ctx.keys, kid: requireKid(ctx), ...(accept ? { accept } : {}) });
 }
 
 /** A signed POST with a JSON payload, under the account's `kid`. */
-export function postWithKid(ctx: AcmeContext, url: string, payload: object): Promise<AcmeHttpResponse> {
-  return ctx.transport.post({ url, payload, keys: ctx.keys, kid: requireKid(ctx) });
+export function postWithKid(ctx: AcmeContext, kind: AcmeRequestKind, url: string, payload: object): Promise<AcmeHttpResponse> {
+  return ctx.transport.post({ kind, url, payload, keys: ctx.keys, kid: requireKid(ctx) });
 }

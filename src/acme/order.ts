@@ -34,7 +34,7 @@ export async function newOrder(ctx: AcmeContext, options: NewOrderOptions): Prom
     payload.profile = options.profile;
   }
   if (options.replaces && directory.renewalInfo) payload.replaces = options.replaces;
-  const response = await postWithKid(ctx, directory.newOrder, payload);
+  const response = await postWithKid(ctx, "newOrder", directory.newOrder, payload);
   return readOrder(response, requireLocation(response, "newOrder"));
 }
 
@@ -46,8 +46,17 @@ export async function getOrder(ctx: AcmeContext, url: string): Promise<AcmeOrder
 /** RFC 8555 §7.4: POST { csr: base64url(DER) } to the order's finalize URL once it is `ready`. */
 export async function finalizeOrder(ctx: AcmeContext, order: Pick<AcmeOrder, "url" | "finalize">, csrDer: Uint8Array | ArrayBuffer): Promise<AcmeOrder> {
   const der = csrDer instanceof Uint8Array ? csrDer : new Uint8Array(csrDer);
-  const response = await postWithKid(ctx, order.finalize, { csr: bytesToBase64Url(der) });
-  return readOrder(response, order.url);
+  try {
+    return readOrder(await postWithKid(ctx, "finalize", order.finalize, { csr: bytesToBase64Url(der) }), order.url);
+  } catch (error) {
+    // A finalize whose answer was lost may have been taken: the repeat is then refused (orderNotReady), and the
+    // order, now processing or valid, says so.
+    if (error instanceof AcmeProblem && error.afterLostAnswer) {
+      const current = await getOrder(ctx, order.url);
+      if (current.status === "processing" || current.status === "valid") return current;
+    }
+    throw error;
+  }
 }
 
 /** RFC 8555 §9.7.7 `dns`, RFC 8738 `ip`. */

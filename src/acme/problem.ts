@@ -51,6 +51,11 @@ export class AcmeProblem extends Error {
   readonly subproblems: AcmeSubproblem[];
   readonly retryAfter?: number;
   readonly url?: string;
+  /**
+   * Set when this answered the repeat of a request whose first answer was lost: the first attempt may have
+   * taken effect, so a refusal (orderNotReady after finalize, a challenge no longer pending) may mean "done".
+   */
+  afterLostAnswer = false;
 
   constructor(init: AcmeProblemInit) {
     super(describeProblem(init));
@@ -112,10 +117,15 @@ export class AcmeNetworkError extends Error {
   readonly url: string;
   /** The HTTP status when the CA answered (5xx), absent when the request never completed. */
   readonly status?: number;
-  constructor(message: string, url: string, options: { status?: number; cause?: unknown } = {}) {
+  /** Which request gave up (see REPEAT_AFTER_LOST_ANSWER), after how many attempts. */
+  readonly kind?: string;
+  readonly attempts?: number;
+  constructor(message: string, url: string, options: { status?: number; cause?: unknown; kind?: string; attempts?: number } = {}) {
     super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.url = url;
     if (options.status !== undefined) this.status = options.status;
+    if (options.kind !== undefined) this.kind = options.kind;
+    if (options.attempts !== undefined) this.attempts = options.attempts;
   }
 }
 

@@ -39,7 +39,7 @@ export async function getRenewalInfo(ctx: AcmeContext, certificate: string | Uin
   const directory = await ctx.directory();
   if (!directory.renewalInfo) return null;
   const url = `${directory.renewalInfo.replace(/\/+$/, "")}/${ariCertificateId(certificate)}`;
-  const response = await ctx.transport.get(url);
+  const response = await ctx.transport.get(url, "renewalInfo");
   const info = parseJsonBody(response, renewalInfoSchema, "renewalInfo");
   const start = new Date(info.suggestedWindow.start);
   const end = new Date(info.suggestedWindow.end);

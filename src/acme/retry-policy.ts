@@ -1,4 +1,40 @@
-/** The client's whole retry policy, in one table (RFC 8555 §6.5 for badNonce; mholt/acmez for the rest). */
+/** The client's whole retry policy, in one place (RFC 8555 §6.5 for badNonce; mholt/acmez for the rest). */
+
+/** Every request this client sends, by what it does at the CA. */
+export type AcmeRequestKind =
+  | "directory"
+  | "newNonce"
+  | "renewalInfo"
+  | "postAsGet"
+  | "newAccount"
+  | "newOrder"
+  | "challenge"
+  | "finalize"
+  | "deactivate"
+  | "revokeCert";
+
+/**
+ * Every request is sent again after its answer was lost (the connection broke, the request timed out, or the CA
+ * answered 5xx): this is why that is safe for each kind, or what it costs. A repeat always signs a fresh nonce
+ * (the first may have been spent, RFC 8555 §6.5), and a broken connection leaves the pool, so the repeat goes
+ * over another. "Read back": the repeat may find that the first attempt took effect; the CA's refusal then
+ * carries `afterLostAnswer` and the caller reads the resource's state instead of failing.
+ */
+export const REPEAT_AFTER_LOST_ANSWER: Record<AcmeRequestKind, string> = {
+  directory: "a GET (RFC 9110 §9.2.2: safe and idempotent)",
+  newNonce: "a HEAD (RFC 8555 §7.2); every answer is just another nonce",
+  renewalInfo: "a GET (RFC 9773 §4.2)",
+  postAsGet: "RFC 8555 §6.3: POST-as-GET reads a resource exactly as a GET would",
+  newAccount: "RFC 8555 §7.3.1: the same key finds the same account (200 instead of 201)",
+  newOrder:
+    "not idempotent: a lost answer can leave one order nobody answers, and RFC 8555 gives no way to find it " +
+    "(Let's Encrypt lists no account orders). It stays pending and expires, costing one order of the account's " +
+    "new-order limit and no failed validation; giving up would cost the whole issuance",
+  challenge: "RFC 8555 §7.5.1: answering twice cannot validate twice; read back the challenge when the CA refuses the repeat",
+  finalize: "RFC 8555 §7.4: a finalize the CA already took makes the repeat fail with orderNotReady; read back the order",
+  deactivate: "RFC 8555 §7.5.2: the result, status deactivated, is the same however often it is asked",
+  revokeCert: "RFC 8555 §7.6: a repeat answers alreadyRevoked, which the caller takes as done",
+};
 
 export const RETRY_POLICY = {
   /**
@@ -8,11 +44,13 @@ export const RETRY_POLICY = {
    */
   badNonceRetries: 10,
   /**
-   * 5xx answers and network failures: retried only for idempotent requests (GET, HEAD newNonce,
-   * POST-as-GET, RFC 8555 §6.3), waiting this long before each retry. Everything else is never retried.
+   * Waits before each repeat of a request whose answer was lost (see REPEAT_AFTER_LOST_ANSWER). About 8 s in all:
+   * long enough for a CA that restarts, and for every stale pooled connection to it to fail once and be dropped;
+   * short enough that a CA that is really down is reported within one HTTP request's wait. Longer outages are
+   * the renewal schedule's business (renewal/backoff).
    */
-  transientBackoffMs: [250, 1000] as readonly number[],
-  /** Each HTTP request to the CA gives up after this long and counts as a network failure. */
+  transientBackoffMs: [250, 500, 1000, 2000, 4000] as readonly number[],
+  /** Each HTTP request to the CA gives up after this long and counts as a lost answer. */
   requestTimeoutMs: 30_000,
   /**
    * Poll intervals when the CA sends no Retry-After (RFC 8555 §7.5.1 leaves it to the client); the last repeats.

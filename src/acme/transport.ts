@@ -4,7 +4,7 @@ import { signJws } from "./jws";
 import { NoncePool } from "./nonce-pool";
 import { AcmeMalformedResponseError, AcmeNetworkError, AcmeProblem, isAcmeProblem, problemSchema } from "./problem";
 import { parseRetryAfter } from "./retry-after";
-import { RETRY_POLICY } from "./retry-policy";
+import { RETRY_POLICY, type AcmeRequestKind } from "./retry-policy";
 
 export const USER_AGENT = "certdesk-acme/0.1";
 
@@ -28,6 +28,8 @@ export interface AcmeHttpResponse {
 }
 
 export interface SignedRequest {
+  /** What the request does at the CA: decides nothing but the error message; see REPEAT_AFTER_LOST_ANSWER. */
+  kind: AcmeRequestKind;
   url: string;
   /** An object to JSON-encode, or null for POST-as-GET (RFC 8555 §6.3). */
   payload: unknown;
@@ -45,20 +47,30 @@ export class AcmeTransport {
     this.options = options;
   }
 
-  /** An unsigned GET (directory, renewalInfo): idempotent, so 5xx and network failures are retried. */
-  async get(url: string, accept = "application/json"): Promise<AcmeHttpResponse> {
-    return this.withTransientRetry(() => this.send(url, { method: "GET", headers: { accept } }));
+  /** An unsigned GET (directory, renewalInfo), repeated while its answer is lost (REPEAT_AFTER_LOST_ANSWER). */
+  async get(url: string, kind: "directory" | "renewalInfo", accept = "application/json"): Promise<AcmeHttpResponse> {
+    for (let lost = 0; ; lost++) {
+      try {
+        return await this.send(url, { method: "GET", headers: { accept } });
+      } catch (error) {
+        if (!isLostAnswer(error)) throw error;
+        if (lost >= RETRY_POLICY.transientBackoffMs.length) throw givenUp(error, kind, lost + 1);
+        await this.options.sleep(RETRY_POLICY.transientBackoffMs[lost]!);
+      }
+    }
   }
 
   /**
-   * A JWS-signed POST. `badNonce` is retried with the nonce from the error response (RFC 8555 §6.5);
-   * POST-as-GET (payload null) is also retried on 5xx and network failures. Nothing else is retried.
+   * A JWS-signed POST. `badNonce` is retried at once with the nonce from the error response (RFC 8555 §6.5);
+   * a lost answer (network failure, timeout, 5xx) is repeated after a wait, with a fresh nonce, as
+   * REPEAT_AFTER_LOST_ANSWER explains per kind. A CA error that answers a repeat carries `afterLostAnswer`.
    */
   async post(request: SignedRequest): Promise<AcmeHttpResponse> {
-    const idempotent = request.payload === null;
     let badNonces = 0;
-    let transient = 0;
+    let lost = 0;
+    let mayHaveTakenEffect = false;
     for (;;) {
+      let sent = false;
       try {
         const nonce = this.nonces.take() ?? (await this.freshNonce());
         const jws = await signJws({
@@ -68,6 +80,7 @@ export class AcmeTransport {
           payload: request.payload,
           ...(request.kid !== undefined ? { kid: request.kid } : {}),
         });
+        sent = true;
         return await this.send(request.url, {
           method: "POST",
           headers: { "content-type": "application/jose+json", accept: request.accept ?? "application/json" },
@@ -78,33 +91,26 @@ export class AcmeTransport {
           badNonces++;
           continue;
         }
-        if (idempotent && isTransient(error) && transient < RETRY_POLICY.transientBackoffMs.length) {
-          await this.options.sleep(RETRY_POLICY.transientBackoffMs[transient++]!);
+        // A directory fetch that already went through its own schedule is not repeated again.
+        if (isLostAnswer(error) && !(error instanceof AcmeNetworkError && error.attempts !== undefined)) {
+          mayHaveTakenEffect ||= sent;
+          if (lost >= RETRY_POLICY.transientBackoffMs.length) throw givenUp(error, request.kind, lost + 1);
+          await this.options.sleep(RETRY_POLICY.transientBackoffMs[lost++]!);
           continue;
         }
+        if (mayHaveTakenEffect && error instanceof AcmeProblem) error.afterLostAnswer = true;
         throw error;
       }
     }
   }
 
-  /** RFC 8555 §7.2: HEAD newNonce answers 200 with a Replay-Nonce header. */
+  /** RFC 8555 §7.2: HEAD newNonce answers 200 with a Replay-Nonce header. One attempt: the caller repeats. */
   private async freshNonce(): Promise<string> {
     const url = await this.options.newNonceUrl();
-    await this.withTransientRetry(() => this.send(url, { method: "HEAD" }));
+    await this.send(url, { method: "HEAD" });
     const nonce = this.nonces.take();
     if (!nonce) throw new AcmeMalformedResponseError("newNonce answered without a Replay-Nonce header", { url });
     return nonce;
-  }
-
-  private async withTransientRetry(attempt: () => Promise<AcmeHttpResponse>): Promise<AcmeHttpResponse> {
-    for (let retry = 0; ; retry++) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (!isTransient(error) || retry >= RETRY_POLICY.transientBackoffMs.length) throw error;
-        await this.options.sleep(RETRY_POLICY.transientBackoffMs[retry]!);
-      }
-    }
   }
 
   /** One HTTP exchange: network failures and error statuses become AcmeNetworkError / AcmeProblem. */
@@ -187,10 +193,21 @@ export function requireLocation(response: AcmeHttpResponse, what: string): strin
   }
 }
 
-/** 5xx (with or without a problem document) and network failures are worth a retry for idempotent requests. */
-function isTransient(error: unknown): boolean {
+/** No usable answer arrived: the connection failed or timed out, or the CA answered 5xx (with or without a problem document). */
+function isLostAnswer(error: unknown): boolean {
   if (error instanceof AcmeNetworkError) return true;
   return error instanceof AcmeProblem && error.status >= 500 && !(error instanceof AcmeMalformedResponseError);
+}
+
+/** The last lost answer, saying which request gave up after how many attempts. */
+function givenUp(error: unknown, kind: AcmeRequestKind, attempts: number): unknown {
+  if (!(error instanceof AcmeNetworkError)) return error;
+  return new AcmeNetworkError(`${error.message} (${kind}, ${attempts} attempts)`, error.url, {
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    cause: error.cause,
+    kind,
+    attempts,
+  });
 }
 
 function hostOf(url: string): string {

@@ -19,7 +19,9 @@ function caDetail(problem: AcmeProblem): string {
 export function toIssuanceError(error: unknown, directoryUrl: string): AppError {
   if (error instanceof AppError) return error;
   if (isAcmeNetworkError(error)) {
-    return new AppError("ca_unreachable", `Could not reach the ACME CA at ${directoryUrl}; nothing was issued`);
+    // Which request gave up, and how often it was tried: the operator's first question. The URL is the CA's, never a secret.
+    const tried = error.kind ? ` (${error.kind} failed ${error.attempts ?? 1} times)` : "";
+    return new AppError("ca_unreachable", `Could not reach the ACME CA at ${directoryUrl}${tried}; nothing was stored`);
   }
   if (error instanceof AcmeTimeoutError) {
     return new AppError("ca_error", `The ACME CA did not finish in time: ${error.detail}`);

@@ -7,24 +7,31 @@ import { startE2eEnvironment } from "../../scripts/pebble/e2e-environment.mjs";
 import "./pebble-context";
 import { E2E_CLOUDFLARE_TOKEN, startCloudflareFakeServer } from "./cloudflare-fake-server";
 import { startAriProxyServer } from "./ari-proxy-server";
+import { startCaNetworkProxy } from "./ca-network-proxy";
+import { testCaPaths } from "../../scripts/pebble/test-ca.mjs";
 
 export default async function setup(project: TestProject) {
   const cloudflare = await startCloudflareFakeServer();
   let pebbleDirectory = "";
   const ari = await startAriProxyServer(() => pebbleDirectory);
+  // The Worker reaches its CA through a network the tests can disturb (cut connections, lost answers).
+  const caNetwork = await startCaNetworkProxy(testCaPaths(), () => pebbleDirectory);
   const environment = await startE2eEnvironment({
     issuanceWaitSeconds: Number(process.env.E2E_ISSUANCE_WAIT_SECONDS ?? 20),
     extraVars: {
       DNS_API_BASE_URLS: JSON.stringify({ cloudflare: cloudflare.baseUrl }),
+      ACME_DIRECTORY_URL: caNetwork.directoryUrl,
       // `staging: true` orders go to Pebble through the ARI endpoint, so renewal windows can be tested.
       ACME_STAGING_DIRECTORY_URL: ari.directoryUrl,
     },
   }).catch(async (error) => {
-    await Promise.all([cloudflare.close(), ari.close()]);
+    await Promise.all([cloudflare.close(), ari.close(), caNetwork.close()]);
     throw error;
   });
   pebbleDirectory = environment.values.pebbleDirectoryUrl;
   project.provide("ariControlUrl", ari.controlUrl);
+  project.provide("caNetworkUrl", caNetwork.controlUrl);
+  project.provide("workerDirectoryUrl", caNetwork.directoryUrl);
   const { values } = environment;
   cloudflare.setChalltestsrv(values.challtestsrvUrl);
   project.provide("cloudflareApiToken", E2E_CLOUDFLARE_TOKEN);
@@ -38,6 +45,6 @@ export default async function setup(project: TestProject) {
   project.provide("runDir", values.runDir);
   return async function teardown() {
     await environment.stop();
-    await Promise.all([cloudflare.close(), ari.close()]);
+    await Promise.all([cloudflare.close(), ari.close(), caNetwork.close()]);
   };
 }

@@ -23,6 +23,10 @@ declare module "vitest" {
     cloudflareApiToken: string;
     /** The ARI endpoint in front of Pebble (the Worker's staging CA): POST /window {start, end}, GET /seen. */
     ariControlUrl: string;
+    /** Control of the network between the Worker and Pebble (see test/support/ca-network-proxy.ts). */
+    caNetworkUrl: string;
+    /** The Worker's ACME_DIRECTORY_URL: Pebble's directory through that network. */
+    workerDirectoryUrl: string;
   }
 }
 
@@ -131,3 +135,25 @@ export function randomName(prefix = "e2e"): string {
 function fqdn(name: string): string {
   return name.endsWith(".") ? name : `${name}.`;
 }
+
+/** One request of the Worker to its CA, as the network between them saw it. */
+export interface CaNetworkRequest {
+  kind: string;
+  method: string;
+  path: string;
+  fault?: "before" | "after" | "refused";
+}
+
+/** Disturbs the network between the Worker and Pebble on purpose (test/support/ca-network-proxy.ts). */
+export const caNetwork = {
+  /** Resets the connection of the next `times` requests of `kind`: `before` Pebble sees them, or `after` it answered. */
+  fault: async (kind: string, when: "before" | "after", times = 1) => void (await post(`${inject("caNetworkUrl")}/faults`, { kind, when, times })),
+  /** Destroys every open connection, as a CA restart does to pooled keep-alive connections. */
+  cut: async (): Promise<number> => ((await (await post(`${inject("caNetworkUrl")}/cut`, {})).json()) as { cut: number }).cut,
+  /** Resets every new connection for `ms`: the CA is briefly unreachable. */
+  refuse: async (ms: number) => void (await post(`${inject("caNetworkUrl")}/refuse`, { ms })),
+  /** No faults, and a fresh request log. */
+  clear: async () => void (await post(`${inject("caNetworkUrl")}/clear`, {})),
+  /** Every request since the last clear. */
+  log: async (): Promise<CaNetworkRequest[]> => ((await (await fetch(`${inject("caNetworkUrl")}/log`)).json()) as { requests: CaNetworkRequest[] }).requests,
+};

@@ -123,11 +123,84 @@ describe("transient failures", () => {
     expect(ca.requests.length).toBe(1 + 1 + RETRY_POLICY.transientBackoffMs.length);
   });
 
-  it("newOrder (not idempotent) is not retried after a 5xx", async () => {
+  it("gives up on a signed request after the whole schedule, naming the request and its attempts", async () => {
     ca.on("POST", "/order", () => problem("serverInternal", "boom", 500));
-    const error = await client().newOrder({ identifiers: ["a.example"] }).catch((e: unknown) => e);
-    expect(isAcmeProblem(error, "serverInternal")).toBe(true);
-    expect(ca.count("POST", "/order")).toBe(1);
+    ca.failNetwork = 0;
+    const c = client();
+    await c.getDirectory();
+    ca.failNetwork = 100;
+    const error = await c.newOrder({ identifiers: ["a.example"] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AcmeNetworkError);
+    expect(error).toMatchObject({ kind: "newOrder", attempts: RETRY_POLICY.transientBackoffMs.length + 1 });
+    expect((error as Error).message).toMatch(/\(newOrder, 6 attempts\)$/);
+    expect(time.clock.sleeps).toEqual([...RETRY_POLICY.transientBackoffMs]);
+  });
+});
+
+describe("a request whose answer was lost (REPEAT_AFTER_LOST_ANSWER)", () => {
+  const pending = () => ({ body: orderBody("pending") });
+  const kinds: Array<{ kind: string; path: string; answer: () => FakeAnswer; send: (c: AcmeClient) => Promise<unknown> }> = [
+    { kind: "newAccount", path: "/acct", answer: () => ({ status: 200, headers: { location: ACCOUNT }, body: { status: "valid" } }), send: (c) => c.createAccount({ termsOfServiceAgreed: true }) },
+    { kind: "newOrder", path: "/order", answer: () => ({ status: 201, headers: { location: ORDER }, body: orderBody("pending") }), send: (c) => c.newOrder({ identifiers: ["a.example"] }) },
+    { kind: "postAsGet", path: "/order/1", answer: pending, send: (c) => c.getOrder(ORDER) },
+    { kind: "challenge", path: "/chall/1", answer: () => ({ body: { type: "dns-01", url: `${CA}/chall/1`, token: "tok", status: "processing" } }), send: (c) => c.respondToChallenge(`${CA}/chall/1`) },
+    { kind: "finalize", path: "/order/1/finalize", answer: () => ({ body: orderBody("processing") }), send: (c) => c.finalizeOrder({ url: ORDER, finalize: `${ORDER}/finalize` }, new Uint8Array([48, 0])) },
+    { kind: "deactivate", path: "/authz/1", answer: () => ({ body: authzBody("deactivated") }), send: (c) => c.deactivateAuthorization(AUTHZ) },
+    { kind: "revokeCert", path: "/revoke", answer: () => ({ status: 200 }), send: (c) => c.revokeCertificate(new Uint8Array([48, 0])) },
+  ];
+  for (const k of kinds) {
+    it(`${k.kind}: a connection that breaks before the CA sees it is repeated after a wait, with a fresh nonce`, async () => {
+      ca.on("POST", k.path, k.answer);
+      const c = client();
+      await c.getDirectory();
+      await c.getOrder(ORDER).catch(() => undefined); // a pooled nonce, as in a running order
+      const before = ca.requests.length;
+      ca.failNetwork = 1;
+      await k.send(c);
+      const attempts = ca.requests.slice(before).filter((r) => r.method === "POST" && r.path === k.path);
+      expect(attempts.length).toBe(2);
+      expect(time.clock.sleeps).toEqual(RETRY_POLICY.transientBackoffMs.slice(0, 1));
+      // The repeat signs a nonce of its own (the first one may have been spent at the CA).
+      const [first, repeat] = attempts.map((p) => p.protected?.nonce);
+      expect(first).toBeDefined();
+      expect(repeat).toBeDefined();
+      expect(repeat).not.toBe(first);
+    });
+  }
+
+  it("finalize taken but its answer lost: the repeat's orderNotReady is read back as the processing order", async () => {
+    let taken = false;
+    ca.on("POST", "/order/1/finalize", () => {
+      if (taken) return problem("orderNotReady", "Order's status (\"processing\") is not acceptable for finalization", 403);
+      taken = true;
+      return { body: orderBody("processing") };
+    });
+    ca.on("POST", "/order/1", () => ({ body: orderBody("processing") }));
+    ca.loseAnswers = 1;
+    const order = await client().finalizeOrder({ url: ORDER, finalize: `${ORDER}/finalize` }, new Uint8Array([48, 0]));
+    expect(order).toMatchObject({ status: "processing", url: ORDER });
+    expect(ca.count("POST", "/order/1/finalize")).toBe(2);
+  });
+
+  it("finalize refused on the first answer is not read back: orderNotReady is the caller's to see", async () => {
+    ca.on("POST", "/order/1/finalize", () => problem("orderNotReady", "not ready", 403));
+    ca.on("POST", "/order/1", () => ({ body: orderBody("processing") }));
+    const error = await client().finalizeOrder({ url: ORDER, finalize: `${ORDER}/finalize` }, new Uint8Array([48, 0])).catch((e: unknown) => e);
+    expect(isAcmeProblem(error, "orderNotReady")).toBe(true);
+    expect(ca.count("POST", "/order/1")).toBe(0);
+  });
+
+  it("challenge answered but the answer lost: the repeat's refusal is read back as the processing challenge", async () => {
+    let answered = false;
+    ca.on("POST", "/chall/1", (request) => {
+      if (request.payload === "") return { body: { type: "dns-01", url: `${CA}/chall/1`, token: "tok", status: "processing" } };
+      if (answered) return problem("malformed", "Cannot update challenge with status processing, only status pending");
+      answered = true;
+      return { body: { type: "dns-01", url: `${CA}/chall/1`, token: "tok", status: "processing" } };
+    });
+    ca.loseAnswers = 1;
+    await expect(client().respondToChallenge(`${CA}/chall/1`)).resolves.toMatchObject({ status: "processing" });
+    expect(ca.posts("/chall/1").map((p) => p.payload)).toEqual([{}, {}, ""]);
   });
 
   it("rateLimited is not retried and carries Retry-After", async () => {

@@ -42,8 +42,10 @@ export class FakeCa {
   };
   /** Reject this many upcoming POSTs with badNonce even when their nonce is good (like PEBBLE_WFE_NONCEREJECT). */
   rejectNonces = 0;
-  /** Throw (network failure) on this many upcoming requests. */
+  /** Throw (network failure) on this many upcoming requests, before the CA sees them. */
   failNetwork = 0;
+  /** Lose the answer to this many upcoming POSTs that reach a handler: the CA acts, the client sees a network failure. */
+  loseAnswers = 0;
   private readonly handlers = new Map<string, Handler>();
   private readonly liveNonces = new Set<string>();
   private readonly accountKeys = new Map<string, JsonWebKey>();
@@ -74,6 +76,8 @@ export class FakeCa {
     this.requests.push(recorded);
     if (this.failNetwork > 0) {
       this.failNetwork--;
+      // What was sent is still known to the test; the CA never saw it (the nonce stays unspent).
+      if (request.method === "POST") recorded.protected = JSON.parse(utf8.decode(base64UrlToBytes(((await request.json()) as { protected: string }).protected)));
       throw new TypeError("Network connection lost.");
     }
     if (request.method === "GET" && url.pathname === "/dir") return this.respond({ body: this.directory });
@@ -84,7 +88,12 @@ export class FakeCa {
     }
     const handler = this.handlers.get(`${request.method} ${url.pathname}`);
     if (!handler) return this.respond(problem("malformed", `no route ${request.method} ${url.pathname}`, 404));
-    return this.respond(await handler(recorded));
+    const answer = await handler(recorded);
+    if (this.loseAnswers > 0) {
+      this.loseAnswers--;
+      throw new TypeError("Network connection lost.");
+    }
+    return this.respond(answer);
   };
 
   private async checkJws(request: Request, recorded: FakeRequest): Promise<FakeAnswer | undefined> {

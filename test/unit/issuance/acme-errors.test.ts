@@ -22,7 +22,12 @@ describe("toIssuanceError", () => {
     {
       name: "unreachable CA",
       error: new AcmeNetworkError("fetch failed", DIR),
-      want: { code: "ca_unreachable", status: 503, message: `Could not reach the ACME CA at ${DIR}; nothing was issued` },
+      want: { code: "ca_unreachable", status: 503, message: `Could not reach the ACME CA at ${DIR}; nothing was stored` },
+    },
+    {
+      name: "unreachable CA after every repeat: says which request gave up",
+      error: new AcmeNetworkError("fetch failed", DIR, { kind: "newOrder", attempts: 6 }),
+      want: { code: "ca_unreachable", status: 503, message: `Could not reach the ACME CA at ${DIR} (newOrder failed 6 times); nothing was stored` },
     },
     {
       name: "rejected identifier is a 400 that names the subproblem",

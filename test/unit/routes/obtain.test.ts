@@ -67,7 +67,7 @@ describe("obtain: CA unreachable", () => {
     const project = await newProject(tenant);
     const res = await obtain(project.id, http01);
     expect(res.status).toBe(503);
-    expect(res.body.error).toBe("Could not reach the ACME CA at https://127.0.0.1:9/directory; nothing was issued");
+    expect(res.body.error).toBe("Could not reach the ACME CA at https://127.0.0.1:9/directory (directory failed 6 times); nothing was stored");
     expect((await call("GET", `/api/v1/projects/${project.id}/certificate`, { token: tenant.token })).body).toBeNull();
     const status = await call("GET", `/api/v1/projects/${project.id}/certificate/status`, { token: tenant.token });
     expect(status.body).toMatchObject({ status: "failed", lastRenewError: res.body.error });
