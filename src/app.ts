@@ -8,6 +8,7 @@ import { AppError, toAppError } from "./http/errors";
 import { requestId } from "./http/request-id";
 import { renderError } from "./http/surfaces";
 import { mountDocs } from "./routes/docs";
+import { homeRoutes } from "./routes/home";
 import { certificateRoutes } from "./routes/native/certificate";
 import { certificateAcmeRoutes } from "./routes/native/certificate-acme";
 import { adminRoutes } from "./routes/native/admin";
@@ -66,6 +67,7 @@ export function createApp() {
   app.route("/", vercelRoutes);
   app.route("/", openaiRoutes);
   mountDocs(app);
+  app.route("/", homeRoutes);
   app.notFound((c) => renderError(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError(handleError);
   return app;

@@ -21,4 +21,6 @@ export function startE2eEnvironment(options?: {
   issuanceWaitSeconds?: number;
   /** More `wrangler dev --var`s (e.g. DNS_API_BASE_URLS pointing a provider at a local fake). */
   extraVars?: Record<string, string>;
+  /** A fixed port for the Worker (Pebble validates HTTP-01 there); a free one otherwise. */
+  workerPort?: number;
 }): Promise<E2eEnvironment>;

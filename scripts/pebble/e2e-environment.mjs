@@ -17,9 +17,10 @@ const STALE_RUN_MS = 6 * 3600_000;
 
 /**
  * Starts everything. Throws (after stopping what it started) with a clear message when something is missing.
- * @param {{ wrangler?: boolean, log?: (line: string) => void, issuanceWaitSeconds?: number, extraVars?: Record<string, string> }} options
+ * `workerPort` fixes the Worker's port (Pebble's HTTP-01 port) for a Worker started elsewhere (`npm run start:pebble`).
+ * @param {{ wrangler?: boolean, log?: (line: string) => void, issuanceWaitSeconds?: number, extraVars?: Record<string, string>, workerPort?: number }} options
  */
-export async function startE2eEnvironment({ wrangler = true, log = (line) => console.log(`[e2e] ${line}`), issuanceWaitSeconds = 20, extraVars = {} } = {}) {
+export async function startE2eEnvironment({ wrangler = true, log = (line) => console.log(`[e2e] ${line}`), issuanceWaitSeconds = 20, extraVars = {}, workerPort: fixedWorkerPort } = {}) {
   const binaries = findPebbleBinaries();
   if (!binaries) throw new Error(PEBBLE_MISSING_MESSAGE);
   const ca = testCaPaths();
@@ -33,7 +34,8 @@ export async function startE2eEnvironment({ wrangler = true, log = (line) => con
   const runDir = join(PEBBLE_TMP, `run-${process.pid}-${randomBytes(3).toString("hex")}`);
   mkdirSync(runDir, { recursive: true });
 
-  const [workerPort, inspectorPort] = await freeTcpPorts(2);
+  const [freePort, inspectorPort] = await freeTcpPorts(2);
+  const workerPort = fixedWorkerPort ?? freePort;
   const stack = new PebbleStack({ runDir, ca, httpPort: workerPort, binaries });
   let harness;
   let worker;
