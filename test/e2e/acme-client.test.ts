@@ -1,10 +1,13 @@
-/** src/acme against a real Pebble, from inside workerd: accounts, DNS-01, finalize, chain, revocation, badNonce storms. */
+/**
+ * src/acme against a real Pebble, from inside workerd: accounts, DNS-01, finalize, chain, revocation, badNonce storms.
+ * A CA that is down is tested through the Worker (lifecycle, ca-network), whose log goes to a file: here workerd
+ * would print a stack trace for every refused connection, even one the client handles.
+ */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AcmeClient,
-  AcmeNetworkError,
   generateAccountKey,
   isAcmeProblem,
   type AcmeOrder,
@@ -184,13 +187,5 @@ describe("AcmeClient against a hostile Pebble", () => {
     const chain = await new x509.X509ChainBuilder({ certificates: [...splitPem(pem).slice(1), rootCert] }).build(leaf!);
     expect(chain.at(-1)?.equal(rootCert)).toBe(true);
     expect(badNonces).toBeGreaterThan(0);
-  });
-
-  it("an unreachable CA is an AcmeNetworkError", async () => {
-    await extra.stop();
-    const { client } = await newClient(extra.directoryUrl);
-    const error = await client.getDirectory().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AcmeNetworkError);
-    expect((error as AcmeNetworkError).url).toBe(extra.directoryUrl);
   });
 });

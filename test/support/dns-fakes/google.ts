@@ -62,9 +62,11 @@ export function createGoogleFake(options: GoogleFakeOptions): GoogleFake {
     if (request.method !== "POST" || !(request.headers.get("content-type") ?? "").startsWith("application/x-www-form-urlencoded")) {
       return jsonResponse(400, { error: "invalid_request", error_description: "Expected a form-encoded POST" });
     }
-    const form = new URLSearchParams(await request.text());
+    // formData(), not text(): workerd warns when .text() reads a form body.
+    const form = await request.formData();
     if (form.get("grant_type") !== GRANT) return jsonResponse(400, { error: "unsupported_grant_type", error_description: "Invalid grant_type" });
-    const parts = (form.get("assertion") ?? "").split(".");
+    const assertion = form.get("assertion");
+    const parts = (typeof assertion === "string" ? assertion : "").split(".");
     if (parts.length !== 3) return invalidGrant("Invalid JWT: Token must be a short-lived token and in a reasonable timeframe");
     let header: Record<string, unknown>;
     let claims: Record<string, unknown>;
