@@ -10,7 +10,9 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async scheduled(controller, env, ctx) {
-    ctx.waitUntil(sweepDueCertificates(env, controller.scheduledTime).then((r) => console.log(`renewal sweep: ${r.due} due, ${r.dispatched} handed off`)));
+  async scheduled(controller, env) {
+    // Awaited, not waitUntil'd: a failed sweep then fails this cron invocation visibly (and it is retried on the next tick).
+    const result = await sweepDueCertificates(env, controller.scheduledTime);
+    console.log(`renewal sweep: ${result.due} due, ${result.dispatched} handed off`);
   },
 } satisfies ExportedHandler<Env>;

@@ -120,6 +120,7 @@ describe("transient failures", () => {
     ca.failNetwork = 100;
     const error = await client().getDirectory().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AcmeNetworkError);
+    expect(error).toMatchObject({ url: `${CA}/dir`, kind: "directory", attempts: RETRY_POLICY.transientBackoffMs.length + 1 });
     expect(ca.requests.length).toBe(1 + 1 + RETRY_POLICY.transientBackoffMs.length);
   });
 
