@@ -2,9 +2,10 @@
 import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import type { AppBindings } from "./http/context";
+import { depsFrom } from "./deps";
 import { auditChanges } from "./http/audit";
 import { limitBodySize } from "./http/body-limit";
-import { AppError, toAppError } from "./http/errors";
+import { AppError, toAppError } from "./core/errors";
 import { requestId } from "./http/request-id";
 import { renderError } from "./http/surfaces";
 import { mountDocs } from "./routes/docs";
@@ -51,6 +52,10 @@ export function handleError(error: unknown, c: Context<AppBindings>): Response {
 export function createApp() {
   const app = newRouter();
   app.use(requestId());
+  app.use(async function provideDeps(c, next) {
+    c.set("deps", depsFrom(c.env));
+    await next();
+  });
   app.route("/", wellKnownRoutes);
   app.get("/health", (c) => c.json({ ok: true }));
   app.use("*", limitBodySize());

@@ -1,12 +1,12 @@
 /** Worker bindings and secrets, checked with zod once per isolate. */
 import { z } from "zod";
-import type { CertificateIssuer } from "./issuance/certificate-issuer";
-import { AppError } from "./http/errors";
+import { AppError } from "./core/errors";
 
 export interface Env {
   DB: D1Database;
   CHALLENGES: KVNamespace;
-  CERTIFICATE_ISSUER: DurableObjectNamespace<CertificateIssuer>;
+  /** The CertificateIssuer Durable Object class; deps.ts gives it its RPC type. */
+  CERTIFICATE_ISSUER: DurableObjectNamespace;
   ADMIN_TOKEN: string;
   ENCRYPTION_KEY: string;
   ACME_DIRECTORY_URL: string;

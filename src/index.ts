@@ -1,8 +1,9 @@
 /** Worker entry: the HTTP app, the renewal cron, and the Durable Object classes. */
 import "reflect-metadata";
 import { createApp } from "./app";
+import { depsFrom } from "./deps";
 import type { Env } from "./env";
-import { sweepDueCertificates } from "./renewal/sweep";
+import { sweepDueCertificates } from "./services/renewal-sweep";
 
 export { CertificateIssuer } from "./issuance/certificate-issuer";
 
@@ -12,7 +13,7 @@ export default {
   fetch: app.fetch,
   async scheduled(controller, env) {
     // Awaited, not waitUntil'd: a failed sweep then fails this cron invocation visibly (and it is retried on the next tick).
-    const result = await sweepDueCertificates(env, controller.scheduledTime);
+    const result = await sweepDueCertificates(depsFrom(env), controller.scheduledTime);
     console.log(`renewal sweep: ${result.due} due, ${result.dispatched} handed off`);
   },
 } satisfies ExportedHandler<Env>;

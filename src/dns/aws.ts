@@ -4,7 +4,7 @@
  * with the new value added, and cleanUp UPSERTs what remains or DELETEs the exact set when it held only ours.
  */
 import { AwsV4Signer } from "aws4fetch";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { AwsCredentials } from "./credentials";
 import { apiUrl, createProviderClient, providerError, providerRequest, type ProviderResponse } from "./http";
 import { KeyedLock } from "./keyed-lock";

@@ -2,7 +2,7 @@
  * Cloudflare DNS over the API v4: find the zone with GET /zones?name=, then list, create and delete TXT
  * records under /zones/:id/dns_records. Each TXT value is its own record, so values never clobber each other.
  */
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { CloudflareCredentials } from "./credentials";
 import { apiUrl, createProviderClient, providerError, providerRequest, tryParseJson, type ProviderResponse } from "./http";
 import { cachedZones, discoverZone, normalizeFqdn } from "./names";

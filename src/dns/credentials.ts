@@ -3,7 +3,7 @@
  * schema per provider. Messages name the field and the rule, never the value.
  */
 import { z } from "zod";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { dnsProviderNames, type DnsProviderName } from "./provider";
 
 /** "Required" when the field is missing, "Must be <kind>" when it has the wrong type. */

@@ -2,7 +2,7 @@
  * DigitalOcean DNS over the API v2: a zone is a domain (GET /v2/domains/:name), and each TXT value is its own
  * record under /v2/domains/:name/records, so values at one name never clobber each other.
  */
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { DigitaloceanCredentials } from "./credentials";
 import { apiUrl, createProviderClient, providerError, providerRequest, tryParseJson, type ProviderResponse } from "./http";
 import { cachedZones, discoverZone, normalizeFqdn, relativeName } from "./names";

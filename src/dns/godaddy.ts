@@ -3,7 +3,7 @@
  * /v1/domains/:domain/records/TXT/:name replaces whole, so both present and cleanUp read, modify and write
  * that list (serialised per name); the last value goes with DELETE, as GoDaddy refuses an empty list.
  */
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { GodaddyCredentials } from "./credentials";
 import { apiUrl, createProviderClient, providerError, providerRequest, tryParseJson, type ProviderResponse } from "./http";
 import { KeyedLock } from "./keyed-lock";

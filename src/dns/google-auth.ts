@@ -2,7 +2,7 @@
  * OAuth 2.0 access tokens for a Google service account (RFC 7523 JWT bearer grant): a JWT signed RS256 with
  * the account's PKCS#8 key through WebCrypto, exchanged at the key file's token_uri.
  */
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { base64ToBytes, bytesToBase64Url, utf8 } from "../crypto/encoding";
 import type { GoogleServiceAccount } from "./credentials";
 import { providerError, providerRequest, tryParseJson, type ProviderClient } from "./http";

@@ -3,7 +3,7 @@
  * additions + deletions where a deletion must match the current set exactly, so present and cleanUp
  * replace the set (read, modify, write; serialised per name, retried once if the set changed meanwhile).
  */
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { GoogleCredentials } from "./credentials";
 import { createGoogleTokenSource } from "./google-auth";
 import { apiUrl, createProviderClient, providerError, providerRequest, tryParseJson, type ProviderResponse } from "./http";

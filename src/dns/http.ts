@@ -2,7 +2,7 @@
  * One HTTP call to a DNS provider's API: a timeout on every call, transport failures turned into
  * dns_provider_error, and provider messages cleaned of any credential before they reach an error.
  */
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 const MAX_PROVIDER_MESSAGE = 300;

@@ -1,5 +1,5 @@
 /** Domain-name helpers shared by the providers: the challenge record name, zone candidates, relative names. */
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 

@@ -3,7 +3,7 @@
  * send UDP, so resolution goes over DNS-over-HTTPS with the JSON API (`accept: application/dns-json`) that
  * Cloudflare (https://cloudflare-dns.com/dns-query) and Google (https://dns.google/resolve) both serve.
  */
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { normalizeFqdn } from "./names";
 import { unquoteTxt } from "./txt";
 

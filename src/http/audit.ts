@@ -1,8 +1,7 @@
 /** Records every successful change made with a team token: who (token), what (method and route), on what (path id). */
 import type { MiddlewareHandler } from "hono";
-import { database } from "../db/client";
 import { auditLog } from "../db/schema";
-import { newId } from "../crypto/ids";
+import { newId } from "../core/ids";
 import type { AppBindings } from "./context";
 
 const CHANGES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -15,7 +14,7 @@ export function auditChanges(): MiddlewareHandler<AppBindings> {
     const params = c.req.param() as Record<string, string>;
     const target = params.id ?? params.idOrName ?? params.certId ?? params.certificate_id ?? params.project_id ?? params.tokenId ?? "";
     try {
-      await database(c.env.DB)
+      await c.var.deps.db
         .insert(auditLog)
         .values({ id: newId("evt"), teamId: auth.teamId, actor: auth.tokenId, action: `${c.req.method} ${c.req.routePath}`, target, at: Date.now() });
     } catch {

@@ -1,12 +1,10 @@
 /** Bearer-token authentication: the token identifies a team and carries scopes. */
 import type { MiddlewareHandler } from "hono";
-import { database } from "../db/client";
-import { readConfig } from "../env";
-import { timingSafeEqual } from "../crypto/ids";
+import { timingSafeEqual } from "../crypto/tokens";
 import { hasScope, type Scope } from "../services/scopes";
 import { findActiveToken, touchToken } from "../services/tokens";
 import type { AppBindings } from "./context";
-import { AppError } from "./errors";
+import { AppError } from "../core/errors";
 
 function bearerToken(header: string | undefined): string {
   if (!header) throw new AppError("unauthorized", "Missing Authorization header: send `Authorization: Bearer <token>`");
@@ -19,7 +17,7 @@ function bearerToken(header: string | undefined): string {
 export function requireScope(scope: Scope): MiddlewareHandler<AppBindings> {
   return async function requireScope(c, next) {
     const token = bearerToken(c.req.header("Authorization"));
-    const db = database(c.env.DB);
+    const db = c.var.deps.db;
     const now = Date.now();
     const found = await findActiveToken(db, token, now);
     if (!found) throw new AppError("unauthorized", "Invalid or revoked API token");
@@ -37,7 +35,7 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppBindings> {
 export function requireAdmin(): MiddlewareHandler<AppBindings> {
   return async function requireAdmin(c, next) {
     const token = bearerToken(c.req.header("Authorization"));
-    const { ADMIN_TOKEN } = readConfig(c.env);
+    const { ADMIN_TOKEN } = c.var.deps.config;
     if (!(await timingSafeEqual(token, ADMIN_TOKEN))) {
       throw new AppError("unauthorized", "Invalid admin token");
     }

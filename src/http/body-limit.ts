@@ -1,6 +1,6 @@
 /** Rejects request bodies over a size limit with 413 before anything reads them. */
 import { bodyLimit } from "hono/body-limit";
-import { AppError } from "./errors";
+import { AppError } from "../core/errors";
 
 /** 256 KiB: a full certificate chain plus an RSA-4096 key is under 16 KiB. */
 export const MAX_BODY_BYTES = 256 * 1024;

@@ -1,4 +1,5 @@
 /** The Hono context type shared by every route: bindings plus what middleware sets. */
+import type { Deps } from "../deps";
 import type { Env } from "../env";
 
 export interface AuthContext {
@@ -11,6 +12,8 @@ export interface AppBindings {
   Bindings: Env;
   Variables: {
     requestId: string;
+    /** Set first, for every request: what routes hand down to the services (see deps.ts). */
+    deps: Deps;
     auth: AuthContext;
   };
 }

@@ -1,7 +1,7 @@
 /** The three API surfaces and how each one renders a typed error on the wire. */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppError, ErrorCode } from "./errors";
+import type { AppError, ErrorCode } from "../core/errors";
 
 export type Surface = "native" | "vercel" | "openai";
 

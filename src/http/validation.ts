@@ -1,6 +1,6 @@
 /** Turns zod validation failures from route schemas into one specific 400 message. */
 import type { z } from "zod";
-import { AppError } from "./errors";
+import { AppError } from "../core/errors";
 
 /** "certificate: Required" style: the first problem, with the field path it concerns. */
 export function describeZodError(error: z.ZodError, target?: string): { message: string; param?: string } {

@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { AcmeClient, exportAccountKey, generateAccountKey, importAccountKey } from "../acme";
 import type { Database } from "../db/client";
 import { acmeAccounts } from "../db/schema";
-import { newId } from "../crypto/ids";
+import { newId } from "../core/ids";
 import { seal, unseal } from "../crypto/sealing";
 
 export interface AccountOptions {

@@ -1,12 +1,12 @@
 /** Maps what the ACME layer throws onto the service's typed errors, keeping the CA's own words. */
 import { AcmeProblem, AcmeTimeoutError, isAcmeNetworkError, isAcmeProblem } from "../acme/problem";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 
 /** Problems that will not go away by retrying the same order (certmagic's ErrNoRetry). */
 const PERMANENT = new Set(["rejectedIdentifier", "caa", "unsupportedIdentifier", "badCSR", "invalidProfile", "externalAccountRequired", "unauthorized", "accountDoesNotExist"]);
 
 export function isPermanentAcmeFailure(error: unknown): boolean {
-  if (error instanceof AppError) return error.code === "challenge_failed" ? false : error.detail === "permanent";
+  if (error instanceof AppError) return !error.retryable;
   return error instanceof AcmeProblem && PERMANENT.has(error.shortType);
 }
 
@@ -34,10 +34,10 @@ export function toIssuanceError(error: unknown, directoryUrl: string): AppError 
   if (isAcmeProblem(error)) {
     const permanent = PERMANENT.has(error.shortType);
     if (["rejectedIdentifier", "caa", "unsupportedIdentifier", "invalidProfile"].includes(error.shortType)) {
-      return new AppError("bad_request", `The CA refused to issue: ${caDetail(error)}`, { detail: "permanent" });
+      return new AppError("bad_request", `The CA refused to issue: ${caDetail(error)}`, { retryable: false });
     }
     return new AppError("ca_error", `The ACME CA returned an error (${error.shortType}): ${caDetail(error)}`, {
-      ...(permanent ? { detail: "permanent" } : {}),
+      ...(permanent ? { retryable: false } : {}),
     });
   }
   return new AppError("internal", "Issuance failed unexpectedly");

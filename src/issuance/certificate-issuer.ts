@@ -3,11 +3,20 @@
  * certificate runs here one at a time, so the CA never sees two orders at once for it.
  */
 import { DurableObject } from "cloudflare:workers";
-import { readConfig, type Env } from "../env";
+import { depsFrom, type Deps } from "../deps";
+import type { Env } from "../env";
 import { seal, unseal } from "../crypto/sealing";
-import { type IssueOutcome, type IssueRequest, requestFingerprint } from "./issue-request";
+import {
+  type CertificateIssuerRpc,
+  type FinishedJob,
+  type IssueOutcome,
+  type IssuerProgress,
+  type IssueRequest,
+  type RevokeOutcome,
+  requestFingerprint,
+} from "./issue-request";
 import { isStillCurrent, JOB_BUDGET_MS, runIssuance } from "./run-issuance";
-import { revokeStoredCertificate, type RevokeOutcome } from "./revoke";
+import { revokeStoredCertificate } from "./revoke";
 
 /** A finished obtain is handed to identical requests arriving this soon after it, instead of a new order. */
 const DEDUPE_WINDOW_MS = 60_000;
@@ -19,17 +28,6 @@ interface StoredJob {
   startedAt: number;
 }
 
-interface FinishedJob {
-  fingerprint: string;
-  finishedAt: number;
-  outcome: IssueOutcome;
-}
-
-export interface IssuerProgress {
-  running: boolean;
-  startedAt: number | null;
-  last: FinishedJob | null;
-}
 
 interface Job {
   fingerprint: string;
@@ -37,11 +35,16 @@ interface Job {
   promise: Promise<IssueOutcome>;
 }
 
-export class CertificateIssuer extends DurableObject<Env> {
+export class CertificateIssuer extends DurableObject<Env> implements CertificateIssuerRpc {
   /** Jobs queued or running, by request fingerprint: an identical request joins, a different one waits its turn. */
   private readonly jobs = new Map<string, Job>();
   /** The end of the queue: everything here (issuance, revocation) runs one at a time. */
   private tail: Promise<unknown> = Promise.resolve();
+
+  /** This object is an edge like the routes: it builds the dependencies from its bindings. */
+  private get deps(): Deps {
+    return depsFrom(this.env);
+  }
 
   /**
    * Runs (or joins) the job and waits for it at most `waitMs`: past that the caller gets "pending"
@@ -63,7 +66,7 @@ export class CertificateIssuer extends DurableObject<Env> {
 
   /** Revocation takes the same queue as issuance: never revoke a certificate mid-renewal. */
   async revoke(teamId: string, certificateId: string, reason: number): Promise<RevokeOutcome> {
-    return this.enqueue(() => revokeStoredCertificate(this.env, teamId, certificateId, reason));
+    return this.enqueue(() => revokeStoredCertificate(this.deps, teamId, certificateId, reason));
   }
 
   async progress(): Promise<IssuerProgress> {
@@ -83,7 +86,7 @@ export class CertificateIssuer extends DurableObject<Env> {
     }
     const stored = await this.ctx.storage.get<StoredJob>("job");
     if (!stored) return;
-    const { ENCRYPTION_KEY } = readConfig(this.env);
+    const { ENCRYPTION_KEY } = this.deps.config;
     const dnsCredentials = stored.sealedDnsCredentials
       ? (JSON.parse(await unseal(ENCRYPTION_KEY, stored.sealedDnsCredentials, `${this.ctx.id.toString()}:job`)) as Record<string, unknown>)
       : undefined;
@@ -117,12 +120,12 @@ export class CertificateIssuer extends DurableObject<Env> {
       recent.outcome.state === "issued" &&
       recent.fingerprint === fingerprint &&
       Date.now() - recent.finishedAt < DEDUPE_WINDOW_MS &&
-      (await isStillCurrent(this.env, recent.outcome.certificateId, recent.finishedAt))
+      (await isStillCurrent(this.deps.db, recent.outcome.certificateId, recent.finishedAt))
     ) {
       return recent.outcome;
     }
     const { dnsCredentials, ...rest } = request;
-    const { ENCRYPTION_KEY } = readConfig(this.env);
+    const { ENCRYPTION_KEY } = this.deps.config;
     const stored: StoredJob = {
       request: rest,
       sealedDnsCredentials: dnsCredentials ? await seal(ENCRYPTION_KEY, JSON.stringify(dnsCredentials), `${this.ctx.id.toString()}:job`) : null,
@@ -131,7 +134,7 @@ export class CertificateIssuer extends DurableObject<Env> {
     await this.ctx.storage.put("job", stored);
     await this.ctx.storage.setAlarm(Date.now() + JOB_BUDGET_MS + 30_000);
     const asOf = request.asOf;
-    const outcome = await runIssuance(this.env, request, asOf === undefined ? Date.now : () => asOf + (Date.now() - stored.startedAt));
+    const outcome = await runIssuance(this.deps, request, asOf === undefined ? Date.now : () => asOf + (Date.now() - stored.startedAt));
     await this.ctx.storage.put("last", { fingerprint, finishedAt: Date.now(), outcome } satisfies FinishedJob);
     await this.ctx.storage.delete("job");
     await this.ctx.storage.deleteAlarm();

@@ -3,7 +3,7 @@
  * with a fresh key, download. Storage is the caller's business.
  */
 import { AcmeProblem, AcmeTimeoutError, authorizationProblem, type AcmeClient } from "../acme";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { createCsr, exportPrivateKeyPem, generateCertificateKey, type CertificateKeySpec } from "../pki";
 import type { ChallengeSolver, ChallengeTask } from "./solver";
 

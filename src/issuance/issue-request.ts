@@ -1,6 +1,6 @@
 /** What callers ask the per-certificate issuer for, and what they get back (plain data: it crosses RPC). */
 import type { DnsProviderName } from "../dns";
-import type { ErrorCode } from "../http/errors";
+import type { AppErrorData } from "../core/errors";
 import type { CertificateKeySpec } from "../pki";
 
 export interface IssueRequest {
@@ -29,19 +29,35 @@ export interface IssueRequest {
   asOf?: number;
 }
 
-export interface IssueError {
-  code: ErrorCode;
-  message: string;
-  status: number;
-  retryAfter?: number;
-}
-
 export type IssueOutcome =
   | { state: "issued"; certificateId: string; renewedFrom: number | null }
   | { state: "validated"; names: string[] }
   | { state: "pending"; startedAt: number }
   | { state: "skipped"; reason: string }
-  | { state: "failed"; error: IssueError };
+  | { state: "failed"; error: AppErrorData };
+
+export type RevokeOutcome = { ok: true; revokedAt: number } | { ok: false; error: AppErrorData };
+
+/** The last finished job of an issuer: identical requests arriving soon after get its outcome. */
+export interface FinishedJob {
+  fingerprint: string;
+  finishedAt: number;
+  outcome: IssueOutcome;
+}
+
+export interface IssuerProgress {
+  running: boolean;
+  startedAt: number | null;
+  last: FinishedJob | null;
+}
+
+/** What the per-certificate Durable Object (CertificateIssuer) answers over RPC. */
+export interface CertificateIssuerRpc {
+  /** Runs (or joins) the job and waits for it at most `waitMs`; past that the outcome is "pending". */
+  issue(request: IssueRequest, waitMs: number): Promise<IssueOutcome>;
+  revoke(teamId: string, certificateId: string, reason: number): Promise<RevokeOutcome>;
+  progress(): Promise<IssuerProgress>;
+}
 
 /** The Durable Object that serializes work on one certificate: its project, or its set of names. */
 export function issuerName(target: { teamId: string; projectId: string | null; names: string[] }): string {

@@ -1,24 +1,18 @@
 /** Revocation at the CA (RFC 8555 §7.6) of a stored ACME certificate; terminal. */
 import { and, eq } from "drizzle-orm";
 import { isAcmeProblem } from "../acme";
-import { database } from "../db/client";
 import { certificates } from "../db/schema";
-import { readConfig, type Env } from "../env";
-import { AppError } from "../http/errors";
+import type { Deps } from "../deps";
+import { AppError } from "../core/errors";
 import { pemToDer } from "../pki";
 import { openAcmeClient } from "./acme-account";
 import { toIssuanceError } from "./acme-errors";
-import type { IssueError } from "./issue-request";
+import type { RevokeOutcome } from "./issue-request";
 
-export type RevokeOutcome = { ok: true; revokedAt: number } | { ok: false; error: IssueError };
+const asOutcome = (error: AppError): RevokeOutcome => ({ ok: false, error: error.toData() });
 
-const asOutcome = (error: AppError): RevokeOutcome => ({
-  ok: false,
-  error: { code: error.code, message: error.message, status: error.status, ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}) },
-});
-
-export async function revokeStoredCertificate(env: Env, teamId: string, certificateId: string, reason: number): Promise<RevokeOutcome> {
-  const db = database(env.DB);
+export async function revokeStoredCertificate(deps: Deps, teamId: string, certificateId: string, reason: number): Promise<RevokeOutcome> {
+  const { db } = deps;
   const row = await db.query.certificates.findFirst({ where: and(eq(certificates.id, certificateId), eq(certificates.teamId, teamId)) });
   if (!row) return asOutcome(new AppError("not_found", "Certificate not found"));
   if (row.state === "revoked") return asOutcome(new AppError("conflict", "Certificate is already revoked"));
@@ -29,7 +23,7 @@ export async function revokeStoredCertificate(env: Env, teamId: string, certific
   }
   const directoryUrl = String(row.issuance?.directoryUrl ?? "");
   try {
-    const { ENCRYPTION_KEY } = readConfig(env);
+    const { ENCRYPTION_KEY } = deps.config;
     const client = await openAcmeClient(db, { teamId, directoryUrl, email: null, encryptionKey: ENCRYPTION_KEY });
     try {
       await client.revokeCertificate(pemToDer(row.certificatePem), reason);

@@ -1,15 +1,15 @@
 /** One issuance job, run under the certificate's lock: re-check, issue, store atomically, or record the failure. */
 import { and, eq } from "drizzle-orm";
 import { ariCertificateId, isAcmeProblem } from "../acme";
-import { database, type Database } from "../db/client";
+import type { Database } from "../db/client";
 import { certificates } from "../db/schema";
 import { createDnsProvider, parseDnsCredentials } from "../dns";
-import { readConfig, type Env } from "../env";
-import { AppError } from "../http/errors";
+import type { Deps } from "../deps";
+import { AppError } from "../core/errors";
 import { checkCertificate } from "../pki";
 import { nextRetryAt } from "../renewal/backoff";
 import { renewalDueAt } from "../renewal/policy";
-import { materialOf, storeCertificate, type CertificateRow } from "../services/certificates";
+import { materialOf, storeCertificate, type CertificateRow } from "../store/certificates";
 import { forgetAcmeAccount, openAcmeClient } from "./acme-account";
 import { isPermanentAcmeFailure, toIssuanceError } from "./acme-errors";
 import { dns01Solver } from "./dns01-solver";
@@ -30,9 +30,9 @@ async function currentCertificate(db: Database, request: IssueRequest): Promise<
   return null;
 }
 
-function solverFor(env: Env, request: IssueRequest) {
-  if (request.challengeType === "http-01") return http01Solver(env.CHALLENGES);
-  const config = readConfig(env);
+function solverFor(deps: Deps, request: IssueRequest) {
+  if (request.challengeType === "http-01") return http01Solver(deps.challenges);
+  const { config } = deps;
   const provider = request.dnsProvider!;
   const credentials = parseDnsCredentials(provider, request.dnsCredentials ?? {});
   const baseUrl = config.DNS_API_BASE_URLS[provider];
@@ -42,18 +42,17 @@ function solverFor(env: Env, request: IssueRequest) {
 }
 
 /** Whether a certificate issued by an earlier job is still the stored, active one, unchanged since `asOf`. */
-export async function isStillCurrent(env: Env, certificateId: string, asOf: number): Promise<boolean> {
-  const row = await database(env.DB).query.certificates.findFirst({ where: eq(certificates.id, certificateId) });
+export async function isStillCurrent(db: Database, certificateId: string, asOf: number): Promise<boolean> {
+  const row = await db.query.certificates.findFirst({ where: eq(certificates.id, certificateId) });
   return !!row && row.state === "active" && row.updatedAt <= asOf;
 }
 
-export async function runIssuance(env: Env, request: IssueRequest, now: () => number = Date.now): Promise<IssueOutcome> {
-  return await runIssuanceOnce(env, request, now);
+export async function runIssuance(deps: Deps, request: IssueRequest, now: () => number = Date.now): Promise<IssueOutcome> {
+  return await runIssuanceOnce(deps, request, now);
 }
 
-async function runIssuanceOnce(env: Env, request: IssueRequest, now: () => number, retriedAccount = false): Promise<IssueOutcome> {
-  const db = database(env.DB);
-  const config = readConfig(env);
+async function runIssuanceOnce(deps: Deps, request: IssueRequest, now: () => number, retriedAccount = false): Promise<IssueOutcome> {
+  const { db, config } = deps;
   const previous = await currentCertificate(db, request);
   if (request.kind === "renew") {
     // Re-check under the lock: the work may have been done, or undone, while this request waited.
@@ -81,7 +80,7 @@ async function runIssuanceOnce(env: Env, request: IssueRequest, now: () => numbe
         replaces = undefined; // No AKI: the CA cannot match it; renew without `replaces`.
       }
     }
-    const result = await issueCertificate(client, solverFor(env, request), {
+    const result = await issueCertificate(client, solverFor(deps, request), {
       names: request.names,
       keySpec: request.keySpec,
       dryRun: request.dryRun,
@@ -132,17 +131,14 @@ async function runIssuanceOnce(env: Env, request: IssueRequest, now: () => numbe
     // RFC 8555 §7.3.1: the CA no longer knows the stored account (deactivated, or a test CA restarted): make a new one once.
     if (!retriedAccount && isAcmeProblem(caught, "accountDoesNotExist")) {
       await forgetAcmeAccount(db, request.teamId, request.directoryUrl);
-      return runIssuanceOnce(env, request, now, true);
+      return runIssuanceOnce(deps, request, now, true);
     }
     const error = toIssuanceError(caught, request.directoryUrl);
     if (error.status >= 500 && error.code === "internal") {
       console.error(`issuance ${request.kind} for ${request.names.join(",")} failed: ${caught instanceof Error ? caught.name : typeof caught}`);
     }
     if (request.kind === "renew" && previous) await recordRenewalFailure(db, previous, error, isPermanentAcmeFailure(caught) || isPermanentAcmeFailure(error), now());
-    return {
-      state: "failed",
-      error: { code: error.code, message: error.message, status: error.status, ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}) },
-    };
+    return { state: "failed", error: error.toData() };
   }
 }
 

@@ -1,6 +1,6 @@
 /** PEM certificate bundles: any number of CERTIFICATE blocks, in any order, refused precisely when they are not. */
 import { bytesToHex } from "../crypto/encoding";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { type CertificateInfo, parseCertificateDer } from "./certificate";
 import { describePemLabel, readPemBlocks } from "./pem";
 import type { x509 } from "./x509-setup";

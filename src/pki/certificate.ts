@@ -10,7 +10,7 @@ import {
   SubjectAlternativeName,
 } from "@peculiar/asn1-x509";
 import { bytesToHex } from "../crypto/encoding";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { asnParseOptions, type Bytes, derShape, describeDerShape, toArrayBuffer, tryParseAsn } from "./der";
 import { describeDer } from "./der-sniff";
 import { hashOids, oid, signatureHashes } from "./oids";

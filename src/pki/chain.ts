@@ -1,6 +1,6 @@
 /** Certification path building (RFC 5280 §6.1 in spirit): put a bundle in leaf → root order and find where it ends. */
 import { bytesToHex } from "../crypto/encoding";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { CertificateInfo } from "./certificate";
 
 export interface ChainLink {

@@ -1,5 +1,5 @@
 /** The one entry point for uploaded certificates: parse, match the key, build the chain, apply policy, report. */
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { maxCaCertificates, readCertificates } from "./certificate-bundle";
 import { buildChain } from "./chain";
 import { asAppError } from "./guard";

@@ -1,5 +1,5 @@
 /** PKCS#10 certificate signing requests (RFC 2986) for ACME finalize (RFC 8555 §7.4). */
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import type { Bytes } from "./der";
 import { asAppError } from "./guard";
 import { normalizeDnsName } from "./name-coverage";

@@ -8,7 +8,7 @@ export { checkCertificate, type CertificateCheckInput, type CheckedCertificate }
 export { parseCertificateBundle, maxBundleCertificates, maxCaCertificates } from "./certificate-bundle";
 export { parsePrivateKey, type ParsedPrivateKey } from "./private-key";
 export { coversName, normalizeDnsName } from "./name-coverage";
-export { type ValidationReport, fingerprintSha256, isoSeconds } from "./validation-report";
+export { type ValidationReport, fingerprintSha256 } from "./validation-report";
 export { type Purpose, expiryWarningDays, minimumRsaBits } from "./policy";
 export {
   type CertificateKeySpec,

@@ -1,6 +1,6 @@
 /** Certificate key pairs for ACME issuance: generate, export as PKCS#8 PEM, and load back for signing. */
 import { bytesToBase64Url } from "../crypto/encoding";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { asAppError } from "./guard";
 import { derToPem } from "./pem";
 import { parsePrivateKey } from "./private-key";

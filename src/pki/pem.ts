@@ -1,6 +1,6 @@
 /** PEM armor (RFC 7468): a tolerant reader that says exactly what it found, and a strict writer. */
 import { base64ToBytes, bytesToBase64 } from "../crypto/encoding";
-import { AppError, type ErrorCode } from "../http/errors";
+import { AppError, type ErrorCode } from "../core/errors";
 import type { Bytes } from "./der";
 
 /** Bounds for untrusted PEM text: a certificate is 1–3 KiB, a long chain or CA bundle tens of KiB. */

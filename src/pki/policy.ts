@@ -1,9 +1,9 @@
 /** What makes a well-formed certificate unacceptable (errors) or worth a second look (warnings). */
-import type { ErrorCode } from "../http/errors";
+import type { ErrorCode } from "../core/errors";
 import type { CertificateInfo } from "./certificate";
 import type { Chain } from "./chain";
 import { oid, weakHashes } from "./oids";
-import { isoSeconds } from "./validation-report";
+import { isoSeconds } from "../core/time";
 
 export type Purpose = "serverAuth" | "clientAuth";
 

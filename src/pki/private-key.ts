@@ -5,7 +5,7 @@ import { EncryptedPrivateKeyInfo, PrivateKey, PrivateKeyInfo } from "@peculiar/a
 import { RSAPrivateKey } from "@peculiar/asn1-rsa";
 import { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import { base64UrlToBytes } from "../crypto/encoding";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { type Bytes, derShape, describeDerShape, tryParseAsn } from "./der";
 import { describeDer } from "./der-sniff";
 import { asAppError } from "./guard";

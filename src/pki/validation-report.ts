@@ -1,6 +1,7 @@
 /** The validation report every API surface renders: one shape for a certificate's facts, verdict and warnings. */
+import { isoSeconds } from "../core/time";
 import { bytesToHex, sha256 } from "../crypto/encoding";
-import type { ErrorCode } from "../http/errors";
+import type { ErrorCode } from "../core/errors";
 import type { CertificateInfo } from "./certificate";
 import { presentedNames } from "./name-coverage";
 
@@ -27,11 +28,6 @@ export interface ValidationReport {
   error: string | null;
   /** key_mismatch | domain_mismatch | invalid_certificate, null when valid. */
   errorCode: ErrorCode | null;
-}
-
-/** ISO 8601 in UTC to the second: "2026-01-19T00:00:00Z" (X.509 times carry no fractions, RFC 5280 §4.1.2.5). */
-export function isoSeconds(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /** SHA-256 of `der` as lower-case hex pairs joined by ":" (the form browsers and `openssl -fingerprint` show). */

@@ -1,5 +1,5 @@
 /** When a certificate counts as "expiring soon" (the status endpoint and its warnings). */
-import { DAY_MS } from "../services/time";
+import { DAY_MS } from "../core/time";
 
 /**
  * Within 30 days of expiry; for certificates whose whole lifetime is under 90 days (Let's Encrypt's

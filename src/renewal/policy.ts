@@ -1,5 +1,5 @@
 /** When a certificate is due for renewal (pure; the cron sweep and the issuer both use it). */
-import { DAY_MS } from "../services/time";
+import { DAY_MS } from "../core/time";
 
 export interface RenewalWindow {
   start: number;

@@ -7,7 +7,7 @@ const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
 
 export const wellKnownRoutes = new Hono<AppBindings>().get("/.well-known/acme-challenge/:token", async (c) => {
   const token = c.req.param("token");
-  const keyAuthorization = TOKEN.test(token) ? await c.env.CHALLENGES.get(`http-01:${token}`) : null;
+  const keyAuthorization = TOKEN.test(token) ? await c.var.deps.challenges.get(`http-01:${token}`) : null;
   if (keyAuthorization === null) return c.text("Not found", 404);
   // The CA validates several times from several places: the answer must be the same each time.
   return c.text(keyAuthorization, 200, { "Cache-Control": "no-store" });

@@ -1,12 +1,12 @@
 /** Obtaining, renewing and revoking ACME certificates: builds the request and hands it to the certificate's issuer. */
 import { type DnsProviderName } from "../dns";
-import { readConfig, type Env } from "../env";
-import { AppError, type ErrorCode } from "../http/errors";
+import type { Deps } from "../deps";
+import { AppError } from "../core/errors";
 import { unseal } from "../crypto/sealing";
 import type { CertificateKeySpec } from "../pki";
 import type { IssueOutcome, IssueRequest } from "../issuance/issue-request";
 import { issuerName } from "../issuance/issue-request";
-import type { CertificateRow } from "./certificates";
+import type { CertificateRow } from "../store/certificates";
 
 export interface ObtainOptions {
   email: string;
@@ -26,23 +26,22 @@ export function keySpecOf(keyType: "rsa" | "ec", keySize?: number): CertificateK
   return { keyType: "rsa", keySize: keySize === 4096 ? 4096 : keySize === 3072 ? 3072 : 2048 };
 }
 
-function issuer(env: Env, target: { teamId: string; projectId: string | null; names: string[] }) {
-  return env.CERTIFICATE_ISSUER.get(env.CERTIFICATE_ISSUER.idFromName(issuerName(target)));
+function issuer(deps: Deps, target: { teamId: string; projectId: string | null; names: string[] }) {
+  return deps.issuer(issuerName(target));
 }
 
-function waitMs(env: Env): number {
-  return readConfig(env).ISSUANCE_WAIT_SECONDS * 1000;
+function waitMs(deps: Deps): number {
+  return deps.config.ISSUANCE_WAIT_SECONDS * 1000;
 }
 
 /** Turns a failed outcome back into the typed error the surfaces render. */
 export function throwIfFailed(outcome: IssueOutcome): Exclude<IssueOutcome, { state: "failed" }> {
   if (outcome.state !== "failed") return outcome;
-  const { code, message, status, retryAfter } = outcome.error;
-  throw new AppError(code as ErrorCode, message, { status, ...(retryAfter !== undefined ? { retryAfter } : {}) });
+  throw AppError.fromData(outcome.error);
 }
 
 export async function obtainCertificate(
-  env: Env,
+  deps: Deps,
   target: { teamId: string; projectId: string | null; names: string[] },
   options: ObtainOptions,
 ): Promise<IssueOutcome> {
@@ -50,7 +49,7 @@ export async function obtainCertificate(
     // RFC 8555 §7.1.3 and CA policy: wildcard names can only be validated over DNS.
     throw new AppError("bad_request", "Wildcard names need challengeType dns-01", { param: "challengeType" });
   }
-  const config = readConfig(env);
+  const config = deps.config;
   const request: IssueRequest = {
     kind: "obtain",
     teamId: target.teamId,
@@ -67,12 +66,12 @@ export async function obtainCertificate(
     autoRenew: options.autoRenew,
     ...(options.profile ? { profile: options.profile } : {}),
   };
-  return issuer(env, target).issue(request, waitMs(env));
+  return issuer(deps, target).issue(request, waitMs(deps));
 }
 
 /** Renews an ACME certificate the way it was obtained (same challenge, provider and key type). */
 export async function renewCertificate(
-  env: Env,
+  deps: Deps,
   row: CertificateRow,
   { trigger, asOf = Date.now() }: { trigger: "manual" | "sweep"; asOf?: number },
 ): Promise<IssueOutcome> {
@@ -89,7 +88,7 @@ export async function renewCertificate(
     directoryUrl: string;
     profile?: string | null;
   };
-  const { ENCRYPTION_KEY } = readConfig(env);
+  const { ENCRYPTION_KEY } = deps.config;
   const dnsCredentials = row.sealedDnsCredentials
     ? (JSON.parse(await unseal(ENCRYPTION_KEY, row.sealedDnsCredentials, `${row.id}:dns`)) as Record<string, unknown>)
     : undefined;
@@ -112,7 +111,7 @@ export async function renewCertificate(
     trigger,
     asOf,
   };
-  return issuer(env, row).issue(request, trigger === "sweep" ? 0 : waitMs(env));
+  return issuer(deps, row).issue(request, trigger === "sweep" ? 0 : waitMs(deps));
 }
 
 /** RFC 5280 §5.3.1 reasons a subscriber may give (RFC 8555 §7.6). */
@@ -124,12 +123,12 @@ export const REVOCATION_REASON_CODES = {
   cessationOfOperation: 5,
 } as const;
 
-export async function revokeCertificate(env: Env, row: CertificateRow, reason: keyof typeof REVOCATION_REASON_CODES) {
-  const outcome = await issuer(env, row).revoke(row.teamId, row.id, REVOCATION_REASON_CODES[reason]);
-  if (!outcome.ok) throw new AppError(outcome.error.code as ErrorCode, outcome.error.message, { status: outcome.error.status });
+export async function revokeCertificate(deps: Deps, row: CertificateRow, reason: keyof typeof REVOCATION_REASON_CODES) {
+  const outcome = await issuer(deps, row).revoke(row.teamId, row.id, REVOCATION_REASON_CODES[reason]);
+  if (!outcome.ok) throw AppError.fromData(outcome.error);
   return outcome.revokedAt;
 }
 
-export async function issuanceProgress(env: Env, target: { teamId: string; projectId: string | null; names: string[] }) {
-  return issuer(env, target).progress();
+export async function issuanceProgress(deps: Deps, target: { teamId: string; projectId: string | null; names: string[] }) {
+  return issuer(deps, target).progress();
 }

@@ -2,9 +2,9 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { clientCertificates } from "../db/schema";
-import { newId } from "../crypto/ids";
+import { newId } from "../core/ids";
 import { seal } from "../crypto/sealing";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { checkCertificate } from "../pki";
 import type { ProjectRow } from "./projects";
 

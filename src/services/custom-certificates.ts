@@ -1,8 +1,8 @@
 /** Validating and uploading certificates a team bought elsewhere (type `custom`). */
 import type { Database } from "../db/client";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { checkCertificate, type CheckedCertificate } from "../pki";
-import { certificateOfProject, materialOf, storeCertificate } from "./certificates";
+import { certificateOfProject, materialOf, storeCertificate } from "../store/certificates";
 import type { ProjectRow } from "./projects";
 
 export interface CustomCertificateInput {

@@ -1,5 +1,5 @@
 /** Validates and normalizes a DNS name a user gives us (RFC 1035 §2.3.1, RFC 5890 for IDNs). */
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 

@@ -5,8 +5,8 @@
 import { type SQL, and, asc, desc, eq, gt, inArray, lt, notExists, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { organizationCertificates, projectCertificateActivations } from "../db/schema";
-import { newId } from "../crypto/ids";
-import { AppError } from "../http/errors";
+import { newId } from "../core/ids";
+import { AppError } from "../core/errors";
 import { parseCertificateBundle } from "../pki";
 import type { ProjectRow } from "./projects";
 

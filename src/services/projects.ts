@@ -2,8 +2,8 @@
 import { and, asc, eq, inArray, like, ne, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { certificates, domainClaims, projects } from "../db/schema";
-import { newId } from "../crypto/ids";
-import { AppError } from "../http/errors";
+import { newId } from "../core/ids";
+import { AppError } from "../core/errors";
 import { coveringNames, normalizeDomain } from "./domain-name";
 
 export type ProjectRow = typeof projects.$inferSelect;

@@ -2,9 +2,9 @@
 import { type SQL, and, asc, desc, eq, gt, gte, isNull, lt, lte } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { certificates } from "../db/schema";
-import { AppError } from "../http/errors";
+import { AppError } from "../core/errors";
 import { checkCertificate, parseCertificateBundle } from "../pki";
-import { type CertificateRow, materialOf, storeCertificate } from "./certificates";
+import { type CertificateRow, materialOf, storeCertificate } from "../store/certificates";
 import { teamHoldsDomain } from "./projects";
 
 export interface TeamCertificateUpload {

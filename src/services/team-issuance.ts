@@ -1,9 +1,8 @@
 /** Issuing a team-level certificate for a list of names (Vercel's `POST /v8/certs`) over HTTP-01. */
-import { database } from "../db/client";
-import type { Env } from "../env";
-import { AppError } from "../http/errors";
+import type { Deps } from "../deps";
+import { AppError } from "../core/errors";
 import { obtainCertificate } from "./acme-certificates";
-import type { CertificateRow } from "./certificates";
+import type { CertificateRow } from "../store/certificates";
 import { normalizeDomain } from "./domain-name";
 import { teamHoldsDomain } from "./projects";
 import { getTeamCertificate } from "./team-certificates";
@@ -16,11 +15,11 @@ export const MAX_NAMES = 100;
  * cannot be used to obtain another team's name. HTTP-01 only: wildcards need DNS-01, which needs
  * provider credentials the native API takes.
  */
-export async function issueTeamCertificate(env: Env, teamId: string, cns: string[]): Promise<CertificateRow> {
+export async function issueTeamCertificate(deps: Deps, teamId: string, cns: string[]): Promise<CertificateRow> {
   const names = [...new Set(cns.map((name, i) => normalizeDomain(name, `cns.${i}`)))];
   if (names.length === 0) throw new AppError("validation_failed", "cns: give at least one name", { param: "cns" });
   if (names.length > MAX_NAMES) throw new AppError("validation_failed", `cns: at most ${MAX_NAMES} names`, { param: "cns" });
-  const db = database(env.DB);
+  const { db } = deps;
   for (const name of names) {
     if (name.startsWith("*.")) {
       throw new AppError("bad_request", `${name}: wildcard names need DNS-01; obtain them through the native API with a DNS provider`, { param: "cns" });
@@ -30,7 +29,7 @@ export async function issueTeamCertificate(env: Env, teamId: string, cns: string
     }
   }
   const outcome = await obtainCertificate(
-    env,
+    deps,
     { teamId, projectId: null, names },
     { email: "", challengeType: "http-01", autoRenew: true, keyType: "ec", staging: false, dryRun: false },
   );
@@ -44,10 +43,7 @@ export async function issueTeamCertificate(env: Env, teamId: string, cns: string
       if (outcome.error.code === "challenge_failed") {
         throw new AppError("configuration_error", `The domain is not yet set up for the HTTP-01 challenge: ${outcome.error.message}`);
       }
-      throw new AppError(outcome.error.code, outcome.error.message, {
-        status: outcome.error.status,
-        ...(outcome.error.retryAfter !== undefined ? { retryAfter: outcome.error.retryAfter } : {}),
-      });
+      throw AppError.fromData(outcome.error);
     default:
       throw new AppError("internal", "Issuance ended without a certificate");
   }

@@ -2,8 +2,8 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { teams } from "../db/schema";
-import { newId } from "../crypto/ids";
-import { AppError } from "../http/errors";
+import { newId } from "../core/ids";
+import { AppError } from "../core/errors";
 import { ALL_SCOPES, prepareToken } from "./tokens";
 
 export interface TeamView {

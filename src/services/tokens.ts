@@ -2,8 +2,9 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { apiTokens } from "../db/schema";
-import { hashApiToken, newApiToken, newId } from "../crypto/ids";
-import { AppError } from "../http/errors";
+import { newId } from "../core/ids";
+import { hashApiToken, newApiToken } from "../crypto/tokens";
+import { AppError } from "../core/errors";
 import { SCOPES, type Scope } from "./scopes";
 
 export interface TokenView {

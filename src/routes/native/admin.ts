@@ -1,7 +1,7 @@
 /** Operator endpoints (Bearer ADMIN_TOKEN). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAdmin } from "../../http/auth";
-import { sweepDueCertificates } from "../../renewal/sweep";
+import { sweepDueCertificates } from "../../services/renewal-sweep";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 
 const sweepBody = z
@@ -34,6 +34,6 @@ export const adminRoutes = newRouter().openapi(
   async (c) => {
     const body = c.req.valid("json");
     const asOf = body.asOf ? Date.parse(body.asOf) : Date.now();
-    return c.json(await sweepDueCertificates(c.env, asOf, body.batchSize), 200);
+    return c.json(await sweepDueCertificates(c.var.deps, asOf, body.batchSize), 200);
   },
 );

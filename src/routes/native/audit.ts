@@ -1,7 +1,6 @@
 /** `GET /api/v1/audit-log`: the team's recorded changes, newest first. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, lt, or } from "drizzle-orm";
-import { database } from "../../db/client";
 import { auditLog } from "../../db/schema";
 import { requireScope } from "../../http/auth";
 import { bearerSecurity, jsonResponse, nativeErrors, newRouter } from "../router";
@@ -37,7 +36,7 @@ export const auditRoutes = newRouter().openapi(
     const { limit, before } = c.req.valid("query");
     // The cursor is (time, id): events of the same millisecond are neither repeated nor skipped across pages.
     const [at, id] = before ? [Number(before.slice(0, before.indexOf("_"))), before.slice(before.indexOf("_") + 1)] : [];
-    const rows = await database(c.env.DB)
+    const rows = await c.var.deps.db
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.teamId, c.var.auth.teamId), at === undefined ? undefined : or(lt(auditLog.at, at), and(eq(auditLog.at, at), lt(auditLog.id, id!)))))

@@ -1,13 +1,13 @@
 /** The seed's ACME endpoints: obtain (HTTP-01 / DNS-01), renew, revoke. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import { parseDnsCredentials } from "../../dns";
 import { requireScope } from "../../http/auth";
-import { AppError } from "../../http/errors";
+import { AppError } from "../../core/errors";
 import { obtainCertificate, renewCertificate, REVOCATION_REASON_CODES, revokeCertificate, throwIfFailed } from "../../services/acme-certificates";
-import { certificateOfProject } from "../../services/certificates";
+import type { Database } from "../../db/client";
+import { certificateOfProject } from "../../store/certificates";
 import { getProject } from "../../services/projects";
-import { isoSeconds } from "../../services/time";
+import { isoSeconds } from "../../core/time";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { messageSchema } from "./certificate-schemas";
 import { obtainBody } from "./obtain-schema";
@@ -38,7 +38,7 @@ const acmeRoute = <M extends "post">(method: M, path: string, summary: string) =
   middleware: [requireScope("projects:write")],
 });
 
-async function issuedBody(db: ReturnType<typeof database>, teamId: string, projectId: string) {
+async function issuedBody(db: Database, teamId: string, projectId: string) {
   const row = await certificateOfProject(db, teamId, projectId);
   if (!row) throw new AppError("internal", "Issued certificate was not stored");
   return {
@@ -67,13 +67,13 @@ export const certificateAcmeRoutes = newRouter()
       },
     }),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.deps.db;
       const body = c.req.valid("json");
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       if (!project.domain) throw new AppError("domain_not_configured", "Project has no domain configured");
       const dnsCredentials = body.dnsProvider ? (parseDnsCredentials(body.dnsProvider, body.dnsCredentials) as Record<string, unknown>) : undefined;
       const outcome = throwIfFailed(
-        await obtainCertificate(c.env, { teamId: project.teamId, projectId: project.id, names: [project.domain] }, { ...body, ...(dnsCredentials ? { dnsCredentials } : {}) }),
+        await obtainCertificate(c.var.deps, { teamId: project.teamId, projectId: project.id, names: [project.domain] }, { ...body, ...(dnsCredentials ? { dnsCredentials } : {}) }),
       );
       if (outcome.state === "pending") return c.json({ success: true as const, pending: true as const, message: PENDING_MESSAGE }, 202);
       if (outcome.state === "validated") {
@@ -96,11 +96,11 @@ export const certificateAcmeRoutes = newRouter()
       },
     }),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const row = await certificateOfProject(db, project.teamId, project.id);
       if (!row) throw new AppError("not_found", "Project has no certificate");
-      const outcome = throwIfFailed(await renewCertificate(c.env, row, { trigger: "manual" }));
+      const outcome = throwIfFailed(await renewCertificate(c.var.deps, row, { trigger: "manual" }));
       if (outcome.state === "pending") return c.json({ success: true as const, pending: true as const, message: PENDING_MESSAGE }, 202);
       if (outcome.state === "skipped") throw new AppError("not_renewable", outcome.reason);
       return c.json(await issuedBody(db, project.teamId, project.id), 200);
@@ -123,11 +123,11 @@ export const certificateAcmeRoutes = newRouter()
       responses: { 200: jsonResponse(messageSchema, "Revoked"), ...nativeErrors },
     }),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const row = await certificateOfProject(db, project.teamId, project.id);
       if (!row) throw new AppError("not_found", "Project has no certificate");
-      await revokeCertificate(c.env, row, c.req.valid("json").reason ?? "unspecified");
+      await revokeCertificate(c.var.deps, row, c.req.valid("json").reason ?? "unspecified");
       return c.json({ success: true as const, message: "Certificate revoked" }, 200);
     },
   );

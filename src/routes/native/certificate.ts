@@ -1,14 +1,13 @@
 /** The seed's project certificate endpoints for stored and custom certificates. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
-import { readConfig } from "../../env";
 import { requireScope } from "../../http/auth";
-import { AppError } from "../../http/errors";
-import { certificateOfProject, certificateStatusView, certificateSummary, deleteCertificate, setAutoRenew } from "../../services/certificates";
+import { AppError } from "../../core/errors";
+import { certificateStatusView, certificateSummary, setAutoRenew } from "../../services/certificates";
+import { certificateOfProject, deleteCertificate } from "../../store/certificates";
 import { uploadForProject, validateForProject } from "../../services/custom-certificates";
 import { getProject } from "../../services/projects";
 import { issuanceProgress } from "../../services/acme-certificates";
-import { isoSeconds } from "../../services/time";
+import { isoSeconds } from "../../core/time";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { projectIdParam } from "./projects";
 import { certificateMaterialBody, certificateSchema, messageSchema, statusSchema, validationSchema } from "./certificate-schemas";
@@ -30,7 +29,7 @@ export const certificateRoutes = newRouter()
       responses: { 200: jsonResponse(certificateSchema.nullable(), "The certificate, or null"), ...nativeErrors },
     }),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const row = await certificateOfProject(db, project.teamId, project.id);
       return c.json(row ? certificateSummary(row) : null, 200);
@@ -47,7 +46,7 @@ export const certificateRoutes = newRouter()
       },
     }),
     async (c) => {
-      const project = await getProject(database(c.env.DB), c.var.auth.teamId, c.req.valid("param").id);
+      const project = await getProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id);
       const { report } = await validateForProject(project, c.req.valid("json"), Date.now());
       const { error, errorCode, ...rest } = report;
       if (report.valid) return c.json(rest, 200);
@@ -67,9 +66,9 @@ export const certificateRoutes = newRouter()
       },
     }),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
-      const { ENCRYPTION_KEY } = readConfig(c.env);
+      const { ENCRYPTION_KEY } = c.var.deps.config;
       const { row, warnings } = await uploadForProject(db, ENCRYPTION_KEY, project, c.req.valid("json"), Date.now());
       return c.json({ success: true as const, certificate: certificateSummary(row), warnings }, 200);
     },
@@ -81,13 +80,13 @@ export const certificateRoutes = newRouter()
       responses: { 200: jsonResponse(statusSchema, "The status"), ...nativeErrors },
     }),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const row = await certificateOfProject(db, project.teamId, project.id);
       if (row) return c.json(certificateStatusView(row, Date.now()), 200);
       // No certificate yet: an obtain that answered "pending" is still running, or has failed.
       if (!project.domain) throw new AppError("not_found", "Project has no certificate");
-      const progress = await issuanceProgress(c.env, { teamId: project.teamId, projectId: project.id, names: [project.domain] });
+      const progress = await issuanceProgress(c.var.deps, { teamId: project.teamId, projectId: project.id, names: [project.domain] });
       const failed = progress.last?.outcome.state === "failed" ? progress.last : null;
       if (!progress.running && !failed) throw new AppError("not_found", "Project has no certificate");
       return c.json(
@@ -112,7 +111,7 @@ export const certificateRoutes = newRouter()
       responses: { 200: jsonResponse(certificateSchema, "The certificate"), ...nativeErrors },
     }),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const row = await certificateOfProject(db, project.teamId, project.id);
       if (!row) throw new AppError("not_found", "Project has no certificate");
@@ -126,7 +125,7 @@ export const certificateRoutes = newRouter()
       responses: { 200: jsonResponse(messageSchema, "Removed"), ...nativeErrors },
     }),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const row = await certificateOfProject(db, project.teamId, project.id);
       if (!row) throw new AppError("not_found", "Project has no certificate");

@@ -1,6 +1,5 @@
 /** `/api/v1/projects`: create, list, get, update, delete. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import { requireScope } from "../../http/auth";
 import { createProject, deleteProject, getProject, listProjects, projectView, updateProject } from "../../services/projects";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
@@ -35,7 +34,7 @@ export const projectRoutes = newRouter()
       responses: { 200: jsonResponse(projectSchema, "The project"), ...nativeErrors },
     }),
     async (c) => {
-      const row = await createProject(database(c.env.DB), c.var.auth.teamId, c.req.valid("json"), Date.now());
+      const row = await createProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("json"), Date.now());
       return c.json(projectView(row), 200);
     },
   )
@@ -50,7 +49,7 @@ export const projectRoutes = newRouter()
       responses: { 200: jsonResponse(z.object({ projects: z.array(projectSchema) }), "The projects"), ...nativeErrors },
     }),
     async (c) => {
-      const rows = await listProjects(database(c.env.DB), c.var.auth.teamId);
+      const rows = await listProjects(c.var.deps.db, c.var.auth.teamId);
       return c.json({ projects: rows.map(projectView) }, 200);
     },
   )
@@ -66,7 +65,7 @@ export const projectRoutes = newRouter()
       responses: { 200: jsonResponse(projectSchema, "The project"), ...nativeErrors },
     }),
     async (c) => {
-      const row = await getProject(database(c.env.DB), c.var.auth.teamId, c.req.valid("param").id);
+      const row = await getProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id);
       return c.json(projectView(row), 200);
     },
   )
@@ -83,7 +82,7 @@ export const projectRoutes = newRouter()
     }),
     async (c) => {
       const row = await updateProject(
-        database(c.env.DB),
+        c.var.deps.db,
         c.var.auth.teamId,
         c.req.valid("param").id,
         c.req.valid("json"),
@@ -107,7 +106,7 @@ export const projectRoutes = newRouter()
       },
     }),
     async (c) => {
-      await deleteProject(database(c.env.DB), c.var.auth.teamId, c.req.valid("param").id);
+      await deleteProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id);
       return c.json({ success: true as const, message: "Project deleted" }, 200);
     },
   );

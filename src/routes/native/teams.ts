@@ -1,6 +1,5 @@
 /** `/api/v1/teams` (operator bootstrap) and `/api/v1/team` (the caller's own team). */
 import { createRoute, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import { requireAdmin, requireScope } from "../../http/auth";
 import { createTeam, getTeam } from "../../services/teams";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
@@ -47,7 +46,7 @@ const currentTeamRoute = createRoute({
 
 export const teamRoutes = newRouter()
   .openapi(createTeamRoute, async (c) => {
-    const { team, token } = await createTeam(database(c.env.DB), c.req.valid("json"), Date.now());
+    const { team, token } = await createTeam(c.var.deps.db, c.req.valid("json"), Date.now());
     return c.json({ ...team, token }, 200);
   })
-  .openapi(currentTeamRoute, async (c) => c.json(await getTeam(database(c.env.DB), c.var.auth.teamId), 200));
+  .openapi(currentTeamRoute, async (c) => c.json(await getTeam(c.var.deps.db, c.var.auth.teamId), 200));

@@ -1,6 +1,5 @@
 /** `/api/v1/tokens`: a team's API tokens (the secret is shown once, at creation). */
 import { createRoute, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import { requireScope } from "../../http/auth";
 import { SCOPES } from "../../services/scopes";
 import { createToken, listTokens, revokeToken } from "../../services/tokens";
@@ -48,7 +47,7 @@ export const tokenRoutes = newRouter()
       const body = c.req.valid("json");
       const now = Date.now();
       const expiresAt = body.expiresInDays ? now + body.expiresInDays * 86_400_000 : null;
-      const { token, info } = await createToken(database(c.env.DB), c.var.auth.teamId, { ...body, expiresAt }, now);
+      const { token, info } = await createToken(c.var.deps.db, c.var.auth.teamId, { ...body, expiresAt }, now);
       return c.json({ ...info, token }, 200);
     },
   )
@@ -62,7 +61,7 @@ export const tokenRoutes = newRouter()
       middleware: [requireScope("tokens:read")],
       responses: { 200: jsonResponse(z.object({ tokens: z.array(tokenSchema) }), "The tokens"), ...nativeErrors },
     }),
-    async (c) => c.json({ tokens: await listTokens(database(c.env.DB), c.var.auth.teamId) }, 200),
+    async (c) => c.json({ tokens: await listTokens(c.var.deps.db, c.var.auth.teamId) }, 200),
   )
   .openapi(
     createRoute({
@@ -75,5 +74,5 @@ export const tokenRoutes = newRouter()
       request: { params: tokenIdParam },
       responses: { 200: jsonResponse(tokenSchema, "The revoked token"), ...nativeErrors },
     }),
-    async (c) => c.json(await revokeToken(database(c.env.DB), c.var.auth.teamId, c.req.valid("param").tokenId, Date.now()), 200),
+    async (c) => c.json(await revokeToken(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").tokenId, Date.now()), 200),
   );

@@ -1,8 +1,7 @@
 /** OpenAI `/v1/organization/certificates`: the organization's CA certificate store and its activation. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import { requireScope } from "../../http/auth";
-import { AppError } from "../../http/errors";
+import { AppError } from "../../core/errors";
 import {
   createOrganizationCertificate,
   deleteOrganizationCertificate,
@@ -100,7 +99,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
     async (c) => {
       const body = c.req.valid("json");
       const row = await createOrganizationCertificate(
-        database(c.env.DB),
+        c.var.deps.db,
         c.var.auth.teamId,
         { pem: (body.certificate ?? body.content)!, name: body.name },
         Date.now(),
@@ -115,17 +114,17 @@ export const openaiOrganizationCertificateRoutes = newRouter()
       responses: { 200: jsonResponse(orgListSchema, "A page of certificates"), ...openaiErrors },
     }),
     async (c) => {
-      const page = await listOrganizationCertificates(database(c.env.DB), c.var.auth.teamId, c.req.valid("query"));
+      const page = await listOrganizationCertificates(c.var.deps.db, c.var.auth.teamId, c.req.valid("query"));
       return c.json(listView(page.items.map((item) => listedView("organization.certificate", item)), page.hasMore), 200);
     },
   )
   // The static activate / deactivate paths are registered before `{certificate_id}`, which would also match them.
   .openapi(activationRoute("activate"), async (c) => {
-    const items = await setOrganizationActivation(database(c.env.DB), c.var.auth.teamId, c.req.valid("json").certificate_ids, true);
+    const items = await setOrganizationActivation(c.var.deps.db, c.var.auth.teamId, c.req.valid("json").certificate_ids, true);
     return c.json({ object: "organization.certificate.activation" as const, data: items.map((i) => listedView("organization.certificate", i)) }, 200);
   })
   .openapi(activationRoute("deactivate"), async (c) => {
-    const items = await setOrganizationActivation(database(c.env.DB), c.var.auth.teamId, c.req.valid("json").certificate_ids, false);
+    const items = await setOrganizationActivation(c.var.deps.db, c.var.auth.teamId, c.req.valid("json").certificate_ids, false);
     return c.json({ object: "organization.certificate.deactivation" as const, data: items.map((i) => listedView("organization.certificate", i)) }, 200);
   })
   .openapi(
@@ -136,7 +135,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
     }),
     async (c) => {
       const withContent = includesContent(c.req.valid("query"));
-      const row = await getOrganizationCertificate(database(c.env.DB), c.var.auth.teamId, c.req.valid("param").certificate_id);
+      const row = await getOrganizationCertificate(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").certificate_id);
       return c.json(certificateView(row, withContent), 200);
     },
   )
@@ -148,7 +147,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
     }),
     async (c) => {
       const row = await renameOrganizationCertificate(
-        database(c.env.DB),
+        c.var.deps.db,
         c.var.auth.teamId,
         c.req.valid("param").certificate_id,
         c.req.valid("json").name,
@@ -168,7 +167,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
     }),
     async (c) => {
       const id = c.req.valid("param").certificate_id;
-      await deleteOrganizationCertificate(database(c.env.DB), c.var.auth.teamId, id);
+      await deleteOrganizationCertificate(c.var.deps.db, c.var.auth.teamId, id);
       return c.json({ object: "certificate.deleted" as const, id }, 200);
     },
   );

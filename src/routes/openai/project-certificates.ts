@@ -1,6 +1,5 @@
 /** OpenAI `/v1/organization/projects/{project_id}/certificates`: the organization's certificates, activated per project. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
 import { requireScope } from "../../http/auth";
 import { listOrganizationCertificates, setProjectActivation } from "../../services/organization-certificates";
 import { getProject } from "../../services/projects";
@@ -42,14 +41,14 @@ export const openaiProjectCertificateRoutes = newRouter()
       responses: { 200: jsonResponse(listOf(projectCertificateSchema, "OpenAIProjectCertificateList"), "A page of certificates"), ...openaiErrors },
     }),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").project_id);
       const page = await listOrganizationCertificates(db, project.teamId, c.req.valid("query"), project);
       return c.json(listView(page.items.map((item) => listedView("organization.project.certificate", item)), page.hasMore), 200);
     },
   )
   .openapi(activationRoute("activate"), async (c) => {
-    const db = database(c.env.DB);
+    const db = c.var.deps.db;
     const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").project_id);
     const items = await setProjectActivation(db, project, c.req.valid("json").certificate_ids, true, Date.now());
     return c.json(
@@ -58,7 +57,7 @@ export const openaiProjectCertificateRoutes = newRouter()
     );
   })
   .openapi(activationRoute("deactivate"), async (c) => {
-    const db = database(c.env.DB);
+    const db = c.var.deps.db;
     const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").project_id);
     const items = await setProjectActivation(db, project, c.req.valid("json").certificate_ids, false, Date.now());
     return c.json(

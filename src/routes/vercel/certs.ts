@@ -1,9 +1,7 @@
 /** Vercel `/v8/certs`: upload, get, list and remove team-level certificates. (`POST /v8/certs`, issuance, lives apart.) */
 import { createRoute, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
-import { readConfig } from "../../env";
 import { requireScope } from "../../http/auth";
-import { AppError } from "../../http/errors";
+import { AppError } from "../../core/errors";
 import type { Scope } from "../../services/scopes";
 import { deleteTeamCertificate, getTeamCertificate, listTeamCertificates, uploadTeamCertificate } from "../../services/team-certificates";
 import { bearerSecurity, jsonBody, jsonResponse, newRouter } from "../router";
@@ -57,8 +55,8 @@ export const vercelCertRoutes = newRouter()
       responses: { 200: jsonResponse(vercelCertSchema, "The stored certificate"), ...vercelErrors },
     }),
     async (c) => {
-      const { ENCRYPTION_KEY } = readConfig(c.env);
-      const row = await uploadTeamCertificate(database(c.env.DB), ENCRYPTION_KEY, c.var.auth.teamId, c.req.valid("json"), Date.now());
+      const { ENCRYPTION_KEY } = c.var.deps.config;
+      const row = await uploadTeamCertificate(c.var.deps.db, ENCRYPTION_KEY, c.var.auth.teamId, c.req.valid("json"), Date.now());
       return c.json(vercelCertView(row), 200);
     },
   )
@@ -73,7 +71,7 @@ export const vercelCertRoutes = newRouter()
       if (until !== undefined && since !== undefined) {
         throw new AppError("validation_failed", "Give `until` or `since`, not both", { param: "since" });
       }
-      const page = await listTeamCertificates(database(c.env.DB), c.var.auth.teamId, { limit, until, since });
+      const page = await listTeamCertificates(c.var.deps.db, c.var.auth.teamId, { limit, until, since });
       return c.json({ certs: page.rows.map(vercelCertView), pagination: { count: page.rows.length, next: page.next, prev: page.prev } }, 200);
     },
   )
@@ -84,7 +82,7 @@ export const vercelCertRoutes = newRouter()
       responses: { 200: jsonResponse(vercelCertSchema, "The certificate"), ...vercelErrors },
     }),
     async (c) => {
-      const row = await getTeamCertificate(database(c.env.DB), c.var.auth.teamId, c.req.valid("param").id);
+      const row = await getTeamCertificate(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id);
       return c.json(vercelCertView(row), 200);
     },
   )
@@ -95,7 +93,7 @@ export const vercelCertRoutes = newRouter()
       responses: { 200: jsonResponse(z.object({}), "Removed: an empty object"), ...vercelErrors },
     }),
     async (c) => {
-      await deleteTeamCertificate(database(c.env.DB), c.var.auth.teamId, c.req.valid("param").id);
+      await deleteTeamCertificate(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id);
       return c.json({}, 200);
     },
   );

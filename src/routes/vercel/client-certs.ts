@@ -1,7 +1,5 @@
 /** Vercel `/v1/projects/{idOrName}/client-cert`: client certificates for egress mTLS, one per project and origin. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { database } from "../../db/client";
-import { readConfig } from "../../env";
 import { requireScope } from "../../http/auth";
 import { deleteClientCertificate, listClientCertificates, uploadClientCertificate } from "../../services/client-certificates";
 import { getProjectByIdOrName } from "../../services/projects";
@@ -62,9 +60,9 @@ export const vercelClientCertRoutes = newRouter()
       responses: { 200: jsonResponse(uploadedSchema, "Client certificate uploaded"), ...vercelErrors },
     }),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.deps.db;
       const project = await getProjectByIdOrName(db, c.var.auth.teamId, c.req.valid("param").idOrName);
-      const { ENCRYPTION_KEY } = readConfig(c.env);
+      const { ENCRYPTION_KEY } = c.var.deps.config;
       const { row, updated } = await uploadClientCertificate(db, ENCRYPTION_KEY, project, c.req.valid("json"), Date.now());
       return c.json({ updated, origin: row.origin, certId: row.id }, 200);
     },
@@ -76,7 +74,7 @@ export const vercelClientCertRoutes = newRouter()
       responses: { 200: jsonResponse(listSchema, "The project's client certificates"), ...vercelErrors },
     }),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.deps.db;
       const project = await getProjectByIdOrName(db, c.var.auth.teamId, c.req.valid("param").idOrName);
       const rows = await listClientCertificates(db, project);
       return c.json({ clientCerts: rows.map((row) => ({ origin: row.origin, id: row.id })) }, 200);
@@ -92,7 +90,7 @@ export const vercelClientCertRoutes = newRouter()
       responses: { 200: jsonResponse(deletedSchema, "Deleted"), ...vercelErrors },
     }),
     async (c) => {
-      const db = database(c.env.DB);
+      const db = c.var.deps.db;
       const { idOrName: project, certId } = c.req.valid("param");
       const deleted = await deleteClientCertificate(db, await getProjectByIdOrName(db, c.var.auth.teamId, project), certId);
       return c.json({ origin: deleted.origin, certId: deleted.id }, 200);

@@ -26,7 +26,7 @@ export const vercelIssueCertRoutes = newRouter().openapi(
     },
   }),
   async (c) => {
-    const row = await issueTeamCertificate(c.env, c.var.auth.teamId, c.req.valid("json").cns ?? []);
+    const row = await issueTeamCertificate(c.var.deps, c.var.auth.teamId, c.req.valid("json").cns ?? []);
     return c.json(vercelCertView(row), 200);
   },
 );

@@ -1,6 +1,6 @@
 /** Wire schemas of the Vercel-compatible surface (CONTRACTS.md): times in epoch milliseconds. */
 import { z } from "@hono/zod-openapi";
-import type { CertificateRow } from "../../services/certificates";
+import type { CertificateRow } from "../../store/certificates";
 import { jsonResponse } from "../router";
 
 export const vercelErrorSchema = z

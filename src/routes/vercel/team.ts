@@ -2,10 +2,9 @@
 import { z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
-import { database } from "../../db/client";
 import { teams } from "../../db/schema";
 import type { AppBindings } from "../../http/context";
-import { AppError } from "../../http/errors";
+import { AppError } from "../../core/errors";
 
 /** The query parameters every Vercel endpoint accepts. */
 export const teamQuery = z.object({
@@ -27,7 +26,7 @@ export function requireVercelTeam(): MiddlewareHandler<AppBindings> {
     const own = c.var.auth.teamId;
     if (teamId !== undefined && teamId !== own) throw new AppError("not_found", "Team not found", { param: "teamId" });
     if (slug !== undefined) {
-      const team = await database(c.env.DB).query.teams.findFirst({ where: eq(teams.id, own), columns: { slug: true } });
+      const team = await c.var.deps.db.query.teams.findFirst({ where: eq(teams.id, own), columns: { slug: true } });
       if (team?.slug !== slug) throw new AppError("not_found", "Team not found", { param: "slug" });
     }
     await next();

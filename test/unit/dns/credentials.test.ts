@@ -1,6 +1,6 @@
 /** DNS provider credentials: the accepted shapes and a specific 400 message for each kind of mistake. */
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../../src/http/errors";
+import { AppError } from "../../../src/core/errors";
 import { dnsCredentialsSchemaFor, dnsProviderNameSchema, parseDnsCredentials } from "../../../src/dns/credentials";
 import type { DnsProviderName } from "../../../src/dns/provider";
 

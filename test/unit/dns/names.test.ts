@@ -1,6 +1,6 @@
 /** Name, TXT-quoting and XML helpers of the DNS layer (table-driven). */
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../../src/http/errors";
+import { AppError } from "../../../src/core/errors";
 import { KeyedLock } from "../../../src/dns/keyed-lock";
 import { challengeRecordName, normalizeFqdn, relativeName, zoneCandidates } from "../../../src/dns/names";
 import { quoteTxt, txtMatches, unquoteTxt } from "../../../src/dns/txt";

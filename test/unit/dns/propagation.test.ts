@@ -1,6 +1,6 @@
 /** DNS-over-HTTPS propagation checks against a fake DoH JSON resolver, with a virtual clock. */
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../../src/http/errors";
+import { AppError } from "../../../src/core/errors";
 import { lookupTxt, waitForTxtRecord, type WaitForTxtOptions } from "../../../src/dns/propagation";
 import { createDohFake, type DohFake } from "../../support/dns-fakes/doh";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AcmeNetworkError, AcmeProblem, AcmeTimeoutError } from "../../../src/acme";
-import { AppError } from "../../../src/http/errors";
+import { AppError } from "../../../src/core/errors";
 import { isPermanentAcmeFailure, toIssuanceError } from "../../../src/issuance/acme-errors";
 
 const DIR = "https://ca.test/directory";

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../../../src/http/errors";
+import { AppError } from "../../../src/core/errors";
 import { checkCertificate, parsePrivateKey } from "../../../src/pki";
 import { fromPem, makeChain, type TestChain, toPem } from "../../support/pki-fixtures";
 

@@ -1,6 +1,6 @@
 /** Shared assertions and tables for the PKI unit tests. */
 import { expect, it } from "vitest";
-import { AppError, type ErrorCode } from "../../../src/http/errors";
+import { AppError, type ErrorCode } from "../../../src/core/errors";
 import { type CertificateCheckInput, checkCertificate } from "../../../src/pki";
 import { dayMs } from "../../support/pki-fixtures";
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../../../src/http/errors";
+import { AppError } from "../../../src/core/errors";
 import { type CertificateCheckInput, checkCertificate, createCsr, parseCertificateBundle } from "../../../src/pki";
 import { x509 } from "../../../src/pki/x509-setup";
 import { expectAppError } from "./helpers";

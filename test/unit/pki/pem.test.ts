@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../../src/http/errors";
+import { AppError } from "../../../src/core/errors";
 import { derToPem, pemToDer } from "../../../src/pki";
 import { readPemBlocks } from "../../../src/pki/pem";
 

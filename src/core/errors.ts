@@ -36,11 +36,23 @@ export interface AppErrorOptions {
   param?: string;
   /** Seconds the caller should wait before retrying (rendered as `Retry-After`). */
   retryAfter?: number;
-  /** Extra machine-readable detail; never secrets. */
+  /** False when repeating the same request cannot succeed (certmagic's ErrNoRetry): renewal stops instead of backing off. */
+  retryable?: boolean;
+  /** Extra machine-readable detail (the field, the provider's status); never secrets. */
   detail?: unknown;
   /** Overrides the status of the code (e.g. a CA's own 4xx). */
   status?: number;
   cause?: unknown;
+}
+
+/** An AppError as plain data, for crossing an RPC boundary (the Durable Object) intact. */
+export interface AppErrorData {
+  code: ErrorCode;
+  message: string;
+  status: number;
+  param?: string;
+  retryAfter?: number;
+  retryable: boolean;
 }
 
 export class AppError extends Error {
@@ -48,6 +60,7 @@ export class AppError extends Error {
   readonly status: number;
   readonly param?: string;
   readonly retryAfter?: number;
+  readonly retryable: boolean;
   readonly detail?: unknown;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
@@ -55,9 +68,26 @@ export class AppError extends Error {
     this.name = "AppError";
     this.code = code;
     this.status = options.status ?? errorStatus[code];
-    this.param = options.param;
-    this.retryAfter = options.retryAfter;
-    this.detail = options.detail;
+    if (options.param !== undefined) this.param = options.param;
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+    this.retryable = options.retryable ?? true;
+    if (options.detail !== undefined) this.detail = options.detail;
+  }
+
+  toData(): AppErrorData {
+    return {
+      code: this.code,
+      message: this.message,
+      status: this.status,
+      retryable: this.retryable,
+      ...(this.param !== undefined ? { param: this.param } : {}),
+      ...(this.retryAfter !== undefined ? { retryAfter: this.retryAfter } : {}),
+    };
+  }
+
+  static fromData(data: AppErrorData): AppError {
+    const { code, message, ...options } = data;
+    return new AppError(code, message, options);
   }
 }
 

@@ -1,9 +1,8 @@
 /** The cron renewal sweep: due certificates, oldest first, handed to their issuers in a bounded batch. */
 import { and, asc, isNotNull, lte } from "drizzle-orm";
-import { database } from "../db/client";
 import { certificates } from "../db/schema";
-import type { Env } from "../env";
-import { renewCertificate } from "../services/acme-certificates";
+import type { Deps } from "../deps";
+import { renewCertificate } from "./acme-certificates";
 
 /**
  * Certificates handed out per tick. Each hand-off is one subrequest from the cron invocation
@@ -24,15 +23,15 @@ export interface SweepResult {
  * Reads only due rows through the partial index on next_renewal_at, so its cost follows the number
  * due, not the number stored. Each issuer re-checks under its lock before ordering.
  */
-export async function sweepDueCertificates(env: Env, asOf: number, batchSize = DEFAULT_SWEEP_BATCH): Promise<SweepResult> {
-  const db = database(env.DB);
+export async function sweepDueCertificates(deps: Deps, asOf: number, batchSize = DEFAULT_SWEEP_BATCH): Promise<SweepResult> {
+  const { db } = deps;
   const due = await db
     .select()
     .from(certificates)
     .where(and(isNotNull(certificates.nextRenewalAt), lte(certificates.nextRenewalAt, asOf)))
     .orderBy(asc(certificates.nextRenewalAt))
     .limit(batchSize);
-  const results = await Promise.allSettled(due.map((row) => renewCertificate(env, row, { trigger: "sweep", asOf })));
+  const results = await Promise.allSettled(due.map((row) => renewCertificate(deps, row, { trigger: "sweep", asOf })));
   const failed = results.filter((r) => r.status === "rejected").length;
   if (failed > 0) console.error(`renewal sweep: ${failed} of ${due.length} hand-offs failed`);
   return { due: due.length, dispatched: due.length - failed, failed, ids: due.map((row) => row.id) };

@@ -1,15 +1,5 @@
-/** Random identifiers and API tokens. */
+/** API tokens: generation, the hash they are stored under, and constant-time comparison. */
 import { bytesToBase64Url, bytesToHex, sha256 } from "./encoding";
-
-const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-
-/** A prefixed random id such as `prj_3fK9…` (20 base62 characters, ~119 bits). */
-export function newId(prefix: string): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(20));
-  let out = "";
-  for (const b of bytes) out += ALPHABET[b % 62];
-  return `${prefix}_${out}`;
-}
 
 /** A new API token: 32 random bytes, shown to its owner once. */
 export function newApiToken(): string {
