@@ -1,14 +1,14 @@
 /** `certs.issueCert` of the official @vercel/sdk, unmodified, over real HTTP against the Worker and a real Pebble. */
-import { Vercel } from "@vercel/sdk";
+import { HTTPClient, Vercel } from "@vercel/sdk";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, freshDomain, newProject, newTeamToken } from "../support/e2e-api";
+import { api, freshDomain, newProject, newTeamToken, workerFetch } from "../support/e2e-api";
 import { e2e } from "../support/pebble-context";
 
 let token: string;
 let client: Vercel;
 beforeAll(async () => {
   token = await newTeamToken();
-  client = new Vercel({ bearerToken: token, serverURL: e2e().workerUrl });
+  client = new Vercel({ bearerToken: token, serverURL: e2e().workerUrl, httpClient: new HTTPClient({ fetcher: workerFetch }) });
 });
 
 describe("Vercel issueCert against Pebble", () => {
