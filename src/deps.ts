@@ -1,21 +1,13 @@
 /**
- * What the services need, built once per Worker environment at the edge (routes, the cron handler, the Durable
+ * The services' dependencies, built once per Worker environment at the edge (the app, the cron handler, the Durable
  * Object): configuration parsed and checked, clients made. Nothing below the edge sees the raw bindings.
  */
-import { systemClock, type Clock } from "./core/time";
-import { database, type Database } from "./db/client";
-import { readConfig, type Config, type Env } from "./env";
+import { parseConfig } from "./core/config";
+import { systemClock } from "./core/time";
+import { database } from "./db/client";
+import type { Env } from "./env";
 import type { CertificateIssuerRpc } from "./issuance/issue-request";
-
-export interface Deps {
-  db: Database;
-  /** ACME HTTP-01 key authorizations (short TTL), served by the challenge route. */
-  challenges: KVNamespace;
-  /** The Durable Object that serializes every obtain, renew and revoke of one certificate (see issuerName). */
-  issuer(name: string): CertificateIssuerRpc;
-  clock: Clock;
-  config: Config;
-}
+import type { Deps } from "./services/deps";
 
 const built = new WeakMap<Env, Deps>();
 
@@ -30,7 +22,7 @@ export function depsFrom(env: Env): Deps {
       // The stub's methods are the class's RPC methods (CertificateIssuer implements CertificateIssuerRpc).
       issuer: (name) => namespace.get(namespace.idFromName(name)) as unknown as CertificateIssuerRpc,
       clock: systemClock,
-      config: readConfig(env),
+      config: parseConfig(env as unknown as Record<string, unknown>),
     };
     built.set(env, deps);
   }

@@ -5,7 +5,7 @@ import { depsFrom } from "./deps";
 import type { Env } from "./env";
 import { sweepDueCertificates } from "./services/renewal-sweep";
 
-export { CertificateIssuer } from "./issuance/certificate-issuer";
+export { CertificateIssuer } from "./objects/certificate-issuer";
 
 const app = createApp();
 

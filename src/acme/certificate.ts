@@ -1,17 +1,17 @@
 /** Certificate download (RFC 8555 §7.4.2) and revocation (§7.6). */
 import { bytesToBase64Url } from "../crypto/encoding";
 import { postAsGet, requireKid, type AcmeContext } from "./context";
-import { linksWithRel } from "./link-header";
 import { ACME_ERROR_NAMESPACE, AcmeMalformedResponseError, AcmeProblem } from "./problem";
 
 /** RFC 8555 §9.1: the PEM chain media type. */
-export const PEM_CHAIN_TYPE = "application/pem-certificate-chain";
+const PEM_CHAIN_TYPE = "application/pem-certificate-chain";
 
 export interface CertificateChain {
-  /** End-entity certificate first, then the issuers (RFC 8555 §9.1). */
+  /**
+   * End-entity certificate first, then the issuers (RFC 8555 §9.1): the CA's default chain. The alternate
+   * chains a CA may link (§7.4.2, `Link: rel="alternate"`) are not read: the default one is what is served.
+   */
   pem: string;
-  /** RFC 8555 §7.4.2: URLs of alternate chains (`Link: <…>;rel="alternate"`), fetch each with downloadCertificate. */
-  alternates: string[];
 }
 
 /** RFC 5280 §5.3.1 CRLReason codes ACME accepts (7 is unused). */
@@ -42,7 +42,7 @@ export async function downloadCertificate(ctx: AcmeContext, url: string): Promis
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
     throw new AcmeMalformedResponseError("certificate download is not a PEM chain", { status: response.status, url });
   }
-  return { pem, alternates: linksWithRel(response.headers, "alternate", url) };
+  return { pem };
 }
 
 /** RFC 8555 §7.6: POST revokeCert { certificate: base64url(DER), reason? }; the CA answers 200 with no body. */

@@ -15,7 +15,7 @@ export interface AcmeContext {
 }
 
 /** Not an RFC type: the client was asked for something that needs an account URL before it had one. */
-export const NO_ACCOUNT_TYPE = "urn:certdesk:acme:error:noAccount";
+const NO_ACCOUNT_TYPE = "urn:certdesk:acme:error:noAccount";
 
 /** RFC 8555 §6.2: every request after newAccount is signed with `kid` = the account URL. */
 export function requireKid(ctx: AcmeContext): string {

@@ -60,7 +60,7 @@ export async function finalizeOrder(ctx: AcmeContext, order: Pick<AcmeOrder, "ur
 }
 
 /** RFC 8555 §9.7.7 `dns`, RFC 8738 `ip`. */
-export function toIdentifier(name: string): AcmeIdentifier {
+function toIdentifier(name: string): AcmeIdentifier {
   const value = name.trim();
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(value) || value.includes(":")) return { type: "ip", value };
   return { type: "dns", value: value.toLowerCase() };

@@ -7,7 +7,7 @@ import type { AcmeAuthorization, AcmeOrder, ResourceMeta } from "./resources";
 import { RETRY_POLICY } from "./retry-policy";
 
 /** Not an RFC type: a resource reached a final state other than the one asked for (expired, deactivated, revoked). */
-export const UNEXPECTED_STATUS_TYPE = "urn:certdesk:acme:error:unexpectedStatus";
+const UNEXPECTED_STATUS_TYPE = "urn:certdesk:acme:error:unexpectedStatus";
 
 export interface WaitOptions {
   /** Absolute deadline, ms since the epoch (same clock as the client's `now`). */
@@ -84,7 +84,7 @@ export function authorizationProblem(authorization: AcmeAuthorization): AcmeProb
 }
 
 /** The problem an `invalid` order stands for (RFC 8555 §7.1.3 `error`). */
-export function orderProblem(order: AcmeOrder): AcmeProblem {
+function orderProblem(order: AcmeOrder): AcmeProblem {
   if (order.error) return AcmeProblem.fromDocument(order.error, { url: order.url });
   return new AcmeProblem({ type: UNEXPECTED_STATUS_TYPE, detail: `order is ${order.status}`, url: order.url });
 }

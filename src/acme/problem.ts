@@ -5,15 +5,15 @@ import { z } from "zod";
 export const ACME_ERROR_NAMESPACE = "urn:ietf:params:acme:error:";
 
 /** Not an RFC type: the CA answered, but with something this client cannot read (bad JSON, wrong shape). */
-export const MALFORMED_RESPONSE_TYPE = "urn:certdesk:acme:error:malformedResponse";
+const MALFORMED_RESPONSE_TYPE = "urn:certdesk:acme:error:malformedResponse";
 
 /** Not an RFC type: a wait reached its deadline while the resource was still pending or processing. */
-export const TIMEOUT_TYPE = "urn:certdesk:acme:error:timeout";
+const TIMEOUT_TYPE = "urn:certdesk:acme:error:timeout";
 
 const identifierSchema = z.object({ type: z.string(), value: z.string() });
 
 /** RFC 8555 §6.7.1: a subproblem names the identifier it is about. */
-export const subproblemSchema = z.object({
+const subproblemSchema = z.object({
   type: z.string().default("about:blank"),
   detail: z.string().optional(),
   identifier: identifierSchema.optional(),

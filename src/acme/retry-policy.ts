@@ -1,4 +1,4 @@
-/** The client's whole retry policy, in one place (RFC 8555 §6.5 for badNonce; mholt/acmez for the rest). */
+/** Every retry, repeat and poll interval of the ACME client and of issuance over it, in one table (renewals: renewal/backoff). */
 
 /** Every request this client sends, by what it does at the CA. */
 export type AcmeRequestKind =
@@ -60,4 +60,27 @@ export const RETRY_POLICY = {
   pollScheduleMs: [150, 300, 600, 1000, 2000, 3000, 5000, 10_000] as readonly number[],
   /** Longer Retry-After values on a pending resource are capped to this (a CA typo must not park an order for days). */
   maxPollDelayMs: 10 * 60_000,
+
+  // Issuance (src/issuance), the flow over this client.
+  /**
+   * RFC 8555 §7.4: after finalize the order goes processing → valid; one still shown `ready` (the CA has not
+   * taken the finalize in yet) is read again this often, until valid or the job's deadline.
+   */
+  readyAfterFinalizePollMs: 500,
+  /**
+   * RFC 8555 §7.3.1: `accountDoesNotExist` for the stored account (deactivated, or a test CA restarted): forget it,
+   * create a new one and run the job again, this many times per job.
+   */
+  accountRecreations: 1,
+  /** RFC 8555 §6.6: a `rateLimited` problem without Retry-After is retried after this long (renewal's first backoff step). */
+  rateLimitedRetryAfterSeconds: 3600,
+  /**
+   * DNS-01 (RFC 8555 §8.4): the TXT record is looked up over DoH this often, for at most this long, before the
+   * challenge is answered; a validation that fails because the record was not yet visible counts against the
+   * CA's failed-authorization limit.
+   */
+  dnsPropagationIntervalMs: 2_000,
+  dnsPropagationTimeoutMs: 120_000,
+  /** A job whose Durable Object was evicted mid-way is started again from the top this long after its budget ran out. */
+  evictedJobRestartGraceMs: 30_000,
 } as const;

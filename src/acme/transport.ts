@@ -6,7 +6,7 @@ import { AcmeMalformedResponseError, AcmeNetworkError, AcmeProblem, isAcmeProble
 import { parseRetryAfter } from "./retry-after";
 import { RETRY_POLICY, type AcmeRequestKind } from "./retry-policy";
 
-export const USER_AGENT = "certdesk-acme/0.1";
+const USER_AGENT = "certdesk-acme/0.1";
 
 export interface TransportOptions {
   fetch: typeof fetch;

@@ -1,22 +1,28 @@
 /**
- * AWS Route 53 over its REST XML API (2013-04-01), signed with SigV4 for "route53" in us-east-1 (the service
- * is global). A TXT name is one resource record set holding every value, so present UPSERTs the whole set
- * with the new value added, and cleanUp UPSERTs what remains or DELETEs the exact set when it held only ours.
+ * AWS Route 53 over its REST XML API 2013-04-01 (https://docs.aws.amazon.com/Route53/latest/APIReference/),
+ * signed with SigV4 for "route53" in us-east-1 (the service is global). A TXT name is one resource record set
+ * holding every value, so present UPSERTs the whole set with the new value added, and cleanUp UPSERTs what
+ * remains or DELETEs the exact set when it held only ours.
  */
 import { AwsV4Signer } from "aws4fetch";
-import { AppError } from "../core/errors";
-import type { AwsCredentials } from "./credentials";
-import { apiUrl, createProviderClient, providerError, providerRequest, type ProviderResponse } from "./http";
-import { KeyedLock } from "./keyed-lock";
-import { cachedZones, discoverZone, normalizeFqdn } from "./names";
+import type { z } from "zod";
+import { credentialsObject, matching, token } from "./credential-fields";
+import { apiUrl, codeAndMessage, createProviderClient, providerError, providerRequest, type ProviderResponse } from "./http";
+import { cachedZones, discoverZone } from "./names";
+import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
-import { quoteTxt, txtMatches } from "./txt";
+import { txtSetMethods } from "./txt-set";
+import { quoteTxt } from "./txt";
 import { escapeXml, xmlElements, xmlText } from "./xml";
 
 const ORIGIN = "https://route53.amazonaws.com";
 const API = "/2013-04-01";
 const XMLNS = "https://route53.amazonaws.com/doc/2013-04-01/";
 const TTL = 60;
+/**
+ * `<Error><Code>` values for credentials AWS does not accept (Route 53 API Reference, "Common Errors",
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/CommonErrors.html).
+ */
 const AUTH_CODES = new Set([
   "InvalidClientTokenId",
   "SignatureDoesNotMatch",
@@ -27,6 +33,31 @@ const AUTH_CODES = new Set([
   "IncompleteSignature",
   "MissingAuthenticationToken",
 ]);
+/**
+ * ChangeResourceRecordSets' error for a batch that does not fit the zone as it stands, e.g. a DELETE of a set
+ * someone changed or deleted since we read it (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html).
+ */
+const INVALID_CHANGE_BATCH = "InvalidChangeBatch";
+
+/** An IAM access key allowed route53:ListHostedZonesByName, ListResourceRecordSets and ChangeResourceRecordSets. */
+export const awsCredentialsSchema = credentialsObject({
+  accessKeyId: token(128).regex(/^[A-Za-z0-9]{16,128}$/, {
+    error: "Must be an AWS access key ID (16 to 128 letters and digits)",
+  }),
+  secretAccessKey: token(256),
+  /** Route 53 is global and always signed for us-east-1; a region is accepted for the API's sake and ignored. */
+  region: matching(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, "Must be an AWS region such as us-east-1").optional(),
+  sessionToken: token(8192).optional(),
+  hostedZoneId: matching(/^(\/hostedzone\/)?[A-Z0-9]{1,32}$/, "Must be a Route 53 hosted zone ID such as Z0123456789ABC").optional(),
+});
+export type AwsCredentials = z.infer<typeof awsCredentialsSchema>;
+
+export const awsDns = defineDnsProvider({
+  name: "aws",
+  label: "AWS Route 53",
+  credentials: awsCredentialsSchema,
+  create: createAwsProvider,
+});
 
 interface TxtSet {
   ttl: number;
@@ -36,14 +67,14 @@ interface TxtSet {
 
 export function createAwsProvider(credentials: AwsCredentials, options: DnsProviderOptions = {}): DnsProvider {
   const client = createProviderClient(
-    "AWS Route 53",
+    awsDns.label,
     "access key",
     [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken],
     options,
   );
-  const lock = new KeyedLock();
 
-  async function call(method: "GET" | "POST", path: string, action: string, body?: string): Promise<ProviderResponse> {
+  /** One signed call; any status comes back, for the caller to judge. */
+  async function send(method: "GET" | "POST", path: string, body?: string): Promise<ProviderResponse> {
     const signer = new AwsV4Signer({
       method,
       url: apiUrl(ORIGIN, options.baseUrl, `${API}${path}`),
@@ -56,14 +87,19 @@ export function createAwsProvider(credentials: AwsCredentials, options: DnsProvi
       region: "us-east-1",
     });
     const signed = await signer.sign();
-    const response = await providerRequest(client, signed.url.toString(), { method, headers: signed.headers, body });
-    if (response.status >= 300) {
-      const code = xmlText(response.text, "Code");
-      const message = xmlText(response.text, "Message");
-      throw providerError(client, response, action, [code, message].filter(Boolean).join(": ") || undefined, {
-        authFailure: response.status === 401 || response.status === 403 || (code !== undefined && AUTH_CODES.has(code)),
-      });
-    }
+    return providerRequest(client, signed.url.toString(), { method, headers: signed.headers, body });
+  }
+
+  function failure(response: ProviderResponse, action: string) {
+    const code = errorCode(response);
+    return providerError(client, response, action, codeAndMessage(code, xmlText(response.text, "Message")), {
+      authFailure: response.status === 401 || response.status === 403 || (code !== undefined && AUTH_CODES.has(code)),
+    });
+  }
+
+  async function call(method: "GET" | "POST", path: string, action: string, body?: string): Promise<ProviderResponse> {
+    const response = await send(method, path, body);
+    if (response.status >= 300) throw failure(response, action);
     return response;
   }
 
@@ -75,33 +111,17 @@ export function createAwsProvider(credentials: AwsCredentials, options: DnsProvi
         const name = xmlText(hostedZone, "Name");
         const id = xmlText(hostedZone, "Id");
         const isPrivate = xmlText(hostedZone, "PrivateZone") === "true";
-        if (id && name && route53Name(name) === candidate && !isPrivate) return id.replace(/^\/hostedzone\//, "");
+        if (id && name && route53Name(name) === candidate && !isPrivate) return bareZoneId(id);
       }
       return undefined;
     }),
   );
   function zoneFor(fqdn: string): Promise<string> {
-    if (credentials.hostedZoneId) return Promise.resolve(credentials.hostedZoneId.replace(/^\/hostedzone\//, ""));
-    return discovered(fqdn);
+    return credentials.hostedZoneId ? Promise.resolve(bareZoneId(credentials.hostedZoneId)) : discovered(fqdn);
   }
 
-  async function readSet(zoneId: string, fqdn: string): Promise<TxtSet | undefined> {
-    // ListResourceRecordSets starts at name/type and may return the next set in order, so check both.
-    const response = await call(
-      "GET",
-      `/hostedzone/${encodeURIComponent(zoneId)}/rrset?name=${encodeURIComponent(`${fqdn}.`)}&type=TXT&maxitems=1`,
-      `read the TXT records at ${fqdn}`,
-    );
-    for (const set of xmlElements(response.text, "ResourceRecordSet")) {
-      if (route53Name(xmlText(set, "Name") ?? "") !== fqdn || xmlText(set, "Type") !== "TXT") continue;
-      if (xmlText(set, "SetIdentifier") !== undefined) continue; // routing-policy sets are not ours to edit
-      const values = xmlElements(set, "ResourceRecord").map((record) => xmlText(record, "Value") ?? "");
-      return { ttl: Number(xmlText(set, "TTL") ?? TTL), values };
-    }
-    return undefined;
-  }
-
-  async function change(zoneId: string, fqdn: string, action: "UPSERT" | "DELETE", set: TxtSet, what: string): Promise<ProviderResponse> {
+  /** ChangeResourceRecordSets with one change: `action` applied to `set` at `fqdn`. */
+  function change(zoneId: string, fqdn: string, action: "UPSERT" | "DELETE", set: TxtSet): Promise<ProviderResponse> {
     const records = set.values.map((v) => `<ResourceRecord><Value>${escapeXml(v)}</Value></ResourceRecord>`).join("");
     const body =
       `<?xml version="1.0" encoding="UTF-8"?>` +
@@ -110,45 +130,60 @@ export function createAwsProvider(credentials: AwsCredentials, options: DnsProvi
       `<ResourceRecordSet><Name>${escapeXml(`${fqdn}.`)}</Name><Type>TXT</Type><TTL>${set.ttl}</TTL>` +
       `<ResourceRecords>${records}</ResourceRecords></ResourceRecordSet>` +
       `</Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>`;
-    return call("POST", `/hostedzone/${encodeURIComponent(zoneId)}/rrset/`, what, body);
+    return send("POST", `/hostedzone/${encodeURIComponent(zoneId)}/rrset/`, body);
   }
 
   return {
-    name: "aws",
-
-    async present(name, value) {
-      const fqdn = normalizeFqdn(name);
-      const zoneId = await zoneFor(fqdn);
-      await lock.run(fqdn, async () => {
-        const existing = await readSet(zoneId, fqdn);
-        if (existing?.values.some((v) => txtMatches(v, value))) return;
-        const values = [...(existing?.values ?? []), quoteTxt(value)];
-        await change(zoneId, fqdn, "UPSERT", { ttl: existing?.ttl ?? TTL, values }, `add a TXT value at ${fqdn}`);
-      });
-    },
-
-    async cleanUp(name, value) {
-      const fqdn = normalizeFqdn(name);
-      const zoneId = await zoneFor(fqdn);
-      await lock.run(fqdn, async () => {
-        const existing = await readSet(zoneId, fqdn);
-        if (!existing?.values.some((v) => txtMatches(v, value))) return;
-        const remaining = existing.values.filter((v) => !txtMatches(v, value));
-        if (remaining.length > 0) {
-          await change(zoneId, fqdn, "UPSERT", { ttl: existing.ttl, values: remaining }, `remove a TXT value at ${fqdn}`);
-          return;
+    name: awsDns.name,
+    ...txtSetMethods<string, TxtSet>(zoneFor, {
+      async read(zoneId, fqdn) {
+        // ListResourceRecordSets starts at name/type and may return the next set in order, so check both.
+        const response = await call(
+          "GET",
+          `/hostedzone/${encodeURIComponent(zoneId)}/rrset?name=${encodeURIComponent(`${fqdn}.`)}&type=TXT&maxitems=1`,
+          `read the TXT records at ${fqdn}`,
+        );
+        for (const set of xmlElements(response.text, "ResourceRecordSet")) {
+          if (route53Name(xmlText(set, "Name") ?? "") !== fqdn || xmlText(set, "Type") !== "TXT") continue;
+          if (xmlText(set, "SetIdentifier") !== undefined) continue; // routing-policy sets are not ours to edit
+          const values = xmlElements(set, "ResourceRecord").map((record) => xmlText(record, "Value") ?? "");
+          return { ttl: Number(xmlText(set, "TTL") ?? TTL), values };
         }
-        try {
-          // DELETE must name the set exactly as it stands.
-          await change(zoneId, fqdn, "DELETE", existing, `delete the TXT record at ${fqdn}`);
-        } catch (error) {
-          // Deleted meanwhile by someone else: absent is what we wanted.
-          if (error instanceof AppError && /InvalidChangeBatch.*not found/i.test(error.message)) return;
-          throw error;
-        }
-      });
-    },
+        return undefined;
+      },
+
+      data: (set) => set.values,
+
+      encode: quoteTxt,
+
+      withData: (current, _fqdn, values) => ({ ttl: current?.ttl ?? TTL, values }),
+
+      async write(zoneId, fqdn, _current, next, action) {
+        const response = await change(zoneId, fqdn, "UPSERT", next);
+        if (response.status >= 300) throw failure(response, action);
+        return undefined;
+      },
+
+      async remove(zoneId, fqdn, current, action) {
+        // DELETE must name the set exactly as it stands.
+        const response = await change(zoneId, fqdn, "DELETE", current);
+        if (response.status < 300) return undefined;
+        // The set changed or went away since we read it: read it again, as absent is what cleanUp wants.
+        if (response.status === 400 && errorCode(response) === INVALID_CHANGE_BATCH) return failure(response, action);
+        throw failure(response, action);
+      },
+    }),
   };
+}
+
+/** The `<Error><Code>` of an error response (Route 53 API Reference, "Common Errors"). */
+function errorCode(response: ProviderResponse): string | undefined {
+  return xmlText(response.text, "Code");
+}
+
+/** A hosted zone ID without the `/hostedzone/` prefix Route 53 puts on it in listings. */
+function bareZoneId(id: string): string {
+  return id.replace(/^\/hostedzone\//, "");
 }
 
 /** A Route 53 name as a plain lower-case FQDN without the trailing dot (`\052` octal escapes decoded). */

@@ -1,21 +1,41 @@
 /**
- * Cloudflare DNS over the API v4: find the zone with GET /zones?name=, then list, create and delete TXT
- * records under /zones/:id/dns_records. Each TXT value is its own record, so values never clobber each other.
+ * Cloudflare DNS over the API v4 (https://developers.cloudflare.com/api/resources/dns/): find the zone with
+ * GET /zones?name=, then list, create and delete TXT records under /zones/:id/dns_records. Each TXT value is its
+ * own record, so values never clobber each other.
  */
-import { AppError } from "../core/errors";
-import type { CloudflareCredentials } from "./credentials";
-import { apiUrl, createProviderClient, providerError, providerRequest, tryParseJson, type ProviderResponse } from "./http";
-import { cachedZones, discoverZone, normalizeFqdn } from "./names";
+import type { z } from "zod";
+import { credentialsObject, token } from "./credential-fields";
+import { apiUrl, createProviderClient, providerError, providerJsonRequest, tryParseJson, unreadableResponse, type ProviderResponse } from "./http";
+import { cachedZones, discoverZone } from "./names";
+import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
-import { quoteTxt, txtMatches } from "./txt";
+import { txtRecordMethods } from "./txt-records";
+import { quoteTxt } from "./txt";
 
 const ORIGIN = "https://api.cloudflare.com";
 const TTL = 60;
-/** Error codes Cloudflare uses for a missing, malformed, invalid or under-privileged token. */
+/**
+ * Failures carry numeric `errors[].code`s in the v4 envelope (the 4XX response of every endpoint, e.g.
+ * https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/create/). These mean a
+ * missing, malformed, invalid or under-privileged token: 6003 invalid request headers, 6111 invalid
+ * Authorization header, 9106/9109 missing or invalid credentials, 10000/10001 authentication error.
+ */
 const AUTH_ERROR_CODES = new Set([6003, 6111, 9106, 9109, 10000, 10001]);
-/** "An identical record already exists." */
-const IDENTICAL_RECORD = 81058;
+/** 81058, "An identical record already exists.", from POST /zones/:id/dns_records. */
+const IDENTICAL_RECORD_CODES = new Set([81058]);
 
+/** An API token (https://developers.cloudflare.com/fundamentals/api/get-started/create-token/). */
+export const cloudflareCredentialsSchema = credentialsObject({ apiToken: token(512) });
+export type CloudflareCredentials = z.infer<typeof cloudflareCredentialsSchema>;
+
+export const cloudflareDns = defineDnsProvider({
+  name: "cloudflare",
+  label: "Cloudflare",
+  credentials: cloudflareCredentialsSchema,
+  create: createCloudflareProvider,
+});
+
+/** The API v4 response envelope: `success`, `errors[]` with numeric codes, and `result`. */
 interface Envelope<T> {
   success: boolean;
   errors?: { code: number; message: string; error_chain?: { code: number; message: string }[] }[];
@@ -33,29 +53,20 @@ interface DnsRecord {
 }
 
 export function createCloudflareProvider(credentials: CloudflareCredentials, options: DnsProviderOptions = {}): DnsProvider {
-  const client = createProviderClient("Cloudflare", "API token", [credentials.apiToken], options);
+  const client = createProviderClient(cloudflareDns.label, "API token", [credentials.apiToken], options);
 
   async function call<T>(method: string, path: string, action: string, body?: unknown): Promise<{ response: ProviderResponse; envelope: Envelope<T> }> {
-    const response = await providerRequest(client, apiUrl(ORIGIN, options.baseUrl, `/client/v4${path}`), {
-      method,
-      headers: {
-        authorization: `Bearer ${credentials.apiToken}`,
-        accept: "application/json",
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const url = apiUrl(ORIGIN, options.baseUrl, `/client/v4${path}`);
+    const response = await providerJsonRequest(client, method, url, `Bearer ${credentials.apiToken}`, body);
     const envelope = tryParseJson<Envelope<T>>(response.text);
     if (envelope && typeof envelope === "object") return { response, envelope };
-    if (response.status < 300) {
-      throw new AppError("dns_provider_error", `${client.label} returned an unreadable response to ${action} (HTTP ${response.status})`);
-    }
+    if (response.status < 300) throw unreadableResponse(client, response, action);
     return { response, envelope: { success: false, result: undefined as T } };
   }
 
-  function failure(response: ProviderResponse, envelope: Envelope<unknown>, action: string): AppError {
+  function failure(response: ProviderResponse, envelope: Envelope<unknown>, action: string) {
     return providerError(client, response, action, describeErrors(envelope), {
-      authFailure: response.status === 401 || response.status === 403 || hasAuthError(envelope),
+      authFailure: response.status === 401 || response.status === 403 || hasErrorCode(envelope, AUTH_ERROR_CODES),
     });
   }
 
@@ -77,52 +88,49 @@ export function createCloudflareProvider(credentials: CloudflareCredentials, opt
     ),
   );
 
-  async function listTxt(zone: Zone, fqdn: string): Promise<DnsRecord[]> {
-    const records = await expectSuccess<DnsRecord[]>(
-      "GET",
-      `/zones/${encodeURIComponent(zone.id)}/dns_records?type=TXT&name=${encodeURIComponent(fqdn)}&per_page=100`,
-      `list TXT records at ${fqdn}`,
-    );
-    return records.filter((r) => r.type === "TXT" && r.name.toLowerCase() === fqdn);
-  }
-
   return {
-    name: "cloudflare",
+    name: cloudflareDns.name,
+    ...txtRecordMethods<Zone, DnsRecord>(zoneFor, {
+      async list(zone, fqdn) {
+        const records = await expectSuccess<DnsRecord[]>(
+          "GET",
+          `/zones/${encodeURIComponent(zone.id)}/dns_records?type=TXT&name=${encodeURIComponent(fqdn)}&per_page=100`,
+          `list TXT records at ${fqdn}`,
+        );
+        return records.filter((r) => r.type === "TXT" && r.name.toLowerCase() === fqdn);
+      },
 
-    async present(name, value) {
-      const fqdn = normalizeFqdn(name);
-      const zone = await zoneFor(fqdn);
-      const existing = await listTxt(zone, fqdn);
-      if (existing.some((r) => txtMatches(r.content, value))) return;
-      // The API wants TXT content as quoted RFC 1035 character-strings.
-      const action = `create a TXT record at ${fqdn}`;
-      const { response, envelope } = await call<DnsRecord>("POST", `/zones/${encodeURIComponent(zone.id)}/dns_records`, action, {
-        type: "TXT",
-        name: fqdn,
-        content: quoteTxt(value),
-        ttl: TTL,
-      });
-      if (response.status < 300 && envelope.success) return;
-      if (envelope.errors?.some((e) => e.code === IDENTICAL_RECORD)) return;
-      throw failure(response, envelope, action);
-    },
+      data: (record) => record.content,
 
-    async cleanUp(name, value) {
-      const fqdn = normalizeFqdn(name);
-      const zone = await zoneFor(fqdn);
-      const mine = (await listTxt(zone, fqdn)).filter((r) => txtMatches(r.content, value));
-      for (const record of mine) {
+      async create(zone, fqdn, value) {
+        const action = `create a TXT record at ${fqdn}`;
+        // The API wants TXT content as quoted RFC 1035 character-strings.
+        const { response, envelope } = await call<DnsRecord>("POST", `/zones/${encodeURIComponent(zone.id)}/dns_records`, action, {
+          type: "TXT",
+          name: fqdn,
+          content: quoteTxt(value),
+          ttl: TTL,
+        });
+        if (response.status < 300 && envelope.success) return;
+        // A concurrent writer got there first: the value is present, which is all present promises.
+        if (hasErrorCode(envelope, IDENTICAL_RECORD_CODES)) return;
+        throw failure(response, envelope, action);
+      },
+
+      async remove(zone, fqdn, record) {
         const action = `delete the TXT record at ${fqdn}`;
-        const { response, envelope } = await call<unknown>("DELETE", `/zones/${encodeURIComponent(zone.id)}/dns_records/${encodeURIComponent(record.id)}`, action);
-        if (response.status === 404) continue; // already gone
+        const path = `/zones/${encodeURIComponent(zone.id)}/dns_records/${encodeURIComponent(record.id)}`;
+        const { response, envelope } = await call<unknown>("DELETE", path, action);
+        if (response.status === 404) return; // already gone
         if (response.status >= 300 || !envelope.success) throw failure(response, envelope, action);
-      }
-    },
+      },
+    }),
   };
 }
 
-function hasAuthError(envelope: Envelope<unknown>): boolean {
-  return (envelope.errors ?? []).some((e) => AUTH_ERROR_CODES.has(e.code) || (e.error_chain ?? []).some((c) => AUTH_ERROR_CODES.has(c.code)));
+/** Whether any of the envelope's errors, or the errors they chain, carries one of `codes`. */
+function hasErrorCode(envelope: Envelope<unknown>, codes: ReadonlySet<number>): boolean {
+  return (envelope.errors ?? []).some((e) => codes.has(e.code) || (e.error_chain ?? []).some((c) => codes.has(c.code)));
 }
 
 function describeErrors(envelope: Envelope<unknown>): string | undefined {

@@ -1,17 +1,31 @@
 /**
- * DigitalOcean DNS over the API v2: a zone is a domain (GET /v2/domains/:name), and each TXT value is its own
- * record under /v2/domains/:name/records, so values at one name never clobber each other.
+ * DigitalOcean DNS over the API v2 (https://docs.digitalocean.com/reference/api/digitalocean/#tag/Domain-Records):
+ * a zone is a domain (GET /v2/domains/:name), and each TXT value is its own record under
+ * /v2/domains/:name/records, so values at one name never clobber each other.
  */
-import { AppError } from "../core/errors";
-import type { DigitaloceanCredentials } from "./credentials";
-import { apiUrl, createProviderClient, providerError, providerRequest, tryParseJson, type ProviderResponse } from "./http";
-import { cachedZones, discoverZone, normalizeFqdn, relativeName } from "./names";
+import type { z } from "zod";
+import { credentialsObject, token } from "./credential-fields";
+import { apiUrl, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, type ProviderResponse } from "./http";
+import { cachedZones, discoverZone, relativeName } from "./names";
+import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
-import { txtMatches } from "./txt";
+import { txtRecordMethods } from "./txt-records";
 
 const ORIGIN = "https://api.digitalocean.com";
 /** The smallest TTL DigitalOcean accepts. */
 const TTL = 30;
+const MAX_PAGES = 20;
+
+/** A personal access token with read and write scope (https://docs.digitalocean.com/reference/api/create-personal-access-token/). */
+export const digitaloceanCredentialsSchema = credentialsObject({ apiToken: token(512) });
+export type DigitaloceanCredentials = z.infer<typeof digitaloceanCredentialsSchema>;
+
+export const digitaloceanDns = defineDnsProvider({
+  name: "digitalocean",
+  label: "DigitalOcean",
+  credentials: digitaloceanCredentialsSchema,
+  create: createDigitaloceanProvider,
+});
 
 interface DomainRecord {
   id: number;
@@ -21,31 +35,16 @@ interface DomainRecord {
 }
 
 export function createDigitaloceanProvider(credentials: DigitaloceanCredentials, options: DnsProviderOptions = {}): DnsProvider {
-  const client = createProviderClient("DigitalOcean", "API token", [credentials.apiToken], options);
+  const client = createProviderClient(digitaloceanDns.label, "API token", [credentials.apiToken], options);
 
-  async function call(method: string, path: string, body?: unknown): Promise<ProviderResponse> {
-    return providerRequest(client, apiUrl(ORIGIN, options.baseUrl, `/v2${path}`), {
-      method,
-      headers: {
-        authorization: `Bearer ${credentials.apiToken}`,
-        accept: "application/json",
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  function call(method: string, path: string, body?: unknown): Promise<ProviderResponse> {
+    return providerJsonRequest(client, method, apiUrl(ORIGIN, options.baseUrl, `/v2${path}`), `Bearer ${credentials.apiToken}`, body);
   }
 
-  function failure(response: ProviderResponse, action: string): AppError {
+  /** Errors are `{ id, message }` with a machine-readable `id` such as "not_found" (API v2, "Errors"). */
+  function failure(response: ProviderResponse, action: string) {
     const error = tryParseJson<{ id?: string; message?: string }>(response.text);
     return providerError(client, response, action, error?.message);
-  }
-
-  function json<T>(response: ProviderResponse, action: string): T {
-    const parsed = tryParseJson<T>(response.text);
-    if (parsed === undefined) {
-      throw new AppError("dns_provider_error", `${client.label} returned an unreadable response to ${action} (HTTP ${response.status})`);
-    }
-    return parsed;
   }
 
   const zoneFor = cachedZones((fqdn) =>
@@ -54,53 +53,42 @@ export function createDigitaloceanProvider(credentials: DigitaloceanCredentials,
       const response = await call("GET", `/domains/${encodeURIComponent(candidate)}`);
       if (response.status === 404) return undefined;
       if (response.status >= 300) throw failure(response, action);
-      return json<{ domain: { name: string } }>(response, action).domain.name.toLowerCase();
+      return parseJson<{ domain: { name: string } }>(client, response, action).domain.name.toLowerCase();
     }),
   );
 
-  async function listTxt(zone: string, fqdn: string): Promise<DomainRecord[]> {
-    const action = `list TXT records at ${fqdn}`;
-    const relative = relativeName(fqdn, zone);
-    const records: DomainRecord[] = [];
-    // `name` filters by the fully qualified record name; the records carry names relative to the domain.
-    for (let page = 1; page <= 20; page++) {
-      const response = await call(
-        "GET",
-        `/domains/${encodeURIComponent(zone)}/records?type=TXT&name=${encodeURIComponent(fqdn)}&per_page=200&page=${page}`,
-      );
-      if (response.status >= 300) throw failure(response, action);
-      const body = json<{ domain_records: DomainRecord[]; links?: { pages?: { next?: string } } }>(response, action);
-      records.push(...body.domain_records.filter((r) => r.type === "TXT" && r.name.toLowerCase() === relative));
-      if (!body.links?.pages?.next) break;
-    }
-    return records;
-  }
-
   return {
-    name: "digitalocean",
+    name: digitaloceanDns.name,
+    ...txtRecordMethods<string, DomainRecord>(zoneFor, {
+      async list(zone, fqdn) {
+        const action = `list TXT records at ${fqdn}`;
+        const relative = relativeName(fqdn, zone);
+        const records: DomainRecord[] = [];
+        // `name` filters by the fully qualified record name; the records carry names relative to the domain.
+        for (let page = 1; page <= MAX_PAGES; page++) {
+          const query = `type=TXT&name=${encodeURIComponent(fqdn)}&per_page=200&page=${page}`;
+          const response = await call("GET", `/domains/${encodeURIComponent(zone)}/records?${query}`);
+          if (response.status >= 300) throw failure(response, action);
+          const body = parseJson<{ domain_records: DomainRecord[]; links?: { pages?: { next?: string } } }>(client, response, action);
+          records.push(...body.domain_records.filter((r) => r.type === "TXT" && r.name.toLowerCase() === relative));
+          if (!body.links?.pages?.next) break;
+        }
+        return records;
+      },
 
-    async present(name, value) {
-      const fqdn = normalizeFqdn(name);
-      const zone = await zoneFor(fqdn);
-      if ((await listTxt(zone, fqdn)).some((r) => txtMatches(r.data, value))) return;
-      const action = `create a TXT record at ${fqdn}`;
-      const response = await call("POST", `/domains/${encodeURIComponent(zone)}/records`, {
-        type: "TXT",
-        name: relativeName(fqdn, zone),
-        data: value,
-        ttl: TTL,
-      });
-      if (response.status >= 300) throw failure(response, action);
-    },
+      data: (record) => record.data,
 
-    async cleanUp(name, value) {
-      const fqdn = normalizeFqdn(name);
-      const zone = await zoneFor(fqdn);
-      for (const record of (await listTxt(zone, fqdn)).filter((r) => txtMatches(r.data, value))) {
+      async create(zone, fqdn, value) {
+        const body = { type: "TXT", name: relativeName(fqdn, zone), data: value, ttl: TTL };
+        const response = await call("POST", `/domains/${encodeURIComponent(zone)}/records`, body);
+        if (response.status >= 300) throw failure(response, `create a TXT record at ${fqdn}`);
+      },
+
+      async remove(zone, fqdn, record) {
         const response = await call("DELETE", `/domains/${encodeURIComponent(zone)}/records/${record.id}`);
-        if (response.status === 404) continue; // already gone
+        if (response.status === 404) return; // already gone
         if (response.status >= 300) throw failure(response, `delete the TXT record at ${fqdn}`);
-      }
-    },
+      },
+    }),
   };
 }

@@ -1,11 +1,7 @@
 /** Builds the DnsProvider for a team's configured provider from its (already parsed) credentials. */
-import { createAwsProvider } from "./aws";
-import { createCloudflareProvider } from "./cloudflare";
-import type { DnsCredentialsMap } from "./credentials";
-import { createDigitaloceanProvider } from "./digitalocean";
-import { createGodaddyProvider } from "./godaddy";
-import { createGoogleProvider } from "./google";
-import type { DnsProvider, DnsProviderName, DnsProviderOptions } from "./provider";
+import type { DnsProvider, DnsProviderOptions } from "./provider";
+import type { DnsProviderEntry } from "./provider-entry";
+import { dnsProviderEntry, type DnsCredentialsMap, type DnsProviderName } from "./registry";
 
 /** The DnsProvider for `name`; `credentials` must come from parseDnsCredentials(name, …). */
 export function createDnsProvider<P extends DnsProviderName>(
@@ -13,19 +9,6 @@ export function createDnsProvider<P extends DnsProviderName>(
   credentials: DnsCredentialsMap[P],
   options: DnsProviderOptions = {},
 ): DnsProvider {
-  const creds = credentials as DnsCredentialsMap[DnsProviderName];
-  switch (name) {
-    case "cloudflare":
-      return createCloudflareProvider(creds as DnsCredentialsMap["cloudflare"], options);
-    case "aws":
-      return createAwsProvider(creds as DnsCredentialsMap["aws"], options);
-    case "digitalocean":
-      return createDigitaloceanProvider(creds as DnsCredentialsMap["digitalocean"], options);
-    case "godaddy":
-      return createGodaddyProvider(creds as DnsCredentialsMap["godaddy"], options);
-    case "google":
-      return createGoogleProvider(creds as DnsCredentialsMap["google"], options);
-    default:
-      throw new Error(`unknown DNS provider ${String(name)}`);
-  }
+  const entry: DnsProviderEntry = dnsProviderEntry(name);
+  return entry.create(credentials, options);
 }

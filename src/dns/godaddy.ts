@@ -1,19 +1,33 @@
 /**
- * GoDaddy DNS over the Domains API v1. All TXT values at a name live in one list that PUT
- * /v1/domains/:domain/records/TXT/:name replaces whole, so both present and cleanUp read, modify and write
- * that list (serialised per name); the last value goes with DELETE, as GoDaddy refuses an empty list.
+ * GoDaddy DNS over the Domains API v1 (https://developer.godaddy.com/doc/endpoint/domains). All TXT values at a
+ * name live in one list that PUT /v1/domains/:domain/records/TXT/:name replaces whole, so present and cleanUp
+ * rewrite that list; the last value goes with DELETE, as GoDaddy refuses an empty list.
  */
-import { AppError } from "../core/errors";
-import type { GodaddyCredentials } from "./credentials";
-import { apiUrl, createProviderClient, providerError, providerRequest, tryParseJson, type ProviderResponse } from "./http";
-import { KeyedLock } from "./keyed-lock";
-import { cachedZones, discoverZone, normalizeFqdn, relativeName } from "./names";
+import type { z } from "zod";
+import { credentialsObject, token } from "./credential-fields";
+import { apiUrl, codeAndMessage, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, unreadableResponse, type ProviderResponse } from "./http";
+import { cachedZones, discoverZone, relativeName } from "./names";
+import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
-import { txtMatches } from "./txt";
+import { txtSetMethods } from "./txt-set";
 
 const ORIGIN = "https://api.godaddy.com";
 /** The smallest TTL GoDaddy accepts. */
 const TTL = 600;
+
+/** A production API key and secret (https://developer.godaddy.com/keys), sent as `sso-key <key>:<secret>`. */
+export const godaddyCredentialsSchema = credentialsObject({
+  apiKey: token(256).regex(/^[^:]+$/, { error: "Must not contain ':'" }),
+  apiSecret: token(256),
+});
+export type GodaddyCredentials = z.infer<typeof godaddyCredentialsSchema>;
+
+export const godaddyDns = defineDnsProvider({
+  name: "godaddy",
+  label: "GoDaddy",
+  credentials: godaddyCredentialsSchema,
+  create: createGodaddyProvider,
+});
 
 interface TxtRecord {
   data: string;
@@ -21,25 +35,17 @@ interface TxtRecord {
 }
 
 export function createGodaddyProvider(credentials: GodaddyCredentials, options: DnsProviderOptions = {}): DnsProvider {
-  const client = createProviderClient("GoDaddy", "API key", [credentials.apiKey, credentials.apiSecret], options);
-  const lock = new KeyedLock();
+  const client = createProviderClient(godaddyDns.label, "API key", [credentials.apiKey, credentials.apiSecret], options);
+  const authorization = `sso-key ${credentials.apiKey}:${credentials.apiSecret}`;
 
-  async function call(method: string, path: string, body?: unknown): Promise<ProviderResponse> {
-    return providerRequest(client, apiUrl(ORIGIN, options.baseUrl, `/v1${path}`), {
-      method,
-      headers: {
-        authorization: `sso-key ${credentials.apiKey}:${credentials.apiSecret}`,
-        accept: "application/json",
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  function call(method: string, path: string, body?: unknown): Promise<ProviderResponse> {
+    return providerJsonRequest(client, method, apiUrl(ORIGIN, options.baseUrl, `/v1${path}`), authorization, body);
   }
 
-  function failure(response: ProviderResponse, action: string): AppError {
+  /** Errors are `{ code, message }` with a machine-readable `code` such as "UNABLE_TO_AUTHENTICATE". */
+  function failure(response: ProviderResponse, action: string) {
     const error = tryParseJson<{ code?: string; message?: string }>(response.text);
-    const said = [error?.code, error?.message].filter(Boolean).join(": ");
-    return providerError(client, response, action, said || undefined);
+    return providerError(client, response, action, codeAndMessage(error?.code, error?.message));
   }
 
   const zoneFor = cachedZones((fqdn) =>
@@ -56,51 +62,37 @@ export function createGodaddyProvider(credentials: GodaddyCredentials, options: 
     return `/domains/${encodeURIComponent(zone)}/records/TXT/${encodeURIComponent(relativeName(fqdn, zone))}`;
   }
 
-  async function readTxt(zone: string, fqdn: string): Promise<TxtRecord[]> {
-    const action = `read the TXT records at ${fqdn}`;
-    const response = await call("GET", recordsPath(zone, fqdn));
-    if (response.status === 404) return [];
-    if (response.status >= 300) throw failure(response, action);
-    const records = tryParseJson<TxtRecord[]>(response.text);
-    if (!Array.isArray(records)) {
-      throw new AppError("dns_provider_error", `${client.label} returned an unreadable response to ${action} (HTTP ${response.status})`);
-    }
-    return records.map((r) => ({ data: r.data, ttl: r.ttl }));
-  }
-
-  async function writeTxt(zone: string, fqdn: string, records: TxtRecord[], action: string): Promise<void> {
-    const response = await call("PUT", recordsPath(zone, fqdn), records);
-    if (response.status >= 300) throw failure(response, action);
-  }
-
   return {
-    name: "godaddy",
+    name: godaddyDns.name,
+    ...txtSetMethods<string, TxtRecord[]>(zoneFor, {
+      async read(zone, fqdn) {
+        const action = `read the TXT records at ${fqdn}`;
+        const response = await call("GET", recordsPath(zone, fqdn));
+        if (response.status === 404) return undefined;
+        if (response.status >= 300) throw failure(response, action);
+        const records = parseJson<TxtRecord[]>(client, response, action);
+        if (!Array.isArray(records)) throw unreadableResponse(client, response, action);
+        return records.length > 0 ? records.map((r) => ({ data: r.data, ttl: r.ttl })) : undefined;
+      },
 
-    async present(name, value) {
-      const fqdn = normalizeFqdn(name);
-      const zone = await zoneFor(fqdn);
-      await lock.run(fqdn, async () => {
-        const existing = await readTxt(zone, fqdn);
-        if (existing.some((r) => txtMatches(r.data, value))) return;
-        await writeTxt(zone, fqdn, [...existing, { data: value, ttl: TTL }], `add a TXT value at ${fqdn}`);
-      });
-    },
+      data: (records) => records.map((r) => r.data),
 
-    async cleanUp(name, value) {
-      const fqdn = normalizeFqdn(name);
-      const zone = await zoneFor(fqdn);
-      await lock.run(fqdn, async () => {
-        const existing = await readTxt(zone, fqdn);
-        if (!existing.some((r) => txtMatches(r.data, value))) return;
-        const remaining = existing.filter((r) => !txtMatches(r.data, value));
-        if (remaining.length > 0) {
-          await writeTxt(zone, fqdn, remaining, `remove a TXT value at ${fqdn}`);
-          return;
-        }
+      encode: (value) => value,
+
+      // Each record keeps its own TTL; a new value gets the smallest one GoDaddy accepts.
+      withData: (current, _fqdn, data) => data.map((d) => current?.find((r) => r.data === d) ?? { data: d, ttl: TTL }),
+
+      async write(zone, fqdn, _current, next, action) {
+        const response = await call("PUT", recordsPath(zone, fqdn), next);
+        if (response.status >= 300) throw failure(response, action);
+        return undefined;
+      },
+
+      async remove(zone, fqdn, _current, action) {
         const response = await call("DELETE", recordsPath(zone, fqdn));
-        if (response.status === 404) return; // already gone
-        if (response.status >= 300) throw failure(response, `delete the TXT record at ${fqdn}`);
-      });
-    },
+        if (response.status >= 300 && response.status !== 404) throw failure(response, action); // 404: already gone
+        return undefined;
+      },
+    }),
   };
 }

@@ -1,18 +1,53 @@
 /**
- * OAuth 2.0 access tokens for a Google service account (RFC 7523 JWT bearer grant): a JWT signed RS256 with
- * the account's PKCS#8 key through WebCrypto, exchanged at the key file's token_uri.
+ * A Google service account: its key file, and OAuth 2.0 access tokens for it (RFC 7523 JWT bearer grant) — a
+ * JWT signed RS256 (RFC 7518 §3.3) with the account's PKCS#8 key, exchanged at the key file's token_uri.
  */
+import { z } from "zod";
 import { AppError } from "../core/errors";
-import { base64ToBytes, bytesToBase64Url, utf8 } from "../crypto/encoding";
-import type { GoogleServiceAccount } from "./credentials";
-import { providerError, providerRequest, tryParseJson, type ProviderClient } from "./http";
+import { bytesToBase64Url, utf8 } from "../crypto/encoding";
+import { parsePrivateKey } from "../pki";
+import { token, typed } from "./credential-fields";
+import { codeAndMessage, providerError, providerRequest, tryParseJson, type ProviderClient } from "./http";
 
 export const GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";
 export const CLOUD_DNS_SCOPE = "https://www.googleapis.com/auth/ndev.clouddns.readwrite";
 const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+const RS256: RsaHashedImportParams = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
 const ASSERTION_LIFETIME_S = 3600;
 /** Refresh this long before the token's stated expiry. */
 const EXPIRY_MARGIN_MS = 60_000;
+const PRIVATE_KEY_PARAM = "dnsCredentials.credentials.private_key";
+
+/**
+ * A service-account key file, the JSON IAM hands out (https://cloud.google.com/iam/docs/keys-create-delete).
+ * Only the fields used to sign the OAuth assertion are kept; the file's other fields (project_id, client_id,
+ * auth_uri, …) are accepted and dropped.
+ */
+export const googleServiceAccountSchema = z.object(
+  {
+    type: z.literal("service_account", { error: 'Must be "service_account"' }).optional(),
+    client_email: z
+      .string(typed("a string"))
+      .trim()
+      .max(320, { error: "Must be at most 320 characters" })
+      .pipe(z.email({ error: "Must be the service account's email address" })),
+    private_key: z
+      .string(typed("a string"))
+      .max(8192, { error: "Must be at most 8192 characters" })
+      .regex(/-----BEGIN PRIVATE KEY-----[\s\S]+-----END PRIVATE KEY-----/, {
+        error: "Must be a PEM PKCS#8 private key (-----BEGIN PRIVATE KEY-----)",
+      }),
+    private_key_id: token(128).optional(),
+    token_uri: z
+      .string(typed("a string"))
+      .trim()
+      .max(2048, { error: "Must be at most 2048 characters" })
+      .pipe(z.url({ protocol: /^https$/, error: "Must be an https URL" }))
+      .optional(),
+  },
+  typed("an object (the service account key JSON)"),
+);
+export type GoogleServiceAccount = z.infer<typeof googleServiceAccountSchema>;
 
 /** Hands out a cached access token, fetching a new one when it is close to expiry. */
 export function createGoogleTokenSource(
@@ -24,7 +59,7 @@ export function createGoogleTokenSource(
   let cached: { token: string; expiresAt: number } | undefined;
 
   async function signAssertion(): Promise<string> {
-    key ??= importPrivateKey(account.private_key);
+    key ??= importSigningKey(account.private_key);
     key.catch(() => (key = undefined));
     const iat = Math.floor(now() / 1000);
     const header = { alg: "RS256", typ: "JWT", ...(account.private_key_id ? { kid: account.private_key_id } : {}) };
@@ -36,7 +71,7 @@ export function createGoogleTokenSource(
       exp: iat + ASSERTION_LIFETIME_S,
     };
     const signingInput = `${encodeSegment(header)}.${encodeSegment(claims)}`;
-    const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", await key, utf8.encode(signingInput));
+    const signature = await crypto.subtle.sign(RS256, await key, utf8.encode(signingInput));
     return `${signingInput}.${bytesToBase64Url(new Uint8Array(signature))}`;
   }
 
@@ -49,9 +84,8 @@ export function createGoogleTokenSource(
     });
     const body = tryParseJson<{ access_token?: string; expires_in?: number; error?: string; error_description?: string }>(response.text);
     if (response.status >= 300 || !body?.access_token) {
-      const said = [body?.error, body?.error_description].filter(Boolean).join(": ");
-      // The token endpoint answers 400 invalid_grant / 401 invalid_client for a bad or revoked key.
-      throw providerError(client, response, "issue an access token", said || undefined, {
+      // RFC 6749 §5.2: a bad or revoked key is 400 invalid_grant or 401 invalid_client.
+      throw providerError(client, response, "issue an access token", codeAndMessage(body?.error, body?.error_description), {
         authFailure: response.status === 400 || response.status === 401 || response.status === 403,
       });
     }
@@ -64,19 +98,13 @@ function encodeSegment(value: unknown): string {
   return bytesToBase64Url(utf8.encode(JSON.stringify(value)));
 }
 
-async function importPrivateKey(pem: string): Promise<CryptoKey> {
+/** The key file's private key as an RS256 signing key, read by the PKI core's PEM and PKCS#8 decoder. */
+async function importSigningKey(pem: string): Promise<CryptoKey> {
   try {
-    const body = pem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, "").replace(/\\n/g, "").replace(/\s+/g, "");
-    return await crypto.subtle.importKey(
-      "pkcs8",
-      base64ToBytes(body),
-      { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
+    const parsed = await parsePrivateKey(pem);
+    if (parsed.algorithm === "RSA") return await crypto.subtle.importKey("pkcs8", parsed.pkcs8, RS256, false, ["sign"]);
   } catch {
-    throw new AppError("validation_failed", "dnsCredentials.credentials.private_key: Not a usable RSA PKCS#8 private key", {
-      param: "dnsCredentials.credentials.private_key",
-    });
+    // What the decoder found is about the key material; the caller only needs to know which field to fix.
   }
+  throw new AppError("validation_failed", `${PRIVATE_KEY_PARAM}: Not a usable RSA PKCS#8 private key`, { param: PRIVATE_KEY_PARAM });
 }

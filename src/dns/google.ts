@@ -1,19 +1,41 @@
 /**
- * Google Cloud DNS over the v1 REST API. A TXT name is one resource record set; changes are atomic
- * additions + deletions where a deletion must match the current set exactly, so present and cleanUp
- * replace the set (read, modify, write; serialised per name, retried once if the set changed meanwhile).
+ * Google Cloud DNS over the v1 REST API (https://cloud.google.com/dns/docs/reference/rest/v1). A TXT name is one
+ * resource record set; a change is atomic additions + deletions where a deletion must match the current set
+ * exactly, so present and cleanUp replace the set whole.
  */
-import { AppError } from "../core/errors";
-import type { GoogleCredentials } from "./credentials";
-import { createGoogleTokenSource } from "./google-auth";
-import { apiUrl, createProviderClient, providerError, providerRequest, tryParseJson, type ProviderResponse } from "./http";
-import { KeyedLock } from "./keyed-lock";
-import { cachedZones, discoverZone, normalizeFqdn } from "./names";
+import type { z } from "zod";
+import { credentialsObject, matching } from "./credential-fields";
+import { createGoogleTokenSource, googleServiceAccountSchema } from "./google-auth";
+import { apiUrl, codeAndMessage, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, type ProviderResponse } from "./http";
+import { cachedZones, discoverZone } from "./names";
+import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
-import { quoteTxt, txtMatches } from "./txt";
+import { txtSetMethods } from "./txt-set";
+import { quoteTxt } from "./txt";
 
 const ORIGIN = "https://dns.googleapis.com";
 const TTL = 60;
+/**
+ * What changes.create answers when the zone moved on since we read it: 412 (reason conditionNotMet) for a
+ * deletion that no longer matches, 409 (reason alreadyExists) for an addition someone made first
+ * (https://cloud.google.com/dns/docs/reference/rest/v1/changes/create, https://cloud.google.com/apis/design/errors).
+ */
+const CONFLICT_STATUSES = new Set([409, 412]);
+
+/** A project, a service-account key file with the DNS Administrator role, and optionally the managed zone to use. */
+export const googleCredentialsSchema = credentialsObject({
+  projectId: matching(/^([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "Must be a Google Cloud project ID"),
+  credentials: googleServiceAccountSchema,
+  managedZone: matching(/^[a-z0-9][a-z0-9-]{0,62}$/, "Must be a Cloud DNS managed zone name").optional(),
+});
+export type GoogleCredentials = z.infer<typeof googleCredentialsSchema>;
+
+export const googleDns = defineDnsProvider({
+  name: "google",
+  label: "Google Cloud DNS",
+  credentials: googleCredentialsSchema,
+  create: createGoogleProvider,
+});
 
 interface ResourceRecordSet {
   name: string;
@@ -24,33 +46,24 @@ interface ResourceRecordSet {
 
 /** `options.baseUrl` replaces the Cloud DNS origin only; access tokens always come from the key file's token_uri. */
 export function createGoogleProvider(credentials: GoogleCredentials, options: DnsProviderOptions = {}): DnsProvider {
-  const client = createProviderClient("Google Cloud DNS", "service account credentials", [credentials.credentials.private_key], options);
+  const client = createProviderClient(googleDns.label, "service account credentials", [credentials.credentials.private_key], options);
   const accessToken = createGoogleTokenSource(client, credentials.credentials);
-  const lock = new KeyedLock();
   const project = `/dns/v1/projects/${encodeURIComponent(credentials.projectId)}`;
 
-  async function call<T>(method: string, path: string, action: string, body?: unknown): Promise<T> {
-    const response = await providerRequest(client, apiUrl(ORIGIN, options.baseUrl, `${project}${path}`), {
-      method,
-      headers: {
-        authorization: `Bearer ${await accessToken()}`,
-        accept: "application/json",
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (response.status >= 300) throw failure(response, action);
-    const parsed = tryParseJson<T>(response.text);
-    if (parsed === undefined) {
-      throw new AppError("dns_provider_error", `${client.label} returned an unreadable response to ${action} (HTTP ${response.status})`);
-    }
-    return parsed;
+  async function send(method: string, path: string, body?: unknown): Promise<ProviderResponse> {
+    return providerJsonRequest(client, method, apiUrl(ORIGIN, options.baseUrl, `${project}${path}`), `Bearer ${await accessToken()}`, body);
   }
 
-  function failure(response: ProviderResponse, action: string): AppError {
+  async function call<T>(method: string, path: string, action: string, body?: unknown): Promise<T> {
+    const response = await send(method, path, body);
+    if (response.status >= 300) throw failure(response, action);
+    return parseJson<T>(client, response, action);
+  }
+
+  /** Errors follow Google's API error model: `{ error: { code, message, status, errors[] } }`. */
+  function failure(response: ProviderResponse, action: string) {
     const body = tryParseJson<{ error?: { message?: string; status?: string } }>(response.text);
-    const said = [body?.error?.status, body?.error?.message].filter(Boolean).join(": ");
-    return providerError(client, response, action, said || undefined);
+    return providerError(client, response, action, codeAndMessage(body?.error?.status, body?.error?.message));
   }
 
   const discovered = cachedZones((fqdn) =>
@@ -66,74 +79,43 @@ export function createGoogleProvider(credentials: GoogleCredentials, options: Dn
     }),
   );
   function zoneFor(fqdn: string): Promise<string> {
-    if (credentials.managedZone) return Promise.resolve(credentials.managedZone);
-    return discovered(fqdn);
+    return credentials.managedZone ? Promise.resolve(credentials.managedZone) : discovered(fqdn);
   }
 
-  async function readSet(zone: string, fqdn: string): Promise<ResourceRecordSet | undefined> {
-    const body = await call<{ rrsets?: ResourceRecordSet[] }>(
-      "GET",
-      `/managedZones/${encodeURIComponent(zone)}/rrsets?name=${encodeURIComponent(`${fqdn}.`)}&type=TXT`,
-      `read the TXT records at ${fqdn}`,
-    );
-    const set = (body.rrsets ?? []).find((s) => s.type === "TXT" && s.name.toLowerCase() === `${fqdn}.`);
-    // Keep only the fields a change needs; a deletion must match the stored set.
-    return set && { name: set.name, type: set.type, ttl: set.ttl, rrdatas: set.rrdatas };
-  }
-
-  /** Applies `edit` to the current set; retries once when Cloud DNS reports the set changed under us. */
-  async function replaceSet(
-    zone: string,
-    fqdn: string,
-    action: string,
-    edit: (current: ResourceRecordSet | undefined) => ResourceRecordSet | undefined | "unchanged",
-  ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await readSet(zone, fqdn);
-      const next = edit(current);
-      if (next === "unchanged") return;
-      try {
-        await call("POST", `/managedZones/${encodeURIComponent(zone)}/changes`, action, {
-          additions: next ? [next] : [],
-          deletions: current ? [current] : [],
-        });
-        return;
-      } catch (error) {
-        const conflict = error instanceof AppError && /\(HTTP (409|412)\)/.test(error.message);
-        if (!conflict || attempt >= 2) throw error;
-      }
-    }
+  /** Replaces `current` by `next` in one change; a conflict comes back as the error to retry on. */
+  async function replace(zone: string, current: ResourceRecordSet | undefined, next: ResourceRecordSet | undefined, action: string) {
+    const response = await send("POST", `/managedZones/${encodeURIComponent(zone)}/changes`, {
+      additions: next ? [next] : [],
+      deletions: current ? [current] : [],
+    });
+    if (response.status < 300) return undefined;
+    if (CONFLICT_STATUSES.has(response.status)) return failure(response, action);
+    throw failure(response, action);
   }
 
   return {
-    name: "google",
+    name: googleDns.name,
+    ...txtSetMethods<string, ResourceRecordSet>(zoneFor, {
+      async read(zone, fqdn) {
+        const body = await call<{ rrsets?: ResourceRecordSet[] }>(
+          "GET",
+          `/managedZones/${encodeURIComponent(zone)}/rrsets?name=${encodeURIComponent(`${fqdn}.`)}&type=TXT`,
+          `read the TXT records at ${fqdn}`,
+        );
+        const set = (body.rrsets ?? []).find((s) => s.type === "TXT" && s.name.toLowerCase() === `${fqdn}.`);
+        // Keep only the fields a change needs; a deletion must match the stored set.
+        return set && { name: set.name, type: set.type, ttl: set.ttl, rrdatas: set.rrdatas };
+      },
 
-    async present(name, value) {
-      const fqdn = normalizeFqdn(name);
-      const zone = await zoneFor(fqdn);
-      await lock.run(fqdn, () =>
-        replaceSet(zone, fqdn, `add a TXT value at ${fqdn}`, (current) => {
-          if (current?.rrdatas.some((d) => txtMatches(d, value))) return "unchanged";
-          return {
-            name: `${fqdn}.`,
-            type: "TXT",
-            ttl: current?.ttl ?? TTL,
-            rrdatas: [...(current?.rrdatas ?? []), quoteTxt(value)],
-          };
-        }),
-      );
-    },
+      data: (set) => set.rrdatas,
 
-    async cleanUp(name, value) {
-      const fqdn = normalizeFqdn(name);
-      const zone = await zoneFor(fqdn);
-      await lock.run(fqdn, () =>
-        replaceSet(zone, fqdn, `remove a TXT value at ${fqdn}`, (current) => {
-          if (!current?.rrdatas.some((d) => txtMatches(d, value))) return "unchanged";
-          const rrdatas = current.rrdatas.filter((d) => !txtMatches(d, value));
-          return rrdatas.length > 0 ? { ...current, rrdatas } : undefined;
-        }),
-      );
-    },
+      encode: quoteTxt,
+
+      withData: (current, fqdn, rrdatas) => ({ name: current?.name ?? `${fqdn}.`, type: "TXT", ttl: current?.ttl ?? TTL, rrdatas }),
+
+      write: (zone, _fqdn, current, next, action) => replace(zone, current, next, action),
+
+      remove: (zone, _fqdn, current, action) => replace(zone, current, undefined, action),
+    }),
   };
 }

@@ -74,16 +74,40 @@ function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
 }
 
+/** Sends one call to a JSON API: `body`, when given, goes as JSON; `authorization` is the whole header value. */
+export function providerJsonRequest(
+  client: ProviderClient,
+  method: string,
+  url: string,
+  authorization: string,
+  body?: unknown,
+): Promise<ProviderResponse> {
+  return providerRequest(client, url, {
+    method,
+    headers: {
+      authorization,
+      accept: "application/json",
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** The dns_provider_error for an answer that is not the document the API describes. */
+export function unreadableResponse(client: ProviderClient, response: ProviderResponse, action: string): AppError {
+  return new AppError("dns_provider_error", `${client.label} returned an unreadable response to ${action} (HTTP ${response.status})`);
+}
+
 /** Parses a JSON body, or throws a dns_provider_error saying the provider answered with something else. */
 export function parseJson<T>(client: ProviderClient, response: ProviderResponse, action: string): T {
-  try {
-    return JSON.parse(response.text) as T;
-  } catch {
-    throw new AppError(
-      "dns_provider_error",
-      `${client.label} returned an unreadable response to ${action} (HTTP ${response.status})`,
-    );
-  }
+  const parsed = tryParseJson<T>(response.text);
+  if (parsed === undefined) throw unreadableResponse(client, response, action);
+  return parsed;
+}
+
+/** A provider's error code and message as one line ("NoSuchHostedZone: No hosted zone found"), or undefined. */
+export function codeAndMessage(code: string | undefined, message: string | undefined): string | undefined {
+  return [code, message].filter(Boolean).join(": ") || undefined;
 }
 
 /** A provider message made safe to show: credentials removed, control characters dropped, length capped. */

@@ -1,16 +1,12 @@
 /** The DNS-01 provider contract: put one TXT value at a name beside others, and take that one value away again. */
 
-/** The DNS hosts a team can connect (the names used in the API and in stored credentials). */
-export const dnsProviderNames = ["cloudflare", "aws", "digitalocean", "godaddy", "google"] as const;
-
-export type DnsProviderName = (typeof dnsProviderNames)[number];
-
 /**
  * A DNS host that can present and clean up ACME DNS-01 challenge records (RFC 8555 §8.4).
  * Failures are AppError("dns_provider_error") with a message that names the provider and never a credential.
  */
 export interface DnsProvider {
-  readonly name: DnsProviderName;
+  /** The registry name of its kind (registry.ts lists them; the contract is not tied to the list). */
+  readonly name: string;
   /**
    * Adds a TXT record `value` at `fqdn` BESIDE any existing TXT values at that name (a wildcard and its
    * apex share _acme-challenge.<domain>). MUST return once the provider has accepted the change.

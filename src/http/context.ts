@@ -1,5 +1,5 @@
 /** The Hono context type shared by every route: bindings plus what middleware sets. */
-import type { Deps } from "../deps";
+import type { Deps } from "../services/deps";
 import type { Env } from "../env";
 
 export interface AuthContext {

@@ -12,7 +12,7 @@ export function surfaceOf(path: string): Surface {
   return "native";
 }
 
-/** Vercel's error codes are few and coarse; map ours onto theirs (CONTRACTS.md). */
+/** Vercel's error codes are few and coarse (Vercel REST API reference, "Errors"); map ours onto theirs. */
 function vercelCode(code: ErrorCode, status: number): string {
   if (code === "configuration_error") return "configuration_error";
   if (status === 401) return "unauthorized";

@@ -1,5 +1,5 @@
 /** Maps what the ACME layer throws onto the service's typed errors, keeping the CA's own words. */
-import { AcmeProblem, AcmeTimeoutError, isAcmeNetworkError, isAcmeProblem } from "../acme/problem";
+import { AcmeProblem, AcmeTimeoutError, isAcmeNetworkError, isAcmeProblem, RETRY_POLICY } from "../acme";
 import { AppError } from "../core/errors";
 
 /** Problems that will not go away by retrying the same order (certmagic's ErrNoRetry). */
@@ -28,7 +28,7 @@ export function toIssuanceError(error: unknown, directoryUrl: string): AppError 
   }
   if (isAcmeProblem(error, "rateLimited")) {
     return new AppError("rate_limited", `The CA's rate limit was reached: ${caDetail(error)}`, {
-      retryAfter: error.retryAfter ?? 3600,
+      retryAfter: error.retryAfter ?? RETRY_POLICY.rateLimitedRetryAfterSeconds,
     });
   }
   if (isAcmeProblem(error)) {

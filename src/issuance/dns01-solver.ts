@@ -1,11 +1,11 @@
 /** DNS-01 (RFC 8555 §8.4): a TXT record through the team's DNS provider, checked over DNS-over-HTTPS. */
+import { RETRY_POLICY } from "../acme";
 import { challengeRecordName, waitForTxtRecord, type DnsProvider } from "../dns";
 import type { ChallengeSolver } from "./solver";
 
 export interface Dns01Options {
   /** DoH resolver to confirm the record is visible before answering the challenge; null skips the check. */
   resolverUrl: string | null;
-  propagationTimeoutMs?: number;
 }
 
 export function dns01Solver(provider: DnsProvider, options: Dns01Options): ChallengeSolver {
@@ -18,8 +18,8 @@ export function dns01Solver(provider: DnsProvider, options: Dns01Options): Chall
       if (options.resolverUrl) {
         await waitForTxtRecord(fqdn, task.dnsTxtValue, {
           resolverUrl: options.resolverUrl,
-          timeoutMs: options.propagationTimeoutMs ?? 120_000,
-          intervalMs: 2_000,
+          timeoutMs: RETRY_POLICY.dnsPropagationTimeoutMs,
+          intervalMs: RETRY_POLICY.dnsPropagationIntervalMs,
         });
       }
     },

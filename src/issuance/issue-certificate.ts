@@ -2,7 +2,7 @@
  * The issuance flow ("porcelain" over src/acme): order, prove control of every name, finalize
  * with a fresh key, download. Storage is the caller's business.
  */
-import { AcmeProblem, AcmeTimeoutError, authorizationProblem, type AcmeClient } from "../acme";
+import { AcmeProblem, AcmeTimeoutError, authorizationProblem, RETRY_POLICY, type AcmeClient } from "../acme";
 import { AppError } from "../core/errors";
 import { createCsr, exportPrivateKeyPem, generateCertificateKey, type CertificateKeySpec } from "../pki";
 import type { ChallengeSolver, ChallengeTask } from "./solver";
@@ -81,7 +81,7 @@ export async function issueCertificate(client: AcmeClient, solver: ChallengeSolv
   // waitForOrder settles on "ready" too; after finalize the CA moves through processing to valid.
   while (finalized.status !== "valid") {
     if (Date.now() > plan.deadline) throw new AppError("ca_error", "The CA did not issue the certificate in time");
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, RETRY_POLICY.readyAfterFinalizePollMs));
     finalized = await client.getOrder(order.url);
   }
   if (!finalized.certificate) throw new AppError("ca_error", "The CA marked the order valid without a certificate URL");

@@ -2,21 +2,22 @@
 import { and, eq } from "drizzle-orm";
 import { isAcmeProblem } from "../acme";
 import { certificates } from "../db/schema";
-import type { Deps } from "../deps";
+import type { IssuanceDeps } from "./deps";
 import { AppError } from "../core/errors";
 import { pemToDer } from "../pki";
 import { openAcmeClient } from "./acme-account";
 import { toIssuanceError } from "./acme-errors";
+import { isAcmeCertificate } from "../store/certificate-type";
 import type { RevokeOutcome } from "./issue-request";
 
 const asOutcome = (error: AppError): RevokeOutcome => ({ ok: false, error: error.toData() });
 
-export async function revokeStoredCertificate(deps: Deps, teamId: string, certificateId: string, reason: number): Promise<RevokeOutcome> {
+export async function revokeStoredCertificate(deps: IssuanceDeps, teamId: string, certificateId: string, reason: number): Promise<RevokeOutcome> {
   const { db } = deps;
   const row = await db.query.certificates.findFirst({ where: and(eq(certificates.id, certificateId), eq(certificates.teamId, teamId)) });
   if (!row) return asOutcome(new AppError("not_found", "Certificate not found"));
   if (row.state === "revoked") return asOutcome(new AppError("conflict", "Certificate is already revoked"));
-  if (row.type !== "letsencrypt") {
+  if (!isAcmeCertificate(row)) {
     return asOutcome(
       new AppError("not_revocable", "A custom certificate cannot be revoked from here: ask the CA that issued it, then delete it or upload a replacement"),
     );

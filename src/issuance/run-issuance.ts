@@ -1,15 +1,16 @@
 /** One issuance job, run under the certificate's lock: re-check, issue, store atomically, or record the failure. */
 import { and, eq } from "drizzle-orm";
-import { ariCertificateId, isAcmeProblem } from "../acme";
+import { ariCertificateId, isAcmeProblem, RETRY_POLICY } from "../acme";
 import type { Database } from "../db/client";
 import { certificates } from "../db/schema";
 import { createDnsProvider, parseDnsCredentials } from "../dns";
-import type { Deps } from "../deps";
+import type { IssuanceDeps } from "./deps";
 import { AppError } from "../core/errors";
 import { checkCertificate } from "../pki";
-import { nextRetryAt } from "../renewal/backoff";
+import { MAX_CHALLENGE_FAILURES, nextRetryAt } from "../renewal/backoff";
 import { renewalDueAt } from "../renewal/policy";
 import { materialOf, storeCertificate, type CertificateRow } from "../store/certificates";
+import { ACME_TYPE } from "../store/certificate-type";
 import { forgetAcmeAccount, openAcmeClient } from "./acme-account";
 import { isPermanentAcmeFailure, toIssuanceError } from "./acme-errors";
 import { dns01Solver } from "./dns01-solver";
@@ -30,7 +31,7 @@ async function currentCertificate(db: Database, request: IssueRequest): Promise<
   return null;
 }
 
-function solverFor(deps: Deps, request: IssueRequest) {
+function solverFor(deps: IssuanceDeps, request: IssueRequest) {
   if (request.challengeType === "http-01") return http01Solver(deps.challenges);
   const { config } = deps;
   const provider = request.dnsProvider!;
@@ -47,11 +48,11 @@ export async function isStillCurrent(db: Database, certificateId: string, asOf: 
   return !!row && row.state === "active" && row.updatedAt <= asOf;
 }
 
-export async function runIssuance(deps: Deps, request: IssueRequest, now: () => number = Date.now): Promise<IssueOutcome> {
+export async function runIssuance(deps: IssuanceDeps, request: IssueRequest, now: () => number = Date.now): Promise<IssueOutcome> {
   return await runIssuanceOnce(deps, request, now);
 }
 
-async function runIssuanceOnce(deps: Deps, request: IssueRequest, now: () => number, retriedAccount = false): Promise<IssueOutcome> {
+async function runIssuanceOnce(deps: IssuanceDeps, request: IssueRequest, now: () => number, accountRecreations = 0): Promise<IssueOutcome> {
   const { db, config } = deps;
   const previous = await currentCertificate(db, request);
   if (request.kind === "renew") {
@@ -103,7 +104,7 @@ async function runIssuanceOnce(deps: Deps, request: IssueRequest, now: () => num
       {
         teamId: request.teamId,
         projectId: request.projectId,
-        type: "letsencrypt",
+        type: ACME_TYPE,
         domain: request.names[0]!,
         ...materialOf(checked),
         autoRenew: request.autoRenew,
@@ -128,10 +129,10 @@ async function runIssuanceOnce(deps: Deps, request: IssueRequest, now: () => num
     }
     return { state: "issued", certificateId: row.id, renewedFrom: row.renewedFrom };
   } catch (caught) {
-    // RFC 8555 §7.3.1: the CA no longer knows the stored account (deactivated, or a test CA restarted): make a new one once.
-    if (!retriedAccount && isAcmeProblem(caught, "accountDoesNotExist")) {
+    // RFC 8555 §7.3.1: the CA no longer knows the stored account: make a new one (RETRY_POLICY.accountRecreations).
+    if (accountRecreations < RETRY_POLICY.accountRecreations && isAcmeProblem(caught, "accountDoesNotExist")) {
       await forgetAcmeAccount(db, request.teamId, request.directoryUrl);
-      return runIssuanceOnce(deps, request, now, true);
+      return runIssuanceOnce(deps, request, now, accountRecreations + 1);
     }
     const error = toIssuanceError(caught, request.directoryUrl);
     if (error.status >= 500 && error.code === "internal") {
@@ -142,13 +143,9 @@ async function runIssuanceOnce(deps: Deps, request: IssueRequest, now: () => num
   }
 }
 
-/** The old certificate stays in place; the row says what went wrong and when the next try is. */
-/** Validation failing this many renewals in a row means the name no longer points here: stop asking the CA. */
-export const MAX_CHALLENGE_FAILURES = 5;
-
+/** The old certificate stays in place; the row says what went wrong and when the next try is (renewal/backoff). */
 async function recordRenewalFailure(db: Database, row: CertificateRow, error: AppError, permanentError: boolean, now: number): Promise<void> {
   const failures = row.renewalFailures + 1;
-  // Let's Encrypt allows 5 failed authorizations per name per hour; repeated ones only burn that budget.
   const permanent = permanentError || (error.code === "challenge_failed" && failures >= MAX_CHALLENGE_FAILURES);
   await db
     .update(certificates)

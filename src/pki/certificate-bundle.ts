@@ -6,7 +6,7 @@ import { describePemLabel, readPemBlocks } from "./pem";
 import type { x509 } from "./x509-setup";
 
 /** A leaf, a few intermediates and a root; ten is generous and keeps chain building cheap. */
-export const maxBundleCertificates = 10;
+const maxBundleCertificates = 10;
 /** The `ca` field may carry a trust store of several roots and intermediates. */
 export const maxCaCertificates = 50;
 

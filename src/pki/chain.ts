@@ -51,7 +51,7 @@ export function findLeaf(bundle: CertificateInfo[]): CertificateInfo {
 }
 
 /** True when `issuer`'s key verifies `child`'s signature; any library failure counts as "does not verify". */
-export async function signatureVerifies(child: CertificateInfo, issuer: CertificateInfo): Promise<boolean> {
+async function signatureVerifies(child: CertificateInfo, issuer: CertificateInfo): Promise<boolean> {
   try {
     return await child.cert.verify({ publicKey: issuer.cert, signatureOnly: true });
   } catch {

@@ -8,7 +8,7 @@ import { x509 } from "./x509-setup";
 /** RFC 5280 ub-common-name: longer names can only go in the SAN (Let's Encrypt then omits the CN too). */
 const maxCommonNameLength = 64;
 /** Let's Encrypt's limit on names per certificate. */
-export const maxCsrNames = 100;
+const maxCsrNames = 100;
 
 /** Hostnames and wildcards in A-label form: what a CA accepts in a dNSName (RFC 5280 §4.2.1.6, RFC 8555 §7.1.4). */
 const dnsName = /^(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;

@@ -5,17 +5,12 @@ export type { x509 };
 /** The parsed certificate class of @peculiar/x509 that parseCertificateBundle returns. */
 export type X509Certificate = x509.X509Certificate;
 export { checkCertificate, type CertificateCheckInput, type CheckedCertificate } from "./check-certificate";
-export { parseCertificateBundle, maxBundleCertificates, maxCaCertificates } from "./certificate-bundle";
-export { parsePrivateKey, type ParsedPrivateKey } from "./private-key";
+export { parseCertificateBundle } from "./certificate-bundle";
+export { parsePrivateKey } from "./private-key";
 export { coversName, normalizeDnsName } from "./name-coverage";
 export { type ValidationReport, fingerprintSha256 } from "./validation-report";
-export { type Purpose, expiryWarningDays, minimumRsaBits } from "./policy";
-export {
-  type CertificateKeySpec,
-  generateCertificateKey,
-  exportPrivateKeyPem,
-  importPrivateKeyPem,
-} from "./key-generation";
-export { createCsr, maxCsrNames } from "./csr";
-export { pemToDer, derToPem, pemLimits } from "./pem";
-export { summarizeCertificate, type CertificateSummary } from "./summary";
+export { type Purpose } from "./policy";
+export { isExpiringSoon } from "./expiry";
+export { type CertificateKeySpec, generateCertificateKey, exportPrivateKeyPem } from "./key-generation";
+export { createCsr } from "./csr";
+export { pemToDer, derToPem } from "./pem";

@@ -1,9 +1,6 @@
-/** Certificate key pairs for ACME issuance: generate, export as PKCS#8 PEM, and load back for signing. */
-import { bytesToBase64Url } from "../crypto/encoding";
+/** Certificate key pairs for ACME issuance: generate, and export as PKCS#8 PEM to seal beside the certificate. */
 import { AppError } from "../core/errors";
-import { asAppError } from "./guard";
 import { derToPem } from "./pem";
-import { parsePrivateKey } from "./private-key";
 
 export type CertificateKeySpec =
   | { keyType: "rsa"; keySize: 2048 | 3072 | 4096 }
@@ -29,26 +26,4 @@ export async function generateCertificateKey(spec: CertificateKeySpec): Promise<
 export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
   const pkcs8 = (await crypto.subtle.exportKey("pkcs8", key)) as ArrayBuffer;
   return derToPem(new Uint8Array(pkcs8), "PRIVATE KEY");
-}
-
-/**
- * Loads a PEM private key (PKCS#8, PKCS#1 or SEC1) as a signing key pair; the public half is
- * derived from the private key. Throws AppError("invalid_private_key") like parsePrivateKey.
- */
-export async function importPrivateKeyPem(pem: string): Promise<CryptoKeyPair> {
-  const parsed = await parsePrivateKey(pem);
-  try {
-    const privateKey = await crypto.subtle.importKey("pkcs8", parsed.pkcs8, parsed.importParams, true, ["sign"]);
-    const key = parsed.publicKey;
-    const jwk: JsonWebKey =
-      key.kty === "RSA"
-        ? { kty: "RSA", n: bytesToBase64Url(key.n), e: bytesToBase64Url(key.e), ext: true }
-        : key.kty === "EC" && key.y
-          ? { kty: "EC", crv: key.curve, x: bytesToBase64Url(key.x), y: bytesToBase64Url(key.y), ext: true }
-          : {};
-    const publicKey = await crypto.subtle.importKey("jwk", jwk, parsed.importParams, true, ["verify"]);
-    return { privateKey, publicKey };
-  } catch (error) {
-    throw asAppError(error, "invalid_private_key", "The private key could not be loaded");
-  }
 }

@@ -27,13 +27,6 @@ export const namedCurves: Record<string, "P-256" | "P-384" | "P-521"> = {
   "1.3.132.0.35": "P-521",
 };
 
-/** Curve OIDs by WebCrypto name, the inverse of `namedCurves`. */
-export const curveOids: Record<"P-256" | "P-384" | "P-521", string> = {
-  "P-256": "1.2.840.10045.3.1.7",
-  "P-384": "1.3.132.0.34",
-  "P-521": "1.3.132.0.35",
-};
-
 /** Hash of each signature algorithm (RFC 3279 §2.2, RFC 4055 §5, RFC 5758 §3.2); PSS reads its hash from parameters. */
 export const signatureHashes: Record<string, string> = {
   "1.2.840.113549.1.1.2": "MD2",

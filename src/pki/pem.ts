@@ -4,7 +4,7 @@ import { AppError, type ErrorCode } from "../core/errors";
 import type { Bytes } from "./der";
 
 /** Bounds for untrusted PEM text: a certificate is 1–3 KiB, a long chain or CA bundle tens of KiB. */
-export const pemLimits = {
+const pemLimits = {
   maxInputChars: 256 * 1024,
   maxBlocks: 64,
   maxBlockBytes: 64 * 1024,

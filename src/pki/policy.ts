@@ -2,8 +2,9 @@
 import type { ErrorCode } from "../core/errors";
 import type { CertificateInfo } from "./certificate";
 import type { Chain } from "./chain";
+import { expiryWarningDays, expiryWindowMs, isExpiringSoon } from "./expiry";
 import { oid, weakHashes } from "./oids";
-import { isoSeconds } from "../core/time";
+import { DAY_MS, isoSeconds } from "../core/time";
 
 export type Purpose = "serverAuth" | "clientAuth";
 
@@ -26,12 +27,9 @@ export interface PolicyResult {
   warnings: string[];
 }
 
-/** Leaf certificates expiring sooner than this get a warning. */
-export const expiryWarningDays = 30;
 /** RSA moduli below this are refused (NIST SP 800-131A; CA/Browser Forum BR §6.1.5). */
-export const minimumRsaBits = 2048;
+const minimumRsaBits = 2048;
 const keyCertSign = 32;
-const dayMs = 86_400_000;
 
 function label(info: CertificateInfo, isLeaf: boolean): string {
   return isLeaf ? "Certificate" : `CA certificate "${info.subject}"`;
@@ -87,6 +85,17 @@ function allows(info: CertificateInfo, purposeOid: string): boolean | null {
   return info.extendedKeyUsage.includes(purposeOid) || info.extendedKeyUsage.includes(oid.anyExtendedKeyUsage);
 }
 
+/** A leaf inside its "expiring soon" window (see expiry.ts); an expired one is already an error. */
+function expiryWarning(leaf: CertificateInfo, now: Date): string[] {
+  const issuedAt = leaf.notBefore.getTime();
+  const expiresAt = leaf.notAfter.getTime();
+  if (now.getTime() > expiresAt || !isExpiringSoon(issuedAt, expiresAt, now.getTime())) return [];
+  const on = isoSeconds(leaf.notAfter);
+  return expiryWindowMs(issuedAt, expiresAt) < expiryWarningDays * DAY_MS
+    ? [`Certificate is in the last third of its lifetime (expires on ${on})`]
+    : [`Certificate expires within ${expiryWarningDays} days (on ${on})`];
+}
+
 function chainWarnings(chain: Chain): string[] {
   const warnings: string[] = [];
   const leaf = chain.path[0]!.info;
@@ -119,11 +128,7 @@ export function evaluatePolicy({ chain, purpose, now, caGiven }: PolicyInput): P
   }
   errors.push(...issuerErrors(chain, now));
 
-  const warnings = chainWarnings(chain);
-  const msLeft = leaf.notAfter.getTime() - now.getTime();
-  if (msLeft >= 0 && msLeft < expiryWarningDays * dayMs) {
-    warnings.push(`Certificate expires within ${expiryWarningDays} days (on ${isoSeconds(leaf.notAfter)})`);
-  }
+  const warnings = [...chainWarnings(chain), ...expiryWarning(leaf, now)];
   if (purpose === "serverAuth" && allows(leaf, oid.serverAuth) === false) {
     warnings.push("Certificate does not allow server authentication (no serverAuth extended key usage)");
   }

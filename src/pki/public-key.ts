@@ -12,7 +12,7 @@ export type PublicKeyComponents =
   | { kty: "other"; name: string };
 
 /** Drops the sign octets DER puts in front of positive INTEGERs (X.690 §8.3.2). */
-export function unsignedBytes(bytes: Uint8Array): Uint8Array {
+function unsignedBytes(bytes: Uint8Array): Uint8Array {
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start++;
   return bytes.subarray(start);
@@ -26,7 +26,7 @@ export function bitLength(bytes: Uint8Array): number {
 }
 
 /** Reads the EC point encoding of SEC 1 §2.3.3: 04‖X‖Y uncompressed, 02/03‖X compressed. */
-export function readEcPoint(curve: string, point: Uint8Array): PublicKeyComponents {
+function readEcPoint(curve: string, point: Uint8Array): PublicKeyComponents {
   const size = (point.length - 1) >> 1;
   if (point[0] === 0x04 && point.length % 2 === 1 && size > 0) {
     const y = point.slice(1 + size);

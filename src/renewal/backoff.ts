@@ -1,6 +1,13 @@
-/** How long to wait after a failed renewal before trying again. */
+/** How long to wait after a failed renewal before trying again, and when to stop trying. */
 
 const HOUR_MS = 3_600_000;
+
+/**
+ * Validation failing this many renewals in a row means the name no longer points here: automatic renewal
+ * stops. Repeats would only spend the CA's failed-validation budget (Let's Encrypt: 5 failed authorizations
+ * per identifier per account per hour, https://letsencrypt.org/docs/rate-limits/).
+ */
+export const MAX_CHALLENGE_FAILURES = 5;
 
 /**
  * The retry schedule, one row per consecutive failure: 1 h doubling to a 24 h cap, so a CA outage

@@ -16,7 +16,7 @@ export interface RenewalTimingInput {
 }
 
 /** A window is usable when both ends are real instants and it is not empty (RFC 9773 §4.2: end after start). */
-export function isUsableWindow(window: RenewalWindow | null | undefined): window is RenewalWindow {
+function isUsableWindow(window: RenewalWindow | null | undefined): window is RenewalWindow {
   return !!window && Number.isFinite(window.start) && Number.isFinite(window.end) && window.end > window.start;
 }
 
@@ -25,7 +25,8 @@ export function isUsableWindow(window: RenewalWindow | null | undefined): window
  * - inside the ARI suggested window when the CA offers one: a random point in it, so a CA's
  *   fleet of clients spreads out (RFC 9773 §4.2);
  * - otherwise when a third of the lifetime remains, or half for lifetimes under 10 days
- *   (a fixed "30 days before" breaks with 45-day and 6-day certificates);
+ *   (a fixed "30 days before" breaks with 45-day and 6-day certificates), so a certificate falls due
+ *   no later than it turns "expiring soon" (src/pki/expiry.ts: at most a third left);
  * - never later than when a twentieth of the lifetime remains, whatever the window says.
  */
 export function renewalDueAt(input: RenewalTimingInput): number {

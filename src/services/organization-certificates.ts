@@ -12,7 +12,7 @@ import type { ProjectRow } from "./projects";
 
 export type OrganizationCertificateRow = typeof organizationCertificates.$inferSelect;
 
-/** Organizations can upload up to 50 certificates (seed 003). */
+/** At most 50 certificates per organization (OpenAI API reference, "Upload certificate"). */
 export const MAX_ORGANIZATION_CERTIFICATES = 50;
 /** Activation requests name 1 to 10 certificates. */
 export const MAX_ACTIVATION_IDS = 10;

@@ -4,27 +4,11 @@ import type { Database } from "../db/client";
 import { certificates, domainClaims, projects } from "../db/schema";
 import { newId } from "../core/ids";
 import { AppError } from "../core/errors";
+import { certificateOf } from "./certificates/lookup";
+import { projectOwner } from "./certificates/owner";
 import { coveringNames, normalizeDomain } from "./domain-name";
 
 export type ProjectRow = typeof projects.$inferSelect;
-
-export interface ProjectView {
-  id: string;
-  name: string;
-  domain: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export function projectView(row: ProjectRow): ProjectView {
-  return {
-    id: row.id,
-    name: row.name,
-    domain: row.domain,
-    createdAt: new Date(row.createdAt).toISOString(),
-    updatedAt: new Date(row.updatedAt).toISOString(),
-  };
-}
 
 /** A project of the team by id, or 404 (another team's project is indistinguishable from none). */
 export async function getProject(db: Database, teamId: string, projectId: string): Promise<ProjectRow> {
@@ -91,19 +75,23 @@ export async function teamHoldsDomain(db: Database, teamId: string, domain: stri
   return rows.length > 0;
 }
 
+const nameTaken = (name: string) => new AppError("conflict", `A project named "${name}" already exists`, { param: "name" });
+
 export async function createProject(db: Database, teamId: string, input: { name: string; domain?: string | null }, now: number) {
   const domain = input.domain == null ? null : normalizeDomain(input.domain);
   const clash = await db.query.projects.findFirst({ where: and(eq(projects.teamId, teamId), eq(projects.name, input.name)) });
-  if (clash) throw new AppError("conflict", `A project named "${input.name}" already exists`, { param: "name" });
+  if (clash) throw nameTaken(input.name);
   if (domain) await claimDomain(db, teamId, domain, now);
   const row: ProjectRow = { id: newId("prj"), teamId, name: input.name, domain, createdAt: now, updatedAt: now };
+  let stored = false;
   try {
-    await db.insert(projects).values(row);
-  } catch (error) {
-    if (domain) await releaseDomainIfUnused(db, teamId, domain);
-    if (String(error).includes("UNIQUE")) throw new AppError("conflict", `A project named "${input.name}" already exists`, { param: "name" });
-    throw error;
+    // A concurrent create of the same name loses on the unique (team, name) index: no row comes back.
+    stored = (await db.insert(projects).values(row).onConflictDoNothing().returning({ id: projects.id })).length > 0;
+  } finally {
+    // Nothing stays claimed for a project that was not created.
+    if (!stored && domain) await releaseDomainIfUnused(db, teamId, domain);
   }
+  if (!stored) throw nameTaken(input.name);
   return row;
 }
 
@@ -118,14 +106,13 @@ export async function updateProject(
   const changes: Partial<ProjectRow> = { updatedAt: now };
   if (input.name !== undefined && input.name !== current.name) {
     const clash = await db.query.projects.findFirst({ where: and(eq(projects.teamId, teamId), eq(projects.name, input.name)) });
-    if (clash) throw new AppError("conflict", `A project named "${input.name}" already exists`, { param: "name" });
+    if (clash) throw nameTaken(input.name);
     changes.name = input.name;
   }
   if (input.domain !== undefined) {
     const domain = input.domain === null ? null : normalizeDomain(input.domain);
     if (domain !== current.domain) {
-      const cert = await db.query.certificates.findFirst({ where: eq(certificates.projectId, projectId) });
-      if (cert) {
+      if (await certificateOf(db, projectOwner(current))) {
         throw new AppError("conflict", "Remove the project's certificate before changing its domain", { param: "domain" });
       }
       if (domain) await claimDomain(db, teamId, domain, now);

@@ -1,8 +1,8 @@
 /** The cron renewal sweep: due certificates, oldest first, handed to their issuers in a bounded batch. */
 import { and, asc, isNotNull, lte } from "drizzle-orm";
 import { certificates } from "../db/schema";
-import type { Deps } from "../deps";
-import { renewCertificate } from "./acme-certificates";
+import type { Deps } from "./deps";
+import { renewAcmeCertificate } from "./certificates/acme";
 
 /**
  * Certificates handed out per tick. Each hand-off is one subrequest from the cron invocation
@@ -31,7 +31,7 @@ export async function sweepDueCertificates(deps: Deps, asOf: number, batchSize =
     .where(and(isNotNull(certificates.nextRenewalAt), lte(certificates.nextRenewalAt, asOf)))
     .orderBy(asc(certificates.nextRenewalAt))
     .limit(batchSize);
-  const results = await Promise.allSettled(due.map((row) => renewCertificate(deps, row, { trigger: "sweep", asOf })));
+  const results = await Promise.allSettled(due.map((row) => renewAcmeCertificate(deps, row, { trigger: "sweep", asOf })));
   const failed = results.filter((r) => r.status === "rejected").length;
   if (failed > 0) console.error(`renewal sweep: ${failed} of ${due.length} hand-offs failed`);
   return { due: due.length, dispatched: due.length - failed, failed, ids: due.map((row) => row.id) };

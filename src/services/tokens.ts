@@ -1,39 +1,19 @@
 /** API tokens: random, shown once, stored only as a hash, scoped to one team. */
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { apiTokens } from "../db/schema";
+import { apiTokens, teams } from "../db/schema";
 import { newId } from "../core/ids";
 import { hashApiToken, newApiToken } from "../crypto/tokens";
 import { AppError } from "../core/errors";
 import { SCOPES, type Scope } from "./scopes";
 
-export interface TokenView {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+export type TokenRow = typeof apiTokens.$inferSelect;
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-function view(row: typeof apiTokens.$inferSelect): TokenView {
-  return {
-    id: row.id,
-    name: row.name,
-    prefix: row.prefix,
-    scopes: row.scopes,
-    createdAt: iso(row.createdAt)!,
-    expiresAt: iso(row.expiresAt),
-    lastUsedAt: iso(row.lastUsedAt),
-    revokedAt: iso(row.revokedAt),
-  };
-}
-
-/** Builds (does not run) the insert of a new token, so team creation can batch it; returns the secret once. */
+/**
+ * Builds (does not run) the insert of a new token, so team creation can batch it; returns the secret once.
+ * The insert stores the token only while its team exists, so that a team insert that did nothing
+ * (a taken slug) leaves nothing behind in the same batch instead of failing its foreign key.
+ */
 export async function prepareToken(
   db: Database,
   teamId: string,
@@ -41,7 +21,7 @@ export async function prepareToken(
   now: number,
 ) {
   const token = newApiToken();
-  const row = {
+  const row: TokenRow = {
     id: newId("tok"),
     teamId,
     name: input.name,
@@ -50,8 +30,28 @@ export async function prepareToken(
     scopes: [...new Set(input.scopes)],
     createdAt: now,
     expiresAt: input.expiresAt ?? null,
+    lastUsedAt: null,
+    revokedAt: null,
   };
-  return { token, row, insert: db.insert(apiTokens).values(row) };
+  // INSERT … SELECT from the team's own row: one row while the team exists, none otherwise.
+  const insert = db.insert(apiTokens).select(
+    db
+      .select({
+        id: sql<string>`${row.id}`.as("id"),
+        teamId: teams.id,
+        name: sql<string>`${row.name}`.as("name"),
+        tokenHash: sql<string>`${row.tokenHash}`.as("token_hash"),
+        prefix: sql<string>`${row.prefix}`.as("prefix"),
+        scopes: sql<string[]>`${JSON.stringify(row.scopes)}`.as("scopes"),
+        createdAt: sql<number>`${row.createdAt}`.as("created_at"),
+        expiresAt: sql<number | null>`${row.expiresAt}`.as("expires_at"),
+        lastUsedAt: sql<number | null>`NULL`.as("last_used_at"),
+        revokedAt: sql<number | null>`NULL`.as("revoked_at"),
+      })
+      .from(teams)
+      .where(eq(teams.id, teamId)),
+  );
+  return { token, row, insert };
 }
 
 export async function createToken(
@@ -59,27 +59,26 @@ export async function createToken(
   teamId: string,
   input: { name: string; scopes: readonly Scope[]; expiresAt?: number | null },
   now: number,
-): Promise<{ token: string; info: TokenView }> {
+): Promise<{ token: string; row: TokenRow }> {
   const prepared = await prepareToken(db, teamId, input, now);
   await prepared.insert;
-  return { token: prepared.token, info: view({ ...prepared.row, lastUsedAt: null, revokedAt: null }) };
+  return { token: prepared.token, row: prepared.row };
 }
 
-export async function listTokens(db: Database, teamId: string): Promise<TokenView[]> {
-  const rows = await db.select().from(apiTokens).where(eq(apiTokens.teamId, teamId)).orderBy(desc(apiTokens.createdAt));
-  return rows.map(view);
+export async function listTokens(db: Database, teamId: string): Promise<TokenRow[]> {
+  return db.select().from(apiTokens).where(eq(apiTokens.teamId, teamId)).orderBy(desc(apiTokens.createdAt));
 }
 
-export async function revokeToken(db: Database, teamId: string, tokenId: string, now: number): Promise<TokenView> {
+export async function revokeToken(db: Database, teamId: string, tokenId: string, now: number): Promise<TokenRow> {
   const [row] = await db
     .update(apiTokens)
     .set({ revokedAt: now })
     .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.teamId, teamId), isNull(apiTokens.revokedAt)))
     .returning();
-  if (row) return view(row);
+  if (row) return row;
   const existing = await db.query.apiTokens.findFirst({ where: and(eq(apiTokens.id, tokenId), eq(apiTokens.teamId, teamId)) });
   if (!existing) throw new AppError("not_found", `Token ${tokenId} not found`);
-  return view(existing);
+  return existing;
 }
 
 /** The token's row when it exists, is not revoked and has not expired. */

@@ -1,5 +1,5 @@
-/** Stored certificates: reading, atomic replacement with the key sealed, deletion. */
-import { and, eq } from "drizzle-orm";
+/** Stored certificates: atomic replacement with the key sealed, deletion. */
+import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { certificates } from "../db/schema";
 import { newId } from "../core/ids";
@@ -7,14 +7,6 @@ import { seal } from "../crypto/sealing";
 import type { CheckedCertificate } from "../pki";
 
 export type CertificateRow = typeof certificates.$inferSelect;
-
-export async function certificateOfProject(db: Database, teamId: string, projectId: string) {
-  return (
-    (await db.query.certificates.findFirst({
-      where: and(eq(certificates.projectId, projectId), eq(certificates.teamId, teamId)),
-    })) ?? null
-  );
-}
 
 export interface NewCertificate {
   teamId: string;

@@ -4,6 +4,7 @@ import { and, desc, eq, lt, or } from "drizzle-orm";
 import { auditLog } from "../../db/schema";
 import { requireScope } from "../../http/auth";
 import { bearerSecurity, jsonResponse, nativeErrors, newRouter } from "../router";
+import { recordTime } from "./wire-time";
 
 const eventSchema = z
   .object({ id: z.string(), actor: z.string().describe("The token that made the change"), action: z.string(), target: z.string(), at: z.string() })
@@ -44,7 +45,7 @@ export const auditRoutes = newRouter().openapi(
       .limit(limit);
     return c.json(
       {
-        events: rows.map((r) => ({ id: r.id, actor: r.actor, action: r.action, target: r.target, at: new Date(r.at).toISOString() })),
+        events: rows.map((r) => ({ id: r.id, actor: r.actor, action: r.action, target: r.target, at: recordTime(r.at) })),
         next: rows.length === limit ? `${rows[rows.length - 1]!.at}_${rows[rows.length - 1]!.id}` : null,
       },
       200,

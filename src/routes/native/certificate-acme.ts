@@ -1,15 +1,17 @@
-/** The seed's ACME endpoints: obtain (HTTP-01 / DNS-01), renew, revoke. */
+/** The project certificate's ACME endpoints: obtain (HTTP-01 / DNS-01, RFC 8555 §8.3 / §8.4), renew, revoke (§7.6). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { parseDnsCredentials } from "../../dns";
 import { requireScope } from "../../http/auth";
 import { AppError } from "../../core/errors";
-import { obtainCertificate, renewCertificate, REVOCATION_REASON_CODES, revokeCertificate, throwIfFailed } from "../../services/acme-certificates";
 import type { Database } from "../../db/client";
-import { certificateOfProject } from "../../store/certificates";
+import { obtainAcmeCertificate, renewAcmeCertificate, revokeAcmeCertificate, throwIfFailed } from "../../services/certificates/acme";
+import { certificateOf, requireCertificateOf } from "../../services/certificates/lookup";
+import { type ProjectOwner, projectOwner } from "../../services/certificates/owner";
+import { subscriberRevocationReasons } from "../../services/certificates/revocation-reasons";
 import { getProject } from "../../services/projects";
-import { isoSeconds } from "../../core/time";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { messageSchema } from "./certificate-schemas";
+import { issuedView } from "./certificate-views";
 import { obtainBody } from "./obtain-schema";
 import { projectIdParam } from "./projects";
 
@@ -38,20 +40,11 @@ const acmeRoute = <M extends "post">(method: M, path: string, summary: string) =
   middleware: [requireScope("projects:write")],
 });
 
-async function issuedBody(db: Database, teamId: string, projectId: string) {
-  const row = await certificateOfProject(db, teamId, projectId);
+/** The certificate an issuance just stored. */
+async function issuedBody(db: Database, owner: ProjectOwner) {
+  const row = await certificateOf(db, owner);
   if (!row) throw new AppError("internal", "Issued certificate was not stored");
-  return {
-    success: true as const,
-    certificate: {
-      domain: row.domain,
-      issuedAt: isoSeconds(row.issuedAt),
-      expiresAt: isoSeconds(row.expiresAt),
-      issuer: row.issuer,
-      autoRenew: row.autoRenew,
-      ...(row.renewedFrom !== null ? { renewedFrom: isoSeconds(row.renewedFrom) } : {}),
-    },
-  };
+  return issuedView(row);
 }
 
 export const certificateAcmeRoutes = newRouter()
@@ -72,8 +65,9 @@ export const certificateAcmeRoutes = newRouter()
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       if (!project.domain) throw new AppError("domain_not_configured", "Project has no domain configured");
       const dnsCredentials = body.dnsProvider ? (parseDnsCredentials(body.dnsProvider, body.dnsCredentials) as Record<string, unknown>) : undefined;
+      const owner = projectOwner(project);
       const outcome = throwIfFailed(
-        await obtainCertificate(c.var.deps, { teamId: project.teamId, projectId: project.id, names: [project.domain] }, { ...body, ...(dnsCredentials ? { dnsCredentials } : {}) }),
+        await obtainAcmeCertificate(c.var.deps, owner, [project.domain], { ...body, ...(dnsCredentials ? { dnsCredentials } : {}) }),
       );
       if (outcome.state === "pending") return c.json({ success: true as const, pending: true as const, message: PENDING_MESSAGE }, 202);
       if (outcome.state === "validated") {
@@ -82,7 +76,7 @@ export const certificateAcmeRoutes = newRouter()
           200,
         );
       }
-      return c.json(await issuedBody(db, project.teamId, project.id), 200);
+      return c.json(await issuedBody(db, owner), 200);
     },
   )
   .openapi(
@@ -98,12 +92,12 @@ export const certificateAcmeRoutes = newRouter()
     async (c) => {
       const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
-      const row = await certificateOfProject(db, project.teamId, project.id);
-      if (!row) throw new AppError("not_found", "Project has no certificate");
-      const outcome = throwIfFailed(await renewCertificate(c.var.deps, row, { trigger: "manual" }));
+      const owner = projectOwner(project);
+      const row = await requireCertificateOf(db, owner);
+      const outcome = throwIfFailed(await renewAcmeCertificate(c.var.deps, row, { trigger: "manual" }));
       if (outcome.state === "pending") return c.json({ success: true as const, pending: true as const, message: PENDING_MESSAGE }, 202);
       if (outcome.state === "skipped") throw new AppError("not_renewable", outcome.reason);
-      return c.json(await issuedBody(db, project.teamId, project.id), 200);
+      return c.json(await issuedBody(db, owner), 200);
     },
   )
   .openapi(
@@ -115,7 +109,7 @@ export const certificateAcmeRoutes = newRouter()
           required: false,
           content: {
             "application/json": {
-              schema: z.object({ reason: z.enum(Object.keys(REVOCATION_REASON_CODES) as [keyof typeof REVOCATION_REASON_CODES]).optional() }).strict(),
+              schema: z.object({ reason: z.enum(subscriberRevocationReasons).optional() }).strict(),
             },
           },
         },
@@ -125,9 +119,8 @@ export const certificateAcmeRoutes = newRouter()
     async (c) => {
       const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
-      const row = await certificateOfProject(db, project.teamId, project.id);
-      if (!row) throw new AppError("not_found", "Project has no certificate");
-      await revokeCertificate(c.var.deps, row, c.req.valid("json").reason ?? "unspecified");
+      const row = await requireCertificateOf(db, projectOwner(project));
+      await revokeAcmeCertificate(c.var.deps, row, c.req.valid("json").reason ?? "unspecified");
       return c.json({ success: true as const, message: "Certificate revoked" }, 200);
     },
   );

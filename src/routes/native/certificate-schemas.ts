@@ -1,5 +1,6 @@
-/** Wire schemas of the seed's project certificate API. */
+/** Wire schemas of the native project certificate API (request bodies and the shapes certificate-views builds). */
 import { z } from "@hono/zod-openapi";
+import { ACME_TYPE, CUSTOM_TYPE } from "../../store/certificate-type";
 
 export const certificateMaterialBody = z
   .object({
@@ -21,7 +22,7 @@ export const certificateSchema = z
     id: z.string(),
     domain: z.string(),
     names: z.array(z.string()),
-    type: z.enum(["custom", "letsencrypt"]),
+    type: z.enum([CUSTOM_TYPE, ACME_TYPE]),
     issuedAt: z.string(),
     expiresAt: z.string(),
     issuer: z.string(),

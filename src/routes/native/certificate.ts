@@ -1,16 +1,18 @@
-/** The seed's project certificate endpoints for stored and custom certificates. */
+/** The project certificate endpoints for stored and custom certificates (read, validate, upload, status, auto-renew, remove). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireScope } from "../../http/auth";
 import { AppError } from "../../core/errors";
-import { certificateStatusView, certificateSummary, setAutoRenew } from "../../services/certificates";
-import { certificateOfProject, deleteCertificate } from "../../store/certificates";
-import { uploadForProject, validateForProject } from "../../services/custom-certificates";
+import { issuanceProgress } from "../../services/certificates/acme";
+import { setAutoRenew } from "../../services/certificates/auto-renew";
+import { certificateOf, requireCertificateOf } from "../../services/certificates/lookup";
+import { projectOwner } from "../../services/certificates/owner";
+import { uploadForProject, validateForProject } from "../../services/certificates/project-upload";
 import { getProject } from "../../services/projects";
-import { issuanceProgress } from "../../services/acme-certificates";
-import { isoSeconds } from "../../core/time";
+import { deleteCertificate } from "../../store/certificates";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { projectIdParam } from "./projects";
 import { certificateMaterialBody, certificateSchema, messageSchema, statusSchema, validationSchema } from "./certificate-schemas";
+import { certificateStatusView, certificateSummary, issuanceStatusView, validationView } from "./certificate-views";
 
 const route = <M extends "get" | "post" | "patch" | "delete">(method: M, path: string, summary: string, scope: "projects:read" | "projects:write") => ({
   method,
@@ -31,7 +33,7 @@ export const certificateRoutes = newRouter()
     async (c) => {
       const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
-      const row = await certificateOfProject(db, project.teamId, project.id);
+      const row = await certificateOf(db, projectOwner(project));
       return c.json(row ? certificateSummary(row) : null, 200);
     },
   )
@@ -48,9 +50,9 @@ export const certificateRoutes = newRouter()
     async (c) => {
       const project = await getProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id);
       const { report } = await validateForProject(project, c.req.valid("json"), Date.now());
-      const { error, errorCode, ...rest } = report;
-      if (report.valid) return c.json(rest, 200);
-      return c.json({ ...rest, error: error ?? "Certificate is not valid", code: errorCode ?? "invalid_certificate" }, 422);
+      const view = validationView(report);
+      if (view.valid) return c.json(view.body, 200);
+      return c.json(view.body, 422);
     },
   )
   .openapi(
@@ -82,26 +84,14 @@ export const certificateRoutes = newRouter()
     async (c) => {
       const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
-      const row = await certificateOfProject(db, project.teamId, project.id);
+      const row = await certificateOf(db, projectOwner(project));
       if (row) return c.json(certificateStatusView(row, Date.now()), 200);
       // No certificate yet: an obtain that answered "pending" is still running, or has failed.
       if (!project.domain) throw new AppError("not_found", "Project has no certificate");
-      const progress = await issuanceProgress(c.var.deps, { teamId: project.teamId, projectId: project.id, names: [project.domain] });
-      const failed = progress.last?.outcome.state === "failed" ? progress.last : null;
-      if (!progress.running && !failed) throw new AppError("not_found", "Project has no certificate");
-      return c.json(
-        {
-          status: progress.running ? ("pending" as const) : ("failed" as const),
-          domain: project.domain,
-          expiresAt: null,
-          daysUntilExpiry: null,
-          autoRenew: false,
-          lastRenewAttempt: failed ? isoSeconds(failed.finishedAt) : null,
-          lastRenewError: failed?.outcome.state === "failed" ? failed.outcome.error.message : null,
-          nextRenewalAt: null,
-        },
-        200,
-      );
+      const progress = await issuanceProgress(c.var.deps, projectOwner(project), [project.domain]);
+      const view = issuanceStatusView(project.domain, progress);
+      if (!view) throw new AppError("not_found", "Project has no certificate");
+      return c.json(view, 200);
     },
   )
   .openapi(
@@ -113,8 +103,7 @@ export const certificateRoutes = newRouter()
     async (c) => {
       const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
-      const row = await certificateOfProject(db, project.teamId, project.id);
-      if (!row) throw new AppError("not_found", "Project has no certificate");
+      const row = await requireCertificateOf(db, projectOwner(project));
       return c.json(certificateSummary(await setAutoRenew(db, row, c.req.valid("json").autoRenew, Date.now())), 200);
     },
   )
@@ -127,8 +116,7 @@ export const certificateRoutes = newRouter()
     async (c) => {
       const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
-      const row = await certificateOfProject(db, project.teamId, project.id);
-      if (!row) throw new AppError("not_found", "Project has no certificate");
+      const row = await requireCertificateOf(db, projectOwner(project));
       await deleteCertificate(db, row.id);
       return c.json({ success: true as const, message: "Certificate removed" }, 200);
     },

@@ -1,13 +1,15 @@
-/** The seed's obtain request: challenge type, DNS provider and credentials, key options. */
+/** The obtain request (RFC 8555 §8 challenge types): challenge type, DNS provider and credentials, key options. */
 import { z } from "@hono/zod-openapi";
+import { dnsProviderNames, dnsProviders } from "../../dns";
 
-export const DNS_PROVIDERS = ["cloudflare", "aws", "digitalocean", "godaddy", "google"] as const;
+/** The registered DNS providers as the API names them, each with the host it stands for. */
+const dnsProviderDescription = `The DNS host for dns-01: ${dnsProviders.map((p) => `${p.name} (${p.label})`).join(", ")}`;
 
 export const obtainBody = z
   .object({
     email: z.email("must be an email address").max(254).describe("ACME account contact"),
     challengeType: z.enum(["http-01", "dns-01"]),
-    dnsProvider: z.enum(DNS_PROVIDERS).optional(),
+    dnsProvider: z.enum(dnsProviderNames).optional().describe(dnsProviderDescription),
     dnsCredentials: z.record(z.string(), z.unknown()).optional().describe("The provider's credentials; sealed at rest, never returned"),
     autoRenew: z.boolean().default(true),
     keyType: z.enum(["rsa", "ec"]).default("rsa"),

@@ -1,12 +1,17 @@
 /** `/api/v1/projects`: create, list, get, update, delete. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireScope } from "../../http/auth";
-import { createProject, deleteProject, getProject, listProjects, projectView, updateProject } from "../../services/projects";
+import { type ProjectRow, createProject, deleteProject, getProject, listProjects, updateProject } from "../../services/projects";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
+import { recordTime } from "./wire-time";
 
 export const projectSchema = z
   .object({ id: z.string(), name: z.string(), domain: z.string().nullable(), createdAt: z.string(), updatedAt: z.string() })
   .openapi("Project");
+
+function projectView(row: ProjectRow): z.infer<typeof projectSchema> {
+  return { id: row.id, name: row.name, domain: row.domain, createdAt: recordTime(row.createdAt), updatedAt: recordTime(row.updatedAt) };
+}
 
 const projectName = z
   .string()

@@ -1,12 +1,17 @@
 /** `/api/v1/teams` (operator bootstrap) and `/api/v1/team` (the caller's own team). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAdmin, requireScope } from "../../http/auth";
-import { createTeam, getTeam } from "../../services/teams";
+import { type TeamRow, createTeam, getTeam } from "../../services/teams";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
+import { recordTime } from "./wire-time";
 
 const teamSchema = z
   .object({ id: z.string(), slug: z.string(), name: z.string(), createdAt: z.string() })
   .openapi("Team");
+
+function teamView(row: TeamRow): z.infer<typeof teamSchema> {
+  return { id: row.id, slug: row.slug, name: row.name, createdAt: recordTime(row.createdAt) };
+}
 
 const createTeamBody = z
   .object({
@@ -47,6 +52,6 @@ const currentTeamRoute = createRoute({
 export const teamRoutes = newRouter()
   .openapi(createTeamRoute, async (c) => {
     const { team, token } = await createTeam(c.var.deps.db, c.req.valid("json"), Date.now());
-    return c.json({ ...team, token }, 200);
+    return c.json({ ...teamView(team), token }, 200);
   })
-  .openapi(currentTeamRoute, async (c) => c.json(await getTeam(c.var.deps.db, c.var.auth.teamId), 200));
+  .openapi(currentTeamRoute, async (c) => c.json(teamView(await getTeam(c.var.deps.db, c.var.auth.teamId)), 200));

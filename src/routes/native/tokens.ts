@@ -2,8 +2,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireScope } from "../../http/auth";
 import { SCOPES } from "../../services/scopes";
-import { createToken, listTokens, revokeToken } from "../../services/tokens";
+import { type TokenRow, createToken, listTokens, revokeToken } from "../../services/tokens";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
+import { recordTime } from "./wire-time";
 
 const tokenSchema = z
   .object({
@@ -17,6 +18,22 @@ const tokenSchema = z
     revokedAt: z.string().nullable(),
   })
   .openapi("Token");
+
+const optionalTime = (instant: number | null) => (instant === null ? null : recordTime(instant));
+
+/** A token as listed: never its secret, which exists only in the creation answer. */
+function tokenView(row: TokenRow): z.infer<typeof tokenSchema> {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes,
+    createdAt: recordTime(row.createdAt),
+    expiresAt: optionalTime(row.expiresAt),
+    lastUsedAt: optionalTime(row.lastUsedAt),
+    revokedAt: optionalTime(row.revokedAt),
+  };
+}
 
 const createTokenBody = z
   .object({
@@ -47,8 +64,8 @@ export const tokenRoutes = newRouter()
       const body = c.req.valid("json");
       const now = Date.now();
       const expiresAt = body.expiresInDays ? now + body.expiresInDays * 86_400_000 : null;
-      const { token, info } = await createToken(c.var.deps.db, c.var.auth.teamId, { ...body, expiresAt }, now);
-      return c.json({ ...info, token }, 200);
+      const { token, row } = await createToken(c.var.deps.db, c.var.auth.teamId, { ...body, expiresAt }, now);
+      return c.json({ ...tokenView(row), token }, 200);
     },
   )
   .openapi(
@@ -61,7 +78,7 @@ export const tokenRoutes = newRouter()
       middleware: [requireScope("tokens:read")],
       responses: { 200: jsonResponse(z.object({ tokens: z.array(tokenSchema) }), "The tokens"), ...nativeErrors },
     }),
-    async (c) => c.json({ tokens: await listTokens(c.var.deps.db, c.var.auth.teamId) }, 200),
+    async (c) => c.json({ tokens: (await listTokens(c.var.deps.db, c.var.auth.teamId)).map(tokenView) }, 200),
   )
   .openapi(
     createRoute({
@@ -74,5 +91,5 @@ export const tokenRoutes = newRouter()
       request: { params: tokenIdParam },
       responses: { 200: jsonResponse(tokenSchema, "The revoked token"), ...nativeErrors },
     }),
-    async (c) => c.json(await revokeToken(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").tokenId, Date.now()), 200),
+    async (c) => c.json(tokenView(await revokeToken(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").tokenId, Date.now())), 200),
   );

@@ -1,7 +1,8 @@
-/** Wire schemas of the OpenAI-compatible surface (CONTRACTS.md): times in Unix seconds. */
+/** Wire schemas of the OpenAI-compatible surface (OpenAI API reference: organization and project certificates); times in Unix seconds. */
 import { z } from "@hono/zod-openapi";
 import type { ListedCertificate, OrganizationCertificateRow } from "../../services/organization-certificates";
 import { jsonResponse } from "../router";
+import { unixSeconds } from "./wire-time";
 
 export const openaiErrorSchema = z
   .object({
@@ -55,18 +56,16 @@ export const listOf = <T extends z.ZodType>(item: T, name: string) =>
 export const activationOf = <T extends z.ZodType, O extends string>(item: T, objects: readonly [O, ...O[]], name: string) =>
   z.object({ object: z.enum(objects), data: z.array(item) }).openapi(name);
 
-const seconds = (ms: number) => Math.floor(ms / 1000);
-
 /** The `certificate` object of create / retrieve / update. */
 export function certificateView(row: OrganizationCertificateRow, withContent = false) {
   return {
     object: "certificate" as const,
     id: row.id,
     name: row.name,
-    created_at: seconds(row.createdAt),
+    created_at: unixSeconds(row.createdAt),
     certificate_details: {
-      valid_at: seconds(row.validAt),
-      expires_at: seconds(row.expiresAt),
+      valid_at: unixSeconds(row.validAt),
+      expires_at: unixSeconds(row.expiresAt),
       ...(withContent ? { content: row.contentPem } : {}),
     },
   };

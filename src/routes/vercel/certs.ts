@@ -3,9 +3,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireScope } from "../../http/auth";
 import { AppError } from "../../core/errors";
 import type { Scope } from "../../services/scopes";
-import { deleteTeamCertificate, getTeamCertificate, listTeamCertificates, uploadTeamCertificate } from "../../services/team-certificates";
+import { deleteOwnedCertificate, getOwnedCertificate } from "../../services/certificates/lookup";
+import { teamOwner } from "../../services/certificates/owner";
+import { listTeamCertificates } from "../../services/certificates/team-listing";
+import { uploadTeamCertificate } from "../../services/certificates/team-upload";
 import { bearerSecurity, jsonBody, jsonResponse, newRouter } from "../router";
 import { pemField, vercelCertSchema, vercelCertView, vercelErrors } from "./schemas";
+import { epochMs } from "./wire-time";
 import { requireVercelTeam, teamQuery } from "./team";
 
 const certRoute = <M extends "get" | "put" | "delete">(method: M, path: string, summary: string, scope: Scope) => ({
@@ -71,8 +75,9 @@ export const vercelCertRoutes = newRouter()
       if (until !== undefined && since !== undefined) {
         throw new AppError("validation_failed", "Give `until` or `since`, not both", { param: "since" });
       }
-      const page = await listTeamCertificates(c.var.deps.db, c.var.auth.teamId, { limit, until, since });
-      return c.json({ certs: page.rows.map(vercelCertView), pagination: { count: page.rows.length, next: page.next, prev: page.prev } }, 200);
+      const page = await listTeamCertificates(c.var.deps.db, teamOwner(c.var.auth.teamId), { limit, until, since });
+      const cursor = (instant: number | null) => (instant === null ? null : epochMs(instant));
+      return c.json({ certs: page.rows.map(vercelCertView), pagination: { count: page.rows.length, next: cursor(page.next), prev: cursor(page.prev) } }, 200);
     },
   )
   .openapi(
@@ -82,7 +87,7 @@ export const vercelCertRoutes = newRouter()
       responses: { 200: jsonResponse(vercelCertSchema, "The certificate"), ...vercelErrors },
     }),
     async (c) => {
-      const row = await getTeamCertificate(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id);
+      const row = await getOwnedCertificate(c.var.deps.db, teamOwner(c.var.auth.teamId), c.req.valid("param").id);
       return c.json(vercelCertView(row), 200);
     },
   )
@@ -93,7 +98,7 @@ export const vercelCertRoutes = newRouter()
       responses: { 200: jsonResponse(z.object({}), "Removed: an empty object"), ...vercelErrors },
     }),
     async (c) => {
-      await deleteTeamCertificate(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id);
+      await deleteOwnedCertificate(c.var.deps.db, teamOwner(c.var.auth.teamId), c.req.valid("param").id);
       return c.json({}, 200);
     },
   );

@@ -1,7 +1,7 @@
 /** Vercel `POST /v8/certs`: issue a certificate for `cns` through the same ACME machinery as the native API. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireScope } from "../../http/auth";
-import { issueTeamCertificate } from "../../services/team-issuance";
+import { issueTeamCertificate } from "../../services/certificates/team-issuance";
 import { bearerSecurity, jsonBody, jsonResponse, newRouter } from "../router";
 import { vercelCertSchema, vercelCertView, vercelErrors, vercelErrorSchema } from "./schemas";
 import { requireVercelTeam, teamQuery } from "./team";

@@ -1,7 +1,8 @@
-/** Wire schemas of the Vercel-compatible surface (CONTRACTS.md): times in epoch milliseconds. */
+/** Wire schemas of the Vercel-compatible surface (Vercel REST API reference: certs, client certificates, errors); times in epoch milliseconds. */
 import { z } from "@hono/zod-openapi";
 import type { CertificateRow } from "../../store/certificates";
 import { jsonResponse } from "../router";
+import { epochMs } from "./wire-time";
 
 export const vercelErrorSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string() }) })
@@ -28,7 +29,7 @@ export type VercelCert = z.infer<typeof vercelCertSchema>;
 
 /** A stored team-level certificate as Vercel's `Cert`. */
 export function vercelCertView(row: CertificateRow): VercelCert {
-  return { id: row.id, createdAt: row.createdAt, expiresAt: row.expiresAt, autoRenew: row.autoRenew, cns: row.names };
+  return { id: row.id, createdAt: epochMs(row.createdAt), expiresAt: epochMs(row.expiresAt), autoRenew: row.autoRenew, cns: row.names };
 }
 
 /** A PEM field: bounded so a pasted bundle fits and nothing larger is parsed. */

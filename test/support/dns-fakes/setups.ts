@@ -1,10 +1,9 @@
 /**
- * One setup per DNS provider: its fake API (zones example.com and team.example.net) and providers wired to
- * it with good and with rejected credentials. The contract tests run the same checks against each.
+ * One setup per registered DNS provider: its fake API (zones example.com and team.example.net), credentials the
+ * fake accepts and credentials it rejects. The contract tests build each provider from these through the
+ * registry (parseDnsCredentials, createDnsProvider) and run the same checks against each.
  */
-import { createDnsProvider } from "../../../src/dns/factory";
-import { parseDnsCredentials } from "../../../src/dns/credentials";
-import type { DnsProvider, DnsProviderName } from "../../../src/dns/provider";
+import type { DnsProviderName } from "../../../src/dns/registry";
 import { createRoute53Fake } from "./aws";
 import { createCloudflareFake } from "./cloudflare";
 import { createDigitaloceanFake } from "./digitalocean";
@@ -17,21 +16,21 @@ export const FAKE_ZONES = ["example.com", "team.example.net"];
 
 export interface ProviderSetup {
   fake: DnsFake;
-  provider: DnsProvider;
-  /** The same provider with a credential the fake rejects. */
-  rejected: DnsProvider;
+  /** Credentials as a team would submit them, which the fake accepts. */
+  credentials: Record<string, unknown>;
+  /** The same shape with a secret the fake rejects. */
+  rejectedCredentials: Record<string, unknown>;
   /** Secret strings that must never show up in an error. */
   secrets: string[];
 }
 
+/** Keyed by every registered name, so a provider added to the registry without a setup does not compile. */
 export const providerSetups: Record<DnsProviderName, () => Promise<ProviderSetup>> = {
   async cloudflare() {
     const apiToken = "cf-token-0123456789abcdefghijklmnopqrstuv";
     const fake = createCloudflareFake({ apiToken, zones: FAKE_ZONES });
-    const make = (token: string) =>
-      createDnsProvider("cloudflare", parseDnsCredentials("cloudflare", { apiToken: token }), { fetch: fake.fetch });
     const wrong = "cf-token-WRONG-0123456789abcdefghijklmnop";
-    return { fake, provider: make(apiToken), rejected: make(wrong), secrets: [apiToken, wrong] };
+    return { fake, credentials: { apiToken }, rejectedCredentials: { apiToken: wrong }, secrets: [apiToken, wrong] };
   },
 
   async aws() {
@@ -47,29 +46,24 @@ export const providerSetups: Record<DnsProviderName, () => Promise<ProviderSetup
         { id: "Z4EXAMPLENET", name: "example.net" },
       ],
     });
-    const make = (secret: string) =>
-      createDnsProvider("aws", parseDnsCredentials("aws", { accessKeyId, secretAccessKey: secret, region: "eu-west-1" }), { fetch: fake.fetch });
     const wrong = "wrongSecretKey/0123456789abcdefghijklmnopq";
-    return { fake, provider: make(secretAccessKey), rejected: make(wrong), secrets: [secretAccessKey, wrong] };
+    const credentials = (secret: string) => ({ accessKeyId, secretAccessKey: secret, region: "eu-west-1" });
+    return { fake, credentials: credentials(secretAccessKey), rejectedCredentials: credentials(wrong), secrets: [secretAccessKey, wrong] };
   },
 
   async digitalocean() {
     const apiToken = "dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
     const fake = createDigitaloceanFake({ apiToken, domains: [...FAKE_ZONES, "example.net"] });
-    const make = (token: string) =>
-      createDnsProvider("digitalocean", parseDnsCredentials("digitalocean", { apiToken: token }), { fetch: fake.fetch });
     const wrong = "dop_v1_ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
-    return { fake, provider: make(apiToken), rejected: make(wrong), secrets: [apiToken, wrong] };
+    return { fake, credentials: { apiToken }, rejectedCredentials: { apiToken: wrong }, secrets: [apiToken, wrong] };
   },
 
   async godaddy() {
     const apiKey = "gd-key-0123456789abcdef";
     const apiSecret = "gd-secret-0123456789abcdef";
     const fake = createGodaddyFake({ apiKey, apiSecret, domains: [...FAKE_ZONES, "example.net"] });
-    const make = (secret: string) =>
-      createDnsProvider("godaddy", parseDnsCredentials("godaddy", { apiKey, apiSecret: secret }), { fetch: fake.fetch });
     const wrong = "gd-secret-WRONG-0123456789";
-    return { fake, provider: make(apiSecret), rejected: make(wrong), secrets: [apiSecret, wrong] };
+    return { fake, credentials: { apiKey, apiSecret }, rejectedCredentials: { apiKey, apiSecret: wrong }, secrets: [apiSecret, wrong] };
   },
 
   async google() {
@@ -87,16 +81,16 @@ export const providerSetups: Record<DnsProviderName, () => Promise<ProviderSetup
         { name: "example-net", dnsName: "example.net." },
       ],
     });
-    const make = (pem: string) =>
-      createDnsProvider(
-        "google",
-        parseDnsCredentials("google", {
-          projectId: "my-project-123",
-          credentials: { type: "service_account", project_id: "my-project-123", private_key_id: "k1", private_key: pem, client_email: clientEmail, client_id: "1", token_uri: "https://oauth2.googleapis.com/token" },
-        }),
-        { fetch: fake.fetch },
-      );
+    const credentials = (pem: string) => ({
+      projectId: "my-project-123",
+      credentials: { type: "service_account", project_id: "my-project-123", private_key_id: "k1", private_key: pem, client_email: clientEmail, client_id: "1", token_uri: "https://oauth2.googleapis.com/token" },
+    });
     const body = (pem: string) => pem.split("\n").slice(1, -2).join("");
-    return { fake, provider: make(key.privateKeyPem), rejected: make(other.privateKeyPem), secrets: [body(key.privateKeyPem), body(other.privateKeyPem)] };
+    return {
+      fake,
+      credentials: credentials(key.privateKeyPem),
+      rejectedCredentials: credentials(other.privateKeyPem),
+      secrets: [body(key.privateKeyPem), body(other.privateKeyPem)],
+    };
   },
 };

@@ -1,10 +1,10 @@
+/** ARI (RFC 9773): the certificate identifier (§4.1) and renewalInfo reads (§4.2). */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AcmeClient } from "../../../src/acme/client";
-import { generateAccountKey } from "../../../src/acme/account-key";
 import { isAcmeProblem } from "../../../src/acme/problem";
-import { ariCertificateId, ariIdentifierFromParts, pickRenewalTime } from "../../../src/acme/renewal-info";
+import { ariCertificateId, ariIdentifierFromParts } from "../../../src/acme/certificate-id";
 import { CA, FakeCa } from "./fake-ca";
 
 x509.cryptoProvider.set(crypto);
@@ -106,12 +106,4 @@ describe("renewalInfo (RFC 9773 §4.2)", () => {
       expect(isAcmeProblem(error)).toBe(true);
     });
   }
-
-  it("pickRenewalTime stays inside the window and moves a past start to now", () => {
-    const window = { start: new Date("2025-03-01T00:00:00Z"), end: new Date("2025-03-03T00:00:00Z") };
-    expect(pickRenewalTime(window, Date.parse("2025-02-01T00:00:00Z"), () => 0)).toEqual(window.start);
-    expect(pickRenewalTime(window, Date.parse("2025-02-01T00:00:00Z"), () => 0.5)).toEqual(new Date("2025-03-02T00:00:00Z"));
-    expect(pickRenewalTime(window, Date.parse("2025-03-02T00:00:00Z"), () => 0)).toEqual(new Date("2025-03-02T00:00:00Z"));
-    expect(pickRenewalTime(window, Date.parse("2025-04-01T00:00:00Z"))).toEqual(new Date("2025-04-01T00:00:00Z"));
-  });
 });

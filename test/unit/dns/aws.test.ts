@@ -73,6 +73,39 @@ describe("AWS Route 53 provider", () => {
     });
   });
 
+  describe("a set that changes between read and DELETE (InvalidChangeBatch)", () => {
+    /** Runs `meanwhile` just before the provider's DELETE reaches the fake. */
+    function beforeDelete(fake: { fetch: typeof fetch }, meanwhile: () => Promise<void>): typeof fetch {
+      let done = false;
+      return async (input, init) => {
+        const request = new Request(input, init);
+        if (!done && request.method === "POST" && (await request.clone().text()).includes("<Action>DELETE</Action>")) {
+          done = true;
+          await meanwhile();
+        }
+        return fake.fetch(request);
+      };
+    }
+
+    it("is fine when someone else deleted the set meanwhile", async () => {
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES });
+      fake.seed(FQDN, "mine");
+      const other = createAwsProvider(KEY, { fetch: fake.fetch });
+      const fetch = beforeDelete(fake, () => other.cleanUp(FQDN, "mine"));
+      await createAwsProvider(KEY, { fetch }).cleanUp(FQDN, "mine");
+      expect(fake.set(FQDN)).toBeUndefined();
+    });
+
+    it("reads again and keeps a value someone added meanwhile", async () => {
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES });
+      fake.seed(FQDN, "mine");
+      const other = createAwsProvider(KEY, { fetch: fake.fetch });
+      const fetch = beforeDelete(fake, () => other.present(FQDN, "theirs"));
+      await createAwsProvider(KEY, { fetch }).cleanUp(FQDN, "mine");
+      expect(fake.txt(FQDN)).toEqual(["theirs"]);
+    });
+  });
+
   describe("errors", () => {
     it("passes on Route 53's error code and message", async () => {
       const fake = createRoute53Fake({ ...KEY, zones: ZONES });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../src/core/errors";
 import { dnsCredentialsSchemaFor, dnsProviderNameSchema, parseDnsCredentials } from "../../../src/dns/credentials";
-import type { DnsProviderName } from "../../../src/dns/provider";
+import type { DnsProviderName } from "../../../src/dns/registry";
 
 const SECRET = "SeCrEtVaLuE0123456789";
 const PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n";

@@ -1,7 +1,7 @@
 /** Google Cloud DNS specifics: the service-account JWT, token reuse, managed zones, conditional changes. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { createGoogleProvider } from "../../../src/dns/google";
-import type { GoogleCredentials } from "../../../src/dns/credentials";
+import { createGoogleProvider, type GoogleCredentials } from "../../../src/dns/google";
+import { derToPem } from "../../../src/pki";
 import { createGoogleFake } from "../../support/dns-fakes/google";
 import { generateServiceAccountKey, type ServiceAccountKey } from "../../support/dns-fakes/keys";
 import { expectAppError } from "./expect-failure";
@@ -55,12 +55,49 @@ describe("Google Cloud DNS provider", () => {
       expect(fake.txt(FQDN)).toEqual(["v1"]);
     });
 
+    it("reads a key whose newlines arrived JSON-escaped", async () => {
+      const fake = createGoogleFake({ projectId: "my-project-123", clientEmail: EMAIL, publicKey: key.publicKey, zones: ZONES });
+      const escaped = key.privateKeyPem.replace(/\n/g, "\\n");
+      await createGoogleProvider(credentials({ private_key: escaped }), { fetch: fake.fetch }).present(FQDN, "v1");
+      expect(fake.txt(FQDN)).toEqual(["v1"]);
+    });
+
     it("retries once when the set changed between read and write (412)", async () => {
       const fake = createGoogleFake({ projectId: "my-project-123", clientEmail: EMAIL, publicKey: key.publicKey, zones: ZONES });
       fake.seed(FQDN, "other");
       fake.failNextChange();
       await createGoogleProvider(credentials(), { fetch: fake.fetch }).present(FQDN, "mine");
       expect(fake.txt(FQDN)).toEqual(["other", "mine"]);
+    });
+  });
+
+  describe("conflicts (HTTP 409/412 from changes.create)", () => {
+    /** The fake, with every change answered `status` and each change request counted. */
+    function failingChanges(fake: { fetch: typeof fetch }, status: number, error: { status: string; message: string }) {
+      const changes: string[] = [];
+      const spy: typeof fetch = async (input, init) => {
+        const request = new Request(input, init);
+        if (request.method !== "POST" || !request.url.endsWith("/changes")) return fake.fetch(request);
+        changes.push(request.url);
+        return Response.json({ error: { code: status, ...error } }, { status });
+      };
+      return { changes, fetch: spy };
+    }
+
+    it("reads again once, then reports the conflict", async () => {
+      const fake = createGoogleFake({ projectId: "my-project-123", clientEmail: EMAIL, publicKey: key.publicKey, zones: ZONES });
+      const { changes, fetch } = failingChanges(fake, 412, { status: "FAILED_PRECONDITION", message: "Precondition not met" });
+      const error = await expectAppError(createGoogleProvider(credentials(), { fetch }).present(FQDN, "v1"));
+      expect(error.message).toBe(`Google Cloud DNS failed to add a TXT value at ${FQDN} (HTTP 412): FAILED_PRECONDITION: Precondition not met`);
+      expect(changes).toHaveLength(2);
+    });
+
+    it("does not retry a change Cloud DNS refuses for another reason", async () => {
+      const fake = createGoogleFake({ projectId: "my-project-123", clientEmail: EMAIL, publicKey: key.publicKey, zones: ZONES });
+      const { changes, fetch } = failingChanges(fake, 400, { status: "INVALID_ARGUMENT", message: "Invalid value for 'entity.change.additions[0]'" });
+      const error = await expectAppError(createGoogleProvider(credentials(), { fetch }).present(FQDN, "v1"));
+      expect(error.message).toMatch(/\(HTTP 400\): INVALID_ARGUMENT: /);
+      expect(changes).toHaveLength(1);
     });
   });
 
@@ -86,6 +123,15 @@ describe("Google Cloud DNS provider", () => {
       expect(error.code).toBe("validation_failed");
       expect(error.status).toBe(400);
       expect(error.param).toBe("dnsCredentials.credentials.private_key");
+    });
+
+    it("refuses a valid PKCS#8 key that is not RSA, as RS256 needs one", async () => {
+      const fake = createGoogleFake({ projectId: "my-project-123", clientEmail: EMAIL, publicKey: key.publicKey, zones: ZONES });
+      const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+      const pem = derToPem(new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer), "PRIVATE KEY");
+      const error = await expectAppError(createGoogleProvider(credentials({ private_key: pem }), { fetch: fake.fetch }).present(FQDN, "v1"));
+      expect(error.code).toBe("validation_failed");
+      expect(error.message).toBe("dnsCredentials.credentials.private_key: Not a usable RSA PKCS#8 private key");
     });
   });
 });

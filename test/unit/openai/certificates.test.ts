@@ -61,7 +61,7 @@ describe("organization certificates: happy path", () => {
     expect(gone.error).toEqual({ message: `Certificate ${created.id} not found`, type: "not_found_error", param: null, code: "not_found" });
   });
 
-  it("accepts the seed's `content` field and no name", async () => {
+  it("accepts the `content` field and no name", async () => {
     const created = await admin.admin.organization.certificates.create({ content: ca.pem } as never);
     expect(created).toMatchObject({ object: "certificate", name: null });
     const row = await env.DB.prepare("SELECT * FROM organization_certificates WHERE id = ?").bind(created.id).first<any>();

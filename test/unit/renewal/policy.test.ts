@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { nextRetryAt, RETRY_SCHEDULE_MS } from "../../../src/renewal/backoff";
+import { expiryWindowMs, isExpiringSoon as pkiIsExpiringSoon } from "../../../src/pki/expiry";
 import { isExpiringSoon } from "../../../src/renewal/expiry";
 import { renewalDueAt } from "../../../src/renewal/policy";
 
@@ -37,18 +38,18 @@ describe("renewalDueAt with ARI", () => {
   });
 });
 
-describe("isExpiringSoon", () => {
-  it.each([
-    { name: "90-day at day 59: not yet", lifetime: 90, at: 59, want: false },
-    { name: "90-day at day 61: yes (30 days left)", lifetime: 90, at: 61, want: true },
-    { name: "45-day at day 29: not yet (16 left > 15)", lifetime: 45, at: 29, want: false },
-    { name: "45-day at day 31: yes (last third)", lifetime: 45, at: 31, want: true },
-    { name: "6-day at day 3: not yet", lifetime: 6, at: 3, want: false },
-    { name: "6-day at day 4.5: yes", lifetime: 6, at: 4.5, want: true },
-    { name: "1-year at day 300: no", lifetime: 365, at: 300, want: false },
-    { name: "1-year at day 340: yes", lifetime: 365, at: 340, want: true },
-  ])("$name", ({ lifetime, at, want }) => {
-    expect(isExpiringSoon(T0, T0 + lifetime * DAY, T0 + at * DAY)).toBe(want);
+describe("renewal and the expiring-soon rule", () => {
+  it("status reads the PKI core's rule (one rule for upload warnings, status and renewal)", () => {
+    expect(isExpiringSoon).toBe(pkiIsExpiringSoon);
+  });
+
+  // Without ARI a certificate renewed on schedule never shows `expiring_soon`: it falls due by the time the
+  // window opens (a third or half of the lifetime left, against at most a third).
+  it.each([6, 160 / 24, 10, 45, 89, 90, 365])("a %f-day certificate falls due no later than it turns expiring soon", (lifetimeDays) => {
+    const expiresAt = T0 + lifetimeDays * DAY;
+    const due = renewalDueAt({ issuedAt: T0, expiresAt });
+    expect(isExpiringSoon(T0, expiresAt, due - 1)).toBe(false);
+    expect(expiresAt - due).toBeGreaterThanOrEqual(expiryWindowMs(T0, expiresAt) - 1);
   });
 });
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { database } from "../../../src/db/client";
+import { createProject } from "../../../src/services/projects";
 import { call, env, newProject, newTenant, uniqueDomain } from "../../support/api";
 
 describe("projects: happy path", () => {
@@ -68,6 +70,19 @@ describe("projects: errors", () => {
     await call("POST", "/api/v1/projects", { token: tenant.token, json: { name: "same" } });
     const res = await call("POST", "/api/v1/projects", { token: tenant.token, json: { name: "same" } });
     expect(res.status).toBe(409);
+  });
+
+  it("refuses the loser of two interleaved creates of one name, releasing the domain it claimed", async () => {
+    // Called directly, both creates pass the read-first check before either writes: the insert decides.
+    const db = database(env.DB);
+    const tenant = await newTenant();
+    const domains = [uniqueDomain("race"), uniqueDomain("race")];
+    const results = await Promise.allSettled(domains.map((domain) => createProject(db, tenant.teamId, { name: "raced", domain }, Date.now())));
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const loser = results.findIndex((r) => r.status === "rejected");
+    expect((results[loser] as PromiseRejectedResult).reason).toMatchObject({ code: "conflict", status: 409, message: 'A project named "raced" already exists' });
+    const claim = await env.DB.prepare("SELECT count(*) AS n FROM domain_claims WHERE domain = ?").bind(domains[loser]).first<{ n: number }>();
+    expect(claim?.n).toBe(0);
   });
 
   it("lets one team hold a domain at a time, including through wildcards", async () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { database } from "../../../src/db/client";
+import { createTeam } from "../../../src/services/teams";
 import { ADMIN_TOKEN, call, env, newTenant } from "../../support/api";
 
 describe("team bootstrap", () => {
@@ -22,6 +24,19 @@ describe("team bootstrap", () => {
     expect(again.body).toEqual({ success: false, error: 'A team with slug "dup-team" already exists', code: "conflict" });
     const count = await env.DB.prepare("SELECT count(*) AS n FROM teams WHERE slug = 'dup-team'").first<{ n: number }>();
     expect(count?.n).toBe(1);
+  });
+
+  it("refuses the loser of two interleaved creates of one slug, storing no token for it", async () => {
+    // Called directly, both creates pass the read-first check before either writes: the insert decides.
+    const db = database(env.DB);
+    const slug = `race-${Date.now().toString(36)}`;
+    const results = await Promise.allSettled(["One", "Two"].map((name) => createTeam(db, { slug, name }, Date.now())));
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const lost = results.find((r): r is PromiseRejectedResult => r.status === "rejected")!.reason;
+    expect(lost).toMatchObject({ code: "conflict", status: 409, message: `A team with slug "${slug}" already exists` });
+    const won = results.find((r) => r.status === "fulfilled")!.value;
+    const tokens = await env.DB.prepare("SELECT t.team_id FROM api_tokens t JOIN teams ON teams.id = t.team_id WHERE teams.slug = ?").bind(slug).all();
+    expect(tokens.results).toEqual([{ team_id: won.team.id }]);
   });
 
   it.each([

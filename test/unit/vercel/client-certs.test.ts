@@ -1,7 +1,7 @@
 /** Vercel client certificates for egress mTLS through the unmodified @vercel/sdk@1.18.5 (strict response validation). */
 import { VercelError } from "vercel-sdk-v1185/models/vercelerror.js";
 import { beforeAll, describe, expect, it } from "vitest";
-import { normalizeOrigin } from "../../../src/services/client-certificates";
+import { normalizeOrigin } from "../../../src/services/client-certificate-origin";
 import { call, env, newProject, newTenant, type Tenant } from "../../support/api";
 import { dayMs, makeCa, makeChain, type TestCa } from "../../support/pki-fixtures";
 import { vercel1185 } from "./sdk";

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { derToPem, fingerprintSha256, parseCertificateBundle, pemToDer, summarizeCertificate } from "../../../src/pki";
+import { derToPem, fingerprintSha256, parseCertificateBundle, pemToDer } from "../../../src/pki";
 import { makeChain } from "../../support/pki-fixtures";
-import { expectAppError } from "./helpers";
 
 describe("parseCertificateBundle", () => {
   it("returns the certificates in input order without duplicates", async () => {
@@ -20,27 +19,6 @@ describe("parseCertificateBundle", () => {
     const [cert] = parseCertificateBundle(chain.leafPem);
     expect(derToPem(new Uint8Array(cert!.rawData), "CERTIFICATE")).toBe(chain.leafPem);
     expect(pemToDer(chain.leafPem)).toEqual(new Uint8Array(chain.leaf.rawData));
-  });
-});
-
-describe("summarizeCertificate", () => {
-  it("summarizes the leaf of an out-of-order bundle", async () => {
-    const chain = await makeChain({ key: "EC-P384", names: ["*.example.com", "example.com"] });
-    const summary = await summarizeCertificate(chain.intermediatePem! + chain.leafPem);
-    expect(summary).toEqual({
-      domain: "*.example.com",
-      names: ["*.example.com", "example.com"],
-      notBefore: chain.leaf.notBefore,
-      notAfter: chain.leaf.notAfter,
-      issuer: "Certdesk Test",
-      serial: chain.leaf.serialNumber.toLowerCase(),
-      fingerprint: await fingerprintSha256(new Uint8Array(chain.leaf.rawData)),
-      keyType: "EC-P384",
-    });
-  });
-
-  it("refuses malformed input with an AppError", async () => {
-    await expectAppError(() => summarizeCertificate("nope"), "invalid_certificate", /not PEM/);
   });
 });
 

@@ -1,12 +1,15 @@
-/** Obtaining, renewing and revoking ACME certificates: builds the request and hands it to the certificate's issuer. */
-import { type DnsProviderName } from "../dns";
+/** ACME certificates: obtaining, renewing and revoking, each handed to the certificate's issuer (one Durable Object per certificate). */
+import type { DnsProviderName } from "../../dns";
 import type { Deps } from "../deps";
-import { AppError } from "../core/errors";
-import { unseal } from "../crypto/sealing";
-import type { CertificateKeySpec } from "../pki";
-import type { IssueOutcome, IssueRequest } from "../issuance/issue-request";
-import { issuerName } from "../issuance/issue-request";
-import type { CertificateRow } from "../store/certificates";
+import { AppError } from "../../core/errors";
+import { unseal } from "../../crypto/sealing";
+import type { CertificateKeySpec } from "../../pki";
+import type { IssueOutcome, IssueRequest } from "../../issuance/issue-request";
+import { issuerName } from "../../issuance/issue-request";
+import { isAcmeCertificate } from "../../store/certificate-type";
+import type { CertificateRow } from "../../store/certificates";
+import { type Owner, ownerColumns } from "./owner";
+import { type SubscriberRevocationReason, revocationCode } from "./revocation-reasons";
 
 export interface ObtainOptions {
   email: string;
@@ -21,12 +24,26 @@ export interface ObtainOptions {
   profile?: string;
 }
 
+/** How an ACME certificate was obtained, kept on its row so that renewal repeats it (a type, so it reads from the row's JSON record). */
+type AcmeIssuance = {
+  challengeType: "http-01" | "dns-01";
+  dnsProvider: DnsProviderName | null;
+  keySpec: CertificateKeySpec;
+  email: string | null;
+  staging: boolean;
+  directoryUrl: string;
+  profile?: string | null;
+};
+
+/** What a certificate's issuer is keyed by: its owner and names (see issuerName). */
+type IssuerTarget = { teamId: string; projectId: string | null; names: string[] };
+
 export function keySpecOf(keyType: "rsa" | "ec", keySize?: number): CertificateKeySpec {
   if (keyType === "ec") return { keyType: "ec", curve: keySize === 384 ? "P-384" : "P-256" };
   return { keyType: "rsa", keySize: keySize === 4096 ? 4096 : keySize === 3072 ? 3072 : 2048 };
 }
 
-function issuer(deps: Deps, target: { teamId: string; projectId: string | null; names: string[] }) {
+function issuer(deps: Deps, target: IssuerTarget) {
   return deps.issuer(issuerName(target));
 }
 
@@ -40,21 +57,16 @@ export function throwIfFailed(outcome: IssueOutcome): Exclude<IssueOutcome, { st
   throw AppError.fromData(outcome.error);
 }
 
-export async function obtainCertificate(
-  deps: Deps,
-  target: { teamId: string; projectId: string | null; names: string[] },
-  options: ObtainOptions,
-): Promise<IssueOutcome> {
-  if (options.challengeType === "http-01" && target.names.some((n) => n.startsWith("*."))) {
+export async function obtainAcmeCertificate(deps: Deps, owner: Owner, names: string[], options: ObtainOptions): Promise<IssueOutcome> {
+  if (options.challengeType === "http-01" && names.some((n) => n.startsWith("*."))) {
     // RFC 8555 §7.1.3 and CA policy: wildcard names can only be validated over DNS.
     throw new AppError("bad_request", "Wildcard names need challengeType dns-01", { param: "challengeType" });
   }
   const config = deps.config;
+  const target = { ...ownerColumns(owner), names };
   const request: IssueRequest = {
     kind: "obtain",
-    teamId: target.teamId,
-    projectId: target.projectId,
-    names: target.names,
+    ...target,
     challengeType: options.challengeType,
     ...(options.dnsProvider ? { dnsProvider: options.dnsProvider } : {}),
     ...(options.dnsCredentials ? { dnsCredentials: options.dnsCredentials } : {}),
@@ -70,24 +82,16 @@ export async function obtainCertificate(
 }
 
 /** Renews an ACME certificate the way it was obtained (same challenge, provider and key type). */
-export async function renewCertificate(
+export async function renewAcmeCertificate(
   deps: Deps,
   row: CertificateRow,
   { trigger, asOf = Date.now() }: { trigger: "manual" | "sweep"; asOf?: number },
 ): Promise<IssueOutcome> {
-  if (row.type !== "letsencrypt" || !row.issuance) {
+  if (!isAcmeCertificate(row) || !row.issuance) {
     throw new AppError("not_renewable", "A custom certificate is renewed by uploading its successor");
   }
   if (row.state === "revoked") throw new AppError("not_renewable", "A revoked certificate cannot be renewed; obtain a new one");
-  const how = row.issuance as {
-    challengeType: "http-01" | "dns-01";
-    dnsProvider: DnsProviderName | null;
-    keySpec: CertificateKeySpec;
-    email: string | null;
-    staging: boolean;
-    directoryUrl: string;
-    profile?: string | null;
-  };
+  const how = row.issuance as AcmeIssuance;
   const { ENCRYPTION_KEY } = deps.config;
   const dnsCredentials = row.sealedDnsCredentials
     ? (JSON.parse(await unseal(ENCRYPTION_KEY, row.sealedDnsCredentials, `${row.id}:dns`)) as Record<string, unknown>)
@@ -114,21 +118,14 @@ export async function renewCertificate(
   return issuer(deps, row).issue(request, trigger === "sweep" ? 0 : waitMs(deps));
 }
 
-/** RFC 5280 §5.3.1 reasons a subscriber may give (RFC 8555 §7.6). */
-export const REVOCATION_REASON_CODES = {
-  unspecified: 0,
-  keyCompromise: 1,
-  affiliationChanged: 3,
-  superseded: 4,
-  cessationOfOperation: 5,
-} as const;
-
-export async function revokeCertificate(deps: Deps, row: CertificateRow, reason: keyof typeof REVOCATION_REASON_CODES) {
-  const outcome = await issuer(deps, row).revoke(row.teamId, row.id, REVOCATION_REASON_CODES[reason]);
+/** Revokes at the CA (RFC 8555 §7.6); the instant it was recorded as revoked. */
+export async function revokeAcmeCertificate(deps: Deps, row: CertificateRow, reason: SubscriberRevocationReason): Promise<number> {
+  const outcome = await issuer(deps, row).revoke(row.teamId, row.id, revocationCode(reason));
   if (!outcome.ok) throw AppError.fromData(outcome.error);
   return outcome.revokedAt;
 }
 
-export async function issuanceProgress(deps: Deps, target: { teamId: string; projectId: string | null; names: string[] }) {
-  return issuer(deps, target).progress();
+/** Whether an issuance for the owner's names is running, and how the last one ended. */
+export async function issuanceProgress(deps: Deps, owner: Owner, names: string[]) {
+  return issuer(deps, { ...ownerColumns(owner), names }).progress();
 }

@@ -1,11 +1,12 @@
 /** Issuing a team-level certificate for a list of names (Vercel's `POST /v8/certs`) over HTTP-01. */
 import type { Deps } from "../deps";
-import { AppError } from "../core/errors";
-import { obtainCertificate } from "./acme-certificates";
-import type { CertificateRow } from "../store/certificates";
-import { normalizeDomain } from "./domain-name";
-import { teamHoldsDomain } from "./projects";
-import { getTeamCertificate } from "./team-certificates";
+import { AppError } from "../../core/errors";
+import type { CertificateRow } from "../../store/certificates";
+import { normalizeDomain } from "../domain-name";
+import { teamHoldsDomain } from "../projects";
+import { obtainAcmeCertificate } from "./acme";
+import { getOwnedCertificate } from "./lookup";
+import { teamOwner } from "./owner";
 
 /** Most names one certificate may carry (Let's Encrypt's limit). */
 export const MAX_NAMES = 100;
@@ -28,14 +29,18 @@ export async function issueTeamCertificate(deps: Deps, teamId: string, cns: stri
       throw new AppError("bad_request", `${name} is not a domain of this team: add it to a project first`, { param: "cns" });
     }
   }
-  const outcome = await obtainCertificate(
-    deps,
-    { teamId, projectId: null, names },
-    { email: "", challengeType: "http-01", autoRenew: true, keyType: "ec", staging: false, dryRun: false },
-  );
+  const owner = teamOwner(teamId);
+  const outcome = await obtainAcmeCertificate(deps, owner, names, {
+    email: "",
+    challengeType: "http-01",
+    autoRenew: true,
+    keyType: "ec",
+    staging: false,
+    dryRun: false,
+  });
   switch (outcome.state) {
     case "issued":
-      return getTeamCertificate(db, teamId, outcome.certificateId);
+      return getOwnedCertificate(db, owner, outcome.certificateId);
     case "pending":
       // Vercel's CLI reads 449 as "not ready yet" and retries; the retry joins the running order.
       throw new AppError("configuration_error", "The certificate is still being issued: retry in a few seconds");

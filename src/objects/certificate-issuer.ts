@@ -3,7 +3,9 @@
  * certificate runs here one at a time, so the CA never sees two orders at once for it.
  */
 import { DurableObject } from "cloudflare:workers";
-import { depsFrom, type Deps } from "../deps";
+import { RETRY_POLICY } from "../acme";
+import { depsFrom } from "../deps";
+import type { Deps } from "../services/deps";
 import type { Env } from "../env";
 import { seal, unseal } from "../crypto/sealing";
 import {
@@ -14,9 +16,9 @@ import {
   type IssueRequest,
   type RevokeOutcome,
   requestFingerprint,
-} from "./issue-request";
-import { isStillCurrent, JOB_BUDGET_MS, runIssuance } from "./run-issuance";
-import { revokeStoredCertificate } from "./revoke";
+} from "../issuance/issue-request";
+import { isStillCurrent, JOB_BUDGET_MS, runIssuance } from "../issuance/run-issuance";
+import { revokeStoredCertificate } from "../issuance/revoke";
 
 /** A finished obtain is handed to identical requests arriving this soon after it, instead of a new order. */
 const DEDUPE_WINDOW_MS = 60_000;
@@ -132,7 +134,7 @@ export class CertificateIssuer extends DurableObject<Env> implements Certificate
       startedAt: Date.now(),
     };
     await this.ctx.storage.put("job", stored);
-    await this.ctx.storage.setAlarm(Date.now() + JOB_BUDGET_MS + 30_000);
+    await this.ctx.storage.setAlarm(Date.now() + JOB_BUDGET_MS + RETRY_POLICY.evictedJobRestartGraceMs);
     const asOf = request.asOf;
     const outcome = await runIssuance(this.deps, request, asOf === undefined ? Date.now : () => asOf + (Date.now() - stored.startedAt));
     await this.ctx.storage.put("last", { fingerprint, finishedAt: Date.now(), outcome } satisfies FinishedJob);
