@@ -26,7 +26,7 @@ const keep = option("keep", false);
 const BATCH = 40;
 const WRANGLER = join(REPO_ROOT, "node_modules", ".bin", "wrangler");
 
-// The query src/renewal/sweep.ts builds with drizzle, written out (`NOT INDEXED` makes the baseline on the same file).
+// The query src/services/renewal-sweep.ts builds with drizzle, written out (`NOT INDEXED` makes the baseline on the same file).
 const sweepSql = (asOf, hint = "") =>
   `SELECT * FROM certificates ${hint}WHERE next_renewal_at IS NOT NULL AND next_renewal_at <= ${asOf} ORDER BY next_renewal_at ASC LIMIT ${BATCH}`;
 
@@ -158,7 +158,7 @@ ${machineLine()}
 node bench/sweep-query.mjs --rows ${rows} --due-percent ${duePercent} --ticks ${ticks} --reps ${reps} --write
 \`\`\`
 
-Local D1 (workerd's SQLite under \`wrangler dev\` / \`wrangler d1 execute\`), rows of realistic size; the query is the one in src/renewal/sweep.ts
+Local D1 (workerd's SQLite under \`wrangler dev\` / \`wrangler d1 execute\`), rows of realistic size; the query is the one in src/services/renewal-sweep.ts
 (\`${sweepSql("?")}\`), batch ${BATCH}. Tick = wall time of \`POST /api/v1/admin/renewal-sweep\` on \`npm start\`
 (query + ${BATCH} Durable Object hand-offs; 1.5 s pause after each so the failing renewals settle), ticks alternating between the two
 Workers; "0 due" ticks use an \`asOf\` before every due row (query + HTTP only). Ratios are to the indexed row. D1 reports whole
