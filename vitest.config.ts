@@ -3,8 +3,14 @@ import { defineConfig } from "vitest/config";
 
 const migrations = await readD1Migrations("./migrations");
 
-/** Bindings every in-workerd test sees (the committed local defaults, never production secrets). */
+/**
+ * Bindings every in-workerd test sees (the committed test values, never production secrets; CERTDESK_ENV=test is
+ * what lets the Worker accept them). The CA-call bucket is roomier than the default so suites that order often
+ * from one team do not meet it; the limiter's own tests set their limits.
+ */
 const testBindings = {
+  CERTDESK_ENV: "test",
+  CA_CALLS_BURST: "100",
   ADMIN_TOKEN: "test-admin-token-0123456789",
   ENCRYPTION_KEY: "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=",
   TEST_MIGRATIONS: migrations,

@@ -39,9 +39,15 @@ export function applyLocalMigrations(args) {
   return migrate.status ?? 1;
 }
 
+/**
+ * Marks the run as local development, so the Worker accepts the committed secrets of .dev.vars.example: also for a
+ * .dev.vars copied before CERTDESK_ENV existed. Before the user's arguments, so their own --var still wins.
+ */
+const DEVELOPMENT = ["--var", "CERTDESK_ENV:development"];
+
 /** `wrangler dev --local <args>` in the foreground, SIGINT/SIGTERM passed on; resolves with its exit code. */
 export function runWranglerDev(args, env = process.env) {
-  const dev = spawn(WRANGLER, ["dev", "--local", ...args], { cwd: ROOT, stdio: "inherit", env });
+  const dev = spawn(WRANGLER, ["dev", "--local", ...DEVELOPMENT, ...args], { cwd: ROOT, stdio: "inherit", env });
   const forward = (signal) => dev.kill(signal);
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, forward);
   const stopWatching = whenParentExits(() => forward("SIGTERM"));

@@ -7,6 +7,7 @@ import { auditChanges } from "./http/audit";
 import { limitBodySize } from "./http/body-limit";
 import { AppError, toAppError } from "./core/errors";
 import { requestId } from "./http/request-id";
+import { securityHeaders } from "./http/security-headers";
 import { renderError } from "./http/surfaces";
 import { mountDocs } from "./routes/docs";
 import { homeRoutes } from "./routes/home";
@@ -51,6 +52,8 @@ export function handleError(error: unknown, c: Context<AppBindings>): Response {
 
 export function createApp() {
   const app = newRouter();
+  // Outermost, so that every answer gets the headers: errors, 404s and 413s included.
+  app.use(securityHeaders());
   app.use(requestId());
   app.use(async function provideDeps(c, next) {
     c.set("deps", depsFrom(c.env));

@@ -1,13 +1,16 @@
 /**
  * The services' dependencies, built once per Worker environment at the edge (the app, the cron handler, the Durable
- * Object): configuration parsed and checked, clients made. Nothing below the edge sees the raw bindings.
+ * Objects): configuration parsed and checked, clients made. Nothing below the edge sees the raw bindings.
  */
 import { parseConfig } from "./core/config";
 import { systemClock } from "./core/time";
 import { database } from "./db/client";
 import type { Env } from "./env";
 import type { CertificateIssuerRpc } from "./issuance/issue-request";
+import { teamLimiterName } from "./objects/team-limiter";
 import type { Deps } from "./services/deps";
+import { takeCaCall } from "./services/limits/ca-calls";
+import type { TeamLimiterRpc } from "./services/limits/token-bucket";
 
 const built = new WeakMap<Env, Deps>();
 
@@ -15,15 +18,20 @@ const built = new WeakMap<Env, Deps>();
 export function depsFrom(env: Env): Deps {
   let deps = built.get(env);
   if (!deps) {
-    const namespace = env.CERTIFICATE_ISSUER;
-    deps = {
+    const issuers = env.CERTIFICATE_ISSUER;
+    const limiters = env.TEAM_LIMITER;
+    const made: Deps = {
       db: database(env.DB),
       challenges: env.CHALLENGES,
       // The stub's methods are the class's RPC methods (CertificateIssuer implements CertificateIssuerRpc).
-      issuer: (name) => namespace.get(namespace.idFromName(name)) as unknown as CertificateIssuerRpc,
+      issuer: (name) => issuers.get(issuers.idFromName(name)) as unknown as CertificateIssuerRpc,
+      // Likewise TeamLimiter implements TeamLimiterRpc.
+      teamLimiter: (teamId) => limiters.get(limiters.idFromName(teamLimiterName(teamId))) as unknown as TeamLimiterRpc,
+      limits: { takeCaCall: (teamId) => takeCaCall(made, teamId) },
       clock: systemClock,
       config: parseConfig(env as unknown as Record<string, unknown>),
     };
+    deps = made;
     built.set(env, deps);
   }
   return deps;

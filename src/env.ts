@@ -4,8 +4,15 @@ export interface Env {
   CHALLENGES: KVNamespace;
   /** The CertificateIssuer Durable Object class; deps.ts gives it its RPC type. */
   CERTIFICATE_ISSUER: DurableObjectNamespace;
+  /** The per-team limiter of calls that reach the CA (objects/team-limiter.ts). */
+  TEAM_LIMITER: DurableObjectNamespace;
+  /** Optional: "development" (npm start), "test" (vitest) or "production" (default): only local runs accept the committed secrets. */
+  CERTDESK_ENV?: string;
   ADMIN_TOKEN: string;
+  /** The current sealing key: every new seal uses it. */
   ENCRYPTION_KEY: string;
+  /** Optional secret: keys rotated out (comma-separated), read until POST /api/v1/admin/reseal has moved everything off them. */
+  ENCRYPTION_KEY_PREVIOUS?: string;
   ACME_DIRECTORY_URL: string;
   ACME_STAGING_DIRECTORY_URL: string;
   DOH_RESOLVER_URL: string;
@@ -16,4 +23,13 @@ export interface Env {
   /** Optional secrets: external account binding (RFC 8555 §7.3.4) for CAs that require one (ZeroSSL, Google Trust Services, …). */
   ACME_EAB_KID?: string;
   ACME_EAB_HMAC_KEY?: string;
+  /** Optional fair-use limits per team (core/config.ts has each default and why). */
+  CA_CALLS_BURST?: string;
+  CA_CALLS_PER_HOUR?: string;
+  CLIENT_CERTIFICATES_PER_PROJECT?: string;
+  CLIENT_CERTIFICATES_PER_TEAM?: string;
+  CLIENT_CERTIFICATE_BYTES_PER_TEAM?: string;
+  ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM?: string;
+  CERTIFICATES_PER_TEAM?: string;
+  CERTIFICATE_BYTES_PER_TEAM?: string;
 }

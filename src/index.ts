@@ -6,6 +6,7 @@ import type { Env } from "./env";
 import { sweepDueCertificates } from "./services/renewal-sweep";
 
 export { CertificateIssuer } from "./objects/certificate-issuer";
+export { TeamLimiter } from "./objects/team-limiter";
 
 const app = createApp();
 

@@ -1,18 +1,93 @@
 /** The service's configuration: the Worker's variables and secrets, checked with zod (names, never values, in errors). */
 import { z } from "zod";
+import { keyring } from "../crypto/sealing";
 import { AppError } from "./errors";
 
-export const configSchema = z.object({
+/**
+ * Secrets committed to this repository (.dev.vars.example for `npm start`, vitest.config.ts for the tests):
+ * public, so they protect nothing and are refused unless CERTDESK_ENV says this is a local run.
+ */
+const COMMITTED_ADMIN_TOKENS = ["local-admin-token", "test-admin-token-0123456789"];
+const COMMITTED_ENCRYPTION_KEYS = ["bG9jYWwtZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzI=", "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM="];
+
+/** Where the Worker runs: only `development` (npm start) and `test` (vitest) accept the committed secrets. */
+const environments = ["production", "development", "test"] as const;
+
+const ENCRYPTION_KEY_RULE = "must be 32 bytes, base64-encoded (openssl rand -base64 32)";
+
+/** Whether `value` is 32 bytes of base64 (a 256-bit AES key). */
+function isAesKey(value: string): boolean {
+  try {
+    return atob(value.trim()).length === 32;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether two base64 keys hold the same bytes, however they are padded or spaced. */
+function sameKey(a: string, b: string): boolean {
+  try {
+    return atob(a.trim()) === atob(b.trim());
+  } catch {
+    return false;
+  }
+}
+
+/** A whole number variable with a documented default (wrangler passes every var as a string). */
+function count(defaultValue: number, max: number) {
+  return z.coerce.number().int().min(1).max(max).default(defaultValue);
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * Fair-use limits per team, each a `[vars]` entry with this default (SECURITY.md, "Limits"). Let's Encrypt's own
+ * limits are per account, per registered domain and per IP (https://letsencrypt.org/docs/rate-limits/): 300 new
+ * orders per account per 3 hours, 50 new certificates per registered domain per 7 days, 5 per exact set of names
+ * per 7 days, 10 new accounts per IP per 3 hours. Teams share the Worker's IPs and may share registered domains,
+ * so one team's bursts must not spend what the others need.
+ */
+export const LIMIT_DEFAULTS = {
+  /** Calls that reach the CA (obtain, manual renew, Vercel issue) a team may make at once: its bucket's size. */
+  CA_CALLS_BURST: 10,
+  /** How fast the bucket refills: calls per hour, one every 3600/N s (a leaky bucket, as Let's Encrypt's own). */
+  CA_CALLS_PER_HOUR: 30,
+  /** Client certificates (Vercel mTLS) per project: one per origin. */
+  CLIENT_CERTIFICATES_PER_PROJECT: 20,
+  CLIENT_CERTIFICATES_PER_TEAM: 500,
+  /** Bytes a team's client certificates may take in D1: certificate and chain, CA bundle, sealed key. */
+  CLIENT_CERTIFICATE_BYTES_PER_TEAM: 4 * MiB,
+  /** Bytes a team's OpenAI organization certificates may take (their count is capped at 50, as OpenAI's). */
+  ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM: 1 * MiB,
+  /** Server certificates (project, Vercel team-level, ACME) per team, and the bytes they may take. */
+  CERTIFICATES_PER_TEAM: 1_000,
+  CERTIFICATE_BYTES_PER_TEAM: 16 * MiB,
+} as const;
+
+const limitsShape = {
+  CA_CALLS_BURST: count(LIMIT_DEFAULTS.CA_CALLS_BURST, 10_000),
+  CA_CALLS_PER_HOUR: count(LIMIT_DEFAULTS.CA_CALLS_PER_HOUR, 100_000),
+  CLIENT_CERTIFICATES_PER_PROJECT: count(LIMIT_DEFAULTS.CLIENT_CERTIFICATES_PER_PROJECT, 100_000),
+  CLIENT_CERTIFICATES_PER_TEAM: count(LIMIT_DEFAULTS.CLIENT_CERTIFICATES_PER_TEAM, 1_000_000),
+  CLIENT_CERTIFICATE_BYTES_PER_TEAM: count(LIMIT_DEFAULTS.CLIENT_CERTIFICATE_BYTES_PER_TEAM, 1024 * MiB),
+  ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM: count(LIMIT_DEFAULTS.ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM, 1024 * MiB),
+  CERTIFICATES_PER_TEAM: count(LIMIT_DEFAULTS.CERTIFICATES_PER_TEAM, 1_000_000),
+  CERTIFICATE_BYTES_PER_TEAM: count(LIMIT_DEFAULTS.CERTIFICATE_BYTES_PER_TEAM, 1024 * MiB),
+};
+
+/** The limits as configured, or their defaults: what the quota checks take. */
+export type Limits = { readonly [Name in keyof typeof LIMIT_DEFAULTS]: number };
+
+const baseSchema = z.object({
+  CERTDESK_ENV: z.enum(environments, { error: `CERTDESK_ENV must be one of ${environments.join(", ")}` }).default("production"),
   ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters"),
-  ENCRYPTION_KEY: z
+  ENCRYPTION_KEY: z.string().refine(isAesKey, `ENCRYPTION_KEY ${ENCRYPTION_KEY_RULE}`),
+  /** Keys rotated out, still read until services/reseal.ts has moved everything to ENCRYPTION_KEY: comma- or space-separated. */
+  ENCRYPTION_KEY_PREVIOUS: z
     .string()
-    .refine((v) => {
-      try {
-        return atob(v).length === 32;
-      } catch {
-        return false;
-      }
-    }, "ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
+    .optional()
+    .transform((v) => (v ?? "").split(/[\s,]+/).filter(Boolean))
+    .refine((keys) => keys.every(isAesKey), `each key in ENCRYPTION_KEY_PREVIOUS ${ENCRYPTION_KEY_RULE}`),
   ACME_DIRECTORY_URL: z.url(),
   ACME_STAGING_DIRECTORY_URL: z.url(),
   DOH_RESOLVER_URL: z.url(),
@@ -31,7 +106,36 @@ export const configSchema = z.object({
   ISSUANCE_WAIT_SECONDS: z.coerce.number().int().min(0).max(120).default(25),
   ACME_EAB_KID: z.string().min(1).optional(),
   ACME_EAB_HMAC_KEY: z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/, "ACME_EAB_HMAC_KEY must be base64url").optional(),
+  ...limitsShape,
 });
+
+/** Refuses the committed secrets outside a local run: a deployment that forgot `wrangler secret put` fails loudly. */
+function refuseCommittedSecrets(config: z.output<typeof baseSchema>, ctx: z.RefinementCtx): void {
+  if (config.CERTDESK_ENV !== "production") return;
+  if (COMMITTED_ADMIN_TOKENS.includes(config.ADMIN_TOKEN.trim())) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ADMIN_TOKEN"],
+      message: "ADMIN_TOKEN is a value committed to the repository; set your own with `wrangler secret put ADMIN_TOKEN`",
+    });
+  }
+  if (COMMITTED_ENCRYPTION_KEYS.some((known) => sameKey(known, config.ENCRYPTION_KEY))) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["ENCRYPTION_KEY"],
+      message:
+        "ENCRYPTION_KEY is a value committed to the repository; set your own with `wrangler secret put ENCRYPTION_KEY` " +
+        "(move the committed one to ENCRYPTION_KEY_PREVIOUS and reseal to keep what it sealed)",
+    });
+  }
+}
+
+/** ENCRYPTION_KEY as the keyring sealing.ts reads (current key, then previous ones), so seal/unseal callers pass it as before. */
+function withKeyring({ ENCRYPTION_KEY_PREVIOUS, ...config }: z.output<typeof baseSchema>) {
+  return { ...config, ENCRYPTION_KEY: keyring(config.ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS) };
+}
+
+export const configSchema = baseSchema.superRefine(refuseCommittedSecrets).transform(withKeyring);
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -172,6 +172,8 @@ export const auditLog = sqliteTable(
     actor: text("actor").notNull(),
     action: text("action").notNull(),
     target: text("target").notNull(),
+    /** What else is worth keeping about the change (ids, scopes, names); never a secret. */
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
     at: timestamp("at").notNull(),
   },
   (t) => [index("audit_log_team_idx").on(t.teamId, t.at)],

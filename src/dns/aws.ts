@@ -7,7 +7,7 @@
 import { AwsV4Signer } from "aws4fetch";
 import type { z } from "zod";
 import { credentialsObject, matching, token } from "./credential-fields";
-import { apiUrl, codeAndMessage, createProviderClient, providerError, providerRequest, type ProviderResponse } from "./http";
+import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, providerError, providerRequest, type ProviderResponse } from "./http";
 import { cachedZones, discoverZone } from "./names";
 import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
@@ -71,6 +71,7 @@ export function createAwsProvider(credentials: AwsCredentials, options: DnsProvi
     "access key",
     [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken],
     options,
+    apiOrigins([ORIGIN], options.baseUrl),
   );
 
   /** One signed call; any status comes back, for the caller to judge. */

@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { credentialsObject, token } from "./credential-fields";
-import { apiUrl, createProviderClient, providerError, providerJsonRequest, tryParseJson, unreadableResponse, type ProviderResponse } from "./http";
+import { apiOrigins, apiUrl, createProviderClient, providerError, providerJsonRequest, tryParseJson, unreadableResponse, type ProviderResponse } from "./http";
 import { cachedZones, discoverZone } from "./names";
 import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
@@ -53,7 +53,7 @@ interface DnsRecord {
 }
 
 export function createCloudflareProvider(credentials: CloudflareCredentials, options: DnsProviderOptions = {}): DnsProvider {
-  const client = createProviderClient(cloudflareDns.label, "API token", [credentials.apiToken], options);
+  const client = createProviderClient(cloudflareDns.label, "API token", [credentials.apiToken], options, apiOrigins([ORIGIN], options.baseUrl));
 
   async function call<T>(method: string, path: string, action: string, body?: unknown): Promise<{ response: ProviderResponse; envelope: Envelope<T> }> {
     const url = apiUrl(ORIGIN, options.baseUrl, `/client/v4${path}`);

@@ -17,7 +17,8 @@ export function dnsCredentialsSchemaFor<P extends DnsProviderName>(provider: P):
 
 /**
  * Parses `input` as `provider`'s credentials, or throws AppError("validation_failed") for the first problem,
- * e.g. `dnsCredentials.apiToken: Required` with `param` set to the field path.
+ * e.g. `dnsCredentials.apiToken: Required` with `param` set to the field path. Not retryable: credentials
+ * stored before a rule tightened (a token_uri off Google) stop automatic renewal instead of failing every tick.
  */
 export function parseDnsCredentials<P extends DnsProviderName>(
   provider: P,
@@ -34,7 +35,8 @@ export function parseDnsCredentials<P extends DnsProviderName>(
     const expected = path === param ? ` (expected ${Object.keys(schema.shape).join(", ")})` : "";
     throw new AppError("validation_failed", `${field}: Unknown field for ${provider} credentials${expected}`, {
       param: field,
+      retryable: false,
     });
   }
-  throw new AppError("validation_failed", `${path}: ${issue.message}`, { param: path });
+  throw new AppError("validation_failed", `${path}: ${issue.message}`, { param: path, retryable: false });
 }

@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { credentialsObject, token } from "./credential-fields";
-import { apiUrl, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, type ProviderResponse } from "./http";
+import { apiOrigins, apiUrl, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, type ProviderResponse } from "./http";
 import { cachedZones, discoverZone, relativeName } from "./names";
 import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
@@ -35,7 +35,7 @@ interface DomainRecord {
 }
 
 export function createDigitaloceanProvider(credentials: DigitaloceanCredentials, options: DnsProviderOptions = {}): DnsProvider {
-  const client = createProviderClient(digitaloceanDns.label, "API token", [credentials.apiToken], options);
+  const client = createProviderClient(digitaloceanDns.label, "API token", [credentials.apiToken], options, apiOrigins([ORIGIN], options.baseUrl));
 
   function call(method: string, path: string, body?: unknown): Promise<ProviderResponse> {
     return providerJsonRequest(client, method, apiUrl(ORIGIN, options.baseUrl, `/v2${path}`), `Bearer ${credentials.apiToken}`, body);

@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { credentialsObject, token } from "./credential-fields";
-import { apiUrl, codeAndMessage, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, unreadableResponse, type ProviderResponse } from "./http";
+import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, unreadableResponse, type ProviderResponse } from "./http";
 import { cachedZones, discoverZone, relativeName } from "./names";
 import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
@@ -35,7 +35,13 @@ interface TxtRecord {
 }
 
 export function createGodaddyProvider(credentials: GodaddyCredentials, options: DnsProviderOptions = {}): DnsProvider {
-  const client = createProviderClient(godaddyDns.label, "API key", [credentials.apiKey, credentials.apiSecret], options);
+  const client = createProviderClient(
+    godaddyDns.label,
+    "API key",
+    [credentials.apiKey, credentials.apiSecret],
+    options,
+    apiOrigins([ORIGIN], options.baseUrl),
+  );
   const authorization = `sso-key ${credentials.apiKey}:${credentials.apiSecret}`;
 
   function call(method: string, path: string, body?: unknown): Promise<ProviderResponse> {

@@ -1,15 +1,23 @@
 /**
  * A Google service account: its key file, and OAuth 2.0 access tokens for it (RFC 7523 JWT bearer grant) — a
- * JWT signed RS256 (RFC 7518 §3.3) with the account's PKCS#8 key, exchanged at the key file's token_uri.
+ * JWT signed RS256 (RFC 7518 §3.3) with the account's PKCS#8 key, exchanged at Google's token endpoint only.
  */
 import { z } from "zod";
 import { AppError } from "../core/errors";
 import { bytesToBase64Url, utf8 } from "../crypto/encoding";
 import { parsePrivateKey } from "../pki";
 import { token, typed } from "./credential-fields";
-import { codeAndMessage, providerError, providerRequest, tryParseJson, type ProviderClient } from "./http";
+import { apiUrl, codeAndMessage, providerError, providerRequest, tryParseJson, type ProviderClient } from "./http";
 
+/**
+ * Google's OAuth 2.0 token endpoint, the `token_uri` of every key file IAM issues
+ * (https://developers.google.com/identity/protocols/oauth2/service-account#httprest). The only one accepted:
+ * a key file is user input, and its token_uri would otherwise make the Worker POST a signed assertion to any
+ * host (server-side request forgery, e.g. the 169.254.169.254 metadata address) on every renewal.
+ */
 export const GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";
+export const GOOGLE_TOKEN_ORIGIN = new URL(GOOGLE_TOKEN_URI).origin;
+const GOOGLE_TOKEN_PATH = new URL(GOOGLE_TOKEN_URI).pathname;
 export const CLOUD_DNS_SCOPE = "https://www.googleapis.com/auth/ndev.clouddns.readwrite";
 const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const RS256: RsaHashedImportParams = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
@@ -41,18 +49,36 @@ export const googleServiceAccountSchema = z.object(
     token_uri: z
       .string(typed("a string"))
       .trim()
-      .max(2048, { error: "Must be at most 2048 characters" })
-      .pipe(z.url({ protocol: /^https$/, error: "Must be an https URL" }))
+      .refine(isGoogleTokenUri, { error: `Must be Google's token endpoint ${GOOGLE_TOKEN_URI} (or left out)` })
+      .transform(() => GOOGLE_TOKEN_URI)
       .optional(),
   },
   typed("an object (the service account key JSON)"),
 );
 export type GoogleServiceAccount = z.infer<typeof googleServiceAccountSchema>;
 
-/** Hands out a cached access token, fetching a new one when it is close to expiry. */
+/** Whether `value` is GOOGLE_TOKEN_URI, spelled any way URL parsing makes equal (host case, default port). */
+function isGoogleTokenUri(value: string): boolean {
+  try {
+    return new URL(value).href === GOOGLE_TOKEN_URI;
+  } catch {
+    return false;
+  }
+}
+
+/** Where tokens are fetched: Google's endpoint, or the operator's test override (DNS_API_BASE_URLS), never the key file's. */
+export function googleTokenUrl(baseUrl: string | undefined): string {
+  return apiUrl(GOOGLE_TOKEN_ORIGIN, baseUrl, GOOGLE_TOKEN_PATH);
+}
+
+/**
+ * Hands out a cached access token, fetching a new one at `tokenUrl` (googleTokenUrl) when it is close to expiry.
+ * The key file's own token_uri is never used: the schema admits only Google's, and a stored file from before may not.
+ */
 export function createGoogleTokenSource(
   client: ProviderClient,
   account: GoogleServiceAccount,
+  tokenUrl: string,
   now: () => number = Date.now,
 ): () => Promise<string> {
   let key: Promise<CryptoKey> | undefined;
@@ -66,7 +92,8 @@ export function createGoogleTokenSource(
     const claims = {
       iss: account.client_email,
       scope: CLOUD_DNS_SCOPE,
-      aud: account.token_uri ?? GOOGLE_TOKEN_URI,
+      // The audience is the token endpoint (RFC 7523 §3), which is Google's whatever the file says.
+      aud: GOOGLE_TOKEN_URI,
       iat,
       exp: iat + ASSERTION_LIFETIME_S,
     };
@@ -77,7 +104,7 @@ export function createGoogleTokenSource(
 
   return async function accessToken(): Promise<string> {
     if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > now()) return cached.token;
-    const response = await providerRequest(client, account.token_uri ?? GOOGLE_TOKEN_URI, {
+    const response = await providerRequest(client, tokenUrl, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
       body: new URLSearchParams({ grant_type: JWT_BEARER, assertion: await signAssertion() }).toString(),

@@ -5,8 +5,8 @@
  */
 import type { z } from "zod";
 import { credentialsObject, matching } from "./credential-fields";
-import { createGoogleTokenSource, googleServiceAccountSchema } from "./google-auth";
-import { apiUrl, codeAndMessage, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, type ProviderResponse } from "./http";
+import { createGoogleTokenSource, GOOGLE_TOKEN_ORIGIN, googleServiceAccountSchema, googleTokenUrl } from "./google-auth";
+import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, type ProviderResponse } from "./http";
 import { cachedZones, discoverZone } from "./names";
 import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
@@ -44,10 +44,19 @@ interface ResourceRecordSet {
   rrdatas: string[];
 }
 
-/** `options.baseUrl` replaces the Cloud DNS origin only; access tokens always come from the key file's token_uri. */
+/**
+ * Calls go to Cloud DNS and Google's token endpoint only. `options.baseUrl` (the operator's test override)
+ * replaces both origins, keeping their paths; nothing a team submits chooses a host.
+ */
 export function createGoogleProvider(credentials: GoogleCredentials, options: DnsProviderOptions = {}): DnsProvider {
-  const client = createProviderClient(googleDns.label, "service account credentials", [credentials.credentials.private_key], options);
-  const accessToken = createGoogleTokenSource(client, credentials.credentials);
+  const client = createProviderClient(
+    googleDns.label,
+    "service account credentials",
+    [credentials.credentials.private_key],
+    options,
+    apiOrigins([ORIGIN, GOOGLE_TOKEN_ORIGIN], options.baseUrl),
+  );
+  const accessToken = createGoogleTokenSource(client, credentials.credentials, googleTokenUrl(options.baseUrl));
   const project = `/dns/v1/projects/${encodeURIComponent(credentials.projectId)}`;
 
   async function send(method: string, path: string, body?: unknown): Promise<ProviderResponse> {

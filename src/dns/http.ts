@@ -1,6 +1,6 @@
 /**
- * One HTTP call to a DNS provider's API: a timeout on every call, transport failures turned into
- * dns_provider_error, and provider messages cleaned of any credential before they reach an error.
+ * One HTTP call to a DNS provider's API: only to that provider's own API origins, a timeout on every call,
+ * transport failures turned into dns_provider_error, and provider messages cleaned of any credential.
  */
 import { AppError } from "../core/errors";
 
@@ -17,6 +17,11 @@ export interface ProviderClient {
   readonly timeoutMs: number;
   /** Credential strings to scrub from anything the provider says back. */
   readonly secrets: readonly string[];
+  /**
+   * The only origins this client sends to (see apiOrigins): a URL built from anything a team submitted can
+   * never point the Worker, with the team's credentials, at another host (OWASP SSRF prevention: allow-list).
+   */
+  readonly origins: readonly string[];
 }
 
 export interface ProviderResponse {
@@ -25,20 +30,44 @@ export interface ProviderResponse {
   readonly text: string;
 }
 
+/** The origins a provider may be called at: its own API origins, or only the operator's `baseUrl` override. */
+export function apiOrigins(defaultOrigins: readonly string[], baseUrl: string | undefined): string[] {
+  return baseUrl === undefined ? [...defaultOrigins] : [new URL(baseUrl).origin];
+}
+
 export function createProviderClient(
   label: string,
   credentialNoun: string,
   secrets: readonly (string | undefined)[],
   options: { fetch?: typeof fetch; timeoutMs?: number },
+  origins: readonly string[],
 ): ProviderClient {
   return {
     label,
     credentialNoun,
+    origins,
     // Bind so a bare global `fetch` is not called with a foreign `this` (workerd rejects that).
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     secrets: secrets.filter((s): s is string => typeof s === "string" && s.length >= 4),
   };
+}
+
+/**
+ * Refuses, before anything is sent, a URL outside the client's allow-list. Unreachable through the credential
+ * schemas (they admit no URL but Google's own token endpoint); this is the second line should one slip through.
+ */
+function requireAllowedOrigin(client: ProviderClient, url: string): void {
+  let origin: string | undefined;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    origin = undefined;
+  }
+  if (origin !== undefined && client.origins.includes(origin)) return;
+  throw new AppError("bad_request", `Refused to call ${client.label} at a host that is not its API (${client.origins.join(", ")})`, {
+    retryable: false,
+  });
 }
 
 /** Sends one request and reads the whole body within the timeout; never throws anything but AppError. */
@@ -47,9 +76,11 @@ export async function providerRequest(
   url: string,
   init: RequestInit & { headers?: Record<string, string> | Headers },
 ): Promise<ProviderResponse> {
+  requireAllowedOrigin(client, url);
   const signal = AbortSignal.timeout(client.timeoutMs);
   try {
-    const response = await client.fetch(url, { ...init, signal });
+    // Redirects are not followed: a 3xx is an answer like any other, so no hop can leave the allow-list.
+    const response = await client.fetch(url, { ...init, redirect: "manual", signal });
     const text = await response.text();
     return { status: response.status, headers: response.headers, text };
   } catch (error) {

@@ -1,7 +1,9 @@
-/** Records every successful change made with a team token: who (token), what (method and route), on what (path id). */
+/** Fallback audit for routes not yet on `auditedCommit`: records a team token's successful change after the response. */
+// Who (token), what (method and route), on what (path id). It cannot undo a change whose row fails to write, so it only
+// logs; that gap closes route by route as services commit through `http/audited-commit.ts`, whose routes it skips.
 import type { MiddlewareHandler } from "hono";
-import { auditLog } from "../db/schema";
-import { newId } from "../core/ids";
+import "./actor";
+import { auditInsert } from "./audit-event";
 import type { AppBindings } from "./context";
 
 const CHANGES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -10,16 +12,14 @@ export function auditChanges(): MiddlewareHandler<AppBindings> {
   return async function auditChanges(c, next) {
     await next();
     const auth = c.get("auth");
-    if (!auth || !CHANGES.has(c.req.method) || c.res.status >= 400) return;
+    if (!auth || c.get("auditRecorded") || !CHANGES.has(c.req.method) || c.res.status >= 400) return;
     const params = c.req.param() as Record<string, string>;
     const target = params.id ?? params.idOrName ?? params.certId ?? params.certificate_id ?? params.project_id ?? params.tokenId ?? "";
+    const event = { teamId: auth.teamId, actor: auth.tokenId, action: `${c.req.method} ${c.req.routePath}`, target };
     try {
-      await c.var.deps.db
-        .insert(auditLog)
-        .values({ id: newId("evt"), teamId: auth.teamId, actor: auth.tokenId, action: `${c.req.method} ${c.req.routePath}`, target, at: Date.now() });
+      await auditInsert(c.var.deps.db, event, c.var.deps.clock.now());
     } catch {
-      // The change itself succeeded; a lost audit row must not turn it into an error.
-      console.error(`audit: could not record ${c.req.method} ${c.req.routePath}`);
+      console.error(`audit: could not record ${event.action} (request ${c.get("requestId") ?? "-"})`);
     }
   };
 }

@@ -1,8 +1,9 @@
-/** Bearer-token authentication: the token identifies a team and carries scopes. */
+/** Bearer-token authentication: a team token (identifying a team, carrying scopes) or the operator secret. */
 import type { MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "../crypto/tokens";
 import { hasScope, type Scope } from "../services/scopes";
 import { findActiveToken, touchToken } from "../services/tokens";
+import { OPERATOR } from "./actor";
 import type { AppBindings } from "./context";
 import { AppError } from "../core/errors";
 
@@ -13,7 +14,7 @@ function bearerToken(header: string | undefined): string {
   return match[1]!;
 }
 
-/** Requires a valid team token holding `scope`; sets `c.var.auth`. */
+/** Requires a valid team token holding `scope`; sets `c.var.auth` and the request's actor (the token). */
 export function requireScope(scope: Scope): MiddlewareHandler<AppBindings> {
   return async function requireScope(c, next) {
     const token = bearerToken(c.req.header("Authorization"));
@@ -27,11 +28,12 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppBindings> {
       throw new AppError("forbidden", `This token lacks the ${scope} scope`);
     }
     c.set("auth", { teamId: found.teamId, tokenId: found.id, scopes: found.scopes });
+    c.set("actor", found.id);
     await next();
   };
 }
 
-/** Requires the operator secret ADMIN_TOKEN (bootstrap of teams). */
+/** Requires the operator secret ADMIN_TOKEN (bootstrap of teams, manual sweeps); the actor is `operator`. */
 export function requireAdmin(): MiddlewareHandler<AppBindings> {
   return async function requireAdmin(c, next) {
     const token = bearerToken(c.req.header("Authorization"));
@@ -39,6 +41,7 @@ export function requireAdmin(): MiddlewareHandler<AppBindings> {
     if (!(await timingSafeEqual(token, ADMIN_TOKEN))) {
       throw new AppError("unauthorized", "Invalid admin token");
     }
+    c.set("actor", OPERATOR);
     await next();
   };
 }

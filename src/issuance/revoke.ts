@@ -8,6 +8,7 @@ import { pemToDer } from "../pki";
 import { openAcmeClient } from "./acme-account";
 import { toIssuanceError } from "./acme-errors";
 import { isAcmeCertificate } from "../store/certificate-type";
+import { nextVersionTime, unchangedSince } from "../store/certificates";
 import type { RevokeOutcome } from "./issue-request";
 
 const asOutcome = (error: AppError): RevokeOutcome => ({ ok: false, error: error.toData() });
@@ -36,9 +37,10 @@ export async function revokeStoredCertificate(deps: IssuanceDeps, teamId: string
     return asOutcome(toIssuanceError(error, directoryUrl));
   }
   const revokedAt = Date.now();
+  // Only over the row that was revoked at the CA: an upload that replaced it meanwhile is another certificate.
   await db
     .update(certificates)
-    .set({ state: "revoked", revokedAt, autoRenew: false, nextRenewalAt: null, updatedAt: revokedAt })
-    .where(eq(certificates.id, row.id));
+    .set({ state: "revoked", revokedAt, autoRenew: false, nextRenewalAt: null, updatedAt: nextVersionTime(row, revokedAt) })
+    .where(unchangedSince(row));
   return { ok: true, revokedAt };
 }

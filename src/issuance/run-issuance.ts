@@ -7,9 +7,8 @@ import { createDnsProvider, parseDnsCredentials } from "../dns";
 import type { IssuanceDeps } from "./deps";
 import { AppError } from "../core/errors";
 import { checkCertificate } from "../pki";
-import { MAX_CHALLENGE_FAILURES, nextRetryAt } from "../renewal/backoff";
 import { renewalDueAt } from "../renewal/policy";
-import { materialOf, storeCertificate, type CertificateRow } from "../store/certificates";
+import { materialOf, type CertificateRow } from "../store/certificates";
 import { ACME_TYPE } from "../store/certificate-type";
 import { forgetAcmeAccount, openAcmeClient } from "./acme-account";
 import { isPermanentAcmeFailure, toIssuanceError } from "./acme-errors";
@@ -17,6 +16,9 @@ import { dns01Solver } from "./dns01-solver";
 import { http01Solver } from "./http01-solver";
 import type { IssueOutcome, IssueRequest } from "./issue-request";
 import { issueCertificate } from "./issue-certificate";
+import { releasedName, releasedNameError, releasedNameStop } from "./ownership";
+import { recordRenewalFailure, stopRenewal } from "./renewal-record";
+import { storeIssued } from "./store-issued";
 
 /** The most one job may take end to end; the Durable Object's alarm restarts a job that outlives it. */
 export const JOB_BUDGET_MS = 5 * 60_000;
@@ -48,6 +50,21 @@ export async function isStillCurrent(db: Database, certificateId: string, asOf: 
   return !!row && row.state === "active" && row.updatedAt <= asOf;
 }
 
+/** The owner gave a name up: refuse, and a renewal stops renewing (recorded on its row unless the row changed since). */
+async function refuseReleased(db: Database, request: IssueRequest, previous: CertificateRow | null, name: string, stage: "order" | "store", now: number): Promise<IssueOutcome> {
+  if (request.kind === "renew" && previous) await stopRenewal(db, previous, releasedNameStop(request, name), now);
+  return { state: "failed", error: releasedNameError(request, name, stage).toData() };
+}
+
+/** The row changed while the order ran: the newer state wins and the issued certificate is discarded. */
+function staleOutcome(request: IssueRequest): IssueOutcome {
+  if (request.kind === "renew") {
+    return { state: "skipped", reason: "The certificate was deleted, replaced or changed while it was being renewed: the newer state was kept" };
+  }
+  const error = new AppError("conflict", "The project's certificate changed while this one was being obtained: the newer one was kept and nothing was stored");
+  return { state: "failed", error: error.toData() };
+}
+
 export async function runIssuance(deps: IssuanceDeps, request: IssueRequest, now: () => number = Date.now): Promise<IssueOutcome> {
   return await runIssuanceOnce(deps, request, now);
 }
@@ -63,6 +80,9 @@ async function runIssuanceOnce(deps: IssuanceDeps, request: IssueRequest, now: (
       return { state: "skipped", reason: "Not due for renewal" };
     }
   }
+  // Before the CA sees anything: a name given up while this job waited may already be another team's.
+  const released = await releasedName(db, request);
+  if (released !== null) return refuseReleased(db, request, previous, released, "order", now());
   try {
     const client = await openAcmeClient(db, {
       teamId: request.teamId,
@@ -97,10 +117,11 @@ async function runIssuanceOnce(deps: IssuanceDeps, request: IssueRequest, now: (
     const expiresAt = checked.notAfter.getTime();
     const ari = await client.getRenewalInfo(checked.leafPem).catch(() => null);
     const ariWindow = ari ? { start: ari.suggestedWindow.start.getTime(), end: ari.suggestedWindow.end.getTime() } : null;
-    const replacing = request.kind === "renew" || request.projectId ? previous : null;
-    const row = await storeCertificate(
+    const stored = await storeIssued(
       db,
       config.ENCRYPTION_KEY,
+      request,
+      previous,
       {
         teamId: request.teamId,
         projectId: request.projectId,
@@ -120,14 +141,18 @@ async function runIssuanceOnce(deps: IssuanceDeps, request: IssueRequest, now: (
         },
         dnsCredentials: request.dnsCredentials ?? null,
         nextRenewalAt: request.autoRenew ? renewalDueAt({ issuedAt, expiresAt, ariWindow }) : null,
+        lastRenewAttempt: request.kind === "renew" ? now() : null,
       },
       now(),
-      replacing?.id,
     );
-    if (request.kind === "renew") {
-      await db.update(certificates).set({ lastRenewAttempt: now() }).where(eq(certificates.id, row.id));
+    switch (stored.state) {
+      case "stored":
+        return { state: "issued", certificateId: stored.row.id, renewedFrom: stored.row.renewedFrom };
+      case "stale":
+        return staleOutcome(request);
+      case "released":
+        return refuseReleased(db, request, previous, (await releasedName(db, request)) ?? request.names[0]!, "store", now());
     }
-    return { state: "issued", certificateId: row.id, renewedFrom: row.renewedFrom };
   } catch (caught) {
     // RFC 8555 §7.3.1: the CA no longer knows the stored account: make a new one (RETRY_POLICY.accountRecreations).
     if (accountRecreations < RETRY_POLICY.accountRecreations && isAcmeProblem(caught, "accountDoesNotExist")) {
@@ -141,20 +166,4 @@ async function runIssuanceOnce(deps: IssuanceDeps, request: IssueRequest, now: (
     if (request.kind === "renew" && previous) await recordRenewalFailure(db, previous, error, isPermanentAcmeFailure(caught) || isPermanentAcmeFailure(error), now());
     return { state: "failed", error: error.toData() };
   }
-}
-
-/** The old certificate stays in place; the row says what went wrong and when the next try is (renewal/backoff). */
-async function recordRenewalFailure(db: Database, row: CertificateRow, error: AppError, permanentError: boolean, now: number): Promise<void> {
-  const failures = row.renewalFailures + 1;
-  const permanent = permanentError || (error.code === "challenge_failed" && failures >= MAX_CHALLENGE_FAILURES);
-  await db
-    .update(certificates)
-    .set({
-      lastRenewAttempt: now,
-      lastRenewError: permanent ? `${error.message} (automatic renewal stopped: this will not succeed by retrying)` : error.message,
-      renewalFailures: failures,
-      nextRenewalAt: permanent ? null : nextRetryAt({ failures, now, expiresAt: row.expiresAt, ...(error.retryAfter !== undefined ? { retryAfterSeconds: error.retryAfter } : {}) }),
-      updatedAt: now,
-    })
-    .where(eq(certificates.id, row.id));
 }

@@ -1,7 +1,7 @@
-/** The OpenAPI 3.1 document (generated from the route schemas) and interactive docs. */
-import { swaggerUI } from "@hono/swagger-ui";
+/** The OpenAPI 3.1 document (generated from the route schemas) and the interactive docs that read it. */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../http/context";
+import { docsUiRoutes } from "./docs-ui";
 
 export function mountDocs(app: OpenAPIHono<AppBindings>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer" });
@@ -15,5 +15,5 @@ export function mountDocs(app: OpenAPIHono<AppBindings>): void {
         "and manage mTLS client certificates. Vercel- and OpenAI-compatible surfaces sit beside the native API.",
     },
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  app.route("/", docsUiRoutes);
 }

@@ -2,8 +2,12 @@
 import { Hono } from "hono";
 import { accepts } from "hono/accepts";
 import type { AppBindings } from "../http/context";
+import { contentSecurityPolicy } from "../http/csp";
 
 const NAME = "Certdesk";
+
+/** Inline styles only; no scripts, images, fonts or frames from anywhere, and in no frame itself. */
+const HOME_POLICY = contentSecurityPolicy({ "style-src": "'unsafe-inline'" });
 const LINKS = { docs: "/docs", openapi: "/openapi.json", health: "/health" } as const;
 
 /** Everything inline and every link relative: the page loads nothing from another host. */
@@ -36,7 +40,6 @@ export const homeRoutes = new Hono<AppBindings>().get("/", (c) => {
   // Browsers and curl's default (any type) get the page; only a client that asks for JSON gets JSON.
   const type = accepts(c, { header: "Accept", supports: ["text/html", "application/json"], default: "text/html" });
   if (type === "application/json") return c.json({ name: NAME, ...LINKS });
-  // Inline styles only; no scripts, images, fonts or frames from anywhere.
-  c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'");
+  c.header("Content-Security-Policy", HOME_POLICY);
   return c.html(PAGE);
 });

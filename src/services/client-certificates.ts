@@ -1,14 +1,17 @@
 /** Client certificates for egress mTLS (Vercel `/v1/projects/{idOrName}/client-cert`): one per project and origin. */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { clientCertificates } from "../db/schema";
+import { LIMIT_DEFAULTS, type Limits } from "../core/config";
 import { newId } from "../core/ids";
 import { seal } from "../crypto/sealing";
 import { AppError } from "../core/errors";
 import type { CheckedCertificate } from "../pki";
+import { maxCaCertificates, readCertificates } from "../pki/certificate-bundle";
 import { type PemUpload, readPemUpload } from "./certificates/pem-upload";
 import { admitCertificate } from "./certificates/validation-gate";
 import { normalizeOrigin } from "./client-certificate-origin";
+import { formatBytes, limitReached } from "./limits/quota";
 import type { ProjectRow } from "./projects";
 
 export type ClientCertificateRow = typeof clientCertificates.$inferSelect;
@@ -18,12 +21,67 @@ export interface ClientCertificateUpload extends PemUpload {
   origin?: string | null;
 }
 
+/** The quotas a client certificate upload is held to (config.ts: CLIENT_CERTIFICATES_*; pass deps.config). */
+export type ClientCertificateLimits = Pick<
+  Limits,
+  "CLIENT_CERTIFICATES_PER_PROJECT" | "CLIENT_CERTIFICATES_PER_TEAM" | "CLIENT_CERTIFICATE_BYTES_PER_TEAM"
+>;
+
 /** The project's origin slot: at most one certificate each (a unique index on project and origin). */
 const slot = (project: ProjectRow, origin: string) => and(eq(clientCertificates.projectId, project.id), eq(clientCertificates.origin, origin));
 
 /**
- * Stores the checked certificate in the origin's slot, replacing the one it held in one D1 batch:
- * the origin is never without its certificate, and concurrent uploads serialize.
+ * The `ca` input as stored: only its certificates, re-encoded as PEM, duplicates dropped (in input order), so
+ * what D1 keeps is bounded by the certificates, never by comments, whitespace or repeats around them.
+ */
+export function normalizeCaPem(ca: string | null): string {
+  if (ca === null) return "";
+  return readCertificates(ca, { noun: "CA certificate", max: maxCaCertificates, field: "ca" })
+    .map((info) => info.pem)
+    .join("");
+}
+
+/** What a row takes in D1, counted as the quota counts it (length() of its text columns; PEM and base64 are ASCII). */
+function rowBytes(row: Pick<ClientCertificateRow, "certificatePem" | "caPem" | "sealedKey">): number {
+  return row.certificatePem.length + row.caPem.length + row.sealedKey.length;
+}
+
+/**
+ * True while the team has room for `bytes` more in `project`'s `origin` slot: the rows of every other slot are
+ * counted, so replacing a certificate is judged without the one it replaces. Evaluated inside the write batch.
+ */
+function hasRoom(project: ProjectRow, origin: string, bytes: number, limits: ClientCertificateLimits) {
+  const others = sql`team_id = ${project.teamId} AND NOT (project_id = ${project.id} AND origin = ${origin})`;
+  return sql`(SELECT count(*) FROM client_certificates WHERE project_id = ${project.id} AND origin <> ${origin}) < ${limits.CLIENT_CERTIFICATES_PER_PROJECT}
+    AND (SELECT count(*) FROM client_certificates WHERE ${others}) < ${limits.CLIENT_CERTIFICATES_PER_TEAM}
+    AND (SELECT coalesce(sum(length(certificate_pem) + length(ca_pem) + length(sealed_key)), 0) FROM client_certificates WHERE ${others}) + ${bytes}
+      <= ${limits.CLIENT_CERTIFICATE_BYTES_PER_TEAM}`;
+}
+
+/** The 409 saying which quota the upload would pass, read after the guarded write changed nothing. */
+async function quotaRefusal(db: Database, project: ProjectRow, origin: string, bytes: number, limits: ClientCertificateLimits): Promise<AppError> {
+  const usage = await db.get<{ inProject: number; inTeam: number; teamBytes: number }>(sql`
+    SELECT
+      (SELECT count(*) FROM client_certificates WHERE project_id = ${project.id} AND origin <> ${origin}) AS inProject,
+      (SELECT count(*) FROM client_certificates WHERE team_id = ${project.teamId} AND NOT (project_id = ${project.id} AND origin = ${origin})) AS inTeam,
+      (SELECT coalesce(sum(length(certificate_pem) + length(ca_pem) + length(sealed_key)), 0) FROM client_certificates
+        WHERE team_id = ${project.teamId} AND NOT (project_id = ${project.id} AND origin = ${origin})) AS teamBytes`);
+  if (usage.inProject >= limits.CLIENT_CERTIFICATES_PER_PROJECT) {
+    return limitReached(`A project can hold at most ${limits.CLIENT_CERTIFICATES_PER_PROJECT} client certificates; delete one before adding another origin`, "origin");
+  }
+  if (usage.inTeam >= limits.CLIENT_CERTIFICATES_PER_TEAM) {
+    return limitReached(`A team can hold at most ${limits.CLIENT_CERTIFICATES_PER_TEAM} client certificates; delete one before uploading another`);
+  }
+  return limitReached(
+    `This client certificate (${formatBytes(bytes)} stored) would take the team's client certificates past ${formatBytes(limits.CLIENT_CERTIFICATE_BYTES_PER_TEAM)} ` +
+      `(${formatBytes(usage.teamBytes)} in use); delete some, or trim the ca bundle to the CA that issued it`,
+  );
+}
+
+/**
+ * Stores the checked certificate in the origin's slot, replacing the one it held in one D1 batch: the origin is
+ * never without its certificate, and concurrent uploads serialize. The delete and the insert carry the same
+ * quota guard, so over quota the batch changes nothing and the upload is a 409.
  */
 async function storeClientCertificate(
   db: Database,
@@ -33,6 +91,7 @@ async function storeClientCertificate(
   ca: string | null,
   checked: CheckedCertificate,
   now: number,
+  limits: ClientCertificateLimits,
 ): Promise<{ row: ClientCertificateRow; updated: boolean }> {
   const existing = await db.query.clientCertificates.findFirst({ where: slot(project, origin) });
   const id = newId("ccert");
@@ -42,19 +101,31 @@ async function storeClientCertificate(
     projectId: project.id,
     origin,
     certificatePem: checked.leafPem + checked.chainPem,
-    caPem: ca ? `${ca.trim()}\n` : "",
+    caPem: normalizeCaPem(ca),
     sealedKey: await seal(encryptionKey, checked.privateKeyPkcs8Pem!, id),
     expiresAt: checked.notAfter.getTime(),
     createdAt: now,
     updatedAt: now,
   };
-  await db.batch([db.delete(clientCertificates).where(slot(project, origin)), db.insert(clientCertificates).values(row)]);
+  const bytes = rowBytes(row);
+  const room = hasRoom(project, origin, bytes, limits);
+  const [, inserted] = await db.batch([
+    db.delete(clientCertificates).where(and(slot(project, origin), room)),
+    // INSERT … SELECT … WHERE: values in the table's column order (id … updated_at).
+    db
+      .insert(clientCertificates)
+      .select(
+        sql`SELECT ${row.id}, ${row.teamId}, ${row.projectId}, ${row.origin}, ${row.certificatePem}, ${row.caPem}, ${row.sealedKey}, ${row.expiresAt}, ${now}, ${now} WHERE ${room}`,
+      ),
+  ]);
+  if (!inserted.meta.changes) throw await quotaRefusal(db, project, origin, bytes, limits);
   return { row, updated: existing !== undefined };
 }
 
 /**
- * Passes the gate for client authentication (with the upload's `skipValidation`), then takes the
- * origin's slot. `updated` says whether a certificate was replaced.
+ * Passes the gate for client authentication (with the upload's `skipValidation`), then takes the origin's slot
+ * within the team's quotas (`limits`: pass deps.config; the defaults apply otherwise). `updated` says whether a
+ * certificate was replaced.
  */
 export async function uploadClientCertificate(
   db: Database,
@@ -62,6 +133,7 @@ export async function uploadClientCertificate(
   project: ProjectRow,
   input: ClientCertificateUpload,
   now: number,
+  limits: ClientCertificateLimits = LIMIT_DEFAULTS,
 ): Promise<{ row: ClientCertificateRow; updated: boolean }> {
   const origin = normalizeOrigin(input.origin);
   const { check, policy, ca } = readPemUpload(input, "clientAuth", now);
@@ -69,7 +141,7 @@ export async function uploadClientCertificate(
   if (!ca && !policy.skipValidation) {
     throw new AppError("validation_failed", "ca: Required: the CA certificate the client certificate must chain to", { param: "ca" });
   }
-  return await admitCertificate(check, policy, (checked) => storeClientCertificate(db, encryptionKey, project, origin, ca, checked, now));
+  return await admitCertificate(check, policy, (checked) => storeClientCertificate(db, encryptionKey, project, origin, ca, checked, now, limits));
 }
 
 export async function listClientCertificates(db: Database, project: ProjectRow): Promise<ClientCertificateRow[]> {

@@ -1,10 +1,21 @@
-/** What the services need: issuance's dependencies, the per-certificate issuers and a clock. */
+/** What the services need: issuance's dependencies, the per-certificate issuers, the per-team limiters and a clock. */
 import type { Clock } from "../core/time";
 import type { IssuanceDeps } from "../issuance/deps";
 import type { CertificateIssuerRpc } from "../issuance/issue-request";
+import type { TeamLimiterRpc } from "./limits/token-bucket";
+
+/** The fair-use checks a service runs before work that reaches the CA (services/limits/). */
+export interface LimitChecks {
+  /** Takes one call to the CA from the team's allowance, or throws AppError("rate_limited") with retryAfter (429). */
+  takeCaCall(teamId: string): Promise<void>;
+}
 
 export interface Deps extends IssuanceDeps {
   /** The Durable Object that serializes every obtain, renew and revoke of one certificate (see issuerName). */
   issuer(name: string): CertificateIssuerRpc;
+  /** The Durable Object that holds a team's rate-limit buckets (objects/team-limiter.ts). */
+  teamLimiter(teamId: string): TeamLimiterRpc;
+  /** The limit checks, bound to these dependencies: `await deps.limits.takeCaCall(teamId)`. */
+  limits: LimitChecks;
   clock: Clock;
 }

@@ -1,4 +1,5 @@
-/** Validates and normalizes a DNS name a user gives us (RFC 1035 §2.3.1, RFC 5890 for IDNs). */
+/** Validates and normalizes a DNS name a user gives us (RFC 1035 §2.3.1, RFC 5890 for IDNs), and refuses public suffixes as claims. */
+import { parse } from "tldts";
 import { AppError } from "../core/errors";
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -44,9 +45,28 @@ function truncate(text: string): string {
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
-/** The names a claim on `domain` conflicts with: itself and the wildcard that would cover it. */
-export function coveringNames(domain: string): string[] {
-  if (domain.startsWith("*.")) return [domain];
-  const parent = domain.slice(domain.indexOf(".") + 1);
-  return parent.includes(".") ? [domain, `*.${parent}`] : [domain];
+/**
+ * Refuses a public suffix, and a wildcard directly under one, as a name a team may claim. Names under a
+ * public suffix belong to different registrants (Public Suffix List, https://publicsuffix.org/list/):
+ * one team holding `co.uk` or `*.co.uk` would block every other team from every name under it. Both
+ * sections count: ICANN suffixes (`co.uk`, `com.au`) and private ones, where a platform hands names under
+ * its domain to its own customers (`github.io`, `s3.amazonaws.com`). `domain` is normalized (punycode).
+ */
+export function refusePublicSuffix(domain: string, param = "domain"): void {
+  const wildcard = domain.startsWith("*.");
+  const base = wildcard ? domain.slice(2) : domain;
+  const parsed = parse(base, { allowPrivateDomains: true, extractHostname: false });
+  // tldts gives no registrable domain exactly when the whole name is a suffix (its default rule "*" makes any unlisted TLD one).
+  if (parsed.domain !== null) return;
+  const why = wildcard
+    ? `it covers every name registered directly under ${base}, a public suffix (Public Suffix List)`
+    : "it is a public suffix (Public Suffix List): the names under it belong to different owners";
+  throw new AppError("validation_failed", `${param}: "${domain}" cannot be claimed: ${why}; use a name registered under it, like example.${base}`, { param });
+}
+
+/** A name a project may claim: a valid host name (normalized) that is not a public suffix. */
+export function claimableDomain(input: string, param = "domain"): string {
+  const domain = normalizeDomain(input, param);
+  refusePublicSuffix(domain, param);
+  return domain;
 }

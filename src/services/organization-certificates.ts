@@ -1,13 +1,16 @@
 /**
  * The organization's store of CA certificates (OpenAI `/v1/organization/certificates`): uploaded
- * without keys, at most 50 per organization, activated for the organization and per project.
+ * without keys, at most 50 per organization and ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM of PEM, activated for
+ * the organization and per project.
  */
 import { type SQL, and, asc, desc, eq, gt, inArray, lt, notExists, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { organizationCertificates, projectCertificateActivations } from "../db/schema";
+import { LIMIT_DEFAULTS, type Limits } from "../core/config";
 import { newId } from "../core/ids";
 import { AppError } from "../core/errors";
 import { parseCertificateBundle } from "../pki";
+import { formatBytes, limitReached } from "./limits/quota";
 import type { ProjectRow } from "./projects";
 
 export type OrganizationCertificateRow = typeof organizationCertificates.$inferSelect;
@@ -36,12 +39,24 @@ export function parseOrganizationCertificate(pem: string, param = "certificate")
   return { contentPem: `${cert.toString("pem")}\n`, validAt: cert.notBefore.getTime(), expiresAt: cert.notAfter.getTime() };
 }
 
-/** Stores a certificate, inactive. The 50-certificate limit is checked in the same statement as the insert. */
+/** The quota an upload is held to besides the count (config.ts; pass deps.config). */
+export type OrganizationCertificateLimits = Pick<Limits, "ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM">;
+
+/** The team's certificates' stored bytes (their PEM; names are bounded by the API schema). */
+function teamBytes(teamId: string) {
+  return sql<number>`(SELECT coalesce(sum(length(content_pem)), 0) FROM organization_certificates WHERE team_id = ${teamId})`;
+}
+
+/**
+ * Stores a certificate, inactive. The 50-certificate limit and the team's byte quota (`limits`: pass
+ * deps.config; the defaults apply otherwise) are checked in the same statement as the insert.
+ */
 export async function createOrganizationCertificate(
   db: Database,
   teamId: string,
   input: { pem: string; name?: string | null },
   now: number,
+  limits: OrganizationCertificateLimits = LIMIT_DEFAULTS,
 ): Promise<OrganizationCertificateRow> {
   const parsed = parseOrganizationCertificate(input.pem);
   const row: OrganizationCertificateRow = {
@@ -54,15 +69,28 @@ export async function createOrganizationCertificate(
     activeInOrganization: false,
     createdAt: now,
   };
-  // INSERT … SELECT … WHERE count < 50: two concurrent uploads cannot both take the 50th place.
+  const bytes = row.contentPem.length;
+  const maxBytes = limits.ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM;
+  // INSERT … SELECT … WHERE count < 50 AND bytes fit: two concurrent uploads cannot both take the last place.
   const result = await db.run(sql`
     INSERT INTO organization_certificates (id, team_id, name, content_pem, valid_at, expires_at, active_in_organization, created_at)
     SELECT ${row.id}, ${teamId}, ${row.name}, ${row.contentPem}, ${row.validAt}, ${row.expiresAt}, 0, ${now}
-    WHERE (SELECT count(*) FROM organization_certificates WHERE team_id = ${teamId}) < ${MAX_ORGANIZATION_CERTIFICATES}`);
+    WHERE (SELECT count(*) FROM organization_certificates WHERE team_id = ${teamId}) < ${MAX_ORGANIZATION_CERTIFICATES}
+      AND ${teamBytes(teamId)} + ${bytes} <= ${maxBytes}`);
   if (!result.meta.changes) {
-    throw new AppError(
-      "limit_reached",
-      `An organization can hold at most ${MAX_ORGANIZATION_CERTIFICATES} certificates; delete one before uploading another`,
+    const usage = await db.get<{ count: number; bytes: number }>(
+      sql`SELECT (SELECT count(*) FROM organization_certificates WHERE team_id = ${teamId}) AS count, ${teamBytes(teamId)} AS bytes`,
+    );
+    if (usage.count >= MAX_ORGANIZATION_CERTIFICATES) {
+      throw new AppError(
+        "limit_reached",
+        `An organization can hold at most ${MAX_ORGANIZATION_CERTIFICATES} certificates; delete one before uploading another`,
+      );
+    }
+    throw limitReached(
+      `This certificate (${formatBytes(bytes)}) would take the organization's certificates past ${formatBytes(maxBytes)} ` +
+        `(${formatBytes(usage.bytes)} in use); delete one before uploading another`,
+      "certificate",
     );
   }
   return row;

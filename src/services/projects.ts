@@ -1,12 +1,14 @@
 /** Projects: a team's unit of work, holding at most one domain and one certificate (native API). */
-import { and, asc, eq, inArray, like, ne, sql } from "drizzle-orm";
+import { and, asc, eq, ne, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { certificates, domainClaims, projects } from "../db/schema";
+import { certificates, projects } from "../db/schema";
 import { newId } from "../core/ids";
 import { AppError } from "../core/errors";
+import { claimDomainStatement, claimHolderQuery, releaseUnusedClaimStatement } from "../store/domain-claims";
+import { stopRenewalsOfReleasedNamesStatement } from "../store/released-names";
 import { certificateOf } from "./certificates/lookup";
 import { projectOwner } from "./certificates/owner";
-import { coveringNames, normalizeDomain } from "./domain-name";
+import { claimableDomain, normalizeDomain, refusePublicSuffix } from "./domain-name";
 
 export type ProjectRow = typeof projects.$inferSelect;
 
@@ -30,70 +32,67 @@ export async function listProjects(db: Database, teamId: string): Promise<Projec
   return db.select().from(projects).where(eq(projects.teamId, teamId)).orderBy(asc(projects.createdAt));
 }
 
-/**
- * Claims `domain` for the team. Refused when another team holds the name or a wildcard covering
- * it (or, for a wildcard, any name it covers): otherwise one team could obtain certificates for
- * another's name through the shared challenge route.
- */
-export async function claimDomain(db: Database, teamId: string, domain: string, now: number): Promise<void> {
-  const taken = () =>
-    new AppError("domain_taken", `Domain ${domain} is already in use by another team`, { param: "domain" });
-  const conflicts = await db
-    .select({ domain: domainClaims.domain })
-    .from(domainClaims)
-    .where(and(inArray(domainClaims.domain, coveringNames(domain)), ne(domainClaims.teamId, teamId)))
-    .limit(1);
-  if (conflicts.length > 0) throw taken();
-  if (domain.startsWith("*.")) {
-    const apex = domain.slice(2);
-    const children = await db
-      .select({ domain: domainClaims.domain })
-      .from(domainClaims)
-      .where(and(like(domainClaims.domain, `%.${apex}`), ne(domainClaims.teamId, teamId)));
-    // Only names exactly one label below the apex are covered by the wildcard.
-    if (children.some((c) => c.domain.split(".").length === apex.split(".").length + 1)) throw taken();
-  }
-  await db.insert(domainClaims).values({ domain, teamId, createdAt: now }).onConflictDoNothing();
-  const holder = await db.query.domainClaims.findFirst({ where: eq(domainClaims.domain, domain) });
-  if (holder?.teamId !== teamId) throw taken();
-}
-
-/** Releases the team's claim on `domain` when none of its projects uses it any more. */
-async function releaseDomainIfUnused(db: Database, teamId: string, domain: string): Promise<void> {
-  const stillUsed = await db.query.projects.findFirst({ where: and(eq(projects.teamId, teamId), eq(projects.domain, domain)) });
-  if (!stillUsed) {
-    await db.delete(domainClaims).where(and(eq(domainClaims.domain, domain), eq(domainClaims.teamId, teamId)));
-  }
-}
-
-/** Whether the team holds `domain` (exactly, or through a claimed wildcard for a one-label-deeper name). */
-export async function teamHoldsDomain(db: Database, teamId: string, domain: string): Promise<boolean> {
-  const rows = await db
-    .select({ domain: domainClaims.domain })
-    .from(domainClaims)
-    .where(and(eq(domainClaims.teamId, teamId), inArray(domainClaims.domain, coveringNames(domain))));
-  return rows.length > 0;
-}
-
 const nameTaken = (name: string) => new AppError("conflict", `A project named "${name}" already exists`, { param: "name" });
 
+/** A name is one team's at a time: otherwise one team could obtain certificates for another's name through the shared challenge route. */
+const domainTaken = (domain: string) =>
+  new AppError("domain_taken", `Domain ${domain} is already in use by another team`, { param: "domain" });
+
+async function nameInUse(db: Database, teamId: string, name: string, exceptProjectId?: string): Promise<boolean> {
+  const other = exceptProjectId === undefined ? undefined : ne(projects.id, exceptProjectId);
+  return !!(await db.query.projects.findFirst({ where: and(eq(projects.teamId, teamId), eq(projects.name, name), other) }));
+}
+
+/**
+ * The project row, inserted only where the team holds `domain` at that moment; a concurrent create of
+ * the same name loses on the unique (team, name) index and inserts nothing.
+ */
+function insertProjectWhereClaimed(db: Database, row: ProjectRow & { domain: string }) {
+  return db
+    .insert(projects)
+    .select(
+      sql`SELECT ${row.id}, ${row.teamId}, ${row.name}, ${row.domain}, ${row.createdAt}, ${row.updatedAt}
+        WHERE EXISTS (SELECT 1 FROM domain_claims WHERE domain = ${row.domain} AND team_id = ${row.teamId})`,
+    )
+    .onConflictDoNothing()
+    .returning({ id: projects.id });
+}
+
 export async function createProject(db: Database, teamId: string, input: { name: string; domain?: string | null }, now: number) {
-  const domain = input.domain == null ? null : normalizeDomain(input.domain);
-  const clash = await db.query.projects.findFirst({ where: and(eq(projects.teamId, teamId), eq(projects.name, input.name)) });
-  if (clash) throw nameTaken(input.name);
-  if (domain) await claimDomain(db, teamId, domain, now);
+  const domain = input.domain == null ? null : claimableDomain(input.domain);
+  if (await nameInUse(db, teamId, input.name)) throw nameTaken(input.name);
   const row: ProjectRow = { id: newId("prj"), teamId, name: input.name, domain, createdAt: now, updatedAt: now };
-  let stored = false;
-  try {
-    // A concurrent create of the same name loses on the unique (team, name) index: no row comes back.
-    stored = (await db.insert(projects).values(row).onConflictDoNothing().returning({ id: projects.id })).length > 0;
-  } finally {
-    // Nothing stays claimed for a project that was not created.
-    if (!stored && domain) await releaseDomainIfUnused(db, teamId, domain);
+  if (row.domain === null) {
+    const stored = await db.insert(projects).values(row).onConflictDoNothing().returning({ id: projects.id });
+    if (stored.length === 0) throw nameTaken(input.name);
+    return row;
   }
-  if (!stored) throw nameTaken(input.name);
+  // One D1 batch, one transaction: the claim (its overlap check and insert are one statement), the
+  // project only where the claim is the team's, and the claim released again when no project uses it
+  // (the insert lost a race on the name), so a failed create leaves nothing claimed.
+  const [, holder, inserted] = await db.batch([
+    claimDomainStatement(db, teamId, row.domain, now),
+    claimHolderQuery(db, row.domain),
+    insertProjectWhereClaimed(db, { ...row, domain: row.domain }),
+    releaseUnusedClaimStatement(db, teamId, row.domain),
+  ]);
+  if (holder[0]?.teamId !== teamId) throw domainTaken(row.domain);
+  if (inserted.length === 0) throw nameTaken(input.name);
   return row;
 }
+
+/** A rename that lost a race on the unique (team, name) index is a 409, not a 500. */
+async function asNameConflict<T>(db: Database, teamId: string, projectId: string, name: string | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (name !== undefined && (await nameInUse(db, teamId, name, projectId))) throw nameTaken(name);
+    throw error;
+  }
+}
+
+const removeCertificateFirst = () =>
+  new AppError("conflict", "Remove the project's certificate before changing its domain", { param: "domain" });
 
 export async function updateProject(
   db: Database,
@@ -103,33 +102,81 @@ export async function updateProject(
   now: number,
 ) {
   const current = await getProject(db, teamId, projectId);
-  const changes: Partial<ProjectRow> = { updatedAt: now };
+  const changes: { name?: string; domain?: string | null; updatedAt: number } = { updatedAt: now };
   if (input.name !== undefined && input.name !== current.name) {
-    const clash = await db.query.projects.findFirst({ where: and(eq(projects.teamId, teamId), eq(projects.name, input.name)) });
-    if (clash) throw nameTaken(input.name);
+    if (await nameInUse(db, teamId, input.name)) throw nameTaken(input.name);
     changes.name = input.name;
   }
   if (input.domain !== undefined) {
     const domain = input.domain === null ? null : normalizeDomain(input.domain);
     if (domain !== current.domain) {
-      if (await certificateOf(db, projectOwner(current))) {
-        throw new AppError("conflict", "Remove the project's certificate before changing its domain", { param: "domain" });
-      }
-      if (domain) await claimDomain(db, teamId, domain, now);
+      // Only a new claim is judged: a name the project already has is not claimed again.
+      if (domain !== null) refusePublicSuffix(domain);
+      if (await certificateOf(db, projectOwner(current))) throw removeCertificateFirst();
       changes.domain = domain;
     }
   }
-  await db.update(projects).set(changes).where(eq(projects.id, projectId));
-  if (changes.domain !== undefined && current.domain) await releaseDomainIfUnused(db, teamId, current.domain);
+  const mine = and(eq(projects.id, projectId), eq(projects.teamId, teamId));
+  if (changes.domain === undefined) {
+    await asNameConflict(db, teamId, projectId, changes.name, () => db.update(projects).set(changes).where(mine));
+    return { ...current, ...changes } as ProjectRow;
+  }
+  await moveDomain(db, current, { ...changes, domain: changes.domain }, now);
   return { ...current, ...changes } as ProjectRow;
 }
 
-export async function deleteProject(db: Database, teamId: string, projectId: string): Promise<void> {
+type DomainChange = { name?: string; domain: string | null; updatedAt: number };
+
+/**
+ * Moves the project to `change.domain` in one D1 batch (one transaction): claim the new name (its
+ * overlap check and insert are one statement), move the project only if it still has the domain it was
+ * read with, no certificate (one may have been obtained meanwhile) and the team's claim on the new name;
+ * then release whichever name no project of the team uses any more (the new one too, when the move did
+ * not happen) and stop renewing every certificate of the team that carries a released name.
+ */
+async function moveDomain(db: Database, current: ProjectRow, change: DomainChange, now: number): Promise<void> {
+  const { teamId, id: projectId } = current;
+  const next = change.domain;
+  const move = db
+    .update(projects)
+    .set(change)
+    .where(
+      and(
+        eq(projects.id, projectId),
+        eq(projects.teamId, teamId),
+        sql`${projects.domain} IS ${current.domain}`,
+        sql`NOT EXISTS (SELECT 1 FROM certificates WHERE certificates.project_id = ${projectId})`,
+        next === null ? undefined : sql`EXISTS (SELECT 1 FROM domain_claims WHERE domain = ${next} AND team_id = ${teamId})`,
+      ),
+    )
+    .returning({ id: projects.id });
+  const releaseOld = current.domain === null ? [] : [releaseUnusedClaimStatement(db, teamId, current.domain)];
+  const stop = stopRenewalsOfReleasedNamesStatement(db, teamId, now);
+  let moved: { id: string }[];
+  if (next === null) {
+    [moved] = await asNameConflict(db, teamId, projectId, change.name, () => db.batch([move, ...releaseOld, stop]));
+  } else {
+    let holder: { teamId: string }[];
+    [, holder, moved] = await asNameConflict(db, teamId, projectId, change.name, () =>
+      db.batch([claimDomainStatement(db, teamId, next, now), claimHolderQuery(db, next), move, releaseUnusedClaimStatement(db, teamId, next), ...releaseOld, stop]),
+    );
+    if (holder[0]?.teamId !== teamId) throw domainTaken(next);
+  }
+  if (moved.length > 0) return;
+  // Changed between the read and the batch: say which rule stopped it.
+  if (await certificateOf(db, projectOwner(current))) throw removeCertificateFirst();
+  await getProject(db, teamId, projectId);
+  throw new AppError("conflict", "The project was changed by another request at the same time: read it again and retry");
+}
+
+export async function deleteProject(db: Database, teamId: string, projectId: string, now: number): Promise<void> {
   const current = await getProject(db, teamId, projectId);
-  // Certificates, client certificates and activations go with the project (ON DELETE CASCADE).
+  const released = current.domain === null ? [] : [releaseUnusedClaimStatement(db, teamId, current.domain), stopRenewalsOfReleasedNamesStatement(db, teamId, now)];
+  // Certificates, client certificates and activations go with the project (ON DELETE CASCADE); the
+  // claim goes when no other project of the team uses the name, and with it every renewal of that name.
   await db.batch([
     db.delete(certificates).where(eq(certificates.projectId, projectId)),
-    db.delete(projects).where(eq(projects.id, projectId)),
+    db.delete(projects).where(and(eq(projects.id, projectId), eq(projects.teamId, teamId))),
+    ...released,
   ]);
-  if (current.domain) await releaseDomainIfUnused(db, teamId, current.domain);
 }

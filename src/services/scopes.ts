@@ -1,4 +1,4 @@
-/** The scopes an API token can carry. Each route names the one it needs. */
+/** The scopes an API token can carry, and the one rule for what a set of scopes covers. Each route names the one it needs. */
 export const SCOPES = [
   "projects:read",
   "projects:write",
@@ -12,8 +12,16 @@ export const SCOPES = [
 
 export type Scope = (typeof SCOPES)[number];
 
-/** A `:write` scope implies its `:read` scope. */
-export function hasScope(granted: readonly string[], needed: Scope): boolean {
+/**
+ * Whether `granted` covers `needed`: held as such, or a `:read` through its `:write`.
+ * The only place that implication lives: route checks and grant/revoke checks all ask here.
+ */
+export function hasScope(granted: readonly string[], needed: string): boolean {
   if (granted.includes(needed)) return true;
-  return needed.endsWith(":read") && granted.includes(needed.replace(/:read$/, ":write"));
+  return needed.endsWith(":read") && granted.includes(`${needed.slice(0, -":read".length)}:write`);
+}
+
+/** The scopes of `wanted` that `granted` does not cover, in the order given (empty when it covers them all). */
+export function scopesNotHeld(granted: readonly string[], wanted: readonly string[]): string[] {
+  return [...new Set(wanted)].filter((scope) => !hasScope(granted, scope));
 }

@@ -1,25 +1,50 @@
-/** API tokens: random, shown once, stored only as a hash, scoped to one team. */
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+/** API tokens: random, shown once, stored only as a hash, scoped to one team; a token grants and revokes only what it holds. */
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
-import { apiTokens, teams } from "../db/schema";
+import { apiTokens } from "../db/schema";
 import { newId } from "../core/ids";
+import { DAY_MS, isoSeconds } from "../core/time";
 import { hashApiToken, newApiToken } from "../crypto/tokens";
 import { AppError } from "../core/errors";
-import { SCOPES, type Scope } from "./scopes";
+import { SCOPES, scopesNotHeld, type Scope } from "./scopes";
 
 export type TokenRow = typeof apiTokens.$inferSelect;
 
 /**
- * Builds (does not run) the insert of a new token, so team creation can batch it; returns the secret once.
- * The insert stores the token only while its team exists, so that a team insert that did nothing
- * (a taken slug) leaves nothing behind in the same batch instead of failing its foreign key.
+ * One change as a service hands it to the edge: the statements that make it, built but not run, and what its
+ * audit row says. (Shared by every service that records its changes; see `CommitChange`.)
  */
-export async function prepareToken(
-  db: Database,
-  teamId: string,
-  input: { name: string; scopes: readonly Scope[]; expiresAt?: number | null },
-  now: number,
-) {
+export interface Change {
+  /** The tenant the change belongs to. */
+  teamId: string;
+  statements: readonly BatchItem<"sqlite">[];
+  /** What was changed (an id): the event's `target`. */
+  target: string;
+  /** What else the event records (ids, scopes, names), never a secret. */
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * Runs a change's statements and its audit row in one D1 batch, all or nothing, and answers the statements'
+ * results in order. The edge supplies it, since only the edge knows who acts (`http/audited-commit.ts`).
+ */
+export type CommitChange = (change: Change) => Promise<unknown[]>;
+
+/** The token making a change, as authentication found it. */
+export interface TokenCaller {
+  teamId: string;
+  tokenId: string;
+}
+
+export interface NewToken {
+  name: string;
+  scopes: readonly Scope[];
+  expiresAt: number | null;
+}
+
+/** Builds (does not run) the insert of a new token; returns the secret once. */
+export async function prepareToken(db: Database, teamId: string, input: NewToken, now: number) {
   const token = newApiToken();
   const row: TokenRow = {
     id: newId("tok"),
@@ -29,56 +54,105 @@ export async function prepareToken(
     prefix: token.slice(0, 10),
     scopes: [...new Set(input.scopes)],
     createdAt: now,
-    expiresAt: input.expiresAt ?? null,
+    expiresAt: input.expiresAt,
     lastUsedAt: null,
     revokedAt: null,
   };
-  // INSERT … SELECT from the team's own row: one row while the team exists, none otherwise.
-  const insert = db.insert(apiTokens).select(
-    db
-      .select({
-        id: sql<string>`${row.id}`.as("id"),
-        teamId: teams.id,
-        name: sql<string>`${row.name}`.as("name"),
-        tokenHash: sql<string>`${row.tokenHash}`.as("token_hash"),
-        prefix: sql<string>`${row.prefix}`.as("prefix"),
-        scopes: sql<string[]>`${JSON.stringify(row.scopes)}`.as("scopes"),
-        createdAt: sql<number>`${row.createdAt}`.as("created_at"),
-        expiresAt: sql<number | null>`${row.expiresAt}`.as("expires_at"),
-        lastUsedAt: sql<number | null>`NULL`.as("last_used_at"),
-        revokedAt: sql<number | null>`NULL`.as("revoked_at"),
-      })
-      .from(teams)
-      .where(eq(teams.id, teamId)),
-  );
-  return { token, row, insert };
+  return { token, row, insert: db.insert(apiTokens).values(row) };
 }
 
+/** What the audit row of a token's creation or revocation says: never the secret, nor its hash. */
+export function tokenDetail(row: TokenRow): Record<string, unknown> {
+  // The expiry as the token itself shows it (ISO 8601 to the millisecond), so the two compare equal.
+  return { name: row.name, scopes: row.scopes, expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt).toISOString() };
+}
+
+const teamToken = (db: Database, teamId: string, tokenId: string) =>
+  db.query.apiTokens.findFirst({ where: and(eq(apiTokens.id, tokenId), eq(apiTokens.teamId, teamId)) });
+
+/** The caller's own row: its scopes and expiry bound what it may grant and revoke. */
+async function callerRow(db: Database, caller: TokenCaller, now: number): Promise<TokenRow> {
+  const row = await teamToken(db, caller.teamId, caller.tokenId);
+  // Revoked or expired since authentication (a concurrent revoke): it acts no more.
+  if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) {
+    throw new AppError("unauthorized", "Invalid or revoked API token");
+  }
+  return row;
+}
+
+/** Refuses a grant of scopes the caller does not hold (a `:write` it holds covers the `:read`). */
+function checkGrant(caller: TokenRow, scopes: readonly string[]): void {
+  const missing = scopesNotHeld(caller.scopes, scopes);
+  if (missing.length > 0) {
+    const message = `This token cannot grant scopes it does not hold: ${missing.join(", ")}`;
+    throw new AppError("forbidden", message, { param: "scopes" });
+  }
+}
+
+/** Refuses a token that would outlive its creator: an expiring token cannot mint a longer-lived one. */
+function checkExpiry(caller: TokenRow, expiresAt: number | null, now: number): void {
+  if (caller.expiresAt === null || (expiresAt !== null && expiresAt <= caller.expiresAt)) return;
+  const until = isoSeconds(caller.expiresAt);
+  const days = Math.floor((caller.expiresAt - now) / DAY_MS);
+  const limit =
+    days >= 1
+      ? `set expiresInDays to ${days} or less`
+      : "it expires in less than a day, the shortest lifetime a new token can have, so it can create none";
+  const what = expiresAt === null ? "a token without an expiry" : "a token that expires after it does";
+  const message = `This token expires at ${until} and cannot create ${what}: ${limit}`;
+  throw new AppError("forbidden", message, { param: "expiresInDays" });
+}
+
+/**
+ * Creates a token with `caller`'s authority: its scopes must be among the caller's, and it must expire no later
+ * than the caller does (403 otherwise, nothing stored). The insert and its audit row commit together.
+ */
 export async function createToken(
   db: Database,
-  teamId: string,
-  input: { name: string; scopes: readonly Scope[]; expiresAt?: number | null },
+  caller: TokenCaller,
+  input: { name: string; scopes: readonly Scope[]; expiresInDays?: number },
   now: number,
+  commit: CommitChange,
 ): Promise<{ token: string; row: TokenRow }> {
-  const prepared = await prepareToken(db, teamId, input, now);
-  await prepared.insert;
-  return { token: prepared.token, row: prepared.row };
+  const creator = await callerRow(db, caller, now);
+  checkGrant(creator, input.scopes);
+  const expiresAt = input.expiresInDays === undefined ? null : now + input.expiresInDays * DAY_MS;
+  checkExpiry(creator, expiresAt, now);
+  const prepared = { name: input.name, scopes: input.scopes, expiresAt };
+  const { token, row, insert } = await prepareToken(db, caller.teamId, prepared, now);
+  await commit({ teamId: caller.teamId, statements: [insert], target: row.id, detail: tokenDetail(row) });
+  return { token, row };
 }
 
 export async function listTokens(db: Database, teamId: string): Promise<TokenRow[]> {
   return db.select().from(apiTokens).where(eq(apiTokens.teamId, teamId)).orderBy(desc(apiTokens.createdAt));
 }
 
-export async function revokeToken(db: Database, teamId: string, tokenId: string, now: number): Promise<TokenRow> {
-  const [row] = await db
+/**
+ * Revokes a token of the caller's team (another team's is a 404). A token cannot revoke one holding a scope it does
+ * not hold itself (403), so a narrow token cannot take down a broader one. Revoking a revoked token changes nothing.
+ */
+export async function revokeToken(
+  db: Database,
+  caller: TokenCaller,
+  tokenId: string,
+  now: number,
+  commit: CommitChange,
+): Promise<TokenRow> {
+  const target = await teamToken(db, caller.teamId, tokenId);
+  if (!target) throw new AppError("not_found", `Token ${tokenId} not found`);
+  const revoker = await callerRow(db, caller, now);
+  const missing = scopesNotHeld(revoker.scopes, target.scopes);
+  if (missing.length > 0) {
+    throw new AppError("forbidden", `This token cannot revoke a token holding scopes it does not hold: ${missing.join(", ")}`);
+  }
+  if (target.revokedAt !== null) return target;
+  const revoke = db
     .update(apiTokens)
     .set({ revokedAt: now })
-    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.teamId, teamId), isNull(apiTokens.revokedAt)))
-    .returning();
-  if (row) return row;
-  const existing = await db.query.apiTokens.findFirst({ where: and(eq(apiTokens.id, tokenId), eq(apiTokens.teamId, teamId)) });
-  if (!existing) throw new AppError("not_found", `Token ${tokenId} not found`);
-  return existing;
+    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.teamId, caller.teamId), isNull(apiTokens.revokedAt)));
+  await commit({ teamId: caller.teamId, statements: [revoke], target: tokenId, detail: tokenDetail(target) });
+  return { ...target, revokedAt: now };
 }
 
 /** The token's row when it exists, is not revoked and has not expired. */

@@ -1,5 +1,5 @@
-/** Stored certificates: atomic replacement with the key sealed, deletion. */
-import { eq } from "drizzle-orm";
+/** Stored certificates: atomic replacement with the key sealed, conditional stores over a row version, deletion. */
+import { type SQL, and, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { certificates } from "../db/schema";
 import { newId } from "../core/ids";
@@ -28,6 +28,29 @@ export interface NewCertificate {
   issuance?: Record<string, unknown> | null;
   dnsCredentials?: Record<string, unknown> | null;
   nextRenewalAt?: number | null;
+  /** A renewal records when it ran on the row it stores. */
+  lastRenewAttempt?: number | null;
+}
+
+/**
+ * The row as a job read it, which a later write can be made conditional on. Every write of a row moves
+ * updatedAt strictly forward (or deletes the row); a replacement (upload, renewal) also changes the
+ * fingerprint, which catches one landing in the same millisecond as the row it replaced.
+ */
+export type RowVersion = Pick<CertificateRow, "id" | "updatedAt" | "fingerprint">;
+
+/** SQL condition: the row is still the one `version` describes (not deleted, replaced or changed since). */
+export function unchangedSince(version: RowVersion): SQL {
+  return and(
+    eq(certificates.id, version.id),
+    eq(certificates.updatedAt, version.updatedAt),
+    eq(certificates.fingerprint, version.fingerprint),
+  )!;
+}
+
+/** The updatedAt of a write over `row` at `now`: later than the row's, even within one millisecond or on a sweep's moved clock. */
+export function nextVersionTime(row: Pick<CertificateRow, "updatedAt">, now: number): number {
+  return Math.max(now, row.updatedAt + 1);
 }
 
 /** The stored fields that a checked certificate (and its key) provide. */
@@ -47,21 +70,9 @@ export function materialOf(checked: CheckedCertificate) {
   };
 }
 
-/**
- * Stores a certificate with its key sealed under the row's id. When `replacing` is given, the old
- * row is deleted and the new one inserted under the same id in one D1 batch (one transaction): the
- * project is never without a certificate, and a failure leaves the old one in place.
- */
-export async function storeCertificate(
-  db: Database,
-  encryptionKey: string,
-  input: NewCertificate,
-  now: number,
-  replacing?: string | null,
-): Promise<CertificateRow> {
-  // A replacement keeps the id, so a certificate's public identity survives renewal.
-  const id = replacing ?? newId("cert");
-  const row: CertificateRow = {
+/** The row for `input` under `id`, its private key (and DNS credentials) sealed with the id as associated data. */
+async function sealedRow(encryptionKey: string, input: NewCertificate, now: number, id: string): Promise<CertificateRow> {
+  return {
     id,
     teamId: input.teamId,
     projectId: input.projectId,
@@ -86,12 +97,28 @@ export async function storeCertificate(
       : null,
     nextRenewalAt: input.nextRenewalAt ?? null,
     renewalFailures: 0,
-    lastRenewAttempt: null,
+    lastRenewAttempt: input.lastRenewAttempt ?? null,
     lastRenewError: null,
     revokedAt: null,
     createdAt: now,
     updatedAt: now,
   };
+}
+
+/**
+ * Stores a certificate with its key sealed under the row's id. When `replacing` is given, the old
+ * row is deleted and the new one inserted under the same id in one D1 batch (one transaction): the
+ * project is never without a certificate, and a failure leaves the old one in place.
+ */
+export async function storeCertificate(
+  db: Database,
+  encryptionKey: string,
+  input: NewCertificate,
+  now: number,
+  replacing?: string | null,
+): Promise<CertificateRow> {
+  // A replacement keeps the id, so a certificate's public identity survives renewal.
+  const row = await sealedRow(encryptionKey, input, now, replacing ?? newId("cert"));
   const insert = db.insert(certificates).values(row);
   if (replacing) {
     await db.batch([db.delete(certificates).where(eq(certificates.id, replacing)), insert]);
@@ -99,6 +126,46 @@ export async function storeCertificate(
     await insert;
   }
   return row;
+}
+
+/** The row's values in the table's column order, for an INSERT … SELECT. */
+function selectValues(row: CertificateRow): SQL {
+  const values = Object.entries(getTableColumns(certificates)).map(([key, column]) => {
+    const value = row[key as keyof CertificateRow];
+    return value === null ? sql`NULL` : sql`${column.mapToDriverValue(value)}`;
+  });
+  return sql.join(values, sql`, `);
+}
+
+/**
+ * Stores an issued certificate only if `condition` still holds at the moment of writing, in one
+ * statement: over the row `over` (keeping its id) when that row is unchanged since it was read, or as a
+ * new row when `over` is null (for a project, only while the project has no certificate). Null when
+ * nothing was written: the newer state stays as it is.
+ */
+export async function storeCertificateIf(
+  db: Database,
+  encryptionKey: string,
+  input: NewCertificate,
+  now: number,
+  { over, condition }: { over: RowVersion | null; condition: SQL },
+): Promise<CertificateRow | null> {
+  const row = await sealedRow(encryptionKey, input, now, over?.id ?? newId("cert"));
+  if (over) {
+    const { id: _id, ...changes } = row;
+    const updated = await db
+      .update(certificates)
+      .set({ ...changes, updatedAt: nextVersionTime(over, now) })
+      .where(and(unchangedSince(over), condition))
+      .returning({ id: certificates.id });
+    return updated.length > 0 ? { ...row, updatedAt: nextVersionTime(over, now) } : null;
+  }
+  const free = input.projectId === null ? sql`1` : sql`NOT EXISTS (SELECT 1 FROM certificates WHERE project_id = ${input.projectId})`;
+  const inserted = await db
+    .insert(certificates)
+    .select(sql`SELECT ${selectValues(row)} WHERE ${free} AND ${condition}`)
+    .returning({ id: certificates.id });
+  return inserted.length > 0 ? row : null;
 }
 
 export async function deleteCertificate(db: Database, id: string): Promise<void> {

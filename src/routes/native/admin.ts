@@ -1,6 +1,10 @@
-/** Operator endpoints (Bearer ADMIN_TOKEN). */
+/** Operator endpoints (Bearer ADMIN_TOKEN); each is recorded in the audit log with `operator` as the actor. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { isoSeconds } from "../../core/time";
+import { NO_TEAM } from "../../http/audit-event";
+import { auditedCommit } from "../../http/audited-commit";
 import { requireAdmin } from "../../http/auth";
+import { resealEverything } from "../../services/reseal";
 import { sweepDueCertificates } from "../../services/renewal-sweep";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 
@@ -33,7 +37,35 @@ export const adminRoutes = newRouter().openapi(
   }),
   async (c) => {
     const body = c.req.valid("json");
-    const asOf = body.asOf ? Date.parse(body.asOf) : Date.now();
+    const asOf = body.asOf ? Date.parse(body.asOf) : c.var.deps.clock.now();
+    // Recorded before it runs (a sweep touches many teams, so no team's log): a sweep that cannot be recorded does not run.
+    const detail = { asOf: isoSeconds(asOf), batchSize: body.batchSize ?? null };
+    await auditedCommit(c)({ teamId: NO_TEAM, statements: [], target: "", detail });
     return c.json(await sweepDueCertificates(c.var.deps, asOf, body.batchSize), 200);
+  },
+).openapi(
+  createRoute({
+    method: "post",
+    path: "/admin/reseal",
+    summary: "Seal every stored secret again under the current ENCRYPTION_KEY (after a rotation)",
+    description:
+      "Reads each sealed value with the current or a previous key (ENCRYPTION_KEY_PREVIOUS) and writes it back sealed under the current one. " +
+      "Once it reports nothing unreadable, the previous key can be removed.",
+    tags: ["Operator"],
+    security: bearerSecurity,
+    middleware: [requireAdmin()],
+    responses: {
+      200: jsonResponse(
+        z.object({ resealed: z.number(), unreadable: z.array(z.string()).describe("table.column:id of values no configured key opens") }),
+        "What was sealed again",
+      ),
+      ...nativeErrors,
+    },
+  }),
+  async (c) => {
+    const result = await resealEverything(c.var.deps);
+    // Recorded with its outcome (no team's log: it touches every team's rows); ids only, never a value.
+    await auditedCommit(c)({ teamId: NO_TEAM, statements: [], target: "", detail: { resealed: result.resealed, unreadable: result.unreadable.length } });
+    return c.json(result, 200);
   },
 );

@@ -7,14 +7,24 @@ import { bearerSecurity, jsonResponse, nativeErrors, newRouter } from "../router
 import { recordTime } from "./wire-time";
 
 const eventSchema = z
-  .object({ id: z.string(), actor: z.string().describe("The token that made the change"), action: z.string(), target: z.string(), at: z.string() })
+  .object({
+    id: z.string(),
+    actor: z.string().describe("The token that made the change, or `operator` (the team's creation)"),
+    action: z.string().describe("Method and route, e.g. `POST /api/v1/tokens`"),
+    target: z.string().describe("The id of what changed (\"\" when the route names none)"),
+    detail: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe("What else was recorded, e.g. a created token's name, scopes and expiry (never its secret); null when nothing"),
+    at: z.string(),
+  })
   .openapi("AuditEvent");
 
 export const auditRoutes = newRouter().openapi(
   createRoute({
     method: "get",
     path: "/audit-log",
-    summary: "Changes made with the team's tokens, newest first",
+    summary: "Changes made with the team's tokens, and by the operator to the team, newest first",
     tags: ["Teams"],
     security: bearerSecurity,
     middleware: [requireScope("tokens:read")],
@@ -45,7 +55,7 @@ export const auditRoutes = newRouter().openapi(
       .limit(limit);
     return c.json(
       {
-        events: rows.map((r) => ({ id: r.id, actor: r.actor, action: r.action, target: r.target, at: recordTime(r.at) })),
+        events: rows.map((r) => ({ id: r.id, actor: r.actor, action: r.action, target: r.target, detail: r.detail ?? null, at: recordTime(r.at) })),
         next: rows.length === limit ? `${rows[rows.length - 1]!.at}_${rows[rows.length - 1]!.id}` : null,
       },
       200,

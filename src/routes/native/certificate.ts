@@ -49,7 +49,7 @@ export const certificateRoutes = newRouter()
     }),
     async (c) => {
       const project = await getProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id);
-      const { report } = await validateForProject(project, c.req.valid("json"), Date.now());
+      const { report } = await validateForProject(c.var.deps.db, project, c.req.valid("json"), Date.now());
       const view = validationView(report);
       if (view.valid) return c.json(view.body, 200);
       return c.json(view.body, 422);
@@ -71,7 +71,7 @@ export const certificateRoutes = newRouter()
       const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const { ENCRYPTION_KEY } = c.var.deps.config;
-      const { row, warnings } = await uploadForProject(db, ENCRYPTION_KEY, project, c.req.valid("json"), Date.now());
+      const { row, warnings } = await uploadForProject(db, ENCRYPTION_KEY, project, c.req.valid("json"), Date.now(), c.var.deps.config);
       return c.json({ success: true as const, certificate: certificateSummary(row), warnings }, 200);
     },
   )

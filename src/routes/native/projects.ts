@@ -111,7 +111,7 @@ export const projectRoutes = newRouter()
       },
     }),
     async (c) => {
-      await deleteProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id);
+      await deleteProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id, Date.now());
       return c.json({ success: true as const, message: "Project deleted" }, 200);
     },
   );

@@ -1,5 +1,6 @@
 /** `/api/v1/teams` (operator bootstrap) and `/api/v1/team` (the caller's own team). */
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditedCommit } from "../../http/audited-commit";
 import { requireAdmin, requireScope } from "../../http/auth";
 import { type TeamRow, createTeam, getTeam } from "../../services/teams";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
@@ -51,7 +52,9 @@ const currentTeamRoute = createRoute({
 
 export const teamRoutes = newRouter()
   .openapi(createTeamRoute, async (c) => {
-    const { team, token } = await createTeam(c.var.deps.db, c.req.valid("json"), Date.now());
+    const { db, clock } = c.var.deps;
+    // Recorded in the new team's own log, with `operator` as the actor.
+    const { team, token } = await createTeam(db, c.req.valid("json"), clock.now(), auditedCommit(c));
     return c.json({ ...teamView(team), token }, 200);
   })
   .openapi(currentTeamRoute, async (c) => c.json(teamView(await getTeam(c.var.deps.db, c.var.auth.teamId)), 200));

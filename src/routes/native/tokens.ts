@@ -1,9 +1,10 @@
-/** `/api/v1/tokens`: a team's API tokens (the secret is shown once, at creation). */
+/** `/api/v1/tokens`: a team's API tokens (secret shown once); a token grants and revokes only what it holds. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
 import { SCOPES } from "../../services/scopes";
 import { type TokenRow, createToken, listTokens, revokeToken } from "../../services/tokens";
-import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
+import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
 import { recordTime } from "./wire-time";
 
 const tokenSchema = z
@@ -43,6 +44,12 @@ const createTokenBody = z
   })
   .strict();
 
+/** The 403s of these routes say more than "lacks the scope". */
+const grantErrors = {
+  ...nativeErrors,
+  403: jsonResponse(nativeErrorSchema, "The token lacks the scope, or would grant or revoke scopes (or a life) it does not hold"),
+} as const;
+
 const tokenIdParam = z.object({ tokenId: z.string().min(1).max(64) });
 
 export const tokenRoutes = newRouter()
@@ -51,20 +58,21 @@ export const tokenRoutes = newRouter()
       method: "post",
       path: "/tokens",
       summary: "Create an API token with chosen scopes",
+      description:
+        "The new token's scopes must be among the caller's (a `:write` scope covers its `:read`), and it must expire " +
+        "no later than the caller: a token with an expiry cannot create one without. Otherwise 403, and nothing is created.",
       tags: ["Tokens"],
       security: bearerSecurity,
       middleware: [requireScope("tokens:write")],
       request: { body: jsonBody(createTokenBody) },
       responses: {
         200: jsonResponse(tokenSchema.extend({ token: z.string().describe("Shown once.") }), "The new token"),
-        ...nativeErrors,
+        ...grantErrors,
       },
     }),
     async (c) => {
-      const body = c.req.valid("json");
-      const now = Date.now();
-      const expiresAt = body.expiresInDays ? now + body.expiresInDays * 86_400_000 : null;
-      const { token, row } = await createToken(c.var.deps.db, c.var.auth.teamId, { ...body, expiresAt }, now);
+      const { db, clock } = c.var.deps;
+      const { token, row } = await createToken(db, c.var.auth, c.req.valid("json"), clock.now(), auditedCommit(c));
       return c.json({ ...tokenView(row), token }, 200);
     },
   )
@@ -85,11 +93,18 @@ export const tokenRoutes = newRouter()
       method: "delete",
       path: "/tokens/{tokenId}",
       summary: "Revoke a token",
+      description:
+        "Only a token holding every scope of the one revoked may revoke it (403 otherwise). " +
+        "Revoking a revoked token changes nothing.",
       tags: ["Tokens"],
       security: bearerSecurity,
       middleware: [requireScope("tokens:write")],
       request: { params: tokenIdParam },
-      responses: { 200: jsonResponse(tokenSchema, "The revoked token"), ...nativeErrors },
+      responses: { 200: jsonResponse(tokenSchema, "The revoked token"), ...grantErrors },
     }),
-    async (c) => c.json(tokenView(await revokeToken(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").tokenId, Date.now())), 200),
+    async (c) => {
+      const { db, clock } = c.var.deps;
+      const row = await revokeToken(db, c.var.auth, c.req.valid("param").tokenId, clock.now(), auditedCommit(c));
+      return c.json(tokenView(row), 200);
+    },
   );

@@ -103,6 +103,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
         c.var.auth.teamId,
         { pem: (body.certificate ?? body.content)!, name: body.name },
         Date.now(),
+        c.var.deps.config,
       );
       return c.json(certificateView(row), 200);
     },

@@ -60,7 +60,7 @@ export const vercelCertRoutes = newRouter()
     }),
     async (c) => {
       const { ENCRYPTION_KEY } = c.var.deps.config;
-      const row = await uploadTeamCertificate(c.var.deps.db, ENCRYPTION_KEY, c.var.auth.teamId, c.req.valid("json"), Date.now());
+      const row = await uploadTeamCertificate(c.var.deps.db, ENCRYPTION_KEY, c.var.auth.teamId, c.req.valid("json"), Date.now(), c.var.deps.config);
       return c.json(vercelCertView(row), 200);
     },
   )

@@ -62,8 +62,8 @@ export const vercelClientCertRoutes = newRouter()
     async (c) => {
       const db = c.var.deps.db;
       const project = await getProjectByIdOrName(db, c.var.auth.teamId, c.req.valid("param").idOrName);
-      const { ENCRYPTION_KEY } = c.var.deps.config;
-      const { row, updated } = await uploadClientCertificate(db, ENCRYPTION_KEY, project, c.req.valid("json"), Date.now());
+      const { config } = c.var.deps;
+      const { row, updated } = await uploadClientCertificate(db, config.ENCRYPTION_KEY, project, c.req.valid("json"), Date.now(), config);
       return c.json({ updated, origin: row.origin, certId: row.id }, 200);
     },
   )

@@ -62,6 +62,8 @@ export async function obtainAcmeCertificate(deps: Deps, owner: Owner, names: str
     // RFC 8555 §7.1.3 and CA policy: wildcard names can only be validated over DNS.
     throw new AppError("bad_request", "Wildcard names need challengeType dns-01", { param: "challengeType" });
   }
+  // Fair use: every order reaches the CA, whose limits all teams share.
+  await deps.limits.takeCaCall(owner.teamId);
   const config = deps.config;
   const target = { ...ownerColumns(owner), names };
   const request: IssueRequest = {
@@ -91,6 +93,8 @@ export async function renewAcmeCertificate(
     throw new AppError("not_renewable", "A custom certificate is renewed by uploading its successor");
   }
   if (row.state === "revoked") throw new AppError("not_renewable", "A revoked certificate cannot be renewed; obtain a new one");
+  // A manual renew spends the team's allowance; the sweep's renewals are paced by the sweep itself.
+  if (trigger === "manual") await deps.limits.takeCaCall(row.teamId);
   const how = row.issuance as AcmeIssuance;
   const { ENCRYPTION_KEY } = deps.config;
   const dnsCredentials = row.sealedDnsCredentials

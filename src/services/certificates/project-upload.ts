@@ -1,13 +1,14 @@
-/** A project's custom certificate (native API): checked against the project's domain, then stored in place of the one it had. */
+/** A project's custom certificate (native API): checked against the project's domain and the team's names, then stored in place of the one it had. */
 import type { Database } from "../../db/client";
+import type { CertificateLimits } from "../limits/certificate-quota";
 import { AppError } from "../../core/errors";
-import { type CertificateCheckInput, type CheckedCertificate, checkCertificate } from "../../pki";
+import type { CertificateCheckInput, CheckedCertificate } from "../../pki";
 import type { CertificateRow } from "../../store/certificates";
 import type { ProjectRow } from "../projects";
 import { certificateOf } from "./lookup";
 import { projectOwner } from "./owner";
 import { storeUploadedCertificate } from "./store-uploaded";
-import { EVERY_CHECK, admitCertificate } from "./validation-gate";
+import { EVERY_CHECK, type NameHolder, admitCertificate, checkForTeam } from "./validation-gate";
 
 export interface CustomCertificateInput {
   certificate: string;
@@ -20,9 +21,14 @@ function projectCheck(project: ProjectRow, input: CustomCertificateInput, now: n
   return { certificatePem: input.certificate, privateKeyPem: input.privateKey, domain: project.domain, now: new Date(now) };
 }
 
-/** Runs every check and stores nothing; the report says valid or why not. */
-export async function validateForProject(project: ProjectRow, input: CustomCertificateInput, now: number): Promise<CheckedCertificate> {
-  return await checkCertificate(projectCheck(project, input, now));
+/** Every name must be the project's team's (the native field is `certificate`). */
+function holderOf(db: Database, project: ProjectRow): NameHolder {
+  return { db, teamId: project.teamId, param: "certificate" };
+}
+
+/** Runs every check, the names rule included, and stores nothing; the report says valid or why not. */
+export async function validateForProject(db: Database, project: ProjectRow, input: CustomCertificateInput, now: number): Promise<CheckedCertificate> {
+  return await checkForTeam(holderOf(db, project), projectCheck(project, input, now));
 }
 
 /**
@@ -35,11 +41,13 @@ export async function uploadForProject(
   project: ProjectRow,
   input: CustomCertificateInput,
   now: number,
+  limits?: CertificateLimits,
 ): Promise<{ row: CertificateRow; warnings: string[] }> {
-  return await admitCertificate(projectCheck(project, input, now), EVERY_CHECK, async (checked) => {
+  const store = async (checked: CheckedCertificate) => {
     const owner = projectOwner(project);
     const previous = await certificateOf(db, owner);
-    const row = await storeUploadedCertificate(db, encryptionKey, owner, checked, { domain: project.domain!, replacing: previous?.id }, now);
+    const row = await storeUploadedCertificate(db, encryptionKey, owner, checked, { domain: project.domain!, replacing: previous?.id }, now, limits);
     return { row, warnings: checked.report.warnings };
-  });
+  };
+  return await admitCertificate(projectCheck(project, input, now), EVERY_CHECK, store, holderOf(db, project));
 }

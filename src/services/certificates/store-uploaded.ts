@@ -1,5 +1,7 @@
 /** An uploaded certificate, once admitted, as its owner's `custom` row. */
 import type { Database } from "../../db/client";
+import { LIMIT_DEFAULTS } from "../../core/config";
+import { type CertificateLimits, requireCertificateRoom, storedCertificateBytes } from "../limits/certificate-quota";
 import type { CheckedCertificate } from "../../pki";
 import { CUSTOM_TYPE } from "../../store/certificate-type";
 import { type CertificateRow, materialOf, storeCertificate } from "../../store/certificates";
@@ -21,7 +23,10 @@ export async function storeUploadedCertificate(
   checked: CheckedCertificate,
   placement: Placement,
   now: number,
+  limits: CertificateLimits = LIMIT_DEFAULTS,
 ): Promise<CertificateRow> {
+  // Fair use: a team's certificates are bounded in number and in stored bytes.
+  await requireCertificateRoom(db, limits, owner.teamId, storedCertificateBytes(checked), placement.replacing);
   const material = materialOf(checked);
   return await storeCertificate(
     db,

@@ -3,7 +3,7 @@ import type { Deps } from "../deps";
 import { AppError } from "../../core/errors";
 import type { CertificateRow } from "../../store/certificates";
 import { normalizeDomain } from "../domain-name";
-import { teamHoldsDomain } from "../projects";
+import { firstUnheldName } from "../../store/domain-claims";
 import { obtainAcmeCertificate } from "./acme";
 import { getOwnedCertificate } from "./lookup";
 import { teamOwner } from "./owner";
@@ -21,13 +21,14 @@ export async function issueTeamCertificate(deps: Deps, teamId: string, cns: stri
   if (names.length === 0) throw new AppError("validation_failed", "cns: give at least one name", { param: "cns" });
   if (names.length > MAX_NAMES) throw new AppError("validation_failed", `cns: at most ${MAX_NAMES} names`, { param: "cns" });
   const { db } = deps;
-  for (const name of names) {
-    if (name.startsWith("*.")) {
-      throw new AppError("bad_request", `${name}: wildcard names need DNS-01; obtain them through the native API with a DNS provider`, { param: "cns" });
-    }
-    if (!(await teamHoldsDomain(db, teamId, name))) {
-      throw new AppError("bad_request", `${name} is not a domain of this team: add it to a project first`, { param: "cns" });
-    }
+  const wildcard = names.find((name) => name.startsWith("*."));
+  if (wildcard) {
+    throw new AppError("bad_request", `${wildcard}: wildcard names need DNS-01; obtain them through the native API with a DNS provider`, { param: "cns" });
+  }
+  // Checked again under the certificate's lock before ordering, and when storing (issuance/ownership.ts).
+  const unheld = await firstUnheldName(db, teamId, names);
+  if (unheld !== null) {
+    throw new AppError("bad_request", `${unheld} is not a domain of this team: add it to a project first`, { param: "cns" });
   }
   const owner = teamOwner(teamId);
   const outcome = await obtainAcmeCertificate(deps, owner, names, {

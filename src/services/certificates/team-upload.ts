@@ -1,34 +1,13 @@
-/** A team-level certificate uploaded through Vercel's `PUT /v8/certs`: checked, limited to names the team holds, stored. */
+/** A team-level certificate uploaded through Vercel's `PUT /v8/certs`: through the gate (names the team holds included), then stored. */
 import type { Database } from "../../db/client";
-import { AppError } from "../../core/errors";
+import type { CertificateLimits } from "../limits/certificate-quota";
+import type { CheckedCertificate } from "../../pki";
 import type { CertificateRow } from "../../store/certificates";
-import { teamHoldsDomain } from "../projects";
 import { teamOwner } from "./owner";
 import { type PemUpload, readPemUpload } from "./pem-upload";
 import { intermediatesFrom } from "./served-chain";
 import { storeUploadedCertificate } from "./store-uploaded";
 import { admitCertificate } from "./validation-gate";
-
-/**
- * Every name the certificate presents must be a domain the team holds (claimed by one of its
- * projects), so that no team can serve a certificate for another team's name.
- */
-async function requireHeldNames(db: Database, teamId: string, names: string[]): Promise<void> {
-  if (names.length === 0) {
-    throw new AppError("invalid_certificate", "Certificate names no DNS host (no subjectAltName dNSName and no subject CN)", {
-      param: "cert",
-    });
-  }
-  for (const name of names) {
-    if (!(await teamHoldsDomain(db, teamId, name))) {
-      throw new AppError(
-        "domain_not_configured",
-        `The team does not hold ${name}: add the domain to one of the team's projects before uploading a certificate for it`,
-        { param: "cert" },
-      );
-    }
-  }
-}
 
 /**
  * Passes the gate (with the upload's `skipValidation`: dates, chain and key strength), then is
@@ -40,12 +19,13 @@ export async function uploadTeamCertificate(
   teamId: string,
   input: PemUpload,
   now: number,
+  limits?: CertificateLimits,
 ): Promise<CertificateRow> {
   const { check, policy, ca } = readPemUpload(input, "serverAuth", now);
-  return await admitCertificate(check, policy, async (checked) => {
-    const { names } = checked.report;
-    await requireHeldNames(db, teamId, names);
+  const store = async (checked: CheckedCertificate) => {
     const chainPem = checked.chainPem + (ca ? intermediatesFrom(ca, checked.leafPem + checked.chainPem) : "");
-    return await storeUploadedCertificate(db, encryptionKey, teamOwner(teamId), checked, { domain: names[0]!, chainPem }, now);
-  });
+    return await storeUploadedCertificate(db, encryptionKey, teamOwner(teamId), checked, { domain: checked.report.names[0]!, chainPem }, now, limits);
+  };
+  // The gate's names rule: every name the certificate presents is one the team holds.
+  return await admitCertificate(check, policy, store, { db, teamId, param: "cert" });
 }

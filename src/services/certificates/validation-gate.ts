@@ -1,6 +1,8 @@
-/** The one gate every certificate upload passes: check the certificate and its key, refuse what the policy does not waive, then store. */
+/** The one gate every certificate upload passes: check the certificate and its key, refuse what the policy does not waive or names the team does not hold, then store. */
 import { AppError, type ErrorCode } from "../../core/errors";
+import type { Database } from "../../db/client";
 import { type CertificateCheckInput, type CheckedCertificate, type ValidationReport, checkCertificate } from "../../pki";
+import { firstUnheldName } from "../../store/domain-claims";
 
 /** How strictly an upload is judged: Vercel's `skipValidation` flag, or every check for the native API. */
 export interface ValidationPolicy {
@@ -9,12 +11,19 @@ export interface ValidationPolicy {
 
 export const EVERY_CHECK: ValidationPolicy = { skipValidation: false };
 
+/** The team a server certificate is uploaded for, and the request field that carries the certificate (for the error's `param`). */
+export interface NameHolder {
+  db: Database;
+  teamId: string;
+  param: string;
+}
+
 const NOTHING: ReadonlySet<ErrorCode> = new Set();
 
 /**
  * What skipping validation lets through: the policy checks (dates, chain, key strength, purpose),
  * reported as `invalid_certificate`. Never `key_mismatch`: a certificate stored with a key that is
- * not its own could never complete a TLS handshake.
+ * not its own could never complete a TLS handshake. Never a name the team does not hold either.
  */
 const POLICY_CHECKS: ReadonlySet<ErrorCode> = new Set(["invalid_certificate"]);
 
@@ -30,15 +39,51 @@ export function refuseUnlessWaived(report: ValidationReport, policy: ValidationP
 }
 
 /**
+ * The names rule for server certificates, one for every upload surface: every name the certificate
+ * presents (its SAN dNSNames, else its CN) must be one the team holds through a project's domain (a
+ * held wildcard covers one label below it, RFC 6125 §6.4.3), so that no team stores, and serves, a
+ * certificate for another team's name. The words are the same whether another team holds the name or
+ * nobody does. Null when every name is held.
+ */
+export async function unheldNameError(holder: NameHolder, names: readonly string[]): Promise<AppError | null> {
+  if (names.length === 0) {
+    return new AppError("invalid_certificate", "Certificate names no DNS host (no subjectAltName dNSName and no subject CN)", { param: holder.param });
+  }
+  const unheld = await firstUnheldName(holder.db, holder.teamId, names);
+  if (unheld === null) return null;
+  return new AppError(
+    "domain_not_configured",
+    `The team does not hold ${unheld}: add the domain to one of the team's projects before uploading a certificate for it`,
+    { param: holder.param },
+  );
+}
+
+/** Checks a server certificate for a team without storing it: a report that passed every other check fails on a name the team does not hold. */
+export async function checkForTeam(holder: NameHolder, input: CertificateCheckInput): Promise<CheckedCertificate> {
+  const checked = await checkCertificate(input);
+  if (!checked.report.valid) return checked;
+  const error = await unheldNameError(holder, checked.report.names);
+  if (!error) return checked;
+  return { ...checked, report: { ...checked.report, valid: false, error: error.message, errorCode: error.code } };
+}
+
+/**
  * Checks, then stores only what passes. Malformed input (not a certificate, not a key) is a 400
- * under every policy: checkCertificate throws before there is a report to waive.
+ * under every policy: checkCertificate throws before there is a report to waive. A server
+ * certificate (the default purpose) needs its `holder`: the names rule is not waivable.
  */
 export async function admitCertificate<T>(
   input: CertificateCheckInput,
   policy: ValidationPolicy,
   store: (checked: CheckedCertificate) => Promise<T>,
+  holder?: NameHolder,
 ): Promise<T> {
   const checked = await checkCertificate(input);
   refuseUnlessWaived(checked.report, policy);
+  if ((input.purpose ?? "serverAuth") === "serverAuth") {
+    if (!holder) throw new AppError("internal", "A server certificate was admitted without the team whose names it may carry");
+    const error = await unheldNameError(holder, checked.report.names);
+    if (error) throw error;
+  }
   return await store(checked);
 }

@@ -46,13 +46,20 @@ describe("Google Cloud DNS provider", () => {
       expect(fake.txt(FQDN)).toEqual(["v2"]);
     });
 
-    it("uses the key file's token_uri and a configured managed zone", async () => {
-      const tokenUri = "https://oauth2.example.test/custom/token";
-      const fake = createGoogleFake({ projectId: "my-project-123", clientEmail: EMAIL, publicKey: key.publicKey, zones: ZONES, tokenUri });
-      await createGoogleProvider(credentials({ token_uri: tokenUri }, { managedZone: "example-com" }), { fetch: fake.fetch }).present(FQDN, "v1");
-      expect(fake.lastClaims()?.aud).toBe(tokenUri);
+    it("uses a configured managed zone without looking zones up", async () => {
+      const fake = createGoogleFake({ projectId: "my-project-123", clientEmail: EMAIL, publicKey: key.publicKey, zones: ZONES });
+      await createGoogleProvider(credentials({}, { managedZone: "example-com" }), { fetch: fake.fetch }).present(FQDN, "v1");
       expect(fake.requests.some((r) => r.includes("managedZones?"))).toBe(false);
       expect(fake.txt(FQDN)).toEqual(["v1"]);
+    });
+
+    it("never calls a key file's own token_uri, even one stored before the schema refused it", async () => {
+      const fake = createGoogleFake({ projectId: "my-project-123", clientEmail: EMAIL, publicKey: key.publicKey, zones: ZONES });
+      const hosts: string[] = [];
+      const spy: typeof fetch = (input, init) => (hosts.push(new URL(new Request(input, init).url).host), fake.fetch(input, init));
+      await createGoogleProvider(credentials({ token_uri: "https://169.254.169.254/token" }), { fetch: spy }).present(FQDN, "v1");
+      expect(new Set(hosts)).toEqual(new Set(["oauth2.googleapis.com", "dns.googleapis.com"]));
+      expect(fake.lastClaims()?.aud).toBe("https://oauth2.googleapis.com/token");
     });
 
     it("reads a key whose newlines arrived JSON-escaped", async () => {

@@ -1,6 +1,10 @@
-/** Every authenticated route: no token, a wrong token, a read-only token on a write, and another team's token. */
+/**
+ * Every authenticated route: no token, a wrong token, a read-only token on a write, and another team's token;
+ * each refusal with the security headers.
+ */
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, newProject, newTenant, type Tenant } from "../../support/api";
+import { expectSecurityHeaders } from "../http/expect-security-headers";
 
 interface RouteCase {
   method: string;
@@ -45,7 +49,11 @@ beforeAll(async () => {
 });
 
 describe.each(NATIVE_ROUTES)("$method $path", (route) => {
-  const send = (token: string | null) => call(route.method, route.path(projectId), { token, json: route.json });
+  const send = async (token: string | null) => {
+    const res = await call(route.method, route.path(projectId), { token, json: route.json });
+    expectSecurityHeaders(res.headers, `${res.status} from ${route.method} ${route.path(projectId)}`);
+    return res;
+  };
 
   it("401 without a token", async () => {
     const res = await send(null);

@@ -47,7 +47,7 @@ describe("custom certificate: happy path", () => {
     expect(status.body.daysUntilExpiry).toBeGreaterThan(60);
 
     const row = await env.DB.prepare("SELECT * FROM certificates WHERE project_id = ?").bind(project.id).first<any>();
-    expect(row.sealed_key).toMatch(/^v1\./);
+    expect(row.sealed_key).toMatch(/^v\d+\./);
     expect(JSON.stringify(row)).not.toMatch(/PRIVATE KEY/);
 
     const removed = await call("DELETE", path(project.id), { token: tenant.token });
@@ -99,6 +99,58 @@ describe("custom certificate: errors", () => {
     const res = await call("POST", path(project.id, "/validate"), { token: tenant.token, json: { certificate: good.chainPem, privateKey: other.keyPem } });
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ valid: false, error: "Certificate and private key do not match" });
+  });
+});
+
+describe("custom certificate: every name must be the team's", () => {
+  const notHeld = (name: string) => `The team does not hold ${name}: add the domain to one of the team's projects before uploading a certificate for it`;
+  const material = (chain: Chain) => ({ certificate: chain.chainPem, privateKey: chain.keyPem });
+
+  it("validate answers 422 and upload refuses a certificate that also names another team's domain, storing nothing", async () => {
+    const stranger = await newTenant();
+    const theirs = (await newProject(stranger)).domain!;
+    const p = await newProject(tenant);
+    const chain = await makeChain({ names: [p.domain!, theirs] });
+    const validated = await call("POST", path(p.id, "/validate"), { token: tenant.readToken, json: material(chain) });
+    expect(validated.status).toBe(422);
+    expect(validated.body).toMatchObject({ valid: false, error: notHeld(theirs), code: "domain_not_configured", names: [p.domain, theirs] });
+    const uploaded = await call("POST", path(p.id, "/upload"), { token: tenant.token, json: material(chain) });
+    expect(uploaded.status).toBe(400);
+    expect(uploaded.body).toEqual({ success: false, error: notHeld(theirs), code: "domain_not_configured" });
+    expect((await call("GET", path(p.id), { token: tenant.token })).body).toBeNull();
+  });
+
+  it("says the same words for a name nobody holds: no hint whether another team holds it", async () => {
+    const p = await newProject(tenant);
+    const nobodys = `nobody-${crypto.randomUUID().slice(0, 8)}.example.com`;
+    const chain = await makeChain({ names: [p.domain!, nobodys] });
+    const validated = await call("POST", path(p.id, "/validate"), { token: tenant.token, json: material(chain) });
+    expect(validated.status).toBe(422);
+    expect(validated.body.error).toBe(notHeld(nobodys));
+    expect((await call("POST", path(p.id, "/upload"), { token: tenant.token, json: material(chain) })).body.error).toBe(notHeld(nobodys));
+  });
+
+  it("a wildcard certificate needs the team's wildcard claim, not just the project's name under it", async () => {
+    const t = await newTenant();
+    const base = `wild-${crypto.randomUUID().slice(0, 8)}.example.com`;
+    const p = await newProject(t, `api.${base}`);
+    const chain = await makeChain({ names: [`*.${base}`] });
+    const refused = await call("POST", path(p.id, "/upload"), { token: t.token, json: material(chain) });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe(notHeld(`*.${base}`));
+    await newProject(t, `*.${base}`);
+    const accepted = await call("POST", path(p.id, "/upload"), { token: t.token, json: material(chain) });
+    expect(accepted.status, accepted.text).toBe(200);
+  });
+
+  it("accepts extra names the team holds through its other projects", async () => {
+    const p = await newProject(tenant);
+    const other = await newProject(tenant);
+    const chain = await makeChain({ names: [p.domain!, other.domain!] });
+    expect((await call("POST", path(p.id, "/validate"), { token: tenant.token, json: material(chain) })).status).toBe(200);
+    const uploaded = await call("POST", path(p.id, "/upload"), { token: tenant.token, json: material(chain) });
+    expect(uploaded.status, uploaded.text).toBe(200);
+    expect(uploaded.body.certificate.names).toEqual([p.domain, other.domain]);
   });
 });
 

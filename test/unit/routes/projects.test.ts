@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { database } from "../../../src/db/client";
-import { createProject } from "../../../src/services/projects";
+import { createProject, updateProject } from "../../../src/services/projects";
 import { call, env, newProject, newTenant, uniqueDomain } from "../../support/api";
 
 describe("projects: happy path", () => {
@@ -113,5 +113,99 @@ describe("projects: errors", () => {
       expect(res.text).not.toContain(project.domain!);
     }
     expect((await call("GET", `/api/v1/projects/${project.id}`, { token: a.token })).body.name).toBe(project.name);
+  });
+});
+
+describe("projects: public suffixes (Public Suffix List)", () => {
+  const label = () => `u${crypto.randomUUID().slice(0, 8)}`;
+
+  it.each([
+    ["co.uk", "it is a public suffix (Public Suffix List)"],
+    ["COM.AU", "it is a public suffix (Public Suffix List)"],
+    ["github.io", "it is a public suffix (Public Suffix List)"],
+    ["s3.amazonaws.com", "it is a public suffix (Public Suffix List)"],
+    ["公司.cn", "it is a public suffix (Public Suffix List)"],
+    ["*.co.uk", "it covers every name registered directly under co.uk, a public suffix (Public Suffix List)"],
+    ["*.github.io", "it covers every name registered directly under github.io, a public suffix (Public Suffix List)"],
+  ])("refuses %s on create and on update with a 400 naming the field, claiming nothing", async (domain, why) => {
+    const tenant = await newTenant();
+    const created = await call("POST", "/api/v1/projects", { token: tenant.token, json: { name: "suffix", domain } });
+    expect(created.status).toBe(400);
+    expect(created.body).toMatchObject({ success: false, code: "validation_failed" });
+    expect(created.body.error).toMatch(/^domain: "[^"]+" cannot be claimed: /);
+    expect(created.body.error).toContain(why);
+
+    const project = await newProject(tenant);
+    const updated = await call("PATCH", `/api/v1/projects/${project.id}`, { token: tenant.token, json: { domain } });
+    expect(updated.status).toBe(400);
+    expect(updated.body.error).toContain(why);
+    expect((await call("GET", `/api/v1/projects/${project.id}`, { token: tenant.token })).body.domain).toBe(project.domain);
+    const claims = await env.DB.prepare("SELECT domain FROM domain_claims WHERE team_id = ?").bind(tenant.teamId).all();
+    expect(claims.results.map((r: any) => r.domain)).toEqual([project.domain]);
+  });
+
+  it("accepts names registered under a public suffix, and wildcards under them", async () => {
+    const tenant = await newTenant();
+    for (const domain of [`${label()}.co.uk`, `${label()}.github.io`, `*.${label()}.github.io`, `*.${label()}.co.uk`]) {
+      const res = await call("POST", "/api/v1/projects", { token: tenant.token, json: { name: label(), domain } });
+      expect(res.status, `${domain}: ${res.text}`).toBe(200);
+    }
+  });
+});
+
+describe("projects: claims are atomic and a failed change leaves none behind", () => {
+  it.each(["the wildcard first", "the name first"])("two teams racing for a wildcard and a name under it: exactly one wins (%s)", async (order) => {
+    const db = database(env.DB);
+    const [a, b] = [await newTenant(), await newTenant()];
+    const base = uniqueDomain("overlap");
+    const claims = [
+      () => createProject(db, a.teamId, { name: "wild", domain: `*.${base}` }, Date.now()),
+      () => createProject(db, b.teamId, { name: "api", domain: `api.${base}` }, Date.now()),
+    ];
+    if (order === "the name first") claims.reverse();
+    const results = await Promise.allSettled(claims.map((claim) => claim()));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const lost = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(lost.reason).toMatchObject({ code: "domain_taken", status: 409 });
+    const held = await env.DB.prepare("SELECT count(*) AS n FROM domain_claims WHERE domain IN (?, ?)").bind(`*.${base}`, `api.${base}`).first<{ n: number }>();
+    expect(held?.n).toBe(1);
+  });
+
+  it("a create that fails after its claim (a name conflict) leaves the domain claimable by another team", async () => {
+    const db = database(env.DB);
+    const [tenant, other] = [await newTenant(), await newTenant()];
+    const domains = [uniqueDomain("lost"), uniqueDomain("lost")];
+    const results = await Promise.allSettled(domains.map((domain) => createProject(db, tenant.teamId, { name: "same", domain }, Date.now())));
+    const loser = results.findIndex((r) => r.status === "rejected");
+    expect(loser).toBeGreaterThanOrEqual(0);
+    const claimed = await call("POST", "/api/v1/projects", { token: other.token, json: { name: "free", domain: domains[loser] } });
+    expect(claimed.status, claimed.text).toBe(200);
+  });
+
+  it("an update that fails after its claim (a rename racing another) is a 409 and leaves the new domain claimable", async () => {
+    const db = database(env.DB);
+    const [tenant, other] = [await newTenant(), await newTenant()];
+    const [first, second] = [await newProject(tenant), await newProject(tenant)];
+    const next = uniqueDomain("next");
+    const results = await Promise.allSettled([
+      updateProject(db, tenant.teamId, second.id, { name: "taken" }, Date.now()),
+      updateProject(db, tenant.teamId, first.id, { name: "taken", domain: next }, Date.now()),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "conflict", status: 409, message: 'A project named "taken" already exists' });
+    expect((await call("GET", `/api/v1/projects/${first.id}`, { token: tenant.token })).body).toMatchObject({ name: first.name, domain: first.domain });
+    const claimed = await call("POST", "/api/v1/projects", { token: other.token, json: { name: "free", domain: next } });
+    expect(claimed.status, claimed.text).toBe(200);
+  });
+
+  it("a domain change refused because another team holds the name keeps the old domain and claim", async () => {
+    const [a, b] = [await newTenant(), await newTenant()];
+    const theirs = await newProject(b);
+    const mine = await newProject(a);
+    const res = await call("PATCH", `/api/v1/projects/${mine.id}`, { token: a.token, json: { domain: theirs.domain } });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toBe(`Domain ${theirs.domain} is already in use by another team`);
+    const claims = await env.DB.prepare("SELECT domain FROM domain_claims WHERE team_id = ?").bind(a.teamId).all();
+    expect(claims.results.map((r: any) => r.domain)).toEqual([mine.domain]);
   });
 });

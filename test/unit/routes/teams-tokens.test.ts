@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { database } from "../../../src/db/client";
+import { commitWithAudit } from "../../../src/http/audited-commit";
 import { createTeam } from "../../../src/services/teams";
 import { ADMIN_TOKEN, call, env, newTenant } from "../../support/api";
 
@@ -26,17 +27,21 @@ describe("team bootstrap", () => {
     expect(count?.n).toBe(1);
   });
 
-  it("refuses the loser of two interleaved creates of one slug, storing no token for it", async () => {
+  it("refuses the loser of two interleaved creates of one slug, storing no token and no audit row for it", async () => {
     // Called directly, both creates pass the read-first check before either writes: the insert decides.
     const db = database(env.DB);
+    const commit = commitWithAudit(db, { actor: "operator", action: "POST /api/v1/teams" }, Date.now);
     const slug = `race-${Date.now().toString(36)}`;
-    const results = await Promise.allSettled(["One", "Two"].map((name) => createTeam(db, { slug, name }, Date.now())));
+    const results = await Promise.allSettled(["One", "Two"].map((name) => createTeam(db, { slug, name }, Date.now(), commit)));
     expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
     const lost = results.find((r): r is PromiseRejectedResult => r.status === "rejected")!.reason;
     expect(lost).toMatchObject({ code: "conflict", status: 409, message: `A team with slug "${slug}" already exists` });
     const won = results.find((r) => r.status === "fulfilled")!.value;
     const tokens = await env.DB.prepare("SELECT t.team_id FROM api_tokens t JOIN teams ON teams.id = t.team_id WHERE teams.slug = ?").bind(slug).all();
     expect(tokens.results).toEqual([{ team_id: won.team.id }]);
+    const rows = await env.DB.prepare("SELECT team_id, detail FROM audit_log WHERE action = 'POST /api/v1/teams'").all<{ team_id: string; detail: string | null }>();
+    const recorded = rows.results.filter((r) => r.detail !== null && JSON.parse(r.detail).slug === slug);
+    expect(recorded.map((r) => r.team_id)).toEqual([won.team.id]);
   });
 
   it.each([

@@ -59,7 +59,7 @@ describe("certs: happy path", () => {
 
     const row = await env.DB.prepare("SELECT * FROM certificates WHERE id = ?").bind(cert.id).first<any>();
     expect(row).toMatchObject({ project_id: null, type: "custom", domain });
-    expect(row.sealed_key).toMatch(/^v1\./);
+    expect(row.sealed_key).toMatch(/^v\d+\./);
     expect(JSON.stringify(row)).not.toMatch(/PRIVATE KEY/);
 
     expect(await vercel(tenant.token).certs.removeCert({ id: cert.id })).toEqual({});

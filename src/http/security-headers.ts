@@ -1,0 +1,23 @@
+/** Security headers on every response (OWASP HTTP Headers and REST Security cheat sheets); pages add their own CSP. */
+import type { MiddlewareHandler } from "hono";
+import { DATA_POLICY } from "./csp";
+
+const HEADERS: Record<string, string> = {
+  // Browsers take the declared Content-Type, never a sniffed one: JSON cannot run as a script (MDN X-Content-Type-Options).
+  "X-Content-Type-Options": "nosniff",
+  // HTTPS only, for a year, subdomains included (RFC 6797 §6.1); browsers ignore it on plain-HTTP local runs.
+  "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+  // Paths carry project and certificate ids: tell no other site where a user came from (MDN Referrer-Policy).
+  "Referrer-Policy": "no-referrer",
+  // For browsers without CSP frame-ancestors: no page of this service in any frame (RFC 7034).
+  "X-Frame-Options": "DENY",
+};
+
+export function securityHeaders(): MiddlewareHandler {
+  return async function securityHeaders(c, next) {
+    await next();
+    for (const [name, value] of Object.entries(HEADERS)) c.header(name, value);
+    // A page (home, docs) sets the policy it needs; anything else is data and gets the policy that allows nothing.
+    if (!c.res.headers.has("Content-Security-Policy")) c.header("Content-Security-Policy", DATA_POLICY);
+  };
+}

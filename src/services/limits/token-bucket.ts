@@ -1,0 +1,37 @@
+/** A token bucket (the leaky-bucket rate limit Let's Encrypt itself applies), as pure data, and its limiter's RPC contract. */
+
+/** How big a bucket is and how fast it refills. */
+export interface BucketPolicy {
+  /** Tokens when full: how many calls may come at once. */
+  capacity: number;
+  /** Tokens added per hour, continuously (one every 3600/N seconds). */
+  refillPerHour: number;
+}
+
+export interface BucketState {
+  tokens: number;
+  /** When `tokens` was last computed (ms since the epoch). */
+  updatedAt: number;
+}
+
+export type TakeResult = { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number };
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Refills `state` up to `now`, then takes one token if there is one. A new bucket starts full; a clock that went
+ * backwards refills nothing. When empty, `retryAfterSeconds` is when the next whole token will be there.
+ */
+export function takeToken(state: BucketState | null, policy: BucketPolicy, now: number): { state: BucketState; result: TakeResult } {
+  const perMs = policy.refillPerHour / HOUR_MS;
+  const elapsed = state ? Math.max(0, now - state.updatedAt) : 0;
+  const tokens = Math.min(policy.capacity, state ? state.tokens + elapsed * perMs : policy.capacity);
+  if (tokens >= 1) return { state: { tokens: tokens - 1, updatedAt: now }, result: { ok: true, remaining: Math.floor(tokens - 1) } };
+  return { state: { tokens, updatedAt: now }, result: { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)) } };
+}
+
+/** What the per-team limiter Durable Object (objects/team-limiter.ts) answers over RPC: plain data both ways. */
+export interface TeamLimiterRpc {
+  /** Takes one token from the team's bucket `bucket` under `policy`, judged at `now` (ms). */
+  take(bucket: string, policy: BucketPolicy, now: number): Promise<TakeResult>;
+}

@@ -1,0 +1,98 @@
+/** The configuration: committed secrets refused outside local runs, the sealing keyring, limits with defaults. */
+import { describe, expect, it, vi } from "vitest";
+import { configSchema, LIMIT_DEFAULTS, parseConfig } from "../../../src/core/config";
+import { bytesToBase64 } from "../../../src/crypto/encoding";
+
+const DEV_ADMIN_TOKEN = "local-admin-token";
+const DEV_ENCRYPTION_KEY = "bG9jYWwtZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzI=";
+const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
+const TEST_ENCRYPTION_KEY = "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=";
+const newKey = () => bytesToBase64(crypto.getRandomValues(new Uint8Array(32)));
+
+const base = {
+  ADMIN_TOKEN: "a-real-operator-token-0123456789",
+  ENCRYPTION_KEY: newKey(),
+  ACME_DIRECTORY_URL: "https://acme-v02.api.letsencrypt.org/directory",
+  ACME_STAGING_DIRECTORY_URL: "https://acme-staging-v02.api.letsencrypt.org/directory",
+  DOH_RESOLVER_URL: "https://cloudflare-dns.com/dns-query",
+};
+
+/** The issues of parsing `values`, as "path: message". */
+function issues(values: Record<string, unknown>): string[] {
+  const result = configSchema.safeParse(values);
+  return result.success ? [] : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+}
+
+describe("committed secrets", () => {
+  it.each([
+    ["ADMIN_TOKEN", DEV_ADMIN_TOKEN],
+    ["ADMIN_TOKEN", TEST_ADMIN_TOKEN],
+    ["ENCRYPTION_KEY", DEV_ENCRYPTION_KEY],
+    ["ENCRYPTION_KEY", TEST_ENCRYPTION_KEY],
+    ["ENCRYPTION_KEY", DEV_ENCRYPTION_KEY.replace(/=$/, "")],
+  ])("refuses the committed %s %s in production (the default)", (name, value) => {
+    const found = issues({ ...base, [name]: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(new RegExp(`^${name}: ${name} is a value committed to the repository; set your own with \`wrangler secret put ${name}\``));
+    expect(found[0]).not.toContain(value);
+    expect(issues({ ...base, CERTDESK_ENV: "production", [name]: value })).toHaveLength(1);
+  });
+
+  it("accepts them in local development and tests", () => {
+    for (const CERTDESK_ENV of ["development", "test"]) {
+      expect(issues({ ...base, CERTDESK_ENV, ADMIN_TOKEN: DEV_ADMIN_TOKEN, ENCRYPTION_KEY: DEV_ENCRYPTION_KEY })).toEqual([]);
+    }
+  });
+
+  it("reports missing secrets by name, without tripping over them", () => {
+    expect(issues({ ...base, ADMIN_TOKEN: undefined, ENCRYPTION_KEY: undefined }).map((issue) => issue.split(":")[0])).toEqual(["ADMIN_TOKEN", "ENCRYPTION_KEY"]);
+    // Every problem at once: a too-short token does not hide a committed key.
+    expect(issues({ ...base, ADMIN_TOKEN: "short", ENCRYPTION_KEY: DEV_ENCRYPTION_KEY }).map((issue) => issue.split(":")[0])).toEqual(["ADMIN_TOKEN", "ENCRYPTION_KEY"]);
+  });
+
+  it("refuses an unknown CERTDESK_ENV rather than guessing", () => {
+    expect(issues({ ...base, CERTDESK_ENV: "dev" })).toEqual(["CERTDESK_ENV: CERTDESK_ENV must be one of production, development, test"]);
+  });
+
+  it("fails the whole service, logging names and never values", () => {
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    expect(() => parseConfig({ ...base, ENCRYPTION_KEY: DEV_ENCRYPTION_KEY })).toThrow("Service is misconfigured");
+    expect(log.mock.calls.flat().join(" ")).not.toContain(DEV_ENCRYPTION_KEY);
+    log.mockRestore();
+  });
+});
+
+describe("ENCRYPTION_KEY and ENCRYPTION_KEY_PREVIOUS", () => {
+  it("carries the keyring, current key first, so seal and unseal callers pass it as before", () => {
+    const [previous1, previous2] = [newKey(), newKey()];
+    const config = parseConfig({ ...base, ENCRYPTION_KEY_PREVIOUS: ` ${previous1},\n${previous2} ` });
+    expect(config.ENCRYPTION_KEY).toBe(`${base.ENCRYPTION_KEY},${previous1},${previous2}`);
+    expect(parseConfig(base).ENCRYPTION_KEY).toBe(base.ENCRYPTION_KEY);
+  });
+
+  it("accepts a committed key as a previous one, the way off it", () => {
+    expect(issues({ ...base, ENCRYPTION_KEY_PREVIOUS: DEV_ENCRYPTION_KEY })).toEqual([]);
+  });
+
+  it("refuses a previous key that is not 32 bytes", () => {
+    expect(issues({ ...base, ENCRYPTION_KEY_PREVIOUS: `${newKey()},c2hvcnQ=` })).toEqual([
+      "ENCRYPTION_KEY_PREVIOUS: each key in ENCRYPTION_KEY_PREVIOUS must be 32 bytes, base64-encoded (openssl rand -base64 32)",
+    ]);
+  });
+});
+
+describe("limits", () => {
+  it("have documented defaults", () => {
+    const config = parseConfig(base);
+    for (const [name, value] of Object.entries(LIMIT_DEFAULTS)) expect(config[name as keyof typeof LIMIT_DEFAULTS]).toBe(value);
+  });
+
+  it("are read from [vars] strings and refused when not a positive whole number", () => {
+    expect(parseConfig({ ...base, CA_CALLS_BURST: "3", CLIENT_CERTIFICATE_BYTES_PER_TEAM: "65536" })).toMatchObject({
+      CA_CALLS_BURST: 3,
+      CLIENT_CERTIFICATE_BYTES_PER_TEAM: 65_536,
+    });
+    expect(issues({ ...base, CA_CALLS_PER_HOUR: "0" })).toHaveLength(1);
+    expect(issues({ ...base, CERTIFICATES_PER_TEAM: "lots" })).toHaveLength(1);
+  });
+});

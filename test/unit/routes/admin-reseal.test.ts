@@ -1,0 +1,22 @@
+/** POST /api/v1/admin/reseal: the operator's step after rotating ENCRYPTION_KEY (the rotation itself: test/unit/services/reseal.test.ts). */
+import { describe, expect, it } from "vitest";
+import { ADMIN_TOKEN, call, env, newTenant } from "../../support/api";
+
+describe("POST /api/v1/admin/reseal", () => {
+  it("seals every stored secret under the current key, reports what it could not open, and records the action", async () => {
+    const res = await call("POST", "/api/v1/admin/reseal", { token: ADMIN_TOKEN });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.unreadable).toEqual([]);
+    expect(typeof res.body.resealed).toBe("number");
+    const recorded = await env.DB.prepare("SELECT actor, detail FROM audit_log WHERE action = 'POST /api/v1/admin/reseal'").all<{ actor: string; detail: string }>();
+    expect(recorded.results.at(-1)).toMatchObject({ actor: "operator" });
+    expect(JSON.parse(recorded.results.at(-1)!.detail)).toEqual({ resealed: res.body.resealed, unreadable: 0 });
+  });
+
+  it("is the operator's alone: a team token with every scope is refused and nothing is sealed", async () => {
+    const tenant = await newTenant();
+    const res = await call("POST", "/api/v1/admin/reseal", { token: tenant.token });
+    expect(res.status).toBe(401);
+    expect(res.body.success).toBe(false);
+  });
+});
