@@ -13,6 +13,7 @@ import { mountDocs } from "./routes/docs";
 import { homeRoutes } from "./routes/home";
 import { certificateRoutes } from "./routes/native/certificate";
 import { certificateAcmeRoutes } from "./routes/native/certificate-acme";
+import { certificateExportRoutes } from "./routes/native/certificate-export";
 import { adminRoutes } from "./routes/native/admin";
 import { auditRoutes } from "./routes/native/audit";
 import { projectRoutes } from "./routes/native/projects";
@@ -69,6 +70,7 @@ export function createApp() {
     .route("/", projectRoutes)
     .route("/", certificateRoutes)
     .route("/", certificateAcmeRoutes)
+    .route("/", certificateExportRoutes)
     .route("/", adminRoutes)
     .route("/", auditRoutes);
   app.route("/api/v1", native);

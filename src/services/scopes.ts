@@ -8,6 +8,10 @@ export const SCOPES = [
   "organization:write",
   "tokens:read",
   "tokens:write",
+  // Hands out private keys (routes/native/certificate-export.ts, routes/vercel/export-cert.ts). Neither `:read` nor
+  // `:write`, so hasScope lets nothing imply it and it implies nothing: only the bootstrap token and tokens granted
+  // it by name hold it.
+  "certificates:export",
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

@@ -36,7 +36,7 @@ export async function api(method: string, path: string, token: string | null, js
     ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
   });
   const text = await response.text();
-  assertNoPrivateKey(text, `${method} ${path}`);
+  assertNoPrivateKey(text, method, path);
   let body: any;
   try {
     body = text ? JSON.parse(text) : undefined;

@@ -25,6 +25,7 @@ const ROUTES: RouteCase[] = [
   { surface: "vercel", method: "GET", path: () => "/v8/certs", owned: false, write: false },
   { surface: "vercel", method: "GET", path: (i) => `/v8/certs/${i.cert}`, owned: true, write: false },
   { surface: "vercel", method: "DELETE", path: (i) => `/v8/certs/${i.cert}`, owned: true, write: true },
+  { surface: "vercel", method: "POST", path: (i) => `/v8/certs/${i.cert}/export`, owned: true, write: true },
   { surface: "vercel", method: "POST", path: (i) => `/v1/projects/${i.project}/client-cert`, owned: true, write: true, json: () => ({ cert: "x", key: "y", ca: "z" }) },
   { surface: "vercel", method: "GET", path: (i) => `/v1/projects/${i.project}/client-cert`, owned: true, write: false },
   { surface: "vercel", method: "DELETE", path: (i) => `/v1/projects/${i.project}/client-cert/${i.clientCert}`, owned: true, write: true },

@@ -11,6 +11,7 @@ const ALL_SCOPES = [
   "organization:write",
   "tokens:read",
   "tokens:write",
+  "certificates:export",
 ];
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;

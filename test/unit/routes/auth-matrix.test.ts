@@ -36,6 +36,7 @@ export const NATIVE_ROUTES: RouteCase[] = [
   { method: "POST", path: (id) => `/api/v1/projects/${id}/certificate/obtain`, write: true, owned: true, json: { email: "a@example.com", challengeType: "http-01", dryRun: true } },
   { method: "POST", path: (id) => `/api/v1/projects/${id}/certificate/renew`, write: true, owned: true },
   { method: "POST", path: (id) => `/api/v1/projects/${id}/certificate/revoke`, write: true, owned: true },
+  { method: "POST", path: (id) => `/api/v1/projects/${id}/certificate/export`, write: true, owned: true },
 ];
 
 let owner: Tenant;

@@ -11,6 +11,7 @@ const ALL_SCOPES = [
   "organization:write",
   "tokens:read",
   "tokens:write",
+  "certificates:export",
 ];
 
 /** A token made with the tenant's all-scope bootstrap token. */
