@@ -1,7 +1,7 @@
 /** Renew, revoke and the cron sweep against a real Pebble (HTTP-01 through this Worker). */
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, eventually, freshDomain, newProject, newTeamToken, obtainHttp01 } from "../support/e2e-api";
-import { e2e, pebbleCertStatus, pebbleNewOrderCount, restartPebble, stopPebble } from "../support/pebble-context";
+import { e2e, pebbleCertStatus, restartPebble, settledOrderCount, stopPebble } from "../support/pebble-context";
 
 let token: string;
 
@@ -20,21 +20,6 @@ async function issued(label: string, extra: Record<string, unknown> = {}) {
   const res = await obtainHttp01(token, projectId, extra);
   expect(res.status, res.text).toBe(200);
   return { projectId, cert: (await certificate(projectId)).body };
-}
-
-/** Waits until no new order has reached Pebble for a couple of seconds (renewals handed off by a sweep run on their own). */
-async function settledOrderCount(): Promise<number> {
-  let last = await pebbleNewOrderCount();
-  let stableSince = Date.now();
-  while (Date.now() - stableSince < 2500) {
-    await new Promise((r) => setTimeout(r, 500));
-    const now = await pebbleNewOrderCount();
-    if (now !== last) {
-      last = now;
-      stableSince = Date.now();
-    }
-  }
-  return last;
 }
 
 describe("renew and revoke", () => {

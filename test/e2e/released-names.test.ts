@@ -1,7 +1,7 @@
 /** A name a team gave up is never renewed on its ACME account: against a real Pebble, the sweep orders nothing for it. */
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, eventually, freshDomain, newProject, newTeamToken, obtainHttp01 } from "../support/e2e-api";
-import { e2e, pebbleNewOrderCount } from "../support/pebble-context";
+import { e2e, settledOrderCount } from "../support/pebble-context";
 
 const DAY = 86_400_000;
 
@@ -12,21 +12,6 @@ beforeAll(async () => {
 });
 
 const sweep = (asOf: number) => api("POST", "/api/v1/admin/renewal-sweep", e2e().adminToken, { asOf: new Date(asOf).toISOString(), batchSize: 200 });
-
-/** Waits until no new order has reached Pebble for a couple of seconds (renewals handed off by a sweep run on their own). */
-async function settledOrderCount(): Promise<number> {
-  let last = await pebbleNewOrderCount();
-  let stableSince = Date.now();
-  while (Date.now() - stableSince < 2500) {
-    await new Promise((r) => setTimeout(r, 500));
-    const now = await pebbleNewOrderCount();
-    if (now !== last) {
-      last = now;
-      stableSince = Date.now();
-    }
-  }
-  return last;
-}
 
 describe("a released name", () => {
   it("team A's /v8/certs certificate stops renewing when A deletes the project; after B claims the name the sweep orders nothing for it", async () => {

@@ -77,6 +77,21 @@ export async function pebbleNewOrderCount(): Promise<number> {
   return ((await response.json()) as { count: number }).count;
 }
 
+/** Waits until no new order has reached Pebble for a couple of seconds (renewals handed off by a sweep run on their own). */
+export async function settledOrderCount(): Promise<number> {
+  let last = await pebbleNewOrderCount();
+  let stableSince = Date.now();
+  while (Date.now() - stableSince < 2500) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await pebbleNewOrderCount();
+    if (now !== last) {
+      last = now;
+      stableSince = Date.now();
+    }
+  }
+  return last;
+}
+
 export interface ExtraPebble {
   id: string;
   directoryUrl: string;

@@ -1,18 +1,8 @@
 /** The audit trail: operator actions, token ids and scopes, and the row committed with its change or not at all. */
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, call, env, newTenant } from "../../support/api";
+import { ALL_SCOPES } from "../../support/scopes";
 
-const ALL_SCOPES = [
-  "projects:read",
-  "projects:write",
-  "certs:read",
-  "certs:write",
-  "organization:read",
-  "organization:write",
-  "tokens:read",
-  "tokens:write",
-  "certificates:export",
-];
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 

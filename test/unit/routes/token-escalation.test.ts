@@ -1,18 +1,8 @@
 /** A token grants and revokes only what it holds: no wider scopes, no longer life, no revoking a broader token. */
 import { describe, expect, it } from "vitest";
 import { call, newTenant, type Tenant } from "../../support/api";
+import { ALL_SCOPES } from "../../support/scopes";
 
-const ALL_SCOPES = [
-  "projects:read",
-  "projects:write",
-  "certs:read",
-  "certs:write",
-  "organization:read",
-  "organization:write",
-  "tokens:read",
-  "tokens:write",
-  "certificates:export",
-];
 
 /** A token made with the tenant's all-scope bootstrap token. */
 async function tokenWith(tenant: Tenant, scopes: string[], expiresInDays?: number) {
