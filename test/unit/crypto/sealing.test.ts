@@ -1,6 +1,7 @@
 /** Sealed values name their key, so ENCRYPTION_KEY can rotate; values from before key ids still open. */
 import { describe, expect, it } from "vitest";
-import { bytesToBase64, bytesToBase64Url, utf8 } from "../../../src/crypto/encoding";
+import { sealV1 } from "../../support/sealed-v1";
+import { bytesToBase64 } from "../../../src/crypto/encoding";
 import { currentKeyPrefix, isSealedUnderCurrentKey, keyring, reseal, seal, sealedLength, unseal } from "../../../src/crypto/sealing";
 
 const newKey = () => bytesToBase64(crypto.getRandomValues(new Uint8Array(32)));
@@ -8,14 +9,6 @@ const A = newKey();
 const B = newKey();
 const C = newKey();
 
-/** A value in the first format (`v1.<base64url(iv ‖ ciphertext)>`, no key id), as sealing.ts wrote it before. */
-async function sealV1(key: string, plaintext: string, associatedData: string): Promise<string> {
-  const raw = Uint8Array.from(atob(key), (c) => c.charCodeAt(0));
-  const cryptoKey = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt"]);
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8.encode(associatedData) }, cryptoKey, utf8.encode(plaintext)));
-  return `v1.${bytesToBase64Url(new Uint8Array([...iv, ...ciphertext]))}`;
-}
 
 describe("sealing", () => {
   it("seals under the current key and names it", async () => {

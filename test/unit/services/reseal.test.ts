@@ -3,8 +3,9 @@ import { env } from "cloudflare:test";
 import { getTableColumns, getTableName, is } from "drizzle-orm";
 import { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
+import { sealV1 } from "../../support/sealed-v1";
 import { parseConfig } from "../../../src/core/config";
-import { bytesToBase64, bytesToBase64Url, utf8 } from "../../../src/crypto/encoding";
+import { bytesToBase64 } from "../../../src/crypto/encoding";
 import { seal, unseal } from "../../../src/crypto/sealing";
 import { database } from "../../../src/db/client";
 import * as schema from "../../../src/db/schema";
@@ -18,14 +19,6 @@ function depsWith(ENCRYPTION_KEY: string, ENCRYPTION_KEY_PREVIOUS?: string) {
   return { db: database(env.DB), config: parseConfig({ ...env, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS }) };
 }
 
-/** A value in the first sealed format (no key id), as rows written before key ids hold it. */
-async function sealV1(key: string, plaintext: string, associatedData: string): Promise<string> {
-  const raw = Uint8Array.from(atob(key), (c) => c.charCodeAt(0));
-  const cryptoKey = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt"]);
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8.encode(associatedData) }, cryptoKey, utf8.encode(plaintext)));
-  return `v1.${bytesToBase64Url(new Uint8Array([...iv, ...ciphertext]))}`;
-}
 
 interface Planted {
   table: string;
