@@ -14,6 +14,7 @@ import { homeRoutes } from "./routes/home";
 import { certificateRoutes } from "./routes/native/certificate";
 import { certificateAcmeRoutes } from "./routes/native/certificate-acme";
 import { certificateExportRoutes } from "./routes/native/certificate-export";
+import { deployTargetRoutes } from "./routes/native/deploy-targets";
 import { adminRoutes } from "./routes/native/admin";
 import { auditRoutes } from "./routes/native/audit";
 import { projectRoutes } from "./routes/native/projects";
@@ -71,6 +72,7 @@ export function createApp() {
     .route("/", certificateRoutes)
     .route("/", certificateAcmeRoutes)
     .route("/", certificateExportRoutes)
+    .route("/", deployTargetRoutes)
     .route("/", adminRoutes)
     .route("/", auditRoutes);
   app.route("/api/v1", native);

@@ -40,6 +40,22 @@ function count(defaultValue: number, max: number) {
 
 const MiB = 1024 * 1024;
 
+/** A JSON object of provider name → URL, overriding those providers' API origins (tests and local runs point them at fakes). */
+function baseUrls(name: string) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return {} as Record<string, string>;
+      try {
+        return z.record(z.string(), z.url()).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: "custom", message: `${name} must be a JSON object of URLs` });
+        return z.NEVER;
+      }
+    });
+}
+
 /**
  * Fair-use limits per team, each a `[vars]` entry with this default (SECURITY.md, "Limits"). Let's Encrypt's own
  * limits are per account, per registered domain and per IP (https://letsencrypt.org/docs/rate-limits/): 300 new
@@ -62,6 +78,8 @@ export const LIMIT_DEFAULTS = {
   /** Server certificates (project, Vercel team-level, ACME) per team, and the bytes they may take. */
   CERTIFICATES_PER_TEAM: 1_000,
   CERTIFICATE_BYTES_PER_TEAM: 16 * MiB,
+  /** Places a project's certificate is delivered to after every issuance, renewal and upload. */
+  DEPLOY_TARGETS_PER_PROJECT: 10,
 } as const;
 
 const limitsShape = {
@@ -73,6 +91,7 @@ const limitsShape = {
   ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM: count(LIMIT_DEFAULTS.ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM, 1024 * MiB),
   CERTIFICATES_PER_TEAM: count(LIMIT_DEFAULTS.CERTIFICATES_PER_TEAM, 1_000_000),
   CERTIFICATE_BYTES_PER_TEAM: count(LIMIT_DEFAULTS.CERTIFICATE_BYTES_PER_TEAM, 1024 * MiB),
+  DEPLOY_TARGETS_PER_PROJECT: count(LIMIT_DEFAULTS.DEPLOY_TARGETS_PER_PROJECT, 100),
 };
 
 /** The limits as configured, or their defaults: what the quota checks take. */
@@ -91,18 +110,9 @@ const baseSchema = z.object({
   ACME_DIRECTORY_URL: z.url(),
   ACME_STAGING_DIRECTORY_URL: z.url(),
   DOH_RESOLVER_URL: z.url(),
-  DNS_API_BASE_URLS: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (!v) return {} as Record<string, string>;
-      try {
-        return z.record(z.string(), z.url()).parse(JSON.parse(v));
-      } catch {
-        ctx.addIssue({ code: "custom", message: "DNS_API_BASE_URLS must be a JSON object of URLs" });
-        return z.NEVER;
-      }
-    }),
+  DNS_API_BASE_URLS: baseUrls("DNS_API_BASE_URLS"),
+  /** Where deploy targets' APIs are called instead of their own (`{"cloudflare": "...", "aws": "..."}`): the e2e fakes. */
+  DEPLOY_API_BASE_URLS: baseUrls("DEPLOY_API_BASE_URLS"),
   ISSUANCE_WAIT_SECONDS: z.coerce.number().int().min(0).max(120).default(25),
   ACME_EAB_KID: z.string().min(1).optional(),
   ACME_EAB_HMAC_KEY: z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/, "ACME_EAB_HMAC_KEY must be base64url").optional(),

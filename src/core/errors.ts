@@ -25,6 +25,7 @@ export const errorStatus = {
   configuration_error: 449,
   ca_error: 502,
   dns_provider_error: 502,
+  deploy_target_error: 502,
   ca_unreachable: 503,
   internal: 500,
 } as const;

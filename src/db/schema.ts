@@ -103,6 +103,42 @@ export const certificates = sqliteTable(
   ],
 );
 
+/**
+ * Where a project's certificate goes after every issuance, renewal and upload (services/deploy-targets/). The target
+ * holds what it last received (`deployedSerial`); it is due whenever the project's certificate has another serial.
+ */
+export const deployTargets = sqliteTable(
+  "deploy_targets",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    /** The registry kind (deploy/registry.ts), e.g. "aws_acm". */
+    kind: text("kind").notNull(),
+    /** Public settings (zone id, hostname, region, URL): shown back in listings. */
+    settings: text("settings", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** The credentials, AES-256-GCM sealed with `<id>:deploy` as associated data; never shown again. */
+    sealedCredentials: text("sealed_credentials").notNull(),
+    /** The provider's id for what holds the certificate (custom hostname, custom certificate, ACM ARN). */
+    remoteId: text("remote_id"),
+    deployedSerial: text("deployed_serial"),
+    deployedAt: timestamp("deployed_at"),
+    lastAttemptAt: timestamp("last_attempt_at"),
+    lastError: text("last_error"),
+    /** Failed attempts in a row, and since when the target has failed (null while it is fine). */
+    failures: integer("failures").notNull().default(0),
+    failingSince: timestamp("failing_since"),
+    /** No automatic attempt before this time (the backoff after a failure); null = as soon as it is due. */
+    nextAttemptAt: timestamp("next_attempt_at"),
+    /** A delivery in progress holds the target until this time, under `leaseId`: no two deliveries race. */
+    leaseId: text("lease_id"),
+    leaseUntil: timestamp("lease_until"),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [index("deploy_targets_project_idx").on(t.projectId), index("deploy_targets_team_idx").on(t.teamId)],
+);
+
 export const acmeAccounts = sqliteTable(
   "acme_accounts",
   {

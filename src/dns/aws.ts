@@ -7,7 +7,7 @@
 import { AwsV4Signer } from "aws4fetch";
 import type { z } from "zod";
 import { credentialsObject, matching, token } from "./credential-fields";
-import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, providerError, providerRequest, type ProviderResponse } from "./http";
+import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, providerError, providerRequest, type ProviderResponse } from "../outbound/provider-http";
 import { cachedZones, discoverZone } from "./names";
 import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";

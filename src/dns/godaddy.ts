@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { credentialsObject, token } from "./credential-fields";
-import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, unreadableResponse, type ProviderResponse } from "./http";
+import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, unreadableResponse, type ProviderResponse } from "../outbound/provider-http";
 import { cachedZones, discoverZone, relativeName } from "./names";
 import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";

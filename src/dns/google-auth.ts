@@ -7,7 +7,7 @@ import { AppError } from "../core/errors";
 import { bytesToBase64Url, utf8 } from "../crypto/encoding";
 import { parsePrivateKey } from "../pki";
 import { token, typed } from "./credential-fields";
-import { apiUrl, codeAndMessage, providerError, providerRequest, tryParseJson, type ProviderClient } from "./http";
+import { apiUrl, codeAndMessage, providerError, providerRequest, tryParseJson, type ProviderClient } from "../outbound/provider-http";
 
 /**
  * Google's OAuth 2.0 token endpoint, the `token_uri` of every key file IAM issues

@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import { credentialsObject, matching } from "./credential-fields";
 import { createGoogleTokenSource, GOOGLE_TOKEN_ORIGIN, googleServiceAccountSchema, googleTokenUrl } from "./google-auth";
-import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, type ProviderResponse } from "./http";
+import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, type ProviderResponse } from "../outbound/provider-http";
 import { cachedZones, discoverZone } from "./names";
 import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";

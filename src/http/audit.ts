@@ -3,7 +3,7 @@
 // logs; that gap closes route by route as services commit through `http/audited-commit.ts`, whose routes it skips.
 import type { MiddlewareHandler } from "hono";
 import "./actor";
-import { auditInsert } from "./audit-event";
+import { auditInsert } from "../store/audit-log";
 import type { AppBindings } from "./context";
 
 const CHANGES = new Set(["POST", "PUT", "PATCH", "DELETE"]);

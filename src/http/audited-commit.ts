@@ -6,7 +6,7 @@ import { AppError } from "../core/errors";
 import type { Database } from "../db/client";
 import type { CommitChange } from "../services/tokens";
 import "./actor";
-import { auditInsert } from "./audit-event";
+import { auditInsert } from "../store/audit-log";
 import type { AppBindings } from "./context";
 
 /** A commit that records every change as made by `actor` through `action`, at the time `now` tells. */

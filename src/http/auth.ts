@@ -14,8 +14,8 @@ function bearerToken(header: string | undefined): string {
   return match[1]!;
 }
 
-/** Requires a valid team token holding `scope`; sets `c.var.auth` and the request's actor (the token). */
-export function requireScope(scope: Scope): MiddlewareHandler<AppBindings> {
+/** Requires a valid team token holding `scope` (and each of `more`); sets `c.var.auth` and the request's actor (the token). */
+export function requireScope(scope: Scope, ...more: Scope[]): MiddlewareHandler<AppBindings> {
   return async function requireScope(c, next) {
     const token = bearerToken(c.req.header("Authorization"));
     const db = c.var.deps.db;
@@ -24,8 +24,9 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppBindings> {
     if (!found) throw new AppError("unauthorized", "Invalid or revoked API token");
     // Record use at most once a minute: a write on every request would cost more than it tells.
     if (found.lastUsedAt === null || now - found.lastUsedAt > 60_000) await touchToken(db, found.id, now);
-    if (!hasScope(found.scopes, scope)) {
-      throw new AppError("forbidden", `This token lacks the ${scope} scope`);
+    const missing = [scope, ...more].find((needed) => !hasScope(found.scopes, needed));
+    if (missing !== undefined) {
+      throw new AppError("forbidden", `This token lacks the ${missing} scope`);
     }
     c.set("auth", { teamId: found.teamId, tokenId: found.id, scopes: found.scopes });
     c.set("actor", found.id);

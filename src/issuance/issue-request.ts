@@ -57,6 +57,8 @@ export interface CertificateIssuerRpc {
   issue(request: IssueRequest, waitMs: number): Promise<IssueOutcome>;
   revoke(teamId: string, certificateId: string, reason: number): Promise<RevokeOutcome>;
   progress(): Promise<IssuerProgress>;
+  /** The project's certificate changed: deliver it to the project's deploy targets soon (from the object's alarm). */
+  deliverSoon(projectId: string, trigger: string): Promise<void>;
 }
 
 /** The Durable Object that serializes work on one certificate: its project, or its set of names. */

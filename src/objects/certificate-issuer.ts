@@ -19,6 +19,7 @@ import {
 } from "../issuance/issue-request";
 import { isStillCurrent, JOB_BUDGET_MS, runIssuance } from "../issuance/run-issuance";
 import { revokeStoredCertificate } from "../issuance/revoke";
+import { deliverToProjectTargets } from "../services/deploy-targets/deliver";
 
 /** A finished obtain is handed to identical requests arriving this soon after it, instead of a new order. */
 const DEDUPE_WINDOW_MS = 60_000;
@@ -30,6 +31,12 @@ interface StoredJob {
   startedAt: number;
 }
 
+
+/** A delivery to the project's deploy targets, waiting for the alarm. */
+interface PendingDelivery {
+  projectId: string;
+  trigger: string;
+}
 
 interface Job {
   fingerprint: string;
@@ -80,12 +87,24 @@ export class CertificateIssuer extends DurableObject<Env> implements Certificate
     };
   }
 
-  /** The watchdog: a job whose object was evicted mid-way is started again from the top. */
+  /**
+   * The project's certificate changed (issued here, or uploaded): deliver it to the project's deploy targets from this
+   * object's alarm, after the caller has its answer. An alarm is retried by the runtime when it throws and survives
+   * eviction; the cron's deploy sweep is the net under both.
+   */
+  async deliverSoon(projectId: string, trigger: string): Promise<void> {
+    await this.ctx.storage.put("deliver", { projectId, trigger } satisfies PendingDelivery);
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm > Date.now()) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /** The watchdog (a job whose object was evicted mid-way is started again from the top), and pending deliveries. */
   override async alarm(): Promise<void> {
     if (this.jobs.size > 0) {
       await this.ctx.storage.setAlarm(Date.now() + JOB_BUDGET_MS);
       return;
     }
+    await this.deliverPending();
     const stored = await this.ctx.storage.get<StoredJob>("job");
     if (!stored) return;
     const { ENCRYPTION_KEY } = this.deps.config;
@@ -93,6 +112,16 @@ export class CertificateIssuer extends DurableObject<Env> implements Certificate
       ? (JSON.parse(await unseal(ENCRYPTION_KEY, stored.sealedDnsCredentials, `${this.ctx.id.toString()}:job`)) as Record<string, unknown>)
       : undefined;
     await this.begin({ ...stored.request, ...(dnsCredentials ? { dnsCredentials } : {}) }).promise;
+  }
+
+  /** Runs the pending delivery in this object's queue, so it never overlaps a renewal of the same certificate. */
+  private async deliverPending(): Promise<void> {
+    const pending = await this.ctx.storage.get<PendingDelivery>("deliver");
+    if (!pending) return;
+    await this.enqueue(() => deliverToProjectTargets(this.deps, pending.projectId, pending.trigger));
+    // Only the request that was handled: another queued meanwhile keeps its own alarm.
+    const now = await this.ctx.storage.get<PendingDelivery>("deliver");
+    if (now && now.projectId === pending.projectId && now.trigger === pending.trigger) await this.ctx.storage.delete("deliver");
   }
 
   private begin(request: IssueRequest): Job {
@@ -139,7 +168,13 @@ export class CertificateIssuer extends DurableObject<Env> implements Certificate
     const outcome = await runIssuance(this.deps, request, asOf === undefined ? Date.now : () => asOf + (Date.now() - stored.startedAt));
     await this.ctx.storage.put("last", { fingerprint, finishedAt: Date.now(), outcome } satisfies FinishedJob);
     await this.ctx.storage.delete("job");
-    await this.ctx.storage.deleteAlarm();
+    if (outcome.state === "issued" && request.projectId) {
+      await this.deliverSoon(request.projectId, request.kind === "renew" ? "renewed" : "issued");
+    } else if (await this.ctx.storage.get<PendingDelivery>("deliver")) {
+      await this.ctx.storage.setAlarm(Date.now()); // an upload's delivery waited for this job
+    } else {
+      await this.ctx.storage.deleteAlarm();
+    }
     return outcome;
   }
 }

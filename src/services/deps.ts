@@ -18,4 +18,6 @@ export interface Deps extends IssuanceDeps {
   /** The limit checks, bound to these dependencies: `await deps.limits.takeCaCall(teamId)`. */
   limits: LimitChecks;
   clock: Clock;
+  /** The fetch deliveries to deploy targets use (tests pass a fake of the provider); the global fetch when absent. */
+  deployFetch?: typeof fetch;
 }

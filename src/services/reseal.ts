@@ -4,7 +4,8 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { currentKeyPrefix, reseal } from "../crypto/sealing";
 import type { Database } from "../db/client";
-import { acmeAccounts, certificates, clientCertificates } from "../db/schema";
+import { acmeAccounts, certificates, clientCertificates, deployTargets } from "../db/schema";
+import { deployCredentialsAad } from "../store/deploy-targets";
 import type { IssuanceDeps } from "../issuance/deps";
 
 /** One sealed column: how to read a page of it and write one value back, and the associated data it was sealed with. */
@@ -53,6 +54,14 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     sealed: clientCertificates.sealedKey,
     update: (db, id, from, to) =>
       db.update(clientCertificates).set({ sealedKey: to }).where(and(eq(clientCertificates.id, id), eq(clientCertificates.sealedKey, from))),
+  },
+  {
+    name: "deploy_targets.sealed_credentials",
+    associatedData: deployCredentialsAad,
+    id: deployTargets.id,
+    sealed: deployTargets.sealedCredentials,
+    update: (db, id, from, to) =>
+      db.update(deployTargets).set({ sealedCredentials: to }).where(and(eq(deployTargets.id, id), eq(deployTargets.sealedCredentials, from))),
   },
 ];
 

@@ -3,8 +3,8 @@
  * of the e2e run). Every TXT change is mirrored into pebble-challtestsrv, which Pebble queries: so a
  * DNS-01 issuance through the Worker's Cloudflare adapter is validated for real.
  */
-import { createServer, type Server } from "node:http";
 import { createCloudflareFake } from "./dns-fakes/cloudflare";
+import { startFakeHttpServer } from "./fake-http-server";
 
 export const E2E_CLOUDFLARE_TOKEN = "e2e-cloudflare-api-token-0123456789abcdef";
 export const E2E_CLOUDFLARE_ZONE = "certdesk.test";
@@ -29,26 +29,10 @@ export async function startCloudflareFakeServer(): Promise<CloudflareFakeServer>
       for (const value of values) await fetch(`${challtestsrv}/set-txt`, { method: "POST", body: JSON.stringify({ host, value }) });
     },
   });
-  const server: Server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = chunks.length ? Buffer.concat(chunks) : undefined;
-    const request = new Request(`http://127.0.0.1${req.url}`, {
-      method: req.method,
-      headers: req.headers as Record<string, string>,
-      ...(body && req.method !== "GET" && req.method !== "HEAD" ? { body: new Uint8Array(body) } : {}),
-    });
-    const response = await fake.handle(request);
-    response.headers.forEach((value, name) => res.setHeader(name, value));
-    res.writeHead(response.status);
-    res.end(Buffer.from(await response.arrayBuffer()));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  const server = await startFakeHttpServer((request) => fake.handle(request));
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: server.baseUrl,
     setChalltestsrv: (url) => void (challtestsrv = url),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: server.close,
   };
 }

@@ -8,6 +8,7 @@ import "./pebble-context";
 import { E2E_CLOUDFLARE_TOKEN, startCloudflareFakeServer } from "./cloudflare-fake-server";
 import { startAriProxyServer } from "./ari-proxy-server";
 import { startCaNetworkProxy } from "./ca-network-proxy";
+import { startDeployFakes } from "./deploy-fakes-server";
 import { testCaPaths } from "../../scripts/pebble/test-ca.mjs";
 
 export default async function setup(project: TestProject) {
@@ -16,10 +17,14 @@ export default async function setup(project: TestProject) {
   const ari = await startAriProxyServer(() => pebbleDirectory);
   // The Worker reaches its CA through a network the tests can disturb (cut connections, lost answers).
   const caNetwork = await startCaNetworkProxy(testCaPaths(), () => pebbleDirectory);
+  const deploy = await startDeployFakes();
   const environment = await startE2eEnvironment({
     issuanceWaitSeconds: Number(process.env.E2E_ISSUANCE_WAIT_SECONDS ?? 20),
     extraVars: {
       DNS_API_BASE_URLS: JSON.stringify({ cloudflare: cloudflare.baseUrl }),
+      DEPLOY_API_BASE_URLS: JSON.stringify({ cloudflare: deploy.cloudflareUrl, aws: deploy.acmUrl }),
+      // A local run: HTTPS pushes may go to the receiver's http://127.0.0.1 URL (refused in production).
+      CERTDESK_ENV: "test",
       ACME_DIRECTORY_URL: caNetwork.directoryUrl,
       // The e2e tests order far more often than a team should in production (CA_CALLS_BURST defaults to 10);
       // test/e2e/fair-use.test.ts spends this burst on purpose.
@@ -28,13 +33,15 @@ export default async function setup(project: TestProject) {
       ACME_STAGING_DIRECTORY_URL: ari.directoryUrl,
     },
   }).catch(async (error) => {
-    await Promise.all([cloudflare.close(), ari.close(), caNetwork.close()]);
+    await Promise.all([cloudflare.close(), ari.close(), caNetwork.close(), deploy.close()]);
     throw error;
   });
   pebbleDirectory = environment.values.pebbleDirectoryUrl;
   project.provide("ariControlUrl", ari.controlUrl);
   project.provide("caNetworkUrl", caNetwork.controlUrl);
   project.provide("workerDirectoryUrl", caNetwork.directoryUrl);
+  project.provide("deployControlUrl", deploy.controlUrl);
+  project.provide("deployPushUrl", deploy.pushUrl);
   const { values } = environment;
   cloudflare.setChalltestsrv(values.challtestsrvUrl);
   project.provide("cloudflareApiToken", E2E_CLOUDFLARE_TOKEN);
@@ -48,6 +55,6 @@ export default async function setup(project: TestProject) {
   project.provide("runDir", values.runDir);
   return async function teardown() {
     await environment.stop();
-    await Promise.all([cloudflare.close(), ari.close(), caNetwork.close()]);
+    await Promise.all([cloudflare.close(), ari.close(), caNetwork.close(), deploy.close()]);
   };
 }

@@ -27,6 +27,10 @@ declare module "vitest" {
     caNetworkUrl: string;
     /** The Worker's ACME_DIRECTORY_URL: Pebble's directory through that network. */
     workerDirectoryUrl: string;
+    /** The deploy targets' fakes (test/support/deploy-fakes-server.ts): GET /state, POST /down {fake, on}. */
+    deployControlUrl: string;
+    /** Where the HTTPS push receiver listens (an http:// loopback URL, allowed because CERTDESK_ENV is "test"). */
+    deployPushUrl: string;
   }
 }
 

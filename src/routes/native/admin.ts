@@ -1,10 +1,11 @@
 /** Operator endpoints (Bearer ADMIN_TOKEN); each is recorded in the audit log with `operator` as the actor. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { isoSeconds } from "../../core/time";
-import { NO_TEAM } from "../../http/audit-event";
+import { NO_TEAM } from "../../store/audit-log";
 import { auditedCommit } from "../../http/audited-commit";
 import { requireAdmin } from "../../http/auth";
 import { resealEverything } from "../../services/reseal";
+import { sweepDueDeployments } from "../../services/deploy-targets/sweep";
 import { sweepDueCertificates } from "../../services/renewal-sweep";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 
@@ -42,6 +43,31 @@ export const adminRoutes = newRouter().openapi(
     const detail = { asOf: isoSeconds(asOf), batchSize: body.batchSize ?? null };
     await auditedCommit(c)({ teamId: NO_TEAM, statements: [], target: "", detail });
     return c.json(await sweepDueCertificates(c.var.deps, asOf, body.batchSize), 200);
+  },
+).openapi(
+  createRoute({
+    method: "post",
+    path: "/admin/deploy-sweep",
+    summary: "Run one deploy sweep now (what the cron trigger runs after the renewal sweep)",
+    description: "Delivers to each deploy target that lacks its project's current certificate and whose backoff has passed at `asOf`.",
+    tags: ["Operator"],
+    security: bearerSecurity,
+    middleware: [requireAdmin()],
+    request: { body: jsonBody(sweepBody) },
+    responses: {
+      200: jsonResponse(
+        z.object({ due: z.number(), delivered: z.number(), failed: z.number(), ids: z.array(z.string()) }),
+        "What the tick found and how its deliveries went",
+      ),
+      ...nativeErrors,
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const asOf = body.asOf ? Date.parse(body.asOf) : c.var.deps.clock.now();
+    const detail = { asOf: isoSeconds(asOf), batchSize: body.batchSize ?? null };
+    await auditedCommit(c)({ teamId: NO_TEAM, statements: [], target: "", detail });
+    return c.json(await sweepDueDeployments(c.var.deps, asOf, body.batchSize), 200);
   },
 ).openapi(
   createRoute({

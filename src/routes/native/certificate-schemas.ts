@@ -1,6 +1,7 @@
 /** Wire schemas of the native project certificate API (request bodies and the shapes certificate-views builds). */
 import { z } from "@hono/zod-openapi";
 import { ACME_TYPE, CUSTOM_TYPE } from "../../store/certificate-type";
+import { deploymentSchema } from "./deploy-target-views";
 
 export const certificateMaterialBody = z
   .object({
@@ -66,6 +67,7 @@ export const statusSchema = z
     lastRenewAttempt: z.string().nullable(),
     lastRenewError: z.string().nullable(),
     nextRenewalAt: z.string().nullable(),
+    deployments: z.array(deploymentSchema).describe("Each deploy target of the project and where its delivery stands"),
   })
   .openapi("CertificateStatus");
 

@@ -7,7 +7,10 @@ import { setAutoRenew } from "../../services/certificates/auto-renew";
 import { certificateOf, requireCertificateOf } from "../../services/certificates/lookup";
 import { projectOwner } from "../../services/certificates/owner";
 import { uploadForProject, validateForProject } from "../../services/certificates/project-upload";
+import { deliverAfterChange } from "../../services/deploy-targets/announce";
 import { getProject } from "../../services/projects";
+import { deployTargetsOf } from "../../store/deploy-targets";
+import { deploymentsView } from "./deploy-target-views";
 import { deleteCertificate } from "../../store/certificates";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { projectIdParam } from "./projects";
@@ -72,6 +75,7 @@ export const certificateRoutes = newRouter()
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const { ENCRYPTION_KEY } = c.var.deps.config;
       const { row, warnings } = await uploadForProject(db, ENCRYPTION_KEY, project, c.req.valid("json"), Date.now(), c.var.deps.config);
+      await deliverAfterChange(c.var.deps, project, "uploaded");
       return c.json({ success: true as const, certificate: certificateSummary(row), warnings }, 200);
     },
   )
@@ -85,13 +89,14 @@ export const certificateRoutes = newRouter()
       const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const row = await certificateOf(db, projectOwner(project));
-      if (row) return c.json(certificateStatusView(row, Date.now()), 200);
+      const deployments = deploymentsView(await deployTargetsOf(db, project.id), row, Date.now());
+      if (row) return c.json({ ...certificateStatusView(row, Date.now()), deployments }, 200);
       // No certificate yet: an obtain that answered "pending" is still running, or has failed.
       if (!project.domain) throw new AppError("not_found", "Project has no certificate");
       const progress = await issuanceProgress(c.var.deps, projectOwner(project), [project.domain]);
       const view = issuanceStatusView(project.domain, progress);
       if (!view) throw new AppError("not_found", "Project has no certificate");
-      return c.json(view, 200);
+      return c.json({ ...view, deployments }, 200);
     },
   )
   .openapi(

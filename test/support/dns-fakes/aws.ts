@@ -1,8 +1,9 @@
 /**
  * A fake of the Route 53 REST XML API (2013-04-01): ListHostedZonesByName, ListResourceRecordSets and
  * ChangeResourceRecordSets over in-memory hosted zones. Every request must carry a SigV4 Authorization header
- * for route53/us-east-1, which the fake recomputes with the secret key (its own implementation, not aws4fetch).
+ * for route53/us-east-1, which the fake recomputes with the secret key (test/support/sigv4-check.ts, not aws4fetch).
  */
+import { checkSigV4, type SigV4Failure } from "../sigv4-check";
 import { asFetch, unquote, zoneOf, type DnsFake } from "./shared";
 
 export interface Route53FakeOptions {
@@ -33,7 +34,6 @@ export interface Route53Fake extends DnsFake {
 }
 
 const XMLNS = "https://route53.amazonaws.com/doc/2013-04-01/";
-const encoder = new TextEncoder();
 
 function xml(status: number, body: string): Response {
   return new Response(`<?xml version="1.0"?>\n${body}`, { status, headers: { "content-type": "text/xml" } });
@@ -68,80 +68,25 @@ function orderKey(name: string): string {
   return name.split(".").reverse().join(".");
 }
 
-async function hmac(key: Uint8Array<ArrayBuffer> | string, data: string): Promise<Uint8Array<ArrayBuffer>> {
-  const raw = typeof key === "string" ? encoder.encode(key) : key;
-  const cryptoKey = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(data)));
-}
+/** Route 53's answer to each SigV4 failure (Route 53 API Reference, "Common Errors"). */
+const SIGV4_ERRORS: Record<SigV4Failure, { status: number; code: string }> = {
+  missing: { status: 403, code: "MissingAuthenticationToken" },
+  malformed: { status: 400, code: "IncompleteSignature" },
+  unknownKey: { status: 403, code: "InvalidClientTokenId" },
+  scope: { status: 403, code: "SignatureDoesNotMatch" },
+  date: { status: 400, code: "IncompleteSignature" },
+  expired: { status: 403, code: "SignatureDoesNotMatch" },
+  signedHeaders: { status: 403, code: "SignatureDoesNotMatch" },
+  sessionToken: { status: 403, code: "InvalidClientTokenId" },
+  mismatch: { status: 403, code: "SignatureDoesNotMatch" },
+};
 
-async function sha256Hex(data: Uint8Array<ArrayBuffer> | string): Promise<string> {
-  const bytes = typeof data === "string" ? encoder.encode(data) : data;
-  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function uriEncode(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/**
- * Checks the SigV4 Authorization header (AWS "Create a signed AWS API request"): structure, credential scope
- * and the signature itself, recomputed from the canonical request.
- */
+/** Checks the SigV4 Authorization header for route53/us-east-1 (see test/support/sigv4-check.ts). */
 async function verifySigV4(request: Request, body: string, options: Route53FakeOptions, now: number): Promise<{ scope: string } | Response> {
-  const authorization = request.headers.get("authorization");
-  if (!authorization) return awsError(403, "MissingAuthenticationToken", "Missing Authentication Token");
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(authorization);
-  if (!match) return awsError(400, "IncompleteSignature", "Authorization header requires Credential, SignedHeaders and Signature");
-  const [, accessKeyId, date, region, service, signedHeaderList, signature] = match as unknown as string[];
-  if (accessKeyId !== options.accessKeyId) return awsError(403, "InvalidClientTokenId", "The security token included in the request is invalid.");
-  if (region !== "us-east-1" || service !== "route53") {
-    return awsError(403, "SignatureDoesNotMatch", `Credential should be scoped to a valid region and service: us-east-1/route53, not ${region}/${service}`);
-  }
-  const amzDate = request.headers.get("x-amz-date");
-  if (!amzDate || !/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== date) {
-    return awsError(400, "IncompleteSignature", "X-Amz-Date must be present and match the credential scope date");
-  }
-  const signedAt = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
-  if (Math.abs(now - signedAt) > 5 * 60_000) return awsError(403, "SignatureDoesNotMatch", "Signature expired");
-  const signedHeaders = signedHeaderList!.split(";");
-  if (!signedHeaders.includes("host") || !signedHeaders.includes("x-amz-date")) {
-    return awsError(403, "SignatureDoesNotMatch", "SignedHeaders must include host and x-amz-date");
-  }
-  if (options.sessionToken !== undefined) {
-    if (request.headers.get("x-amz-security-token") !== options.sessionToken || !signedHeaders.includes("x-amz-security-token")) {
-      return awsError(403, "InvalidClientTokenId", "The security token included in the request is invalid.");
-    }
-  }
-
-  const url = new URL(request.url);
-  const canonicalUri = url.pathname.split("/").map((segment) => uriEncode(segment)).join("/");
-  const canonicalQuery = [...url.searchParams]
-    .map(([k, v]) => [uriEncode(k), uriEncode(v)] as const)
-    .sort(([k1, v1], [k2, v2]) => (k1 < k2 ? -1 : k1 > k2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join("&");
-  const canonicalHeaders = signedHeaders
-    .map((h) => `${h}:${h === "host" ? url.host : (request.headers.get(h) ?? "").trim().replace(/\s+/g, " ")}\n`)
-    .join("");
-  const payloadHash = request.headers.get("x-amz-content-sha256") ?? (await sha256Hex(body));
-  const canonicalRequest = [request.method, canonicalUri, canonicalQuery, canonicalHeaders, signedHeaderList, payloadHash].join("\n");
-  const scope = `${date}/${region}/${service}/aws4_request`;
-  const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, await sha256Hex(canonicalRequest)].join("\n");
-  let key = await hmac(`AWS4${options.secretAccessKey}`, date!);
-  for (const part of [region!, service!, "aws4_request"]) key = await hmac(key, part);
-  const expected = hex(await hmac(key, stringToSign));
-  if (expected !== signature) {
-    return awsError(
-      403,
-      "SignatureDoesNotMatch",
-      "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
-    );
-  }
-  return { scope };
+  const result = await checkSigV4(request, body, { ...options, region: "us-east-1", service: "route53", now });
+  if (result.ok) return { scope: result.scope };
+  const { status, code } = SIGV4_ERRORS[result.failure];
+  return awsError(status, code, result.message);
 }
 
 export function createRoute53Fake(options: Route53FakeOptions): Route53Fake {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { parseDnsCredentials } from "../../../src/dns/credentials";
 import { createDnsProvider } from "../../../src/dns/factory";
-import { createProviderClient, providerRequest } from "../../../src/dns/http";
+import { createProviderClient, providerRequest } from "../../../src/outbound/provider-http";
 import { dnsProviders, type DnsProviderName } from "../../../src/dns/registry";
 import { providerSetups } from "../../support/dns-fakes/setups";
 import { expectAppError } from "./expect-failure";

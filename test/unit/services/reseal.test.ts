@@ -69,6 +69,15 @@ async function plantRows(key: string): Promise<Planted[]> {
     .bind(client, team, project, await seal(key, clientKey, client))
     .run();
   planted.push({ table: "client_certificates", column: "sealed_key", id: client, associatedData: client, plaintext: clientKey });
+
+  const target = `dtg_reseal_${suffix}`;
+  const credentials = JSON.stringify({ apiToken: `cf-${target}` });
+  await env.DB.prepare(
+    "INSERT INTO deploy_targets (id, team_id, project_id, kind, settings, sealed_credentials, created_at, updated_at) VALUES (?, ?, ?, 'cloudflare_zone_certificate', '{}', ?, 0, 0)",
+  )
+    .bind(target, team, project, await seal(key, credentials, `${target}:deploy`))
+    .run();
+  planted.push({ table: "deploy_targets", column: "sealed_credentials", id: target, associatedData: `${target}:deploy`, plaintext: credentials });
   return planted;
 }
 
@@ -84,7 +93,7 @@ describe("resealEverything", () => {
       .flatMap((table) => Object.values(getTableColumns(table)).map((column) => `${getTableName(table)}.${column.name}`))
       .filter((name) => /\.sealed_/.test(name));
     expect(SEALED_COLUMNS.map((c) => c.name).sort()).toEqual(sealedInSchema.sort());
-    expect(sealedInSchema).toHaveLength(4);
+    expect(sealedInSchema).toHaveLength(5);
   });
 
   it("moves everything sealed under A to B, so A can be dropped", async () => {

@@ -1,8 +1,12 @@
 /**
- * One HTTP call to a DNS provider's API: only to that provider's own API origins, a timeout on every call,
- * transport failures turned into dns_provider_error, and provider messages cleaned of any credential.
+ * One HTTP call to a provider's API (a DNS host, a CDN, a certificate store): only to that provider's own API
+ * origins, a timeout on every call, transport failures turned into the caller's error code, and provider messages
+ * cleaned of any credential.
  */
 import { AppError } from "../core/errors";
+
+/** The error code a provider's failures carry: DNS-01 hosts and deploy targets are told apart in status and renewal. */
+export type ProviderErrorCode = "dns_provider_error" | "deploy_target_error";
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 const MAX_PROVIDER_MESSAGE = 300;
@@ -22,6 +26,8 @@ export interface ProviderClient {
    * never point the Worker, with the team's credentials, at another host (OWASP SSRF prevention: allow-list).
    */
   readonly origins: readonly string[];
+  /** What this client's failures are called. */
+  readonly errorCode: ProviderErrorCode;
 }
 
 export interface ProviderResponse {
@@ -41,11 +47,13 @@ export function createProviderClient(
   secrets: readonly (string | undefined)[],
   options: { fetch?: typeof fetch; timeoutMs?: number },
   origins: readonly string[],
+  errorCode: ProviderErrorCode = "dns_provider_error",
 ): ProviderClient {
   return {
     label,
     credentialNoun,
     origins,
+    errorCode,
     // Bind so a bare global `fetch` is not called with a foreign `this` (workerd rejects that).
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -87,12 +95,12 @@ export async function providerRequest(
     if (error instanceof AppError) throw error;
     if (signal.aborted || isAbort(error)) {
       throw new AppError(
-        "dns_provider_error",
+        client.errorCode,
         `${client.label} API did not answer within ${formatDuration(client.timeoutMs)}`,
       );
     }
     // The cause is left out on purpose: transport errors can carry request details.
-    throw new AppError("dns_provider_error", `Could not reach the ${client.label} API`);
+    throw new AppError(client.errorCode, `Could not reach the ${client.label} API`);
   }
 }
 
@@ -124,12 +132,12 @@ export function providerJsonRequest(
   });
 }
 
-/** The dns_provider_error for an answer that is not the document the API describes. */
+/** The provider error for an answer that is not the document the API describes. */
 export function unreadableResponse(client: ProviderClient, response: ProviderResponse, action: string): AppError {
-  return new AppError("dns_provider_error", `${client.label} returned an unreadable response to ${action} (HTTP ${response.status})`);
+  return new AppError(client.errorCode, `${client.label} returned an unreadable response to ${action} (HTTP ${response.status})`);
 }
 
-/** Parses a JSON body, or throws a dns_provider_error saying the provider answered with something else. */
+/** Parses a JSON body, or throws a provider error saying the provider answered with something else. */
 export function parseJson<T>(client: ProviderClient, response: ProviderResponse, action: string): T {
   const parsed = tryParseJson<T>(response.text);
   if (parsed === undefined) throw unreadableResponse(client, response, action);
@@ -167,18 +175,18 @@ export function providerError(
   const suffix = said ? `: ${said}` : "";
   const status = response.status;
   if (options.authFailure ?? (status === 401 || status === 403)) {
-    return new AppError("dns_provider_error", `${client.label} rejected the ${client.credentialNoun} (HTTP ${status})${suffix}`, {
+    return new AppError(client.errorCode, `${client.label} rejected the ${client.credentialNoun} (HTTP ${status})${suffix}`, {
       detail: { provider: client.label, status },
     });
   }
   if (status === 429) {
     const retryAfter = Number(response.headers.get("retry-after"));
-    return new AppError("dns_provider_error", `${client.label} rate-limited the request to ${action} (HTTP 429)${suffix}`, {
+    return new AppError(client.errorCode, `${client.label} rate-limited the request to ${action} (HTTP 429)${suffix}`, {
       detail: { provider: client.label, status },
       retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
     });
   }
-  return new AppError("dns_provider_error", `${client.label} failed to ${action} (HTTP ${status})${suffix}`, {
+  return new AppError(client.errorCode, `${client.label} failed to ${action} (HTTP ${status})${suffix}`, {
     detail: { provider: client.label, status },
   });
 }

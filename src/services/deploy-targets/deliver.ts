@@ -1,0 +1,171 @@
+/**
+ * One delivery: the project's current certificate and its key to one deploy target, under the target's lease. The
+ * certificate in this service is never touched here; a failure only schedules the next attempt, and whatever the
+ * target held before stays deployed there.
+ */
+import { AppError } from "../../core/errors";
+import { newId } from "../../core/ids";
+import { bytesToHex, sha256 } from "../../crypto/encoding";
+import { unseal } from "../../crypto/sealing";
+import { deployTargetEntry } from "../../deploy/registry";
+import type { DeployBundle, DeployTarget } from "../../deploy/target";
+import type { DeployTargetEntry } from "../../deploy/target-entry";
+import { auditInsert } from "../../store/audit-log";
+import { coversName } from "../../pki/name-coverage";
+import type { CertificateRow } from "../../store/certificates";
+import {
+  type DeployTargetRow,
+  leaseDeployTarget,
+  openDeployCredentials,
+  recordDelivered,
+  recordDeliveryFailure,
+  releaseDeployTarget,
+} from "../../store/deploy-targets";
+import { certificateOf } from "../certificates/lookup";
+import { projectOwner } from "../certificates/owner";
+import type { Deps } from "../deps";
+import { nextDeliveryAttempt } from "./backoff";
+
+/** How long one delivery holds its target: a few provider calls, each bounded by its 15 s timeout. */
+const LEASE_MS = 2 * 60_000;
+
+/** What the audit log calls a delivery, and who made it (no token: the service delivers on its own schedule). */
+export const DELIVERY_ACTION = "DELIVER deploy target";
+export const DELIVERY_ACTOR = "deployer";
+
+export type DeliveryOutcome =
+  | { state: "delivered"; serial: string }
+  /** The target already holds the current certificate. */
+  | { state: "up_to_date"; serial: string }
+  | { state: "no_certificate" }
+  /** Another delivery to this target is running; it will deliver the current certificate. */
+  | { state: "busy" }
+  | { state: "failed"; error: string; nextAttemptAt: number }
+  /** The target was deleted meanwhile. */
+  | { state: "gone" };
+
+export interface DeliveryOptions {
+  /** Deliver even when the target already holds this serial (a person asking to push it again). */
+  force?: boolean;
+  /** Why this delivery runs, for the audit row: "issued", "uploaded", "created", "sweep", "manual". */
+  trigger: string;
+}
+
+/** Failures the target's settings or this service cause say so; a provider's own message is already an AppError. */
+function failureMessage(caught: unknown, entry: DeployTargetEntry | undefined): { message: string; retryAfter?: number } {
+  if (caught instanceof AppError) return { message: caught.message, ...(caught.retryAfter === undefined ? {} : { retryAfter: caught.retryAfter }) };
+  // Never the cause's text: a transport or library error can carry request details, credentials included.
+  console.error(`deploy target delivery failed: ${caught instanceof Error ? caught.name : typeof caught}`);
+  return { message: `Internal error while delivering to ${entry?.label ?? "the target"}` };
+}
+
+/** The id a receiver sees for this certificate at this target: the same on every retry, so it can drop duplicates. */
+async function deliveryId(targetId: string, serial: string): Promise<string> {
+  return `dlv_${bytesToHex(await sha256(`${targetId}:${serial}`)).slice(0, 32)}`;
+}
+
+function bundleOf(row: CertificateRow, privateKeyPem: string): DeployBundle {
+  return {
+    certificateId: row.id,
+    names: row.names,
+    serial: row.serial,
+    fingerprint: row.fingerprint,
+    keyType: row.keyType,
+    issuedAt: row.issuedAt,
+    expiresAt: row.expiresAt,
+    certificatePem: row.certificatePem,
+    chainPem: row.chainPem,
+    privateKeyPem,
+  };
+}
+
+/** The target as its registry entry builds it, from its stored settings and its opened credentials. */
+async function openTarget(deps: Deps, entry: DeployTargetEntry, target: DeployTargetRow): Promise<{ adapter: DeployTarget; requiredNames: string[] }> {
+  const { config } = deps;
+  const settings = entry.settings.parse(target.settings);
+  const credentials = entry.credentials.parse(await openDeployCredentials(config.ENCRYPTION_KEY, target));
+  const baseUrl = entry.apiName === null ? undefined : config.DEPLOY_API_BASE_URLS[entry.apiName];
+  const adapter = entry.create(settings, credentials, {
+    ...(deps.deployFetch ? { fetch: deps.deployFetch } : {}),
+    ...(baseUrl ? { baseUrl } : {}),
+    now: () => deps.clock.now(),
+    allowInsecurePush: config.CERTDESK_ENV !== "production",
+  });
+  return { adapter, requiredNames: entry.requiredNames(settings) };
+}
+
+/** Refuses a certificate the target cannot serve (a custom hostname it does not cover) before anything is sent. */
+function requireCoverage(entry: DeployTargetEntry, certificate: CertificateRow, requiredNames: string[]): void {
+  const missing = requiredNames.filter((name) => !coversName(certificate.names, name));
+  if (missing.length > 0) {
+    throw new AppError(
+      "deploy_target_error",
+      `${entry.label}: the certificate (${certificate.names.join(", ")}) does not cover ${missing.join(", ")}; obtain or upload one that does`,
+      { retryable: false },
+    );
+  }
+}
+
+/**
+ * Delivers the project's current certificate to target `targetId`, unless another delivery holds it or it already has
+ * that certificate. The audit row is written before the key leaves: a delivery that cannot be recorded does not happen.
+ */
+export async function deliverToTarget(deps: Deps, targetId: string, options: DeliveryOptions, round = 0): Promise<DeliveryOutcome> {
+  const { db, config, clock } = deps;
+  const leaseId = newId("lease");
+  const leasedAt = clock.now();
+  const target = await leaseDeployTarget(db, targetId, leaseId, leasedAt, leasedAt + LEASE_MS);
+  if (!target) return (await db.query.deployTargets.findFirst({ where: (t, { eq }) => eq(t.id, targetId) })) ? { state: "busy" } : { state: "gone" };
+
+  const certificate = await certificateOf(db, projectOwner({ id: target.projectId, teamId: target.teamId }));
+  if (!certificate || certificate.state !== "active") {
+    await releaseDeployTarget(db, target.id, leaseId);
+    return { state: "no_certificate" };
+  }
+  if (target.deployedSerial === certificate.serial && !(options.force && round === 0)) {
+    await releaseDeployTarget(db, target.id, leaseId);
+    return { state: "up_to_date", serial: certificate.serial };
+  }
+
+  const entry = deployTargetEntry(target.kind);
+  try {
+    if (!entry) throw new AppError("deploy_target_error", `Unknown deploy target kind ${target.kind}`, { retryable: false });
+    const { adapter, requiredNames } = await openTarget(deps, entry, target);
+    requireCoverage(entry, certificate, requiredNames);
+    const privateKeyPem = await unseal(config.ENCRYPTION_KEY, certificate.sealedKey, certificate.id);
+    await auditInsert(
+      db,
+      {
+        teamId: target.teamId,
+        actor: DELIVERY_ACTOR,
+        action: DELIVERY_ACTION,
+        target: certificate.id,
+        detail: { targetId: target.id, kind: target.kind, projectId: target.projectId, serial: certificate.serial, trigger: options.trigger },
+      },
+      clock.now(),
+    );
+    const result = await adapter.deploy(bundleOf(certificate, privateKeyPem), { remoteId: target.remoteId }, {
+      deliveryId: await deliveryId(target.id, certificate.serial),
+      targetId: target.id,
+    });
+    await recordDelivered(db, target.id, leaseId, { remoteId: result.remoteId, serial: certificate.serial, at: clock.now() });
+  } catch (caught) {
+    const failure = failureMessage(caught, entry);
+    const at = clock.now();
+    const nextAttemptAt = nextDeliveryAttempt(target.failures + 1, at, failure.retryAfter);
+    await recordDeliveryFailure(db, target, leaseId, { error: failure.message, at, nextAttemptAt });
+    return { state: "failed", error: failure.message, nextAttemptAt };
+  }
+  // A renewal stored while this delivery ran: deliver that one too, now that the lease is free.
+  if (round < 2) {
+    const next = await deliverToTarget(deps, targetId, { ...options, force: false }, round + 1);
+    if (next.state === "delivered" || next.state === "failed") return next;
+  }
+  return { state: "delivered", serial: certificate.serial };
+}
+
+/** Delivers the project's current certificate to each of its targets, side by side; one failing target holds back none. */
+export async function deliverToProjectTargets(deps: Deps, projectId: string, trigger: string): Promise<DeliveryOutcome[]> {
+  const targets = await deps.db.query.deployTargets.findMany({ where: (t, { eq }) => eq(t.projectId, projectId), columns: { id: true } });
+  return Promise.all(targets.map((target) => deliverToTarget(deps, target.id, { trigger })));
+}
