@@ -17,6 +17,12 @@ interface RouteCase {
 
 const certBody = { certificate: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----", privateKey: "x" };
 
+const deployTargetBody = {
+  kind: "aws_acm",
+  settings: { region: "us-east-1" },
+  credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+};
+
 export const NATIVE_ROUTES: RouteCase[] = [
   { method: "GET", path: () => "/api/v1/team", write: false, owned: false },
   { method: "GET", path: () => "/api/v1/tokens", write: false, owned: false },
@@ -37,6 +43,11 @@ export const NATIVE_ROUTES: RouteCase[] = [
   { method: "POST", path: (id) => `/api/v1/projects/${id}/certificate/renew`, write: true, owned: true },
   { method: "POST", path: (id) => `/api/v1/projects/${id}/certificate/revoke`, write: true, owned: true },
   { method: "POST", path: (id) => `/api/v1/projects/${id}/certificate/export`, write: true, owned: true },
+  { method: "GET", path: (id) => `/api/v1/projects/${id}/deploy-targets`, write: false, owned: true },
+  { method: "POST", path: (id) => `/api/v1/projects/${id}/deploy-targets`, write: true, owned: true, json: deployTargetBody },
+  { method: "GET", path: (id) => `/api/v1/projects/${id}/deploy-targets/dtg_matrix`, write: false, owned: true },
+  { method: "POST", path: (id) => `/api/v1/projects/${id}/deploy-targets/dtg_matrix/deploy`, write: true, owned: true },
+  { method: "DELETE", path: (id) => `/api/v1/projects/${id}/deploy-targets/dtg_matrix`, write: true, owned: true },
 ];
 
 let owner: Tenant;
