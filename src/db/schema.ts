@@ -91,6 +91,13 @@ export const certificates = sqliteTable(
     renewalFailures: integer("renewal_failures").notNull().default(0),
     lastRenewAttempt: timestamp("last_renew_attempt"),
     lastRenewError: text("last_renew_error"),
+    /** RFC 9773: the CA's suggested renewal window as last fetched (null when the CA offers no ARI). */
+    ariWindowStart: timestamp("ari_window_start"),
+    ariWindowEnd: timestamp("ari_window_end"),
+    /** RFC 9773 §4.2: the CA's explanation of its window (e.g. an incident page), shown in status. */
+    ariExplanationUrl: text("ari_explanation_url"),
+    /** When to fetch the renewal information again (the CA's Retry-After, bounded); null = never. */
+    ariRetryAt: timestamp("ari_retry_at"),
     revokedAt: timestamp("revoked_at"),
     createdAt: timestamp("created_at").notNull(),
     updatedAt: timestamp("updated_at").notNull(),
@@ -100,6 +107,8 @@ export const certificates = sqliteTable(
     index("certificates_team_idx").on(t.teamId, t.createdAt),
     // The renewal sweep reads only due rows, oldest first: its cost follows the due count.
     index("certificates_renewal_idx").on(t.nextRenewalAt).where(sql`next_renewal_at IS NOT NULL`),
+    // The ARI refresh reads only rows whose renewal information is due again, like the sweep.
+    index("certificates_ari_retry_idx").on(t.ariRetryAt).where(sql`ari_retry_at IS NOT NULL`),
   ],
 );
 
@@ -137,6 +146,20 @@ export const deployTargets = sqliteTable(
     updatedAt: timestamp("updated_at").notNull(),
   },
   (t) => [index("deploy_targets_project_idx").on(t.projectId), index("deploy_targets_team_idx").on(t.teamId)],
+);
+
+/**
+ * HTTP-01 key authorizations (RFC 8555 §8.3), the strongly consistent copy: KV answers where the write has reached, and
+ * this answers the CA's other perspectives meanwhile (Workers KV is eventually consistent across locations).
+ */
+export const acmeChallenges = sqliteTable(
+  "acme_challenges",
+  {
+    token: text("token").primaryKey(),
+    keyAuthorization: text("key_authorization").notNull(),
+    expiresAt: timestamp("expires_at").notNull(),
+  },
+  (t) => [index("acme_challenges_expiry_idx").on(t.expiresAt)],
 );
 
 export const acmeAccounts = sqliteTable(

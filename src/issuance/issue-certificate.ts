@@ -56,7 +56,8 @@ export async function issueCertificate(client: AcmeClient, solver: ChallengeSolv
       presented.push(task);
       pending.push({ authorizationUrl: url, challengeUrl: challenge.url });
     }
-    // RFC 8555 §7.5.1: answer only once every response is in place, then poll the authorizations.
+    // RFC 8555 §7.5.1: answer only once every response is in place (and visible), then poll the authorizations.
+    if (solver.settle && presented.length > 0) await solver.settle(presented);
     for (const p of pending) await client.respondToChallenge(p.challengeUrl);
     for (const p of pending) {
       try {

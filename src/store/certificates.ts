@@ -30,6 +30,8 @@ export interface NewCertificate {
   nextRenewalAt?: number | null;
   /** A renewal records when it ran on the row it stores. */
   lastRenewAttempt?: number | null;
+  /** RFC 9773 renewal information as fetched at issuance, and when to fetch it again. */
+  ari?: { windowStart: number; windowEnd: number; explanationUrl: string | null; retryAt: number | null } | null;
 }
 
 /**
@@ -99,6 +101,10 @@ async function sealedRow(encryptionKey: string, input: NewCertificate, now: numb
     renewalFailures: 0,
     lastRenewAttempt: input.lastRenewAttempt ?? null,
     lastRenewError: null,
+    ariWindowStart: input.ari?.windowStart ?? null,
+    ariWindowEnd: input.ari?.windowEnd ?? null,
+    ariExplanationUrl: input.ari?.explanationUrl ?? null,
+    ariRetryAt: input.ari?.retryAt ?? null,
     revokedAt: null,
     createdAt: now,
     updatedAt: now,
