@@ -59,9 +59,13 @@ function failureMessage(caught: unknown, entry: DeployTargetEntry | undefined): 
   return { message: `Internal error while delivering to ${entry?.label ?? "the target"}` };
 }
 
-/** The id a receiver sees for this certificate at this target: the same on every retry, so it can drop duplicates. */
-async function deliveryId(targetId: string, serial: string): Promise<string> {
-  return `dlv_${bytesToHex(await sha256(`${targetId}:${serial}`)).slice(0, 32)}`;
+/**
+ * The id a receiver sees (Standard Webhooks' `webhook-id`): the same on every automatic retry of this certificate to
+ * this target, so a receiver can drop duplicates; a push someone forces is a new message, with an id of its own.
+ */
+async function deliveryId(targetId: string, serial: string, forcedAs: string | null): Promise<string> {
+  const message = forcedAs === null ? `${targetId}:${serial}` : `${targetId}:${serial}:${forcedAs}`;
+  return `dlv_${bytesToHex(await sha256(message)).slice(0, 32)}`;
 }
 
 function bundleOf(row: CertificateRow, privateKeyPem: string): DeployBundle {
@@ -122,7 +126,8 @@ export async function deliverToTarget(deps: Deps, targetId: string, options: Del
     await releaseDeployTarget(db, target.id, leaseId);
     return { state: "no_certificate" };
   }
-  if (target.deployedSerial === certificate.serial && !(options.force && round === 0)) {
+  const forced = options.force === true && target.deployedSerial === certificate.serial;
+  if (target.deployedSerial === certificate.serial && !options.force) {
     await releaseDeployTarget(db, target.id, leaseId);
     return { state: "up_to_date", serial: certificate.serial };
   }
@@ -145,7 +150,7 @@ export async function deliverToTarget(deps: Deps, targetId: string, options: Del
       clock.now(),
     );
     const result = await adapter.deploy(bundleOf(certificate, privateKeyPem), { remoteId: target.remoteId }, {
-      deliveryId: await deliveryId(target.id, certificate.serial),
+      deliveryId: await deliveryId(target.id, certificate.serial, forced ? leaseId : null),
       targetId: target.id,
     });
     await recordDelivered(db, target.id, leaseId, { remoteId: result.remoteId, serial: certificate.serial, at: clock.now() });
