@@ -14,6 +14,7 @@ import { homeRoutes } from "./routes/home";
 import { certificateRoutes } from "./routes/native/certificate";
 import { certificateAcmeRoutes } from "./routes/native/certificate-acme";
 import { certificateExportRoutes } from "./routes/native/certificate-export";
+import { adminTestRoutes } from "./routes/native/admin-test";
 import { deployTargetRoutes } from "./routes/native/deploy-targets";
 import { adminRoutes } from "./routes/native/admin";
 import { auditRoutes } from "./routes/native/audit";
@@ -74,6 +75,7 @@ export function createApp() {
     .route("/", certificateExportRoutes)
     .route("/", deployTargetRoutes)
     .route("/", adminRoutes)
+    .route("/", adminTestRoutes)
     .route("/", auditRoutes);
   app.route("/api/v1", native);
   app.route("/", vercelRoutes);

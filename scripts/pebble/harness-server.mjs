@@ -7,7 +7,8 @@
  *   POST /pebble/stop                  the CA is down until /pebble/restart
  *   POST /pebble/extra {nonceReject?, alternateRoots?}  another Pebble (same challtestsrv, same HTTP-01 port): { id, directoryUrl, … }
  *   GET|POST /pebble/extra/<id>[/new-orders|/restart|/stop], DELETE /pebble/extra/<id>
- *   GET|POST /dns-query                DNS-over-HTTPS from challtestsrv's DNS (JSON ?name=&type=, RFC 8484 ?dns= / POST)
+ *   ANY  /unavailable/...              a CA that is down behind its load balancer: 503 to everything (CA fallback tests)
+ *   GET|POST /dns-query                DNS-over-HTTPS from challtestsrv's DNS (JSON ?name=&type= for A, AAAA, CNAME, TXT, CAA; RFC 8484 ?dns= / POST)
  */
 import { createServer } from "node:http";
 import { createSocket } from "node:dgram";
@@ -31,6 +32,11 @@ export async function startHarnessServer({ stack, log = () => {} }) {
     try {
       if (req.method === "GET" && path === "/health") return json(res, 200, { ok: true, pebble: stack.main.describe() });
       if (path === "/dns-query") return await dohAnswer(req, res, url, stack.dnsServer);
+      if (path.startsWith("/unavailable/")) {
+        // Answered, not refused: workerd prints a stack trace for every refused connection, even a handled one.
+        res.writeHead(503, { "content-type": "text/html", "retry-after": "1" });
+        return res.end("<html><body>503 Service Unavailable</body></html>");
+      }
       // The main Pebble (the Worker's CA): /pebble/...; extra Pebbles: /pebble/extra/<id>/...
       const extra = /^\/pebble\/extra\/([0-9a-f]+)(\/[a-z-]+)?$/.exec(path);
       const server = extra ? stack.extras.get(extra[1]) : stack.main;
@@ -99,6 +105,8 @@ async function dohAnswer(req, res, url, dnsServer) {
       for (const address of await resolver.resolve6(name)) body.Answer.push({ name: `${name}.`, type, TTL: 60, data: address });
     } else if (type === DNS_TYPES.CNAME) {
       for (const target of await resolver.resolveCname(name)) body.Answer.push({ name: `${name}.`, type, TTL: 60, data: `${target}.` });
+    } else if (type === DNS_TYPES.CAA) {
+      for (const record of await resolver.resolveCaa(name)) body.Answer.push({ name: `${name}.`, type, TTL: 60, data: caaPresentation(record) });
     }
   } catch (error) {
     if (error.code === "ENOTFOUND") body.Status = 3;
@@ -107,6 +115,15 @@ async function dohAnswer(req, res, url, dnsServer) {
   if (body.Answer.length === 0) delete body.Answer;
   res.writeHead(200, { "content-type": "application/dns-json" });
   res.end(JSON.stringify(body));
+}
+
+/**
+ * A CAA record as Node's resolveCaa gives it ({ critical, <tag>: value }) in the presentation format Google's and
+ * Cloudflare's JSON APIs answer with: `0 issue "letsencrypt.org"` (RFC 8659 §4.1).
+ */
+function caaPresentation(record) {
+  const [tag, value] = Object.entries(record).find(([key]) => key !== "critical") ?? ["issue", ""];
+  return `${record.critical ?? 0} ${tag} "${String(value).replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
 function udpExchange(query, dnsServer) {

@@ -4,12 +4,14 @@ import { createAccount, findAccount, type AccountResult, type CreateAccountOptio
 import { deactivateAuthorization, getAuthorization, respondToChallenge } from "./authorization";
 import { downloadCertificate, revokeCertificate, type CertificateChain, type RevokeOptions } from "./certificate";
 import type { AcmeContext } from "./context";
+import { deactivateAccount } from "./deactivate";
 import { directorySchema, type AcmeDirectory } from "./directory";
 import { dns01TxtValue, jwkThumbprint, keyAuthorization } from "./jws";
+import { changeAccountKey, type KeyChangeResult } from "./key-change";
 import { finalizeOrder, getOrder, newOrder, type NewOrderOptions } from "./order";
 import { pollAuthorization, pollOrder, waitForAuthorization, waitForOrder, type PollResult, type WaitOptions } from "./polling";
 import { getRenewalInfo, type RenewalInfo } from "./renewal-info";
-import type { AcmeAuthorization, AcmeChallenge, AcmeOrder } from "./resources";
+import type { AcmeAccount, AcmeAuthorization, AcmeChallenge, AcmeOrder } from "./resources";
 import { AcmeTransport, parseJsonBody } from "./transport";
 
 export interface AcmeClientOptions {
@@ -77,6 +79,16 @@ export class AcmeClient {
   /** RFC 8555 §7.3.1 `onlyReturnExisting`: the account URL for this key, or null. Sets the client's account URL. */
   async findAccount(): Promise<string | null> {
     return (await findAccount(this.ctx))?.accountUrl ?? null;
+  }
+
+  /** RFC 8555 §7.3.5: moves the account to `newKey` (same URL); from then on this client signs with `newKey`. */
+  keyChange(newKey: CryptoKeyPair): Promise<KeyChangeResult> {
+    return changeAccountKey(this.ctx, newKey);
+  }
+
+  /** RFC 8555 §7.3.6: deactivates the account for good; the CA refuses its every later request (unauthorized). */
+  deactivateAccount(): Promise<AcmeAccount> {
+    return deactivateAccount(this.ctx);
   }
 
   /** RFC 8555 §7.4. */

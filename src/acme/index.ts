@@ -2,6 +2,7 @@
 export { AcmeClient, type AcmeClientOptions } from "./client";
 export { generateAccountKey, exportAccountKey, importAccountKey, type PublicJwk } from "./account-key";
 export type { AccountResult, CreateAccountOptions } from "./account";
+export type { KeyChangeResult } from "./key-change";
 export type { ExternalAccountBinding } from "./eab";
 export type { NewOrderOptions } from "./order";
 export type { PollResult, WaitOptions } from "./polling";

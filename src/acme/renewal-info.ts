@@ -2,8 +2,9 @@
 import { z } from "zod";
 import { ariCertificateId } from "./certificate-id";
 import type { AcmeContext } from "./context";
+import { type AcmeDirectory, directorySchema } from "./directory";
 import { AcmeMalformedResponseError } from "./problem";
-import { parseJsonBody } from "./transport";
+import { AcmeTransport, parseJsonBody } from "./transport";
 
 /** RFC 9773 §4.2 RenewalInfo object. */
 const renewalInfoSchema = z.object({
@@ -19,7 +20,7 @@ export interface RenewalInfo {
 }
 
 /** RFC 9773 §4.1: GET <renewalInfo>/<certID>, unauthenticated. Null when the directory offers no renewalInfo. */
-export async function getRenewalInfo(ctx: AcmeContext, certificate: string | Uint8Array | ArrayBuffer): Promise<RenewalInfo | null> {
+export async function getRenewalInfo(ctx: Pick<AcmeContext, "transport" | "directory">, certificate: string | Uint8Array | ArrayBuffer): Promise<RenewalInfo | null> {
   const directory = await ctx.directory();
   if (!directory.renewalInfo) return null;
   const url = `${directory.renewalInfo.replace(/\/+$/, "")}/${ariCertificateId(certificate)}`;
@@ -36,4 +37,49 @@ export async function getRenewalInfo(ctx: AcmeContext, certificate: string | Uin
     ...(info.explanationURL !== undefined ? { explanationURL: info.explanationURL } : {}),
     ...(response.retryAfter !== undefined ? { retryAfter: response.retryAfter } : {}),
   };
+}
+
+export interface RenewalInfoReaderOptions {
+  /** Injected fetch (tests, outbound wrappers); defaults to the global fetch. */
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** The wait between repeats of a lost answer; injectable so tests need not wait. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Per-request timeout (default RETRY_POLICY.requestTimeoutMs). */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * Renewal information without an account: RFC 9773 §4.1's GET is unauthenticated, so no account key is loaded
+ * and nothing is signed. Each directory is fetched once per reader, and a directory that could not be read fails
+ * the reader's later reads at once, so a batch of certificates at a CA that is down costs one wait, not one each:
+ * use a reader for one batch, a new one for the next.
+ */
+export class RenewalInfoReader {
+  private readonly transport: AcmeTransport;
+  private readonly directories = new Map<string, Promise<AcmeDirectory>>();
+
+  constructor(options: RenewalInfoReaderOptions = {}) {
+    this.transport = new AcmeTransport({
+      fetch: options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init)),
+      now: options.now ?? (() => Date.now()),
+      sleep: options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+      newNonceUrl: () => Promise.reject(new Error("renewal information is read without signed requests")),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    });
+  }
+
+  /** The certificate's renewal information at the CA of `directoryUrl`; null when that CA offers none. */
+  read(directoryUrl: string, certificate: string | Uint8Array | ArrayBuffer): Promise<RenewalInfo | null> {
+    return getRenewalInfo({ transport: this.transport, directory: () => this.directory(directoryUrl) }, certificate);
+  }
+
+  private directory(url: string): Promise<AcmeDirectory> {
+    let directory = this.directories.get(url);
+    if (!directory) {
+      directory = this.transport.get(url, "directory").then((response) => parseJsonBody(response, directorySchema, "directory"));
+      this.directories.set(url, directory);
+    }
+    return directory;
+  }
 }

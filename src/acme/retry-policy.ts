@@ -11,6 +11,8 @@ export type AcmeRequestKind =
   | "challenge"
   | "finalize"
   | "deactivate"
+  | "keyChange"
+  | "deactivateAccount"
   | "revokeCert";
 
 /**
@@ -33,6 +35,14 @@ export const REPEAT_AFTER_LOST_ANSWER: Record<AcmeRequestKind, string> = {
   challenge: "RFC 8555 §7.5.1: answering twice cannot validate twice; read back the challenge when the CA refuses the repeat",
   finalize: "RFC 8555 §7.4: a finalize the CA already took makes the repeat fail with orderNotReady; read back the order",
   deactivate: "RFC 8555 §7.5.2: the result, status deactivated, is the same however often it is asked",
+  keyChange:
+    "RFC 8555 §7.3.5: not idempotent. The inner JWS carries no nonce, so the repeat sends it unchanged, but a change " +
+    "the CA already made leaves the repeat's outer JWS signed by a key the account no longer has, and the CA refuses " +
+    "it. keyChange then asks the CA with the new key (newAccount onlyReturnExisting, RFC 8555 §7.3.1): the account's " +
+    "own URL back means the change took effect",
+  deactivateAccount:
+    "RFC 8555 §7.3.6: a deactivation the CA already made is refused with unauthorized, as is every request from a " +
+    "deactivated account; deactivateAccount takes that refusal of the repeat as done",
   revokeCert: "RFC 8555 §7.6: a repeat answers alreadyRevoked, which the caller takes as done",
 };
 
@@ -81,6 +91,20 @@ export const RETRY_POLICY = {
    */
   dnsPropagationIntervalMs: 2_000,
   dnsPropagationTimeoutMs: 120_000,
+  /**
+   * A DNS provider's throttling (Route 53: HTTP 400 `Throttling` or `PriorRequestNotComplete`, "wait, in intervals
+   * of increasing duration", https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/throttling-api-requests.html;
+   * HTTP 429 elsewhere, RFC 6585 §4): the refused request did nothing, so it is sent again after each of these
+   * waits, or after the Retry-After the provider gives (RFC 9110 §10.2.3). Then the throttling is reported.
+   */
+  dnsThrottleBackoffMs: [1_000, 2_000, 4_000, 8_000] as readonly number[],
+  /** A provider asking for a longer wait than this is not waited for: the throttling is reported with its Retry-After. */
+  dnsThrottleMaxWaitMs: 30_000,
+  /**
+   * A provider change accepted but not yet on every authoritative server (Route 53 `PENDING` until `INSYNC`,
+   * Cloud DNS `pending` until `done`) is read again this often, within the DoH check's budget above.
+   */
+  dnsChangePollMs: 2_000,
   /** A job whose Durable Object was evicted mid-way is started again from the top this long after its budget ran out. */
   evictedJobRestartGraceMs: 30_000,
 } as const;

@@ -109,13 +109,50 @@ const baseSchema = z.object({
     .refine((keys) => keys.every(isAesKey), `each key in ENCRYPTION_KEY_PREVIOUS ${ENCRYPTION_KEY_RULE}`),
   ACME_DIRECTORY_URL: z.url(),
   ACME_STAGING_DIRECTORY_URL: z.url(),
-  DOH_RESOLVER_URL: z.url(),
+  /** The DNS-over-HTTPS resolver for propagation and CAA checks; `none` skips both. */
+  DOH_RESOLVER_URL: z.union([z.literal("none"), z.url()]),
   DNS_API_BASE_URLS: baseUrls("DNS_API_BASE_URLS"),
   /** Where deploy targets' APIs are called instead of their own (`{"cloudflare": "...", "aws": "..."}`): the e2e fakes. */
   DEPLOY_API_BASE_URLS: baseUrls("DEPLOY_API_BASE_URLS"),
   ISSUANCE_WAIT_SECONDS: z.coerce.number().int().min(0).max(120).default(25),
   ACME_EAB_KID: z.string().min(1).optional(),
   ACME_EAB_HMAC_KEY: z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/, "ACME_EAB_HMAC_KEY must be base64url").optional(),
+  /** CAs tried in this order when the primary fails on its side (issuance/ca-fallback.ts): comma- or space-separated directory URLs. */
+  ACME_FALLBACK_DIRECTORY_URLS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(/[\s,]+/).filter(Boolean))
+    .refine((urls) => urls.every((url) => z.url().safeParse(url).success), "each of ACME_FALLBACK_DIRECTORY_URLS must be a URL"),
+  /** External account binding per fallback CA (RFC 8555 §7.3.4): `{"<directory URL>": {"kid": "…", "hmacKey": "<base64url>"}}`, a secret. */
+  ACME_FALLBACK_EAB: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return {} as Record<string, { kid: string; hmacKey: string }>;
+      try {
+        return z.record(z.url(), z.object({ kid: z.string().min(1), hmacKey: z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/) }).strict()).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'ACME_FALLBACK_EAB must be {"<directory URL>": {"kid": "...", "hmacKey": "<base64url>"}}' });
+        return z.NEVER;
+      }
+    }),
+  /**
+   * Test only, refused in production: `{"ms": N, "hostSuffix": "kvlag.example"}` makes the HTTP-01 route treat KV
+   * entries as missing for N ms after their write, for hosts under that suffix, as a location KV has not reached yet
+   * would see them (routes/well-known.ts); the e2e tests use it to prove the D1 fallback.
+   */
+  TEST_HTTP01_KV_LAG: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return undefined;
+      try {
+        return z.object({ ms: z.number().int().min(1).max(86_400_000), hostSuffix: z.string().regex(/^[a-z0-9.-]+$/i) }).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'TEST_HTTP01_KV_LAG must be {"ms": <1..86400000>, "hostSuffix": "<name>"}' });
+        return z.NEVER;
+      }
+    }),
   ...limitsShape,
 });
 
@@ -140,12 +177,19 @@ function refuseCommittedSecrets(config: z.output<typeof baseSchema>, ctx: z.Refi
   }
 }
 
+/** Switches that change behaviour for tests are refused outside a local run. */
+function refuseTestSwitches(config: z.output<typeof baseSchema>, ctx: z.RefinementCtx): void {
+  if (config.CERTDESK_ENV === "production" && config.TEST_HTTP01_KV_LAG) {
+    ctx.addIssue({ code: "custom", path: ["TEST_HTTP01_KV_LAG"], message: "TEST_HTTP01_KV_LAG is for tests: set only when CERTDESK_ENV is test or development" });
+  }
+}
+
 /** ENCRYPTION_KEY as the keyring sealing.ts reads (current key, then previous ones), so seal/unseal callers pass it as before. */
 function withKeyring({ ENCRYPTION_KEY_PREVIOUS, ...config }: z.output<typeof baseSchema>) {
   return { ...config, ENCRYPTION_KEY: keyring(config.ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS) };
 }
 
-export const configSchema = baseSchema.superRefine(refuseCommittedSecrets).transform(withKeyring);
+export const configSchema = baseSchema.superRefine(refuseCommittedSecrets).superRefine(refuseTestSwitches).transform(withKeyring);
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -2,18 +2,23 @@
  * AWS Route 53 over its REST XML API 2013-04-01 (https://docs.aws.amazon.com/Route53/latest/APIReference/),
  * signed with SigV4 for "route53" in us-east-1 (the service is global). A TXT name is one resource record set
  * holding every value, so present UPSERTs the whole set with the new value added, and cleanUp UPSERTs what
- * remains or DELETEs the exact set when it held only ours.
+ * remains or DELETEs the exact set when it held only ours. Each change is PENDING until GetChange reports it INSYNC
+ * on every Route 53 DNS server (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html): settle
+ * waits for that. Throttling is HTTP 400 `Throttling` or `PriorRequestNotComplete`, not 429
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/throttling-api-requests.html), and is retried.
  */
 import { AwsV4Signer } from "aws4fetch";
 import type { z } from "zod";
 import { credentialsObject, matching, token } from "./credential-fields";
 import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, providerError, providerRequest, type ProviderResponse } from "../outbound/provider-http";
-import { cachedZones, discoverZone } from "./names";
+import { cachedZones, discoverZone, normalizeFqdn } from "./names";
 import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
+import { pendingChanges } from "./pending-changes";
+import { pacingOf, rateLimitedError, sendPaced, type ThrottleSignal } from "./throttle";
 import { txtSetMethods } from "./txt-set";
 import { quoteTxt } from "./txt";
-import { escapeXml, xmlElements, xmlText } from "./xml";
+import { escapeXml, unescapeXml, xmlElements, xmlText } from "./xml";
 
 const ORIGIN = "https://route53.amazonaws.com";
 const API = "/2013-04-01";
@@ -36,10 +41,26 @@ const AUTH_CODES = new Set([
 /**
  * ChangeResourceRecordSets' error for a batch that does not fit the zone as it stands, e.g. a DELETE of a set
  * someone changed or deleted since we read it (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html).
+ * Route 53 has sent it under its own root, `<InvalidChangeBatch><Messages><Message>…</Message></Messages>`, "a list of
+ * messages … each error message indicates one error in the change batch"
+ * (https://docs.aws.amazon.com/botocore/latest/reference/services/route53/client/exceptions/InvalidChangeBatch.html),
+ * as well as in the common `<ErrorResponse><Error><Code>` form: both are read.
  */
 const INVALID_CHANGE_BATCH = "InvalidChangeBatch";
+/**
+ * HTTP 400 codes that mean "too many requests, try again later": `Throttling` ("Rate exceeded") past the account's
+ * request rate, `PriorRequestNotComplete` while a change to the same hosted zone is still being processed
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/throttling-api-requests.html,
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html#API_ChangeResourceRecordSets_Errors).
+ */
+const THROTTLING_CODES = new Set(["Throttling", "ThrottlingException", "PriorRequestNotComplete"]);
+/** GetChange's status for a change on every Route 53 DNS server (the other is PENDING). */
+const INSYNC = "INSYNC";
 
-/** An IAM access key allowed route53:ListHostedZonesByName, ListResourceRecordSets and ChangeResourceRecordSets. */
+/**
+ * An IAM access key allowed route53:ListHostedZonesByName, ListResourceRecordSets, ChangeResourceRecordSets and
+ * GetChange (to wait until a change is INSYNC).
+ */
 export const awsCredentialsSchema = credentialsObject({
   accessKeyId: token(128).regex(/^[A-Za-z0-9]{16,128}$/, {
     error: "Must be an AWS access key ID (16 to 128 letters and digits)",
@@ -73,9 +94,15 @@ export function createAwsProvider(credentials: AwsCredentials, options: DnsProvi
     options,
     apiOrigins([ORIGIN], options.baseUrl),
   );
+  const pacing = pacingOf(options);
+  const throttling: ThrottleSignal = { throttled: isThrottled };
 
-  /** One signed call; any status comes back, for the caller to judge. */
-  async function send(method: "GET" | "POST", path: string, body?: string): Promise<ProviderResponse> {
+  /** One call, signed afresh for each attempt while Route 53 throttles it; any other status comes back, for the caller to judge. */
+  function send(method: "GET" | "POST", path: string, body?: string): Promise<ProviderResponse> {
+    return sendPaced(() => sendOnce(method, path, body), throttling, pacing);
+  }
+
+  async function sendOnce(method: "GET" | "POST", path: string, body?: string): Promise<ProviderResponse> {
     const signer = new AwsV4Signer({
       method,
       url: apiUrl(ORIGIN, options.baseUrl, `${API}${path}`),
@@ -93,7 +120,9 @@ export function createAwsProvider(credentials: AwsCredentials, options: DnsProvi
 
   function failure(response: ProviderResponse, action: string) {
     const code = errorCode(response);
-    return providerError(client, response, action, codeAndMessage(code, xmlText(response.text, "Message")), {
+    const said = codeAndMessage(code, errorMessage(response));
+    if (isThrottled(response)) return rateLimitedError(client, response, action, said);
+    return providerError(client, response, action, said, {
       authFailure: response.status === 401 || response.status === 403 || (code !== undefined && AUTH_CODES.has(code)),
     });
   }
@@ -121,6 +150,23 @@ export function createAwsProvider(credentials: AwsCredentials, options: DnsProvi
     return credentials.hostedZoneId ? Promise.resolve(bareZoneId(credentials.hostedZoneId)) : discovered(fqdn);
   }
 
+  /** Changes Route 53 accepted as PENDING, by bare change ID, until GetChange says INSYNC. */
+  const changes = pendingChanges<string>(client, pacing, {
+    async status(id) {
+      const response = await call("GET", `/change/${encodeURIComponent(id)}`, `read the status of change ${id}`);
+      return xmlText(response.text, "Status") ?? "";
+    },
+    applied: INSYNC,
+    describe: (id) => id,
+  });
+
+  /** Remembers the change a successful ChangeResourceRecordSets answer describes, unless it is INSYNC already. */
+  function track(response: ProviderResponse): undefined {
+    const id = xmlText(response.text, "Id");
+    if (id && xmlText(response.text, "Status") !== INSYNC) changes.add(id.replace(/^\/change\//, ""));
+    return undefined;
+  }
+
   /** ChangeResourceRecordSets with one change: `action` applied to `set` at `fqdn`. */
   function change(zoneId: string, fqdn: string, action: "UPSERT" | "DELETE", set: TxtSet): Promise<ProviderResponse> {
     const records = set.values.map((v) => `<ResourceRecord><Value>${escapeXml(v)}</Value></ResourceRecord>`).join("");
@@ -136,6 +182,13 @@ export function createAwsProvider(credentials: AwsCredentials, options: DnsProvi
 
   return {
     name: awsDns.name,
+    // Preflight (read-only): the zone, then one listing in it, so a given hostedZoneId is proven too.
+    async check(name) {
+      const fqdn = normalizeFqdn(name);
+      const zoneId = await zoneFor(fqdn);
+      await call("GET", `/hostedzone/${encodeURIComponent(zoneId)}/rrset?name=${encodeURIComponent(`${fqdn}.`)}&type=TXT&maxitems=1`, `read the TXT records at ${fqdn}`);
+    },
+    settle: (deadline) => changes.settle(deadline),
     ...txtSetMethods<string, TxtSet>(zoneFor, {
       async read(zoneId, fqdn) {
         // ListResourceRecordSets starts at name/type and may return the next set in order, so check both.
@@ -162,13 +215,13 @@ export function createAwsProvider(credentials: AwsCredentials, options: DnsProvi
       async write(zoneId, fqdn, _current, next, action) {
         const response = await change(zoneId, fqdn, "UPSERT", next);
         if (response.status >= 300) throw failure(response, action);
-        return undefined;
+        return track(response);
       },
 
       async remove(zoneId, fqdn, current, action) {
         // DELETE must name the set exactly as it stands.
         const response = await change(zoneId, fqdn, "DELETE", current);
-        if (response.status < 300) return undefined;
+        if (response.status < 300) return track(response);
         // The set changed or went away since we read it: read it again, as absent is what cleanUp wants.
         if (response.status === 400 && errorCode(response) === INVALID_CHANGE_BATCH) return failure(response, action);
         throw failure(response, action);
@@ -177,9 +230,21 @@ export function createAwsProvider(credentials: AwsCredentials, options: DnsProvi
   };
 }
 
-/** The `<Error><Code>` of an error response (Route 53 API Reference, "Common Errors"). */
+/** The `<Error><Code>` of an error response (Route 53 API Reference, "Common Errors"), or InvalidChangeBatch for that root. */
 function errorCode(response: ProviderResponse): string | undefined {
-  return xmlText(response.text, "Code");
+  return xmlText(response.text, "Code") ?? (/<InvalidChangeBatch[\s>]/.test(response.text) ? INVALID_CHANGE_BATCH : undefined);
+}
+
+/** The error's `<Message>`, or every `<Messages><Message>` of an InvalidChangeBatch, joined. */
+function errorMessage(response: ProviderResponse): string | undefined {
+  const messages = xmlElements(response.text, "Message").map((m) => unescapeXml(m.trim())).filter(Boolean);
+  return messages.length > 0 ? messages.join("; ") : undefined;
+}
+
+function isThrottled(response: ProviderResponse): boolean {
+  if (response.status === 429) return true;
+  const code = response.status === 400 ? errorCode(response) : undefined;
+  return code !== undefined && THROTTLING_CODES.has(code);
 }
 
 /** A hosted zone ID without the `/hostedzone/` prefix Route 53 puts on it in listings. */

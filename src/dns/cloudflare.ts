@@ -1,14 +1,16 @@
 /**
  * Cloudflare DNS over the API v4 (https://developers.cloudflare.com/api/resources/dns/): find the zone with
  * GET /zones?name=, then list, create and delete TXT records under /zones/:id/dns_records. Each TXT value is its
- * own record, so values never clobber each other.
+ * own record, so values never clobber each other. Past the API's rate limit (1200 requests per five minutes) calls
+ * answer 429 with Retry-After (https://developers.cloudflare.com/fundamentals/api/reference/limits/); they are retried.
  */
 import type { z } from "zod";
 import { credentialsObject, token } from "./credential-fields";
 import { apiOrigins, apiUrl, createProviderClient, providerError, providerJsonRequest, tryParseJson, unreadableResponse, type ProviderResponse } from "../outbound/provider-http";
-import { cachedZones, discoverZone } from "./names";
+import { cachedZones, discoverZone, normalizeFqdn } from "./names";
 import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
+import { pacingOf, sendPaced, TOO_MANY_REQUESTS } from "./throttle";
 import { txtRecordMethods } from "./txt-records";
 import { quoteTxt } from "./txt";
 
@@ -54,10 +56,11 @@ interface DnsRecord {
 
 export function createCloudflareProvider(credentials: CloudflareCredentials, options: DnsProviderOptions = {}): DnsProvider {
   const client = createProviderClient(cloudflareDns.label, "API token", [credentials.apiToken], options, apiOrigins([ORIGIN], options.baseUrl));
+  const pacing = pacingOf(options);
 
   async function call<T>(method: string, path: string, action: string, body?: unknown): Promise<{ response: ProviderResponse; envelope: Envelope<T> }> {
     const url = apiUrl(ORIGIN, options.baseUrl, `/client/v4${path}`);
-    const response = await providerJsonRequest(client, method, url, `Bearer ${credentials.apiToken}`, body);
+    const response = await sendPaced(() => providerJsonRequest(client, method, url, `Bearer ${credentials.apiToken}`, body), TOO_MANY_REQUESTS, pacing);
     const envelope = tryParseJson<Envelope<T>>(response.text);
     if (envelope && typeof envelope === "object") return { response, envelope };
     if (response.status < 300) throw unreadableResponse(client, response, action);
@@ -90,6 +93,8 @@ export function createCloudflareProvider(credentials: CloudflareCredentials, opt
 
   return {
     name: cloudflareDns.name,
+    // Preflight (read-only): finding the zone proves the credentials work and see it.
+    check: async (fqdn) => void (await zoneFor(normalizeFqdn(fqdn))),
     ...txtRecordMethods<Zone, DnsRecord>(zoneFor, {
       async list(zone, fqdn) {
         const records = await expectSuccess<DnsRecord[]>(

@@ -1,14 +1,17 @@
 /**
  * DigitalOcean DNS over the API v2 (https://docs.digitalocean.com/reference/api/digitalocean/#tag/Domain-Records):
  * a zone is a domain (GET /v2/domains/:name), and each TXT value is its own record under
- * /v2/domains/:name/records, so values at one name never clobber each other.
+ * /v2/domains/:name/records, so values at one name never clobber each other. Past the API's rate limits calls answer
+ * 429 with Retry-After (https://docs.digitalocean.com/reference/api/digitalocean/#section/Introduction/Rate-Limit,
+ * https://docs.digitalocean.com/notes/2023/api-rate-limit/); they are retried.
  */
 import type { z } from "zod";
 import { credentialsObject, token } from "./credential-fields";
 import { apiOrigins, apiUrl, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, type ProviderResponse } from "../outbound/provider-http";
-import { cachedZones, discoverZone, relativeName } from "./names";
+import { cachedZones, discoverZone, normalizeFqdn, relativeName } from "./names";
 import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
+import { pacingOf, sendPaced, TOO_MANY_REQUESTS } from "./throttle";
 import { txtRecordMethods } from "./txt-records";
 
 const ORIGIN = "https://api.digitalocean.com";
@@ -36,9 +39,11 @@ interface DomainRecord {
 
 export function createDigitaloceanProvider(credentials: DigitaloceanCredentials, options: DnsProviderOptions = {}): DnsProvider {
   const client = createProviderClient(digitaloceanDns.label, "API token", [credentials.apiToken], options, apiOrigins([ORIGIN], options.baseUrl));
+  const pacing = pacingOf(options);
 
   function call(method: string, path: string, body?: unknown): Promise<ProviderResponse> {
-    return providerJsonRequest(client, method, apiUrl(ORIGIN, options.baseUrl, `/v2${path}`), `Bearer ${credentials.apiToken}`, body);
+    const url = apiUrl(ORIGIN, options.baseUrl, `/v2${path}`);
+    return sendPaced(() => providerJsonRequest(client, method, url, `Bearer ${credentials.apiToken}`, body), TOO_MANY_REQUESTS, pacing);
   }
 
   /** Errors are `{ id, message }` with a machine-readable `id` such as "not_found" (API v2, "Errors"). */
@@ -59,6 +64,8 @@ export function createDigitaloceanProvider(credentials: DigitaloceanCredentials,
 
   return {
     name: digitaloceanDns.name,
+    // Preflight (read-only): finding the zone proves the credentials work and see it.
+    check: async (fqdn) => void (await zoneFor(normalizeFqdn(fqdn))),
     ...txtRecordMethods<string, DomainRecord>(zoneFor, {
       async list(zone, fqdn) {
         const action = `list TXT records at ${fqdn}`;

@@ -1,20 +1,27 @@
 /**
  * Google Cloud DNS over the v1 REST API (https://cloud.google.com/dns/docs/reference/rest/v1). A TXT name is one
  * resource record set; a change is atomic additions + deletions where a deletion must match the current set
- * exactly, so present and cleanUp replace the set whole.
+ * exactly, so present and cleanUp replace the set whole. A change is `pending` until it is in effect on every
+ * authoritative server, then `done` (https://cloud.google.com/dns/docs/reference/rest/v1/changes): settle polls
+ * changes.get (https://cloud.google.com/dns/docs/reference/rest/v1/changes/get) for that. Throttling is HTTP 429
+ * RESOURCE_EXHAUSTED (https://cloud.google.com/apis/design/errors#handling_errors), retried with backoff.
  */
 import type { z } from "zod";
 import { credentialsObject, matching } from "./credential-fields";
 import { createGoogleTokenSource, GOOGLE_TOKEN_ORIGIN, googleServiceAccountSchema, googleTokenUrl } from "./google-auth";
 import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, type ProviderResponse } from "../outbound/provider-http";
-import { cachedZones, discoverZone } from "./names";
+import { cachedZones, discoverZone, normalizeFqdn } from "./names";
 import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
+import { pendingChanges } from "./pending-changes";
+import { pacingOf, sendPaced, TOO_MANY_REQUESTS } from "./throttle";
 import { txtSetMethods } from "./txt-set";
 import { quoteTxt } from "./txt";
 
 const ORIGIN = "https://dns.googleapis.com";
 const TTL = 60;
+/** A change's status once it is in effect everywhere (the other is `pending`). */
+const DONE = "done";
 /**
  * What changes.create answers when the zone moved on since we read it: 412 (reason conditionNotMet) for a
  * deletion that no longer matches, 409 (reason alreadyExists) for an addition someone made first
@@ -58,9 +65,12 @@ export function createGoogleProvider(credentials: GoogleCredentials, options: Dn
   );
   const accessToken = createGoogleTokenSource(client, credentials.credentials, googleTokenUrl(options.baseUrl));
   const project = `/dns/v1/projects/${encodeURIComponent(credentials.projectId)}`;
+  const pacing = pacingOf(options);
 
-  async function send(method: string, path: string, body?: unknown): Promise<ProviderResponse> {
-    return providerJsonRequest(client, method, apiUrl(ORIGIN, options.baseUrl, `${project}${path}`), `Bearer ${await accessToken()}`, body);
+  /** One call, sent again while Cloud DNS answers 429; any other status comes back, for the caller to judge. */
+  function send(method: string, path: string, body?: unknown): Promise<ProviderResponse> {
+    const url = apiUrl(ORIGIN, options.baseUrl, `${project}${path}`);
+    return sendPaced(async () => providerJsonRequest(client, method, url, `Bearer ${await accessToken()}`, body), TOO_MANY_REQUESTS, pacing);
   }
 
   async function call<T>(method: string, path: string, action: string, body?: unknown): Promise<T> {
@@ -91,19 +101,40 @@ export function createGoogleProvider(credentials: GoogleCredentials, options: Dn
     return credentials.managedZone ? Promise.resolve(credentials.managedZone) : discovered(fqdn);
   }
 
+  /** Changes Cloud DNS accepted as `pending`, until changes.get says `done`. */
+  const changes = pendingChanges<{ zone: string; id: string }>(client, pacing, {
+    async status({ zone, id }) {
+      const path = `/managedZones/${encodeURIComponent(zone)}/changes/${encodeURIComponent(id)}`;
+      return (await call<{ status?: string }>("GET", path, `read the status of change ${id}`)).status ?? "";
+    },
+    applied: DONE,
+    describe: ({ zone, id }) => `${id} in ${zone}`,
+  });
+
   /** Replaces `current` by `next` in one change; a conflict comes back as the error to retry on. */
   async function replace(zone: string, current: ResourceRecordSet | undefined, next: ResourceRecordSet | undefined, action: string) {
     const response = await send("POST", `/managedZones/${encodeURIComponent(zone)}/changes`, {
       additions: next ? [next] : [],
       deletions: current ? [current] : [],
     });
-    if (response.status < 300) return undefined;
+    if (response.status < 300) {
+      const change = tryParseJson<{ id?: string; status?: string }>(response.text);
+      if (change?.id && change.status !== DONE) changes.add({ zone, id: change.id });
+      return undefined;
+    }
     if (CONFLICT_STATUSES.has(response.status)) return failure(response, action);
     throw failure(response, action);
   }
 
   return {
     name: googleDns.name,
+    // Preflight (read-only): the zone, then one listing in it, so a given managedZone is proven too.
+    async check(name) {
+      const fqdn = normalizeFqdn(name);
+      const zone = await zoneFor(fqdn);
+      await call("GET", `/managedZones/${encodeURIComponent(zone)}/rrsets?name=${encodeURIComponent(`${fqdn}.`)}&type=TXT`, `read the TXT records at ${fqdn}`);
+    },
+    settle: (deadline) => changes.settle(deadline),
     ...txtSetMethods<string, ResourceRecordSet>(zoneFor, {
       async read(zone, fqdn) {
         const body = await call<{ rrsets?: ResourceRecordSet[] }>(

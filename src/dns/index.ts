@@ -11,5 +11,5 @@ export type { GodaddyCredentials } from "./godaddy";
 export type { GoogleCredentials } from "./google";
 export type { GoogleServiceAccount } from "./google-auth";
 export { createDnsProvider } from "./factory";
-export { challengeRecordName, DEFAULT_DOH_RESOLVER, lookupTxt, waitForTxtRecord } from "./propagation";
+export { challengeRecordName, DEFAULT_DOH_RESOLVER, lookupTxt, waitForTxtRecord, waitForTxtRecords } from "./propagation";
 export type { TxtLookupOptions, WaitForTxtOptions } from "./propagation";

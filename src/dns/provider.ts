@@ -13,6 +13,17 @@ export interface DnsProvider {
    * Presenting a value that is already there is a no-op.
    */
   present(fqdn: string, value: string): Promise<void>;
+  /**
+   * Preflight, read-only: finds the zone holding `fqdn` with these credentials (and, where the adapter can, reads
+   * in it), so credentials that fail or see no zone are reported before any order is placed. Changes nothing.
+   */
+  check?(fqdn: string): Promise<void>;
+  /**
+   * For providers that report when an accepted change reaches all of their authoritative servers (Route 53
+   * `INSYNC`, Cloud DNS `done`): returns once every change this provider made so far has, or throws a
+   * dns_provider_error at `deadline` (epoch ms). Providers without such a status leave it out.
+   */
+  settle?(deadline: number): Promise<void>;
   /** Removes only that one TXT value at `fqdn`, leaving others. Idempotent: absent is fine. */
   cleanUp(fqdn: string, value: string): Promise<void>;
 }
@@ -24,4 +35,8 @@ export interface DnsProviderOptions {
   baseUrl?: string;
   /** Per-call timeout in milliseconds (default 15 s). */
   timeoutMs?: number;
+  /** Waits between repeats of a throttled call and between change-status polls (tests pass a virtual clock's). */
+  sleep?: (ms: number) => Promise<void>;
+  /** The clock for those waits and for Retry-After dates (default Date.now). */
+  now?: () => number;
 }

@@ -13,6 +13,14 @@ const HEADERS: Record<string, string> = {
   "X-Frame-Options": "DENY",
 };
 
+/** The same headers on a response made outside the app (the HTTP-01 route, answered ahead of it in index.ts). */
+export function withSecurityHeaders(response: Response): Response {
+  const secured = new Response(response.body, response);
+  for (const [name, value] of Object.entries(HEADERS)) secured.headers.set(name, value);
+  if (!secured.headers.has("Content-Security-Policy")) secured.headers.set("Content-Security-Policy", DATA_POLICY);
+  return secured;
+}
+
 export function securityHeaders(): MiddlewareHandler {
   return async function securityHeaders(c, next) {
     await next();

@@ -4,7 +4,8 @@ import { AcmeClient, exportAccountKey, generateAccountKey, importAccountKey } fr
 import type { Database } from "../db/client";
 import { acmeAccounts } from "../db/schema";
 import { newId } from "../core/ids";
-import { seal, unseal } from "../crypto/sealing";
+import { seal } from "../crypto/sealing";
+import { settledAccountKey } from "./account-rollover";
 
 export interface AccountOptions {
   teamId: string;
@@ -26,7 +27,11 @@ export async function openAcmeClient(db: Database, options: AccountOptions): Pro
   const where = and(eq(acmeAccounts.teamId, options.teamId), eq(acmeAccounts.directoryUrl, options.directoryUrl));
   const existing = await db.query.acmeAccounts.findFirst({ where });
   if (existing) {
-    const accountKey = await importAccountKey(await unseal(options.encryptionKey, existing.sealedKey, existing.id));
+    // A key rollover (RFC 8555 §7.3.5) that stopped half-way is settled first (see account-rollover.ts).
+    const key = await settledAccountKey(db, options.encryptionKey, existing, options.fetch);
+    // Forgotten meanwhile: the next look finds no row and creates the account.
+    if (key === null) return openAcmeClient(db, options);
+    const accountKey = await importAccountKey(key);
     return new AcmeClient({ directoryUrl: options.directoryUrl, accountKey, accountUrl: existing.accountUrl, fetch: options.fetch });
   }
   const accountKey = await generateAccountKey();

@@ -2,9 +2,11 @@
  * The issuance flow ("porcelain" over src/acme): order, prove control of every name, finalize
  * with a fresh key, download. Storage is the caller's business.
  */
-import { AcmeProblem, AcmeTimeoutError, authorizationProblem, RETRY_POLICY, type AcmeClient } from "../acme";
+import { AcmeProblem, AcmeTimeoutError, authorizationProblem, RETRY_POLICY, type AcmeClient, type AcmeOrder } from "../acme";
 import { AppError } from "../core/errors";
+import { base64ToBytes, bytesToBase64 } from "../crypto/encoding";
 import { createCsr, exportPrivateKeyPem, generateCertificateKey, type CertificateKeySpec } from "../pki";
+import { type CheckpointStore, noCheckpoints, type OrderCheckpoint } from "./order-checkpoint";
 import type { ChallengeSolver, ChallengeTask } from "./solver";
 
 export interface IssuancePlan {
@@ -26,68 +28,161 @@ export type IssuanceResult =
 
 const challengeLabel = (type: ChallengeSolver["type"]) => type.toUpperCase();
 
-/** Runs one order to completion or throws (AcmeProblem, AcmeNetworkError or AppError). */
-export async function issueCertificate(client: AcmeClient, solver: ChallengeSolver, plan: IssuancePlan): Promise<IssuanceResult> {
-  const order = await client.newOrder({
-    identifiers: plan.names,
-    ...(plan.replaces ? { replaces: plan.replaces } : {}),
-    ...(plan.profile ? { profile: plan.profile } : {}),
-  });
-  const presented: ChallengeTask[] = [];
+/**
+ * Runs one order to completion or throws (AcmeProblem, AcmeNetworkError or AppError). With `checkpoints`, each step is
+ * saved as it happens and a saved order is resumed where it stood: an evicted job makes no second order.
+ */
+export async function issueCertificate(
+  client: AcmeClient,
+  solver: ChallengeSolver,
+  plan: IssuancePlan,
+  checkpoints: CheckpointStore = noCheckpoints,
+): Promise<IssuanceResult> {
+  const resumed = await resumeOrder(client, solver, checkpoints);
+  const order =
+    resumed?.order ??
+    (await client.newOrder({
+      identifiers: plan.names,
+      ...(plan.replaces ? { replaces: plan.replaces } : {}),
+      ...(plan.profile ? { profile: plan.profile } : {}),
+    }));
+  const checkpoint: OrderCheckpoint = resumed?.checkpoint ?? { orderUrl: order.url, step: "ordered", presented: [] };
+  if (!resumed) await checkpoints.save(checkpoint);
   try {
-    const pending: { authorizationUrl: string; challengeUrl: string }[] = [];
-    for (const url of order.authorizations) {
-      const authorization = await client.getAuthorization(url);
-      if (authorization.status === "valid") continue; // RFC 8555 §7.1.4: reused, already proven.
-      if (authorization.status !== "pending") throw authorizationProblem(authorization);
-      const challenge = authorization.challenges.find((c) => c.type === solver.type);
-      if (!challenge?.token) {
-        const why = authorization.wildcard ? " (wildcard names need dns-01)" : "";
-        throw new AppError("bad_request", `The CA offers no ${solver.type} challenge for ${authorization.identifier.value}${why}`);
-      }
-      const keyAuthorization = await client.keyAuthorization(challenge.token);
-      const task: ChallengeTask = {
-        domain: authorization.identifier.value,
-        token: challenge.token,
-        keyAuthorization,
-        dnsTxtValue: await client.dns01TxtValue(challenge.token),
-      };
-      await solver.present(task);
-      presented.push(task);
-      pending.push({ authorizationUrl: url, challengeUrl: challenge.url });
-    }
-    // RFC 8555 §7.5.1: answer only once every response is in place (and visible), then poll the authorizations.
-    if (solver.settle && presented.length > 0) await solver.settle(presented);
-    for (const p of pending) await client.respondToChallenge(p.challengeUrl);
-    for (const p of pending) {
-      try {
-        await client.waitForAuthorization(p.authorizationUrl, { deadline: plan.deadline });
-      } catch (error) {
-        if (error instanceof AcmeProblem && !(error instanceof AcmeTimeoutError)) {
-          throw challengeFailed(solver.type, error.detail, error.subproblems);
-        }
-        throw error;
-      }
-    }
+    if (order.status === "pending") await proveControl(client, solver, plan, order.authorizations, checkpoint, checkpoints);
   } finally {
-    await Promise.allSettled(presented.map((task) => solver.cleanUp(task)));
+    await Promise.allSettled(checkpoint.presented.map((task) => solver.cleanUp(task)));
+    if (checkpoint.presented.length > 0) {
+      checkpoint.presented = [];
+      await checkpoints.save(checkpoint);
+    }
   }
   if (plan.dryRun) return { dryRun: true, validated: plan.names };
+  return finalizeAndDownload(client, plan, order.url, checkpoint, checkpoints);
+}
 
-  const ready = await client.waitForOrder(order.url, { deadline: plan.deadline });
-  const keys = await generateCertificateKey(plan.keySpec);
-  const csr = await createCsr(keys, plan.names);
-  let finalized = ready.status === "valid" ? ready : await client.finalizeOrder(ready, csr);
-  if (finalized.status !== "valid") finalized = await client.waitForOrder(order.url, { deadline: plan.deadline });
+/**
+ * The saved order, if there is one the CA still takes forward; otherwise whatever it left in place is removed and the
+ * checkpoint dropped, so a new order starts clean.
+ */
+async function resumeOrder(
+  client: AcmeClient,
+  solver: ChallengeSolver,
+  checkpoints: CheckpointStore,
+): Promise<{ order: AcmeOrder; checkpoint: OrderCheckpoint } | null> {
+  const saved = await checkpoints.load();
+  if (!saved) return null;
+  let order: AcmeOrder | null = null;
+  try {
+    order = await client.getOrder(saved.orderUrl);
+  } catch (error) {
+    // The CA no longer serves it (expired, another account's): start over. Network failures propagate and retry.
+    if (!(error instanceof AcmeProblem)) throw error;
+  }
+  if (order && order.status !== "invalid") return { order, checkpoint: saved };
+  await Promise.allSettled(saved.presented.map((task) => solver.cleanUp(task)));
+  await checkpoints.clear();
+  return null;
+}
+
+/**
+ * Every authorization of the order proven: each pending challenge's answer saved, presented, settled, then answered
+ * (RFC 8555 §7.5.1: only once every response is in place), and every authorization polled to `valid`. A challenge
+ * already answered before a restart is only waited for.
+ */
+async function proveControl(
+  client: AcmeClient,
+  solver: ChallengeSolver,
+  plan: IssuancePlan,
+  authorizations: readonly string[],
+  checkpoint: OrderCheckpoint,
+  checkpoints: CheckpointStore,
+): Promise<void> {
+  const toAnswer: string[] = [];
+  const toWaitFor: string[] = [];
+  const presentedNow: ChallengeTask[] = [];
+  for (const url of authorizations) {
+    const authorization = await client.getAuthorization(url);
+    if (authorization.status === "valid") continue; // RFC 8555 §7.1.4: reused, already proven.
+    if (authorization.status !== "pending") throw authorizationProblem(authorization);
+    const challenge = authorization.challenges.find((c) => c.type === solver.type);
+    if (!challenge?.token) {
+      const why = authorization.wildcard ? " (wildcard names need dns-01)" : "";
+      throw new AppError("bad_request", `The CA offers no ${solver.type} challenge for ${authorization.identifier.value}${why}`);
+    }
+    toWaitFor.push(url);
+    if (challenge.status !== "pending") continue; // answered before a restart: the CA is validating it
+    const task: ChallengeTask = {
+      domain: authorization.identifier.value,
+      token: challenge.token,
+      keyAuthorization: await client.keyAuthorization(challenge.token),
+      dnsTxtValue: await client.dns01TxtValue(challenge.token),
+    };
+    // Saved before it is presented: a crash in between still knows what to remove.
+    if (!checkpoint.presented.some((t) => t.token === task.token)) {
+      checkpoint.presented.push(task);
+      checkpoint.step = "presenting";
+      await checkpoints.save(checkpoint);
+    }
+    await solver.present(task);
+    presentedNow.push(task);
+    toAnswer.push(challenge.url);
+  }
+  if (solver.settle && presentedNow.length > 0) await solver.settle(presentedNow);
+  for (const url of toAnswer) await client.respondToChallenge(url);
+  if (toAnswer.length > 0) {
+    checkpoint.step = "answered";
+    await checkpoints.save(checkpoint);
+  }
+  for (const url of toWaitFor) {
+    try {
+      await client.waitForAuthorization(url, { deadline: plan.deadline });
+    } catch (error) {
+      if (error instanceof AcmeProblem && !(error instanceof AcmeTimeoutError)) {
+        throw challengeFailed(solver.type, error.detail, error.subproblems);
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * Finalize with a fresh key (RFC 8555 §7.4) and download the chain. The key and the CSR are saved before finalize is
+ * sent: resumed after finalize, the order is `processing` or `valid` and its certificate is this key's; still `ready`,
+ * the same CSR is sent again.
+ */
+async function finalizeAndDownload(
+  client: AcmeClient,
+  plan: IssuancePlan,
+  orderUrl: string,
+  checkpoint: OrderCheckpoint,
+  checkpoints: CheckpointStore,
+): Promise<IssuanceResult> {
+  let order = await client.waitForOrder(orderUrl, { deadline: plan.deadline });
+  if (order.status === "ready") {
+    if (!checkpoint.privateKeyPem || !checkpoint.csrBase64) {
+      const keys = await generateCertificateKey(plan.keySpec);
+      checkpoint.privateKeyPem = await exportPrivateKeyPem(keys.privateKey);
+      checkpoint.csrBase64 = bytesToBase64(await createCsr(keys, plan.names));
+      checkpoint.step = "finalizing";
+      await checkpoints.save(checkpoint);
+    }
+    order = await client.finalizeOrder(order, base64ToBytes(checkpoint.csrBase64));
+    checkpoint.step = "finalized";
+    await checkpoints.save(checkpoint);
+    if (order.status !== "valid") order = await client.waitForOrder(orderUrl, { deadline: plan.deadline });
+  }
   // waitForOrder settles on "ready" too; after finalize the CA moves through processing to valid.
-  while (finalized.status !== "valid") {
+  while (order.status !== "valid") {
     if (Date.now() > plan.deadline) throw new AppError("ca_error", "The CA did not issue the certificate in time");
     await new Promise((r) => setTimeout(r, RETRY_POLICY.readyAfterFinalizePollMs));
-    finalized = await client.getOrder(order.url);
+    order = await client.getOrder(orderUrl);
   }
-  if (!finalized.certificate) throw new AppError("ca_error", "The CA marked the order valid without a certificate URL");
-  const chain = await client.downloadCertificate(finalized.certificate);
-  return { dryRun: false, chainPem: chain.pem, privateKeyPem: await exportPrivateKeyPem(keys.privateKey) };
+  if (!order.certificate) throw new AppError("ca_error", "The CA marked the order valid without a certificate URL");
+  // Valid before this job made a key (an order finalized by a job whose checkpoint was lost): its key is gone.
+  if (!checkpoint.privateKeyPem) throw new AppError("ca_error", "The order was finalized with a key this job does not hold; order again");
+  const chain = await client.downloadCertificate(order.certificate);
+  return { dryRun: false, chainPem: chain.pem, privateKeyPem: checkpoint.privateKeyPem };
 }
 
 function challengeFailed(type: ChallengeSolver["type"], detail: string, subproblems: { detail?: string; identifier?: { value: string } }[]): AppError {

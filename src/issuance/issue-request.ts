@@ -2,6 +2,7 @@
 import type { DnsProviderName } from "../dns";
 import type { AppErrorData } from "../core/errors";
 import type { CertificateKeySpec } from "../pki";
+import type { OrderStep } from "./order-checkpoint";
 
 export interface IssueRequest {
   kind: "obtain" | "renew";
@@ -59,6 +60,8 @@ export interface CertificateIssuerRpc {
   progress(): Promise<IssuerProgress>;
   /** The project's certificate changed: deliver it to the project's deploy targets soon (from the object's alarm). */
   deliverSoon(projectId: string, trigger: string): Promise<void>;
+  /** Tests only (refused, false, unless CERTDESK_ENV is "test"): reset the object once the next job saves `after`. */
+  armCrash(after: OrderStep): Promise<boolean>;
 }
 
 /** The Durable Object that serializes work on one certificate: its project, or its set of names. */

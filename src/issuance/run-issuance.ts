@@ -6,7 +6,9 @@ import { certificates } from "../db/schema";
 import { createDnsProvider, parseDnsCredentials } from "../dns";
 import type { IssuanceDeps } from "./deps";
 import { AppError } from "../core/errors";
+import { type SealingKeys, unseal } from "../crypto/sealing";
 import { checkCertificate } from "../pki";
+import { ariColumns } from "../renewal/ari-schedule";
 import { renewalDueAt } from "../renewal/policy";
 import { materialOf, type CertificateRow } from "../store/certificates";
 import { ACME_TYPE } from "../store/certificate-type";
@@ -16,7 +18,10 @@ import { dns01Solver } from "./dns01-solver";
 import { http01Solver } from "./http01-solver";
 import type { IssueOutcome, IssueRequest } from "./issue-request";
 import { issueCertificate } from "./issue-certificate";
+import { atCa, type CheckpointStore, noCheckpoints } from "./order-checkpoint";
+import { type CaChoice, caChoices, isCaSideFailure } from "./ca-fallback";
 import { releasedName, releasedNameError, releasedNameStop } from "./ownership";
+import { preflight } from "./preflight";
 import { recordRenewalFailure, stopRenewal } from "./renewal-record";
 import { storeIssued } from "./store-issued";
 
@@ -34,7 +39,7 @@ async function currentCertificate(db: Database, request: IssueRequest): Promise<
 }
 
 function solverFor(deps: IssuanceDeps, request: IssueRequest) {
-  if (request.challengeType === "http-01") return http01Solver(deps.challenges);
+  if (request.challengeType === "http-01") return http01Solver(deps.challenges, deps.db);
   const { config } = deps;
   const provider = request.dnsProvider!;
   const credentials = parseDnsCredentials(provider, request.dnsCredentials ?? {});
@@ -65,11 +70,22 @@ function staleOutcome(request: IssueRequest): IssueOutcome {
   return { state: "failed", error: error.toData() };
 }
 
-export async function runIssuance(deps: IssuanceDeps, request: IssueRequest, now: () => number = Date.now): Promise<IssueOutcome> {
-  return await runIssuanceOnce(deps, request, now);
+/** Runs the job; with `checkpoints`, its order is saved step by step and a saved one is resumed (order-checkpoint.ts). */
+export async function runIssuance(
+  deps: IssuanceDeps,
+  request: IssueRequest,
+  now: () => number = Date.now,
+  checkpoints: CheckpointStore = noCheckpoints,
+): Promise<IssueOutcome> {
+  return await runIssuanceOnce(deps, request, now, checkpoints);
 }
 
-async function runIssuanceOnce(deps: IssuanceDeps, request: IssueRequest, now: () => number, accountRecreations = 0): Promise<IssueOutcome> {
+async function runIssuanceOnce(
+  deps: IssuanceDeps,
+  request: IssueRequest,
+  now: () => number,
+  checkpoints: CheckpointStore,
+): Promise<IssueOutcome> {
   const { db, config } = deps;
   const previous = await currentCertificate(db, request);
   if (request.kind === "renew") {
@@ -83,87 +99,128 @@ async function runIssuanceOnce(deps: IssuanceDeps, request: IssueRequest, now: (
   // Before the CA sees anything: a name given up while this job waited may already be another team's.
   const released = await releasedName(db, request);
   if (released !== null) return refuseReleased(db, request, previous, released, "order", now());
-  try {
-    const client = await openAcmeClient(db, {
-      teamId: request.teamId,
-      directoryUrl: request.directoryUrl,
-      email: request.email,
-      encryptionKey: config.ENCRYPTION_KEY,
-      ...(config.ACME_EAB_KID && config.ACME_EAB_HMAC_KEY
-        ? { externalAccountBinding: { kid: config.ACME_EAB_KID, hmacKeyB64url: config.ACME_EAB_HMAC_KEY.replace(/=+$/, "") } }
-        : {}),
-    });
-    let replaces: string | undefined;
-    if (request.kind === "renew" && previous && (await client.getDirectory()).renewalInfo) {
-      try {
-        replaces = ariCertificateId(previous.certificatePem);
-      } catch {
-        replaces = undefined; // No AKI: the CA cannot match it; renew without `replaces`.
+  const job = await withStoredCredentials(config.ENCRYPTION_KEY, request, previous);
+  let failure: { error: AppError; permanent: boolean } | undefined;
+  for (const ca of caChoices(config, request.directoryUrl)) {
+    try {
+      return await issueAt(deps, job, previous, ca, now, checkpoints);
+    } catch (caught) {
+      const error = toIssuanceError(caught, ca.directoryUrl);
+      if (error.status >= 500 && error.code === "internal") {
+        console.error(`issuance ${request.kind} for ${request.names.join(",")} failed: ${caught instanceof Error ? caught.name : typeof caught}`);
       }
+      failure = { error, permanent: isPermanentAcmeFailure(caught) || isPermanentAcmeFailure(error) };
+      // Only the CA's own failures are worth another CA; a failed validation or a refusal would fail there too.
+      if (!isCaSideFailure(error)) break;
     }
-    const result = await issueCertificate(client, solverFor(deps, request), {
-      names: request.names,
-      keySpec: request.keySpec,
-      dryRun: request.dryRun,
-      deadline: Date.now() + JOB_BUDGET_MS,
-      ...(replaces ? { replaces } : {}),
-      ...(request.profile ? { profile: request.profile } : {}),
-    });
-    if (result.dryRun) return { state: "validated", names: result.validated };
-
-    const checked = await checkCertificate({ certificatePem: result.chainPem, privateKeyPem: result.privateKeyPem, domain: request.names[0] });
-    if (!checked.report.valid) throw new AppError("ca_error", `The CA issued an unusable certificate: ${checked.report.error}`);
-    const issuedAt = checked.notBefore.getTime();
-    const expiresAt = checked.notAfter.getTime();
-    const ari = await client.getRenewalInfo(checked.leafPem).catch(() => null);
-    const ariWindow = ari ? { start: ari.suggestedWindow.start.getTime(), end: ari.suggestedWindow.end.getTime() } : null;
-    const stored = await storeIssued(
-      db,
-      config.ENCRYPTION_KEY,
-      request,
-      previous,
-      {
-        teamId: request.teamId,
-        projectId: request.projectId,
-        type: ACME_TYPE,
-        domain: request.names[0]!,
-        ...materialOf(checked),
-        autoRenew: request.autoRenew,
-        renewedFrom: request.kind === "renew" ? (previous?.issuedAt ?? null) : null,
-        issuance: {
-          challengeType: request.challengeType,
-          dnsProvider: request.dnsProvider ?? null,
-          keySpec: request.keySpec,
-          email: request.email,
-          staging: request.staging,
-          directoryUrl: request.directoryUrl,
-          profile: request.profile ?? null,
-        },
-        dnsCredentials: request.dnsCredentials ?? null,
-        nextRenewalAt: request.autoRenew ? renewalDueAt({ issuedAt, expiresAt, ariWindow }) : null,
-        lastRenewAttempt: request.kind === "renew" ? now() : null,
-      },
-      now(),
-    );
-    switch (stored.state) {
-      case "stored":
-        return { state: "issued", certificateId: stored.row.id, renewedFrom: stored.row.renewedFrom };
-      case "stale":
-        return staleOutcome(request);
-      case "released":
-        return refuseReleased(db, request, previous, (await releasedName(db, request)) ?? request.names[0]!, "store", now());
-    }
-  } catch (caught) {
-    // RFC 8555 §7.3.1: the CA no longer knows the stored account: make a new one (RETRY_POLICY.accountRecreations).
-    if (accountRecreations < RETRY_POLICY.accountRecreations && isAcmeProblem(caught, "accountDoesNotExist")) {
-      await forgetAcmeAccount(db, request.teamId, request.directoryUrl);
-      return runIssuanceOnce(deps, request, now, accountRecreations + 1);
-    }
-    const error = toIssuanceError(caught, request.directoryUrl);
-    if (error.status >= 500 && error.code === "internal") {
-      console.error(`issuance ${request.kind} for ${request.names.join(",")} failed: ${caught instanceof Error ? caught.name : typeof caught}`);
-    }
-    if (request.kind === "renew" && previous) await recordRenewalFailure(db, previous, error, isPermanentAcmeFailure(caught) || isPermanentAcmeFailure(error), now());
-    return { state: "failed", error: error.toData() };
   }
+  const { error, permanent } = failure!;
+  if (request.kind === "renew" && previous) await recordRenewalFailure(db, previous, error, permanent, now());
+  return { state: "failed", error: error.toData() };
+}
+
+/**
+ * One order at one CA, through to the stored certificate. A CA that no longer knows the stored account gets a new one
+ * (RFC 8555 §7.3.1, RETRY_POLICY.accountRecreations); every other failure is thrown for the caller to judge.
+ */
+async function issueAt(
+  deps: IssuanceDeps,
+  request: IssueRequest,
+  previous: CertificateRow | null,
+  ca: CaChoice,
+  now: () => number,
+  checkpoints: CheckpointStore,
+  accountRecreations = 0,
+): Promise<IssueOutcome> {
+  const { db, config } = deps;
+  try {
+  const client = await openAcmeClient(db, {
+    teamId: request.teamId,
+    directoryUrl: ca.directoryUrl,
+    email: request.email,
+    encryptionKey: config.ENCRYPTION_KEY,
+    ...(ca.externalAccountBinding ? { externalAccountBinding: ca.externalAccountBinding } : {}),
+  });
+  // CAA and the DNS-01 credentials, before any order (preflight.ts): a refusal places none.
+  await preflight(deps, request, await client.getDirectory());
+  let replaces: string | undefined;
+  if (request.kind === "renew" && previous && (await client.getDirectory()).renewalInfo) {
+    try {
+      replaces = ariCertificateId(previous.certificatePem);
+    } catch {
+      replaces = undefined; // No AKI: the CA cannot match it; renew without `replaces`.
+    }
+  }
+  const result = await issueCertificate(client, solverFor(deps, request), {
+    names: request.names,
+    keySpec: request.keySpec,
+    dryRun: request.dryRun,
+    deadline: Date.now() + JOB_BUDGET_MS,
+    ...(replaces ? { replaces } : {}),
+    ...(request.profile ? { profile: request.profile } : {}),
+  }, atCa(checkpoints, ca.directoryUrl));
+  if (result.dryRun) return { state: "validated", names: result.validated };
+
+  const checked = await checkCertificate({ certificatePem: result.chainPem, privateKeyPem: result.privateKeyPem, domain: request.names[0] });
+  if (!checked.report.valid) throw new AppError("ca_error", `The CA issued an unusable certificate: ${checked.report.error}`);
+  const issuedAt = checked.notBefore.getTime();
+  const expiresAt = checked.notAfter.getTime();
+  const ari = await client.getRenewalInfo(checked.leafPem).catch(() => null);
+  const ariWindow = ari ? { start: ari.suggestedWindow.start.getTime(), end: ari.suggestedWindow.end.getTime() } : null;
+  const stored = await storeIssued(
+    db,
+    config.ENCRYPTION_KEY,
+    request,
+    previous,
+    {
+      teamId: request.teamId,
+      projectId: request.projectId,
+      type: ACME_TYPE,
+      domain: request.names[0]!,
+      ...materialOf(checked),
+      autoRenew: request.autoRenew,
+      renewedFrom: request.kind === "renew" ? (previous?.issuedAt ?? null) : null,
+      issuance: {
+        challengeType: request.challengeType,
+        dnsProvider: request.dnsProvider ?? null,
+        keySpec: request.keySpec,
+        email: request.email,
+        staging: request.staging,
+        // The CA that issued it: renewals try it first (ca-fallback.ts).
+        directoryUrl: ca.directoryUrl,
+        profile: request.profile ?? null,
+      },
+      dnsCredentials: request.dnsCredentials ?? null,
+      nextRenewalAt: request.autoRenew ? renewalDueAt({ issuedAt, expiresAt, ariWindow }) : null,
+      // RFC 9773 §4.3.2: kept with the next check, which the cron's ARI refresh (services/ari-refresh) makes.
+      ari: ari ? ariColumns(ari, now()) : null,
+      lastRenewAttempt: request.kind === "renew" ? now() : null,
+    },
+    now(),
+  );
+  switch (stored.state) {
+    case "stored":
+      return { state: "issued", certificateId: stored.row.id, renewedFrom: stored.row.renewedFrom };
+    case "stale":
+      return staleOutcome(request);
+    case "released":
+      return refuseReleased(db, request, previous, (await releasedName(db, request)) ?? request.names[0]!, "store", now());
+  }
+  } catch (caught) {
+    if (accountRecreations < RETRY_POLICY.accountRecreations && isAcmeProblem(caught, "accountDoesNotExist")) {
+      await forgetAcmeAccount(db, request.teamId, ca.directoryUrl);
+      return issueAt(deps, request, previous, ca, now, checkpoints, accountRecreations + 1);
+    }
+    throw caught;
+  }
+}
+
+/**
+ * A renewal names its certificate only: the DNS-01 credentials are opened from the row under the lock (sealed with
+ * `<id>:dns`), never carried in the request or sealed again into the object's storage.
+ */
+async function withStoredCredentials(keys: SealingKeys, request: IssueRequest, previous: CertificateRow | null): Promise<IssueRequest> {
+  if (request.dnsCredentials || request.kind !== "renew" || !previous?.sealedDnsCredentials) return request;
+  const dnsCredentials = JSON.parse(await unseal(keys, previous.sealedDnsCredentials, `${previous.id}:dns`)) as Record<string, unknown>;
+  return { ...request, dnsCredentials };
 }

@@ -18,7 +18,9 @@ import {
   requestFingerprint,
 } from "../issuance/issue-request";
 import { isStillCurrent, JOB_BUDGET_MS, runIssuance } from "../issuance/run-issuance";
+import type { OrderStep } from "../issuance/order-checkpoint";
 import { revokeStoredCertificate } from "../issuance/revoke";
+import { storedCheckpoints } from "./checkpoint-storage";
 import { deliverToProjectTargets } from "../services/deploy-targets/deliver";
 
 /** A finished obtain is handed to identical requests arriving this soon after it, instead of a new order. */
@@ -98,7 +100,26 @@ export class CertificateIssuer extends DurableObject<Env> implements Certificate
     if (alarm === null || alarm > Date.now()) await this.ctx.storage.setAlarm(Date.now());
   }
 
-  /** The watchdog (a job whose object was evicted mid-way is started again from the top), and pending deliveries. */
+  /**
+   * Tests only (CERTDESK_ENV "test"): the next job saving checkpoint `after` resets this object right there, as an
+   * eviction would, and its alarm resumes the job a second later.
+   */
+  async armCrash(after: OrderStep): Promise<boolean> {
+    if (this.deps.config.CERTDESK_ENV !== "test") return false;
+    await this.ctx.storage.put("crash-after", after);
+    return true;
+  }
+
+  private async crashIfArmed(step: OrderStep): Promise<void> {
+    if ((await this.ctx.storage.get<OrderStep>("crash-after")) !== step) return;
+    await this.ctx.storage.delete("crash-after");
+    await this.ctx.storage.setAlarm(Date.now() + 1000);
+    // A reset drops writes not yet confirmed: flush the checkpoint and the alarm first, as a real crash after them would find them.
+    await this.ctx.storage.sync();
+    this.ctx.abort(`crash armed after ${step}`);
+  }
+
+  /** The watchdog (a job whose object was evicted mid-way resumes its saved order), and pending deliveries. */
   override async alarm(): Promise<void> {
     if (this.jobs.size > 0) {
       await this.ctx.storage.setAlarm(Date.now() + JOB_BUDGET_MS);
@@ -165,9 +186,10 @@ export class CertificateIssuer extends DurableObject<Env> implements Certificate
     await this.ctx.storage.put("job", stored);
     await this.ctx.storage.setAlarm(Date.now() + JOB_BUDGET_MS + RETRY_POLICY.evictedJobRestartGraceMs);
     const asOf = request.asOf;
-    const outcome = await runIssuance(this.deps, request, asOf === undefined ? Date.now : () => asOf + (Date.now() - stored.startedAt));
+    const checkpoints = storedCheckpoints(this.ctx.storage, ENCRYPTION_KEY, this.ctx.id.toString(), fingerprint, (step) => this.crashIfArmed(step));
+    const outcome = await runIssuance(this.deps, request, asOf === undefined ? Date.now : () => asOf + (Date.now() - stored.startedAt), checkpoints);
     await this.ctx.storage.put("last", { fingerprint, finishedAt: Date.now(), outcome } satisfies FinishedJob);
-    await this.ctx.storage.delete("job");
+    await this.ctx.storage.delete(["job", "checkpoint"]);
     if (outcome.state === "issued" && request.projectId) {
       await this.deliverSoon(request.projectId, request.kind === "renew" ? "renewed" : "issued");
     } else if (await this.ctx.storage.get<PendingDelivery>("deliver")) {

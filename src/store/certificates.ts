@@ -37,7 +37,9 @@ export interface NewCertificate {
 /**
  * The row as a job read it, which a later write can be made conditional on. Every write of a row moves
  * updatedAt strictly forward (or deletes the row); a replacement (upload, renewal) also changes the
- * fingerprint, which catches one landing in the same millisecond as the row it replaced.
+ * fingerprint, which catches one landing in the same millisecond as the row it replaced. One exception: the ARI
+ * refresh (services/ari-refresh.ts) moves only the renewal schedule and leaves updatedAt, so that a renewal already
+ * running over the row still stores its certificate; its own write is conditional on the row it read.
  */
 export type RowVersion = Pick<CertificateRow, "id" | "updatedAt" | "fingerprint">;
 

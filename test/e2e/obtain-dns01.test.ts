@@ -63,11 +63,12 @@ describe("obtain over DNS-01 (Cloudflare) against Pebble", () => {
     expect(san?.names.items.map((n) => n.value)).toEqual([`*.${base}`]);
   });
 
-  it("a token the provider rejects: a clear 502 naming the provider, nothing stored", async () => {
+  it("a token the provider rejects: a clear 400 naming the provider before any order, nothing stored", async () => {
     const projectId = await newProject(token, freshDomain("badtoken"));
     const res = await obtainDns01(projectId, "wrong-token-value-0123456789");
-    expect(res.status).toBe(502);
-    expect(res.body.error).toMatch(/^Cloudflare rejected the API token/);
+    // The preflight (src/issuance/preflight.ts) tries the credentials before ordering: the caller's to fix.
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(/^Cloudflare rejected the API token \(HTTP 403\).*no order was placed/);
     expect(res.text).not.toContain("wrong-token-value-0123456789");
     expect((await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body).toBeNull();
   });

@@ -1,5 +1,6 @@
 /** ACME Renewal Information (RFC 9773) through a small ARI endpoint in front of Pebble (the Worker's "staging" CA). */
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { ariCertificateId } from "../../src/acme";
 import { api, eventually, freshDomain, newProject, newTeamToken, obtainHttp01 } from "../support/e2e-api";
 import { e2e } from "../support/pebble-context";
 
@@ -9,14 +10,19 @@ beforeAll(async () => {
 });
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
-async function setWindow(start: number, end: number) {
+/** The window the ARI endpoint answers: for every certificate, or (certId) for one, with an explanation and Retry-After. */
+async function setWindow(start: number, end: number, extra: { explanationURL?: string; retryAfter?: number; certId?: string } = {}) {
   const res = await fetch(`${inject("ariControlUrl")}/window`, {
     method: "POST",
-    body: JSON.stringify({ start: new Date(start).toISOString(), end: new Date(end).toISOString() }),
+    body: JSON.stringify({ start: new Date(start).toISOString(), end: new Date(end).toISOString(), ...extra }),
   });
   expect(res.ok).toBe(true);
 }
+
+/** An instant as the API shows certificate times: ISO 8601, to the second. */
+const seconds = (at: number) => new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 describe("ACME profiles listed by the CA", () => {
   it("orders under a listed profile, keeps it for renewals, and refuses one the CA does not list", async () => {
@@ -53,6 +59,52 @@ describe("renewal timing from the CA's ARI window", () => {
 
     const tick = await api("POST", "/api/v1/admin/renewal-sweep", e2e().adminToken, { asOf: new Date(end).toISOString() });
     expect(tick.body.ids).toContain(cert.id);
+    const renewed = await eventually(async () => {
+      const c = (await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body;
+      return c.serial !== cert.serial ? c : undefined;
+    });
+    expect(renewed.renewedFrom).toBe(cert.issuedAt);
+  });
+
+  it("a window the CA moves earlier is fetched again on its Retry-After schedule: the renewal moves into it, status says why", async () => {
+    const start = Date.now() + 30 * DAY;
+    const end = start + DAY;
+    await setWindow(start, end);
+    const projectId = await newProject(token, freshDomain("ari-moved"));
+    const res = await obtainHttp01(token, projectId, { staging: true });
+    expect(res.status, res.text).toBe(200);
+    const cert = (await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body;
+    const statusPath = `/api/v1/projects/${projectId}/certificate/status`;
+    const before = (await api("GET", statusPath, token)).body;
+    expect(before).toMatchObject({ renewalWindow: { start: seconds(start), end: seconds(end) }, renewalExplanationUrl: null });
+    expect(Date.parse(before.nextRenewalAt)).toBeGreaterThanOrEqual(start - 1000);
+
+    // The CA pulls this certificate's window in (ahead of a mass revocation, say), and links its reason.
+    const movedStart = Date.now() + 2 * DAY;
+    const movedEnd = movedStart + DAY;
+    const explanationURL = "https://ca.certdesk.test/incidents/early-renewal";
+    await setWindow(movedStart, movedEnd, { explanationURL, retryAfter: 3600, certId: ariCertificateId(cert.certificatePem) });
+
+    // Not before the next check the CA asked for at issuance (Retry-After: 6 h).
+    const refresh = (asOf: number) => api("POST", "/api/v1/admin/ari-refresh", e2e().adminToken, { asOf: new Date(asOf).toISOString(), batchSize: 200 });
+    const early = await refresh(Date.now() + 5 * HOUR);
+    expect(early.status, early.text).toBe(200);
+    expect(early.body.ids).not.toContain(cert.id);
+    expect((await api("GET", statusPath, token)).body.nextRenewalAt).toBe(before.nextRenewalAt);
+
+    const checkAt = Date.now() + 6 * HOUR + 60_000;
+    const tick = await refresh(checkAt);
+    expect(tick.status, tick.text).toBe(200);
+    expect(tick.body.ids).toContain(cert.id);
+    const after = (await api("GET", statusPath, token)).body;
+    const next = Date.parse(after.nextRenewalAt);
+    expect(next).toBeGreaterThanOrEqual(movedStart - 1000);
+    expect(next).toBeLessThanOrEqual(movedEnd);
+    expect(after).toMatchObject({ renewalWindow: { start: seconds(movedStart), end: seconds(movedEnd) }, renewalExplanationUrl: explanationURL });
+
+    // The sweep renews in the moved window, weeks before the old one opens.
+    const sweep = await api("POST", "/api/v1/admin/renewal-sweep", e2e().adminToken, { asOf: new Date(movedEnd).toISOString() });
+    expect(sweep.body.ids).toContain(cert.id);
     const renewed = await eventually(async () => {
       const c = (await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body;
       return c.serial !== cert.serial ? c : undefined;

@@ -1,7 +1,9 @@
 /**
  * A small ACME Renewal Information endpoint (RFC 9773) for the e2e run, since Pebble 2.4 has none:
  * it serves Pebble's directory with `renewalInfo` and two profiles added, and answers renewalInfo requests with a
- * window the test sets. Every other ACME request goes straight to Pebble (its URLs are kept).
+ * window the test sets (POST /control/window {start, end, explanationURL?, retryAfter?, certId?}: for every certificate,
+ * or for the one with that RFC 9773 §4.1 identifier; Retry-After is 6 h unless set). Every other ACME request goes
+ * straight to Pebble (its URLs are kept).
  */
 import { createServer, type Server } from "node:http";
 
@@ -12,7 +14,10 @@ export interface AriProxyServer {
 }
 
 export async function startAriProxyServer(pebbleDirectory: () => string): Promise<AriProxyServer> {
-  let window: { start: string; end: string } | null = null;
+  type Answer = { window: { start: string; end: string }; explanationURL?: string; retryAfter: string };
+  // The answer for every certificate, and any set for one certificate (by its RFC 9773 §4.1 identifier).
+  let answer: Answer | null = null;
+  const answers = new Map<string, Answer>();
   const seen: string[] = [];
   let base = "";
   const server: Server = createServer(async (req, res) => {
@@ -28,15 +33,24 @@ export async function startAriProxyServer(pebbleDirectory: () => string): Promis
       return send(200, { ...directory, meta, renewalInfo: `${base}/renewal-info` });
     }
     if (req.method === "GET" && url.pathname.startsWith("/renewal-info/")) {
-      seen.push(url.pathname.slice("/renewal-info/".length));
-      if (!window) return send(404, { type: "urn:ietf:params:acme:error:malformed", detail: "no window set" });
-      res.setHeader("Retry-After", "21600");
-      return send(200, { suggestedWindow: window });
+      const id = url.pathname.slice("/renewal-info/".length);
+      seen.push(id);
+      const found = answers.get(id) ?? answer;
+      if (!found) return send(404, { type: "urn:ietf:params:acme:error:malformed", detail: "no window set" });
+      res.setHeader("Retry-After", found.retryAfter);
+      return send(200, { suggestedWindow: found.window, ...(found.explanationURL !== undefined ? { explanationURL: found.explanationURL } : {}) });
     }
     if (req.method === "POST" && url.pathname === "/control/window") {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
-      window = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      const set = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { start: string; end: string; explanationURL?: string; retryAfter?: number; certId?: string };
+      const made: Answer = {
+        window: { start: set.start, end: set.end },
+        ...(set.explanationURL !== undefined ? { explanationURL: set.explanationURL } : {}),
+        retryAfter: String(set.retryAfter ?? 21600),
+      };
+      if (set.certId !== undefined) answers.set(set.certId, made);
+      else answer = made;
       return send(200, { ok: true });
     }
     if (req.method === "GET" && url.pathname === "/control/seen") return send(200, { ids: seen });

@@ -29,6 +29,7 @@ export default async function setup(project: TestProject) {
       // The e2e tests order far more often than a team should in production (CA_CALLS_BURST defaults to 10);
       // test/e2e/fair-use.test.ts spends this burst on purpose.
       CA_CALLS_BURST: "60",
+      TEST_HTTP01_KV_LAG: JSON.stringify({ ms: 600_000, hostSuffix: "kvlag.certdesk.test" }), // test/e2e/http01-kv-lag.test.ts: KV "lags" for names under it
       // `staging: true` orders go to Pebble through the ARI endpoint, so renewal windows can be tested.
       ACME_STAGING_DIRECTORY_URL: ari.directoryUrl,
     },
@@ -45,6 +46,7 @@ export default async function setup(project: TestProject) {
   const { values } = environment;
   cloudflare.setChalltestsrv(values.challtestsrvUrl);
   project.provide("cloudflareApiToken", E2E_CLOUDFLARE_TOKEN);
+  project.provide("cloudflareDnsUrl", cloudflare.baseUrl);
   project.provide("workerUrl", values.workerUrl);
   project.provide("pebbleDirectoryUrl", values.pebbleDirectoryUrl);
   project.provide("pebbleManagementUrl", values.pebbleManagementUrl);

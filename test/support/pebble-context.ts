@@ -21,6 +21,8 @@ declare module "vitest" {
     runDir: string;
     /** The API token the local Cloudflare fake (DNS_API_BASE_URLS.cloudflare) accepts for zone certdesk.test. */
     cloudflareApiToken: string;
+    /** That fake's origin (its TXT changes are mirrored into challtestsrv). */
+    cloudflareDnsUrl: string;
     /** The ARI endpoint in front of Pebble (the Worker's staging CA): POST /window {start, end}, GET /seen. */
     ariControlUrl: string;
     /** Control of the network between the Worker and Pebble (see test/support/ca-network-proxy.ts). */

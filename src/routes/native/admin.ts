@@ -4,7 +4,10 @@ import { isoSeconds } from "../../core/time";
 import { NO_TEAM } from "../../store/audit-log";
 import { auditedCommit } from "../../http/audited-commit";
 import { requireAdmin } from "../../http/auth";
+import { refreshRenewalInfo } from "../../services/ari-refresh";
 import { resealEverything } from "../../services/reseal";
+import { ROLLOVER_BATCH, deactivateAcmeAccounts, rollOverAcmeAccounts } from "../../services/acme-accounts";
+import { getTeam } from "../../services/teams";
 import { sweepDueDeployments } from "../../services/deploy-targets/sweep";
 import { sweepDueCertificates } from "../../services/renewal-sweep";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
@@ -72,6 +75,42 @@ export const adminRoutes = newRouter().openapi(
 ).openapi(
   createRoute({
     method: "post",
+    path: "/admin/ari-refresh",
+    summary: "Run one ARI refresh now (what the cron trigger runs after the sweeps)",
+    description:
+      "Fetches the CA's renewal information (RFC 9773) again for each certificate whose next check (the CA's Retry-After, " +
+      "kept between 1 h and 6 h) has passed at `asOf`, stores the window and its explanation, and moves the next renewal " +
+      "of a renewing certificate into a window that moved.",
+    tags: ["Operator"],
+    security: bearerSecurity,
+    middleware: [requireAdmin()],
+    request: { body: jsonBody(sweepBody) },
+    responses: {
+      200: jsonResponse(
+        z.object({
+          due: z.number(),
+          refreshed: z.number(),
+          moved: z.number().describe("Refreshed certificates whose next renewal moved with the window"),
+          failed: z.number().describe("No usable answer from the CA: asked again later"),
+          stale: z.number().describe("Changed while the CA was asked (renewed, replaced, revoked): nothing written"),
+          retired: z.number().describe("Expired or revoked: not asked about again"),
+          ids: z.array(z.string()),
+        }),
+        "What the tick found and how its fetches went",
+      ),
+      ...nativeErrors,
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const asOf = body.asOf ? Date.parse(body.asOf) : c.var.deps.clock.now();
+    const detail = { asOf: isoSeconds(asOf), batchSize: body.batchSize ?? null };
+    await auditedCommit(c)({ teamId: NO_TEAM, statements: [], target: "", detail });
+    return c.json(await refreshRenewalInfo(c.var.deps, asOf, body.batchSize), 200);
+  },
+).openapi(
+  createRoute({
+    method: "post",
     path: "/admin/reseal",
     summary: "Seal every stored secret again under the current ENCRYPTION_KEY (after a rotation)",
     description:
@@ -93,5 +132,79 @@ export const adminRoutes = newRouter().openapi(
     // Recorded with its outcome (no team's log: it touches every team's rows); ids only, never a value.
     await auditedCommit(c)({ teamId: NO_TEAM, statements: [], target: "", detail: { resealed: result.resealed, unreadable: result.unreadable.length } });
     return c.json(result, 200);
+  },
+).openapi(
+  createRoute({
+    method: "post",
+    path: "/admin/acme-accounts/rollover",
+    summary: "Roll over the key of the teams' ACME accounts (RFC 8555 §7.3.5)",
+    description:
+      "Each matching account (all when no filter) gets a new key at its CA; the account, its URL and its certificates stay. " +
+      "At most `batchSize` accounts per call, in id order: pass `next` back as `after` for the following batch. " +
+      "An issuance running on an account while its key changes fails once and is retried like any CA error.",
+    tags: ["Operator"],
+    security: bearerSecurity,
+    middleware: [requireAdmin()],
+    request: {
+      body: jsonBody(
+        z
+          .object({
+            teamId: z.string().min(1).optional().describe("Only this team's accounts"),
+            directoryUrl: z.url().optional().describe("Only accounts at this ACME directory"),
+            after: z.string().min(1).optional().describe("The `next` of the previous call"),
+            batchSize: z.number().int().min(1).max(ROLLOVER_BATCH.max).optional().describe(`Default ${ROLLOVER_BATCH.default}`),
+          })
+          .strict(),
+      ),
+    },
+    responses: {
+      200: jsonResponse(
+        z.object({
+          rolledOver: z.number(),
+          failed: z.array(z.object({ teamId: z.string(), directoryUrl: z.string(), error: z.string() })),
+          next: z.string().nullable().describe("Pass as `after` to continue; null when no matching account is left"),
+        }),
+        "What was rolled over, and each failure with the CA's words",
+      ),
+      ...nativeErrors,
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    // Recorded before any CA hears of it (in the team's log when one is named): a rollover that cannot be recorded
+    // does not run. The filter only; keys never leave the sealed column.
+    const detail = { teamId: body.teamId ?? null, directoryUrl: body.directoryUrl ?? null, after: body.after ?? null, batchSize: body.batchSize ?? null };
+    await auditedCommit(c)({ teamId: body.teamId ?? NO_TEAM, statements: [], target: body.teamId ?? "", detail });
+    return c.json(await rollOverAcmeAccounts(c.var.deps, body), 200);
+  },
+).openapi(
+  createRoute({
+    method: "post",
+    path: "/admin/acme-accounts/deactivate",
+    summary: "Deactivate a team's ACME accounts at their CAs (RFC 8555 §7.3.6) and forget them",
+    description:
+      "For a team being removed: the CA refuses every later request from those accounts, for good. Best effort: an account " +
+      "the CA could not deactivate is reported and kept, so the call can be repeated. The team's next issuance, if any, creates a new account.",
+    tags: ["Operator"],
+    security: bearerSecurity,
+    middleware: [requireAdmin()],
+    request: { body: jsonBody(z.object({ teamId: z.string().min(1) }).strict()) },
+    responses: {
+      200: jsonResponse(
+        z.object({
+          deactivated: z.number(),
+          failed: z.array(z.object({ teamId: z.string(), directoryUrl: z.string(), error: z.string() })),
+        }),
+        "What was deactivated, and each failure with the CA's words",
+      ),
+      ...nativeErrors,
+    },
+  }),
+  async (c) => {
+    const { teamId } = c.req.valid("json");
+    await getTeam(c.var.deps.db, teamId);
+    // Recorded in the team's log before any CA hears of it: a deactivation that cannot be recorded does not run.
+    await auditedCommit(c)({ teamId, statements: [], target: teamId, detail: {} });
+    return c.json(await deactivateAcmeAccounts(c.var.deps, teamId), 200);
   },
 );

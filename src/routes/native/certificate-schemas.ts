@@ -35,6 +35,7 @@ export const certificateSchema = z
     chainPem: z.string().describe("Intermediates, leaf to root (PEM); empty when none were given"),
     renewedFrom: z.string().optional(),
     revokedAt: z.string().optional(),
+    acmeDirectoryUrl: z.string().optional().describe("ACME certificates: the CA that issued it (its directory URL); renewals try it first"),
   })
   .openapi("Certificate");
 
@@ -67,6 +68,11 @@ export const statusSchema = z
     lastRenewAttempt: z.string().nullable(),
     lastRenewError: z.string().nullable(),
     nextRenewalAt: z.string().nullable(),
+    renewalWindow: z
+      .object({ start: z.string(), end: z.string() })
+      .nullable()
+      .describe("The CA's suggested renewal window (RFC 9773), as last fetched; null when the CA offers none"),
+    renewalExplanationUrl: z.string().nullable().describe("The CA's page explaining its window (RFC 9773 explanationURL), e.g. an incident notice"),
     deployments: z.array(deploymentSchema).describe("Each deploy target of the project and where its delivery stands"),
   })
   .openapi("CertificateStatus");

@@ -25,7 +25,14 @@ export function certificateSummary(row: CertificateRow) {
     chainPem: row.chainPem,
     ...(row.renewedFrom !== null ? { renewedFrom: certificateTime(row.renewedFrom) } : {}),
     ...(row.state === "revoked" ? { revokedAt: certificateTime(row.revokedAt ?? row.updatedAt) } : {}),
+    ...acmeDirectoryOf(row),
   };
+}
+
+/** The CA an ACME certificate came from, as its issuance record keeps it (CA fallback may have chosen another than the default). */
+function acmeDirectoryOf(row: CertificateRow): { acmeDirectoryUrl?: string } {
+  const directoryUrl = row.issuance?.directoryUrl;
+  return typeof directoryUrl === "string" ? { acmeDirectoryUrl: directoryUrl } : {};
 }
 
 /** `GET …/certificate/status` for a stored certificate. */
@@ -39,6 +46,12 @@ export function certificateStatusView(row: CertificateRow, now: number) {
     lastRenewAttempt: row.lastRenewAttempt === null ? null : certificateTime(row.lastRenewAttempt),
     lastRenewError: row.lastRenewError,
     nextRenewalAt: row.nextRenewalAt === null ? null : certificateTime(row.nextRenewalAt),
+    // RFC 9773 §4.2: the CA's suggested window as last fetched, and its explanation when it gave one.
+    renewalWindow:
+      row.ariWindowStart === null || row.ariWindowEnd === null
+        ? null
+        : { start: certificateTime(row.ariWindowStart), end: certificateTime(row.ariWindowEnd) },
+    renewalExplanationUrl: row.ariExplanationUrl,
   };
 }
 
@@ -58,6 +71,8 @@ export function issuanceStatusView(domain: string, progress: IssuerProgress) {
     lastRenewAttempt: failed ? certificateTime(failed.finishedAt) : null,
     lastRenewError: failed?.outcome.state === "failed" ? failed.outcome.error.message : null,
     nextRenewalAt: null,
+    renewalWindow: null,
+    renewalExplanationUrl: null,
   };
 }
 

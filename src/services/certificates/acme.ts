@@ -2,7 +2,6 @@
 import type { DnsProviderName } from "../../dns";
 import type { Deps } from "../deps";
 import { AppError } from "../../core/errors";
-import { unseal } from "../../crypto/sealing";
 import type { CertificateKeySpec } from "../../pki";
 import type { IssueOutcome, IssueRequest } from "../../issuance/issue-request";
 import { issuerName } from "../../issuance/issue-request";
@@ -47,6 +46,20 @@ function issuer(deps: Deps, target: IssuerTarget) {
   return deps.issuer(issuerName(target));
 }
 
+/**
+ * The issuer's answer, or "pending" when the object was reset under the call (an eviction or a deploy): the job is
+ * stored there and its alarm resumes the saved order, so the caller polls status as for any long issuance.
+ */
+async function issueOrPending(deps: Deps, target: IssuerTarget, request: IssueRequest, wait: number): Promise<IssueOutcome> {
+  try {
+    return await issuer(deps, target).issue(request, wait);
+  } catch (error) {
+    const reset = error as { durableObjectReset?: boolean; retryable?: boolean };
+    if (error instanceof AppError || !(reset.durableObjectReset || reset.retryable)) throw error;
+    return { state: "pending", startedAt: deps.clock.now() };
+  }
+}
+
 function waitMs(deps: Deps): number {
   return deps.config.ISSUANCE_WAIT_SECONDS * 1000;
 }
@@ -80,7 +93,7 @@ export async function obtainAcmeCertificate(deps: Deps, owner: Owner, names: str
     autoRenew: options.autoRenew,
     ...(options.profile ? { profile: options.profile } : {}),
   };
-  return issuer(deps, target).issue(request, waitMs(deps));
+  return issueOrPending(deps, target, request, waitMs(deps));
 }
 
 /** Renews an ACME certificate the way it was obtained (same challenge, provider and key type). */
@@ -96,10 +109,7 @@ export async function renewAcmeCertificate(
   // A manual renew spends the team's allowance; the sweep's renewals are paced by the sweep itself.
   if (trigger === "manual") await deps.limits.takeCaCall(row.teamId);
   const how = row.issuance as AcmeIssuance;
-  const { ENCRYPTION_KEY } = deps.config;
-  const dnsCredentials = row.sealedDnsCredentials
-    ? (JSON.parse(await unseal(ENCRYPTION_KEY, row.sealedDnsCredentials, `${row.id}:dns`)) as Record<string, unknown>)
-    : undefined;
+  // No credentials in the request: the issuer opens them from the row under its lock (run-issuance.ts).
   const request: IssueRequest = {
     kind: "renew",
     teamId: row.teamId,
@@ -107,7 +117,6 @@ export async function renewAcmeCertificate(
     names: row.names,
     challengeType: how.challengeType,
     ...(how.dnsProvider ? { dnsProvider: how.dnsProvider } : {}),
-    ...(dnsCredentials ? { dnsCredentials } : {}),
     keySpec: how.keySpec,
     email: how.email,
     directoryUrl: how.directoryUrl,
@@ -119,7 +128,7 @@ export async function renewAcmeCertificate(
     trigger,
     asOf,
   };
-  return issuer(deps, row).issue(request, trigger === "sweep" ? 0 : waitMs(deps));
+  return issueOrPending(deps, row, request, trigger === "sweep" ? 0 : waitMs(deps));
 }
 
 /** Revokes at the CA (RFC 8555 §7.6); the instant it was recorded as revoked. */

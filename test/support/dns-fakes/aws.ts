@@ -1,10 +1,22 @@
 /**
- * A fake of the Route 53 REST XML API (2013-04-01): ListHostedZonesByName, ListResourceRecordSets and
- * ChangeResourceRecordSets over in-memory hosted zones. Every request must carry a SigV4 Authorization header
- * for route53/us-east-1, which the fake recomputes with the secret key (test/support/sigv4-check.ts, not aws4fetch).
+ * A fake of the Route 53 REST XML API (2013-04-01, https://docs.aws.amazon.com/Route53/latest/APIReference/):
+ * ListHostedZonesByName, ListResourceRecordSets, ChangeResourceRecordSets and GetChange over in-memory hosted zones.
+ * Every request must carry a SigV4 Authorization header for route53/us-east-1, which the fake recomputes with the
+ * secret key (test/support/sigv4-check.ts, not aws4fetch).
+ *
+ * As Route 53 behaves:
+ * - A change batch that does not fit the zone (a DELETE of a set that is gone or differs, a CREATE of one that
+ *   exists) is refused whole with HTTP 400 under an `<InvalidChangeBatch>` root listing `<Messages><Message>`
+ *   (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html#API_ChangeResourceRecordSets_Errors,
+ *   https://docs.aws.amazon.com/botocore/latest/reference/services/route53/client/exceptions/InvalidChangeBatch.html);
+ *   `invalidChangeBatchAs: "ErrorResponse"` sends it in the common `<ErrorResponse><Error><Code>` form instead.
+ * - Throttling is HTTP 400, not 429: `Throttling` / "Rate exceeded", and `PriorRequestNotComplete` for a change to a
+ *   hosted zone still processing the previous one (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/throttling-api-requests.html).
+ * - A change is PENDING until it has reached every Route 53 DNS server, then GetChange reports it INSYNC
+ *   (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html): here `syncAfterMs` after it was made.
  */
 import { checkSigV4, type SigV4Failure } from "../sigv4-check";
-import { asFetch, unquote, zoneOf, type DnsFake } from "./shared";
+import { asFetch, countdown, unquote, zoneOf, type DnsFake } from "./shared";
 
 export interface Route53FakeOptions {
   accessKeyId: string;
@@ -12,6 +24,10 @@ export interface Route53FakeOptions {
   sessionToken?: string;
   zones: { id: string; name: string; private?: boolean }[];
   now?: () => number;
+  /** How long a change stays PENDING (default 0: INSYNC when first read back). */
+  syncAfterMs?: number;
+  /** The form of InvalidChangeBatch errors (default its own root, `<InvalidChangeBatch><Messages>`). */
+  invalidChangeBatchAs?: "InvalidChangeBatch" | "ErrorResponse";
 }
 
 interface RecordSet {
@@ -31,6 +47,10 @@ export interface Route53Fake extends DnsFake {
   readonly lastScope: () => string | undefined;
   /** The stored set at `fqdn` (values quoted as Route 53 holds them). */
   set(fqdn: string): RecordSet | undefined;
+  /** Refuses the next `count` ChangeResourceRecordSets calls with PriorRequestNotComplete. */
+  priorRequestNotComplete(count: number): void;
+  /** What GetChange reports for change `id` (without /change/) now. */
+  changeStatus(id: string): "PENDING" | "INSYNC" | undefined;
 }
 
 const XMLNS = "https://route53.amazonaws.com/doc/2013-04-01/";
@@ -43,6 +63,15 @@ function awsError(status: number, code: string, message: string): Response {
   return xml(
     status,
     `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${esc(message)}</Message></Error><RequestId>fake-request</RequestId></ErrorResponse>`,
+  );
+}
+
+/** ChangeResourceRecordSets' refusal of a batch, in the form `as` says. */
+function invalidChangeBatch(as: Route53FakeOptions["invalidChangeBatchAs"], message: string): Response {
+  if (as === "ErrorResponse") return awsError(400, "InvalidChangeBatch", `[${message}]`);
+  return xml(
+    400,
+    `<InvalidChangeBatch xmlns="${XMLNS}"><Messages><Message>${esc(message)}</Message></Messages><RequestId>fake-request</RequestId></InvalidChangeBatch>`,
   );
 }
 
@@ -95,7 +124,17 @@ export function createRoute53Fake(options: Route53FakeOptions): Route53Fake {
   );
   const requests: string[] = [];
   let lastScope: string | undefined;
-  let changeCount = 0;
+  const now = () => options.now?.() ?? Date.now();
+  const throttled = countdown();
+  const busy = countdown();
+  /** When each change was made, by ID. */
+  const changes = new Map<string, number>();
+  const statusOf = (id: string) => {
+    const madeAt = changes.get(id);
+    if (madeAt === undefined) return undefined;
+    return now() - madeAt >= (options.syncAfterMs ?? 0) ? ("INSYNC" as const) : ("PENDING" as const);
+  };
+  const refuse = (message: string) => invalidChangeBatch(options.invalidChangeBatchAs, message);
 
   function zoneFor(fqdn: string): HostedZone | undefined {
     const name = zoneOf(fqdn, [...zones.values()].filter((z) => !z.private).map((z) => z.name));
@@ -155,19 +194,19 @@ export function createRoute53Fake(options: Route53FakeOptions): Route53Fake {
       const values = all(change, "Value").map((v) => unesc(v));
       const label = `[name='${name}.', type='${type}']`;
       if (type !== "TXT") return awsError(400, "InvalidInput", "This fake handles TXT only");
-      if (zoneOf(name, [zone.name]) !== zone.name) return awsError(400, "InvalidChangeBatch", `[RRSet with DNS name ${name}. is not permitted in zone ${zone.name}.]`);
+      if (zoneOf(name, [zone.name]) !== zone.name) return refuse(`RRSet with DNS name ${name}. is not permitted in zone ${zone.name}.`);
       if (!Number.isInteger(ttl) || ttl < 0 || values.length === 0) return awsError(400, "InvalidInput", "TTL and at least one ResourceRecord are required");
-      if (values.some((v) => !/^".*"$/.test(v))) return awsError(400, "InvalidChangeBatch", `[Invalid Resource Record: 'FATAL problem: InvalidCharacterString (Value should be enclosed in quotation marks) encountered with '${values[0]}'']`);
+      if (values.some((v) => !/^".*"$/.test(v))) return refuse(`Invalid Resource Record: 'FATAL problem: InvalidCharacterString (Value should be enclosed in quotation marks) encountered with '${values[0]}''`);
       const current = staged.get(name);
       if (action === "CREATE") {
-        if (current) return awsError(400, "InvalidChangeBatch", `[Tried to create resource record set ${label} but it already exists]`);
+        if (current) return refuse(`Tried to create resource record set ${label} but it already exists`);
         staged.set(name, { ttl, values });
       } else if (action === "UPSERT") {
         staged.set(name, { ttl, values });
       } else if (action === "DELETE") {
-        if (!current) return awsError(400, "InvalidChangeBatch", `[Tried to delete resource record set ${label} but it was not found]`);
+        if (!current) return refuse(`Tried to delete resource record set ${label} but it was not found`);
         const same = current.ttl === ttl && current.values.length === values.length && current.values.every((v) => values.includes(v));
-        if (!same) return awsError(400, "InvalidChangeBatch", `[Tried to delete resource record set ${label} but the values provided do not match the current values]`);
+        if (!same) return refuse(`Tried to delete resource record set ${label} but the values provided do not match the current values`);
         staged.delete(name);
       } else {
         return awsError(400, "InvalidInput", `Unknown action ${action}`);
@@ -175,28 +214,41 @@ export function createRoute53Fake(options: Route53FakeOptions): Route53Fake {
     }
     zone.sets.clear();
     for (const [name, set] of staged) zone.sets.set(name, set);
-    changeCount++;
-    return xml(
-      200,
-      `<ChangeResourceRecordSetsResponse xmlns="${XMLNS}"><ChangeInfo><Id>/change/C${changeCount}</Id><Status>PENDING</Status>` +
-        `<SubmittedAt>${new Date(options.now?.() ?? Date.now()).toISOString()}</SubmittedAt></ChangeInfo></ChangeResourceRecordSetsResponse>`,
-    );
+    const id = `C${changes.size + 1}FAKE`;
+    changes.set(id, now());
+    return xml(200, `<ChangeResourceRecordSetsResponse xmlns="${XMLNS}">${changeInfo(id, "PENDING")}</ChangeResourceRecordSetsResponse>`);
+  }
+
+  function changeInfo(id: string, status: string): string {
+    return `<ChangeInfo><Id>/change/${id}</Id><Status>${status}</Status><SubmittedAt>${new Date(changes.get(id)!).toISOString()}</SubmittedAt></ChangeInfo>`;
+  }
+
+  function getChange(id: string): Response {
+    const status = statusOf(id);
+    if (!status) return awsError(404, "NoSuchChange", `A change with the specified change ID does not exist: ${id}`);
+    return xml(200, `<GetChangeResponse xmlns="${XMLNS}">${changeInfo(id, status)}</GetChangeResponse>`);
   }
 
   async function handle(request: Request): Promise<Response> {
     const body = request.method === "GET" ? "" : await request.text();
-    const verified = await verifySigV4(request, body, options, options.now?.() ?? Date.now());
+    const verified = await verifySigV4(request, body, options, now());
     if (verified instanceof Response) return verified;
     lastScope = verified.scope;
+    if (throttled.take()) return awsError(400, "Throttling", "Rate exceeded");
 
     const url = new URL(request.url);
     const path = url.pathname.replace(/\/$/, "");
     if (request.method === "GET" && path === "/2013-04-01/hostedzonesbyname") return listHostedZonesByName(url);
+    const change = /^\/2013-04-01\/change\/([^/]+)$/.exec(path);
+    if (change && request.method === "GET") return getChange(decodeURIComponent(change[1]!));
     const match = /^\/2013-04-01\/hostedzone\/([^/]+)\/rrset$/.exec(path);
     if (!match) return awsError(404, "UnknownOperationException", "Unknown operation");
     const zone = zones.get(decodeURIComponent(match[1]!));
     if (!zone) return awsError(404, "NoSuchHostedZone", `No hosted zone found with ID: ${match[1]}`);
     if (request.method === "GET") return listResourceRecordSets(zone, url);
+    if (request.method === "POST" && busy.take()) {
+      return awsError(400, "PriorRequestNotComplete", "The request was rejected because Route 53 was still processing a prior request.");
+    }
     if (request.method === "POST") return changeResourceRecordSets(zone, body);
     return awsError(405, "MethodNotAllowed", "Method not allowed");
   }
@@ -206,6 +258,9 @@ export function createRoute53Fake(options: Route53FakeOptions): Route53Fake {
     fetch: asFetch(handle, requests),
     requests,
     lastScope: () => lastScope,
+    throttle: (count) => throttled.arm(count),
+    priorRequestNotComplete: (count) => busy.arm(count),
+    changeStatus: statusOf,
     set: (fqdn) => zoneFor(fqdn)?.sets.get(fqdn),
     txt: (fqdn) => (zoneFor(fqdn)?.sets.get(fqdn)?.values ?? []).map(unquote),
     seed(fqdn, value) {

@@ -2,8 +2,11 @@
  * A fake of the Cloudflare API v4 DNS endpoints (zones, dns_records) with in-memory state. Bearer-token auth
  * as the real API does it; TXT records one per value. Plain web APIs only: it can also be mounted as a local
  * HTTP server, with `onChange` mirroring TXT values elsewhere (e.g. into pebble-challtestsrv).
+ *
+ * Throttled requests answer as the API's rate limit does (https://developers.cloudflare.com/fundamentals/api/reference/limits/):
+ * HTTP 429 with `retry-after` in seconds, and the v4 envelope with error 971.
  */
-import { asFetch, jsonResponse, readJson, unquote, zoneOf, type DnsFake, type OnTxtChange } from "./shared";
+import { asFetch, countdown, jsonResponse, readJson, unquote, zoneOf, type DnsFake, type OnTxtChange } from "./shared";
 
 export interface CloudflareFakeOptions {
   apiToken: string;
@@ -42,7 +45,19 @@ export function createCloudflareFake(options: CloudflareFakeOptions): Cloudflare
   const zones = new Map<string, string>(options.zones.map((name, i) => [`zone${i + 1}${"0".repeat(27)}`, name] as const));
   const records = new Map<string, FakeRecord>();
   const requests: string[] = [];
+  const throttled = countdown();
   let nextId = 1;
+  /**
+   * onChange calls run one after another, in the order of the changes: two concurrent deletes at one name must not
+   * interleave a mirror's clear-then-set steps and leave a value behind.
+   */
+  let mirrored: Promise<unknown> = Promise.resolve();
+  function changed(fqdn: string): Promise<void> {
+    const values = txt(fqdn);
+    const run = mirrored.then(() => options.onChange?.(fqdn, values));
+    mirrored = run.catch(() => undefined);
+    return run;
+  }
 
   function txt(fqdn: string): string[] {
     return [...records.values()].filter((r) => r.type === "TXT" && r.name === fqdn).map((r) => unquote(r.content));
@@ -67,6 +82,13 @@ export function createCloudflareFake(options: CloudflareFakeOptions): Cloudflare
       ]);
     }
     if (authorization !== `Bearer ${options.apiToken}`) return errors(403, [{ code: 9109, message: "Invalid access token" }]);
+    if (throttled.take()) {
+      return jsonResponse(
+        429,
+        { success: false, errors: [{ code: 971, message: "Please wait and consider throttling your request speed" }], messages: [], result: null },
+        { "retry-after": String(throttled.retryAfterSeconds) },
+      );
+    }
 
     if (request.method === "GET" && path === "/zones") {
       const name = url.searchParams.get("name");
@@ -102,7 +124,7 @@ export function createCloudflareFake(options: CloudflareFakeOptions): Cloudflare
       }
       const messages = /^".*"$/.test(body.content) ? [] : [{ code: 1000, message: "TXT content should be wrapped in quotation marks" }];
       const record = add(zoneId, name, body.content, ttl);
-      await options.onChange?.(name, txt(name));
+      await changed(name);
       return envelope(200, record, { messages });
     }
 
@@ -110,7 +132,7 @@ export function createCloudflareFake(options: CloudflareFakeOptions): Cloudflare
       const record = records.get(recordId);
       if (!record || record.zone_id !== zoneId) return errors(404, [{ code: 81044, message: "Record does not exist." }]);
       records.delete(recordId);
-      await options.onChange?.(record.name, txt(record.name));
+      await changed(record.name);
       return envelope(200, { id: recordId });
     }
 
@@ -122,6 +144,7 @@ export function createCloudflareFake(options: CloudflareFakeOptions): Cloudflare
     fetch: asFetch(handle, requests),
     records,
     requests,
+    throttle: (count, retryAfterSeconds) => throttled.arm(count, retryAfterSeconds),
     txt,
     seed(fqdn, value) {
       const zoneName = zoneOf(fqdn, zones.values());

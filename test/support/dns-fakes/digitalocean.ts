@@ -1,8 +1,11 @@
 /**
  * A fake of the DigitalOcean API v2 domains and domain records endpoints, in memory. Bearer-token auth;
  * records carry names relative to the domain ("@" at the apex); the `name` filter takes the full name.
+ *
+ * Throttled requests answer as the API's rate limits do (https://docs.digitalocean.com/reference/api/digitalocean/#section/Introduction/Rate-Limit,
+ * https://docs.digitalocean.com/notes/2023/api-rate-limit/): HTTP 429 `{ id: "too_many_requests" }` with Retry-After.
  */
-import { asFetch, jsonResponse, readJson, zoneOf, type DnsFake } from "./shared";
+import { asFetch, countdown, jsonResponse, readJson, zoneOf, type DnsFake } from "./shared";
 
 export interface DigitaloceanFakeOptions {
   apiToken: string;
@@ -22,6 +25,7 @@ export function createDigitaloceanFake(options: DigitaloceanFakeOptions): DnsFak
   const domains = new Set(options.domains);
   const records = new Map<number, DomainRecord>();
   const requests: string[] = [];
+  const throttled = countdown();
   let nextId = 1000;
 
   for (const domain of domains) {
@@ -36,6 +40,9 @@ export function createDigitaloceanFake(options: DigitaloceanFakeOptions): DnsFak
   async function handle(request: Request): Promise<Response> {
     if (request.headers.get("authorization") !== `Bearer ${options.apiToken}`) {
       return jsonResponse(401, { id: "Unauthorized", message: "Unable to authenticate you" });
+    }
+    if (throttled.take()) {
+      return jsonResponse(429, { id: "too_many_requests", message: "API Rate limit exceeded." }, { "retry-after": String(throttled.retryAfterSeconds), "ratelimit-remaining": "0" });
     }
     const url = new URL(request.url);
     const match = /^\/v2\/domains\/([^/]+)(\/records(?:\/(\d+))?)?\/?$/.exec(url.pathname);
@@ -95,6 +102,7 @@ export function createDigitaloceanFake(options: DigitaloceanFakeOptions): DnsFak
     handle,
     fetch: asFetch(handle, requests),
     requests,
+    throttle: (count, retryAfterSeconds) => throttled.arm(count, retryAfterSeconds),
     txt: (fqdn) => [...records.values()].filter((r) => r.type === "TXT" && fullName(r) === fqdn).map((r) => r.data),
     seed(fqdn, value) {
       const domain = zoneOf(fqdn, domains);

@@ -3,8 +3,13 @@
  * rrsets, changes), in memory. The token endpoint decodes the service account's JWT assertion, checks
  * iss/scope/aud/iat/exp and verifies its RS256 signature with the account's public key before issuing an
  * access token; the DNS API accepts only tokens it issued.
+ *
+ * A change is created `pending` and turns `done` once it is in effect on every authoritative server
+ * (https://cloud.google.com/dns/docs/reference/rest/v1/changes): here `doneAfterMs` after it was made, read with
+ * changes.get (https://cloud.google.com/dns/docs/reference/rest/v1/changes/get). A throttled request answers HTTP 429
+ * RESOURCE_EXHAUSTED with reason rateLimitExceeded (https://cloud.google.com/apis/design/errors#handling_errors).
  */
-import { asFetch, jsonResponse, readJson, unquote, zoneOf, type DnsFake } from "./shared";
+import { asFetch, countdown, jsonResponse, readJson, unquote, zoneOf, type DnsFake } from "./shared";
 
 export interface GoogleFakeOptions {
   projectId: string;
@@ -14,6 +19,8 @@ export interface GoogleFakeOptions {
   zones: { name: string; dnsName: string; visibility?: "public" | "private" }[];
   tokenUri?: string;
   now?: () => number;
+  /** How long a change stays `pending` (default 0: `done` when first read back). */
+  doneAfterMs?: number;
 }
 
 interface RecordSet {
@@ -30,6 +37,8 @@ export interface GoogleFake extends DnsFake {
   lastClaims(): Record<string, unknown> | undefined;
   /** Makes the next change call fail as if the set had changed concurrently (412). */
   failNextChange(): void;
+  /** The status changes.get reports for change `id` now. */
+  changeStatus(id: string): string | undefined;
 }
 
 const SCOPE = "https://www.googleapis.com/auth/ndev.clouddns.readwrite";
@@ -54,6 +63,12 @@ export function createGoogleFake(options: GoogleFakeOptions): GoogleFake {
   let issued = 0;
   let lastClaims: Record<string, unknown> | undefined;
   let failNext = false;
+  const throttled = countdown();
+  const changes = new Map<string, { zone: string; madeAt: number; change: Record<string, unknown> }>();
+  const statusOf = (id: string) => {
+    const made = changes.get(id);
+    return made && (now() - made.madeAt >= (options.doneAfterMs ?? 0) ? "done" : "pending");
+  };
 
   const zoneName = (dnsName: string) => dnsName.replace(/\.$/, "");
   const invalidGrant = (description: string) => jsonResponse(400, { error: "invalid_grant", error_description: description });
@@ -106,7 +121,11 @@ export function createGoogleFake(options: GoogleFakeOptions): GoogleFake {
     if (expiry === undefined || expiry <= now()) {
       return googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token.", "authError");
     }
-    const match = /^\/dns\/v1\/projects\/([^/]+)\/managedZones(?:\/([^/]+)\/(rrsets|changes))?\/?$/.exec(url.pathname);
+    if (throttled.take()) {
+      const message = "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'dns.googleapis.com'.";
+      return jsonResponse(429, { error: { code: 429, message, status: "RESOURCE_EXHAUSTED", errors: [{ message, domain: "usageLimits", reason: "rateLimitExceeded" }] } });
+    }
+    const match = /^\/dns\/v1\/projects\/([^/]+)\/managedZones(?:\/([^/]+)\/(rrsets|changes)(?:\/([^/]+))?)?\/?$/.exec(url.pathname);
     if (!match) return googleError(404, "NOT_FOUND", "Not found", "notFound");
     if (decodeURIComponent(match[1]!) !== options.projectId) {
       return googleError(403, "PERMISSION_DENIED", "Forbidden", "forbidden");
@@ -131,6 +150,14 @@ export function createGoogleFake(options: GoogleFakeOptions): GoogleFake {
         .filter((s) => (!name || s.name === name) && (!type || s.type === type))
         .map((s) => ({ kind: "dns#resourceRecordSet", ...s, rrdatas: [...s.rrdatas] }));
       return jsonResponse(200, { kind: "dns#resourceRecordSetsListResponse", rrsets });
+    }
+
+    if (match[3] === "changes" && match[4] !== undefined) {
+      if (request.method !== "GET") return googleError(405, "METHOD_NOT_ALLOWED", "Method not allowed", "methodNotAllowed");
+      const id = decodeURIComponent(match[4]);
+      const made = changes.get(id);
+      if (!made || made.zone !== zone.name) return googleError(404, "NOT_FOUND", `The 'parameters.changeId' resource named '${id}' does not exist.`, "notFound");
+      return jsonResponse(200, { ...made.change, status: statusOf(id) });
     }
 
     if (match[3] === "changes" && request.method === "POST") {
@@ -160,7 +187,10 @@ export function createGoogleFake(options: GoogleFakeOptions): GoogleFake {
       }
       zoneSets.clear();
       for (const [k, v] of staged) zoneSets.set(k, v);
-      return jsonResponse(200, { kind: "dns#change", id: String(now()), status: "pending", additions, deletions });
+      const id = String(changes.size + 1);
+      const change = { kind: "dns#change", id, startTime: new Date(now()).toISOString(), additions, deletions };
+      changes.set(id, { zone: zone.name, madeAt: now(), change });
+      return jsonResponse(200, { ...change, status: "pending" });
     }
     return googleError(405, "METHOD_NOT_ALLOWED", "Method not allowed", "methodNotAllowed");
   }
@@ -186,6 +216,8 @@ export function createGoogleFake(options: GoogleFakeOptions): GoogleFake {
     failNextChange: () => {
       failNext = true;
     },
+    changeStatus: statusOf,
+    throttle: (count, retryAfterSeconds) => throttled.arm(count, retryAfterSeconds),
     txt(fqdn) {
       const at = setAt(fqdn);
       return (at?.zoneSets.get(at.key)?.rrdatas ?? []).map(unquote);

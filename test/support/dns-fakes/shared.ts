@@ -17,6 +17,38 @@ export interface DnsFake {
   seed(fqdn: string, value: string): void;
   /** Every request seen, as "METHOD /path?query". */
   readonly requests: string[];
+  /**
+   * Answers the next `count` requests the way the provider documents a throttled request (its status, body and
+   * headers, with `retryAfterSeconds` where it says how long to wait) without carrying them out.
+   */
+  throttle(count: number, retryAfterSeconds?: number): void;
+}
+
+/** How many requests a fake still refuses, and the wait it names. */
+export interface Countdown {
+  arm(count: number, retryAfterSeconds?: number): void;
+  /** Whether this request is refused; counts it if so. */
+  take(): boolean;
+  readonly retryAfterSeconds: number;
+}
+
+export function countdown(): Countdown {
+  let left = 0;
+  let seconds = 1;
+  return {
+    arm(count, retryAfterSeconds = 1) {
+      left = count;
+      seconds = retryAfterSeconds;
+    },
+    take() {
+      if (left === 0) return false;
+      left--;
+      return true;
+    },
+    get retryAfterSeconds() {
+      return seconds;
+    },
+  };
 }
 
 /** Wraps a handler as a `fetch`, logging each request. */

@@ -1,8 +1,12 @@
-/** Route 53 specifics: SigV4 for route53/us-east-1, whole-set UPSERT/DELETE, listing order, hosted zone ID. */
+/**
+ * Route 53 specifics: SigV4 for route53/us-east-1, whole-set UPSERT/DELETE, listing order, hosted zone ID, the
+ * InvalidChangeBatch root, PriorRequestNotComplete, and waiting for changes to be INSYNC.
+ */
 import { describe, expect, it } from "vitest";
 import { createAwsProvider } from "../../../src/dns/aws";
 import { createRoute53Fake } from "../../support/dns-fakes/aws";
 import { expectAppError } from "./expect-failure";
+import { virtualClock } from "./virtual-clock";
 
 const KEY = { accessKeyId: "AKIAFAKE0123456789AB", secretAccessKey: "fakeSecretKey/0123456789abcdefghijklmnopqrs" };
 const ZONES = [{ id: "Z1EXAMPLECOM", name: "example.com" }];
@@ -103,6 +107,91 @@ describe("AWS Route 53 provider", () => {
       const fetch = beforeDelete(fake, () => other.present(FQDN, "theirs"));
       await createAwsProvider(KEY, { fetch }).cleanUp(FQDN, "mine");
       expect(fake.txt(FQDN)).toEqual(["theirs"]);
+    });
+
+    it("reads the refusal in the common ErrorResponse form too", async () => {
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES, invalidChangeBatchAs: "ErrorResponse" });
+      fake.seed(FQDN, "mine");
+      const other = createAwsProvider(KEY, { fetch: fake.fetch });
+      const fetch = beforeDelete(fake, () => other.cleanUp(FQDN, "mine"));
+      await createAwsProvider(KEY, { fetch }).cleanUp(FQDN, "mine");
+      expect(fake.set(FQDN)).toBeUndefined();
+    });
+
+    it("reads again once, then reports every message of a batch Route 53 keeps refusing", async () => {
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES });
+      fake.seed(FQDN, "mine");
+      let deletes = 0;
+      const refusing: typeof fetch = async (input, init) => {
+        const request = new Request(input, init);
+        if (request.method !== "POST" || !(await request.clone().text()).includes("<Action>DELETE</Action>")) return fake.fetch(request);
+        deletes++;
+        const body =
+          `<?xml version="1.0"?>\n<InvalidChangeBatch xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Messages>` +
+          `<Message>Tried to delete resource record set [name='${FQDN}.', type='TXT'] but the values provided do not match the current values</Message>` +
+          `<Message>second &amp; last</Message></Messages><RequestId>r-1</RequestId></InvalidChangeBatch>`;
+        return new Response(body, { status: 400, headers: { "content-type": "text/xml" } });
+      };
+      const error = await expectAppError(createAwsProvider(KEY, { fetch: refusing }).cleanUp(FQDN, "mine"));
+      expect(deletes).toBe(2);
+      expect(error.message).toBe(
+        `AWS Route 53 failed to delete the TXT record at ${FQDN} (HTTP 400): InvalidChangeBatch: Tried to delete resource record set [name='${FQDN}.', type='TXT'] but the values provided do not match the current values; second & last`,
+      );
+    });
+  });
+
+  describe("throttling (HTTP 400, not 429)", () => {
+    it("sends a change again after PriorRequestNotComplete, backing off", async () => {
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES });
+      const clock = virtualClock();
+      fake.priorRequestNotComplete(2);
+      await createAwsProvider(KEY, { fetch: fake.fetch, now: clock.now, sleep: clock.sleep }).present(FQDN, "v1");
+      expect(fake.txt(FQDN)).toEqual(["v1"]);
+      expect(clock.sleeps).toEqual([1_000, 2_000]);
+      expect(fake.requests.filter((r) => r.startsWith("POST "))).toHaveLength(3);
+    });
+
+    it("says Route 53 rate-limited the call when Throttling outlasts the retries", async () => {
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES });
+      const clock = virtualClock();
+      fake.throttle(100);
+      const provider = createAwsProvider({ ...KEY, hostedZoneId: "Z1EXAMPLECOM" }, { fetch: fake.fetch, now: clock.now, sleep: clock.sleep });
+      const error = await expectAppError(provider.present(FQDN, "v1"));
+      expect(error.message).toBe(`AWS Route 53 rate-limited the request to read the TXT records at ${FQDN} (HTTP 400): Throttling: Rate exceeded`);
+      // No 4xx `status` in the detail: that would read as the caller's bad credentials (src/issuance/preflight.ts).
+      expect(error.detail).toEqual({ provider: "AWS Route 53", rateLimited: true });
+      expect(error.retryable).toBe(true);
+    });
+  });
+
+  describe("settle: GetChange until INSYNC", () => {
+    it("polls each change it made until Route 53 reports it INSYNC", async () => {
+      const clock = virtualClock();
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES, now: clock.now, syncAfterMs: 5_000 });
+      const provider = createAwsProvider(KEY, { fetch: fake.fetch, now: clock.now, sleep: clock.sleep });
+      await provider.present(FQDN, "a");
+      await provider.present(FQDN, "b");
+      expect(fake.changeStatus("C1FAKE")).toBe("PENDING");
+      await provider.settle!(clock.now() + 120_000);
+      expect(fake.changeStatus("C1FAKE")).toBe("INSYNC");
+      expect(fake.changeStatus("C2FAKE")).toBe("INSYNC");
+      expect(clock.sleeps).toEqual([2_000, 2_000, 2_000]);
+      const polls = fake.requests.filter((r) => r.startsWith("GET /2013-04-01/change/"));
+      expect(new Set(polls)).toEqual(new Set(["GET /2013-04-01/change/C1FAKE", "GET /2013-04-01/change/C2FAKE"]));
+      // Done changes are not asked about again.
+      await provider.settle!(clock.now() + 120_000);
+      expect(fake.requests.filter((r) => r.startsWith("GET /2013-04-01/change/"))).toHaveLength(polls.length);
+    });
+
+    it("gives up at the deadline, naming the change still PENDING", async () => {
+      const clock = virtualClock();
+      const fake = createRoute53Fake({ ...KEY, zones: ZONES, now: clock.now, syncAfterMs: 600_000 });
+      const provider = createAwsProvider(KEY, { fetch: fake.fetch, now: clock.now, sleep: clock.sleep });
+      await provider.present(FQDN, "a");
+      const error = await expectAppError(provider.settle!(clock.now() + 10_000));
+      expect(error.code).toBe("dns_provider_error");
+      expect(error.message).toBe("AWS Route 53 did not apply change C1FAKE on all of its DNS servers in time (status PENDING, waiting for INSYNC)");
+      expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBe(10_000);
     });
   });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createCloudflareProvider } from "../../../src/dns/cloudflare";
 import { createCloudflareFake } from "../../support/dns-fakes/cloudflare";
 import { expectAppError } from "./expect-failure";
+import { virtualClock } from "./virtual-clock";
 
 const TOKEN = "cf-token-0123456789abcdefghijklmnopqrstuv";
 const FQDN = "_acme-challenge.example.com";
@@ -122,16 +123,18 @@ describe("Cloudflare provider", () => {
       expect(error.cause).toBeUndefined();
     });
 
-    it("reports a 5xx HTML page and a 429 with Retry-After", async () => {
+    it("reports a 5xx HTML page, and a 429 with Retry-After once it has waited that out a few times", async () => {
       const html: typeof fetch = async () => new Response("<html>Bad gateway</html>", { status: 502 });
       const error = await expectAppError(createCloudflareProvider({ apiToken: TOKEN }, { fetch: html }).present(FQDN, VALUE));
       expect(error.message).toBe("Cloudflare failed to look up zone _acme-challenge.example.com (HTTP 502)");
 
       const limited: typeof fetch = async () =>
         Response.json({ success: false, errors: [{ code: 971, message: "Please wait and consider throttling your request speed" }], result: null }, { status: 429, headers: { "retry-after": "30" } });
-      const throttled = await expectAppError(createCloudflareProvider({ apiToken: TOKEN }, { fetch: limited }).cleanUp(FQDN, VALUE));
+      const clock = virtualClock();
+      const throttled = await expectAppError(createCloudflareProvider({ apiToken: TOKEN }, { fetch: limited, now: clock.now, sleep: clock.sleep }).cleanUp(FQDN, VALUE));
       expect(throttled.message).toMatch(/^Cloudflare rate-limited the request to look up zone .+ \(HTTP 429\)/);
       expect(throttled.retryAfter).toBe(30);
+      expect(clock.sleeps).toEqual([30_000, 30_000, 30_000, 30_000]);
     });
 
     it("reports a 2xx body that is not JSON", async () => {

@@ -1,10 +1,11 @@
-/** Google Cloud DNS specifics: the service-account JWT, token reuse, managed zones, conditional changes. */
+/** Google Cloud DNS specifics: the service-account JWT, token reuse, managed zones, conditional changes, waiting for `done`. */
 import { beforeAll, describe, expect, it } from "vitest";
 import { createGoogleProvider, type GoogleCredentials } from "../../../src/dns/google";
 import { derToPem } from "../../../src/pki";
 import { createGoogleFake } from "../../support/dns-fakes/google";
 import { generateServiceAccountKey, type ServiceAccountKey } from "../../support/dns-fakes/keys";
 import { expectAppError } from "./expect-failure";
+import { virtualClock } from "./virtual-clock";
 
 const EMAIL = "certdesk-dns@my-project-123.iam.gserviceaccount.com";
 const FQDN = "_acme-challenge.www.example.com";
@@ -75,6 +76,33 @@ describe("Google Cloud DNS provider", () => {
       fake.failNextChange();
       await createGoogleProvider(credentials(), { fetch: fake.fetch }).present(FQDN, "mine");
       expect(fake.txt(FQDN)).toEqual(["other", "mine"]);
+    });
+  });
+
+  describe("settle: changes.get until done", () => {
+    it("polls each pending change until Cloud DNS reports it done", async () => {
+      const clock = virtualClock();
+      const fake = createGoogleFake({ projectId: "my-project-123", clientEmail: EMAIL, publicKey: key.publicKey, zones: ZONES, now: clock.now, doneAfterMs: 3_000 });
+      const provider = createGoogleProvider(credentials(), { fetch: fake.fetch, now: clock.now, sleep: clock.sleep });
+      await provider.present(FQDN, "a");
+      await provider.present(FQDN, "b");
+      expect(fake.changeStatus("2")).toBe("pending");
+      await provider.settle!(clock.now() + 120_000);
+      expect(fake.changeStatus("1")).toBe("done");
+      expect(fake.changeStatus("2")).toBe("done");
+      expect(clock.sleeps).toEqual([2_000, 2_000]);
+      expect(new Set(fake.requests.filter((r) => r.includes("/changes/")))).toEqual(
+        new Set(["GET /dns/v1/projects/my-project-123/managedZones/example-com/changes/1", "GET /dns/v1/projects/my-project-123/managedZones/example-com/changes/2"]),
+      );
+    });
+
+    it("gives up at the deadline, naming the change still pending", async () => {
+      const clock = virtualClock();
+      const fake = createGoogleFake({ projectId: "my-project-123", clientEmail: EMAIL, publicKey: key.publicKey, zones: ZONES, now: clock.now, doneAfterMs: 600_000 });
+      const provider = createGoogleProvider(credentials(), { fetch: fake.fetch, now: clock.now, sleep: clock.sleep });
+      await provider.present(FQDN, "a");
+      const error = await expectAppError(provider.settle!(clock.now() + 5_000));
+      expect(error.message).toBe("Google Cloud DNS did not apply change 1 in example-com on all of its DNS servers in time (status pending, waiting for done)");
     });
   });
 

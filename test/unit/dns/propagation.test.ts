@@ -1,16 +1,18 @@
-/** DNS-over-HTTPS propagation checks against a fake DoH JSON resolver, with a virtual clock. */
+/** DNS-over-HTTPS propagation checks against a fake DoH JSON resolver that caches like a real one, with a virtual clock. */
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../src/core/errors";
-import { lookupTxt, waitForTxtRecord, type WaitForTxtOptions } from "../../../src/dns/propagation";
+import { lookupTxt, waitForTxtRecord, waitForTxtRecords, type WaitForTxtOptions } from "../../../src/dns/propagation";
 import { createDohFake, type DohFake } from "../../support/dns-fakes/doh";
 
 const RESOLVER = "https://cloudflare-dns.com/dns-query";
 const FQDN = "_acme-challenge.example.com";
 const VALUE = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
 
+const START = 1_700_000_000_000;
+
 /** Options with a virtual clock that only moves when the poller sleeps; `onSleep` runs after each sleep. */
 function virtualTime(doh: DohFake, onSleep: (slept: number) => void = () => {}): WaitForTxtOptions & { clock: () => number } {
-  let t = 1_700_000_000_000;
+  let t = START;
   let slept = 0;
   return {
     resolverUrl: RESOLVER,
@@ -104,5 +106,70 @@ describe("waitForTxtRecord", () => {
     const doh = createDohFake();
     setTimeout(() => doh.set(FQDN, [VALUE]), 30);
     await waitForTxtRecord(FQDN, VALUE, { resolverUrl: RESOLVER, fetch: doh.fetch, timeoutMs: 2_000, intervalMs: 10 });
+  });
+});
+
+describe("the fake resolver, as a caching one", () => {
+  it("keeps serving its first answer for a name until that answer's TTL has passed", async () => {
+    let t = START;
+    const doh = createDohFake({ now: () => t });
+    const ask = () => lookupTxt(FQDN, { resolverUrl: RESOLVER, fetch: doh.fetch });
+    doh.set(FQDN, ["first"], 600);
+    expect(await ask()).toEqual(["first"]);
+    doh.set(FQDN, ["first", "second"], 600);
+    t += 599_000;
+    expect(await ask()).toEqual(["first"]);
+    t += 1_000;
+    expect(await ask()).toEqual(["first", "second"]);
+    expect(doh.answers(FQDN)).toEqual([["first"], ["first"], ["first", "second"]]);
+  });
+
+  it("counts the TTL down in its answers and caches NXDOMAIN only when told to (RFC 2308)", async () => {
+    let t = START;
+    const doh = createDohFake({ now: () => t, negativeTtlSeconds: 300 });
+    const ttls = async () => ((await (await doh.fetch(`${RESOLVER}?name=${FQDN}&type=TXT`, { headers: { accept: "application/dns-json" } })).json()) as { Answer?: { TTL: number }[] }).Answer?.map((a) => a.TTL);
+    expect(await ttls()).toBeUndefined(); // NXDOMAIN, now cached for 300 s
+    doh.set(FQDN, [VALUE], 60);
+    t += 299_000;
+    expect(await ttls()).toBeUndefined();
+    t += 1_000;
+    expect(await ttls()).toEqual([60]);
+    t += 45_000;
+    expect(await ttls()).toEqual([15]);
+  });
+});
+
+describe("waitForTxtRecords", () => {
+  const OTHER = "_acme-challenge.other.example.com";
+
+  it("waits for every value at every name, and asks no more about a name once it is complete", async () => {
+    const doh = createDohFake();
+    doh.set(FQDN, ["a", "b"]);
+    const options = virtualTime(doh, (slept) => {
+      if (slept === 2) doh.set(OTHER, ["c"]);
+    });
+    await waitForTxtRecords(new Map([[FQDN, ["a", "b"]], [OTHER, ["c"]]]), options);
+    expect(doh.answers(FQDN)).toHaveLength(1);
+    expect(doh.answers(OTHER)).toEqual([[], [], ["c"]]);
+  });
+
+  it("names each incomplete name and how many of its values showed", async () => {
+    const doh = createDohFake();
+    doh.set(FQDN, ["a"]);
+    const options = virtualTime(doh);
+    const error = (await waitForTxtRecords(new Map([[FQDN, ["a", "b"]], [OTHER, ["c"]]]), options).catch((e: unknown) => e)) as AppError;
+    expect(error).toBeInstanceOf(AppError);
+    expect(error.message).toBe(
+      `TXT records for ${FQDN}, ${OTHER} did not propagate within 30 s (${FQDN}: 1 of 2 values visible)`,
+    );
+  });
+
+  it("stops at a given deadline and reports the whole budget", async () => {
+    const doh = createDohFake();
+    const options = virtualTime(doh);
+    const start = options.clock();
+    const error = (await waitForTxtRecords(new Map([[FQDN, [VALUE]]]), { ...options, timeoutMs: 120_000, deadline: start + 10_000 }).catch((e: unknown) => e)) as AppError;
+    expect(error.message).toBe(`TXT record for ${FQDN} did not propagate within 120 s`);
+    expect(options.clock() - start).toBe(10_000);
   });
 });
