@@ -1,9 +1,12 @@
 /** Operator endpoints (Bearer ADMIN_TOKEN); each is recorded in the audit log with `operator` as the actor. */
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { isoSeconds } from "../../core/time";
 import { NO_TEAM } from "../../store/audit-log";
 import { auditedCommit } from "../../http/audited-commit";
 import { requireAdmin } from "../../http/auth";
+import type { AppBindings } from "../../http/context";
+import type { Deps } from "../../services/deps";
 import { refreshRenewalInfo } from "../../services/ari-refresh";
 import { resealEverything } from "../../services/reseal";
 import { ROLLOVER_BATCH, deactivateAcmeAccounts, rollOverAcmeAccounts } from "../../services/acme-accounts";
@@ -22,92 +25,70 @@ const sweepBody = z
   })
   .strict();
 
+/** A route that runs one cron tick by hand, taking `{asOf?, batchSize?}` and answering what the tick did. */
+function tickRoute<T extends z.ZodType>(path: string, summary: string, description: string | undefined, result: T, resultDescription: string) {
+  return createRoute({
+    method: "post",
+    path,
+    summary,
+    ...(description ? { description } : {}),
+    tags: ["Operator"],
+    security: bearerSecurity,
+    middleware: [requireAdmin()],
+    request: { body: jsonBody(sweepBody) },
+    responses: { 200: jsonResponse(result, resultDescription), ...nativeErrors },
+  });
+}
+
+/**
+ * Runs a tick as of the body's `asOf` (default now). Recorded before it runs, in no team's log (a tick touches many
+ * teams): a tick that cannot be recorded does not run.
+ */
+async function runTick<R>(c: Context<AppBindings>, body: z.infer<typeof sweepBody>, tick: (deps: Deps, asOf: number, batchSize?: number) => Promise<R>): Promise<R> {
+  const asOf = body.asOf ? Date.parse(body.asOf) : c.var.deps.clock.now();
+  const detail = { asOf: isoSeconds(asOf), batchSize: body.batchSize ?? null };
+  await auditedCommit(c)({ teamId: NO_TEAM, statements: [], target: "", detail });
+  return tick(c.var.deps, asOf, body.batchSize);
+}
+
+const counts = { due: z.number(), failed: z.number(), ids: z.array(z.string()) };
+
 export const adminRoutes = newRouter().openapi(
-  createRoute({
-    method: "post",
-    path: "/admin/renewal-sweep",
-    summary: "Run one renewal sweep tick now (what the cron trigger runs)",
-    tags: ["Operator"],
-    security: bearerSecurity,
-    middleware: [requireAdmin()],
-    request: { body: jsonBody(sweepBody) },
-    responses: {
-      200: jsonResponse(
-        z.object({ due: z.number(), dispatched: z.number(), failed: z.number(), ids: z.array(z.string()) }),
-        "What the tick found and handed to the issuers",
-      ),
-      ...nativeErrors,
-    },
-  }),
-  async (c) => {
-    const body = c.req.valid("json");
-    const asOf = body.asOf ? Date.parse(body.asOf) : c.var.deps.clock.now();
-    // Recorded before it runs (a sweep touches many teams, so no team's log): a sweep that cannot be recorded does not run.
-    const detail = { asOf: isoSeconds(asOf), batchSize: body.batchSize ?? null };
-    await auditedCommit(c)({ teamId: NO_TEAM, statements: [], target: "", detail });
-    return c.json(await sweepDueCertificates(c.var.deps, asOf, body.batchSize), 200);
-  },
+  tickRoute(
+    "/admin/renewal-sweep",
+    "Run one renewal sweep tick now (what the cron trigger runs)",
+    undefined,
+    z.object({ ...counts, dispatched: z.number() }),
+    "What the tick found and handed to the issuers",
+  ),
+  async (c) => c.json(await runTick(c, c.req.valid("json"), sweepDueCertificates), 200),
 ).openapi(
-  createRoute({
-    method: "post",
-    path: "/admin/deploy-sweep",
-    summary: "Run one deploy sweep now (what the cron trigger runs after the renewal sweep)",
-    description: "Delivers to each deploy target that lacks its project's current certificate and whose backoff has passed at `asOf`.",
-    tags: ["Operator"],
-    security: bearerSecurity,
-    middleware: [requireAdmin()],
-    request: { body: jsonBody(sweepBody) },
-    responses: {
-      200: jsonResponse(
-        z.object({ due: z.number(), delivered: z.number(), failed: z.number(), ids: z.array(z.string()) }),
-        "What the tick found and how its deliveries went",
-      ),
-      ...nativeErrors,
-    },
-  }),
-  async (c) => {
-    const body = c.req.valid("json");
-    const asOf = body.asOf ? Date.parse(body.asOf) : c.var.deps.clock.now();
-    const detail = { asOf: isoSeconds(asOf), batchSize: body.batchSize ?? null };
-    await auditedCommit(c)({ teamId: NO_TEAM, statements: [], target: "", detail });
-    return c.json(await sweepDueDeployments(c.var.deps, asOf, body.batchSize), 200);
-  },
+  tickRoute(
+    "/admin/deploy-sweep",
+    "Run one deploy sweep now (what the cron trigger runs after the renewal sweep)",
+    "Delivers to each deploy target that lacks its project's current certificate and whose backoff has passed at `asOf`.",
+    z.object({ ...counts, delivered: z.number() }),
+    "What the tick found and how its deliveries went",
+  ),
+  async (c) => c.json(await runTick(c, c.req.valid("json"), sweepDueDeployments), 200),
 ).openapi(
-  createRoute({
-    method: "post",
-    path: "/admin/ari-refresh",
-    summary: "Run one ARI refresh now (what the cron trigger runs after the sweeps)",
-    description:
-      "Fetches the CA's renewal information (RFC 9773) again for each certificate whose next check (the CA's Retry-After, " +
+  tickRoute(
+    "/admin/ari-refresh",
+    "Run one ARI refresh now (what the cron trigger runs after the sweeps)",
+    "Fetches the CA's renewal information (RFC 9773) again for each certificate whose next check (the CA's Retry-After, " +
       "kept between 1 h and 6 h) has passed at `asOf`, stores the window and its explanation, and moves the next renewal " +
       "of a renewing certificate into a window that moved.",
-    tags: ["Operator"],
-    security: bearerSecurity,
-    middleware: [requireAdmin()],
-    request: { body: jsonBody(sweepBody) },
-    responses: {
-      200: jsonResponse(
-        z.object({
-          due: z.number(),
-          refreshed: z.number(),
-          moved: z.number().describe("Refreshed certificates whose next renewal moved with the window"),
-          failed: z.number().describe("No usable answer from the CA: asked again later"),
-          stale: z.number().describe("Changed while the CA was asked (renewed, replaced, revoked): nothing written"),
-          retired: z.number().describe("Expired or revoked: not asked about again"),
-          ids: z.array(z.string()),
-        }),
-        "What the tick found and how its fetches went",
-      ),
-      ...nativeErrors,
-    },
-  }),
-  async (c) => {
-    const body = c.req.valid("json");
-    const asOf = body.asOf ? Date.parse(body.asOf) : c.var.deps.clock.now();
-    const detail = { asOf: isoSeconds(asOf), batchSize: body.batchSize ?? null };
-    await auditedCommit(c)({ teamId: NO_TEAM, statements: [], target: "", detail });
-    return c.json(await refreshRenewalInfo(c.var.deps, asOf, body.batchSize), 200);
-  },
+    z.object({
+      ...counts,
+      refreshed: z.number(),
+      moved: z.number().describe("Refreshed certificates whose next renewal moved with the window"),
+      failed: z.number().describe("No usable answer from the CA: asked again later"),
+      stale: z.number().describe("Changed while the CA was asked (renewed, replaced, revoked): nothing written"),
+      retired: z.number().describe("Expired or revoked: not asked about again"),
+    }),
+    "What the tick found and how its fetches went",
+  ),
+  async (c) => c.json(await runTick(c, c.req.valid("json"), refreshRenewalInfo), 200),
 ).openapi(
   createRoute({
     method: "post",
