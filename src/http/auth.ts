@@ -1,7 +1,9 @@
 /** Bearer-token authentication: a team token (identifying a team, carrying scopes) or the operator secret. */
 import type { MiddlewareHandler } from "hono";
-import { timingSafeEqual } from "../crypto/tokens";
+import { hashApiToken, timingSafeEqual } from "../crypto/tokens";
+import type { Database } from "../db/client";
 import { hasScope, type Scope } from "../services/scopes";
+import { type CachedToken, tokenCacheFor } from "../services/token-cache";
 import { findActiveToken, touchToken } from "../services/tokens";
 import { OPERATOR } from "./actor";
 import type { AppBindings } from "./context";
@@ -14,22 +16,49 @@ function bearerToken(header: string | undefined): string {
   return match[1]!;
 }
 
+/**
+ * The token's cached verification, or a D1 read that makes one (services/token-cache.ts: a revoke elsewhere reaches
+ * this isolate within TOKEN_CACHE_TTL_MS; expiry is checked on every hit). An unknown token is not remembered.
+ */
+async function verifiedToken(db: Database, token: string, now: number): Promise<CachedToken> {
+  const cache = tokenCacheFor(db);
+  const hash = await hashApiToken(token);
+  const hit = cache.get(hash, now);
+  if (hit) return hit;
+  const mark = cache.mark();
+  const row = await findActiveToken(db, token, now);
+  if (!row) throw new AppError("unauthorized", "Invalid or revoked API token");
+  const entry: CachedToken = {
+    teamId: row.teamId,
+    tokenId: row.id,
+    scopes: row.scopes,
+    expiresAt: row.expiresAt,
+    lastUsedAt: row.lastUsedAt,
+    cachedAt: now,
+  };
+  cache.set(hash, entry, mark);
+  return entry;
+}
+
 /** Requires a valid team token holding `scope` (and each of `more`); sets `c.var.auth` and the request's actor (the token). */
 export function requireScope(scope: Scope, ...more: Scope[]): MiddlewareHandler<AppBindings> {
   return async function requireScope(c, next) {
     const token = bearerToken(c.req.header("Authorization"));
-    const db = c.var.deps.db;
-    const now = Date.now();
-    const found = await findActiveToken(db, token, now);
-    if (!found) throw new AppError("unauthorized", "Invalid or revoked API token");
-    // Record use at most once a minute: a write on every request would cost more than it tells.
-    if (found.lastUsedAt === null || now - found.lastUsedAt > 60_000) await touchToken(db, found.id, now);
+    const { db, clock } = c.var.deps;
+    const now = clock.now();
+    const found = await verifiedToken(db, token, now);
+    // Record use at most once a minute: a write on every request would cost more than it tells. The cached value
+    // is this isolate's last write, so a hit decides without reading D1.
+    if (found.lastUsedAt === null || now - found.lastUsedAt > 60_000) {
+      await touchToken(db, found.tokenId, now);
+      found.lastUsedAt = now;
+    }
     const missing = [scope, ...more].find((needed) => !hasScope(found.scopes, needed));
     if (missing !== undefined) {
       throw new AppError("forbidden", `This token lacks the ${missing} scope`);
     }
-    c.set("auth", { teamId: found.teamId, tokenId: found.id, scopes: found.scopes });
-    c.set("actor", found.id);
+    c.set("auth", { teamId: found.teamId, tokenId: found.tokenId, scopes: found.scopes });
+    c.set("actor", found.tokenId);
     await next();
   };
 }

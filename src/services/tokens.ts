@@ -8,6 +8,7 @@ import { DAY_MS, isoSeconds } from "../core/time";
 import { hashApiToken, newApiToken } from "../crypto/tokens";
 import { AppError } from "../core/errors";
 import { SCOPES, scopesNotHeld, type Scope } from "./scopes";
+import { tokenCacheFor } from "./token-cache";
 
 export type TokenRow = typeof apiTokens.$inferSelect;
 
@@ -146,12 +147,18 @@ export async function revokeToken(
   if (missing.length > 0) {
     throw new AppError("forbidden", `This token cannot revoke a token holding scopes it does not hold: ${missing.join(", ")}`);
   }
-  if (target.revokedAt !== null) return target;
+  if (target.revokedAt !== null) {
+    // Revoked already (perhaps through another isolate): forget it here too, rather than wait out the cache's TTL.
+    tokenCacheFor(db).delete(target.tokenHash);
+    return target;
+  }
   const revoke = db
     .update(apiTokens)
     .set({ revokedAt: now })
     .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.teamId, caller.teamId), isNull(apiTokens.revokedAt)));
   await commit({ teamId: caller.teamId, statements: [revoke], target: tokenId, detail: tokenDetail(target) });
+  // This isolate stops accepting it at once; other isolates within TOKEN_CACHE_TTL_MS (services/token-cache.ts).
+  tokenCacheFor(db).delete(target.tokenHash);
   return { ...target, revokedAt: now };
 }
 
