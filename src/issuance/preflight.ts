@@ -6,9 +6,8 @@
  * Refusals are 400s and not retryable: a renewal refused here stops, with the reason on the certificate.
  */
 import type { AcmeDirectory } from "../acme";
-import type { Config } from "../core/config";
 import { AppError } from "../core/errors";
-import { challengeRecordName, createDnsProvider, parseDnsCredentials, type DnsProvider } from "../dns";
+import { challengeRecordName, type DnsProvider } from "../dns";
 import { evaluateCaa, findRelevantCaa, type CaaRecord } from "../dns/caa";
 import type { IssuanceDeps } from "./deps";
 import type { IssueRequest } from "./issue-request";
@@ -26,14 +25,17 @@ export interface PreflightInput {
   log?: (message: string) => void;
 }
 
-/** The preflight of one issuance job, from its request and the CA's directory. */
-export async function preflight(deps: IssuanceDeps, request: IssueRequest, directory: AcmeDirectory): Promise<void> {
+/**
+ * The preflight of one issuance job, from its request and the CA's directory. `dnsProvider` is the one the DNS-01
+ * solver will use: the zones found here are then not looked up again (each lookup is a subrequest).
+ */
+export async function preflight(deps: IssuanceDeps, request: IssueRequest, directory: AcmeDirectory, dnsProvider: DnsProvider | null): Promise<void> {
   const { config } = deps;
   await preflightOrder({
     names: request.names,
     directory,
     resolverUrl: config.DOH_RESOLVER_URL === "none" ? null : config.DOH_RESOLVER_URL,
-    dnsProvider: dnsProviderFor(config, request),
+    dnsProvider,
   });
 }
 
@@ -43,13 +45,6 @@ export async function preflightOrder(input: PreflightInput): Promise<void> {
   if (input.dnsProvider) await checkDnsProvider(input.dnsProvider, input.names);
 }
 
-/** The provider the DNS-01 solver will use, built the same way (operator base URL included). */
-function dnsProviderFor(config: Config, request: IssueRequest): DnsProvider | null {
-  if (request.challengeType !== "dns-01" || !request.dnsProvider) return null;
-  const name = request.dnsProvider;
-  const baseUrl = config.DNS_API_BASE_URLS[name];
-  return createDnsProvider(name, parseDnsCredentials(name, request.dnsCredentials ?? {}), baseUrl ? { baseUrl } : {});
-}
 
 async function refuseForbiddenByCaa(input: PreflightInput, resolverUrl: string): Promise<void> {
   const log = input.log ?? ((message: string) => console.warn(message));

@@ -3,7 +3,8 @@ import { and, eq } from "drizzle-orm";
 import { ariCertificateId, isAcmeProblem, RETRY_POLICY } from "../acme";
 import type { Database } from "../db/client";
 import { certificates } from "../db/schema";
-import { createDnsProvider, parseDnsCredentials } from "../dns";
+import { createDnsProvider, parseDnsCredentials, type DnsProvider } from "../dns";
+import type { Config } from "../core/config";
 import type { IssuanceDeps } from "./deps";
 import { AppError } from "../core/errors";
 import { type SealingKeys, unseal } from "../crypto/sealing";
@@ -38,15 +39,17 @@ async function currentCertificate(db: Database, request: IssueRequest): Promise<
   return null;
 }
 
-function solverFor(deps: IssuanceDeps, request: IssueRequest) {
-  if (request.challengeType === "http-01") return http01Solver(deps.challenges, deps.db);
-  const { config } = deps;
-  const provider = request.dnsProvider!;
-  const credentials = parseDnsCredentials(provider, request.dnsCredentials ?? {});
-  const baseUrl = config.DNS_API_BASE_URLS[provider];
-  return dns01Solver(createDnsProvider(provider, credentials, baseUrl ? { baseUrl } : {}), {
-    resolverUrl: config.DOH_RESOLVER_URL === "none" ? null : config.DOH_RESOLVER_URL,
-  });
+/** The team's DNS provider for a DNS-01 job (operator base URL included), or null for HTTP-01. */
+function dnsProviderFor(config: Config, request: IssueRequest): DnsProvider | null {
+  if (request.challengeType !== "dns-01" || !request.dnsProvider) return null;
+  const name = request.dnsProvider;
+  const baseUrl = config.DNS_API_BASE_URLS[name];
+  return createDnsProvider(name, parseDnsCredentials(name, request.dnsCredentials ?? {}), baseUrl ? { baseUrl } : {});
+}
+
+function solverFor(deps: IssuanceDeps, dnsProvider: DnsProvider | null) {
+  if (dnsProvider === null) return http01Solver(deps.challenges, deps.db);
+  return dns01Solver(dnsProvider, { resolverUrl: deps.config.DOH_RESOLVER_URL === "none" ? null : deps.config.DOH_RESOLVER_URL });
 }
 
 /** Whether a certificate issued by an earlier job is still the stored, active one, unchanged since `asOf`. */
@@ -142,7 +145,9 @@ async function issueAt(
     ...(ca.externalAccountBinding ? { externalAccountBinding: ca.externalAccountBinding } : {}),
   });
   // CAA and the DNS-01 credentials, before any order (preflight.ts): a refusal places none.
-  await preflight(deps, request, await client.getDirectory());
+  // One provider for the preflight and the solver: the zones the preflight finds are not looked up again.
+  const dnsProvider = dnsProviderFor(config, request);
+  await preflight(deps, request, await client.getDirectory(), dnsProvider);
   let replaces: string | undefined;
   if (request.kind === "renew" && previous && (await client.getDirectory()).renewalInfo) {
     try {
@@ -151,7 +156,7 @@ async function issueAt(
       replaces = undefined; // No AKI: the CA cannot match it; renew without `replaces`.
     }
   }
-  const result = await issueCertificate(client, solverFor(deps, request), {
+  const result = await issueCertificate(client, solverFor(deps, dnsProvider), {
     names: request.names,
     keySpec: request.keySpec,
     dryRun: request.dryRun,
