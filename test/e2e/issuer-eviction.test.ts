@@ -2,7 +2,7 @@
  * The issuer resumes its order after a reset: the object is reset (as an eviction or a deploy would) right after it
  * saves each step, its alarm picks the job up, and Pebble sees exactly one order per certificate.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { api, eventually, freshDomain, newProject, newTeamToken, obtainHttp01 } from "../support/e2e-api";
 import { e2e, settledOrderCount } from "../support/pebble-context";
 
@@ -42,6 +42,33 @@ describe("an issuer reset mid-order", () => {
     const certificate = (await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body;
     expect(certificate.names).toEqual([domain]);
     expect((await settledOrderCount()) - before).toBe(1);
+  });
+
+  it("DNS-01, reset after answering: the resumed order issues and the TXT record the crashed attempt left is removed", async () => {
+    const domain = freshDomain("evict-dns");
+    const projectId = await newProject(token, domain);
+    await armCrash(projectId, "answered");
+    const before = await settledOrderCount();
+    const res = await api("POST", `/api/v1/projects/${projectId}/certificate/obtain`, token, {
+      email: "admin@example.com",
+      challengeType: "dns-01",
+      dnsProvider: "cloudflare",
+      dnsCredentials: { apiToken: inject("cloudflareApiToken") },
+      keyType: "ec",
+    });
+    expect([200, 202], res.text).toContain(res.status);
+    await eventually(async () => {
+      const s = (await api("GET", `/api/v1/projects/${projectId}/certificate/status`, token)).body;
+      return s?.status === "valid" ? s : undefined;
+    }, 60_000);
+    expect((await settledOrderCount()) - before).toBe(1);
+    const record = `_acme-challenge.${domain}`;
+    const txt = await eventually(async () => {
+      const response = await fetch(`${e2e().dohUrl}?name=${encodeURIComponent(record)}&type=TXT`, { headers: { accept: "application/dns-json" } });
+      const answers = (((await response.json()) as { Answer?: { data: string }[] }).Answer ?? []).map((a) => a.data);
+      return answers.length === 0 ? answers : undefined;
+    });
+    expect(txt).toEqual([]);
   });
 
   it("takes the operator token: a team token gets 401", async () => {
