@@ -20,6 +20,7 @@ import {
 import { isStillCurrent, JOB_BUDGET_MS, runIssuance } from "../issuance/run-issuance";
 import type { OrderStep } from "../issuance/order-checkpoint";
 import { revokeStoredCertificate } from "../issuance/revoke";
+import { hasDeployTargets } from "../store/deploy-targets";
 import { storedCheckpoints } from "./checkpoint-storage";
 import { deliverToProjectTargets } from "../services/deploy-targets/deliver";
 
@@ -190,7 +191,8 @@ export class CertificateIssuer extends DurableObject<Env> implements Certificate
     const outcome = await runIssuance(this.deps, request, asOf === undefined ? Date.now : () => asOf + (Date.now() - stored.startedAt), checkpoints);
     await this.ctx.storage.put("last", { fingerprint, finishedAt: Date.now(), outcome } satisfies FinishedJob);
     await this.ctx.storage.delete(["job", "checkpoint"]);
-    if (outcome.state === "issued" && request.projectId) {
+    // A project without deploy targets costs no alarm and no storage write here.
+    if (outcome.state === "issued" && request.projectId && (await hasDeployTargets(this.deps.db, request.projectId))) {
       await this.deliverSoon(request.projectId, request.kind === "renew" ? "renewed" : "issued");
     } else if (await this.ctx.storage.get<PendingDelivery>("deliver")) {
       await this.ctx.storage.setAlarm(Date.now()); // an upload's delivery waited for this job

@@ -1,6 +1,7 @@
 /** Stored certificates: atomic replacement with the key sealed, conditional stores over a row version, deletion. */
-import { type SQL, and, eq, getTableColumns, sql } from "drizzle-orm";
+import { type SQL, and, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { selectValues } from "../db/select-values";
 import { certificates } from "../db/schema";
 import { newId } from "../core/ids";
 import { seal } from "../crypto/sealing";
@@ -136,14 +137,6 @@ export async function storeCertificate(
   return row;
 }
 
-/** The row's values in the table's column order, for an INSERT … SELECT. */
-function selectValues(row: CertificateRow): SQL {
-  const values = Object.entries(getTableColumns(certificates)).map(([key, column]) => {
-    const value = row[key as keyof CertificateRow];
-    return value === null ? sql`NULL` : sql`${column.mapToDriverValue(value)}`;
-  });
-  return sql.join(values, sql`, `);
-}
 
 /**
  * Stores an issued certificate only if `condition` still holds at the moment of writing, in one
@@ -171,7 +164,7 @@ export async function storeCertificateIf(
   const free = input.projectId === null ? sql`1` : sql`NOT EXISTS (SELECT 1 FROM certificates WHERE project_id = ${input.projectId})`;
   const inserted = await db
     .insert(certificates)
-    .select(sql`SELECT ${selectValues(row)} WHERE ${free} AND ${condition}`)
+    .select(sql`SELECT ${selectValues(certificates, row)} WHERE ${free} AND ${condition}`)
     .returning({ id: certificates.id });
   return inserted.length > 0 ? row : null;
 }

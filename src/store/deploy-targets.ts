@@ -5,6 +5,7 @@
 import { and, asc, eq, isNull, lte, or, sql } from "drizzle-orm";
 import { seal, unseal, type SealingKeys } from "../crypto/sealing";
 import type { Database } from "../db/client";
+import { selectValues } from "../db/select-values";
 import { certificates, deployTargets } from "../db/schema";
 
 export type DeployTargetRow = typeof deployTargets.$inferSelect;
@@ -20,8 +21,17 @@ export async function openDeployCredentials(keys: SealingKeys, row: Pick<DeployT
   return JSON.parse(await unseal(keys, row.sealedCredentials, deployCredentialsAad(row.id))) as unknown;
 }
 
-export function insertDeployTarget(db: Database, row: DeployTargetRow) {
-  return db.insert(deployTargets).values(row);
+/** The insert, made only while the project has fewer than `max` targets: the count and the write are one statement. */
+export function insertDeployTargetUnder(db: Database, row: DeployTargetRow, max: number) {
+  return db
+    .insert(deployTargets)
+    .select(sql`SELECT ${selectValues(deployTargets, row)} WHERE (SELECT count(*) FROM deploy_targets WHERE project_id = ${row.projectId}) < ${max}`)
+    .returning({ id: deployTargets.id });
+}
+
+/** Whether the project has any deploy target: nothing to hand off after a change when it has none. */
+export async function hasDeployTargets(db: Database, projectId: string): Promise<boolean> {
+  return !!(await db.query.deployTargets.findFirst({ where: eq(deployTargets.projectId, projectId), columns: { id: true } }));
 }
 
 export function deleteDeployTargetStatement(db: Database, projectId: string, targetId: string) {

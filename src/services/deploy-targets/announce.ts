@@ -1,5 +1,6 @@
 /** Tells the project's certificate issuer that the certificate changed outside it (an upload), so its targets get it soon. */
 import { issuerName } from "../../issuance/issue-request";
+import { hasDeployTargets } from "../../store/deploy-targets";
 import type { Deps } from "../deps";
 
 /**
@@ -7,8 +8,7 @@ import type { Deps } from "../deps";
  * Never fails the change that called it: the cron's deploy sweep delivers whatever this could not hand off.
  */
 export async function deliverAfterChange(deps: Deps, project: { id: string; teamId: string }, trigger: string): Promise<void> {
-  const target = await deps.db.query.deployTargets.findFirst({ where: (t, { eq }) => eq(t.projectId, project.id), columns: { id: true } });
-  if (!target) return;
+  if (!(await hasDeployTargets(deps.db, project.id))) return;
   try {
     await deps.issuer(issuerName({ teamId: project.teamId, projectId: project.id, names: [] })).deliverSoon(project.id, trigger);
   } catch (error) {

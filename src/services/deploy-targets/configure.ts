@@ -3,16 +3,14 @@
  * one. A target cannot be edited: a token that may only manage projects must not be able to redirect where a private
  * key goes, so changing a target means removing it and adding another, which takes `certificates:export`.
  */
-import { and, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { AppError } from "../../core/errors";
 import { newId } from "../../core/ids";
 import type { Database } from "../../db/client";
-import { deployTargets } from "../../db/schema";
 import { deployTargetEntry } from "../../deploy/registry";
 import type { DeployTargetEntry } from "../../deploy/target-entry";
 import { coversName } from "../../pki/name-coverage";
-import { type DeployTargetRow, deleteDeployTargetStatement, deployTargetsOf, sealDeployCredentials } from "../../store/deploy-targets";
+import { type DeployTargetRow, deleteDeployTargetStatement, deployTargetOf, deployTargetsOf, insertDeployTargetUnder, sealDeployCredentials } from "../../store/deploy-targets";
 import { certificateOf } from "../certificates/lookup";
 import { projectOwner } from "../certificates/owner";
 import type { Deps } from "../deps";
@@ -66,17 +64,6 @@ async function requireProjectNames(db: Database, project: ProjectRow, names: str
   }
 }
 
-/** The insert, made only while the project has fewer than `max` targets: the count and the write are one statement. */
-function insertUnderLimit(db: Database, row: DeployTargetRow, max: number) {
-  const values = Object.entries(row).map(([key, value]) => {
-    const column = deployTargets[key as keyof DeployTargetRow];
-    return value === null ? sql`NULL` : sql`${column.mapToDriverValue(value as never)}`;
-  });
-  return db
-    .insert(deployTargets)
-    .select(sql`SELECT ${sql.join(values, sql`, `)} WHERE (SELECT count(*) FROM deploy_targets WHERE project_id = ${row.projectId}) < ${max}`)
-    .returning({ id: deployTargets.id });
-}
 
 export async function createDeployTarget(deps: Deps, project: ProjectRow, input: NewDeployTarget, commit: CommitChange): Promise<CreatedDeployTarget> {
   const { db, config, clock } = deps;
@@ -113,7 +100,7 @@ export async function createDeployTarget(deps: Deps, project: ProjectRow, input:
   const max = config.DEPLOY_TARGETS_PER_PROJECT;
   const [inserted] = (await commit({
     teamId: project.teamId,
-    statements: [insertUnderLimit(db, row, max)],
+    statements: [insertDeployTargetUnder(db, row, max)],
     target: id,
     // Public settings only: the credentials are in no log.
     detail: { projectId: project.id, kind: entry.kind, settings },
@@ -129,7 +116,7 @@ export async function listDeployTargets(db: Database, project: ProjectRow): Prom
 }
 
 export async function getDeployTarget(db: Database, project: ProjectRow, targetId: string): Promise<DeployTargetRow> {
-  const row = await db.query.deployTargets.findFirst({ where: and(eq(deployTargets.id, targetId), eq(deployTargets.projectId, project.id)) });
+  const row = await deployTargetOf(db, project.id, targetId);
   if (!row) throw new AppError("not_found", `Deploy target ${targetId} not found`);
   return row;
 }
