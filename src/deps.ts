@@ -9,6 +9,7 @@ import type { Env } from "./env";
 import type { CertificateIssuerRpc } from "./issuance/issue-request";
 import { teamLimiterName } from "./objects/team-limiter";
 import type { Deps } from "./services/deps";
+import { orderBudget } from "./services/limits/acme-orders";
 import { takeCaCall } from "./services/limits/ca-calls";
 import type { TeamLimiterRpc } from "./services/limits/token-bucket";
 
@@ -28,6 +29,9 @@ export function depsFrom(env: Env): Deps {
       // Likewise TeamLimiter implements TeamLimiterRpc.
       teamLimiter: (teamId) => limiters.get(limiters.idFromName(teamLimiterName(teamId))) as unknown as TeamLimiterRpc,
       limits: { takeCaCall: (teamId) => takeCaCall(made, teamId) },
+      // Bound like `limits`: built once `made` is whole.
+      orderBudget: { take: (order) => orderBudget(made).take(order) },
+      renewalQueue: env.RENEWALS,
       clock: systemClock,
       config: parseConfig(env as unknown as Record<string, unknown>),
     };

@@ -1,3 +1,5 @@
+import type { RenewalMessage } from "./services/renewal-queue";
+
 /** The Worker's bindings, variables and secrets as wrangler.toml and `wrangler secret` declare them. */
 export interface Env {
   DB: D1Database;
@@ -6,6 +8,8 @@ export interface Env {
   CERTIFICATE_ISSUER: DurableObjectNamespace;
   /** The per-team limiter of calls that reach the CA (objects/team-limiter.ts). */
   TEAM_LIMITER: DurableObjectNamespace;
+  /** The renewal queue: the cron's sweep sends due certificates, the Worker's queue handler renews them (services/renewal-queue.ts). */
+  RENEWALS: Queue<RenewalMessage>;
   /** Optional: "development" (npm start), "test" (vitest) or "production" (default): only local runs accept the committed secrets. */
   CERTDESK_ENV?: string;
   ADMIN_TOKEN: string;
@@ -32,4 +36,7 @@ export interface Env {
   ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM?: string;
   CERTIFICATES_PER_TEAM?: string;
   CERTIFICATE_BYTES_PER_TEAM?: string;
+  ACME_ORDERS_PER_ACCOUNT_PER_3H?: string;
+  ACME_ORDERS_PER_NAME_SET_PER_WEEK?: string;
+  RENEWALS_PER_TICK?: string;
 }

@@ -1,4 +1,4 @@
-/** Worker entry: the HTTP app, the renewal and deploy cron, and the Durable Object classes. */
+/** Worker entry: the HTTP app, the renewal and deploy cron, the renewal queue's consumer, and the Durable Object classes. */
 import "reflect-metadata";
 import { createApp } from "./app";
 import { depsFrom } from "./deps";
@@ -7,6 +7,7 @@ import { withSecurityHeaders } from "./http/security-headers";
 import { answerChallenge, CHALLENGE_PATH } from "./routes/well-known";
 import { refreshRenewalInfo } from "./services/ari-refresh";
 import { sweepDueDeployments } from "./services/deploy-targets/sweep";
+import { consumeRenewals, type RenewalMessage, recordUndeliveredRenewals } from "./services/renewal-queue";
 import { sweepDueCertificates } from "./services/renewal-sweep";
 
 export { CertificateIssuer } from "./objects/certificate-issuer";
@@ -27,7 +28,7 @@ export default {
     // Awaited, not waitUntil'd: a failed sweep then fails this cron invocation visibly (and it is retried on the next tick).
     const deps = depsFrom(env);
     const renewals = await sweepDueCertificates(deps, controller.scheduledTime);
-    console.log(`renewal sweep: ${renewals.due} due, ${renewals.dispatched} handed off`);
+    console.log(`renewal sweep: ${renewals.due} due, ${renewals.enqueued} enqueued, ${renewals.failed} not sent`);
     // Deliveries a failed target is owed, and any an issuance or upload could not hand off.
     const deliveries = await sweepDueDeployments(deps, controller.scheduledTime);
     console.log(`deploy sweep: ${deliveries.due} due, ${deliveries.delivered} delivered, ${deliveries.failed} failed`);
@@ -40,4 +41,15 @@ export default {
       console.error(`ARI refresh: ${error instanceof Error ? error.message : String(error)}`);
     }
   },
-} satisfies ExportedHandler<Env>;
+  /** The renewal queue (services/renewal-queue.ts) and its dead-letter queue (wrangler.toml names both). */
+  async queue(batch, env) {
+    const deps = depsFrom(env);
+    if (batch.queue.endsWith("-dlq")) {
+      const recorded = await recordUndeliveredRenewals(deps, batch.messages);
+      console.error(`renewal dead-letter queue: ${batch.messages.length} messages, ${recorded} failures recorded`);
+      return;
+    }
+    const tally = await consumeRenewals(deps, batch.messages);
+    console.log(`renewal queue: ${Object.entries(tally).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(", ")}`);
+  },
+} satisfies ExportedHandler<Env, RenewalMessage>;

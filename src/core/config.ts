@@ -80,6 +80,18 @@ export const LIMIT_DEFAULTS = {
   CERTIFICATE_BYTES_PER_TEAM: 16 * MiB,
   /** Places a project's certificate is delivered to after every issuance, renewal and upload. */
   DEPLOY_TARGETS_PER_PROJECT: 10,
+  /**
+   * New orders a team's ACME account may place per 3 hours (Let's Encrypt's own limit, refilled one every 36 s), and
+   * orders per week for one exact set of names (Let's Encrypt: 5). Orders that name the certificate they replace
+   * (RFC 9773 §5) spend neither, as Let's Encrypt exempts them (issuance/order-budget.ts).
+   */
+  ACME_ORDERS_PER_ACCOUNT_PER_3H: 300,
+  ACME_ORDERS_PER_NAME_SET_PER_WEEK: 5,
+  /**
+   * Certificates one cron tick puts on the renewal queue at most (services/renewal-sweep.ts). Every 15 minutes that is
+   * 384,000 a day; a tick's D1 reads and queue sends stay under the 50 subrequests of a free-plan invocation.
+   */
+  RENEWALS_PER_TICK: 4_000,
 } as const;
 
 const limitsShape = {
@@ -92,6 +104,9 @@ const limitsShape = {
   CERTIFICATES_PER_TEAM: count(LIMIT_DEFAULTS.CERTIFICATES_PER_TEAM, 1_000_000),
   CERTIFICATE_BYTES_PER_TEAM: count(LIMIT_DEFAULTS.CERTIFICATE_BYTES_PER_TEAM, 1024 * MiB),
   DEPLOY_TARGETS_PER_PROJECT: count(LIMIT_DEFAULTS.DEPLOY_TARGETS_PER_PROJECT, 100),
+  ACME_ORDERS_PER_ACCOUNT_PER_3H: count(LIMIT_DEFAULTS.ACME_ORDERS_PER_ACCOUNT_PER_3H, 1_000_000),
+  ACME_ORDERS_PER_NAME_SET_PER_WEEK: count(LIMIT_DEFAULTS.ACME_ORDERS_PER_NAME_SET_PER_WEEK, 1_000_000),
+  RENEWALS_PER_TICK: count(LIMIT_DEFAULTS.RENEWALS_PER_TICK, 100_000),
 };
 
 /** The limits as configured, or their defaults: what the quota checks take. */

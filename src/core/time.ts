@@ -1,5 +1,6 @@
 /** Instants: the clock services read, and the wire format for them. */
 
+export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
 /** The time source, injected so that tests can move time. */

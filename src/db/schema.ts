@@ -89,6 +89,11 @@ export const certificates = sqliteTable(
     /** When the renewal sweep should next look at this certificate; null = never. */
     nextRenewalAt: timestamp("next_renewal_at"),
     renewalFailures: integer("renewal_failures").notNull().default(0),
+    /**
+     * Claimed by a sweep tick and on the renewal queue until this instant (services/renewal-sweep.ts): later ticks
+     * leave it to that message. Set with the enqueue, cleared once the renewal ran; a lost message only delays it.
+     */
+    renewalQueuedUntil: timestamp("renewal_queued_until"),
     lastRenewAttempt: timestamp("last_renew_attempt"),
     lastRenewError: text("last_renew_error"),
     /** RFC 9773: the CA's suggested renewal window as last fetched (null when the CA offers no ARI). */
@@ -105,8 +110,9 @@ export const certificates = sqliteTable(
   (t) => [
     uniqueIndex("certificates_project_idx").on(t.projectId),
     index("certificates_team_idx").on(t.teamId, t.createdAt),
-    // The renewal sweep reads only due rows, oldest first: its cost follows the due count.
-    index("certificates_renewal_idx").on(t.nextRenewalAt).where(sql`next_renewal_at IS NOT NULL`),
+    // The renewal sweep reads only due rows, oldest first: its cost follows the due count. The claim is in the index
+    // too, so rows already on the queue are skipped without reading them.
+    index("certificates_renewal_idx").on(t.nextRenewalAt, t.renewalQueuedUntil).where(sql`next_renewal_at IS NOT NULL`),
     // The ARI refresh reads only rows whose renewal information is due again, like the sweep.
     index("certificates_ari_retry_idx").on(t.ariRetryAt).where(sql`ari_retry_at IS NOT NULL`),
   ],

@@ -20,6 +20,8 @@ export interface IssuancePlan {
   profile?: string;
   /** Absolute deadline (ms) for the whole flow. */
   deadline: number;
+  /** Runs just before a new order is placed (not for a resumed one): the CA's order budget is spent here. */
+  beforeNewOrder?: () => Promise<void>;
 }
 
 export type IssuanceResult =
@@ -39,6 +41,7 @@ export async function issueCertificate(
   checkpoints: CheckpointStore = noCheckpoints,
 ): Promise<IssuanceResult> {
   const resumed = await resumeOrder(client, solver, checkpoints);
+  if (!resumed) await plan.beforeNewOrder?.();
   const order =
     resumed?.order ??
     (await client.newOrder({

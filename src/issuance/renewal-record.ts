@@ -25,6 +25,17 @@ export async function recordRenewalFailure(db: Database, row: CertificateRow, er
     .where(unchangedSince(row));
 }
 
+/**
+ * The renewal waits (the CA's order budget is spent until `retryAt`): the next try moves there, the reason is shown,
+ * and the failure count stays as it was, since nothing failed.
+ */
+export async function deferRenewal(db: Database, row: CertificateRow, reason: string, retryAt: number, now: number): Promise<void> {
+  await db
+    .update(certificates)
+    .set({ lastRenewError: reason, nextRenewalAt: retryAt, updatedAt: nextVersionTime(row, now) })
+    .where(unchangedSince(row));
+}
+
 /** Automatic renewal off, with the reason: the owner gave up one of the certificate's names. */
 export async function stopRenewal(db: Database, row: CertificateRow, reason: string, now: number): Promise<void> {
   await db

@@ -22,8 +22,9 @@ import { issueCertificate } from "./issue-certificate";
 import { atCa, type CheckpointStore, noCheckpoints } from "./order-checkpoint";
 import { type CaChoice, caChoices, isCaSideFailure } from "./ca-fallback";
 import { releasedName, releasedNameError, releasedNameStop } from "./ownership";
+import { isOrderBudgetExhausted, spendOrderBudget } from "./order-budget";
 import { preflight } from "./preflight";
-import { recordRenewalFailure, stopRenewal } from "./renewal-record";
+import { deferRenewal, recordRenewalFailure, stopRenewal } from "./renewal-record";
 import { storeIssued } from "./store-issued";
 
 /** The most one job may take end to end; the Durable Object's alarm restarts a job that outlives it. */
@@ -118,6 +119,12 @@ async function runIssuanceOnce(
     }
   }
   const { error, permanent } = failure!;
+  if (request.kind === "renew" && request.trigger === "sweep" && previous && isOrderBudgetExhausted(error)) {
+    // Not a failure: the renewal waits for the account's budget, and the sweep takes it again when it refills.
+    const retryAt = now() + (error.retryAfter ?? 60) * 1000;
+    await deferRenewal(db, previous, error.message, retryAt, now());
+    return { state: "skipped", reason: error.message };
+  }
   if (request.kind === "renew" && previous) await recordRenewalFailure(db, previous, error, permanent, now());
   return { state: "failed", error: error.toData() };
 }
@@ -156,8 +163,11 @@ async function issueAt(
       replaces = undefined; // No AKI: the CA cannot match it; renew without `replaces`.
     }
   }
+  // An order naming the certificate it replaces is exempt from the CA's order limits (order-budget.ts).
+  const order = { teamId: request.teamId, directoryUrl: ca.directoryUrl, names: request.names };
   const result = await issueCertificate(client, solverFor(deps, dnsProvider), {
     names: request.names,
+    ...(replaces ? {} : { beforeNewOrder: () => spendOrderBudget(deps.orderBudget, order) }),
     keySpec: request.keySpec,
     dryRun: request.dryRun,
     deadline: Date.now() + JOB_BUDGET_MS,

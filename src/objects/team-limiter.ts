@@ -17,16 +17,35 @@ export class TeamLimiter extends DurableObject<Env> implements TeamLimiterRpc {
 
   /** Read, refill, take and write with the synchronous SQL API: no await in between, so no other call interleaves. */
   async take(bucket: string, policy: BucketPolicy, now: number): Promise<TakeResult> {
-    const sql = this.ctx.storage.sql;
-    const row = sql.exec<{ tokens: number; updated_at: number }>("SELECT tokens, updated_at FROM buckets WHERE name = ?", bucket).toArray()[0];
-    const stored: BucketState | null = row ? { tokens: row.tokens, updatedAt: row.updated_at } : null;
-    const { state, result } = takeToken(stored, policy, now);
-    sql.exec(
+    const { state, result } = takeToken(this.read(bucket), policy, now);
+    this.write(bucket, state);
+    return result;
+  }
+
+  /** All or nothing, synchronously like `take`: every bucket is judged first, and written only when all had a token. */
+  async takeAll(buckets: { bucket: string; policy: BucketPolicy }[], now: number): Promise<TakeResult & { limitIndex?: number }> {
+    const judged = buckets.map(({ bucket, policy }) => ({ bucket, ...takeToken(this.read(bucket), policy, now) }));
+    let refused: (TakeResult & { limitIndex?: number }) | undefined;
+    judged.forEach(({ result }, index) => {
+      if (!result.ok && (!refused || refused.ok || result.retryAfterSeconds > refused.retryAfterSeconds)) refused = { ...result, limitIndex: index };
+    });
+    if (refused) return refused;
+    for (const { bucket, state } of judged) this.write(bucket, state);
+    const remaining = Math.min(...judged.map(({ result }) => (result.ok ? result.remaining : 0)));
+    return { ok: true, remaining };
+  }
+
+  private read(bucket: string): BucketState | null {
+    const row = this.ctx.storage.sql.exec<{ tokens: number; updated_at: number }>("SELECT tokens, updated_at FROM buckets WHERE name = ?", bucket).toArray()[0];
+    return row ? { tokens: row.tokens, updatedAt: row.updated_at } : null;
+  }
+
+  private write(bucket: string, state: BucketState): void {
+    this.ctx.storage.sql.exec(
       "INSERT INTO buckets (name, tokens, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
       bucket,
       state.tokens,
       state.updatedAt,
     );
-    return result;
   }
 }

@@ -3,6 +3,7 @@ import type { Clock } from "../core/time";
 import type { IssuanceDeps } from "../issuance/deps";
 import type { CertificateIssuerRpc } from "../issuance/issue-request";
 import type { TeamLimiterRpc } from "./limits/token-bucket";
+import type { RenewalMessage } from "./renewal-queue";
 
 /** The fair-use checks a service runs before work that reaches the CA (services/limits/). */
 export interface LimitChecks {
@@ -18,6 +19,8 @@ export interface Deps extends IssuanceDeps {
   /** The limit checks, bound to these dependencies: `await deps.limits.takeCaCall(teamId)`. */
   limits: LimitChecks;
   clock: Clock;
+  /** Where the sweep puts due certificates (services/renewal-sweep.ts); the Worker's queue handler consumes it. */
+  renewalQueue: { sendBatch(messages: Iterable<MessageSendRequest<RenewalMessage>>): Promise<unknown> };
   /** The fetch deliveries to deploy targets use (tests pass a fake of the provider); the global fetch when absent. */
   deployFetch?: typeof fetch;
 }

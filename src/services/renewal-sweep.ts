@@ -1,55 +1,66 @@
-/** The cron renewal sweep: due certificates taken round-robin across teams, handed to their issuers in a bounded batch. */
-import { and, asc, getTableColumns, isNotNull, lte, sql } from "drizzle-orm";
-import { certificates } from "../db/schema";
+/**
+ * The cron's renewal sweep: claims the certificates due (teams in turn) page by page and puts them on the renewal
+ * queue, whose consumer (renewal-queue.ts) renews them. The tick itself does no renewal, so what it can hand out
+ * does not depend on how long renewals take.
+ */
+import { HOUR_MS } from "../core/time";
+import { inTurns } from "../renewal/turns";
+import { claimDueInTurns, releaseClaims } from "../store/renewal-claims";
 import type { Deps } from "./deps";
-import { renewAcmeCertificate } from "./certificates/acme";
+import type { RenewalMessage } from "./renewal-queue";
 
 /**
- * Certificates handed out per tick. Each hand-off is one subrequest from the cron invocation
- * (Workers allow 50 on the free plan); the renewals themselves run inside the Durable Objects.
+ * How long a claim keeps a row off later ticks: longer than a message can spend on the queue (5 retries a minute
+ * apart) and in its consumer (one issuance job, 5 minutes), so a row is not sent twice; short enough that a lost
+ * message delays its renewal by two hours at most.
  */
-export const DEFAULT_SWEEP_BATCH = 40;
+export const RENEWAL_CLAIM_MS = 2 * HOUR_MS;
+
+/** Rows claimed per D1 statement. */
+const PAGE_SIZE = 500;
+/** Queue.sendBatch takes at most 100 messages (https://developers.cloudflare.com/queues/platform/limits/). */
+const SEND_BATCH = 100;
 
 export interface SweepResult {
-  /** Certificates found due, at most the batch size. */
+  /** Certificates claimed (due and not yet on the queue), at most the tick's limit. */
   due: number;
-  dispatched: number;
-  /** Hand-offs that failed (the certificate stays due and is found again next tick). */
+  /** Put on the renewal queue. */
+  enqueued: number;
+  /** Claimed but not sent (the queue refused): given back, found again next tick. */
   failed: number;
+  /** The enqueued ids, in the order the queue got them. */
   ids: string[];
 }
 
-/**
- * The due rows a tick takes, in turns: each team's most overdue certificate first, then each team's second, and
- * so on (ROW_NUMBER() OVER (PARTITION BY team_id …), SQLite window functions). A team with a thousand due
- * certificates gets one place per turn like a team with one, so its backlog cannot hold back another team's
- * renewals; within a turn, the most overdue go first. Only due rows are read, through the partial index on
- * next_renewal_at, so the cost follows the number due, not the number stored.
- */
-export function dueInTurns(deps: Deps, asOf: number, batchSize: number) {
-  const { db } = deps;
-  const ranked = db
-    .select({
-      ...getTableColumns(certificates),
-      turn: sql<number>`row_number() over (partition by ${certificates.teamId} order by ${certificates.nextRenewalAt}, ${certificates.id})`.as("turn"),
-    })
-    .from(certificates)
-    .where(and(isNotNull(certificates.nextRenewalAt), lte(certificates.nextRenewalAt, asOf)))
-    .as("ranked");
-  // No team can have more than batchSize rows in one batch: bounding the turn keeps the sort small.
-  return db
-    .select()
-    .from(ranked)
-    .where(lte(ranked.turn, batchSize))
-    .orderBy(asc(ranked.turn), asc(ranked.nextRenewalAt), asc(ranked.id))
-    .limit(batchSize);
+/** Puts every certificate due at `asOf` (at most `limit`, teams in turn) on the renewal queue. */
+export async function sweepDueCertificates(deps: Deps, asOf: number, limit: number = deps.config.RENEWALS_PER_TICK): Promise<SweepResult> {
+  const ids: string[] = [];
+  let due = 0;
+  let failed = 0;
+  while (due < limit) {
+    const want = Math.min(PAGE_SIZE, limit - due);
+    const page = inTurns(await claimDueInTurns(deps.db, asOf, want, asOf + RENEWAL_CLAIM_MS).then(ensureDueTimes));
+    due += page.length;
+    for (let i = 0; i < page.length; i += SEND_BATCH) {
+      const chunk = page.slice(i, i + SEND_BATCH);
+      try {
+        await deps.renewalQueue.sendBatch(chunk.map(({ id, teamId }) => ({ body: { certificateId: id, teamId, asOf } satisfies RenewalMessage })));
+        ids.push(...chunk.map((row) => row.id));
+      } catch (error) {
+        // The queue is refusing: give back this chunk and the rest of the page, and end the tick.
+        const unsent = page.slice(i).map((row) => row.id);
+        failed += unsent.length;
+        await releaseClaims(deps.db, unsent);
+        console.error(`renewal sweep: the queue refused ${unsent.length} messages (${error instanceof Error ? error.message : String(error)})`);
+        return { due, enqueued: ids.length, failed, ids };
+      }
+    }
+    if (page.length < want) break;
+  }
+  return { due, enqueued: ids.length, failed, ids };
 }
 
-/** Hands each certificate due at `asOf` (at most `batchSize`, teams in turn) to its issuer, which re-checks under its lock. */
-export async function sweepDueCertificates(deps: Deps, asOf: number, batchSize = DEFAULT_SWEEP_BATCH): Promise<SweepResult> {
-  const due = (await dueInTurns(deps, asOf, batchSize)).map(({ turn: _turn, ...row }) => row);
-  const results = await Promise.allSettled(due.map((row) => renewAcmeCertificate(deps, row, { trigger: "sweep", asOf })));
-  const failed = results.filter((r) => r.status === "rejected").length;
-  if (failed > 0) console.error(`renewal sweep: ${failed} of ${due.length} hand-offs failed`);
-  return { due: due.length, dispatched: due.length - failed, failed, ids: due.map((row) => row.id) };
+/** Claimed rows are due, so their next renewal is set (the claim's query guarantees it; the type does not). */
+function ensureDueTimes(rows: { id: string; teamId: string; nextRenewalAt: number | null }[]) {
+  return rows.map((row) => ({ ...row, nextRenewalAt: row.nextRenewalAt ?? 0 }));
 }

@@ -38,9 +38,10 @@ export interface NewCertificate {
 /**
  * The row as a job read it, which a later write can be made conditional on. Every write of a row moves
  * updatedAt strictly forward (or deletes the row); a replacement (upload, renewal) also changes the
- * fingerprint, which catches one landing in the same millisecond as the row it replaced. One exception: the ARI
+ * fingerprint, which catches one landing in the same millisecond as the row it replaced. Two exceptions: the ARI
  * refresh (services/ari-refresh.ts) moves only the renewal schedule and leaves updatedAt, so that a renewal already
- * running over the row still stores its certificate; its own write is conditional on the row it read.
+ * running over the row still stores its certificate; its own write is conditional on the row it read. And the renewal
+ * queue's claim (store/renewal-claims.ts) is bookkeeping of the sweep, not a change of the certificate.
  */
 export type RowVersion = Pick<CertificateRow, "id" | "updatedAt" | "fingerprint">;
 
@@ -102,6 +103,7 @@ async function sealedRow(encryptionKey: string, input: NewCertificate, now: numb
       : null,
     nextRenewalAt: input.nextRenewalAt ?? null,
     renewalFailures: 0,
+    renewalQueuedUntil: null,
     lastRenewAttempt: input.lastRenewAttempt ?? null,
     lastRenewError: null,
     ariWindowStart: input.ari?.windowStart ?? null,

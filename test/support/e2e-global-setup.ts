@@ -29,6 +29,10 @@ export default async function setup(project: TestProject) {
       // The e2e tests order far more often than a team should in production (CA_CALLS_BURST defaults to 10);
       // test/e2e/fair-use.test.ts spends this burst on purpose.
       CA_CALLS_BURST: "60",
+      // Every sweep with a moved clock renews every certificate of the run that is due by then, so one certificate is
+      // renewed far more often than 5 times a week here (and Pebble 2.4 has no ARI, so no renewal is exempt). The
+      // budget itself: test/unit/limits/order-budget.test.ts and test/unit/issuance/order-budget-issuance.test.ts.
+      ACME_ORDERS_PER_NAME_SET_PER_WEEK: "1000",
       TEST_HTTP01_KV_LAG: JSON.stringify({ ms: 600_000, hostSuffix: "kvlag.certdesk.test" }), // test/e2e/http01-kv-lag.test.ts: KV "lags" for names under it
       // `staging: true` orders go to Pebble through the ARI endpoint, so renewal windows can be tested.
       ACME_STAGING_DIRECTORY_URL: ari.directoryUrl,

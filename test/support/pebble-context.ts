@@ -87,7 +87,8 @@ export async function pebbleNewOrderCount(): Promise<number> {
 export async function settledOrderCount(): Promise<number> {
   let last = await pebbleNewOrderCount();
   let stableSince = Date.now();
-  while (Date.now() - stableSince < 2500) {
+  // Longer than the renewal queue takes to hand a tick's messages to its consumer (wrangler.toml: max_batch_timeout 2 s).
+  while (Date.now() - stableSince < 4000) {
     await new Promise((r) => setTimeout(r, 500));
     const now = await pebbleNewOrderCount();
     if (now !== last) {

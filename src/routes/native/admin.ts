@@ -25,8 +25,20 @@ const sweepBody = z
   })
   .strict();
 
+/** The renewal tick only sends messages, so it takes many more at once (RENEWALS_PER_TICK by default). */
+const renewalSweepBody = sweepBody.extend({
+  batchSize: z.number().int().min(1).max(100_000).optional().describe("Certificates to put on the renewal queue at most (default RENEWALS_PER_TICK)"),
+});
+
 /** A route that runs one cron tick by hand, taking `{asOf?, batchSize?}` and answering what the tick did. */
-function tickRoute<T extends z.ZodType>(path: string, summary: string, description: string | undefined, result: T, resultDescription: string) {
+function tickRoute<T extends z.ZodType>(
+  path: string,
+  summary: string,
+  description: string | undefined,
+  result: T,
+  resultDescription: string,
+  body: typeof sweepBody = sweepBody,
+) {
   return createRoute({
     method: "post",
     path,
@@ -35,7 +47,7 @@ function tickRoute<T extends z.ZodType>(path: string, summary: string, descripti
     tags: ["Operator"],
     security: bearerSecurity,
     middleware: [requireAdmin()],
-    request: { body: jsonBody(sweepBody) },
+    request: { body: jsonBody(body) },
     responses: { 200: jsonResponse(result, resultDescription), ...nativeErrors },
   });
 }
@@ -57,9 +69,16 @@ export const adminRoutes = newRouter().openapi(
   tickRoute(
     "/admin/renewal-sweep",
     "Run one renewal sweep tick now (what the cron trigger runs)",
-    undefined,
-    z.object({ ...counts, dispatched: z.number() }),
-    "What the tick found and handed to the issuers",
+    "Claims the certificates due at `asOf` (teams in turn, each team's most overdue first) and puts them on the renewal " +
+      "queue, whose consumer renews them: the answer comes before the renewals; each certificate's status tells how its went.",
+    z.object({
+      due: z.number().describe("Due certificates claimed by this tick"),
+      enqueued: z.number().describe("Put on the renewal queue"),
+      failed: z.number().describe("Claimed but refused by the queue: given back for the next tick"),
+      ids: z.array(z.string()).describe("The enqueued certificates, in queue order"),
+    }),
+    "What the tick found and put on the queue",
+    renewalSweepBody,
   ),
   async (c) => c.json(await runTick(c, c.req.valid("json"), sweepDueCertificates), 200),
 ).openapi(

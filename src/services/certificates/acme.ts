@@ -96,11 +96,11 @@ export async function obtainAcmeCertificate(deps: Deps, owner: Owner, names: str
   return issueOrPending(deps, target, request, waitMs(deps));
 }
 
-/** Renews an ACME certificate the way it was obtained (same challenge, provider and key type). */
+/** Renews an ACME certificate the way it was obtained (same challenge, provider and key type); `waitMs` as `issue` takes it. */
 export async function renewAcmeCertificate(
   deps: Deps,
   row: CertificateRow,
-  { trigger, asOf = Date.now() }: { trigger: "manual" | "sweep"; asOf?: number },
+  { trigger, asOf = Date.now(), waitMs: wait }: { trigger: "manual" | "sweep"; asOf?: number; waitMs?: number },
 ): Promise<IssueOutcome> {
   if (!isAcmeCertificate(row) || !row.issuance) {
     throw new AppError("not_renewable", "A custom certificate is renewed by uploading its successor");
@@ -128,7 +128,7 @@ export async function renewAcmeCertificate(
     trigger,
     asOf,
   };
-  return issueOrPending(deps, row, request, trigger === "sweep" ? 0 : waitMs(deps));
+  return issueOrPending(deps, row, request, wait ?? (trigger === "sweep" ? 0 : waitMs(deps)));
 }
 
 /** Revokes at the CA (RFC 8555 §7.6); the instant it was recorded as revoked. */

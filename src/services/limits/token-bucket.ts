@@ -34,4 +34,9 @@ export function takeToken(state: BucketState | null, policy: BucketPolicy, now: 
 export interface TeamLimiterRpc {
   /** Takes one token from the team's bucket `bucket` under `policy`, judged at `now` (ms). */
   take(bucket: string, policy: BucketPolicy, now: number): Promise<TakeResult>;
+  /**
+   * One token from each bucket, or none at all: when any is empty nothing is taken and the answer is the longest wait
+   * (with the index of the bucket that imposed it), so one limit never spends another's tokens for nothing.
+   */
+  takeAll(buckets: { bucket: string; policy: BucketPolicy }[], now: number): Promise<TakeResult & { limitIndex?: number }>;
 }

@@ -1,8 +1,15 @@
-/** The renewal sweep takes teams in turn: one team's backlog cannot delay another team's renewals. */
+/**
+ * The renewal sweep: claims the due certificates (teams in turn) and puts them on the renewal queue. A claimed row is
+ * left to its message by later ticks until the claim runs out; a refused send gives the claim back; the claim reads
+ * only due rows, so its cost does not grow with the certificates that are not due.
+ */
 import { env } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { depsFrom } from "../../../src/deps";
-import { dueInTurns, sweepDueCertificates } from "../../../src/services/renewal-sweep";
+import type { Deps } from "../../../src/services/deps";
+import type { RenewalMessage } from "../../../src/services/renewal-queue";
+import { RENEWAL_CLAIM_MS, sweepDueCertificates } from "../../../src/services/renewal-sweep";
+import { claimDueInTurns } from "../../../src/store/renewal-claims";
 
 let sequence = 0;
 
@@ -12,57 +19,142 @@ async function insertTeam(): Promise<string> {
   return id;
 }
 
-/** A certificate row of `teamId` due at `nextRenewalAt` (only the columns the sweep reads matter). */
-async function insertDue(teamId: string, nextRenewalAt: number): Promise<string> {
-  const id = `cert_sweep_${sequence++}`;
-  await env.DB.prepare(
+/** Certificate rows of `teamId` due at each of `dueAt` (only the columns the sweep reads matter), in one batch. */
+async function insertDue(teamId: string, ...dueAt: (number | null)[]): Promise<string[]> {
+  const ids = dueAt.map(() => `cert_sweep_${sequence++}`);
+  const insert = env.DB.prepare(
     `INSERT INTO certificates (id, team_id, project_id, type, domain, names, certificate_pem, sealed_key, key_type, issuer, serial,
        fingerprint, issued_at, expires_at, next_renewal_at, created_at, updated_at)
      VALUES (?, ?, NULL, 'custom', 'x.example.com', '["x.example.com"]', '', '', 'ec', 'test', '01', ?, 0, 1, ?, 0, 0)`,
-  )
-    .bind(id, teamId, id, nextRenewalAt)
-    .run();
-  return id;
+  );
+  for (let i = 0; i < ids.length; i += 500) {
+    await env.DB.batch(ids.slice(i, i + 500).map((id, j) => insert.bind(id, teamId, id, dueAt[i + j] ?? null)));
+  }
+  return ids;
 }
 
-describe("renewal sweep", () => {
-  // Instants near the epoch: no other test's certificate is due this early.
-  const asOf = 1_000_000;
+/** The deps with a queue that records what it is sent (or refuses, while `refuse` says so). */
+function withQueue(options: { refuse?: () => boolean } = {}): { deps: Deps; sent: RenewalMessage[]; sends: number[] } {
+  const sent: RenewalMessage[] = [];
+  const sends: number[] = [];
+  const renewalQueue: Deps["renewalQueue"] = {
+    async sendBatch(messages) {
+      if (options.refuse?.()) throw new Error("Queue sendBatch failed: the queue is overloaded");
+      sends.push([...messages].length);
+      for (const message of messages) sent.push(message.body);
+    },
+  };
+  return { deps: { ...depsFrom(env), renewalQueue }, sent, sends };
+}
 
-  it("takes every team's most overdue certificates before a second one of any team", async () => {
+// Each test works at its own instants, before every earlier test's (so their rows are not due for it) and long before
+// any real certificate's: a sweep as of this test's instants sees only this test's rows.
+let epoch = 900_000_000_000;
+const nextEpoch = () => (epoch -= 1_000_000_000);
+
+describe("renewal sweep", () => {
+  it("takes every team's most overdue certificates before a second one of any team, and sends them in that order", async () => {
+    const base = nextEpoch();
+    const asOf = base + 1_000_000;
     const [busy, quiet, third] = [await insertTeam(), await insertTeam(), await insertTeam()];
-    const backlog: string[] = [];
-    for (let i = 0; i < 60; i++) backlog.push(await insertDue(busy, 1_000 + i)); // all more overdue than the others'
-    const quietIds = [await insertDue(quiet, 500_000), await insertDue(quiet, 600_000)];
-    const thirdId = await insertDue(third, 900_000);
+    const backlog = await insertDue(busy, ...Array.from({ length: 60 }, (_, i) => base + 1_000 + i)); // all more overdue than the others'
+    const quietIds = await insertDue(quiet, base + 500_000, base + 600_000);
+    const [thirdId] = await insertDue(third, base + 900_000);
     await insertDue(quiet, asOf + 1); // not due yet
 
-    // Custom certificates are not renewable, so every hand-off fails: only the choice of rows is under test here.
-    const quietLog = vi.spyOn(console, "error").mockImplementation(() => {});
-    const result = await sweepDueCertificates(depsFrom(env), asOf, 10);
-    quietLog.mockRestore();
+    const { deps, sent } = withQueue();
+    const result = await sweepDueCertificates(deps, asOf, 10);
 
-    expect(result.due).toBe(10);
+    expect(result).toMatchObject({ due: 10, enqueued: 10, failed: 0 });
     // Turn 1: each team's most overdue, most overdue first; turn 2: the second of each; then the busy team alone.
-    expect(result.ids).toEqual([backlog[0], quietIds[0], thirdId, backlog[1], quietIds[1], ...backlog.slice(2, 7)]);
+    const expected = [backlog[0], quietIds[0], thirdId, backlog[1], quietIds[1], ...backlog.slice(2, 7)];
+    expect(result.ids).toEqual(expected);
+    expect(sent).toEqual(expected.map((id) => ({ certificateId: id, teamId: expect.any(String), asOf })));
+    expect(sent[0]!.teamId).toBe(busy);
   });
 
-  it("is oldest first within one team", async () => {
+  it("leaves claimed rows to their message on the next tick, and takes them again once the claim ran out", async () => {
+    const base = nextEpoch();
     const team = await insertTeam();
-    const ids = [await insertDue(team, 3_000), await insertDue(team, 1_000), await insertDue(team, 2_000)];
-    const deps = depsFrom(env);
-    const taken = (await dueInTurns(deps, 3_500, 40)).filter((row) => row.teamId === team);
-    expect(taken.map((row) => row.id)).toEqual([ids[1], ids[2], ids[0]]);
-    expect(taken[0]!.names).toEqual(["x.example.com"]); // rows come back as typed rows (JSON columns decoded)
+    const ids = await insertDue(team, base, base + 1, base + 2);
+    const { deps } = withQueue();
+
+    const first = await sweepDueCertificates(deps, base + 10);
+    expect(first.ids).toEqual(ids);
+    const claimed = await env.DB.prepare(`SELECT renewal_queued_until AS until FROM certificates WHERE id = ?`).bind(ids[0]).first<{ until: number }>();
+    expect(claimed!.until).toBe(base + 10 + RENEWAL_CLAIM_MS);
+
+    const second = await sweepDueCertificates(deps, base + 20);
+    expect(second).toMatchObject({ due: 0, enqueued: 0, ids: [] });
+
+    const afterClaim = await sweepDueCertificates(deps, base + 10 + RENEWAL_CLAIM_MS);
+    expect(afterClaim.ids).toEqual(ids);
   });
 
-  it("reads due rows through the partial index on next_renewal_at", async () => {
-    const query = dueInTurns(depsFrom(env), asOf, 40).toSQL();
-    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
-      .bind(...query.params)
+  it("pages through more due rows than one statement claims, up to the tick's limit", async () => {
+    const base = nextEpoch();
+    const team = await insertTeam();
+    const ids = await insertDue(team, ...Array.from({ length: 1_234 }, (_, i) => base + i));
+    const { deps, sent, sends } = withQueue();
+
+    const limited = await sweepDueCertificates(deps, base + 10_000, 1_100);
+    expect(limited).toMatchObject({ due: 1_100, enqueued: 1_100, failed: 0 });
+    expect(limited.ids).toEqual(ids.slice(0, 1_100));
+    // Queue.sendBatch takes at most 100 messages.
+    expect(Math.max(...sends)).toBeLessThanOrEqual(100);
+
+    const rest = await sweepDueCertificates(deps, base + 10_000, 5_000);
+    expect(rest.ids).toEqual(ids.slice(1_100));
+    expect(new Set(sent.map((m) => m.certificateId)).size).toBe(1_234);
+  });
+
+  it("gives the claims back when the queue refuses, so the next tick finds the rows due", async () => {
+    const base = nextEpoch();
+    const team = await insertTeam();
+    const ids = await insertDue(team, ...Array.from({ length: 150 }, (_, i) => base + i));
+    let refuse = false;
+    const { deps, sent } = withQueue({ refuse: () => refuse });
+    const quietLog = console.error;
+    console.error = () => {};
+    refuse = true;
+    const refused = await sweepDueCertificates(deps, base + 1_000).finally(() => (console.error = quietLog));
+    expect(refused).toMatchObject({ due: 150, enqueued: 0, failed: 150, ids: [] });
+    const stillClaimed = await env.DB.prepare(`SELECT count(*) AS n FROM certificates WHERE team_id = ? AND renewal_queued_until IS NOT NULL`).bind(team).first<{ n: number }>();
+    expect(stillClaimed!.n).toBe(0);
+
+    refuse = false;
+    const next = await sweepDueCertificates(deps, base + 1_000);
+    expect(next.ids).toEqual(ids);
+    expect(sent).toHaveLength(150);
+  });
+
+  it("claims through the partial index, reading the due rows only: more certificates not due cost it no more rows", async () => {
+    const base = nextEpoch();
+    const asOf = base + 1_000;
+    const team = await insertTeam();
+    await insertDue(team, ...Array.from({ length: 20 }, (_, i) => base + i));
+    const claimStatement = () => claimDueInTurns(depsFrom(env).db, asOf, 500, asOf + RENEWAL_CLAIM_MS).toSQL();
+
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${claimStatement().sql}`)
+      .bind(...claimStatement().params)
       .all<{ detail: string }>();
     const details = plan.results.map((row) => row.detail).join("\n");
     expect(details).toContain("certificates_renewal_idx");
     expect(details).not.toMatch(/SCAN certificates(?! USING)/);
+
+    // D1 reports the rows a statement read (meta.rows_read): the claim's, with 1,000 then 6,000 rows not due beside the
+    // due ones. Each run claims nothing new after the first (the claims hold), so the counts compare like for like.
+    const rowsRead = async () => {
+      const { sql, params } = claimStatement();
+      return (await env.DB.prepare(sql).bind(...params).run()).meta.rows_read;
+    };
+    await insertDue(team, ...Array.from({ length: 1_000 }, () => asOf + 86_400_000));
+    await env.DB.prepare(`UPDATE certificates SET renewal_queued_until = NULL WHERE team_id = ?`).bind(team).run();
+    const withFewNotDue = await rowsRead();
+    await insertDue(team, ...Array.from({ length: 5_000 }, () => asOf + 86_400_000), ...Array.from({ length: 100 }, () => null));
+    await env.DB.prepare(`UPDATE certificates SET renewal_queued_until = NULL WHERE team_id = ?`).bind(team).run();
+    const withManyNotDue = await rowsRead();
+    expect(withManyNotDue).toBe(withFewNotDue);
+    expect(withFewNotDue).toBeLessThan(1_000); // fewer than the rows not due: it never reads them
   });
 });
