@@ -1,4 +1,4 @@
-import type { RenewalMessage } from "./services/renewal-queue";
+import type { RenewalMessage } from "./services/renewal-message";
 
 /** The Worker's bindings, variables and secrets as wrangler.toml and `wrangler secret` declare them. */
 export interface Env {

@@ -3,7 +3,7 @@ import type { Clock } from "../core/time";
 import type { IssuanceDeps } from "../issuance/deps";
 import type { CertificateIssuerRpc } from "../issuance/issue-request";
 import type { TeamLimiterRpc } from "./limits/token-bucket";
-import type { RenewalMessage } from "./renewal-queue";
+import type { RenewalMessage } from "./renewal-message";
 
 /** The fair-use checks a service runs before work that reaches the CA (services/limits/). */
 export interface LimitChecks {

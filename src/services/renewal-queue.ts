@@ -15,13 +15,9 @@ import { isAcmeCertificate } from "../store/certificate-type";
 import { releaseClaim } from "../store/renewal-claims";
 import { renewAcmeCertificate } from "./certificates/acme";
 import type { Deps } from "./deps";
+import type { RenewalMessage } from "./renewal-message";
 
-export interface RenewalMessage {
-  certificateId: string;
-  teamId: string;
-  /** The tick's clock (ms): the renewal is judged due as of this instant or now, whichever is later. */
-  asOf: number;
-}
+export type { RenewalMessage };
 
 /** What the consumer uses of a queue message (the runtime's `Message`). */
 export interface QueuedRenewal {

@@ -7,7 +7,7 @@ import { HOUR_MS } from "../core/time";
 import { inTurns } from "../renewal/turns";
 import { claimDueInTurns, releaseClaims } from "../store/renewal-claims";
 import type { Deps } from "./deps";
-import type { RenewalMessage } from "./renewal-queue";
+import type { RenewalMessage } from "./renewal-message";
 
 /**
  * How long a claim keeps a row off later ticks: longer than a message can spend on the queue (5 retries a minute
