@@ -26,6 +26,7 @@ import { isOrderBudgetExhausted, spendOrderBudget } from "./order-budget";
 import { preflight } from "./preflight";
 import { deferRenewal, recordRenewalFailure, stopRenewal } from "./renewal-record";
 import { storeIssued } from "./store-issued";
+import { CounterTally, countingAcmeFetch, countRenewal } from "../store/metric-counters";
 
 /** The most one job may take end to end; the Durable Object's alarm restarts a job that outlives it. */
 export const JOB_BUDGET_MS = 5 * 60_000;
@@ -81,7 +82,16 @@ export async function runIssuance(
   now: () => number = Date.now,
   checkpoints: CheckpointStore = noCheckpoints,
 ): Promise<IssueOutcome> {
-  return await runIssuanceOnce(deps, request, now, checkpoints);
+  // GET /metrics: the job's ACME requests and its renewal outcome are counted in memory and written once, at its end.
+  const counts = new CounterTally();
+  let outcome: IssueOutcome | undefined;
+  try {
+    outcome = await runIssuanceOnce({ ...deps, acmeFetch: countingAcmeFetch(counts, request.teamId, deps.acmeFetch) }, request, now, checkpoints);
+    return outcome;
+  } finally {
+    if (request.kind === "renew") countRenewal(counts, request.teamId, request.trigger ?? "manual", outcome ?? { state: "error" });
+    await counts.flush(deps.db, Date.now());
+  }
 }
 
 async function runIssuanceOnce(
@@ -106,8 +116,10 @@ async function runIssuanceOnce(
   const job = await withStoredCredentials(config.ENCRYPTION_KEY, request, previous);
   let failure: { error: AppError; permanent: boolean } | undefined;
   for (const ca of caChoices(config, request.directoryUrl)) {
+    // Once per CA: an account the CA forgot is made again and the order retried, but only one order is placed.
+    const spendBudget = once(() => spendOrderBudget(deps.orderBudget, { teamId: request.teamId, directoryUrl: ca.directoryUrl, names: request.names }));
     try {
-      return await issueAt(deps, job, previous, ca, now, checkpoints);
+      return await issueAt(deps, job, previous, ca, now, checkpoints, spendBudget);
     } catch (caught) {
       const error = toIssuanceError(caught, ca.directoryUrl);
       if (error.status >= 500 && error.code === "internal") {
@@ -119,10 +131,11 @@ async function runIssuanceOnce(
     }
   }
   const { error, permanent } = failure!;
-  if (request.kind === "renew" && request.trigger === "sweep" && previous && isOrderBudgetExhausted(error)) {
-    // Not a failure: the renewal waits for the account's budget, and the sweep takes it again when it refills.
-    const retryAt = now() + (error.retryAfter ?? 60) * 1000;
-    await deferRenewal(db, previous, error.message, retryAt, now());
+  if (isOrderBudgetExhausted(error)) {
+    // Not a failure, as nothing was ordered: a sweep renewal waits for the budget (the sweep takes it again when it
+    // has room); a caller (obtain, manual renew) gets the 429 and the row stays as it was.
+    if (request.kind !== "renew" || request.trigger !== "sweep" || !previous) return { state: "failed", error: error.toData() };
+    await deferRenewal(db, previous, error.message, now() + (error.retryAfter ?? 60) * 1000, now());
     return { state: "skipped", reason: error.message };
   }
   if (request.kind === "renew" && previous) await recordRenewalFailure(db, previous, error, permanent, now());
@@ -140,6 +153,7 @@ async function issueAt(
   ca: CaChoice,
   now: () => number,
   checkpoints: CheckpointStore,
+  spendBudget: () => Promise<void>,
   accountRecreations = 0,
 ): Promise<IssueOutcome> {
   const { db, config } = deps;
@@ -150,6 +164,7 @@ async function issueAt(
     email: request.email,
     encryptionKey: config.ENCRYPTION_KEY,
     ...(ca.externalAccountBinding ? { externalAccountBinding: ca.externalAccountBinding } : {}),
+    ...(deps.acmeFetch ? { fetch: deps.acmeFetch } : {}),
   });
   // CAA and the DNS-01 credentials, before any order (preflight.ts): a refusal places none.
   // One provider for the preflight and the solver: the zones the preflight finds are not looked up again.
@@ -164,10 +179,9 @@ async function issueAt(
     }
   }
   // An order naming the certificate it replaces is exempt from the CA's order limits (order-budget.ts).
-  const order = { teamId: request.teamId, directoryUrl: ca.directoryUrl, names: request.names };
   const result = await issueCertificate(client, solverFor(deps, dnsProvider), {
     names: request.names,
-    ...(replaces ? {} : { beforeNewOrder: () => spendOrderBudget(deps.orderBudget, order) }),
+    ...(replaces ? {} : { beforeNewOrder: spendBudget }),
     keySpec: request.keySpec,
     dryRun: request.dryRun,
     deadline: Date.now() + JOB_BUDGET_MS,
@@ -224,7 +238,7 @@ async function issueAt(
   } catch (caught) {
     if (accountRecreations < RETRY_POLICY.accountRecreations && isAcmeProblem(caught, "accountDoesNotExist")) {
       await forgetAcmeAccount(db, request.teamId, ca.directoryUrl);
-      return issueAt(deps, request, previous, ca, now, checkpoints, accountRecreations + 1);
+      return issueAt(deps, request, previous, ca, now, checkpoints, spendBudget, accountRecreations + 1);
     }
     throw caught;
   }
@@ -238,4 +252,10 @@ async function withStoredCredentials(keys: SealingKeys, request: IssueRequest, p
   if (request.dnsCredentials || request.kind !== "renew" || !previous?.sealedDnsCredentials) return request;
   const dnsCredentials = JSON.parse(await unseal(keys, previous.sealedDnsCredentials, `${previous.id}:dns`)) as Record<string, unknown>;
   return { ...request, dnsCredentials };
+}
+
+/** `work` run at most once: later calls get the first call's promise (a failed spend is not repeated either). */
+function once(work: () => Promise<void>): () => Promise<void> {
+  let started: Promise<void> | undefined;
+  return () => (started ??= work());
 }

@@ -17,17 +17,23 @@ export interface BucketState {
 export type TakeResult = { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number };
 
 const HOUR_MS = 3_600_000;
+/** Far below a token a millisecond of any refill rate adds, far above floating-point error. */
+const EPSILON = 1e-9;
 
 /**
  * Refills `state` up to `now`, then takes one token if there is one. A new bucket starts full; a clock that went
  * backwards refills nothing. When empty, `retryAfterSeconds` is when the next whole token will be there.
  */
 export function takeToken(state: BucketState | null, policy: BucketPolicy, now: number): { state: BucketState; result: TakeResult } {
-  const perMs = policy.refillPerHour / HOUR_MS;
   const elapsed = state ? Math.max(0, now - state.updatedAt) : 0;
-  const tokens = Math.min(policy.capacity, state ? state.tokens + elapsed * perMs : policy.capacity);
-  if (tokens >= 1) return { state: { tokens: tokens - 1, updatedAt: now }, result: { ok: true, remaining: Math.floor(tokens - 1) } };
-  return { state: { tokens, updatedAt: now }, result: { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)) } };
+  // Multiplied before dividing, and judged with a hair of tolerance: (n / HOUR_MS) * HOUR_MS is not n in floating
+  // point, and a caller coming back exactly after the announced wait must find its token there.
+  const tokens = Math.min(policy.capacity, state ? state.tokens + (elapsed * policy.refillPerHour) / HOUR_MS : policy.capacity);
+  if (tokens >= 1 - EPSILON) {
+    return { state: { tokens: Math.max(0, tokens - 1), updatedAt: now }, result: { ok: true, remaining: Math.max(0, Math.floor(tokens - 1 + EPSILON)) } };
+  }
+  const waitSeconds = ((1 - tokens) * HOUR_MS) / policy.refillPerHour / 1000;
+  return { state: { tokens, updatedAt: now }, result: { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitSeconds - EPSILON)) } };
 }
 
 /** What the per-team limiter Durable Object (objects/team-limiter.ts) answers over RPC: plain data both ways. */
