@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import type { AppBindings } from "./http/context";
 import { depsFrom } from "./deps";
 import { auditChanges } from "./http/audit";
+import { BOOKMARK_HEADER, openRequestSession } from "./http/d1-session";
 import { limitBodySize } from "./http/body-limit";
 import { AppError, toAppError } from "./core/errors";
 import { requestId } from "./http/request-id";
@@ -24,7 +25,7 @@ import { tokenRoutes } from "./routes/native/tokens";
 import { newRouter } from "./routes/router";
 import { openaiRoutes } from "./routes/openai";
 import { vercelRoutes } from "./routes/vercel";
-import { wellKnownRoutes } from "./routes/well-known";
+import { CHALLENGE_PATH, wellKnownRoutes } from "./routes/well-known";
 
 /** Hono's own 4xx (malformed JSON, wrong Content-Type) keep their status with a clear message. */
 function fromHttpException(error: HTTPException): AppError {
@@ -59,8 +60,20 @@ export function createApp() {
   app.use(securityHeaders());
   app.use(requestId());
   app.use(async function provideDeps(c, next) {
-    c.set("deps", depsFrom(c.env));
+    const shared = depsFrom(c.env);
+    // The HTTP-01 route reads the primary, as it does when answered ahead of the app (index.ts): the CA's request
+    // carries no bookmark, and the row it needs was written moments ago, maybe not yet on a nearby replica.
+    if (c.req.path.startsWith(CHALLENGE_PATH)) {
+      c.set("deps", shared);
+      return next();
+    }
+    // Everything is the isolate's but the database client: this request's D1 session (read replication and the
+    // x-d1-bookmark header, http/d1-session.ts). A malformed bookmark is a 400 here, before anything runs.
+    const session = openRequestSession(c.env.DB, shared.db, c.req.method, c.req.header(BOOKMARK_HEADER));
+    c.set("deps", { ...shared, db: session.db });
     await next();
+    const bookmark = await session.bookmark();
+    if (bookmark !== null) c.header(BOOKMARK_HEADER, bookmark);
   });
   app.route("/", wellKnownRoutes);
   app.get("/health", (c) => c.json({ ok: true }));

@@ -1,9 +1,9 @@
 /** Bearer-token authentication: a team token (identifying a team, carrying scopes) or the operator secret. */
 import type { MiddlewareHandler } from "hono";
 import { hashApiToken, timingSafeEqual } from "../crypto/tokens";
-import type { Database } from "../db/client";
+import { type Database, primaryDatabase, readsMayLag } from "../db/client";
 import { hasScope, type Scope } from "../services/scopes";
-import { type CachedToken, tokenCacheFor } from "../services/token-cache";
+import { type CachedToken, type TokenCache, tokenCacheFor } from "../services/token-cache";
 import { findActiveToken, touchToken } from "../services/tokens";
 import { OPERATOR } from "./actor";
 import type { AppBindings } from "./context";
@@ -17,8 +17,25 @@ function bearerToken(header: string | undefined): string {
 }
 
 /**
+ * The token's active row, read through the request's session where that is safe. A session may read a replica that
+ * lags the primary (D1 read replication:
+ * https://developers.cloudflare.com/d1/best-practices/read-replication/#replica-lag-and-consistency-model), where a
+ * token created moments ago may be missing and one revoked moments ago may still look active. So:
+ * - a miss there is read once more from the primary before it becomes a 401: a valid token, the usual case, costs one
+ *   read; an unknown, revoked or expired one costs two, the second on the primary;
+ * - a token revoked through this isolate within the cache's TTL is read from the primary only (services/token-cache.ts).
+ */
+async function activeToken(db: Database, cache: TokenCache, token: string, hash: string, now: number) {
+  if (!readsMayLag(db)) return findActiveToken(db, token, now);
+  const primary = primaryDatabase(db);
+  if (cache.revokedHere(hash, now)) return findActiveToken(primary, token, now);
+  return (await findActiveToken(db, token, now)) ?? findActiveToken(primary, token, now);
+}
+
+/**
  * The token's cached verification, or a D1 read that makes one (services/token-cache.ts: a revoke elsewhere reaches
- * this isolate within TOKEN_CACHE_TTL_MS; expiry is checked on every hit). An unknown token is not remembered.
+ * this isolate within TOKEN_CACHE_TTL_MS and a replica's lag; expiry is checked on every hit). An unknown token is not
+ * remembered.
  */
 async function verifiedToken(db: Database, token: string, now: number): Promise<CachedToken> {
   const cache = tokenCacheFor(db);
@@ -26,7 +43,7 @@ async function verifiedToken(db: Database, token: string, now: number): Promise<
   const hit = cache.get(hash, now);
   if (hit) return hit;
   const mark = cache.mark();
-  const row = await findActiveToken(db, token, now);
+  const row = await activeToken(db, cache, token, hash, now);
   if (!row) throw new AppError("unauthorized", "Invalid or revoked API token");
   const entry: CachedToken = {
     teamId: row.teamId,

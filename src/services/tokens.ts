@@ -149,7 +149,7 @@ export async function revokeToken(
   }
   if (target.revokedAt !== null) {
     // Revoked already (perhaps through another isolate): forget it here too, rather than wait out the cache's TTL.
-    tokenCacheFor(db).delete(target.tokenHash);
+    tokenCacheFor(db).revoke(target.tokenHash, now);
     return target;
   }
   const revoke = db
@@ -158,7 +158,7 @@ export async function revokeToken(
     .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.teamId, caller.teamId), isNull(apiTokens.revokedAt)));
   await commit({ teamId: caller.teamId, statements: [revoke], target: tokenId, detail: tokenDetail(target) });
   // This isolate stops accepting it at once; other isolates within TOKEN_CACHE_TTL_MS (services/token-cache.ts).
-  tokenCacheFor(db).delete(target.tokenHash);
+  tokenCacheFor(db).revoke(target.tokenHash, now);
   return { ...target, revokedAt: now };
 }
 

@@ -2,13 +2,14 @@
  * What an authenticated read costs in D1 statements (counted, not timed): a warm token costs nothing beyond the
  * route's own queries, a cold one one read more (plus the last-used write, at most once a minute), and a token cache
  * (src/services/token-cache.ts) that still lets a revoke through: at once in the revoking isolate, within the TTL
- * in any other.
+ * in any other. A read's session may be answered by a replica (src/http/d1-session.ts), so a token it does not find
+ * is asked of the primary once more before the 401 (src/http/auth.ts): a refused token costs two reads.
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { TOKEN_CACHE_TTL_MS } from "../../../src/services/token-cache";
 import { call, newProject, newTenant } from "../../support/api";
-import { countingIsolate } from "../../support/d1-count";
+import { countingIsolate, NO_SESSION } from "../../support/d1-count";
 
 const tokenRead = (sql: string) => /from "api_tokens"/.test(sql);
 const tokenWrite = (sql: string) => /^update "api_tokens" set "last_used_at"/.test(sql);
@@ -81,13 +82,15 @@ describe("D1 statements per authenticated read", () => {
     expect(later.statements.filter(tokenWrite)).toHaveLength(1);
   });
 
-  it("an unknown token costs one D1 read every time: nothing is cached for it", async () => {
+  it("an unknown token costs two D1 reads every time (the session's, then the primary's): nothing is cached for it", async () => {
     const isolate = countingIsolate();
     const unknown = `cdk_${"A".repeat(43)}`;
     for (let i = 0; i < 2; i++) {
       const res = await isolate.request("GET", "/api/v1/projects", unknown);
       expect(res.status).toBe(401);
-      expect(res.statements).toHaveLength(1);
+      // Not on the session's replica: perhaps created moments ago, so asked of the primary before the 401.
+      expect(res.statements).toHaveLength(2);
+      expect(res.statements.filter(tokenRead)).toHaveLength(2);
     }
     // A malformed token never reaches D1.
     expect((await isolate.request("GET", "/api/v1/projects", "not-a-token")).statements).toEqual([]);
@@ -103,7 +106,9 @@ describe("revocation and expiry with the token cache", () => {
     expect((await isolate.request("DELETE", `/api/v1/tokens/${victim.id}`, tenant.token)).status).toBe(200);
     const after = await isolate.request("GET", "/api/v1/projects", victim.token);
     expect(after.status).toBe(401);
+    // Read from the primary only (no session), which has the revoke: a replica that lags could still show it active.
     expect(after.statements.filter(tokenRead)).toHaveLength(1);
+    expect(after.via.filter((_, i) => tokenRead(after.statements[i]!))).toEqual([NO_SESSION]);
   });
 
   it("a token revoked elsewhere (straight in D1) works here until the TTL has passed, and not after", async () => {
@@ -134,8 +139,9 @@ describe("revocation and expiry with the token cache", () => {
     now = row!.expires_at;
     const res = await isolate.request("GET", "/api/v1/projects", expiring.token);
     expect(res.status).toBe(401);
-    // The expired entry is dropped; D1 (which checks expiry too) is asked once, and the route never runs.
-    expect(res.statements).toHaveLength(1);
-    expect(res.statements.filter(tokenRead)).toHaveLength(1);
+    // The expired entry is dropped; D1 (which checks expiry too) is asked, the session's replica then the primary (a
+    // refused token costs two reads), and the route never runs.
+    expect(res.statements).toHaveLength(2);
+    expect(res.statements.filter(tokenRead)).toHaveLength(2);
   });
 });
