@@ -34,6 +34,8 @@ export default defineConfig({
                 ACME_DIRECTORY_URL: "https://127.0.0.1:9/directory",
                 ACME_STAGING_DIRECTORY_URL: "https://127.0.0.1:9/staging/directory",
                 ISSUANCE_WAIT_SECONDS: "25",
+                // Whatever a developer's .dev.vars says (its example sets it for `npm start`): the webhook tests check the refusals.
+                ALLOW_PRIVATE_WEBHOOK_TARGETS: "false",
               },
               compatibilityFlags: ["service_binding_extra_handlers"],
             },
@@ -62,6 +64,30 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+        },
+      },
+      {
+        // The dashboard in a real browser: Debian's chromium driven by playwright-core from Node (no workerd here)
+        // against a `wrangler dev` of this Worker with a fresh local state.
+        test: {
+          name: "browser",
+          environment: "node",
+          include: ["test/browser/**/*.test.ts"],
+          globalSetup: ["./test/browser/global-setup.mjs"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Node-side checks of what ships: the deploy script (wrangler replaced by recorded outputs), the bundle of
+        // `wrangler deploy --dry-run`, and Redocly's lint of /openapi.json as a `wrangler dev` of the Worker serves it.
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],

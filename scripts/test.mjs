@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm test`: type-check, then vitest (unit + e2e against a real Pebble), extra arguments passed to vitest.
+ * `npm test`: type-check, then vitest (unit, e2e against a real Pebble, browser: the dashboard in Debian's chromium),
+ * extra arguments passed to vitest.
  * NODE_EXTRA_CA_CERTS must be in vitest's own environment (setting it in vitest.config.ts is too late for
  * workerd), so this wrapper creates the test CA first and starts vitest with it.
  */
@@ -9,6 +10,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { findPebbleBinaries, PEBBLE_MISSING_MESSAGE } from "./pebble/binaries.mjs";
 import { ensureTestCa, REPO_ROOT } from "./pebble/test-ca.mjs";
+import { CHROMIUM_MISSING_MESSAGE, findChromium } from "../test/browser/chromium.mjs";
 
 const args = process.argv.slice(2);
 const bin = (name) => join(REPO_ROOT, "node_modules", ".bin", name);
@@ -25,24 +27,35 @@ const reportFile = join(REPO_ROOT, ".tmp", "vitest-report.json");
 rmSync(reportFile, { force: true });
 const reporters = ["--reporter=default", "--reporter=json", `--outputFile.json=${reportFile}`];
 
+// The e2e tests need Pebble and the browser tests chromium; both are mandatory: a run without either is not green.
+// The projects of vitest.config.ts: when a tool is missing, the others still run (the run fails either way).
+const PROJECTS = ["unit", "e2e", "browser", "node"];
+const requested = projectsIn(args);
+const wanted = (name) => requested.length === 0 || requested.includes(name);
+const missing = [];
+if (wanted("e2e") && !pebble) missing.push({ project: "e2e", message: PEBBLE_MISSING_MESSAGE });
+if (wanted("browser") && !findChromium(env)) missing.push({ project: "browser", message: CHROMIUM_MISSING_MESSAGE });
+
 let vitest;
-if (pebble) {
+if (missing.length === 0) {
   vitest = await run(bin("vitest"), ["run", ...reporters, ...args]);
 } else {
-  // Still show the unit results, then fail: the e2e tests are mandatory.
-  vitest = await run(bin("vitest"), ["run", ...reporters, ...withoutProjects(args), "--project", "unit", "--passWithNoTests"]);
-  console.error(PEBBLE_MISSING_MESSAGE);
+  // Still show the results of the projects that can run (at least the unit tests), then fail.
+  const runnable = PROJECTS.filter((name) => wanted(name) && !missing.some((gap) => gap.project === name));
+  const projects = (runnable.length > 0 ? runnable : ["unit"]).flatMap((name) => ["--project", name]);
+  vitest = await run(bin("vitest"), ["run", ...reporters, ...withoutProjects(args), ...projects, "--passWithNoTests"]);
+  for (const gap of missing) console.error(gap.message);
   vitest = vitest || 1;
 }
-printSummary(reportFile, typecheck);
+printSummary(reportFile, typecheck, missing.length);
 process.exit(vitest !== 0 ? vitest : typecheck);
 
-function printSummary(file, typecheckCode) {
+function printSummary(file, typecheckCode, projectsNotRun) {
   if (!existsSync(file)) return;
   try {
     const report = JSON.parse(readFileSync(file, "utf8"));
-    // A failed type-check counts as one failure: the run must not read as green.
-    const failed = report.numFailedTests + (typecheckCode === 0 ? 0 : 1);
+    // A failed type-check, and each project that could not run, counts as one failure: the run must not read as green.
+    const failed = report.numFailedTests + (typecheckCode === 0 ? 0 : 1) + projectsNotRun;
     const skipped = report.numPendingTests + report.numTodoTests;
     console.log(`tests: ${report.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
   } catch {
@@ -68,6 +81,16 @@ function run(command, commandArgs) {
       resolve(1);
     });
   });
+}
+
+/** The project names given with --project (none: every project runs). */
+function projectsIn(list) {
+  const names = [];
+  for (let i = 0; i < list.length; i++) {
+    if (list[i] === "--project" && i + 1 < list.length) names.push(list[++i]);
+    else if (list[i].startsWith("--project=")) names.push(list[i].slice("--project=".length));
+  }
+  return names;
 }
 
 function withoutProjects(list) {

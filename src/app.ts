@@ -12,9 +12,11 @@ import { securityHeaders } from "./http/security-headers";
 import { renderError } from "./http/surfaces";
 import { mountDocs } from "./routes/docs";
 import { homeRoutes } from "./routes/home";
+import { metricsRoutes } from "./routes/metrics";
 import { certificateRoutes } from "./routes/native/certificate";
 import { certificateAcmeRoutes } from "./routes/native/certificate-acme";
 import { certificateExportRoutes } from "./routes/native/certificate-export";
+import { certificatesInventoryRoutes } from "./routes/native/certificates-inventory";
 import { adminTestRoutes } from "./routes/native/admin-test";
 import { deployTargetRoutes } from "./routes/native/deploy-targets";
 import { adminRoutes } from "./routes/native/admin";
@@ -22,6 +24,7 @@ import { auditRoutes } from "./routes/native/audit";
 import { projectRoutes } from "./routes/native/projects";
 import { teamRoutes } from "./routes/native/teams";
 import { tokenRoutes } from "./routes/native/tokens";
+import { webhookRoutes } from "./routes/native/webhooks";
 import { newRouter } from "./routes/router";
 import { openaiRoutes } from "./routes/openai";
 import { vercelRoutes } from "./routes/vercel";
@@ -86,13 +89,16 @@ export function createApp() {
     .route("/", certificateRoutes)
     .route("/", certificateAcmeRoutes)
     .route("/", certificateExportRoutes)
+    .route("/", certificatesInventoryRoutes)
     .route("/", deployTargetRoutes)
+    .route("/", webhookRoutes)
     .route("/", adminRoutes)
     .route("/", adminTestRoutes)
     .route("/", auditRoutes);
   app.route("/api/v1", native);
   app.route("/", vercelRoutes);
   app.route("/", openaiRoutes);
+  app.route("/", metricsRoutes);
   mountDocs(app);
   app.route("/", homeRoutes);
   app.notFound((c) => renderError(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`)));

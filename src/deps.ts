@@ -32,6 +32,7 @@ export function depsFrom(env: Env): Deps {
       // Bound like `limits`: built once `made` is whole.
       orderBudget: { take: (order) => orderBudget(made).take(order) },
       renewalQueue: env.RENEWALS,
+      webhookQueue: env.WEBHOOKS,
       clock: systemClock,
       config: parseConfig(env as unknown as Record<string, unknown>),
     };

@@ -1,4 +1,5 @@
 import type { RenewalMessage } from "./services/renewal-message";
+import type { WebhookMessage } from "./services/webhooks/message";
 
 /** The Worker's bindings, variables and secrets as wrangler.toml and `wrangler secret` declare them. */
 export interface Env {
@@ -10,6 +11,8 @@ export interface Env {
   TEAM_LIMITER: DurableObjectNamespace;
   /** The renewal queue: the cron's sweep sends due certificates, the Worker's queue handler renews them (services/renewal-queue.ts). */
   RENEWALS: Queue<RenewalMessage>;
+  /** The webhook queue: one message per outbox row to send (services/webhooks/queue.ts consumes it). */
+  WEBHOOKS: Queue<WebhookMessage>;
   /** Optional: "development" (npm start), "test" (vitest) or "production" (default): only local runs accept the committed secrets. */
   CERTDESK_ENV?: string;
   ADMIN_TOKEN: string;
@@ -39,4 +42,7 @@ export interface Env {
   ACME_ORDERS_PER_ACCOUNT_PER_3H?: string;
   ACME_ORDERS_PER_NAME_SET_PER_WEEK?: string;
   RENEWALS_PER_TICK?: string;
+  WEBHOOK_ENDPOINTS_PER_TEAM?: string;
+  /** Optional, local runs only: "true" lets webhooks go to http:// and loopback receivers (core/config.ts). */
+  ALLOW_PRIVATE_WEBHOOK_TARGETS?: string;
 }

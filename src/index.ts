@@ -9,6 +9,9 @@ import { refreshRenewalInfo } from "./services/ari-refresh";
 import { sweepDueDeployments } from "./services/deploy-targets/sweep";
 import { consumeRenewals, type RenewalMessage, recordUndeliveredRenewals } from "./services/renewal-queue";
 import { sweepDueCertificates } from "./services/renewal-sweep";
+import { WEBHOOK_QUEUE, type WebhookMessage } from "./services/webhooks/message";
+import { consumeWebhookMessages } from "./services/webhooks/queue";
+import { sweepWebhooks } from "./services/webhooks/sweep";
 
 export { CertificateIssuer } from "./objects/certificate-issuer";
 export { TeamLimiter } from "./objects/team-limiter";
@@ -40,10 +43,22 @@ export default {
     } catch (error) {
       console.error(`ARI refresh: ${error instanceof Error ? error.message : String(error)}`);
     }
+    // Webhooks: expiry notices that have come, and messages whose queue message was lost. Never fails the tick.
+    try {
+      const hooks = await sweepWebhooks(deps, controller.scheduledTime);
+      console.log(`webhook sweep: ${hooks.announced} expiry notices, ${hooks.due} overdue, ${hooks.enqueued} enqueued, ${hooks.failed} not sent`);
+    } catch (error) {
+      console.error(`webhook sweep: ${error instanceof Error ? error.message : String(error)}`);
+    }
   },
-  /** The renewal queue (services/renewal-queue.ts) and its dead-letter queue (wrangler.toml names both). */
+  /** The renewal queue (services/renewal-queue.ts), its dead-letter queue (wrangler.toml names both), and the webhook queue. */
   async queue(batch, env) {
     const deps = depsFrom(env);
+    if (batch.queue === WEBHOOK_QUEUE) {
+      const tally = await consumeWebhookMessages(deps, (batch as unknown as MessageBatch<WebhookMessage>).messages);
+      console.log(`webhook queue: ${Object.entries(tally).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(", ")}`);
+      return;
+    }
     if (batch.queue.endsWith("-dlq")) {
       const recorded = await recordUndeliveredRenewals(deps, batch.messages);
       console.error(`renewal dead-letter queue: ${batch.messages.length} messages, ${recorded} failures recorded`);

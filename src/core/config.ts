@@ -92,6 +92,8 @@ export const LIMIT_DEFAULTS = {
    * 384,000 a day; a tick's D1 reads and queue sends stay under the 50 subrequests of a free-plan invocation.
    */
   RENEWALS_PER_TICK: 4_000,
+  /** Webhook endpoints a team may have (routes/native/webhooks.ts): each event is one outbox row and request per endpoint. */
+  WEBHOOK_ENDPOINTS_PER_TEAM: 20,
 } as const;
 
 const limitsShape = {
@@ -107,6 +109,7 @@ const limitsShape = {
   ACME_ORDERS_PER_ACCOUNT_PER_3H: count(LIMIT_DEFAULTS.ACME_ORDERS_PER_ACCOUNT_PER_3H, 1_000_000),
   ACME_ORDERS_PER_NAME_SET_PER_WEEK: count(LIMIT_DEFAULTS.ACME_ORDERS_PER_NAME_SET_PER_WEEK, 1_000_000),
   RENEWALS_PER_TICK: count(LIMIT_DEFAULTS.RENEWALS_PER_TICK, 100_000),
+  WEBHOOK_ENDPOINTS_PER_TEAM: count(LIMIT_DEFAULTS.WEBHOOK_ENDPOINTS_PER_TEAM, 1_000),
 };
 
 /** The limits as configured, or their defaults: what the quota checks take. */
@@ -168,6 +171,14 @@ const baseSchema = z.object({
         return z.NEVER;
       }
     }),
+  /**
+   * Local runs only: webhook endpoints may be http:// URLs on loopback, and names are not resolved to check that they
+   * are public (services/webhooks/endpoint-url.ts). Ignored unless CERTDESK_ENV is development or test.
+   */
+  ALLOW_PRIVATE_WEBHOOK_TARGETS: z
+    .enum(["true", "false"], { error: "ALLOW_PRIVATE_WEBHOOK_TARGETS must be true or false" })
+    .optional()
+    .transform((v) => v === "true"),
   ...limitsShape,
 });
 

@@ -115,6 +115,8 @@ export const certificates = sqliteTable(
     index("certificates_renewal_idx").on(t.nextRenewalAt, t.renewalQueuedUntil).where(sql`next_renewal_at IS NOT NULL`),
     // The ARI refresh reads only rows whose renewal information is due again, like the sweep.
     index("certificates_ari_retry_idx").on(t.ariRetryAt).where(sql`ari_retry_at IS NOT NULL`),
+    // The webhooks' expiry scan (services/webhooks/expiry-scan.ts) reads only certificates near their expiry.
+    index("certificates_expiry_idx").on(t.expiresAt),
   ],
 );
 
@@ -242,4 +244,115 @@ export const auditLog = sqliteTable(
     at: timestamp("at").notNull(),
   },
   (t) => [index("audit_log_team_idx").on(t.teamId, t.at)],
+);
+
+/**
+ * Counters for `GET /metrics` (services/metrics/): renewal attempts and failures, ACME requests by status. A Worker's
+ * isolates share no memory, so counts live here, one row per team, counter and label set, added to with an UPSERT once
+ * per issuance job (store/metric-counters.ts), never per ACME request.
+ */
+export const metricCounters = sqliteTable(
+  "metric_counters",
+  {
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    /** The counter, e.g. "renewal_attempts" (store/metric-counters.ts lists them). */
+    name: text("name").notNull(),
+    /** The label set as canonical JSON (keys sorted), so one set is one row. */
+    labels: text("labels").notNull(),
+    value: integer("value").notNull().default(0),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.name, t.labels] })],
+);
+
+/**
+ * Where a team's certificate events are POSTed as Standard Webhooks (services/webhooks/). The signing secret is
+ * sealed (`<id>:webhook` as associated data) and shown once, when the endpoint is created.
+ */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    /** The event types delivered here (services/webhooks/events.ts). */
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    sealedSecret: text("sealed_secret").notNull(),
+    /** Set while no event is recorded or sent for this endpoint: by a PATCH, a 410 Gone, or 3 days of failures. */
+    disabledAt: timestamp("disabled_at"),
+    disabledReason: text("disabled_reason"),
+    /** The first failure of the current run of failures (null after a success); 3 days of it disable the endpoint. */
+    failingSince: timestamp("failing_since"),
+    lastFailureAt: timestamp("last_failure_at"),
+    lastError: text("last_error"),
+    lastDeliveredAt: timestamp("last_delivered_at"),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [index("webhook_endpoints_team_idx").on(t.teamId)],
+);
+
+/**
+ * The outbox: one message per event and endpoint until it is delivered or given up. Its id is the `webhook-id` the
+ * receiver sees, the same on every attempt (Standard Webhooks: "the same when the same webhook is being resent").
+ */
+export const webhookOutbox = sqliteTable(
+  "webhook_outbox",
+  {
+    id: text("id").primaryKey(),
+    eventId: text("event_id").notNull(),
+    endpointId: text("endpoint_id").notNull().references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    teamId: text("team_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** The JSON body, exactly as signed and sent on every attempt. */
+    payload: text("payload").notNull(),
+    /** Attempts made so far. */
+    attempts: integer("attempts").notNull().default(0),
+    /** No attempt before this time (the backoff after a failure). */
+    nextAttemptAt: timestamp("next_attempt_at").notNull(),
+    /** An attempt in progress holds the message until this time: no two attempts of it run at once. */
+    leaseUntil: timestamp("lease_until"),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [index("webhook_outbox_due_idx").on(t.nextAttemptAt), index("webhook_outbox_endpoint_idx").on(t.endpointId)],
+);
+
+/** Each delivery attempt, for `GET /api/v1/webhooks/:id/deliveries`; the newest few per endpoint are kept. */
+export const webhookAttempts = sqliteTable(
+  "webhook_attempts",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id").notNull().references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    messageId: text("message_id").notNull(),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    attempt: integer("attempt").notNull(),
+    /** delivered, retrying (failed, tried again at next_retry_at) or failed (given up, or the endpoint disabled). */
+    outcome: text("outcome").notNull(),
+    /** The receiver's HTTP status; null when no answer came. */
+    statusCode: integer("status_code"),
+    error: text("error"),
+    at: timestamp("at").notNull(),
+    nextRetryAt: timestamp("next_retry_at"),
+  },
+  (t) => [index("webhook_attempts_endpoint_idx").on(t.endpointId, t.at)],
+);
+
+/**
+ * Which expiry notice (renewal/expiry-notices.ts) was last announced for a certificate, for the expiry it had then: a
+ * renewed or replaced certificate has another `expires_at`, and starts over.
+ */
+export const certificateExpiryNotices = sqliteTable(
+  "certificate_expiry_notices",
+  {
+    certificateId: text("certificate_id")
+      .primaryKey()
+      .references(() => certificates.id, { onDelete: "cascade" }),
+    expiresAt: timestamp("expires_at").notNull(),
+    /** 0 (seen, nothing due yet), 1…4 (that notice announced), 5 (expiry announced). */
+    level: integer("level").notNull(),
+    /** When the next notice falls due; null once expiry was announced. */
+    nextNoticeAt: timestamp("next_notice_at"),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
 );

@@ -10,4 +10,6 @@ export interface IssuanceDeps {
   config: Config;
   /** The CA's per-account order limits (order-budget.ts); absent, orders are not counted (tests of the flow alone). */
   orderBudget?: OrderBudget;
+  /** The fetch of the job's ACME client; runIssuance sets one that counts the job's requests (store/metric-counters.ts). */
+  acmeFetch?: typeof fetch;
 }

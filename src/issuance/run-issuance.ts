@@ -26,6 +26,7 @@ import { isOrderBudgetExhausted, spendOrderBudget } from "./order-budget";
 import { preflight } from "./preflight";
 import { deferRenewal, recordRenewalFailure, stopRenewal } from "./renewal-record";
 import { storeIssued } from "./store-issued";
+import { CounterTally, countingAcmeFetch, countRenewal } from "../store/metric-counters";
 
 /** The most one job may take end to end; the Durable Object's alarm restarts a job that outlives it. */
 export const JOB_BUDGET_MS = 5 * 60_000;
@@ -81,7 +82,16 @@ export async function runIssuance(
   now: () => number = Date.now,
   checkpoints: CheckpointStore = noCheckpoints,
 ): Promise<IssueOutcome> {
-  return await runIssuanceOnce(deps, request, now, checkpoints);
+  // GET /metrics: the job's ACME requests and its renewal outcome are counted in memory and written once, at its end.
+  const counts = new CounterTally();
+  let outcome: IssueOutcome | undefined;
+  try {
+    outcome = await runIssuanceOnce({ ...deps, acmeFetch: countingAcmeFetch(counts, request.teamId, deps.acmeFetch) }, request, now, checkpoints);
+    return outcome;
+  } finally {
+    if (request.kind === "renew") countRenewal(counts, request.teamId, request.trigger ?? "manual", outcome ?? { state: "error" });
+    await counts.flush(deps.db, Date.now());
+  }
 }
 
 async function runIssuanceOnce(
@@ -154,6 +164,7 @@ async function issueAt(
     email: request.email,
     encryptionKey: config.ENCRYPTION_KEY,
     ...(ca.externalAccountBinding ? { externalAccountBinding: ca.externalAccountBinding } : {}),
+    ...(deps.acmeFetch ? { fetch: deps.acmeFetch } : {}),
   });
   // CAA and the DNS-01 credentials, before any order (preflight.ts): a refusal places none.
   // One provider for the preflight and the solver: the zones the preflight finds are not looked up again.

@@ -23,6 +23,7 @@ import { revokeStoredCertificate } from "../issuance/revoke";
 import { hasDeployTargets } from "../store/deploy-targets";
 import { storedCheckpoints } from "./checkpoint-storage";
 import { deliverToProjectTargets } from "../services/deploy-targets/deliver";
+import { announceIssuance } from "../services/webhooks/issuance-events";
 
 /** A finished obtain is handed to identical requests arriving this soon after it, instead of a new order. */
 const DEDUPE_WINDOW_MS = 60_000;
@@ -191,6 +192,7 @@ export class CertificateIssuer extends DurableObject<Env> implements Certificate
     const outcome = await runIssuance(this.deps, request, asOf === undefined ? Date.now : () => asOf + (Date.now() - stored.startedAt), checkpoints);
     await this.ctx.storage.put("last", { fingerprint, finishedAt: Date.now(), outcome } satisfies FinishedJob);
     await this.ctx.storage.delete(["job", "checkpoint"]);
+    await announceIssuance(this.deps, request, outcome); // webhooks: issued, renewed, renewal_failed (never throws)
     // A project without deploy targets costs no alarm and no storage write here.
     if (outcome.state === "issued" && request.projectId && (await hasDeployTargets(this.deps.db, request.projectId))) {
       await this.deliverSoon(request.projectId, request.kind === "renew" ? "renewed" : "issued");

@@ -4,6 +4,7 @@ import type { IssuanceDeps } from "../issuance/deps";
 import type { CertificateIssuerRpc } from "../issuance/issue-request";
 import type { TeamLimiterRpc } from "./limits/token-bucket";
 import type { RenewalMessage } from "./renewal-message";
+import type { WebhookMessage } from "./webhooks/message";
 
 /** The fair-use checks a service runs before work that reaches the CA (services/limits/). */
 export interface LimitChecks {
@@ -23,4 +24,8 @@ export interface Deps extends IssuanceDeps {
   renewalQueue: { sendBatch(messages: Iterable<MessageSendRequest<RenewalMessage>>): Promise<unknown> };
   /** The fetch deliveries to deploy targets use (tests pass a fake of the provider); the global fetch when absent. */
   deployFetch?: typeof fetch;
+  /** Where certificate events wait to be sent to webhook endpoints (services/webhooks/); the Worker's queue handler consumes it. */
+  webhookQueue: { sendBatch(messages: Iterable<MessageSendRequest<WebhookMessage>>): Promise<unknown> };
+  /** The fetch webhook deliveries and their DNS-over-HTTPS checks use (tests pass fakes); the global fetch when absent. */
+  webhookFetch?: typeof fetch;
 }

@@ -5,6 +5,7 @@ import { certificates, projects } from "../db/schema";
 import { newId } from "../core/ids";
 import { AppError } from "../core/errors";
 import { claimDomainStatement, claimHolderQuery, releaseUnusedClaimStatement } from "../store/domain-claims";
+import type { CertificateRow } from "../store/certificates";
 import { stopRenewalsOfReleasedNamesStatement } from "../store/released-names";
 import { certificateOf } from "./certificates/lookup";
 import { projectOwner } from "./certificates/owner";
@@ -169,14 +170,16 @@ async function moveDomain(db: Database, current: ProjectRow, change: DomainChang
   throw new AppError("conflict", "The project was changed by another request at the same time: read it again and retry");
 }
 
-export async function deleteProject(db: Database, teamId: string, projectId: string, now: number): Promise<void> {
+/** Deletes the project; answers the certificates deleted with it (for their `certificate.deleted` events). */
+export async function deleteProject(db: Database, teamId: string, projectId: string, now: number): Promise<CertificateRow[]> {
   const current = await getProject(db, teamId, projectId);
   const released = current.domain === null ? [] : [releaseUnusedClaimStatement(db, teamId, current.domain), stopRenewalsOfReleasedNamesStatement(db, teamId, now)];
   // Certificates, client certificates and activations go with the project (ON DELETE CASCADE); the
   // claim goes when no other project of the team uses the name, and with it every renewal of that name.
-  await db.batch([
-    db.delete(certificates).where(eq(certificates.projectId, projectId)),
+  const [removed] = await db.batch([
+    db.delete(certificates).where(eq(certificates.projectId, projectId)).returning(),
     db.delete(projects).where(and(eq(projects.id, projectId), eq(projects.teamId, teamId))),
     ...released,
   ]);
+  return removed;
 }

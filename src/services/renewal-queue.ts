@@ -12,9 +12,11 @@ import type { IssueOutcome } from "../issuance/issue-request";
 import { recordRenewalFailure } from "../issuance/renewal-record";
 import { JOB_BUDGET_MS } from "../issuance/run-issuance";
 import { isAcmeCertificate } from "../store/certificate-type";
+import { CounterTally, countRenewal } from "../store/metric-counters";
 import { releaseClaim } from "../store/renewal-claims";
 import { renewAcmeCertificate } from "./certificates/acme";
 import type { Deps } from "./deps";
+import { emitCertificateEvent } from "./webhooks/emit";
 import type { RenewalMessage } from "./renewal-message";
 
 export type { RenewalMessage };
@@ -75,6 +77,7 @@ export async function consumeRenewals(deps: Deps, messages: readonly QueuedRenew
  */
 export async function recordUndeliveredRenewals(deps: Deps, messages: readonly QueuedRenewal[]): Promise<number> {
   let recorded = 0;
+  const counts = new CounterTally();
   for (const message of messages) {
     const row = await deps.db.query.certificates.findFirst({
       where: and(eq(certificates.id, message.body.certificateId), eq(certificates.teamId, message.body.teamId)),
@@ -83,9 +86,12 @@ export async function recordUndeliveredRenewals(deps: Deps, messages: readonly Q
       const error = new AppError("internal", "The renewal could not be handed to its issuer after repeated tries; it is tried again on the failure schedule");
       await recordRenewalFailure(deps.db, row, error, false, deps.clock.now());
       await releaseClaim(deps.db, row.id);
+      countRenewal(counts, row.teamId, "sweep", { state: "undelivered" });
+      await emitCertificateEvent(deps, "certificate.renewal_failed", row, { error: error.message, trigger: "sweep" });
       recorded++;
     }
     message.ack();
   }
+  await counts.flush(deps.db, deps.clock.now());
   return recorded;
 }

@@ -4,8 +4,9 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { currentKeyPrefix, reseal } from "../crypto/sealing";
 import type { Database } from "../db/client";
-import { acmeAccounts, certificates, clientCertificates, deployTargets } from "../db/schema";
+import { acmeAccounts, certificates, clientCertificates, deployTargets, webhookEndpoints } from "../db/schema";
 import { deployCredentialsAad } from "../store/deploy-targets";
+import { webhookSecretAad } from "../store/webhooks";
 import type { IssuanceDeps } from "../issuance/deps";
 
 /** One sealed column: how to read a page of it and write one value back, and the associated data it was sealed with. */
@@ -62,6 +63,14 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     sealed: deployTargets.sealedCredentials,
     update: (db, id, from, to) =>
       db.update(deployTargets).set({ sealedCredentials: to }).where(and(eq(deployTargets.id, id), eq(deployTargets.sealedCredentials, from))),
+  },
+  {
+    name: "webhook_endpoints.sealed_secret",
+    associatedData: webhookSecretAad,
+    id: webhookEndpoints.id,
+    sealed: webhookEndpoints.sealedSecret,
+    update: (db, id, from, to) =>
+      db.update(webhookEndpoints).set({ sealedSecret: to }).where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.sealedSecret, from))),
   },
 ];
 

@@ -12,6 +12,9 @@ export const SCOPES = [
   // `:write`, so hasScope lets nothing imply it and it implies nothing: only the bootstrap token and tokens granted
   // it by name hold it.
   "certificates:export",
+  // Where the team's certificate events are sent (routes/native/webhooks.ts): endpoints, their deliveries.
+  "webhooks:read",
+  "webhooks:write",
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

@@ -9,6 +9,7 @@ import { E2E_CLOUDFLARE_TOKEN, startCloudflareFakeServer } from "./cloudflare-fa
 import { startAriProxyServer } from "./ari-proxy-server";
 import { startCaNetworkProxy } from "./ca-network-proxy";
 import { startDeployFakes } from "./deploy-fakes-server";
+import { startWebhookReceiver } from "./webhook-receiver";
 import { testCaPaths } from "../../scripts/pebble/test-ca.mjs";
 
 export default async function setup(project: TestProject) {
@@ -18,6 +19,7 @@ export default async function setup(project: TestProject) {
   // The Worker reaches its CA through a network the tests can disturb (cut connections, lost answers).
   const caNetwork = await startCaNetworkProxy(testCaPaths(), () => pebbleDirectory);
   const deploy = await startDeployFakes();
+  const webhooks = await startWebhookReceiver();
   const environment = await startE2eEnvironment({
     issuanceWaitSeconds: Number(process.env.E2E_ISSUANCE_WAIT_SECONDS ?? 20),
     extraVars: {
@@ -36,9 +38,11 @@ export default async function setup(project: TestProject) {
       TEST_HTTP01_KV_LAG: JSON.stringify({ ms: 600_000, hostSuffix: "kvlag.certdesk.test" }), // test/e2e/http01-kv-lag.test.ts: KV "lags" for names under it
       // `staging: true` orders go to Pebble through the ARI endpoint, so renewal windows can be tested.
       ACME_STAGING_DIRECTORY_URL: ari.directoryUrl,
+      // Webhooks may go to the receiver's http://127.0.0.1 URL (a local run only: ignored in production).
+      ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
     },
   }).catch(async (error) => {
-    await Promise.all([cloudflare.close(), ari.close(), caNetwork.close(), deploy.close()]);
+    await Promise.all([cloudflare.close(), ari.close(), caNetwork.close(), deploy.close(), webhooks.close()]);
     throw error;
   });
   pebbleDirectory = environment.values.pebbleDirectoryUrl;
@@ -47,6 +51,7 @@ export default async function setup(project: TestProject) {
   project.provide("workerDirectoryUrl", caNetwork.directoryUrl);
   project.provide("deployControlUrl", deploy.controlUrl);
   project.provide("deployPushUrl", deploy.pushUrl);
+  project.provide("webhookReceiverUrl", webhooks.baseUrl);
   const { values } = environment;
   cloudflare.setChalltestsrv(values.challtestsrvUrl);
   project.provide("cloudflareApiToken", E2E_CLOUDFLARE_TOKEN);
@@ -61,6 +66,6 @@ export default async function setup(project: TestProject) {
   project.provide("runDir", values.runDir);
   return async function teardown() {
     await environment.stop();
-    await Promise.all([cloudflare.close(), ari.close(), caNetwork.close(), deploy.close()]);
+    await Promise.all([cloudflare.close(), ari.close(), caNetwork.close(), deploy.close(), webhooks.close()]);
   };
 }

@@ -9,4 +9,6 @@ export const ALL_SCOPES = [
   "tokens:read",
   "tokens:write",
   "certificates:export",
+  "webhooks:read",
+  "webhooks:write",
 ];

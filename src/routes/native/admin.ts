@@ -13,6 +13,7 @@ import { ROLLOVER_BATCH, deactivateAcmeAccounts, rollOverAcmeAccounts } from "..
 import { getTeam } from "../../services/teams";
 import { sweepDueDeployments } from "../../services/deploy-targets/sweep";
 import { sweepDueCertificates } from "../../services/renewal-sweep";
+import { sweepWebhooks } from "../../services/webhooks/sweep";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 
 const sweepBody = z
@@ -108,6 +109,22 @@ export const adminRoutes = newRouter().openapi(
     "What the tick found and how its fetches went",
   ),
   async (c) => c.json(await runTick(c, c.req.valid("json"), refreshRenewalInfo), 200),
+).openapi(
+  tickRoute(
+    "/admin/webhook-sweep",
+    "Run one webhook sweep now (what the cron trigger runs after the ARI refresh)",
+    "Announces the expiry notices due at `asOf` (`certificate.expiring`, `certificate.expired`), then puts every webhook message whose " +
+      "next attempt was due 5 minutes before `asOf` back on the webhook queue, judged due on that clock: a moved `asOf` sends retries now.",
+    z.object({
+      announced: z.number().describe("Expiry notices announced"),
+      due: z.number().describe("Overdue webhook messages found"),
+      enqueued: z.number().describe("Put on the webhook queue again"),
+      failed: z.number().describe("Refused by the queue: found again next tick"),
+      ids: z.array(z.string()).describe("The overdue messages (their `webhook-id`)"),
+    }),
+    "What the tick announced and sent again",
+  ),
+  async (c) => c.json(await runTick(c, c.req.valid("json"), sweepWebhooks), 200),
 ).openapi(
   createRoute({
     method: "post",

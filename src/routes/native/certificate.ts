@@ -9,6 +9,7 @@ import { projectOwner } from "../../services/certificates/owner";
 import { uploadForProject, validateForProject } from "../../services/certificates/project-upload";
 import { deliverAfterChange } from "../../services/deploy-targets/announce";
 import { getProject } from "../../services/projects";
+import { emitCertificateEvent } from "../../services/webhooks/emit";
 import { deployTargetsOf } from "../../store/deploy-targets";
 import { deploymentsView } from "./deploy-target-views";
 import { deleteCertificate } from "../../store/certificates";
@@ -76,6 +77,7 @@ export const certificateRoutes = newRouter()
       const { ENCRYPTION_KEY } = c.var.deps.config;
       const { row, warnings } = await uploadForProject(db, ENCRYPTION_KEY, project, c.req.valid("json"), Date.now(), c.var.deps.config);
       await deliverAfterChange(c.var.deps, project, "uploaded");
+      await emitCertificateEvent(c.var.deps, "certificate.uploaded", row);
       return c.json({ success: true as const, certificate: certificateSummary(row), warnings }, 200);
     },
   )
@@ -123,6 +125,7 @@ export const certificateRoutes = newRouter()
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const row = await requireCertificateOf(db, projectOwner(project));
       await deleteCertificate(db, row.id);
+      await emitCertificateEvent(c.var.deps, "certificate.deleted", row);
       return c.json({ success: true as const, message: "Certificate removed" }, 200);
     },
   );

@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireScope } from "../../http/auth";
 import { type ProjectRow, createProject, deleteProject, getProject, listProjects, updateProject } from "../../services/projects";
+import { emitCertificateEvent } from "../../services/webhooks/emit";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { recordTime } from "./wire-time";
 
@@ -111,7 +112,8 @@ export const projectRoutes = newRouter()
       },
     }),
     async (c) => {
-      await deleteProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id, Date.now());
+      const removed = await deleteProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id, Date.now());
+      for (const row of removed) await emitCertificateEvent(c.var.deps, "certificate.deleted", row);
       return c.json({ success: true as const, message: "Project deleted" }, 200);
     },
   );

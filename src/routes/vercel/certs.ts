@@ -7,6 +7,7 @@ import { deleteOwnedCertificate, getOwnedCertificate } from "../../services/cert
 import { teamOwner } from "../../services/certificates/owner";
 import { listTeamCertificates } from "../../services/certificates/team-listing";
 import { uploadTeamCertificate } from "../../services/certificates/team-upload";
+import { emitCertificateEvent } from "../../services/webhooks/emit";
 import { bearerSecurity, jsonBody, jsonResponse, newRouter } from "../router";
 import { pemField, vercelCertSchema, vercelCertView, vercelErrors } from "./schemas";
 import { epochMs } from "./wire-time";
@@ -61,6 +62,7 @@ export const vercelCertRoutes = newRouter()
     async (c) => {
       const { ENCRYPTION_KEY } = c.var.deps.config;
       const row = await uploadTeamCertificate(c.var.deps.db, ENCRYPTION_KEY, c.var.auth.teamId, c.req.valid("json"), Date.now(), c.var.deps.config);
+      await emitCertificateEvent(c.var.deps, "certificate.uploaded", row);
       return c.json(vercelCertView(row), 200);
     },
   )
@@ -98,7 +100,8 @@ export const vercelCertRoutes = newRouter()
       responses: { 200: jsonResponse(z.object({}), "Removed: an empty object"), ...vercelErrors },
     }),
     async (c) => {
-      await deleteOwnedCertificate(c.var.deps.db, teamOwner(c.var.auth.teamId), c.req.valid("param").id);
+      const removed = await deleteOwnedCertificate(c.var.deps.db, teamOwner(c.var.auth.teamId), c.req.valid("param").id);
+      await emitCertificateEvent(c.var.deps, "certificate.deleted", removed);
       return c.json({}, 200);
     },
   );

@@ -9,6 +9,7 @@ import { isAcmeCertificate } from "../../store/certificate-type";
 import type { CertificateRow } from "../../store/certificates";
 import { type Owner, ownerColumns } from "./owner";
 import { type SubscriberRevocationReason, revocationCode } from "./revocation-reasons";
+import { emitCertificateEvent } from "../webhooks/emit";
 
 export interface ObtainOptions {
   email: string;
@@ -135,6 +136,7 @@ export async function renewAcmeCertificate(
 export async function revokeAcmeCertificate(deps: Deps, row: CertificateRow, reason: SubscriberRevocationReason): Promise<number> {
   const outcome = await issuer(deps, row).revoke(row.teamId, row.id, revocationCode(reason));
   if (!outcome.ok) throw AppError.fromData(outcome.error);
+  await emitCertificateEvent(deps, "certificate.revoked", row, { reason, revokedAt: new Date(outcome.revokedAt).toISOString() });
   return outcome.revokedAt;
 }
 

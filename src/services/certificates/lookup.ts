@@ -25,11 +25,12 @@ export async function getOwnedCertificate(db: Database, owner: Owner, id: string
   return row;
 }
 
-/** Removes the owner's certificate `id`, or 404; the check and the delete are one statement. */
-export async function deleteOwnedCertificate(db: Database, owner: Owner, id: string): Promise<void> {
-  const deleted = await db
+/** Removes the owner's certificate `id`, or 404; the check and the delete are one statement. Answers the row removed. */
+export async function deleteOwnedCertificate(db: Database, owner: Owner, id: string): Promise<CertificateRow> {
+  const [deleted] = await db
     .delete(certificates)
     .where(and(ownedBy(owner), eq(certificates.id, id)))
-    .returning({ id: certificates.id });
-  if (deleted.length === 0) throw new AppError("not_found", `Certificate ${id} not found`);
+    .returning();
+  if (!deleted) throw new AppError("not_found", `Certificate ${id} not found`);
+  return deleted;
 }

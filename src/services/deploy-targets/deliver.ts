@@ -24,6 +24,7 @@ import {
 import { certificateOf } from "../certificates/lookup";
 import { projectOwner } from "../certificates/owner";
 import type { Deps } from "../deps";
+import { emitCertificateEvent } from "../webhooks/emit";
 import { nextDeliveryAttempt } from "./backoff";
 
 /** How long one delivery holds its target: a few provider calls, each bounded by its 15 s timeout. */
@@ -154,11 +155,14 @@ export async function deliverToTarget(deps: Deps, targetId: string, options: Del
       targetId: target.id,
     });
     await recordDelivered(db, target.id, leaseId, { remoteId: result.remoteId, serial: certificate.serial, at: clock.now() });
+    await emitCertificateEvent(deps, "certificate.deployed", certificate, { deployTargetId: target.id, deployTargetKind: target.kind, trigger: options.trigger });
   } catch (caught) {
     const failure = failureMessage(caught, entry);
     const at = clock.now();
     const nextAttemptAt = nextDeliveryAttempt(target.failures + 1, at, failure.retryAfter);
     await recordDeliveryFailure(db, target, leaseId, { error: failure.message, at, nextAttemptAt });
+    // Webhooks hear of the first failure of a run, not of every retry (the target's state shows the rest).
+    if (target.failures === 0) await emitCertificateEvent(deps, "certificate.deployment_failed", certificate, { deployTargetId: target.id, deployTargetKind: target.kind, error: failure.message, nextAttemptAt: new Date(nextAttemptAt).toISOString() });
     return { state: "failed", error: failure.message, nextAttemptAt };
   }
   // A renewal stored while this delivery ran: deliver that one too, now that the lease is free.

@@ -11,6 +11,7 @@ describe("security headers", () => {
     ["the OpenAPI document", "GET", "/openapi.json", undefined, 200],
     ["the docs page", "GET", "/docs", undefined, 200],
     ["the docs start-up script", "GET", "/docs/init.js", undefined, 200],
+    ["the dashboard script", "GET", "/dashboard.js", undefined, 200],
     ["an unknown route", "GET", "/nope", undefined, 404],
     ["a missing token (native)", "GET", "/api/v1/projects", undefined, 401],
     ["a missing token (Vercel)", "GET", "/v8/certs", undefined, 401],
@@ -49,10 +50,11 @@ describe("security headers", () => {
     expectSecurityHeaders(res.headers, "a 413");
   });
 
-  it("keeps a page's own policy: the landing page allows its inline styles, and still no frame", async () => {
+  it("keeps a page's own policy: the dashboard allows its own script, styles and API calls, and still no frame", async () => {
     const res = await call("GET", "/");
     expect(res.headers.get("content-security-policy")).toBe(
-      "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; style-src 'unsafe-inline'",
+      "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; script-src 'self'; style-src 'self'; " +
+        "connect-src 'self'; require-trusted-types-for 'script'; trusted-types 'none'",
     );
   });
 });

@@ -53,6 +53,19 @@ describe("GET /docs", () => {
     expect(init!.text).toContain("validatorUrl: null");
   });
 
+  it("serves a stylesheet that loads only data: URLs and a start-up script that names no other host", async () => {
+    const page = await call("GET", "/docs");
+    const stylesheet = await call("GET", /<link rel="stylesheet" href="([^"]+)">/.exec(page.text)![1]!);
+    const loads = referencedUrls(stylesheet.text);
+    expect(loads.length).toBeGreaterThan(0);
+    for (const url of loads) expect(url).toMatch(/^data:/);
+    const init = await call("GET", "/docs/init.js");
+    expect(init.text).not.toMatch(/https?:|\/\/[a-z]/i);
+    // Swagger UI fetches the document from this origin, and its servers entry is relative too.
+    const document = (await call("GET", "/openapi.json")).body;
+    for (const server of document.servers) expect(server.url).toMatch(/^\/(?!\/)/);
+  });
+
   it("names the pinned Swagger UI version in the assets' paths, so they can be cached for good", async () => {
     const page = await call("GET", "/docs");
     const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(page.text)![1]!;

@@ -1,14 +1,25 @@
-/** `GET /`: a self-contained HTML page for people, JSON for clients that ask for it, no auth. */
+/** `GET /`: the dashboard page for people (no auth to load it; the data needs a token), JSON for clients that ask for it. */
 import { describe, expect, it } from "vitest";
 import { call } from "../../support/api";
 
 const LINKS = { docs: "/docs", openapi: "/openapi.json", health: "/health" };
+const ASSETS = ["/dashboard.css", "/dashboard.js"];
 
 /** Every URL the page would make a browser load or follow: attributes and CSS url()/@import. */
 function referencedUrls(html: string): string[] {
   const attributes = [...html.matchAll(/\b(?:src|href|action|srcset|poster|data|formaction)\s*=\s*["']?([^"'\s>]+)/gi)].map((m) => m[1] ?? "");
   const css = [...html.matchAll(/url\(\s*["']?([^"')]+)|@import\s+["']([^"']+)/gi)].map((m) => m[1] ?? m[2] ?? "");
   return [...attributes, ...css];
+}
+
+/** The policy as directive → sources. */
+function policy(header: string | null): Map<string, string[]> {
+  const parsed = new Map<string, string[]>();
+  for (const part of (header ?? "").split(";")) {
+    const [directive, ...sources] = part.trim().split(/\s+/);
+    if (directive) parsed.set(directive, sources);
+  }
+  return parsed;
 }
 
 describe("GET /", () => {
@@ -27,14 +38,41 @@ describe("GET /", () => {
     for (const path of Object.values(LINKS)) expect(res.text).toContain(`href="${path}"`);
   });
 
-  it("loads nothing from another host: no scripts, only same-origin relative URLs, a CSP that forbids the rest", async () => {
+  it("loads nothing from another host: its own stylesheet and module script, relative links, nothing inline", async () => {
     const res = await call("GET", "/");
-    expect(res.text).not.toMatch(/<script|<iframe|<img|<link/i);
     const urls = referencedUrls(res.text);
-    expect(urls.sort()).toEqual(Object.values(LINKS).sort());
+    expect(new Set(urls)).toEqual(new Set([...Object.values(LINKS), ...ASSETS]));
     for (const url of urls) expect(url).toMatch(/^\/(?!\/)/);
     expect(res.text).not.toMatch(/https?:|\/\/[a-z]/i);
-    expect(res.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
+    expect(res.text).not.toMatch(/<iframe|<img|<object|<embed|<style|\sstyle=|\son[a-z]+=/i);
+    // Every script is a same-origin file with an empty body: nothing inline for the policy to allow.
+    const scripts = res.text.match(/<script\b[^>]*>[\s\S]*?<\/script>/gi) ?? [];
+    expect(scripts).toEqual(['<script type="module" src="/dashboard.js"></script>']);
+  });
+
+  it("sends a policy that allows scripts, styles and requests from this origin only, and no inline code", async () => {
+    const res = await call("GET", "/");
+    const csp = policy(res.headers.get("content-security-policy"));
+    expect(csp.get("default-src")).toEqual(["'none'"]);
+    for (const directive of ["script-src", "style-src", "connect-src"]) expect(csp.get(directive), directive).toEqual(["'self'"]);
+    expect(csp.get("form-action")).toEqual(["'none'"]);
+    expect(csp.get("frame-ancestors")).toEqual(["'none'"]);
+    expect(csp.get("require-trusted-types-for")).toEqual(["'script'"]);
+    expect(res.headers.get("content-security-policy")).not.toMatch(/unsafe-|\*|https?:|data:/);
+  });
+
+  it("labels the token field, which has no name (a submitted form would carry no token) and no action to go to", async () => {
+    const res = await call("GET", "/");
+    const input = /<input\b[^>]*id="token"[^>]*>/.exec(res.text)?.[0];
+    expect(input).toMatch(/type="password"/);
+    expect(input).not.toMatch(/\bname=/);
+    expect(input).toMatch(/autocomplete="off"/);
+    expect(res.text).toMatch(/<label for="token">[^<]+<\/label>/);
+    expect(res.text).not.toMatch(/<form\b[^>]*\b(action|method)=/);
+    // A table people can read: a header per column, days left sortable by a button in its header.
+    const headers = [...res.text.matchAll(/<th scope="col"[^>]*>/g)];
+    expect(headers).toHaveLength(8);
+    expect(res.text).toMatch(/<th scope="col" id="days-header" aria-sort="ascending"><button type="button" id="sort-days">Days left/);
   });
 
   it.each([["application/json"], ["application/json, text/plain, */*"], ["text/html;q=0.5, application/json"]])(
@@ -47,7 +85,7 @@ describe("GET /", () => {
     },
   );
 
-  it("links to pages that exist, without auth", async () => {
-    for (const path of Object.values(LINKS)) expect((await call("GET", path)).status).toBe(200);
+  it("links to pages and assets that exist, without auth", async () => {
+    for (const path of [...Object.values(LINKS), ...ASSETS]) expect((await call("GET", path)).status, path).toBe(200);
   });
 });

@@ -1,0 +1,48 @@
+/**
+ * One scrape of `GET /metrics`: a team's certificates and counters, or, for the operator, every team's. Two
+ * statements in one D1 batch (one round trip), however many certificates there are; never a query per certificate.
+ */
+import type { Database } from "../../db/client";
+import { counterRowsQuery } from "../../store/metric-counters";
+import { certificateFamilies, certificateGaugeRowsQuery } from "./certificate-gauges";
+import { counterFamilies } from "./counter-families";
+import { type MetricFamily, renderExposition } from "./exposition";
+
+/**
+ * The most rows one scrape reads and writes. A certificate makes six lines (about 1 KB), so the operator's scrape of
+ * a large service stays around 5 MB and well inside a Worker's memory and CPU; past the limit the rest (in team id, then
+ * creation order) is left out and `certdesk_metrics_truncated` says so. A team token's scrape holds that team
+ * alone, under the same limits.
+ */
+export const SCRAPE_LIMITS = { certificates: 5_000, counterRows: 10_000 } as const;
+
+export interface ScrapeLimits {
+  certificates: number;
+  counterRows: number;
+}
+
+/** Whose metrics: one team's (its id), or every team's (the operator). */
+export type ScrapeScope = { teamId: string } | "all";
+
+export async function scrapeMetrics(db: Database, scope: ScrapeScope, now: number, limits: ScrapeLimits = SCRAPE_LIMITS): Promise<string> {
+  const teamId = scope === "all" ? null : scope.teamId;
+  // One row more than the limit tells whether anything was left out.
+  const [certificateRows, counterRows] = await db.batch([
+    certificateGaugeRowsQuery(db, teamId, limits.certificates + 1),
+    counterRowsQuery(db, teamId, limits.counterRows + 1),
+  ]);
+  const truncated: MetricFamily = {
+    name: "certdesk_metrics_truncated",
+    help: `1 when this scrape left rows out (part: certificates past ${limits.certificates}, counters past ${limits.counterRows} label sets); a team's own token scrapes that team alone.`,
+    type: "gauge",
+    samples: [
+      { labels: { part: "certificates" }, value: certificateRows.length > limits.certificates ? 1 : 0 },
+      { labels: { part: "counters" }, value: counterRows.length > limits.counterRows ? 1 : 0 },
+    ],
+  };
+  return renderExposition([
+    ...certificateFamilies(certificateRows.slice(0, limits.certificates), now),
+    ...counterFamilies(counterRows.slice(0, limits.counterRows)),
+    truncated,
+  ]);
+}

@@ -1,0 +1,2 @@
+/** Types for served-document.mjs. */
+export function fetchServedDocument(path?: string): Promise<string>;

@@ -1,0 +1,128 @@
+/**
+ * Fakes for the webhook unit tests (inside workerd): a DNS-over-HTTPS resolver answering from a table, a receiver
+ * that records what it is sent and answers as told, and a Worker isolate of its own whose webhook fetches go to them
+ * (deps.ts builds dependencies per env object, so a copy of the test env gets its own, with `webhookFetch` set).
+ */
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { depsFrom } from "../../src/deps";
+import worker from "../../src/index";
+import type { Deps } from "../../src/services/deps";
+import type { WebhookMessage } from "../../src/services/webhooks/message";
+
+/** A name's A/AAAA records, "nxdomain", or "fail" (the resolver answers 503). */
+export type DohAnswer = string[] | "nxdomain" | "fail";
+
+/** What every name not in the table resolves to: TEST-NET-3 (RFC 5737), which no SSRF rule refuses. */
+export const PUBLIC_ADDRESS = "203.0.113.10";
+
+export interface FakeReceiver {
+  deliveries: { url: string; headers: Record<string, string>; body: string }[];
+  /** Answers every later request with this status (204 by default), or throws (a connection failure) for "down". */
+  answer(status: number | "down", headers?: Record<string, string>): void;
+  handle(request: Request): Promise<Response>;
+}
+
+export function fakeReceiver(): FakeReceiver {
+  let status: number | "down" = 204;
+  let extra: Record<string, string> = {};
+  const deliveries: FakeReceiver["deliveries"] = [];
+  return {
+    deliveries,
+    answer(next, headers = {}) {
+      status = next;
+      extra = headers;
+    },
+    async handle(request) {
+      const headers: Record<string, string> = {};
+      request.headers.forEach((value, name) => void (headers[name] = value));
+      deliveries.push({ url: request.url, headers, body: await request.text() });
+      if (status === "down") throw new TypeError("Network connection lost.");
+      return new Response(status === 204 ? null : "receiver says no", { status, headers: extra });
+    },
+  };
+}
+
+/** What the fake network records of DNS-over-HTTPS queries: `name/type`. */
+export interface FakeNetwork {
+  fetch: typeof fetch;
+  queries: string[];
+  receiver: FakeReceiver;
+}
+
+/** DoH JSON answers from `table` (other names: PUBLIC_ADDRESS), every other request to `receiver`. */
+export function fakeNetwork(table: Record<string, DohAnswer> = {}, receiver = fakeReceiver()): FakeNetwork {
+  const queries: string[] = [];
+  const doFetch: typeof fetch = async (input, init) => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    if (request.headers.get("accept") === "application/dns-json") {
+      const name = url.searchParams.get("name") ?? "";
+      const type = url.searchParams.get("type") ?? "";
+      queries.push(`${name}/${type}`);
+      const answer = table[name] ?? [PUBLIC_ADDRESS];
+      if (answer === "fail") return new Response("unavailable", { status: 503 });
+      if (answer === "nxdomain") return Response.json({ Status: 3 });
+      const wanted = type === "AAAA" ? 28 : 1;
+      const records = answer.filter((address) => address.includes(":") === (type === "AAAA")).map((data) => ({ name, type: wanted, TTL: 60, data }));
+      return Response.json({ Status: 0, Answer: records });
+    }
+    return receiver.handle(request);
+  };
+  return { fetch: doFetch, queries, receiver };
+}
+
+/** Deps over the test env whose webhook fetches go to `network` and whose queue records what it is sent. */
+export function webhookDeps(network: FakeNetwork, overrides: Record<string, unknown> = {}): { deps: Deps; sent: WebhookMessage[] } {
+  const sent: WebhookMessage[] = [];
+  const isolateEnv = { ...env, ...overrides };
+  const deps: Deps = {
+    ...depsFrom(isolateEnv as typeof env),
+    webhookFetch: network.fetch,
+    webhookQueue: {
+      async sendBatch(messages) {
+        for (const message of messages) sent.push(message.body);
+      },
+    },
+  };
+  return { deps, sent };
+}
+
+export interface WebhookIsolate {
+  deps: Deps;
+  /** Queue messages the Worker sent (never consumed: tests attempt them by hand). */
+  sent: WebhookMessage[];
+  request(method: string, path: string, token: string | null, json?: unknown): Promise<{ status: number; text: string; body: any }>;
+}
+
+/** A Worker isolate of its own (its own deps) whose webhook fetches go to `network` and whose webhook queue records. */
+export function webhookIsolate(network: FakeNetwork, overrides: Record<string, unknown> = {}): WebhookIsolate {
+  const isolateEnv = { ...env, ...overrides } as typeof env;
+  const deps = depsFrom(isolateEnv);
+  const sent: WebhookMessage[] = [];
+  deps.webhookFetch = network.fetch;
+  deps.webhookQueue = {
+    async sendBatch(messages) {
+      for (const message of messages) sent.push(message.body);
+    },
+  };
+  return {
+    deps,
+    sent,
+    async request(method, path, token, json) {
+      const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+      if (json !== undefined) headers["Content-Type"] = "application/json";
+      const request = new Request(`https://certdesk.test${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+      const ctx = createExecutionContext();
+      const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, isolateEnv, ctx);
+      const text = await response.text();
+      await waitOnExecutionContext(ctx);
+      let body: any = text;
+      try {
+        body = text === "" ? undefined : JSON.parse(text);
+      } catch {
+        // Not JSON: the text.
+      }
+      return { status: response.status, text, body };
+    },
+  };
+}

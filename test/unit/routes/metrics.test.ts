@@ -1,0 +1,265 @@
+/**
+ * `GET /metrics` as a scraper sees it: the body parsed by a Prometheus text-format parser (parse-prometheus-text-format,
+ * run here inside workerd like the rest of the suite), the certificates' gauges with their labels and values, who sees
+ * which team, the refusals, label escaping, the counters a renewal moves, and what a scrape costs in D1 statements.
+ */
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+// @ts-expect-error -- the package ships no type declarations; `parseMetrics` below gives its result a type.
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { RETRY_POLICY } from "../../../src/acme";
+import worker from "../../../src/index";
+import type { RenewalMessage } from "../../../src/services/renewal-queue";
+import { ADMIN_TOKEN, call, newProject, newTenant, type Tenant } from "../../support/api";
+import { countingIsolate } from "../../support/d1-count";
+import { makeChain } from "../../support/pki-fixtures";
+import { storedAcmeCertificate } from "../issuance/acme-rows";
+
+interface ParsedSample {
+  value: string;
+  labels?: Record<string, string>;
+}
+interface ParsedFamily {
+  name: string;
+  help: string;
+  type: string;
+  metrics: ParsedSample[];
+}
+
+const parseMetrics = (text: string): ParsedFamily[] => parsePrometheusTextFormat(text) as ParsedFamily[];
+
+/** The samples of `family` whose labels include `match`. */
+function samples(families: ParsedFamily[], family: string, match: Record<string, string> = {}): ParsedSample[] {
+  const found = families.find((f) => f.name === family);
+  if (!found) throw new Error(`no family ${family}`);
+  return found.metrics.filter((m) => Object.entries(match).every(([k, v]) => m.labels?.[k] === v));
+}
+
+/** The one sample's value as a number; undefined when there is none. */
+function valueOf(families: ParsedFamily[], family: string, match: Record<string, string>): number | undefined {
+  const found = samples(families, family, match);
+  expect(found.length, `${family} ${JSON.stringify(match)}`).toBeLessThanOrEqual(1);
+  return found[0] === undefined ? undefined : Number(found[0].value);
+}
+
+async function scrape(token: string) {
+  const res = await call("GET", "/metrics", { token });
+  expect(res.status, res.text).toBe(200);
+  return { res, families: parseMetrics(res.text) };
+}
+
+/** Uploads a fresh certificate for the project's domain; the upload's certificate and the chain. */
+async function upload(tenant: Tenant, project: { id: string; domain: string | null }) {
+  const chain = await makeChain({ names: [project.domain!] });
+  const res = await call("POST", `/api/v1/projects/${project.id}/certificate/upload`, {
+    token: tenant.token,
+    json: { certificate: chain.chainPem, privateKey: chain.keyPem },
+  });
+  expect(res.status, res.text).toBe(200);
+  return { certificate: res.body.certificate as { id: string }, chain };
+}
+
+let alpha: Tenant;
+let beta: Tenant;
+let alphaProject: { id: string; name: string; domain: string | null };
+let alphaCert: Awaited<ReturnType<typeof upload>>;
+let betaCert: Awaited<ReturnType<typeof upload>>;
+
+beforeAll(async () => {
+  [alpha, beta] = [await newTenant(), await newTenant()];
+  alphaProject = await newProject(alpha);
+  alphaCert = await upload(alpha, alphaProject);
+  betaCert = await upload(beta, await newProject(beta));
+});
+
+describe("GET /metrics", () => {
+  it("shows an uploaded certificate's expiry, readiness and labels, in the exposition format", async () => {
+    const { res, families } = await scrape(alpha.readToken);
+    expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const labels = { id: alphaCert.certificate.id, team: alpha.slug, project: alphaProject.name, domain: alphaProject.domain!, type: "custom" };
+    const expiry = samples(families, "certdesk_certificate_expiration_timestamp_seconds", { id: labels.id });
+    expect(expiry).toEqual([{ labels, value: String(Math.floor(alphaCert.chain.leaf.notAfter.getTime() / 1000)) }]);
+    expect(valueOf(families, "certdesk_certificate_ready_status", { id: labels.id, condition: "True" })).toBe(1);
+    expect(valueOf(families, "certdesk_certificate_ready_status", { id: labels.id, condition: "False" })).toBe(0);
+    expect(valueOf(families, "certdesk_certificate_ready_status", { id: labels.id, condition: "Unknown" })).toBe(0);
+    // Uploaded: nothing renews it, so no renewal time (a 0 would read as overdue).
+    expect(samples(families, "certdesk_certificate_renewal_timestamp_seconds", { id: labels.id })).toEqual([]);
+    expect(valueOf(families, "certdesk_certificate_renewal_consecutive_failures", { id: labels.id })).toBe(0);
+  });
+
+  it("gives every family a HELP and a TYPE line, and every sample a family", async () => {
+    const { res, families } = await scrape(ADMIN_TOKEN);
+    const lines = res.text.split("\n");
+    expect(lines.pop()).toBe(""); // every line ends in a line feed
+    const helped = lines.filter((l) => l.startsWith("# HELP ")).map((l) => l.split(" ")[2]!);
+    const typed = new Map(lines.filter((l) => l.startsWith("# TYPE ")).map((l) => [l.split(" ")[2]!, l.split(" ")[3]!]));
+    expect(new Set(helped)).toEqual(new Set(typed.keys()));
+    for (const line of lines.filter((l) => !l.startsWith("#"))) expect(typed.has(line.split(/[{ ]/)[0]!), line).toBe(true);
+    for (const [name, type] of typed) expect(type, name).toBe(name.endsWith("_total") ? "counter" : "gauge");
+    expect(families.map((f) => f.name)).toEqual(expect.arrayContaining([
+      "certdesk_certificate_expiration_timestamp_seconds",
+      "certdesk_certificate_renewal_timestamp_seconds",
+      "certdesk_certificate_ready_status",
+      "certdesk_renewal_attempts_total",
+      "certdesk_renewal_failures_total",
+      "certdesk_acme_requests_total",
+      "certdesk_metrics_truncated",
+    ]));
+    for (const family of families) expect(family.help, family.name).not.toBe("");
+  });
+
+  it("shows a team token its own team only, and the operator every team", async () => {
+    const ids = (families: ParsedFamily[]) => samples(families, "certdesk_certificate_expiration_timestamp_seconds").map((s) => s.labels!.id);
+    const teams = (families: ParsedFamily[]) =>
+      new Set(families.flatMap((f) => f.metrics.map((m) => m.labels?.team)).filter((t) => t !== undefined));
+
+    const own = (await scrape(alpha.readToken)).families;
+    expect(ids(own)).toEqual([alphaCert.certificate.id]);
+    expect(teams(own)).toEqual(new Set([alpha.slug]));
+    const other = (await scrape(beta.token)).families;
+    expect(ids(other)).toEqual([betaCert.certificate.id]);
+
+    const all = (await scrape(ADMIN_TOKEN)).families;
+    expect(ids(all)).toEqual(expect.arrayContaining([alphaCert.certificate.id, betaCert.certificate.id]));
+    expect([...teams(all)]).toEqual(expect.arrayContaining([alpha.slug, beta.slug]));
+    expect(valueOf(all, "certdesk_metrics_truncated", { part: "certificates" })).toBe(0);
+  });
+
+  it("refuses a missing or unknown token (401) and a token without projects:read (403), in the native error style", async () => {
+    const missing = await call("GET", "/metrics");
+    expect(missing.status).toBe(401);
+    expect(missing.body).toEqual({ success: false, error: "Missing Authorization header: send `Authorization: Bearer <token>`", code: "unauthorized" });
+    const unknown = await call("GET", "/metrics", { token: "cd_not-a-real-token" });
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toEqual({ success: false, error: "Invalid or revoked API token", code: "unauthorized" });
+    const malformed = await call("GET", "/metrics", { headers: { Authorization: "Basic abc" } });
+    expect(malformed.status).toBe(401);
+
+    const narrow = await call("POST", "/api/v1/tokens", { token: alpha.token, json: { name: "certs only", scopes: ["certs:read"] } });
+    expect(narrow.status).toBe(200);
+    const refused = await call("GET", "/metrics", { token: narrow.body.token });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({ success: false, error: "This token lacks the projects:read scope", code: "forbidden" });
+  });
+
+  it("is in the OpenAPI document, answering the exposition format", async () => {
+    const doc = await call("GET", "/openapi.json");
+    const operation = doc.body.paths["/metrics"].get;
+    expect(Object.keys(operation.responses["200"].content)).toEqual(["text/plain; version=0.0.4; charset=utf-8"]);
+    expect(operation.security).toEqual([{ Bearer: [] }]);
+    expect(Object.keys(operation.responses).sort()).toEqual(["200", "401", "403"]);
+  });
+
+  it("escapes a hostile project name so that it stays one label value", async () => {
+    const tenant = await newTenant();
+    const project = await newProject(tenant);
+    const { certificate } = await upload(tenant, project);
+    // The API takes only [a-z0-9._-] names; a row written otherwise (an older rule, a later one) must not break the format.
+    const hostile = 'evil" } 1\ncertdesk_certificate_ready_status{id="forged",condition="True"} 1\n\\';
+    await env.DB.prepare("UPDATE projects SET name = ? WHERE id = ?").bind(hostile, project.id).run();
+    const { res, families } = await scrape(tenant.token);
+    expect(res.text).toContain('project="evil\\" } 1\\ncertdesk_certificate_ready_status{id=\\"forged\\",condition=\\"True\\"} 1\\n\\\\"');
+    expect(res.text.split("\n").some((line) => line.startsWith("certdesk_certificate_ready_status{id=\"forged\""))).toBe(false);
+    expect(samples(families, "certdesk_certificate_ready_status", { id: "forged" })).toEqual([]);
+    const expiry = samples(families, "certdesk_certificate_expiration_timestamp_seconds", { id: certificate.id });
+    expect(expiry.map((s) => s.labels!.project)).toEqual([hostile]);
+  });
+});
+
+/** Runs `bodies` through the Worker's queue handler as one batch of `queue` (as test/unit/services/renewal-queue.test.ts). */
+async function deliver(queue: string, bodies: RenewalMessage[]) {
+  const batch = createMessageBatch<RenewalMessage>(queue, bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts: 1, body })));
+  const ctx = createExecutionContext();
+  const log = vi.spyOn(console, "log").mockImplementation(() => {});
+  const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+  try {
+    await worker.queue!(batch as MessageBatch<RenewalMessage>, env);
+    return await getQueueResult(batch, ctx);
+  } finally {
+    log.mockRestore();
+    errors.mockRestore();
+  }
+}
+
+/** A certificate of the tenant's project renewing automatically, due a minute ago and claimed as a tick would. */
+async function claimedDue(tenant: Tenant) {
+  const project = await newProject(tenant);
+  const row = await storedAcmeCertificate({ teamId: tenant.teamId, projectId: project.id }, [project.domain!], Date.now() - 60_000);
+  await env.DB.prepare("UPDATE certificates SET renewal_queued_until = ? WHERE id = ?").bind(Date.now() + 3_600_000, row.id).run();
+  return row;
+}
+
+describe("GET /metrics: counters", () => {
+  it("counts a renewal through the queue: the attempt, its failure by reason, and its ACME requests by status", async () => {
+    const tenant = await newTenant();
+    const row = await claimedDue(tenant);
+    const before = (await scrape(tenant.readToken)).families;
+    expect(samples(before, "certdesk_renewal_attempts_total")).toEqual([]);
+    expect(valueOf(before, "certdesk_certificate_renewal_timestamp_seconds", { id: row.id })).toBe(Math.floor(row.nextRenewalAt! / 1000));
+    expect(valueOf(before, "certdesk_certificate_renewal_consecutive_failures", { id: row.id })).toBe(0);
+
+    const result = await deliver("certdesk-renewals", [{ certificateId: row.id, teamId: row.teamId, asOf: Date.now() }]);
+    expect(result.explicitAcks).toEqual(["msg-0"]);
+
+    const after = (await scrape(tenant.readToken)).families;
+    // Unit tests reach no CA (every outbound fetch answers 502): the renewal ran and failed as unreachable.
+    expect(valueOf(after, "certdesk_renewal_attempts_total", { team: tenant.slug, trigger: "sweep", result: "failed" })).toBe(1);
+    expect(valueOf(after, "certdesk_renewal_failures_total", { team: tenant.slug, trigger: "sweep", reason: "ca_unreachable" })).toBe(1);
+    // The directory was asked once and repeated after each lost answer, all counted, each a 502.
+    const directory = samples(after, "certdesk_acme_requests_total", { team: tenant.slug });
+    expect(directory).toEqual([
+      {
+        labels: { team: tenant.slug, action: "directory", host: "127.0.0.1:9", method: "GET", status: "502" },
+        value: String(RETRY_POLICY.transientBackoffMs.length + 1),
+      },
+    ]);
+    expect(valueOf(after, "certdesk_certificate_renewal_consecutive_failures", { id: row.id })).toBe(1);
+    // Another team's scrape shows none of it.
+    expect(samples((await scrape(alpha.readToken)).families, "certdesk_renewal_attempts_total", { team: tenant.slug })).toEqual([]);
+  });
+
+  it("counts a dead-lettered renewal as an attempt that failed undelivered", async () => {
+    const tenant = await newTenant();
+    const row = await claimedDue(tenant);
+    await deliver("certdesk-renewals-dlq", [{ certificateId: row.id, teamId: row.teamId, asOf: Date.now() }]);
+    const families = (await scrape(tenant.token)).families;
+    expect(valueOf(families, "certdesk_renewal_attempts_total", { team: tenant.slug, trigger: "sweep", result: "undelivered" })).toBe(1);
+    expect(valueOf(families, "certdesk_renewal_failures_total", { team: tenant.slug, trigger: "sweep", reason: "undelivered" })).toBe(1);
+    expect(samples(families, "certdesk_acme_requests_total", { team: tenant.slug })).toEqual([]);
+  });
+});
+
+describe("GET /metrics: cost", () => {
+  it("runs the same two statements, in one batch, however many certificates the team has", async () => {
+    const tenant = await newTenant();
+    const first = await newProject(tenant);
+    await upload(tenant, first);
+    const isolate = countingIsolate();
+    // Warm the token in this isolate, so that what is counted is the route's own.
+    expect((await isolate.request("GET", "/api/v1/team", tenant.readToken)).status).toBe(200);
+
+    const one = await isolate.request("GET", "/metrics", tenant.readToken);
+    expect(one.status).toBe(200);
+    expect(parseMetrics(one.body as string).length).toBeGreaterThan(0);
+    expect(one.statements).toHaveLength(2);
+    expect(one.statements[0]).toMatch(/^batch: select .* from "certificates" inner join "teams"/);
+    expect(one.statements[1]).toMatch(/^batch: select .* from "metric_counters" inner join "teams"/);
+
+    for (let i = 0; i < 4; i++) {
+      const project = await newProject(tenant);
+      await storedAcmeCertificate({ teamId: tenant.teamId, projectId: project.id }, [project.domain!]);
+    }
+    const five = await isolate.request("GET", "/metrics", tenant.readToken);
+    expect(samples(parseMetrics(five.body as string), "certdesk_certificate_expiration_timestamp_seconds")).toHaveLength(5);
+    expect(five.statements).toEqual(one.statements);
+
+    // The operator's scrape reads no token and costs the same two, over every team.
+    const operator = await isolate.request("GET", "/metrics", ADMIN_TOKEN);
+    expect(operator.status).toBe(200);
+    expect(operator.statements).toHaveLength(2);
+    expect(operator.statements[0]).toMatch(/^batch: select .* from "certificates" inner join "teams" .* order by/);
+    expect(operator.statements[0]).not.toMatch(/ where /);
+    expect(operator.statements[1]).toMatch(/^batch: select .* from "metric_counters" inner join "teams"/);
+  });
+});
