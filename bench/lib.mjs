@@ -100,6 +100,46 @@ export function capture(command, args, { timeoutMs = 300_000, env = process.env 
   });
 }
 
+/**
+ * `vitest run --config <config>` (a benchmark's own config, e.g. bench/workerd-vitest.ts), in its own process group,
+ * its output echoed; resolves with the JSON of every stdout line that starts with `marker` and a space. vitest stops
+ * its workerd itself; the group kill is for when it never gets there (Ctrl-C, this script failing).
+ */
+export function runVitest(config, marker, { env = process.env } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "vitest"), ["run", "--config", config], {
+      cwd: REPO_ROOT,
+      env: { ...env, NO_COLOR: "1", FORCE_COLOR: "0", CI: "1", WRANGLER_SEND_METRICS: "false" },
+      detached: true,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const kill = () => {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    };
+    process.once("exit", kill);
+    let text = "";
+    child.stdout.on("data", (chunk) => {
+      process.stdout.write(chunk);
+      text += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      process.off("exit", kill);
+      if (code !== 0) return reject(new Error(`vitest --config ${config} exited ${code}`));
+      const results = text
+        .split("\n")
+        .filter((line) => line.startsWith(`${marker} `))
+        .map((line) => JSON.parse(line.slice(marker.length + 1)));
+      if (results.length === 0) return reject(new Error(`vitest --config ${config}: no ${marker} line in its output`));
+      resolve(results);
+    });
+  });
+}
+
 /** One JSON request; returns { status, body, ms } (ms: wall time until the whole body is read). */
 export async function request(method, url, token, body) {
   const started = performance.now();
@@ -117,6 +157,69 @@ export async function request(method, url, token, body) {
     parsed = text;
   }
   return { status: res.status, body: parsed, ms };
+}
+
+/**
+ * A wrk Lua script (https://github.com/wg/wrk/blob/master/SCRIPTING): optional Bearer token, optional POST of
+ * `bodyFile` as JSON, and a `done` hook that prints the run's summary as one `BENCHJSON {…}` line for `runWrk`.
+ */
+export function wrkScript(dir, name, { token, bodyFile } = {}) {
+  const path = join(dir, `${name}.lua`);
+  const post = `wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = assert(io.open("${bodyFile}", "rb")); wrk.body = f:read("*a"); f:close()
+`;
+  writeFileSync(
+    path,
+    `${bodyFile ? post : ""}${token ? `wrk.headers["Authorization"] = "Bearer ${token}"\n` : ""}done = function(s, latency, requests)
+  local e = s.errors
+  io.write(string.format('BENCHJSON {"requests":%d,"durationUs":%d,"status":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,"p50":%d,"p99":%d}\\n',
+    s.requests, s.duration, e.status, e.connect, e.read, e.write, e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+`,
+  );
+  return path;
+}
+
+/**
+ * One bounded wrk run (`-t1`: wrk takes at most one of the machine's cores; it stops itself after `seconds`), in its
+ * own process group like everything else. { rps, p50, p99 (ms), requests, non2xx, errors (socket errors, timeouts) }.
+ */
+export async function runWrk({ dir, label, url, script, seconds, connections }) {
+  const logFile = join(dir, `wrk-${label.replace(/\W+/g, "_")}.log`);
+  const handle = spawnLogged(`wrk ${label}`, "wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, url], { logFile });
+  const code = await handle.exited;
+  const out = readFileSync(logFile, "utf8");
+  const line = out.split("\n").find((l) => l.startsWith("BENCHJSON "));
+  if (code !== 0 || !line) throw new Error(`wrk ${label} failed (${code}):\n${out}`);
+  const r = JSON.parse(line.slice("BENCHJSON ".length));
+  return { rps: r.requests / (r.durationUs / 1e6), p50: r.p50 / 1000, p99: r.p99 / 1000, requests: r.requests, non2xx: r.status, errors: r.connect + r.read + r.write + r.timeout };
+}
+
+/** Median, spread and totals of one contender's wrk runs over the rounds. */
+export function summarizeRuns(results) {
+  return {
+    rps: median(results.map((r) => r.rps)),
+    p50: median(results.map((r) => r.p50)),
+    p99: median(results.map((r) => r.p99)),
+    requests: results.reduce((n, r) => n + r.requests, 0),
+    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    all: results.map((r) => r.rps.toFixed(0)).join(", "),
+  };
+}
+
+/**
+ * Round `round`'s order of `runs` (1-based): forward in odd rounds, reversed in even ones, so no contender always
+ * runs right after another (whose load, GC or log flush could spill over into the next run).
+ */
+export function roundOrder(runs, round) {
+  return round % 2 === 1 ? [...runs] : [...runs].reverse();
+}
+
+/** Per-round ratios a[i] ÷ b[i] of two contenders' rps (each round's runs are back to back, under the same load). */
+export function roundRatios(a, b) {
+  return a.map((r, i) => r.rps / b[i].rps);
 }
 
 /** A team (operator token) and a project on `domain`: { token, projectId }. */

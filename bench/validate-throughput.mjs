@@ -2,26 +2,41 @@
 /**
  * Requests/s of POST /api/v1/projects/:id/certificate/validate (`npm start`'s wrangler dev) versus the same checks
  * with Node's native crypto.X509Certificate (bench/native-validate-server.mjs), same bodies, same wrk settings,
- * one run. Chains (RSA-2048 and P-256, leaf + intermediate) are generated with openssl into bench/out/.
+ * one run; and versus the API's own authenticated GET /api/v1/projects/:id in the same rounds (the issue's aim:
+ * validate ≥ 0.8× that GET, i.e. the certificate work stays a small part of the request). Chains (RSA-2048 and
+ * P-256, leaf + intermediate) are generated with openssl into bench/out/.
  *
- *   node bench/validate-throughput.mjs [--rounds 3] [--duration 10] [--warmup 5] [--connections 16] [--write]
+ * Before the load, bench/validate-cpu/ times the steps of the certificate check inside workerd, the current src/pki
+ * beside `--before`'s (extracted with `git archive`), and the whole validate request beside the GET, in-process.
+ *
+ *   node bench/validate-throughput.mjs [--rounds 5] [--duration 8] [--warmup 5] [--connections 16]
+ *                                      [--cpu-samples 15] [--before <commit>] [--write]
  *
  * wrk and both servers share the machine's cores: wrk runs with one thread so it takes at most one of them.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  bootstrapProject, localAdminToken, machineLine, markdownTable, median, option, request, runBench, runDirectory,
-  spawnLogged, startApi, waitForHttp, writeResultsSection, BENCH_DIR, freeTcpPorts,
+  bootstrapProject, createProject, localAdminToken, machineLine, markdownTable, median, option, request, roundOrder, roundRatios, runBench,
+  runDirectory, runVitest, runWrk, spawnLogged, startApi, summarizeRuns, waitForHttp, writeResultsSection, wrkScript,
+  BENCH_DIR, REPO_ROOT, freeTcpPorts,
 } from "./lib.mjs";
 
 const DOMAIN = "bench.example.com";
-const duration = option("duration", 10);
-const rounds = option("rounds", 3);
+const OTHER_DOMAIN = "other.bench.example.com";
+const duration = option("duration", 8);
+const rounds = option("rounds", 5);
 const warmup = option("warmup", 5);
 const connections = option("connections", 16);
+const cpuSamples = option("cpu-samples", 15);
+/** The PKI path before the parse-once change (the commit the CPU table's "before" column is). */
+const before = option("before", "4ac39322ffbc0a3ddbb1374785f911ebf24f1b78");
 const write = option("write", false);
+/** The issue's aim: validate ≥ 0.8× the authenticated GET in the same run (certificate work ≤ 20 % of the request). */
+const AIM = 0.8;
+/** As bench/validate-cpu/context.ts RESULT_MARKER. */
+const CPU_MARKER = "VALIDATE_CPU_RESULT";
 
 /** Root → intermediate → leaf for DOMAIN with openssl; returns the validate body (leaf + intermediate, PKCS#8 key). */
 function makeChain(dir, kind) {
@@ -43,37 +58,57 @@ function makeChain(dir, kind) {
   return { bodyFile, body: JSON.parse(body) };
 }
 
-/** A wrk Lua script that POSTs `bodyFile` (GET without one) and prints the summary as one JSON line at the end. */
-function wrkScript(dir, name, token, bodyFile) {
-  const path = join(dir, `${name}.lua`);
-  const post = `wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = assert(io.open("${bodyFile}", "rb")); wrk.body = f:read("*a"); f:close()`;
-  writeFileSync(
-    path,
-    `${bodyFile ? post : ""}
-wrk.headers["Authorization"] = "Bearer ${token}"
-done = function(s, latency, requests)
-  local e = s.errors
-  io.write(string.format('BENCHJSON {"requests":%d,"durationUs":%d,"status":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,"p50":%d,"p99":%d}\\n',
-    s.requests, s.duration, e.status, e.connect, e.read, e.write, e.timeout, latency:percentile(50), latency:percentile(99)))
-end
-`,
-  );
-  return path;
+/** src/ of commit `before` under `dir`/before (read-only git: archive, no checkout), for the CPU table's first column. */
+function extractBefore(dir) {
+  const target = join(dir, "before");
+  mkdirSync(target, { recursive: true });
+  const tar = join(dir, "before.tar");
+  execFileSync("git", ["archive", "--format=tar", "-o", tar, before, "src"], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  execFileSync("tar", ["-xf", tar, "-C", target]);
+  return join(target, "src");
 }
 
-/** One bounded wrk run (it stops itself after `seconds`), in its own process group like everything else. */
-async function wrk(dir, label, url, script, seconds) {
-  const logFile = join(dir, `wrk-${label}.log`);
-  const handle = spawnLogged(`wrk ${label}`, "wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, url], { logFile });
-  const code = await handle.exited;
-  const out = readFileSync(logFile, "utf8");
-  const line = out.split("\n").find((l) => l.startsWith("BENCHJSON "));
-  if (code !== 0 || !line) throw new Error(`wrk ${label} failed (${code}):\n${out}`);
-  const r = JSON.parse(line.slice("BENCHJSON ".length));
-  const errors = r.status + r.connect + r.read + r.write + r.timeout;
-  return { rps: r.requests / (r.durationUs / 1e6), p50: r.p50 / 1000, p99: r.p99 / 1000, requests: r.requests, errors };
+const ms = (v) => (v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
+const pct = (v) => `${(v * 100).toFixed(0)} %`;
+
+/** The CPU tables of the section from bench/validate-cpu/'s result. */
+function cpuReport(cpu) {
+  const steps = cpu.rows.filter((r) => r.group === "step");
+  const stepRows = steps.map((r) => {
+    const b = median(r.versions.before);
+    const c = median(r.versions.current);
+    // Below the table's resolution a difference is shown as none, not as "-0.000".
+    return [r.label, r.chain, `${r.batch}`, ms(b), ms(c), `**${(c / b).toFixed(2)}**`, ms(Math.abs(b - c) < 0.0005 ? 0 : b - c)];
+  });
+  const requests = cpu.rows.filter((r) => r.group === "request");
+  const requestMs = (label, chain) => median(requests.find((r) => r.label.startsWith(label) && r.chain === chain).versions.current);
+  const checkMs = (chain) => median(steps.find((r) => r.label.startsWith("checkCertificate") && r.chain === chain).versions.current);
+  const requestRows = requests.map((r) => {
+    const m = median(r.versions.current);
+    const share = r.label.startsWith("POST") ? pct(checkMs(r.chain) / m) : "";
+    return [r.label, r.chain, `${r.batch}`, ms(m), share];
+  });
+  const chains = [...new Set(steps.map((r) => r.chain))];
+  const shares = chains.map((chain) => `${chain} ${pct(checkMs(chain) / requestMs("POST …/certificate/validate, whole request", chain))}`).join(", ");
+  // What the in-process rows say together (EC chain, the one the 422 row posts): the 200 answer minus the 422 one is
+  // the names read and the audit row; the 422 one minus the GET and the check is the rest of a POST (its body, the
+  // change's D1 session and bookmark read, the 422 body).
+  const ec = chains[chains.length - 1];
+  const validateEc = requestMs("POST …/certificate/validate, whole request", ec);
+  const mismatchEc = requestMs("POST …/certificate/validate for a project on another name", ec);
+  const get = requestMs("GET /api/v1/projects/:id", "—");
+  const split =
+    `${ec}: validate ${ms(validateEc)} ms = GET ${ms(get)} + certificate check ${ms(checkMs(ec))} ` +
+    `+ the rest of the 422 answer ${ms(mismatchEc - get - checkMs(ec))} + names read and audit row ${ms(validateEc - mismatchEc)}`;
+  return {
+    split,
+    stepTable: markdownTable(["step", "chain", "batch", "before: median ms", "now: median ms", "now ÷ before", "saved ms"], stepRows),
+    requestTable: markdownTable(["in-process (through the Worker's fetch, D1 included)", "chain", "batch", "median ms", "checkCertificate (now) ÷ this"], requestRows),
+    shares,
+    samplesLine: cpu.rows
+      .map((r) => `- ${r.label}, ${r.chain}: ${Object.entries(r.versions).map(([v, s]) => `${v} ${s.map(ms).join(", ")}`).join("; ")}`)
+      .join("\n"),
+  };
 }
 
 await runBench(async () => {
@@ -81,9 +116,28 @@ await runBench(async () => {
   console.log(`working directory ${dir}`);
   const chains = { "RSA-2048": makeChain(dir, "rsa"), "EC P-256": makeChain(dir, "ec") };
 
+  // CPU per step inside workerd, before anything else loads the machine.
+  const inputFile = join(dir, "validate-cpu-input.json");
+  writeFileSync(
+    inputFile,
+    JSON.stringify({
+      domain: DOMAIN,
+      otherDomain: OTHER_DOMAIN,
+      chains: Object.entries(chains).map(([label, { body }]) => ({ label, ...body })),
+      samples: cpuSamples,
+      before,
+      beforeSrc: extractBefore(dir),
+    }),
+  );
+  const [cpu] = await runVitest("bench/validate-cpu/vitest.config.ts", CPU_MARKER, { env: { ...process.env, VALIDATE_CPU_INPUT: inputFile } });
+  writeFileSync(join(dir, "validate-cpu-result.json"), JSON.stringify(cpu));
+
   const api = await startApi({ persistTo: join(dir, "state"), logFile: join(dir, "api.log") });
   const { token, projectId } = await bootstrapProject(api.url, localAdminToken(), DOMAIN);
   const path = `/api/v1/projects/${projectId}/certificate/validate`;
+  // A project on a name the chains do not cover: validate answers 422 domain_mismatch after the same project read and
+  // the whole certificate check, without the names rule's read and without an audit row (a reference row).
+  const otherPath = `/api/v1/projects/${await createProject(api.url, token, OTHER_DOMAIN)}/certificate/validate`;
 
   const [nativePort] = await freeTcpPorts(1);
   const native = spawnLogged("native validate server", process.execPath, [join(BENCH_DIR, "native-validate-server.mjs"), "--port", String(nativePort), "--domain", DOMAIN, "--token", token], {
@@ -100,49 +154,72 @@ await runBench(async () => {
       if (res.status !== 200 || res.body.valid !== true) throw new Error(`${name} did not accept the ${chain} chain: ${JSON.stringify(res.body)}`);
     }
   }
+  const mismatch = await request("POST", api.url + otherPath, token, chains["EC P-256"].body);
+  if (mismatch.status !== 422 || mismatch.body.code !== "domain_mismatch") throw new Error(`validate for ${OTHER_DOMAIN}: ${mismatch.status} ${JSON.stringify(mismatch.body)}`);
 
-  // Rounds alternate server and chain, and the median round counts: other work on a 2-core machine (and wrk
-  // itself) then weighs on both servers alike instead of on whichever happened to run during a burst.
-  const runs = {};
+  const runs = [];
   for (const [chain, { bodyFile }] of Object.entries(chains)) {
     for (const [name, base] of Object.entries(servers)) {
       const key = `${chain}|${name}`;
-      runs[key] = { chain, name, url: base + path, script: wrkScript(dir, key.replace(/\W+/g, "_"), token, bodyFile), results: [] };
-      await wrk(dir, `${key}-warmup`.replace(/\W+/g, "_"), runs[key].url, runs[key].script, warmup);
+      runs.push({ key, chain, name, url: base + path, script: wrkScript(dir, key.replace(/\W+/g, "_"), { token, bodyFile }), results: [] });
     }
   }
-  // The floor: an authenticated D1 read with no certificate work, so the ratio can be read as framework + D1 vs PKI.
-  runs.floor = { chain: "floor", name: "API GET /api/v1/projects/:id", url: `${api.url}/api/v1/projects/${projectId}`, script: wrkScript(dir, "floor", token, null), results: [] };
-  await wrk(dir, "floor-warmup", runs.floor.url, runs.floor.script, warmup);
+  // The API's own floor: an authenticated D1 read with no certificate work (the token verified from the isolate's
+  // cache after the first request), so validate ÷ GET is the share of the request the certificate work adds.
+  const floor = { key: "floor", chain: "(reference, no certificate)", name: "API GET /api/v1/projects/:id", url: `${api.url}/api/v1/projects/${projectId}`, script: wrkScript(dir, "floor", { token }), results: [] };
+  runs.push(floor);
+  const mismatchRun = {
+    key: "mismatch",
+    chain: "EC P-256 (reference, 422)",
+    name: "API, validate for a project on another name: check runs, no names read, no audit row",
+    url: api.url + otherPath,
+    script: wrkScript(dir, "mismatch", { token, bodyFile: chains["EC P-256"].bodyFile }),
+    results: [],
+  };
+  runs.push(mismatchRun);
+  for (const run of runs) await runWrk({ dir, label: `${run.key}-warmup`, url: run.url, script: run.script, seconds: warmup, connections });
+  // Rounds run every contender back to back, the order reversed every other round; ratios are taken within a round
+  // (same load on this shared machine), then the median over rounds.
   for (let round = 1; round <= rounds; round++) {
-    for (const run of Object.values(runs)) {
-      const r = await wrk(dir, `${run.chain}-${run.name}-${round}`.replace(/\W+/g, "_"), run.url, run.script, duration);
+    for (const run of roundOrder(runs, round)) {
+      const r = await runWrk({ dir, label: `${run.key}-${round}`, url: run.url, script: run.script, seconds: duration, connections });
       run.results.push(r);
-      console.log(`round ${round} ${run.chain} ${run.name}: ${r.rps.toFixed(1)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.requests} requests, ${r.errors} errors/non-2xx`);
+      console.log(`round ${round} ${run.chain} ${run.name}: ${r.rps.toFixed(1)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.requests} requests, ${r.non2xx + r.errors} errors/non-2xx`);
     }
   }
-  const summary = (results) => ({
-    rps: median(results.map((r) => r.rps)),
-    p50: median(results.map((r) => r.p50)),
-    p99: median(results.map((r) => r.p99)),
-    requests: results.reduce((n, r) => n + r.requests, 0),
-    errors: results.reduce((n, r) => n + r.errors, 0),
-    all: results.map((r) => r.rps.toFixed(0)).join(", "),
-  });
+
+  const find = (chain, name) => runs.find((r) => r.chain === chain && r.name === name);
+  const [apiName, nodeName] = Object.keys(servers);
   const rows = [];
+  const aims = [];
+  const line = (run, nodeRatio, floorRatio) => {
+    const s = summarizeRuns(run.results);
+    return [run.chain, run.name, s.rps.toFixed(1), s.all, s.p50.toFixed(1), s.p99.toFixed(1), String(s.requests), String(s.non2xx + s.errors), nodeRatio, floorRatio];
+  };
   for (const chain of Object.keys(chains)) {
-    const [a, b] = Object.keys(servers).map((name) => summary(runs[`${chain}|${name}`].results));
-    Object.keys(servers).forEach((name, i) => {
-      const r = [a, b][i];
-      rows.push([chain, name, r.rps.toFixed(1), r.all, r.p50.toFixed(1), r.p99.toFixed(1), String(r.requests), String(r.errors), i === 0 ? `**${(a.rps / b.rps).toFixed(3)}**` : "1"]);
-    });
+    const apiRun = find(chain, apiName);
+    const nodeRun = find(chain, nodeName);
+    const vsNode = median(roundRatios(apiRun.results, nodeRun.results));
+    const perRound = roundRatios(apiRun.results, floor.results);
+    const vsFloor = median(perRound);
+    aims.push({ chain, vsFloor, perRound });
+    rows.push(line(apiRun, `**${vsNode.toFixed(3)}**`, `**${vsFloor.toFixed(2)}** (${perRound.map((r) => r.toFixed(2)).join(", ")})`));
+    rows.push(line(nodeRun, "1", ""));
   }
+  rows.push(line(floor, "", "1"));
+  const mismatchRatios = roundRatios(mismatchRun.results, floor.results);
+  rows.push(line(mismatchRun, "", `${median(mismatchRatios).toFixed(2)} (${mismatchRatios.map((r) => r.toFixed(2)).join(", ")})`));
 
-  const floor = summary(runs.floor.results);
-  rows.push(["(reference, no certificate)", "API GET /api/v1/projects/:id", floor.rps.toFixed(1), floor.all, floor.p50.toFixed(1), floor.p99.toFixed(1), String(floor.requests), String(floor.errors), ""]);
-
-  const table = markdownTable(["chain", "server", "req/s (median round)", "req/s each round", "p50 ms", "p99 ms", "requests", "errors / non-2xx", "req/s ratio API ÷ node"], rows);
-  console.log(`\n${table}\n`);
+  const table = markdownTable(
+    ["chain", "server", "req/s (median round)", "req/s each round", "p50 ms", "p99 ms", "requests", "errors / non-2xx", "API ÷ node (median of the rounds' ratios)", "validate ÷ GET (median of the rounds' ratios; each round)"],
+    rows,
+  );
+  const met = aims.every((a) => a.vsFloor >= AIM);
+  const aim =
+    `Aim (validate ≥ ${AIM}× the authenticated GET in the same run): **${met ? "met" : "not met"}**: ` +
+    `${aims.map((a) => `${a.chain} **${a.vsFloor.toFixed(2)}**`).join(", ")}.`;
+  const report = cpuReport(cpu);
+  console.log(`\n${table}\n\n${aim}\n\n${report.stepTable}\n\n${report.requestTable}\n\ncheckCertificate's share of the validate request (in-process): ${report.shares}\n${report.split}\n`);
   if (write) {
     writeResultsSection(
       "validate-throughput",
@@ -151,12 +228,34 @@ await runBench(async () => {
 ${machineLine({ wrk: ["sh", ["-c", "wrk -v 2>&1 | head -1 | cut -d' ' -f2"]], openssl: ["sh", ["-c", "openssl version | cut -d' ' -f2"]] })}
 
 \`\`\`sh
-node bench/validate-throughput.mjs --rounds ${rounds} --duration ${duration} --warmup ${warmup} --connections ${connections} --write
+node bench/validate-throughput.mjs --rounds ${rounds} --duration ${duration} --warmup ${warmup} --connections ${connections} --cpu-samples ${cpuSamples} --before ${before.slice(0, 12)} --write
 \`\`\`
 
-wrk \`-t1 -c${connections} -d${duration}s\`, ${rounds} rounds alternating servers and chains after a ${warmup}s warm-up of each, median round shown; same body and Bearer token for both servers, one server loaded at a time. p50/p99 are wrk latencies under that load (medians over rounds).
+wrk \`-t1 -c${connections} -d${duration}s\`, ${rounds} rounds after a ${warmup}s warm-up of each run, every run of a round back to back and the order reversed every other round; one server loaded at a time; same body and Bearer token for both servers. req/s, p50 and p99 are medians over rounds; each ratio is taken within a round (both runs under the same load on this shared machine), then the median over rounds. The GET row is the API's floor: the same authentication (token verified from the isolate's cache once warm) and project read, no certificate work. The 422 row (EC chain posted to a project on another name) counts its answers as non-2xx, as expected.
 
-${table}`,
+${table}
+
+${aim}
+
+### Where a validate request's time goes
+
+Besides the certificate check, validate makes more D1 statements than the GET's one project read (section 6, "D1 queries per request", counts them: the names rule's \`domain_claims\` read, and as a successful POST the audit row and the change's bookmark read), and its body is 3–5 KiB of JSON. The 422 reference row above runs the same project read and the whole check without the names read and the audit row. In-process, inside workerd (bench/validate-cpu/: the Worker's fetch handler called directly, the pool's local D1 in memory, so D1 is cheaper here than under \`wrangler dev\`, whose local D1 is a file; wall ms per request, token warm; batches of back-to-back calls):
+
+${report.requestTable}
+
+checkCertificate's share of the validate request: ${report.shares}. Split (medians, so the parts add up only roughly): ${report.split}.
+
+### CPU per step of the certificate check, before and now
+
+The same chains and key as the load, inside workerd (the vitest pool's), the steps of \`checkCertificate\` (src/pki/check-certificate.ts) one by one, timed as batches of back-to-back calls sized to ~${cpu.batchMs} ms (workerd's clock counts whole milliseconds; sequential CPU-bound calls: wall time is CPU time). "before" is src/pki at ${before.slice(0, 12)} (extracted with \`git archive\`), "now" the working tree; samples alternate between the two, the order swapped every round, ${cpuSamples} samples each, median shown.
+
+${report.stepTable}
+
+<details><summary>every sample (ms per call)</summary>
+
+${report.samplesLine}
+
+</details>`,
     );
   }
 });

@@ -5,6 +5,7 @@ import type { AppBindings } from "./http/context";
 import { depsFrom } from "./deps";
 import { auditChanges } from "./http/audit";
 import { BOOKMARK_HEADER, openRequestSession } from "./http/d1-session";
+import { changesNothing } from "./http/read-only";
 import { limitBodySize } from "./http/body-limit";
 import { AppError, toAppError } from "./core/errors";
 import { requestId } from "./http/request-id";
@@ -72,7 +73,7 @@ export function createApp() {
     }
     // Everything is the isolate's but the database client: this request's D1 session (read replication and the
     // x-d1-bookmark header, http/d1-session.ts). A malformed bookmark is a 400 here, before anything runs.
-    const session = openRequestSession(c.env.DB, shared.db, c.req.method, c.req.header(BOOKMARK_HEADER));
+    const session = openRequestSession(c.env.DB, shared.db, c.req.method, c.req.header(BOOKMARK_HEADER), changesNothing(c.req.method, c.req.path));
     c.set("deps", { ...shared, db: session.db });
     await next();
     const bookmark = await session.bookmark();

@@ -4,6 +4,7 @@
 import type { MiddlewareHandler } from "hono";
 import "./actor";
 import { auditInsert } from "../store/audit-log";
+import { changesNothing } from "./read-only";
 import type { AppBindings } from "./context";
 
 const CHANGES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -12,7 +13,7 @@ export function auditChanges(): MiddlewareHandler<AppBindings> {
   return async function auditChanges(c, next) {
     await next();
     const auth = c.get("auth");
-    if (!auth || c.get("auditRecorded") || !CHANGES.has(c.req.method) || c.res.status >= 400) return;
+    if (!auth || c.get("auditRecorded") || !CHANGES.has(c.req.method) || changesNothing(c.req.method, c.req.path) || c.res.status >= 400) return;
     const params = c.req.param() as Record<string, string>;
     const target = params.id ?? params.idOrName ?? params.certId ?? params.certificate_id ?? params.project_id ?? params.tokenId ?? "";
     const event = { teamId: auth.teamId, actor: auth.tokenId, action: `${c.req.method} ${c.req.routePath}`, target };

@@ -39,11 +39,12 @@ const BOOKMARK_MAX = 128;
 const isSafe = (method: string) => SAFE_METHODS.has(method.toUpperCase());
 
 /**
- * What the request's session starts from (the argument of `withSession`): for a safe method its bookmark, else
+ * What the request's session starts from (the argument of `withSession`): for a read (a safe method, or a request
+ * that changes nothing: http/read-only.ts) its bookmark, else
  * "first-unconstrained"; for any other "first-primary". A malformed bookmark is refused whatever the method, so a
  * client learns of it on its first request.
  */
-export function sessionStart(method: string, bookmarkHeader: string | undefined): string {
+export function sessionStart(method: string, bookmarkHeader: string | undefined, readOnly = isSafe(method)): string {
   // Empty counts as absent: Cloudflare's example answers `session.getBookmark() ?? ""`, which a client may echo.
   const bookmark = bookmarkHeader?.trim() ?? "";
   if (bookmark !== "" && (bookmark.length > BOOKMARK_MAX || !BOOKMARK.test(bookmark))) {
@@ -53,7 +54,7 @@ export function sessionStart(method: string, bookmarkHeader: string | undefined)
       { param: BOOKMARK_HEADER, retryable: false },
     );
   }
-  if (!isSafe(method)) return "first-primary";
+  if (!readOnly) return "first-primary";
   return bookmark === "" ? "first-unconstrained" : bookmark;
 }
 
@@ -107,10 +108,11 @@ export function openRequestSession(
   primary: Database,
   method: string,
   bookmarkHeader: string | undefined,
+  readOnly = isSafe(method),
 ): RequestSession {
-  const start = sessionStart(method, bookmarkHeader);
+  const start = sessionStart(method, bookmarkHeader, readOnly);
   const session = binding.withSession(start);
-  const changes = !isSafe(method);
+  const changes = !readOnly;
   return {
     db: sessionDatabase(session, { primary, replicaReads: start !== "first-primary" }),
     async bookmark() {

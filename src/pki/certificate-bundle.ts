@@ -1,7 +1,7 @@
 /** PEM certificate bundles: any number of CERTIFICATE blocks, in any order, refused precisely when they are not. */
-import { bytesToHex } from "../crypto/encoding";
 import { AppError } from "../core/errors";
 import { type CertificateInfo, parseCertificateDer } from "./certificate";
+import { derHex } from "./der";
 import { describePemLabel, readPemBlocks } from "./pem";
 import type { x509 } from "./x509-setup";
 
@@ -45,10 +45,11 @@ export function readCertificates(pem: unknown, options: ReadCertificatesOptions 
       certificates.length === 1
         ? `The ${noun}`
         : `${noun[0]!.toUpperCase()}${noun.slice(1)} ${index + 1} of ${certificates.length} in the bundle`;
-    const key = bytesToHex(block.der);
+    // The certificate's `derKey`: a duplicate is dropped before it is parsed, and the hex is made once.
+    const key = derHex(block.der);
     if (seen.has(key)) return;
     seen.add(key);
-    parsed.push(parseCertificateDer(block.der, where));
+    parsed.push(parseCertificateDer(block.der, where, key));
   });
   return parsed;
 }

@@ -9,9 +9,8 @@ import {
   type Name as AsnName,
   SubjectAlternativeName,
 } from "@peculiar/asn1-x509";
-import { bytesToHex } from "../crypto/encoding";
 import { AppError } from "../core/errors";
-import { asnParseOptions, type Bytes, derShape, describeDerShape, toArrayBuffer, tryParseAsn } from "./der";
+import { asnParseOptions, type Bytes, derHex, derShape, describeDerShape, toArrayBuffer, tryParseAsn } from "./der";
 import { describeDer } from "./der-sniff";
 import { hashOids, oid, signatureHashes } from "./oids";
 import { derToPem } from "./pem";
@@ -21,6 +20,8 @@ import { x509 } from "./x509-setup";
 export interface CertificateInfo {
   cert: x509.X509Certificate;
   der: Bytes;
+  /** Hex of `der`: the certificate's identity (duplicates in a bundle, membership of the `ca` field), made once. */
+  derKey: string;
   pem: string;
   /** RFC 4514-style strings, for messages. */
   subject: string;
@@ -48,6 +49,28 @@ export interface CertificateInfo {
   keyUsage: number | null;
   /** extKeyUsage purposes, or null when absent (RFC 5280 §4.2.1.12). */
   extendedKeyUsage: string[] | null;
+}
+
+/**
+ * @peculiar/x509's certificate over the ASN.1 this module already parsed: `new x509.X509Certificate(der)` would parse
+ * the same DER a second time, which was a third of the cost of reading a certificate (bench/RESULTS.md, validate
+ * throughput: CPU per step). Built from the parsed structure, the library reads the signed bytes from
+ * `tbsCertificateRaw` (kept by the parse, as its own parse would) and everything else lazily from the same
+ * structure; `rawData` is the DER as received, so `toString("pem")` and thumbprints are those of the original bytes.
+ */
+class ParsedX509Certificate extends x509.X509Certificate {
+  readonly #der: Bytes;
+  #raw: ArrayBuffer | undefined;
+
+  constructor(asn: Certificate, der: Bytes) {
+    super(asn, asnParseOptions);
+    this.#der = der;
+  }
+
+  override get rawData(): ArrayBuffer {
+    // A copy, made on first use: callers get an ArrayBuffer of their own, as with the library's own parse.
+    return (this.#raw ??= toArrayBuffer(this.#der));
+  }
 }
 
 function nameAttribute(name: AsnName, type: string): string | null {
@@ -116,10 +139,11 @@ function readExtensions(cert: Certificate, where: string) {
 }
 
 /**
- * Parses one certificate. `where` names it in messages ("The certificate", "Certificate 2 of the bundle").
+ * Parses one certificate. `where` names it in messages ("The certificate", "Certificate 2 of the bundle"); `derKey`
+ * is `derHex(der)`, passed by a caller that has already made it.
  * Every failure, including a library exception on hostile ASN.1, becomes AppError("invalid_certificate").
  */
-export function parseCertificateDer(der: Bytes, where: string): CertificateInfo {
+export function parseCertificateDer(der: Bytes, where: string, derKey = derHex(der)): CertificateInfo {
   const shape = derShape(der);
   if (shape !== "ok") {
     throw new AppError("invalid_certificate", `${where} is not a valid X.509 certificate: ${describeDerShape(shape)}`);
@@ -137,15 +161,16 @@ export function parseCertificateDer(der: Bytes, where: string): CertificateInfo 
     if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) {
       throw new AppError("invalid_certificate", `${where} has an invalid validity period`);
     }
-    const subjectKey = bytesToHex(new Uint8Array(AsnConvert.serialize(tbs.subject)));
-    const issuerKey = bytesToHex(new Uint8Array(AsnConvert.serialize(tbs.issuer)));
+    const subjectKey = derHex(new Uint8Array(AsnConvert.serialize(tbs.subject)));
+    const issuerKey = derHex(new Uint8Array(AsnConvert.serialize(tbs.issuer)));
     const publicKey = readSubjectPublicKeyInfo(tbs.subjectPublicKeyInfo);
     const serialBytes = new Uint8Array(tbs.serialNumber);
     let start = 0;
     while (start < serialBytes.length - 1 && serialBytes[start] === 0) start++;
     return {
-      cert: new x509.X509Certificate(toArrayBuffer(der), asnParseOptions),
+      cert: new ParsedX509Certificate(asn, der),
       der,
+      derKey,
       pem: derToPem(der, "CERTIFICATE"),
       subject: nameString(tbs.subject),
       issuer: nameString(tbs.issuer),
@@ -157,7 +182,7 @@ export function parseCertificateDer(der: Bytes, where: string): CertificateInfo 
       issuerCommonName: nameAttribute(tbs.issuer, oid.commonName),
       notBefore,
       notAfter,
-      serial: bytesToHex(serialBytes.subarray(start)),
+      serial: derHex(serialBytes.subarray(start)),
       signatureAlgorithm: asn.signatureAlgorithm.algorithm,
       signatureHash: signatureHashOf(asn),
       publicKey,

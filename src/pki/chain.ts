@@ -1,5 +1,4 @@
 /** Certification path building (RFC 5280 §6.1 in spirit): put a bundle in leaf → root order and find where it ends. */
-import { bytesToHex } from "../crypto/encoding";
 import { AppError } from "../core/errors";
 import type { CertificateInfo } from "./certificate";
 
@@ -66,13 +65,14 @@ async function signatureVerifies(child: CertificateInfo, issuer: CertificateInfo
  */
 export async function buildChain(bundle: CertificateInfo[], ca: CertificateInfo[] = []): Promise<Chain> {
   const leaf = findLeaf(bundle);
-  const caKeys = new Set(ca.map((info) => bytesToHex(info.der)));
-  const bundleKeys = new Set(bundle.map((info) => bytesToHex(info.der)));
+  // Identity by DER (`derKey`, made once when the certificate was read).
+  const caKeys = new Set(ca.map((info) => info.derKey));
+  const bundleKeys = new Set(bundle.map((info) => info.derKey));
   const pool = [
     ...bundle.map((info) => ({ info, fromBundle: true })),
-    ...ca.filter((info) => !bundleKeys.has(bytesToHex(info.der))).map((info) => ({ info, fromBundle: false })),
+    ...ca.filter((info) => !bundleKeys.has(info.derKey)).map((info) => ({ info, fromBundle: false })),
   ];
-  const link = (info: CertificateInfo): ChainLink => ({ info, inCa: caKeys.has(bytesToHex(info.der)) });
+  const link = (info: CertificateInfo): ChainLink => ({ info, inCa: caKeys.has(info.derKey) });
 
   const path: ChainLink[] = [link(leaf)];
   const used = new Set<CertificateInfo>([leaf]);

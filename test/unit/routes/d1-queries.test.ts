@@ -9,6 +9,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { TOKEN_CACHE_TTL_MS } from "../../../src/services/token-cache";
 import { call, newProject, newTenant } from "../../support/api";
+import { makeChain } from "../../support/pki-fixtures";
 import { countingIsolate, NO_SESSION } from "../../support/d1-count";
 
 const tokenRead = (sql: string) => /from "api_tokens"/.test(sql);
@@ -143,5 +144,21 @@ describe("revocation and expiry with the token cache", () => {
     // refused token costs two reads), and the route never runs.
     expect(res.statements).toHaveLength(2);
     expect(res.statements.filter(tokenRead)).toHaveLength(2);
+  });
+
+  it("validate changes nothing, so it costs what a read does: no audit row, no primary bookmark, a replica's session", async () => {
+    const tenant = await newTenant();
+    const project = await newProject(tenant);
+    const chain = await makeChain({ names: [project.domain!] });
+    const isolate = countingIsolate();
+    expect((await isolate.request("GET", "/api/v1/team", tenant.readToken)).status).toBe(200);
+    const res = await isolate.request("POST", `/api/v1/projects/${project.id}/certificate/validate`, tenant.readToken, {
+      json: { certificate: chain.chainPem, privateKey: chain.keyPem },
+    });
+    expect(res.status).toBe(200);
+    // The project, then the names the team holds: nothing written, no `SELECT 1` for a bookmark.
+    expect(res.statements).toHaveLength(2);
+    expect(res.statements.some((sql) => /^(insert|update|delete)\b/i.test(sql) || sql === "SELECT 1")).toBe(false);
+    expect(res.sessions).toEqual(["first-unconstrained"]);
   });
 });
