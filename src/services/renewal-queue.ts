@@ -13,7 +13,7 @@ import { recordRenewalFailure } from "../issuance/renewal-record";
 import { JOB_BUDGET_MS } from "../issuance/run-issuance";
 import { isAcmeCertificate } from "../store/certificate-type";
 import { CounterTally, countRenewal } from "../store/metric-counters";
-import { releaseClaim } from "../store/renewal-claims";
+import { releaseClaim, unscheduleRenewal } from "../store/renewal-claims";
 import { renewAcmeCertificate } from "./certificates/acme";
 import type { Deps } from "./deps";
 import { emitCertificateEvent } from "./webhooks/emit";
@@ -39,8 +39,13 @@ export async function renewQueued(deps: Deps, message: RenewalMessage): Promise<
     where: and(eq(certificates.id, message.certificateId), eq(certificates.teamId, message.teamId)),
   });
   if (!row) return { state: "skipped", reason: "The certificate no longer exists" };
-  // Changed since the tick (renewed by hand, revoked, renewal switched off): nothing to do. The issuer checks again under its lock.
-  if (!isAcmeCertificate(row) || !row.issuance || row.state === "revoked" || row.nextRenewalAt === null || row.nextRenewalAt > asOf) {
+  // Nothing the sweep can ever renew (uploaded, or revoked): off the schedule, so no later tick claims it again.
+  if (!isAcmeCertificate(row) || !row.issuance || row.state === "revoked") {
+    await unscheduleRenewal(deps.db, row.id);
+    return { state: "skipped", reason: "Not renewable by the sweep: taken off the renewal schedule" };
+  }
+  // Changed since the tick (renewed by hand, renewal switched off): nothing to do. The issuer checks again under its lock.
+  if (row.nextRenewalAt === null || row.nextRenewalAt > asOf) {
     await releaseClaim(deps.db, row.id);
     return { state: "skipped", reason: "Not due for renewal" };
   }

@@ -67,3 +67,11 @@ export async function releaseClaims(db: Database, ids: readonly string[]): Promi
 export async function releaseClaim(db: Database, id: string): Promise<void> {
   await db.update(certificates).set({ renewalQueuedUntil: null }).where(and(eq(certificates.id, id), isNotNull(certificates.renewalQueuedUntil)));
 }
+
+/**
+ * A row the sweep found that nothing can renew (an uploaded certificate, a revoked one): its schedule and claim are
+ * cleared, so no tick claims it again. Only those two columns: the certificate itself is not changed.
+ */
+export async function unscheduleRenewal(db: Database, id: string): Promise<void> {
+  await db.update(certificates).set({ nextRenewalAt: null, renewalQueuedUntil: null }).where(eq(certificates.id, id));
+}

@@ -77,6 +77,15 @@ describe("the renewal queue's consumer", () => {
     expect(await claimOf(later.id)).toBeNull();
   });
 
+  it("takes a certificate nothing can renew (uploaded) off the schedule, so no later tick claims it again", async () => {
+    const row = await claimedDue();
+    await env.DB.prepare("UPDATE certificates SET type = 'custom', issuance = NULL WHERE id = ?").bind(row.id).run();
+    const result = await deliver("certdesk-renewals", [messageFor(row)]);
+    expect(result.explicitAcks).toEqual(["msg-0"]);
+    const after = (await readRow(row.id))!;
+    expect(after).toMatchObject({ nextRenewalAt: null, renewalQueuedUntil: null, renewalFailures: 0, fingerprint: row.fingerprint });
+  });
+
   it("judges due-ness as of the tick's instant when that is later than now (a rehearsed sweep)", async () => {
     const dueTomorrow = await claimedDue(Date.now() + 86_400_000);
     const result = await deliver("certdesk-renewals", [messageFor(dueTomorrow, Date.now() + 2 * 86_400_000)]);
