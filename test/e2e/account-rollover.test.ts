@@ -19,8 +19,8 @@ async function newAccount(fetchFn?: typeof fetch) {
 }
 
 /**
- * A fetch that loses Pebble's answer to the first POST to a URL that `matches`: Pebble acts on it, the client sees
- * a broken connection (what test/support/ca-network-proxy.ts does to the Worker's requests).
+ * A fetch that loses Pebble's answer to the first POST to a URL that `matches` and that Pebble acts on (not a badNonce
+ * refusal): Pebble has done it, the client sees a broken connection (what test/support/ca-network-proxy.ts does to the Worker's requests).
  */
 function losingFirstAnswer(matches: (url: string) => boolean) {
   const state = { lost: 0 };
@@ -28,6 +28,9 @@ function losingFirstAnswer(matches: (url: string) => boolean) {
     const response = await fetch(input, init);
     const url = input instanceof Request ? input.url : String(input);
     if (state.lost === 0 && init?.method === "POST" && matches(url)) {
+      // A badNonce refusal is not the answer to lose: Pebble rejects some nonces on purpose (PEBBLE_WFE_NONCEREJECT)
+      // and acts on nothing then; the client repeats, and that repeat's answer is the one lost.
+      if (response.status === 400 && (await response.clone().text()).includes("badNonce")) return response;
       state.lost++;
       await response.arrayBuffer();
       throw new TypeError("Network connection lost.");
