@@ -74,6 +74,17 @@ const H3 = (x) => hash(x, 3266489917, 668265263);
  */
 const teamOf = (u, teams) => `(1 + CAST((${u}) * (${u}) * (${u}) * (${u}) * ${teams} AS INTEGER))`;
 
+/** The k-th due row's next renewal: in the 24 hours before asOf. */
+const dueNextSql = (k, asOf) => `(${asOf} - CAST(${H3(k)} * ${DAY_MS - 1} AS INTEGER))`;
+
+/**
+ * Puts the due rows back as seeded (next renewal, no claim), for a run on databases an earlier run used: the consumer
+ * takes a row it can never renew off the schedule (next_renewal_at NULL) once a tick has sent it.
+ */
+export function rearmDueSql(asOf) {
+  return `UPDATE certificates SET next_renewal_at = ${dueNextSql("CAST(substr(id, 7) AS INTEGER)", asOf)}, renewal_queued_until = NULL WHERE id > 'cert_d' AND id < 'cert_e'`;
+}
+
 /** The teams: `teams` rows. */
 export function teamsSql(teams, asOf) {
   return `WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < ${teams})
@@ -106,7 +117,7 @@ export function certificatesSql({ rows, due, teams, asOf, from, to }) {
   const k = `((n * ${due}) / ${rows})`;
   const isDue = `(${k} > (((n - 1) * ${due}) / ${rows}))`;
   // next renewal: due rows in (asOf - 1 day, asOf]; others in (asOf, asOf + interval]; custom rows none.
-  const dueNext = `(${asOf} - CAST(${H3(k)} * ${DAY_MS - 1} AS INTEGER))`;
+  const dueNext = dueNextSql(k, asOf);
   const restNext = pick(H2("n"), restClass, (c) => (c.renewEveryDays ? `(${asOf} + 1 + CAST(${H3("n")} * ${interval(c) - 1} AS INTEGER))` : "NULL"));
   const customIssued = `(${asOf} - CAST(${H3("n")} * ${lifetime(custom) - 1} AS INTEGER))`;
   return `WITH RECURSIVE seq(n) AS (SELECT ${from} UNION ALL SELECT n + 1 FROM seq WHERE n < ${to}),
