@@ -7,7 +7,7 @@ import { coversName, presentedNames } from "./name-coverage";
 import { evaluatePolicy, type Purpose } from "./policy";
 import { parsePrivateKey } from "./private-key";
 import { samePublicKey } from "./public-key";
-import { describeLeaf, type ValidationReport } from "./validation-report";
+import { describeLeaf, type ReportFailure, type ValidationReport } from "./validation-report";
 
 export interface CertificateCheckInput {
   /** Leaf + intermediates (+ optional root), any order; CRLF and stray whitespace tolerated. */
@@ -52,6 +52,18 @@ function checkOptions(input: CertificateCheckInput): { purpose: Purpose; now: Da
 }
 
 /**
+ * The last check: the leaf's presented names (the report's `names`) cover `domain`. Null when they do or when no
+ * domain is asked for. Exported for a caller that learns the domain only after the check (validate reads the project
+ * and the names the certificate carries in one statement): applied with `withFailure`, the verdict is the same as
+ * passing `domain` to checkCertificate, since it is the last of the checks.
+ */
+export function domainFailure(names: readonly string[], domain: string | null | undefined): ReportFailure | null {
+  const wanted = domain?.trim();
+  if (!wanted || coversName(names, wanted)) return null;
+  return { message: `Certificate is not valid for domain ${wanted}`, code: "domain_mismatch" };
+}
+
+/**
  * Parses and checks a certificate upload. MALFORMED input throws AppError (4xx) with a specific
  * message; a well-formed but unacceptable certificate returns report.valid=false with error and
  * errorCode. Order: parse errors throw first, then key match, then validity dates and policy, then domain.
@@ -66,16 +78,14 @@ export async function checkCertificate(input: CertificateCheckInput): Promise<Ch
     const chain = await buildChain(bundle, ca);
     const leaf = chain.path[0]!.info;
 
-    const errors: { message: string; code: ValidationReport["errorCode"] }[] = [];
+    const errors: ReportFailure[] = [];
     if (key && !samePublicKey(key.publicKey, leaf.publicKey)) {
       errors.push({ message: "Certificate and private key do not match", code: "key_mismatch" });
     }
     const policy = evaluatePolicy({ chain, purpose, now, caGiven: ca.length > 0 });
     errors.push(...policy.errors);
-    const domain = input.domain?.trim();
-    if (domain && !coversName(presentedNames(leaf), domain)) {
-      errors.push({ message: `Certificate is not valid for domain ${domain}`, code: "domain_mismatch" });
-    }
+    const domain = domainFailure(presentedNames(leaf), input.domain);
+    if (domain) errors.push(domain);
 
     const report = await describeLeaf(leaf);
     report.warnings = policy.warnings;

@@ -22,7 +22,7 @@ function wildcardCovers(pattern: string, name: string): boolean {
 }
 
 /** True when one of `certNames` covers `name` (exactly, or by a valid wildcard), case-insensitively. */
-export function coversName(certNames: string[], name: string): boolean {
+export function coversName(certNames: readonly string[], name: string): boolean {
   const wanted = normalizeDnsName(name);
   if (wanted === "") return false;
   return certNames.some((certName) => {

@@ -30,6 +30,18 @@ export interface ValidationReport {
   errorCode: ErrorCode | null;
 }
 
+/** Why a well-formed certificate is not acceptable: the report's `error` and `errorCode`. */
+export interface ReportFailure {
+  message: string;
+  code: ErrorCode;
+}
+
+/** `report`, failed with `failure` unless it has already failed: the first failure found is the one reported. */
+export function withFailure(report: ValidationReport, failure: ReportFailure | null): ValidationReport {
+  if (!failure || !report.valid) return report;
+  return { ...report, valid: false, error: failure.message, errorCode: failure.code };
+}
+
 /** SHA-256 of `der` as lower-case hex pairs joined by ":" (the form browsers and `openssl -fingerprint` show). */
 export async function fingerprintSha256(der: Uint8Array): Promise<string> {
   return bytesToHex(await sha256(new Uint8Array(der))).replace(/(..)(?!$)/g, "$1:");

@@ -52,8 +52,7 @@ export const certificateRoutes = newRouter()
       },
     }),
     async (c) => {
-      const project = await getProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id);
-      const { report } = await validateForProject(c.var.deps.db, project, c.req.valid("json"), Date.now());
+      const { report } = await validateForProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id, c.req.valid("json"), Date.now());
       const view = validationView(report);
       if (view.valid) return c.json(view.body, 200);
       return c.json(view.body, 422);

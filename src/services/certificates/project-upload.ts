@@ -2,13 +2,13 @@
 import type { Database } from "../../db/client";
 import type { CertificateLimits } from "../limits/certificate-quota";
 import { AppError } from "../../core/errors";
-import type { CertificateCheckInput, CheckedCertificate } from "../../pki";
+import { type CertificateCheckInput, type CheckedCertificate, checkCertificate, domainFailure, withFailure } from "../../pki";
 import type { CertificateRow } from "../../store/certificates";
-import type { ProjectRow } from "../projects";
+import { type ProjectRow, getProject, getProjectWithUnheldName } from "../projects";
 import { certificateOf } from "./lookup";
 import { projectOwner } from "./owner";
 import { storeUploadedCertificate } from "./store-uploaded";
-import { EVERY_CHECK, type NameHolder, admitCertificate, checkForTeam } from "./validation-gate";
+import { EVERY_CHECK, type NameHolder, admitCertificate, failedWith, namesRuleError } from "./validation-gate";
 
 export interface CustomCertificateInput {
   certificate: string;
@@ -26,9 +26,24 @@ function holderOf(db: Database, project: ProjectRow): NameHolder {
   return { db, teamId: project.teamId, param: "certificate" };
 }
 
-/** Runs every check, the names rule included, and stores nothing; the report says valid or why not. */
-export async function validateForProject(db: Database, project: ProjectRow, input: CustomCertificateInput, now: number): Promise<CheckedCertificate> {
-  return await checkForTeam(holderOf(db, project), projectCheck(project, input, now));
+/**
+ * Runs every check, the names rule included, and stores nothing; the report says valid or why not. The certificate is
+ * read first, so that the project and the names it carries are one D1 statement (getProjectWithUnheldName); the
+ * domain rule, the last check, is applied once the project is known. The answers keep their order: another team's
+ * project is 404 and a project without a domain is refused before malformed input is.
+ */
+export async function validateForProject(db: Database, teamId: string, projectId: string, input: CustomCertificateInput, now: number): Promise<CheckedCertificate> {
+  let checked: CheckedCertificate;
+  try {
+    checked = await checkCertificate({ certificatePem: input.certificate, privateKeyPem: input.privateKey, now: new Date(now) });
+  } catch (malformed) {
+    projectCheck(await getProject(db, teamId, projectId), input, now);
+    throw malformed;
+  }
+  const { project, unheld } = await getProjectWithUnheldName(db, teamId, projectId, checked.report.names);
+  const domain = projectCheck(project, input, now).domain;
+  const judged = { ...checked, report: withFailure(checked.report, domainFailure(checked.report.names, domain)) };
+  return failedWith(judged, namesRuleError(holderOf(db, project).param, checked.report.names, unheld));
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The one gate every certificate upload passes: check the certificate and its key, refuse what the policy does not waive or names the team does not hold, then store. */
 import { AppError, type ErrorCode } from "../../core/errors";
 import type { Database } from "../../db/client";
-import { type CertificateCheckInput, type CheckedCertificate, type ValidationReport, checkCertificate } from "../../pki";
+import { type CertificateCheckInput, type CheckedCertificate, type ValidationReport, checkCertificate, withFailure } from "../../pki";
 import { firstUnheldName } from "../../store/domain-claims";
 
 /** How strictly an upload is judged: Vercel's `skipValidation` flag, or every check for the native API. */
@@ -43,28 +43,31 @@ export function refuseUnlessWaived(report: ValidationReport, policy: ValidationP
  * presents (its SAN dNSNames, else its CN) must be one the team holds through a project's domain (a
  * held wildcard covers one label below it, RFC 6125 §6.4.3), so that no team stores, and serves, a
  * certificate for another team's name. The words are the same whether another team holds the name or
- * nobody does. Null when every name is held.
+ * nobody does. `unheld` is the first of `names` the team does not hold (null: it holds them all), read
+ * by the caller (`firstUnheldName`, or in the same statement as the project). Null when the rule is met.
  */
-export async function unheldNameError(holder: NameHolder, names: readonly string[]): Promise<AppError | null> {
+export function namesRuleError(param: string, names: readonly string[], unheld: string | null): AppError | null {
   if (names.length === 0) {
-    return new AppError("invalid_certificate", "Certificate names no DNS host (no subjectAltName dNSName and no subject CN)", { param: holder.param });
+    return new AppError("invalid_certificate", "Certificate names no DNS host (no subjectAltName dNSName and no subject CN)", { param });
   }
-  const unheld = await firstUnheldName(holder.db, holder.teamId, names);
   if (unheld === null) return null;
   return new AppError(
     "domain_not_configured",
     `The team does not hold ${unheld}: add the domain to one of the team's projects before uploading a certificate for it`,
-    { param: holder.param },
+    { param },
   );
 }
 
-/** Checks a server certificate for a team without storing it: a report that passed every other check fails on a name the team does not hold. */
-export async function checkForTeam(holder: NameHolder, input: CertificateCheckInput): Promise<CheckedCertificate> {
-  const checked = await checkCertificate(input);
-  if (!checked.report.valid) return checked;
-  const error = await unheldNameError(holder, checked.report.names);
+/** The names rule with its own D1 read (see namesRuleError). */
+export async function unheldNameError(holder: NameHolder, names: readonly string[]): Promise<AppError | null> {
+  const unheld = names.length === 0 ? null : await firstUnheldName(holder.db, holder.teamId, names);
+  return namesRuleError(holder.param, names, unheld);
+}
+
+/** A checked certificate whose report fails with `error` unless it already failed (no error: unchanged). */
+export function failedWith(checked: CheckedCertificate, error: AppError | null): CheckedCertificate {
   if (!error) return checked;
-  return { ...checked, report: { ...checked.report, valid: false, error: error.message, errorCode: error.code } };
+  return { ...checked, report: withFailure(checked.report, { message: error.message, code: error.code }) };
 }
 
 /**

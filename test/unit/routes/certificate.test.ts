@@ -102,6 +102,45 @@ describe("custom certificate: errors", () => {
   });
 });
 
+describe("validate: the certificate is read before the project, the answers keep their order", () => {
+  const malformed = { certificate: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", privateKey: "not a key" };
+  const validate = (projectId: string, json: unknown, token = tenant.token) => call("POST", path(projectId, "/validate"), { token, json });
+
+  it("another team's project is 404 whether the certificate is good or malformed", async () => {
+    const other = await newTenant();
+    const theirs = await newProject(other, project.domain === null ? null : `x-${project.domain}`);
+    for (const json of [{ certificate: good.chainPem, privateKey: good.keyPem }, malformed]) {
+      const res = await validate(theirs.id, json);
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ success: false, error: `Project ${theirs.id} not found`, code: "not_found" });
+    }
+  });
+
+  it("a project without a domain is refused before a malformed certificate is", async () => {
+    const p = await newProject(tenant, null);
+    for (const json of [{ certificate: good.chainPem, privateKey: good.keyPem }, malformed]) {
+      const res = await validate(p.id, json);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ success: false, error: "Project has no domain configured", code: "domain_not_configured" });
+    }
+  });
+
+  it("a malformed certificate for the team's own project is its own 400", async () => {
+    const res = await validate(project.id, malformed);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("invalid_certificate");
+    expect(res.body.error).toMatch(/certificate/i);
+  });
+
+  it("the domain rule comes before the names rule, as in upload", async () => {
+    const p = await newProject(tenant);
+    const stranger = await makeChain({ key: "EC-P256", names: [`nobody-${p.domain}`] });
+    const res = await validate(p.id, { certificate: stranger.chainPem, privateKey: stranger.keyPem });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ valid: false, code: "domain_mismatch", error: `Certificate is not valid for domain ${p.domain}` });
+  });
+});
+
 describe("custom certificate: every name must be the team's", () => {
   const notHeld = (name: string) => `The team does not hold ${name}: add the domain to one of the team's projects before uploading a certificate for it`;
   const material = (chain: Chain) => ({ certificate: chain.chainPem, privateKey: chain.keyPem });
