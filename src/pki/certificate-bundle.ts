@@ -1,5 +1,6 @@
 /** PEM certificate bundles: any number of CERTIFICATE blocks, in any order, refused precisely when they are not. */
 import { AppError } from "../core/errors";
+import { cachedCaCertificate, rememberCaCertificate } from "./ca-certificate-cache";
 import { type CertificateInfo, parseCertificateDer } from "./certificate";
 import { derHex } from "./der";
 import { describePemLabel, readPemBlocks } from "./pem";
@@ -20,7 +21,7 @@ export interface ReadCertificatesOptions {
   field?: string;
 }
 
-/** Parses every certificate of a PEM bundle into CertificateInfo, dropping exact duplicates. */
+/** Parses every certificate of a PEM bundle into CertificateInfo, dropping exact duplicates; CA certificates this isolate has parsed before come from its cache. */
 export function readCertificates(pem: unknown, options: ReadCertificatesOptions = {}): CertificateInfo[] {
   const noun = options.noun ?? "certificate";
   const max = options.max ?? maxBundleCertificates;
@@ -49,7 +50,7 @@ export function readCertificates(pem: unknown, options: ReadCertificatesOptions 
     const key = derHex(block.der);
     if (seen.has(key)) return;
     seen.add(key);
-    parsed.push(parseCertificateDer(block.der, where, key));
+    parsed.push(cachedCaCertificate(key) ?? rememberCaCertificate(parseCertificateDer(block.der, where, key)));
   });
   return parsed;
 }
