@@ -1,7 +1,6 @@
 /**
- * CAA (RFC 8659): the Relevant RRset of a name, looked up over DNS-over-HTTPS with the JSON API
- * (`accept: application/dns-json`, as propagation.ts does for TXT), and whether it lets a CA whose directory
- * lists `caaIdentities` (RFC 8555 §7.1.1) issue for that name.
+ * CAA (RFC 8659): the Relevant RRset of a name, looked up over DNS-over-HTTPS (doh.ts), and whether it lets a CA
+ * whose directory lists `caaIdentities` (RFC 8555 §7.1.1) issue for that name.
  *
  * The JSON API gives CAA data (type 257) as text. Google (https://developers.google.com/speed/public-dns/docs/doh/json)
  * answers in presentation format, `0 issue "letsencrypt.org"`; Cloudflare
@@ -9,8 +8,9 @@
  * the generic form of RFC 3597 §5, `\# 21 00 05 69 73 73 75 65 …`, and is moving to presentation format. Both are read.
  */
 import { getPublicSuffix } from "tldts";
+import { dohQuery, NOERROR, NXDOMAIN, RR_TYPE } from "./doh";
 
-export const CAA_TYPE = 257;
+export const CAA_TYPE = RR_TYPE.CAA;
 const QUERY_MS = 5_000;
 /** RFC 8659 §4.1: the Issuer Critical flag. */
 const CRITICAL = 128;
@@ -45,11 +45,6 @@ export interface CaaLookupOptions {
 export type CaaDecision =
   | { allowed: true; why: "no-caa" | "no-issue-property" | "authorized" | "ca-unknown" }
   | { allowed: false; why: "critical" | "forbids-all" | "other-ca"; message: string };
-
-interface DohAnswer {
-  Status?: number;
-  Answer?: { name?: string; type?: number; data?: string }[];
-}
 
 /** One CAA RDATA as a DoH JSON answer gives it (presentation format or RFC 3597 `\#`); throws when malformed. */
 export function parseCaaData(data: string): CaaRecord {
@@ -108,20 +103,11 @@ export function formatCaaRecord(record: CaaRecord): string {
 
 /** The CAA RRset at exactly `fqdn` (none for NXDOMAIN); throws when the resolver fails or answers something unreadable. */
 export async function lookupCaa(fqdn: string, options: CaaLookupOptions): Promise<CaaRecord[]> {
-  const url = new URL(options.resolverUrl);
-  url.searchParams.set("name", fqdn);
-  url.searchParams.set("type", "CAA");
-  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
-  const response = await doFetch(url.toString(), {
-    headers: { accept: "application/dns-json" },
-    signal: AbortSignal.timeout(options.timeoutMs ?? QUERY_MS),
-  });
-  if (!response.ok) throw new Error(`resolver answered HTTP ${response.status}`);
-  const body = (await response.json()) as DohAnswer;
-  // 3 is NXDOMAIN: an empty RRset. SERVFAIL and the rest are failures, left to the CA (RFC 8659 §3 is its to apply).
-  if (body.Status !== undefined && body.Status !== 0 && body.Status !== 3) throw new Error(`resolver returned DNS status ${body.Status}`);
+  const { status, answers } = await dohQuery(fqdn, "CAA", { ...options, timeoutMs: options.timeoutMs ?? QUERY_MS });
+  // NXDOMAIN: an empty RRset. SERVFAIL and the rest are failures, left to the CA (RFC 8659 §3 is its to apply).
+  if (status !== NOERROR && status !== NXDOMAIN) throw new Error(`resolver returned DNS status ${status}`);
   // A CNAME on the way is followed by the resolver; only the CAA answers count.
-  return (body.Answer ?? []).filter((a) => a.type === CAA_TYPE && typeof a.data === "string").map((a) => parseCaaData(a.data!));
+  return answers.filter((a) => a.type === CAA_TYPE).map((a) => parseCaaData(a.data));
 }
 
 /**

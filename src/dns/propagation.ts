@@ -1,16 +1,15 @@
 /**
- * Waits for a DNS-01 TXT value to be visible in public DNS before the CA is asked to look. Workers cannot
- * send UDP, so resolution goes over DNS-over-HTTPS with the JSON API (`accept: application/dns-json`) that
- * Cloudflare (https://cloudflare-dns.com/dns-query) and Google (https://dns.google/resolve) both serve.
+ * Waits for a DNS-01 TXT value to be visible in public DNS before the CA is asked to look, over DNS-over-HTTPS
+ * (doh.ts) at a resolver such as Cloudflare's (https://cloudflare-dns.com/dns-query) or Google's (https://dns.google/resolve).
  */
 import { AppError } from "../core/errors";
+import { dohQuery, NOERROR, NXDOMAIN, RR_TYPE } from "./doh";
 import { normalizeFqdn } from "./names";
 import { unquoteTxt } from "./txt";
 
 export { challengeRecordName } from "./names";
 
 export const DEFAULT_DOH_RESOLVER = "https://cloudflare-dns.com/dns-query";
-const TXT_TYPE = 16;
 const MAX_QUERY_MS = 10_000;
 const MIN_QUERY_MS = 1_000;
 
@@ -35,32 +34,15 @@ export interface WaitForTxtOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-interface DohAnswer {
-  Status?: number;
-  Answer?: { name?: string; type?: number; data?: string }[];
-}
-
 /**
  * The TXT values at `fqdn` as the resolver sees them (quotes stripped, split strings joined). An NXDOMAIN or
  * empty answer is `[]`; a resolver failure throws.
  */
 export async function lookupTxt(fqdn: string, options: TxtLookupOptions): Promise<string[]> {
-  const name = normalizeFqdn(fqdn);
-  const url = new URL(options.resolverUrl);
-  url.searchParams.set("name", name);
-  url.searchParams.set("type", "TXT");
-  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
-  const response = await doFetch(url.toString(), {
-    headers: { accept: "application/dns-json" },
-    signal: AbortSignal.timeout(options.timeoutMs ?? MAX_QUERY_MS),
-  });
-  if (!response.ok) throw new Error(`resolver answered HTTP ${response.status}`);
-  const body = (await response.json()) as DohAnswer;
-  // Status 3 is NXDOMAIN: nothing there yet. Other non-zero codes (SERVFAIL, REFUSED…) are failures.
-  if (body.Status !== undefined && body.Status !== 0 && body.Status !== 3) throw new Error(`resolver returned DNS status ${body.Status}`);
-  return (body.Answer ?? [])
-    .filter((a) => a.type === TXT_TYPE && typeof a.data === "string")
-    .map((a) => unquoteTxt(a.data!));
+  const { status, answers } = await dohQuery(normalizeFqdn(fqdn), "TXT", { ...options, timeoutMs: options.timeoutMs ?? MAX_QUERY_MS });
+  // NXDOMAIN: nothing there yet. Other RCODEs (SERVFAIL, REFUSED…) are failures.
+  if (status !== NOERROR && status !== NXDOMAIN) throw new Error(`resolver returned DNS status ${status}`);
+  return answers.filter((a) => a.type === RR_TYPE.TXT).map((a) => unquoteTxt(a.data));
 }
 
 /**

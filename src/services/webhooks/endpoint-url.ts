@@ -10,7 +10,7 @@
  */
 import type { Config } from "../../core/config";
 import { pushUrlProblem } from "../../deploy/push-url";
-import { resolveAddresses } from "./resolve-host";
+import { resolveAddresses } from "../../dns/resolve-host";
 
 export interface TargetCheck {
   /** DOH_RESOLVER_URL, or null when it is `none` (then only the URL as written is checked). */
