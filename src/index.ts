@@ -7,10 +7,8 @@ import { withSecurityHeaders } from "./http/security-headers";
 import { answerChallenge, CHALLENGE_PATH } from "./routes/well-known";
 import { refreshRenewalInfo } from "./services/ari-refresh";
 import { sweepDueDeployments } from "./services/deploy-targets/sweep";
-import { consumeRenewals, type RenewalMessage, recordUndeliveredRenewals } from "./services/renewal-queue";
+import { consumeQueueBatch } from "./services/queue-routing";
 import { sweepDueCertificates } from "./services/renewal-sweep";
-import { WEBHOOK_QUEUE, type WebhookMessage } from "./services/webhooks/message";
-import { consumeWebhookMessages } from "./services/webhooks/queue";
 import { sweepWebhooks } from "./services/webhooks/sweep";
 
 export { CertificateIssuer } from "./objects/certificate-issuer";
@@ -51,20 +49,8 @@ export default {
       console.error(`webhook sweep: ${error instanceof Error ? error.message : String(error)}`);
     }
   },
-  /** The renewal queue (services/renewal-queue.ts), its dead-letter queue (wrangler.toml names both), and the webhook queue. */
+  /** The renewal queue, its dead-letter queue and the webhook queue, each by its exact name (services/queue-routing.ts). */
   async queue(batch, env) {
-    const deps = depsFrom(env);
-    if (batch.queue === WEBHOOK_QUEUE) {
-      const tally = await consumeWebhookMessages(deps, (batch as unknown as MessageBatch<WebhookMessage>).messages);
-      console.log(`webhook queue: ${Object.entries(tally).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(", ")}`);
-      return;
-    }
-    if (batch.queue.endsWith("-dlq")) {
-      const recorded = await recordUndeliveredRenewals(deps, batch.messages);
-      console.error(`renewal dead-letter queue: ${batch.messages.length} messages, ${recorded} failures recorded`);
-      return;
-    }
-    const tally = await consumeRenewals(deps, batch.messages);
-    console.log(`renewal queue: ${Object.entries(tally).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(", ")}`);
+    await consumeQueueBatch(depsFrom(env), batch);
   },
-} satisfies ExportedHandler<Env, RenewalMessage>;
+} satisfies ExportedHandler<Env, unknown>;
