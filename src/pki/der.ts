@@ -6,7 +6,7 @@ import { AsnConvert, type IAsnParseOptions } from "@peculiar/asn1-schema";
  * nodes and nests about ten deep; these bounds keep hostile ASN.1 cheap to reject.
  */
 export const asnParseOptions: IAsnParseOptions = {
-  berOptions: { maxDepth: 32, maxNodes: 4096, maxContentLength: 64 * 1024 },
+  berOptions: { maxDepth: 32, maxNodes: 4096, maxContentLength: 64 * 1024, parseEmbedded: false },
 };
 
 /** Bytes backed by a plain ArrayBuffer, as WebCrypto and the ASN.1 schemas take them. */
