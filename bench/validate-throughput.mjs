@@ -18,13 +18,12 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  bootstrapProject, createProject, localAdminToken, machineLine, markdownTable, median, option, request, roundOrder, roundRatios, runBench,
+  bootstrapProject, localAdminToken, machineLine, markdownTable, median, option, request, roundOrder, roundRatios, runBench,
   runDirectory, runVitest, runWrk, spawnLogged, startApi, summarizeRuns, waitForHttp, writeResultsSection, wrkScript,
   BENCH_DIR, REPO_ROOT, freeTcpPorts,
 } from "./lib.mjs";
 
 const DOMAIN = "bench.example.com";
-const OTHER_DOMAIN = "other.bench.example.com";
 const duration = option("duration", 8);
 const rounds = option("rounds", 5);
 const warmup = option("warmup", 5);
@@ -56,6 +55,21 @@ function makeChain(dir, kind) {
   const bodyFile = join(dir, `body-${kind}.json`);
   writeFileSync(bodyFile, body);
   return { bodyFile, body: JSON.parse(body) };
+}
+
+/**
+ * A validate body exactly as long as `body`'s JSON, whose certificate field is a PEM block of zero bytes: the check
+ * stops at its first block (not a DER SEQUENCE), the project is read, and the answer is 400. The reference row: the
+ * same POST, body size and project read as validate, without the certificate work.
+ */
+function noCertificateBody(dir, body) {
+  const length = JSON.stringify(body).length;
+  const wrap = (fill) => JSON.stringify({ certificate: `-----BEGIN CERTIFICATE-----\n${fill}\n-----END CERTIFICATE-----\n`, privateKey: body.privateKey });
+  const fill = "A".repeat(Math.max(4, length - wrap("").length) & ~3);
+  const text = wrap(fill);
+  const bodyFile = join(dir, "body-no-certificate.json");
+  writeFileSync(bodyFile, text);
+  return { bodyFile, text };
 }
 
 /** src/ of commit `before` under `dir`/before (read-only git: archive, no checkout), for the CPU table's first column. */
@@ -90,16 +104,15 @@ function cpuReport(cpu) {
   });
   const chains = [...new Set(steps.map((r) => r.chain))];
   const shares = chains.map((chain) => `${chain} ${pct(checkMs(chain) / requestMs("POST …/certificate/validate, whole request", chain))}`).join(", ");
-  // What the in-process rows say together (EC chain, the one the 422 row posts): the 200 answer minus the 422 one is
-  // the names read and the audit row; the 422 one minus the GET and the check is the rest of a POST (its body, the
-  // change's D1 session and bookmark read, the 422 body).
+  // What the in-process rows say together (EC chain): the GET, then what the same POST without certificate work adds
+  // (its body, the 400 answer), then the check, then what is left (the report, its answer).
   const ec = chains[chains.length - 1];
   const validateEc = requestMs("POST …/certificate/validate, whole request", ec);
-  const mismatchEc = requestMs("POST …/certificate/validate for a project on another name", ec);
+  const noCertificate = requestMs("POST …/certificate/validate, same-size body without a certificate", "—");
   const get = requestMs("GET /api/v1/projects/:id", "—");
   const split =
-    `${ec}: validate ${ms(validateEc)} ms = GET ${ms(get)} + certificate check ${ms(checkMs(ec))} ` +
-    `+ the rest of the 422 answer ${ms(mismatchEc - get - checkMs(ec))} + names read and audit row ${ms(validateEc - mismatchEc)}`;
+    `${ec}: validate ${ms(validateEc)} ms = GET ${ms(get)} + the POST's body and answer ${ms(noCertificate - get)} ` +
+    `+ certificate check ${ms(checkMs(ec))} + the rest ${ms(validateEc - noCertificate - checkMs(ec))}`;
   return {
     split,
     stepTable: markdownTable(["step", "chain", "batch", "before: median ms", "now: median ms", "now ÷ before", "saved ms"], stepRows),
@@ -115,6 +128,7 @@ await runBench(async () => {
   const dir = runDirectory("validate-throughput");
   console.log(`working directory ${dir}`);
   const chains = { "RSA-2048": makeChain(dir, "rsa"), "EC P-256": makeChain(dir, "ec") };
+  const noCertificate = noCertificateBody(dir, chains["EC P-256"].body);
 
   // CPU per step inside workerd, before anything else loads the machine.
   const inputFile = join(dir, "validate-cpu-input.json");
@@ -122,7 +136,7 @@ await runBench(async () => {
     inputFile,
     JSON.stringify({
       domain: DOMAIN,
-      otherDomain: OTHER_DOMAIN,
+      noCertificateBody: noCertificate.text,
       chains: Object.entries(chains).map(([label, { body }]) => ({ label, ...body })),
       samples: cpuSamples,
       before,
@@ -135,9 +149,6 @@ await runBench(async () => {
   const api = await startApi({ persistTo: join(dir, "state"), logFile: join(dir, "api.log") });
   const { token, projectId } = await bootstrapProject(api.url, localAdminToken(), DOMAIN);
   const path = `/api/v1/projects/${projectId}/certificate/validate`;
-  // A project on a name the chains do not cover: validate answers 422 domain_mismatch after the same project read and
-  // the whole certificate check, without the names rule's read and without an audit row (a reference row).
-  const otherPath = `/api/v1/projects/${await createProject(api.url, token, OTHER_DOMAIN)}/certificate/validate`;
 
   const [nativePort] = await freeTcpPorts(1);
   const native = spawnLogged("native validate server", process.execPath, [join(BENCH_DIR, "native-validate-server.mjs"), "--port", String(nativePort), "--domain", DOMAIN, "--token", token], {
@@ -154,8 +165,8 @@ await runBench(async () => {
       if (res.status !== 200 || res.body.valid !== true) throw new Error(`${name} did not accept the ${chain} chain: ${JSON.stringify(res.body)}`);
     }
   }
-  const mismatch = await request("POST", api.url + otherPath, token, chains["EC P-256"].body);
-  if (mismatch.status !== 422 || mismatch.body.code !== "domain_mismatch") throw new Error(`validate for ${OTHER_DOMAIN}: ${mismatch.status} ${JSON.stringify(mismatch.body)}`);
+  const refused = await request("POST", api.url + path, token, JSON.parse(noCertificate.text));
+  if (refused.status !== 400 || refused.body.code !== "invalid_certificate") throw new Error(`validate without a certificate: ${refused.status} ${JSON.stringify(refused.body)}`);
 
   const runs = [];
   for (const [chain, { bodyFile }] of Object.entries(chains)) {
@@ -168,15 +179,15 @@ await runBench(async () => {
   // cache after the first request), so validate ÷ GET is the share of the request the certificate work adds.
   const floor = { key: "floor", chain: "(reference, no certificate)", name: "API GET /api/v1/projects/:id", url: `${api.url}/api/v1/projects/${projectId}`, script: wrkScript(dir, "floor", { token }), results: [] };
   runs.push(floor);
-  const mismatchRun = {
-    key: "mismatch",
-    chain: "EC P-256 (reference, 422)",
-    name: "API, validate for a project on another name: check runs, no names read, no audit row",
-    url: api.url + otherPath,
-    script: wrkScript(dir, "mismatch", { token, bodyFile: chains["EC P-256"].bodyFile }),
+  const noCertificateRun = {
+    key: "no-certificate",
+    chain: "(reference, 400)",
+    name: "API, validate with a same-size body without a certificate: the POST, its body and the project read, no certificate work",
+    url: api.url + path,
+    script: wrkScript(dir, "no_certificate", { token, bodyFile: noCertificate.bodyFile }),
     results: [],
   };
-  runs.push(mismatchRun);
+  runs.push(noCertificateRun);
   for (const run of runs) await runWrk({ dir, label: `${run.key}-warmup`, url: run.url, script: run.script, seconds: warmup, connections });
   // Rounds run every contender back to back, the order reversed every other round; ratios are taken within a round
   // (same load on this shared machine), then the median over rounds.
@@ -207,8 +218,8 @@ await runBench(async () => {
     rows.push(line(nodeRun, "1", ""));
   }
   rows.push(line(floor, "", "1"));
-  const mismatchRatios = roundRatios(mismatchRun.results, floor.results);
-  rows.push(line(mismatchRun, "", `${median(mismatchRatios).toFixed(2)} (${mismatchRatios.map((r) => r.toFixed(2)).join(", ")})`));
+  const noCertificateRatios = roundRatios(noCertificateRun.results, floor.results);
+  rows.push(line(noCertificateRun, "", `${median(noCertificateRatios).toFixed(2)} (${noCertificateRatios.map((r) => r.toFixed(2)).join(", ")})`));
 
   const table = markdownTable(
     ["chain", "server", "req/s (median round)", "req/s each round", "p50 ms", "p99 ms", "requests", "errors / non-2xx", "API ÷ node (median of the rounds' ratios)", "validate ÷ GET (median of the rounds' ratios; each round)"],

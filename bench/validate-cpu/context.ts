@@ -14,8 +14,11 @@ export interface ValidateCpuChain {
 export interface ValidateCpuOptions {
   /** The name the chains are for (the project's domain). */
   domain: string;
-  /** A name the chains do not cover: validate for a project on it answers 422 domain_mismatch (a reference row). */
-  otherDomain: string;
+  /**
+   * A validate body as long as the EC chain's whose certificate field is a PEM block of zero bytes: the check stops at
+   * the first block, the project is read, and the answer is 400 (the reference row: the POST without certificate work).
+   */
+  noCertificateBody: string;
   chains: ValidateCpuChain[];
   /** Samples per row. */
   samples: number;
