@@ -99,7 +99,7 @@ function cpuReport(cpu) {
   const checkMs = (chain) => median(steps.find((r) => r.label.startsWith("checkCertificate") && r.chain === chain).versions.current);
   const requestRows = requests.map((r) => {
     const m = median(r.versions.current);
-    const share = r.label.startsWith("POST") ? pct(checkMs(r.chain) / m) : "";
+    const share = steps.some((step) => step.chain === r.chain) ? pct(checkMs(r.chain) / m) : "";
     return [r.label, r.chain, `${r.batch}`, ms(m), share];
   });
   const chains = [...new Set(steps.map((r) => r.chain))];
