@@ -111,8 +111,9 @@ export const certificates = sqliteTable(
     uniqueIndex("certificates_project_idx").on(t.projectId),
     index("certificates_team_idx").on(t.teamId, t.createdAt),
     // The renewal sweep reads only due rows, oldest first: its cost follows the due count. The claim is in the index
-    // too, so rows already on the queue are skipped without reading them.
-    index("certificates_renewal_idx").on(t.nextRenewalAt, t.renewalQueuedUntil).where(sql`next_renewal_at IS NOT NULL`),
+    // too, so rows already on the queue are skipped without reading them. So are the team and the id the claim's turns
+    // rank by (store/renewal-claims.ts): the claim reads the index alone, and the table only for the rows it claims.
+    index("certificates_renewal_idx").on(t.nextRenewalAt, t.renewalQueuedUntil, t.teamId, t.id).where(sql`next_renewal_at IS NOT NULL`),
     // The ARI refresh reads only rows whose renewal information is due again, like the sweep.
     index("certificates_ari_retry_idx").on(t.ariRetryAt).where(sql`ari_retry_at IS NOT NULL`),
     // The webhooks' expiry scan (services/webhooks/expiry-scan.ts) reads only certificates near their expiry.

@@ -1,0 +1,2 @@
+DROP INDEX `certificates_renewal_idx`;--> statement-breakpoint
+CREATE INDEX `certificates_renewal_idx` ON `certificates` (`next_renewal_at`,`renewal_queued_until`,`team_id`,`id`) WHERE next_renewal_at IS NOT NULL;
