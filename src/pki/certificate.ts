@@ -10,7 +10,7 @@ import {
   SubjectAlternativeName,
 } from "@peculiar/asn1-x509";
 import { AppError } from "../core/errors";
-import { asnParseOptions, type Bytes, derHex, derShape, describeDerShape, toArrayBuffer, tryParseAsn } from "./der";
+import { asnParseOptions, type Bytes, derHex, derShape, describeDerShape, tbsNames, toArrayBuffer, tryParseAsn } from "./der";
 import { describeDer } from "./der-sniff";
 import { hashOids, oid, signatureHashes } from "./oids";
 import { derToPem } from "./pem";
@@ -161,8 +161,9 @@ export function parseCertificateDer(der: Bytes, where: string, derKey = derHex(d
     if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) {
       throw new AppError("invalid_certificate", `${where} has an invalid validity period`);
     }
-    const subjectKey = derHex(new Uint8Array(AsnConvert.serialize(tbs.subject)));
-    const issuerKey = derHex(new Uint8Array(AsnConvert.serialize(tbs.issuer)));
+    const names = tbsNames(der);
+    const subjectKey = derHex(names?.subject ?? new Uint8Array(AsnConvert.serialize(tbs.subject)));
+    const issuerKey = derHex(names?.issuer ?? new Uint8Array(AsnConvert.serialize(tbs.issuer)));
     const publicKey = readSubjectPublicKeyInfo(tbs.subjectPublicKeyInfo);
     const serialBytes = new Uint8Array(tbs.serialNumber);
     let start = 0;

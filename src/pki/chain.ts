@@ -49,10 +49,31 @@ export function findLeaf(bundle: CertificateInfo[]): CertificateInfo {
   );
 }
 
+/**
+ * The issuer's key imported for one signature algorithm, kept with the issuer (an RSA key is imported for its hash): a
+ * CA certificate kept per isolate (ca-certificate-cache.ts) is imported once per algorithm, not once per upload.
+ */
+const verifyKeys = new WeakMap<CertificateInfo, Map<string, Promise<CryptoKey>>>();
+
+function verifyKeyOf(issuer: CertificateInfo, child: CertificateInfo): Promise<CryptoKey> {
+  const algorithm = { ...issuer.cert.publicKey.algorithm, ...child.cert.signatureAlgorithm };
+  const name = JSON.stringify(algorithm);
+  let keys = verifyKeys.get(issuer);
+  if (!keys) verifyKeys.set(issuer, (keys = new Map()));
+  let key = keys.get(name);
+  if (!key) {
+    key = issuer.cert.publicKey.export(algorithm, ["verify"]);
+    // A key that cannot be imported is not kept: the next check tries again (and fails the same way).
+    key.catch(() => keys.delete(name));
+    keys.set(name, key);
+  }
+  return key;
+}
+
 /** True when `issuer`'s key verifies `child`'s signature; any library failure counts as "does not verify". */
 async function signatureVerifies(child: CertificateInfo, issuer: CertificateInfo): Promise<boolean> {
   try {
-    return await child.cert.verify({ publicKey: issuer.cert, signatureOnly: true });
+    return await child.cert.verify({ publicKey: await verifyKeyOf(issuer, child), signatureOnly: true });
   } catch {
     return false;
   }

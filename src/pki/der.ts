@@ -45,6 +45,50 @@ export function derShape(der: Uint8Array): DerShape {
   return "ok";
 }
 
+/** One DER TLV (X.690 §8.1): its tag byte and where its contents start and its encoding ends; null when it is not one. */
+function readTlv(der: Uint8Array, offset: number, end: number): { tag: number; start: number; end: number } | null {
+  if (offset + 2 > end) return null;
+  const tag = der[offset]!;
+  // Multi-byte tags never occur in the certificate fields read here (X.690 §8.1.2.4).
+  if ((tag & 0x1f) === 0x1f) return null;
+  const first = der[offset + 1]!;
+  let length = first;
+  let start = offset + 2;
+  if (first >= 0x80) {
+    const count = first & 0x7f;
+    if (count === 0 || count > 4 || start + count > end) return null;
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + der[start + i]!;
+    start += count;
+  }
+  return start + length > end ? null : { tag, start, end: start + length };
+}
+
+/**
+ * The issuer and subject Names of a certificate's DER as they are encoded in it (RFC 5280 §4.1: Certificate ::=
+ * SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer, validity, subject, … } }).
+ * Chaining compares these bytes (§4.1.2.4); reading them where they lie costs nothing, where serializing the parsed
+ * names again was a sixth of parsing a certificate. Null when the structure is not that (the caller serializes instead).
+ */
+export function tbsNames(der: Uint8Array): { issuer: Uint8Array; subject: Uint8Array } | null {
+  const certificate = readTlv(der, 0, der.length);
+  if (!certificate || certificate.tag !== 0x30) return null;
+  const tbs = readTlv(der, certificate.start, certificate.end);
+  if (!tbs || tbs.tag !== 0x30) return null;
+  const fields: { tag: number; start: number; end: number; header: number }[] = [];
+  for (let at = tbs.start; at < tbs.end && fields.length < 7; ) {
+    const field = readTlv(der, at, tbs.end);
+    if (!field) return null;
+    fields.push({ ...field, header: at });
+    at = field.end;
+  }
+  const first = fields[0]?.tag === 0xa0 ? 1 : 0;
+  const issuer = fields[first + 2];
+  const subject = fields[first + 4];
+  if (fields[first]?.tag !== 0x02 || issuer?.tag !== 0x30 || subject?.tag !== 0x30) return null;
+  return { issuer: der.subarray(issuer.header, issuer.end), subject: der.subarray(subject.header, subject.end) };
+}
+
 /** Human words for a bad `derShape`, for error messages. */
 export function describeDerShape(shape: DerShape): string {
   switch (shape) {
