@@ -8,8 +8,11 @@
  *
  * 1. Seeds two local D1 databases with the same due rows (`--due`, "today"): `--rows` certificates and
  *    `--small-rows` (the rows not due are the only difference), generated inside SQLite (seed.mjs).
- * 2. The claim statement of src/store/renewal-claims.ts (SQL from drizzle, claim-sql.ts) on both, page by page
- *    through the day's due rows as the ticks would take them: D1's rows_read, rows_written and duration.
+ * 2. The claim statement of src/store/renewal-claims.ts (SQL from drizzle, claim-sql.ts) on both, one statement per
+ *    tick (LIMIT RENEWALS_PER_TICK, as src/services/renewal-sweep.ts claims a tick) through the day's due rows, through
+ *    certificates_renewal_idx as the migrations leave it: D1's rows_read, rows_written and duration. Then the same
+ *    drains as src/ claimed before migration 0006 and the one-statement change (pages of 500 through the two-column
+ *    index), and each of those two changes alone, for reference.
  * 3. Both databases under `wrangler dev` as `npm start` runs it (of a copy of the Worker, worker.mjs): ticks via
  *    POST /api/v1/admin/renewal-sweep (batch RENEWALS_PER_TICK) and the consumer draining each tick's messages (the
  *    due rows are ones the consumer acknowledges without a renewal).
@@ -60,17 +63,61 @@ function claimStatement(asOf, limit, until) {
   return JSON.parse(out.trim().split("\n").pop());
 }
 
-/** Values the pipeline runs with that are not exported: the page size of a claim, the cron, the consumer's settings. */
+/**
+ * Values the pipeline runs with that are not exported: the cron, the consumer's settings. And a check that the sweep
+ * still claims a tick as part A measures it: one claimDueInTurns call, for the tick's whole limit.
+ */
 function pipelineSettings() {
   const sweep = readFileSync(join(REPO_ROOT, "src", "services", "renewal-sweep.ts"), "utf8");
-  const pageSize = Number(/const PAGE_SIZE = ([\d_]+);/.exec(sweep)?.[1]?.replaceAll("_", ""));
+  const claimCalls = sweep.match(/claimDueInTurns\(/g)?.length ?? 0;
+  const oneClaimPerTick = claimCalls === 1 && /claimDueInTurns\(deps\.db, asOf, limit, /.test(sweep) && /limit: number = deps\.config\.RENEWALS_PER_TICK\b/.test(sweep);
+  if (!oneClaimPerTick) throw new Error("src/services/renewal-sweep.ts no longer claims a tick with one claimDueInTurns(deps.db, asOf, limit, …) call (limit = RENEWALS_PER_TICK): part A measures that; adapt it");
   const toml = readFileSync(join(REPO_ROOT, "wrangler.toml"), "utf8");
   const cron = /crons\s*=\s*\["([^"]+)"\]/.exec(toml)?.[1];
   const every = /^\*\/(\d+) \* \* \* \*$/.exec(cron ?? "")?.[1];
   const consumer = toml.split("[[queues.consumers]]").slice(1).find((block) => /queue\s*=\s*"certdesk-renewals"/.test(block)) ?? "";
   const setting = (name) => Number(new RegExp(`${name}\\s*=\\s*(\\d+)`).exec(consumer)?.[1]);
-  if (!pageSize || !every || !setting("max_batch_size")) throw new Error("could not read PAGE_SIZE (src/services/renewal-sweep.ts), the cron or the renewal queue's consumer (wrangler.toml)");
-  return { pageSize, cron, ticksPerDay: 1440 / Number(every), maxBatchSize: setting("max_batch_size"), maxConcurrency: setting("max_concurrency"), maxBatchTimeout: setting("max_batch_timeout") };
+  if (!every || !setting("max_batch_size")) throw new Error("could not read the cron or the renewal queue's consumer (wrangler.toml)");
+  return { cron, ticksPerDay: 1440 / Number(every), maxBatchSize: setting("max_batch_size"), maxConcurrency: setting("max_concurrency"), maxBatchTimeout: setting("max_batch_timeout") };
+}
+
+/**
+ * The claim as src/ made it before migrations/0006_renewal_claim_covering_index.sql and the one-statement-per-tick
+ * change, the reference of part A: pages of BEFORE_PAGE_SIZE (src/services/renewal-sweep.ts's PAGE_SIZE then) through
+ * the two-column index (migrations/0004_renewal_queue.sql's definition, which 0006 replaced).
+ */
+const BEFORE_PAGE_SIZE = 500;
+const RENEWAL_IDX = "certificates_renewal_idx";
+const BEFORE_INDEX_SQL = `CREATE INDEX ${RENEWAL_IDX} ON certificates (next_renewal_at, renewal_queued_until) WHERE next_renewal_at IS NOT NULL`;
+
+/** certificates_renewal_idx as the migrations leave it: the last CREATE INDEX of it in `<root>/migrations` and its file. */
+function renewalIndexOfMigrations(root) {
+  const dir = join(root, "migrations");
+  let found;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+    for (const part of readFileSync(join(dir, file), "utf8").split("--> statement-breakpoint")) {
+      const sql = part.trim().replace(/;\s*$/, "");
+      if (new RegExp(`^CREATE INDEX \`?${RENEWAL_IDX}\`? `, "i").test(sql)) found = { file, sql };
+    }
+  }
+  if (!found) throw new Error(`no CREATE INDEX ${RENEWAL_IDX} in ${dir}`);
+  return found;
+}
+
+const normalizeSql = (sql) => String(sql ?? "").replace(/\s+/g, " ").trim();
+
+/**
+ * Makes certificates_renewal_idx on `db` the migrations' definition (`migrationSql`) if it is not (a run interrupted
+ * in a "before" variant, with --reuse), and checks it is; true when it had to be recreated.
+ */
+async function ensureMigrationIndex(db, migrationSql) {
+  const current = async () => (await db.run(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`, RENEWAL_IDX)).results[0]?.sql;
+  if (normalizeSql(await current()) === normalizeSql(migrationSql)) return false;
+  await db.run(`DROP INDEX IF EXISTS ${RENEWAL_IDX}`);
+  await db.run(migrationSql);
+  const now = await current();
+  if (normalizeSql(now) !== normalizeSql(migrationSql)) throw new Error(`${RENEWAL_IDX} is ${now}, not the migrations' ${migrationSql}`);
+  return true;
 }
 
 function d1FileBytes(persistTo) {
@@ -114,52 +161,61 @@ async function describeDatabase(persistTo, asOf) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// 2. The claim statement, page by page
+// 2. The claim statement, tick by tick
 
 const RESET_SQL = `UPDATE certificates SET renewal_queued_until = NULL WHERE next_renewal_at IS NOT NULL AND next_renewal_at <= ? AND renewal_queued_until IS NOT NULL`;
 
 /**
  * Drains of the day's due rows by `statement` on every database, `reps` times, the databases alternating statement by
  * statement: each statement's returned rows, D1 rows_read / rows_written / duration and wall time; claims cleared after
- * each drain. `setup` / `teardown` (SQL) run on every database before / after (the what-if variants).
+ * each drain. `setup` / `teardown` (lists of SQL statements) run on every database before / after (the "before"
+ * variants: the index as it was, then the migrations' one again).
  */
-async function drainsOf(dbs, { statement, setup, teardown }, asOf) {
+async function drainsOf(dbs, { statement, setup = [], teardown = [] }, asOf) {
   const plans = {};
   for (const [name, db] of Object.entries(dbs)) {
     await db.run(RESET_SQL, asOf);
-    if (setup) await db.run(setup);
+    for (const sql of setup) await db.run(sql);
     plans[name] = (await db.run(`EXPLAIN QUERY PLAN ${statement.sql}`, ...statement.params)).results.map((r) => r.detail).join("; ");
   }
   const drains = Object.fromEntries(Object.keys(dbs).map((n) => [n, []]));
   for (let rep = 1; rep <= reps; rep++) {
-    const pages = Object.fromEntries(Object.keys(dbs).map((n) => [n, []]));
+    const statements = Object.fromEntries(Object.keys(dbs).map((n) => [n, []]));
     const active = new Set(Object.keys(dbs));
-    for (let page = 0; active.size > 0; page++) {
-      // Alternate which database goes first, page by page and rep by rep.
-      const order = (page + rep) % 2 ? Object.keys(dbs) : Object.keys(dbs).reverse();
+    for (let i = 0; active.size > 0; i++) {
+      // Alternate which database goes first, statement by statement and rep by rep.
+      const order = (i + rep) % 2 ? Object.keys(dbs) : Object.keys(dbs).reverse();
       for (const name of order) {
         if (!active.has(name)) continue;
         const started = performance.now();
         const result = await dbs[name].run(statement.sql, ...statement.params);
         const wallMs = performance.now() - started;
-        pages[name].push({ returned: result.results.length, rowsRead: result.meta.rows_read, rowsWritten: result.meta.rows_written, ms: result.meta.duration, wallMs });
+        statements[name].push({ returned: result.results.length, rowsRead: result.meta.rows_read, rowsWritten: result.meta.rows_written, ms: result.meta.duration, wallMs });
         if (result.results.length === 0) active.delete(name);
       }
     }
     for (const [name, db] of Object.entries(dbs)) {
-      drains[name].push(pages[name]);
+      drains[name].push(statements[name]);
       await db.run(RESET_SQL, asOf);
     }
-    console.log(`  drain ${rep}/${reps}: ${Object.entries(pages).map(([n, p]) => `${n} ${p.length} statements, ${fmt(p.reduce((s, x) => s + x.rowsRead, 0))} rows read, ${fmt(p.reduce((s, x) => s + x.ms, 0))} ms`).join("; ")}`);
+    console.log(`  drain ${rep}/${reps}: ${Object.entries(statements).map(([n, p]) => `${n} ${p.length} statements, ${fmt(p.reduce((s, x) => s + x.rowsRead, 0))} rows read, ${fmt(p.reduce((s, x) => s + x.ms, 0))} ms`).join("; ")}`);
   }
-  if (teardown) for (const db of Object.values(dbs)) await db.run(teardown);
+  for (const db of Object.values(dbs)) for (const sql of teardown) await db.run(sql);
   return { plans, drains };
 }
 
-async function claimDrains(dirs, claim, idleClaim, whatIfs, asOf) {
+/**
+ * The claim as src/ makes it (`claim`, through the migrations' certificates_renewal_idx), the idle claim, then each of
+ * `references` in order (its own statement, setup and teardown); the index is checked to be the migrations' before the
+ * drains and after each teardown, and each reference's plan to go through the index it names (`twoColumnIndex`).
+ */
+async function claimDrains(dirs, claim, idleClaim, references, migrationIndexSql, asOf) {
   const dbs = {};
   for (const [name, dir] of Object.entries(dirs)) dbs[name] = await openLocalD1(dir);
   try {
+    for (const [name, db] of Object.entries(dbs)) {
+      if (await ensureMigrationIndex(db, migrationIndexSql)) console.log(`  ${name}: ${RENEWAL_IDX} was not the migrations' (an interrupted run?): recreated`);
+    }
     console.log("  the claim as it is");
     const { plans, drains } = await drainsOf(dbs, { statement: claim }, asOf);
     const idle = Object.fromEntries(Object.keys(dbs).map((n) => [n, []]));
@@ -170,36 +226,51 @@ async function claimDrains(dirs, claim, idleClaim, whatIfs, asOf) {
         idle[name].push({ rowsRead: result.meta.rows_read, ms: result.meta.duration });
       }
     }
-    const whatIf = [];
-    for (const variant of whatIfs) {
-      console.log(`  what-if: ${variant.label}`);
-      whatIf.push({ ...variant, ...(await drainsOf(dbs, variant, asOf)) });
+    const before = [];
+    for (const variant of references) {
+      console.log(`  ${variant.label}`);
+      const drained = await drainsOf(dbs, variant, asOf);
+      before.push({ ...variant, ...drained });
+      if (!variant.teardown) continue;
+      for (const [name, db] of Object.entries(dbs)) {
+        if (await ensureMigrationIndex(db, migrationIndexSql)) throw new Error(`${name}: the teardown of "${variant.label}" did not restore the migrations' ${RENEWAL_IDX}`);
+      }
     }
-    return { plans, drains, idle, whatIf };
+    // Each variant's plan shows the index it went through: the two-column one (USING INDEX, not COVERING) or the migrations'.
+    for (const v of before) {
+      const throughOld = Object.values(v.plans).every((plan) => plan.includes(`USING INDEX ${RENEWAL_IDX}`));
+      if (throughOld !== v.twoColumnIndex) throw new Error(`"${v.label}" ran with plan ${JSON.stringify(v.plans)}`);
+    }
+    return { plans, drains, idle, before };
   } finally {
     for (const db of Object.values(dbs)) await db.close();
   }
 }
 
-/** Groups a drain's statements into the ticks that would run them: pages of `pageSize` until `perTick`, a short page ends a tick. */
-function ticksOf(pages, perTick, pageSize) {
+/**
+ * Groups a drain's statements into the ticks that would run them, each statement claiming at most `statementLimit`:
+ * statements until the tick has `perTick`, a short one ends the tick (src/services/renewal-sweep.ts before the change:
+ * pages of 500, 8 to a tick). With `statementLimit` ≥ `perTick` (src/ now: one statement of LIMIT RENEWALS_PER_TICK)
+ * every statement is a tick of its own.
+ */
+function ticksOf(statements, perTick, statementLimit) {
   const ticks = [];
   let i = 0;
-  while (i < pages.length) {
+  while (i < statements.length) {
     const tick = { statements: 0, claimed: 0, rowsRead: 0, rowsWritten: 0, ms: 0, wallMs: 0, backlog: undefined };
-    while (tick.claimed < perTick && i < pages.length) {
-      const page = pages[i++];
+    while (tick.claimed < perTick && i < statements.length) {
+      const one = statements[i++];
       tick.statements++;
-      tick.claimed += page.returned;
-      tick.rowsRead += page.rowsRead;
-      tick.rowsWritten += page.rowsWritten;
-      tick.ms += page.ms;
-      tick.wallMs += page.wallMs;
-      if (page.returned < Math.min(pageSize, perTick - (tick.claimed - page.returned))) break;
+      tick.claimed += one.returned;
+      tick.rowsRead += one.rowsRead;
+      tick.rowsWritten += one.rowsWritten;
+      tick.ms += one.ms;
+      tick.wallMs += one.wallMs;
+      if (one.returned < Math.min(statementLimit, perTick - (tick.claimed - one.returned))) break;
     }
     ticks.push(tick);
   }
-  let left = pages.reduce((n, p) => n + p.returned, 0);
+  let left = statements.reduce((n, p) => n + p.returned, 0);
   for (const tick of ticks) {
     tick.backlog = left;
     left -= tick.claimed;
@@ -439,28 +510,28 @@ async function main() {
     if (d.due !== due) throw new Error(`${name}: ${d.due} due, expected ${due}`);
   }
 
-  // The claim as a tick at asOf makes it: claimed until asOf + RENEWAL_CLAIM_MS.
-  const { constants } = claimStatement(asOf, settings.pageSize, asOf);
-  const claim = claimStatement(asOf, settings.pageSize, asOf + constants.RENEWAL_CLAIM_MS);
-  const idleClaim = claimStatement(asOf - 2 * DAY_MS, settings.pageSize, asOf - 2 * DAY_MS + constants.RENEWAL_CLAIM_MS);
+  // The claim as a tick at asOf makes it: one statement of LIMIT RENEWALS_PER_TICK, claimed until asOf + RENEWAL_CLAIM_MS.
+  const { constants } = claimStatement(asOf, 1, asOf);
   const perTick = constants.RENEWALS_PER_TICK;
+  const claim = claimStatement(asOf, perTick, asOf + constants.RENEWAL_CLAIM_MS);
+  const idleClaim = claimStatement(asOf - 2 * DAY_MS, perTick, asOf - 2 * DAY_MS + constants.RENEWAL_CLAIM_MS);
+  const migrationIndex = renewalIndexOfMigrations(root);
+  const migrationNo = migrationIndex.file.split("_")[0];
 
-  console.log("claim statement, page by page through the day's due rows");
-  // Not the pipeline: what the same drain would cost with one claim statement per tick (the statement drizzle builds
-  // for LIMIT RENEWALS_PER_TICK), with an index holding every column the claim reads, and with both.
-  const tickClaim = claimStatement(asOf, perTick, asOf + constants.RENEWAL_CLAIM_MS);
-  const COVERING = "bench_whatif_renewal_covering_idx";
-  const covering = {
-    setup: `CREATE INDEX IF NOT EXISTS ${COVERING} ON certificates (next_renewal_at, renewal_queued_until, team_id, id) WHERE next_renewal_at IS NOT NULL`,
-    teardown: `DROP INDEX IF EXISTS ${COVERING}`,
-  };
-  const whatIfs = [
-    { key: "tick", label: `one claim statement per tick (LIMIT ${fmt(perTick)} instead of pages of ${settings.pageSize})`, statement: tickClaim, pageSize: perTick },
-    { key: "covering", label: "an index covering what the claim reads: (next_renewal_at, renewal_queued_until, team_id, id), partial as certificates_renewal_idx", statement: claim, pageSize: settings.pageSize, ...covering },
-    { key: "both", label: "both", statement: tickClaim, pageSize: perTick, ...covering },
+  console.log(`claim statement, one per tick (LIMIT ${perTick}) through the day's due rows; then as it was before (pages of ${BEFORE_PAGE_SIZE}, the two-column index)`);
+  // The references: as src/ claimed before migration 0006 and the one-statement change, and each change alone. The
+  // index as it was is created in place of the migrations' for those drains, and the migrations' definition restored.
+  const pageClaim = claimStatement(asOf, BEFORE_PAGE_SIZE, asOf + constants.RENEWAL_CLAIM_MS);
+  // The two drains through the index as it was run one after the other: it is created before the first and the
+  // migrations' definition restored after the second (two index builds per database, not four).
+  const references = [
+    { key: "before", label: `as it was: pages of ${BEFORE_PAGE_SIZE} through the two-column index (next_renewal_at, renewal_queued_until)`, statement: pageClaim, statementLimit: BEFORE_PAGE_SIZE, twoColumnIndex: true, setup: [`DROP INDEX IF EXISTS ${RENEWAL_IDX}`, BEFORE_INDEX_SQL] },
+    { key: "tickOnly", label: `one statement per tick (LIMIT ${fmt(perTick)}) through the two-column index: the one-statement change alone`, statement: claim, statementLimit: perTick, twoColumnIndex: true, teardown: [`DROP INDEX IF EXISTS ${RENEWAL_IDX}`, migrationIndex.sql] },
+    { key: "indexOnly", label: `pages of ${BEFORE_PAGE_SIZE} through certificates_renewal_idx as migration ${migrationNo} defines it: the index change alone`, statement: pageClaim, statementLimit: BEFORE_PAGE_SIZE, twoColumnIndex: false },
   ];
-  const statement = await claimDrains(dirs, claim, idleClaim, whatIfs, asOf);
+  const statement = await claimDrains(dirs, claim, idleClaim, references, migrationIndex.sql, asOf);
   for (const [name, plan] of Object.entries(statement.plans)) console.log(`  plan ${name}: ${plan}`);
+  for (const v of statement.before) console.log(`  plan, ${v.key}, ${largeName}: ${v.plans[largeName]}`);
 
   console.log(`ticks through the Worker (batchSize ${perTick}) and the consumer draining them`);
   const worker = await workerTicks(root, dirs, asOf, perTick, dir);
@@ -473,14 +544,14 @@ async function main() {
 
   // Every measurement as measured, before anything is rendered from it.
   const replacer = (_, v) => (v instanceof Set ? undefined : v);
-  writeFileSync(join(dir, "measurements.json"), JSON.stringify({ settings, seed, described, statement, worker, pebble }, replacer, 1));
+  writeFileSync(join(dir, "measurements.json"), JSON.stringify({ settings, beforePageSize: BEFORE_PAGE_SIZE, beforeIndexSql: BEFORE_INDEX_SQL, migrationIndex, seed, described, statement, worker, pebble }, replacer, 1));
 
   // ------------------------------------------------------------------------------------------------------------------
   // Tables
 
   const stat = (list, f) => median(list.map(f));
   const ratio = (a, b) => (b > 0 ? a / b : NaN);
-  const tickGroups = Object.fromEntries(Object.entries(statement.drains).map(([name, drains]) => [name, drains.map((pages) => ticksOf(pages, perTick, settings.pageSize))]));
+  const tickGroups = Object.fromEntries(Object.entries(statement.drains).map(([name, drains]) => [name, drains.map((statements) => ticksOf(statements, perTick, perTick))]));
   const nTicks = Math.max(...Object.values(tickGroups).flatMap((reps) => reps.map((t) => t.length)));
   const claimRows = [];
   for (let i = 0; i < nTicks; i++) {
@@ -489,7 +560,7 @@ async function main() {
     const l = at(largeName);
     if (!s.length || !l.length) continue;
     claimRows.push([
-      `${i + 1}`, fmt(s[0].backlog), `${s[0].statements} / ${fmt(s[0].claimed)}`,
+      s[0].claimed === 0 ? `${i + 1} (found nothing: the day is done)` : `${i + 1}`, fmt(s[0].backlog), `${s[0].statements} / ${fmt(s[0].claimed)}`,
       fmt(stat(s, (t) => t.rowsRead)), fmt(stat(l, (t) => t.rowsRead)),
       fmt(stat(s, (t) => t.ms)), fmt(stat(l, (t) => t.ms)), `**${ratio(stat(l, (t) => t.ms), stat(s, (t) => t.ms)).toFixed(2)}**`,
     ]);
@@ -510,29 +581,37 @@ async function main() {
     ["tick", "due and unclaimed before it", "claim statements / rows claimed", `rows_read, ${smallName}`, `rows_read, ${largeName}`, `D1 ms, ${smallName}`, `D1 ms, ${largeName}`, `ms ratio ${largeName} ÷ ${smallName}`],
     claimRows,
   );
-  const firstPage = (name) => median(statement.drains[name].map((pages) => pages[0].ms));
-  const dayOf = (drains, name, pageSize, f) => median(drains[name].map((pages) => ticksOf(pages, perTick, pageSize).reduce((n, t) => n + f(t), 0)));
-  const firstTickOf = (drains, name, pageSize) => median(drains[name].map((pages) => ticksOf(pages, perTick, pageSize)[0].ms));
+  const dayOf = (drains, name, statementLimit, f) => median(drains[name].map((statements) => ticksOf(statements, perTick, statementLimit).reduce((n, t) => n + f(t), 0)));
+  const firstTickOf = (drains, name, statementLimit, f = (t) => t.ms) => median(drains[name].map((statements) => f(ticksOf(statements, perTick, statementLimit)[0])));
+  const byKey = Object.fromEntries(statement.before.map((v) => [v.key, v]));
+  // As it was first (the reference, 1.00), each change alone, then as it is (both changes).
   const variants = [
-    { key: "as", label: "as it is (src/store/renewal-claims.ts, pages of " + settings.pageSize + ")", drains: statement.drains, pageSize: settings.pageSize, plans: statement.plans },
-    ...statement.whatIf.map((v) => ({ ...v, label: `what-if: ${v.label}` })),
+    byKey.before, byKey.tickOnly, byKey.indexOnly,
+    { key: "as", label: `as it is (src/): one statement per tick (LIMIT ${fmt(perTick)}) through certificates_renewal_idx as migration ${migrationNo} defines it`, drains: statement.drains, statementLimit: perTick, plans: statement.plans },
   ];
-  const asIsDayL = dayOf(statement.drains, largeName, settings.pageSize, (t) => t.ms);
+  const beforeDayL = dayOf(byKey.before.drains, largeName, BEFORE_PAGE_SIZE, (t) => t.ms);
   const variantRatio = {};
-  const whatIfTable = markdownTable(
-    ["claim", "statements a day", "rows_read a day", `first tick, D1 ms, ${smallName}`, `first tick, D1 ms, ${largeName}`, `whole day, D1 ms, ${smallName}`, `whole day, D1 ms, ${largeName}`, `ratio ${largeName} ÷ ${smallName}`, `${largeName}: day ÷ as it is`],
+  const variantDay = {};
+  const variantTable = markdownTable(
+    ["claim", "statements a day", "rows_read a day", `first tick, D1 ms, ${smallName}`, `first tick, D1 ms, ${largeName}`, `whole day, D1 ms, ${smallName}`, `whole day, D1 ms, ${largeName}`, `ratio ${largeName} ÷ ${smallName}`, `${largeName}: day ÷ as it was`],
     variants.map((v) => {
-      const sDay = dayOf(v.drains, smallName, v.pageSize, (t) => t.ms);
-      const lDay = dayOf(v.drains, largeName, v.pageSize, (t) => t.ms);
-      const readS = dayOf(v.drains, smallName, v.pageSize, (t) => t.rowsRead);
-      const readL = dayOf(v.drains, largeName, v.pageSize, (t) => t.rowsRead);
+      const sDay = dayOf(v.drains, smallName, v.statementLimit, (t) => t.ms);
+      const lDay = dayOf(v.drains, largeName, v.statementLimit, (t) => t.ms);
+      const readS = dayOf(v.drains, smallName, v.statementLimit, (t) => t.rowsRead);
+      const readL = dayOf(v.drains, largeName, v.statementLimit, (t) => t.rowsRead);
       variantRatio[v.key] = ratio(lDay, sDay);
-      return [v.label, v.drains[largeName][0].length, readS === readL ? fmt(readL) : `${fmt(readS)} / ${fmt(readL)}`, fmt(firstTickOf(v.drains, smallName, v.pageSize)), fmt(firstTickOf(v.drains, largeName, v.pageSize)), fmt(sDay), fmt(lDay), `**${ratio(lDay, sDay).toFixed(2)}**`, (lDay / asIsDayL).toFixed(2)];
+      variantDay[v.key] = { lDay, readL };
+      return [v.label, v.drains[largeName][0].length, readS === readL ? fmt(readL) : `${fmt(readS)} / ${fmt(readL)}`, fmt(firstTickOf(v.drains, smallName, v.statementLimit)), fmt(firstTickOf(v.drains, largeName, v.statementLimit)), fmt(sDay), fmt(lDay), `**${ratio(lDay, sDay).toFixed(2)}**`, (lDay / beforeDayL).toFixed(2)];
     }),
   );
-  const coveringPlan = statement.whatIf.find((v) => v.key === "covering")?.plans[largeName];
-  const firstPageRead = statement.drains[smallName][0][0].rowsRead;
-  const lastFullPage = statement.drains[smallName][0].filter((p) => p.returned > 0).at(-1);
+  const beforePlan = byKey.before.plans[largeName];
+  // Whether the claim reads the due rows from certificates_renewal_idx alone (team_id and id in it), as the plan says.
+  const covered = Object.values(statement.plans).every((plan) => plan.includes(`COVERING INDEX ${RENEWAL_IDX}`));
+  const firstTick = { read: firstTickOf(statement.drains, smallName, perTick, (t) => t.rowsRead), claimed: tickGroups[smallName][0][0].claimed };
+  const lastClaimingTick = tickGroups[smallName][0].filter((t) => t.claimed > 0).at(-1);
+  // The day's last statement, which found every due row claimed (its rows_read: the index entries of the claimed rows).
+  const emptyTick = tickGroups[smallName][0].at(-1)?.claimed === 0 ? { rowsRead: median(tickGroups[smallName].map((ticks) => ticks.at(-1).rowsRead)) } : undefined;
+  const pagesPerTick = Math.ceil(perTick / BEFORE_PAGE_SIZE);
 
   const w = worker.ticks;
   const sum = (list, f) => list.reduce((n, x) => n + f(x), 0);
@@ -627,7 +706,13 @@ ${capacityLine}
 
 N = ${fmt(n)}, bounded by ${bound}.
 
-Aim (≥ 35,000/day, a million 45-day certificates, and a tick whose cost does not grow with the certificates that are not due): N **${aimMet ? "met" : "not met"}**. The tick's cost against the rows not due: with the same ${fmt(due)} due, the claim statement read ${rowsReadSame ? "**the same rows**" : "**not** the same rows"} on ${largeName} as on ${smallName} in every tick of the day, and took **${dayRatio.toFixed(2)}×** the D1 time over the day (the day's ticks through the Worker: **${ratio(wl.dayTickMs, ws.dayTickMs).toFixed(2)}×**) for ${times}× the rows. ${dayRatio >= 1.1 ? `The difference is the claim's lookup of each due row in the table (\`team_id\` and \`id\` are not in certificates_renewal_idx): a lookup in a ${times}× larger table costs somewhat more (a deeper B-tree, a ${times}× larger file in the page cache), so it grows with the logarithm of the rows, not with them; with an index covering those columns (what-if in A) the ratio is ${fmt(variantRatio.covering, 2)}.` : "No difference beyond the noise."} What a tick's cost does grow with is the number of certificates due and not yet claimed (A).
+Aim (≥ 35,000/day, a million 45-day certificates, and a tick whose cost does not grow with the certificates that are not due): N **${aimMet ? "met" : "not met"}**. The tick's cost against the rows not due: with the same ${fmt(due)} due, the claim statement read ${rowsReadSame ? "**the same rows**" : "**not** the same rows"} on ${largeName} as on ${smallName} in every tick of the day, and took **${dayRatio.toFixed(2)}×** the D1 time over the day (the day's ticks through the Worker: **${ratio(wl.dayTickMs, ws.dayTickMs).toFixed(2)}×**) for ${times}× the rows. ${
+    dayRatio < 1.1
+      ? "No difference beyond the noise."
+      : covered
+        ? `The claim reads the due rows from certificates_renewal_idx alone (\`team_id\` and \`id\` are in it since migrations/${migrationIndex.file}: the plan's COVERING INDEX, A), so the lookup of each due row in the table is gone; what still grows with the rows stored is the B-trees the statement goes through: the due range is found in a larger index, and each row claimed is found by \`id\` and rewritten (its index entry moved) in a ${times}× larger table (a deeper B-tree, a ${times}× larger file in the page cache), so it grows with the logarithm of the rows, not with them. As it was before migration 0006 (pages of ${BEFORE_PAGE_SIZE} through the two-column index: each due, unclaimed row looked up in the table for \`team_id\` and \`id\` by every page), the same ratio was ${fmt(variantRatio.before, 2)}.`
+        : `The difference is the claim's lookup of each due row in the table (the plan reads certificates_renewal_idx, then the row for \`team_id\` and \`id\`): a lookup in a ${times}× larger table costs somewhat more (a deeper B-tree, a ${times}× larger file in the page cache), so it grows with the logarithm of the rows, not with them.`
+  } What a tick's cost does grow with is the number of certificates due and not yet claimed (A).
 
 - The cron enqueues up to ${fmt(cronPerDay)} a day: \`${settings.cron}\` = ${settings.ticksPerDay} ticks, each claiming and enqueuing ${fmt(wl.perTick)} (RENEWALS_PER_TICK = ${fmt(perTick)}; on ${largeName} every tick with that many waiting did: ${wl.full.map((t) => fmt(t.enqueued)).join(", ")}, the slowest in ${(Math.max(...wl.busy.map((t) => t.ms)) / 1000).toFixed(2)} s; ${fmt(wl.enqRate)} messages/s over the day's ticks).
 - The consumer renews ${p.perSecond.toFixed(2)}/s against Pebble here, ${fmt(consumerPerDay)} a day (${p.renewed} real renewals with HTTP-01 validation, ${(windowS).toFixed(1)} s from the sweep to the last one stored).
@@ -642,17 +727,19 @@ ${mixTable}
 
 ### A. The claim statement, tick by tick through the day
 
-The statement src/store/renewal-claims.ts \`claimDueInTurns\` builds (its SQL and parameters taken from drizzle by [claim-sql.ts](renewal-capacity/claim-sql.ts), not written out), run on each database as \`wrangler d1 execute --local\` runs it (Miniflare over the same SQLite file; wrangler's own command prints no rows_read), page after page of ${settings.pageSize} (PAGE_SIZE of src/services/renewal-sweep.ts) without the queue, grouped into the ticks that would run them (${fmt(perTick)} a tick), until a page claims nothing, then the claims cleared: ${reps} such drains, the two databases alternating statement by statement. D1's meta.rows_read and meta.duration (whole ms), median over the drains.
+The statement src/store/renewal-claims.ts \`claimDueInTurns\` builds for a tick (its SQL and parameters taken from drizzle by [claim-sql.ts](renewal-capacity/claim-sql.ts), not written out): LIMIT ${fmt(perTick)} (RENEWALS_PER_TICK), as src/services/renewal-sweep.ts claims a whole tick in one statement. Run on each database as \`wrangler d1 execute --local\` runs it (Miniflare over the same SQLite file; wrangler's own command prints no rows_read), through certificates_renewal_idx as the migrations leave it (migrations/${migrationIndex.file}), one statement per tick without the queue until a statement claims nothing, then the claims cleared: ${reps} such drain${reps === 1 ? "" : "s"}, the two databases alternating statement by statement. D1's meta.rows_read and meta.duration (whole ms), median over the drains.
 
 ${claimTable}
 
 EXPLAIN QUERY PLAN (both): \`${statement.plans[largeName]}\`${statement.plans[largeName] === statement.plans[smallName] ? "" : ` (${smallName}: \`${statement.plans[smallName]}\`)`}.
 
-Every statement reads each due, unclaimed row (the index range, then the row for \`team_id\` and \`id\`, then the window's sort): the first page of the day read ${fmt(firstPageRead)} rows for ${settings.pageSize} claimed (${fmt(firstPage(smallName))} ms / ${fmt(firstPage(largeName))} ms), the last full one ${fmt(lastFullPage.rowsRead)}. A tick runs ${perTick / settings.pageSize} such statements, so a day's drain reads ≈ ${fmt(dayTotal(largeName, (t) => t.rowsRead))} rows, quadratic in the due count, independent of the rows not due. These drains are a whole day's due rows at once (a backlog, as after an outage); spread over the day, each of the ${settings.ticksPerDay} ticks finds ≈ ${fmt(due / settings.ticksPerDay)}, cheaper than the last tick above.
+Every statement reads each due, unclaimed row (${covered ? "the index range of certificates_renewal_idx alone, which holds \`team_id\` and \`id\`" : "the index range, then the row for \`team_id\` and \`id\`"}, then the window's sort${covered ? "; the table is read only for the rows the UPDATE claims" : ""})${emptyTick ? `, and the index entry of each due row already claimed (the plan seeks on next_renewal_at alone and checks renewal_queued_until entry by entry: the statement that found nothing read ${fmt(emptyTick.rowsRead)} rows)` : ""}: the first tick of the day read ${fmt(firstTick.read)} rows for ${fmt(firstTick.claimed)} claimed (${fmt(firstTickOf(statement.drains, smallName, perTick))} ms / ${fmt(firstTickOf(statement.drains, largeName, perTick))} ms), the last that claimed rows ${fmt(lastClaimingTick?.rowsRead)}. A tick runs one such statement, so a day's drain reads the backlog once a tick, ≈ ${fmt(dayTotal(largeName, (t) => t.rowsRead))} rows: quadratic in the due count when the backlog takes many ticks${rowsReadSame ? ", and the same with or without the rows not due" : ""}. These drains are a whole day's due rows at once (a backlog, as after an outage); spread over the day, each of the ${settings.ticksPerDay} ticks finds ≈ ${fmt(due / settings.ticksPerDay)}${lastClaimingTick && due / settings.ticksPerDay < lastClaimingTick.backlog ? `, fewer than the last tick above that claimed rows found (${fmt(lastClaimingTick.backlog)}), so each is cheaper than that one` : ""}.
 
-**What-if (not in src/).** The same drains with the statement drizzle builds for LIMIT ${fmt(perTick)} (one claim statement per tick, so the backlog is read once a tick instead of ${perTick / settings.pageSize} times), with an index that holds every column the claim reads (created on both databases for these drains, dropped after; plan \`${coveringPlan ?? "—"}\`), and with both; ${reps} drains each, medians.
+**As it was before.** The same drains as src/ made them before migrations/0006_renewal_claim_covering_index.sql and the change to one claim statement a tick: pages of ${BEFORE_PAGE_SIZE} (src/services/renewal-sweep.ts's page size then; a constant of this script), up to ${pagesPerTick} to a tick and a short page ending the tick, so the backlog was read up to ${pagesPerTick} times a tick; through the two-column index \`(next_renewal_at, renewal_queued_until)\` that migration 0006 replaced (created in place of certificates_renewal_idx on both databases for the drains through it, then the migration's definition restored: \`\` ${migrationIndex.sql} \`\`), plan \`${beforePlan}\`. Then each of the two changes alone. ${reps} drain${reps === 1 ? "" : "s"} each, medians; the last column is each day's D1 time on ${largeName} ÷ as it was.
 
-${whatIfTable}
+${variantTable}
+
+On ${largeName}, a day's drain as it is took **${(variantDay.as.lDay / beforeDayL).toFixed(2)}×** the D1 time of as it was and read ${fmt(variantDay.as.readL)} rows where as it was read ${fmt(variantDay.before.readL)}.
 
 ### B. Ticks through the Worker, and the consumer draining them
 
