@@ -137,7 +137,14 @@ function selectKeyBlock(blocks: PemBlock[]): { key: PemBlock; parameters?: PemBl
   return { key: keys[0]!, parameters: parameters[0] };
 }
 
+const notLoaded = "The private key could not be loaded: its key material is invalid or inconsistent";
+
 async function importAndDescribe(pkcs8: Bytes, curve: string | undefined): Promise<ParsedPrivateKey> {
+  return (await tryImport(pkcs8, curve)) ?? fail(notLoaded);
+}
+
+/** The key imported by WebCrypto and described, or null when WebCrypto refuses it. */
+async function tryImport(pkcs8: Bytes, curve: string | undefined): Promise<ParsedPrivateKey | null> {
   const importParams: RsaHashedImportParams | EcKeyImportParams = curve
     ? { name: "ECDSA", namedCurve: curve }
     : { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
@@ -149,7 +156,7 @@ async function importAndDescribe(pkcs8: Bytes, curve: string | undefined): Promi
     jwk = (await crypto.subtle.exportKey("jwk", key)) as JsonWebKey;
     exported = (await crypto.subtle.exportKey("pkcs8", key)) as ArrayBuffer;
   } catch {
-    return fail("The private key could not be loaded: its key material is invalid or inconsistent");
+    return null;
   }
   let publicKey: PublicKeyComponents;
   if (curve) {
@@ -173,6 +180,24 @@ async function importAndDescribe(pkcs8: Bytes, curve: string | undefined): Promi
 }
 
 /**
+ * The common case first: a PKCS#8 RSA key, or a PKCS#8 EC key naming its curve (P-256, P-384) in its algorithm, handed
+ * to WebCrypto as it is. WebCrypto checks the key material; what it exports is the normalized PKCS#8. Anything else,
+ * and anything WebCrypto refuses, is null: the full reading below then normalizes it or says precisely what is wrong.
+ * Skipping that reading when the key loads is a third of the key's cost (bench/RESULTS.md, validate throughput).
+ */
+async function importAsGiven(block: PemBlock): Promise<ParsedPrivateKey | null> {
+  if (block.label !== "PRIVATE KEY" || derShape(block.der) !== "ok") return null;
+  const info = tryParseAsn(block.der, PrivateKeyInfo);
+  if (!info) return null;
+  const algorithm = info.privateKeyAlgorithm.algorithm;
+  if (algorithm === oid.rsaEncryption) return await tryImport(block.der, undefined);
+  if (algorithm !== oid.ecPublicKey || !info.privateKeyAlgorithm.parameters) return null;
+  const curveOid = tryParseAsn(info.privateKeyAlgorithm.parameters, ECParameters)?.namedCurve;
+  const curve = curveOid ? namedCurves[curveOid] : undefined;
+  return curve ? await tryImport(block.der, curve) : null;
+}
+
+/**
  * Parses one unencrypted RSA or EC private key. Encrypted keys, other key types, certificates,
  * CSRs and anything malformed throw AppError("invalid_private_key") saying what was found.
  */
@@ -180,6 +205,8 @@ export async function parsePrivateKey(pem: string): Promise<ParsedPrivateKey> {
   try {
     const blocks = readPemBlocks(pem, { code: "invalid_private_key", expected: "a PEM private key", field: "privateKey" });
     const { key, parameters } = selectKeyBlock(blocks);
+    const asGiven = await importAsGiven(key);
+    if (asGiven) return asGiven;
     const { info, curveOid } = toPkcs8(key, parameters);
     const pkcs8 = new Uint8Array(AsnConvert.serialize(info));
     return await importAndDescribe(pkcs8, curveOid ? namedCurves[curveOid] : undefined);

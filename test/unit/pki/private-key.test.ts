@@ -63,6 +63,17 @@ describe("parsePrivateKey accepts", () => {
     expect((await parsePrivateKey(ec.keySec1Pem!)).publicKey).toEqual((await parsePrivateKey(ec.keyPem)).publicKey);
     expect((await parsePrivateKey(ec.keyPem)).publicKey).not.toEqual((await parsePrivateKey(rsa.keyPem)).publicKey);
   });
+
+  it("a PKCS#8 key, loaded as given, normalizes to the same PKCS#8 as its PKCS#1 or SEC1 form, read in full", async () => {
+    for (const [pkcs8, other] of [[rsa.keyPem, rsa.keyPkcs1Pem!], [ec.keyPem, ec.keySec1Pem!]] as const) {
+      const asGiven = await parsePrivateKey(pkcs8);
+      const normalized = await parsePrivateKey(other);
+      expect(asGiven.pkcs8).toEqual(normalized.pkcs8);
+      expect(asGiven.pkcs8Pem).toBe(normalized.pkcs8Pem);
+      expect(asGiven.importParams).toEqual(normalized.importParams);
+      expect(asGiven.keyType).toBe(normalized.keyType);
+    }
+  });
 });
 
 function pkcs8With(algorithm: string, parameters: ArrayBuffer | null, inner: ArrayBuffer): string {
