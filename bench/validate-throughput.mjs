@@ -242,7 +242,7 @@ ${machineLine({ wrk: ["sh", ["-c", "wrk -v 2>&1 | head -1 | cut -d' ' -f2"]], op
 node bench/validate-throughput.mjs --rounds ${rounds} --duration ${duration} --warmup ${warmup} --connections ${connections} --cpu-samples ${cpuSamples} --before ${before.slice(0, 12)} --write
 \`\`\`
 
-wrk \`-t1 -c${connections} -d${duration}s\`, ${rounds} rounds after a ${warmup}s warm-up of each run, every run of a round back to back and the order reversed every other round; one server loaded at a time; same body and Bearer token for both servers. req/s, p50 and p99 are medians over rounds; each ratio is taken within a round (both runs under the same load on this shared machine), then the median over rounds. The GET row is the API's floor: the same authentication (token verified from the isolate's cache once warm) and project read, no certificate work. The 422 row (EC chain posted to a project on another name) counts its answers as non-2xx, as expected.
+wrk \`-t1 -c${connections} -d${duration}s\`, ${rounds} rounds after a ${warmup}s warm-up of each run, every run of a round back to back and the order reversed every other round; one server loaded at a time; same body and Bearer token for both servers. req/s, p50 and p99 are medians over rounds; each ratio is taken within a round (both runs under the same load on this shared machine), then the median over rounds. The GET row is the API's floor: the same authentication (token verified from the isolate's cache once warm) and project read, no certificate work. The 400 row posts a body as long as the EC one whose certificate is a PEM block of zero bytes: the same POST, body and project read as validate without the certificate work (its answers count as non-2xx, as expected).
 
 ${table}
 
@@ -250,7 +250,7 @@ ${aim}
 
 ### Where a validate request's time goes
 
-Besides the certificate check, validate makes more D1 statements than the GET's one project read (section 6, "D1 queries per request", counts them: the names rule's \`domain_claims\` read, and as a successful POST the audit row and the change's bookmark read), and its body is 3–5 KiB of JSON. The 422 reference row above runs the same project read and the whole check without the names read and the audit row. In-process, inside workerd (bench/validate-cpu/: the Worker's fetch handler called directly, the pool's local D1 in memory, so D1 is cheaper here than under \`wrangler dev\`, whose local D1 is a file; wall ms per request, token warm; batches of back-to-back calls):
+Validate makes one D1 statement, as the GET does (section 6, "D1 queries per request"): the certificate is read first, then the project and the first of the certificate's names the team does not hold come from one statement; as a read it writes no audit row and asks the primary for no bookmark. Its body is 3–5 KiB of JSON. The intermediate is parsed once per isolate (parsed CA certificates are kept, src/pki/ca-certificate-cache.ts), as a CA's intermediate arrives with every certificate it issued; the leaf and the key are read on every request. In-process, inside workerd (bench/validate-cpu/: the Worker's fetch handler called directly, the pool's local D1 in memory, so D1 is cheaper here than under \`wrangler dev\`, whose local D1 is a file; wall ms per request, token warm; batches of back-to-back calls):
 
 ${report.requestTable}
 
