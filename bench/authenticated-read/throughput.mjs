@@ -75,12 +75,21 @@ async function startHello({ persistTo, logFile }) {
   return { handle, url: `http://127.0.0.1:${port}` };
 }
 
-/** "SELECT projects", "INSERT audit_log", "SELECT 1": a statement by its verb and first table. */
+/** The tables a piece of SQL names after FROM, INTO, UPDATE or JOIN, in order (json_each is a function, not a table). */
+const tablesIn = (text) => [...text.matchAll(/\b(?:from|into|update|join)\s+["`]?(\w+)/gi)].map((m) => m[1]).filter((t) => t !== "json_each");
+
+/**
+ * "SELECT projects", "INSERT audit_log", "SELECT 1", "SELECT projects (+ domain_claims)": a statement by its verb and
+ * its own table (outside any parentheses), then the other tables its subqueries read.
+ */
 function statementLabel(sql) {
   const text = sql.replace(/^batch: /, "").replace(/\s+/g, " ").trim();
   const verb = (/^\w+/.exec(text)?.[0] ?? "?").toUpperCase();
-  const table = [...text.matchAll(/\b(?:from|into|update|join)\s+["`]?(\w+)/gi)].map((m) => m[1]).find((t) => t !== "json_each");
-  const label = table ? `${verb} ${table}` : text.length <= 24 ? text : verb;
+  let outer = text;
+  for (let before = ""; before !== outer; ) [before, outer] = [outer, outer.replace(/\([^()]*\)/g, "")];
+  const table = tablesIn(outer)[0] ?? tablesIn(text)[0];
+  const others = [...new Set(tablesIn(text))].filter((t) => t !== table);
+  const label = table ? `${verb} ${table}${others.length > 0 ? ` (+ ${others.join(", ")})` : ""}` : text.length <= 24 ? text : verb;
   return sql.startsWith("batch: ") ? `${label} (batch)` : label;
 }
 
