@@ -70,14 +70,22 @@ function day(iso) {
   return iso ? iso.slice(0, 10) : "";
 }
 
+/** The newest D1 bookmark an answer carried; sent back so the page reads at least what it has seen (and its own renewals). */
+let bookmark = null;
+
 async function api(method, path) {
+  const headers = { Authorization: "Bearer " + token, Accept: "application/json" };
+  if (bookmark) headers["x-d1-bookmark"] = bookmark;
   const response = await fetch(path, {
     method: method,
-    headers: { Authorization: "Bearer " + token, Accept: "application/json" },
+    headers: headers,
     credentials: "omit",
     cache: "no-store",
     redirect: "error",
   });
+  // Bookmarks sort oldest first (Cloudflare's D1 time-travel documentation): keep the later one.
+  const answered = response.headers.get("x-d1-bookmark");
+  if (answered && (!bookmark || answered > bookmark)) bookmark = answered;
   let body = null;
   try {
     body = await response.json();

@@ -144,6 +144,20 @@ describe("the dashboard in chromium", () => {
     expect(await renew.isEnabled()).toBe(true);
   });
 
+  it("sends back the newest D1 bookmark it was answered with, so a read after its renew sees what the renew wrote", async () => {
+    const calls = requests.filter((request) => new URL(request.url()).pathname.startsWith("/api/"));
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    const answered = await Promise.all(calls.map(async (request) => (await (await request.response())?.headerValue("x-d1-bookmark")) ?? null));
+    const sent = await Promise.all(calls.map((request) => request.headerValue("x-d1-bookmark")));
+    expect(sent[0]).toBeNull();
+    expect(answered[0]).toMatch(/\S/);
+    // The page's API calls run one after another: each carries the newest bookmark of the answers before it.
+    for (let i = 1; i < calls.length; i++) {
+      const newest = answered.slice(0, i).filter((value): value is string => value !== null).sort().at(-1);
+      expect(sent[i], calls[i]!.url()).toBe(newest);
+    }
+  });
+
   it("sorts by days left both ways from the column's button", async () => {
     const sortButton = page.getByRole("button", { name: /Days left/ });
     await sortButton.click();
