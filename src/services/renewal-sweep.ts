@@ -41,27 +41,28 @@ export async function sweepDueCertificates(deps: Deps, asOf: number, limit: numb
   const unsent: string[] = [];
   let refusals = 0;
   let firstRefusal: unknown;
+  let refusedLast = false;
   for (let i = 0; i < claimed.length; i += SEND_BATCH) {
     const chunk = claimed.slice(i, i + SEND_BATCH);
     try {
       await deps.renewalQueue.sendBatch(chunk.map(({ id, teamId }) => ({ body: { certificateId: id, teamId, asOf } satisfies RenewalMessage })));
       ids.push(...chunk.map((row) => row.id));
+      refusedLast = false;
     } catch (error) {
       // One refusal gives back this chunk's claims (below) and the tick goes on; two in a row mean the queue is down,
       // so the rest is given back unsent rather than offered 40 times.
-      const consecutive = unsent.length > 0 && unsent[unsent.length - 1] === claimed[i - 1]?.id;
       refusals++;
       firstRefusal ??= error;
-      if (consecutive) {
+      if (refusedLast) {
         unsent.push(...claimed.slice(i).map((row) => row.id));
         break;
       }
       unsent.push(...chunk.map((row) => row.id));
+      refusedLast = true;
     }
   }
   if (unsent.length > 0) {
-    // Given back together, in one D1 batch: a queue refusing every send costs the tick one D1 round trip more, not one
-    // per chunk (a tick of 4,000 then makes 1 claim, 40 sends and 1 release).
+    // Given back together, in one D1 batch, however many sends were refused.
     await releaseClaims(deps.db, unsent);
     const why = firstRefusal instanceof Error ? firstRefusal.message : String(firstRefusal);
     console.error(`renewal sweep: the queue refused ${unsent.length} of ${claimed.length} messages in ${refusals} of its sends (first: ${why})`);

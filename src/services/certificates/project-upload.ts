@@ -21,9 +21,12 @@ function projectCheck(project: ProjectRow, input: CustomCertificateInput, now: n
   return { certificatePem: input.certificate, privateKeyPem: input.privateKey, domain: project.domain, now: new Date(now) };
 }
 
-/** Every name must be the project's team's (the native field is `certificate`). */
+/** The native API's request field that carries the certificate (an error's `param`). */
+const CERTIFICATE_FIELD = "certificate";
+
+/** Every name must be the project's team's. */
 function holderOf(db: Database, project: ProjectRow): NameHolder {
-  return { db, teamId: project.teamId, param: "certificate" };
+  return { db, teamId: project.teamId, param: CERTIFICATE_FIELD };
 }
 
 /**
@@ -43,7 +46,7 @@ export async function validateForProject(db: Database, teamId: string, projectId
   const { project, unheld } = await getProjectWithUnheldName(db, teamId, projectId, checked.report.names);
   const domain = projectCheck(project, input, now).domain;
   const judged = { ...checked, report: withFailure(checked.report, domainFailure(checked.report.names, domain)) };
-  return failedWith(judged, namesRuleError(holderOf(db, project).param, checked.report.names, unheld));
+  return failedWith(judged, namesRuleError(CERTIFICATE_FIELD, checked.report.names, unheld));
 }
 
 /**
