@@ -3,17 +3,16 @@
  * run here inside workerd like the rest of the suite), the certificates' gauges with their labels and values, who sees
  * which team, the refusals, label escaping, the counters a renewal moves, and what a scrape costs in D1 statements.
  */
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:test";
 // @ts-expect-error -- the package ships no type declarations; `parseMetrics` below gives its result a type.
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { RETRY_POLICY } from "../../../src/acme";
-import worker from "../../../src/index";
-import type { RenewalMessage } from "../../../src/services/renewal-queue";
 import { ADMIN_TOKEN, call, newProject, newTenant, type Tenant } from "../../support/api";
 import { countingIsolate } from "../../support/d1-count";
 import { makeChain } from "../../support/pki-fixtures";
 import { storedAcmeCertificate } from "../issuance/acme-rows";
+import { claimedDue as claimedDueOf, deliver } from "../issuance/queued-renewals";
 
 interface ParsedSample {
   value: string;
@@ -167,28 +166,7 @@ describe("GET /metrics", () => {
   });
 });
 
-/** Runs `bodies` through the Worker's queue handler as one batch of `queue` (as test/unit/services/renewal-queue.test.ts). */
-async function deliver(queue: string, bodies: RenewalMessage[]) {
-  const batch = createMessageBatch<RenewalMessage>(queue, bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts: 1, body })));
-  const ctx = createExecutionContext();
-  const log = vi.spyOn(console, "log").mockImplementation(() => {});
-  const errors = vi.spyOn(console, "error").mockImplementation(() => {});
-  try {
-    await worker.queue!(batch as MessageBatch<RenewalMessage>, env);
-    return await getQueueResult(batch, ctx);
-  } finally {
-    log.mockRestore();
-    errors.mockRestore();
-  }
-}
-
-/** A certificate of the tenant's project renewing automatically, due a minute ago and claimed as a tick would. */
-async function claimedDue(tenant: Tenant) {
-  const project = await newProject(tenant);
-  const row = await storedAcmeCertificate({ teamId: tenant.teamId, projectId: project.id }, [project.domain!], Date.now() - 60_000);
-  await env.DB.prepare("UPDATE certificates SET renewal_queued_until = ? WHERE id = ?").bind(Date.now() + 3_600_000, row.id).run();
-  return row;
-}
+const claimedDue = (tenant: Tenant) => claimedDueOf(tenant, { ofProject: true });
 
 describe("GET /metrics: counters", () => {
   it("counts a renewal through the queue: the attempt, its failure by reason, and its ACME requests by status", async () => {

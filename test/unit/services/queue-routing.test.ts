@@ -2,14 +2,13 @@
  * The Worker's queue handler routes each batch by its queue's exact name (services/queue-routing.ts): the names
  * wrangler.toml gives, each to its consumer, and any other name refused with every message retried, none lost.
  */
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
-import { beforeAll, describe, expect, it, vi } from "vitest";
-import worker from "../../../src/index";
+import { beforeAll, describe, expect, it } from "vitest";
 import { formatTally, QUEUE_CONSUMERS, RENEWAL_DEAD_LETTER_QUEUE, RENEWAL_QUEUE } from "../../../src/services/queue-routing";
 import type { RenewalMessage } from "../../../src/services/renewal-queue";
 import { WEBHOOK_QUEUE, type WebhookMessage } from "../../../src/services/webhooks/message";
-import { newProject, newTenant, type Tenant } from "../../support/api";
-import { readRow, storedAcmeCertificate } from "../issuance/acme-rows";
+import { newTenant, type Tenant } from "../../support/api";
+import { readRow } from "../issuance/acme-rows";
+import { claimOf, claimedDue as claimedDueOf, deliver } from "../issuance/queued-renewals";
 // The Worker's own configuration, as text (vite's ?raw import).
 import wranglerToml from "../../../wrangler.toml?raw";
 
@@ -18,33 +17,7 @@ beforeAll(async () => {
   tenant = await newTenant();
 });
 
-/** A certificate of the tenant due a minute ago, claimed by a tick as the sweep would. */
-async function claimedDue() {
-  const project = await newProject(tenant);
-  const row = await storedAcmeCertificate({ teamId: tenant.teamId, projectId: null }, [project.domain!], Date.now() - 60_000);
-  await env.DB.prepare("UPDATE certificates SET renewal_queued_until = ? WHERE id = ?").bind(Date.now() + 3_600_000, row.id).run();
-  return row;
-}
-
-const claimOf = async (id: string) =>
-  (await env.DB.prepare("SELECT renewal_queued_until AS until FROM certificates WHERE id = ?").bind(id).first<{ until: number | null }>())?.until;
-
-/** Runs `bodies` through the Worker's queue handler as one batch of `queue`: what it acknowledged or retried, and what it logged. */
-async function deliver<Body>(queue: string, bodies: Body[]) {
-  const batch = createMessageBatch<Body>(queue, bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts: 1, body })));
-  const ctx = createExecutionContext();
-  const logged: string[] = [];
-  const errored: string[] = [];
-  const log = vi.spyOn(console, "log").mockImplementation((...args) => void logged.push(args.join(" ")));
-  const errors = vi.spyOn(console, "error").mockImplementation((...args) => void errored.push(args.join(" ")));
-  try {
-    await worker.queue!(batch as MessageBatch<unknown>, env);
-    return { ...(await getQueueResult(batch, ctx)), logged, errored };
-  } finally {
-    log.mockRestore();
-    errors.mockRestore();
-  }
-}
+const claimedDue = () => claimedDueOf(tenant);
 
 const messageFor = (row: { id: string; teamId: string }): RenewalMessage => ({ certificateId: row.id, teamId: row.teamId, asOf: Date.now() });
 

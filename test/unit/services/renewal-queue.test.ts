@@ -4,48 +4,21 @@
  * unreachable and backs off); a hand-off that throws is left to the queue's retries; the dead-letter queue records the
  * failure on the certificate; messages for certificates deleted, or no longer due, are acknowledged without a renewal.
  */
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { depsFrom } from "../../../src/deps";
-import worker from "../../../src/index";
 import type { Deps } from "../../../src/services/deps";
 import { consumeRenewals, type QueuedRenewal, type RenewalMessage } from "../../../src/services/renewal-queue";
-import { newProject, newTenant, type Tenant } from "../../support/api";
-import { readRow, storedAcmeCertificate } from "../issuance/acme-rows";
+import { newTenant, type Tenant } from "../../support/api";
+import { readRow } from "../issuance/acme-rows";
+import { claimOf, claimedDue as claimedDueOf, deliver } from "../issuance/queued-renewals";
 
 let tenant: Tenant;
 beforeAll(async () => {
   tenant = await newTenant();
 });
 
-/** A certificate of the tenant for a name it holds, due a minute ago (or at `dueAt`), claimed by a tick as the sweep would. */
-async function claimedDue(dueAt = Date.now() - 60_000) {
-  const project = await newProject(tenant);
-  const row = await storedAcmeCertificate({ teamId: tenant.teamId, projectId: null }, [project.domain!], dueAt);
-  await env.DB.prepare("UPDATE certificates SET renewal_queued_until = ? WHERE id = ?").bind(Date.now() + 3_600_000, row.id).run();
-  return row;
-}
-
-const claimOf = async (id: string) =>
-  (await env.DB.prepare("SELECT renewal_queued_until AS until FROM certificates WHERE id = ?").bind(id).first<{ until: number | null }>())?.until;
-
-/** Runs `bodies` through the Worker's queue handler as one batch of `queue`, and what it acknowledged or retried. */
-async function deliver(queue: string, bodies: RenewalMessage[]) {
-  const batch = createMessageBatch<RenewalMessage>(
-    queue,
-    bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts: 1, body })),
-  );
-  const ctx = createExecutionContext();
-  const log = vi.spyOn(console, "log").mockImplementation(() => {});
-  const errors = vi.spyOn(console, "error").mockImplementation(() => {});
-  try {
-    await worker.queue!(batch as MessageBatch<RenewalMessage>, env);
-    return await getQueueResult(batch, ctx);
-  } finally {
-    log.mockRestore();
-    errors.mockRestore();
-  }
-}
+const claimedDue = (dueAt?: number) => claimedDueOf(tenant, { dueAt });
 
 const messageFor = (row: { id: string; teamId: string }, asOf = Date.now()): RenewalMessage => ({ certificateId: row.id, teamId: row.teamId, asOf });
 
