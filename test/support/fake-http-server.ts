@@ -39,6 +39,11 @@ export async function startFakeHttpServer(handle: RequestHandler): Promise<FakeH
       res.end(`fake failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   });
+  return await listenLocally(server);
+}
+
+/** Listens on a free port of 127.0.0.1; `close` also drops the connections still open. */
+export async function listenLocally(server: Server): Promise<FakeHttpServer> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;

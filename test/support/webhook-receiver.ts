@@ -7,12 +7,10 @@
  *   POST /control/mode {path, mode}          how that path answers from now on
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { type FakeHttpServer, listenLocally } from "./fake-http-server";
 import type { ReceivedWebhook, ReceiverMode } from "./webhook-receiver-client";
 
-export interface WebhookReceiverServer {
-  baseUrl: string;
-  close(): Promise<void>;
-}
+export type WebhookReceiverServer = FakeHttpServer;
 
 async function bodyOf(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -49,15 +47,5 @@ export async function startWebhookReceiver(): Promise<WebhookReceiverServer> {
     }
     res.writeHead(404).end("not found");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return await listenLocally(server);
 }
