@@ -36,6 +36,16 @@ function recordedWrangler(script: Record<string, WranglerResult[]>) {
 const streamed = { code: 0, stdout: "", stderr: "" };
 const cmd = (...parts: string[][]) => parts.flat().join(" ");
 
+/** The account as recorded: the secrets set, the database and the namespace there, two pages of queues; each of `lacking` created. */
+const accountAsRecorded = (lacking: readonly string[]) => ({
+  [cmd(["secret", "list"], SOURCE)]: [ok("secret-list-complete.txt")],
+  [cmd(["d1", "list", "--json"], SOURCE)]: [ok("d1-list.txt")],
+  [cmd(["kv", "namespace", "list"], SOURCE)]: [ok("kv-list.txt")],
+  [cmd(["queues", "list", "--page", "1"], SOURCE)]: [ok("queues-list.txt")],
+  [cmd(["queues", "list", "--page", "2"], SOURCE)]: [ok("queues-list-2.txt")],
+  ...Object.fromEntries(lacking.map((name) => [cmd(["queues", "create", name], SOURCE), [ok("queues-create.txt")]])),
+});
+
 /** A directory with a copy of the repository's wrangler.toml (or the given one), removed after each test. */
 const dirs: string[] = [];
 function projectWith(config?: string): string {
@@ -69,12 +79,7 @@ describe("npm run deploy", () => {
     const lacking = config.queues.filter((name) => !onFirstPage.includes(name));
     expect(lacking.length).toBeGreaterThan(0);
     const wrangler = recordedWrangler({
-      [cmd(["secret", "list"], SOURCE)]: [ok("secret-list-complete.txt")],
-      [cmd(["d1", "list", "--json"], SOURCE)]: [ok("d1-list.txt")],
-      [cmd(["kv", "namespace", "list"], SOURCE)]: [ok("kv-list.txt")],
-      [cmd(["queues", "list", "--page", "1"], SOURCE)]: [ok("queues-list.txt")],
-      [cmd(["queues", "list", "--page", "2"], SOURCE)]: [ok("queues-list-2.txt")],
-      ...Object.fromEntries(lacking.map((name) => [cmd(["queues", "create", name], SOURCE), [ok("queues-create.txt")]])),
+      ...accountAsRecorded(lacking),
       [cmd(["d1", "migrations", "apply", "DB", "--remote"], PRODUCTION)]: [streamed],
       [cmd(["deploy"], PRODUCTION)]: [streamed],
     });
@@ -142,12 +147,7 @@ describe("npm run deploy", () => {
     const lacking = [...readDeployConfig(join(dir, "wrangler.toml")).queues].filter((name) => !parseQueueTable(recorded("queues-list.txt")).includes(name));
     expect(lacking).toContain("certdesk-extra-jobs");
     const wrangler = recordedWrangler({
-      [cmd(["secret", "list"], SOURCE)]: [ok("secret-list-complete.txt")],
-      [cmd(["d1", "list", "--json"], SOURCE)]: [ok("d1-list.txt")],
-      [cmd(["kv", "namespace", "list"], SOURCE)]: [ok("kv-list.txt")],
-      [cmd(["queues", "list", "--page", "1"], SOURCE)]: [ok("queues-list.txt")],
-      [cmd(["queues", "list", "--page", "2"], SOURCE)]: [ok("queues-list-2.txt")],
-      ...Object.fromEntries(lacking.map((name) => [cmd(["queues", "create", name], SOURCE), [ok("queues-create.txt")]])),
+      ...accountAsRecorded(lacking),
       [cmd(["d1", "migrations", "apply", "DB", "--remote"], PRODUCTION)]: [streamed],
       [cmd(["deploy"], PRODUCTION)]: [streamed],
     });
@@ -197,12 +197,7 @@ describe("npm run deploy", () => {
   it("stops before deploying when a migration fails", async () => {
     const dir = projectWith();
     const wrangler = recordedWrangler({
-      [cmd(["secret", "list"], SOURCE)]: [ok("secret-list-complete.txt")],
-      [cmd(["d1", "list", "--json"], SOURCE)]: [ok("d1-list.txt")],
-      [cmd(["kv", "namespace", "list"], SOURCE)]: [ok("kv-list.txt")],
-      [cmd(["queues", "list", "--page", "1"], SOURCE)]: [ok("queues-list.txt")],
-      [cmd(["queues", "list", "--page", "2"], SOURCE)]: [ok("queues-list-2.txt")],
-      ...Object.fromEntries(config.queues.map((name) => [cmd(["queues", "create", name], SOURCE), [ok("queues-create.txt")]])),
+      ...accountAsRecorded(config.queues),
       [cmd(["d1", "migrations", "apply", "DB", "--remote"], PRODUCTION)]: [{ code: 1, stdout: "", stderr: "" }],
     });
     const failure = await deploy({ root: dir, run: wrangler.run, log: () => {} }).catch((error) => error);
