@@ -10,6 +10,8 @@ export type WranglerRun = (args: string[], options?: { stream?: boolean }) => Pr
 
 export const REQUIRED_SECRETS: Record<string, string>;
 
+export const TEST_ONLY_VARIABLES: string[];
+
 export class DeployError extends Error {}
 
 export function deploy(options: {

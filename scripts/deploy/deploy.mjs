@@ -2,7 +2,8 @@
  * `npm run deploy`, step by step, every wrangler call through `run` (wrangler-runner.mjs in real use, recorded
  * outputs in test/node/deploy.test.ts):
  *
- * 1. The Worker's secrets: refuse, before anything changes in the account, unless every REQUIRED_SECRETS is set.
+ * 1. Production only: refuse a CERTDESK_ENV other than "production" and any test-only variable, in [vars] or as a
+ *    secret. The Worker's secrets: refuse, before anything changes in the account, unless every REQUIRED_SECRETS is set.
  * 2. Each D1 database, KV namespace and queue of the configuration: reused when the account has it, else created.
  * 3. wrangler.production.jsonc: the configuration with those ids.
  * 4. `wrangler d1 migrations apply --remote` for each database, then `wrangler deploy`, both with that file.
@@ -16,6 +17,12 @@ export const REQUIRED_SECRETS = {
   ADMIN_TOKEN: "the operator token, e.g. openssl rand -base64 32",
   ENCRYPTION_KEY: "32 random bytes, base64: openssl rand -base64 32",
 };
+
+/**
+ * Variables for tests and local runs, which the Worker refuses in production (TEST_ONLY_SWITCHES in src/core/config.ts):
+ * a deployment that carries one would not start, so it is refused here, before anything in the account changes.
+ */
+export const TEST_ONLY_VARIABLES = ["DNS_API_BASE_URLS", "DEPLOY_API_BASE_URLS", "TEST_HTTP01_KV_LAG", "ALLOW_PRIVATE_WEBHOOK_TARGETS"];
 
 /** Pages of `wrangler queues list` read at most, looking for the configuration's queues. */
 const MAX_QUEUE_PAGES = 100;
@@ -31,6 +38,7 @@ export async function deploy({ root, run, log = console.log, configFile = "wrang
   const config = readDeployConfig(join(root, configFile));
   const source = ["--config", configFile];
 
+  checkProductionVars(config.raw.vars ?? {}, configFile);
   await checkSecrets(run, source, config.workerName, log);
   const d1Ids = await ensureD1(run, source, config.d1, log);
   const kvIds = await ensureKv(run, source, config.kv, log);
@@ -48,6 +56,30 @@ export async function deploy({ root, run, log = console.log, configFile = "wrang
   return output;
 }
 
+/**
+ * A deployment is production: CERTDESK_ENV absent (its default) or "production". "development" or "test" would make
+ * the Worker accept the secrets committed to this repository and every test-only variable.
+ */
+function checkProductionVars(vars, configFile) {
+  const environment = vars.CERTDESK_ENV;
+  if (environment !== undefined && environment !== "production") {
+    throw new DeployError(
+      `Refusing to deploy: ${configFile} sets CERTDESK_ENV = ${JSON.stringify(environment)} in [vars]. A deployment is ` +
+        `production: remove CERTDESK_ENV (it defaults to "production") or set it to "production".`,
+    );
+  }
+  const testOnly = TEST_ONLY_VARIABLES.filter((name) => Object.hasOwn(vars, name));
+  if (testOnly.length > 0) {
+    throw new DeployError(
+      `Refusing to deploy: ${configFile} sets ${testOnly.join(", ")} in [vars], for tests only; the Worker refuses ` +
+        `${testOnly.length === 1 ? "it" : "them"} in production. Remove ${testOnly.length === 1 ? "it" : "them"}.`,
+    );
+  }
+}
+
+/** Secrets whose value cannot be read back, so that a production deployment must not have them at all. */
+const FORBIDDEN_SECRETS = ["CERTDESK_ENV", ...TEST_ONLY_VARIABLES];
+
 async function checkSecrets(run, source, workerName, log) {
   const listed = await run(["secret", "list", ...source]);
   const puts = (names) => names.map((name) => `  npx wrangler secret put ${name}   # ${REQUIRED_SECRETS[name]}`).join("\n");
@@ -58,6 +90,15 @@ async function checkSecrets(run, source, workerName, log) {
     );
   }
   const names = parseSecretList(succeeded(listed, "wrangler secret list"));
+  const forbidden = FORBIDDEN_SECRETS.filter((name) => names.has(name));
+  if (forbidden.length > 0) {
+    throw new DeployError(
+      `Refusing to deploy: the Worker "${workerName}" has ${forbidden.join(" and ")} as ${forbidden.length === 1 ? "a secret" : "secrets"}, ` +
+        `whose value cannot be checked; a production deployment must not set ${forbidden.length === 1 ? "it" : "them"}. Delete ` +
+        `${forbidden.length === 1 ? "it" : "each"}, then run npm run deploy again:\n` +
+        forbidden.map((name) => `  npx wrangler secret delete ${name}`).join("\n"),
+    );
+  }
   const missing = Object.keys(REQUIRED_SECRETS).filter((name) => !names.has(name));
   if (missing.length > 0) {
     throw new DeployError(

@@ -40,7 +40,7 @@ function count(defaultValue: number, max: number) {
 
 const MiB = 1024 * 1024;
 
-/** A JSON object of provider name → URL, overriding those providers' API origins (tests and local runs point them at fakes). */
+/** A JSON object of provider name → URL, overriding those providers' API origins (tests and local runs point them at fakes; refused in production). */
 function baseUrls(name: string) {
   return z
     .string()
@@ -129,8 +129,9 @@ const baseSchema = z.object({
   ACME_STAGING_DIRECTORY_URL: z.url(),
   /** The DNS-over-HTTPS resolver for propagation and CAA checks; `none` skips both. */
   DOH_RESOLVER_URL: z.union([z.literal("none"), z.url()]),
+  /** Test only, refused in production: where DNS providers' APIs are called instead of their own (`{"cloudflare": "..."}`). */
   DNS_API_BASE_URLS: baseUrls("DNS_API_BASE_URLS"),
-  /** Where deploy targets' APIs are called instead of their own (`{"cloudflare": "...", "aws": "..."}`): the e2e fakes. */
+  /** Test only, refused in production: where deploy targets' APIs are called instead of their own (`{"cloudflare": "...", "aws": "..."}`). */
   DEPLOY_API_BASE_URLS: baseUrls("DEPLOY_API_BASE_URLS"),
   ISSUANCE_WAIT_SECONDS: z.coerce.number().int().min(0).max(120).default(25),
   ACME_EAB_KID: z.string().min(1).optional(),
@@ -173,7 +174,8 @@ const baseSchema = z.object({
     }),
   /**
    * Local runs only: webhook endpoints may be http:// URLs on loopback, and names are not resolved to check that they
-   * are public (services/webhooks/endpoint-url.ts). Ignored unless CERTDESK_ENV is development or test.
+   * are public (services/webhooks/endpoint-url.ts). Refused in production (refuseTestSwitches); endpoint-url.ts checks
+   * CERTDESK_ENV again.
    */
   ALLOW_PRIVATE_WEBHOOK_TARGETS: z
     .enum(["true", "false"], { error: "ALLOW_PRIVATE_WEBHOOK_TARGETS must be true or false" })
@@ -203,10 +205,29 @@ function refuseCommittedSecrets(config: z.output<typeof baseSchema>, ctx: z.Refi
   }
 }
 
+/**
+ * Every variable that exists for tests and local runs, and whether it is set. In production each would send secrets
+ * elsewhere or weaken a check: DNS_API_BASE_URLS gets every team's DNS credentials, DEPLOY_API_BASE_URLS every
+ * delivered private key, ALLOW_PRIVATE_WEBHOOK_TARGETS lets webhooks reach private addresses, TEST_HTTP01_KV_LAG hides
+ * challenge answers. So a production deployment that sets one does not start, rather than quietly obeying or ignoring it.
+ */
+const TEST_ONLY_SWITCHES: Record<string, (config: z.output<typeof baseSchema>) => boolean> = {
+  DNS_API_BASE_URLS: (config) => Object.keys(config.DNS_API_BASE_URLS).length > 0,
+  DEPLOY_API_BASE_URLS: (config) => Object.keys(config.DEPLOY_API_BASE_URLS).length > 0,
+  TEST_HTTP01_KV_LAG: (config) => config.TEST_HTTP01_KV_LAG !== undefined,
+  ALLOW_PRIVATE_WEBHOOK_TARGETS: (config) => config.ALLOW_PRIVATE_WEBHOOK_TARGETS,
+};
+
+/** Their names: `npm run deploy` refuses them before deploying (scripts/deploy/deploy.mjs keeps the same list). */
+export const TEST_ONLY_VARIABLES = Object.keys(TEST_ONLY_SWITCHES);
+
 /** Switches that change behaviour for tests are refused outside a local run. */
 function refuseTestSwitches(config: z.output<typeof baseSchema>, ctx: z.RefinementCtx): void {
-  if (config.CERTDESK_ENV === "production" && config.TEST_HTTP01_KV_LAG) {
-    ctx.addIssue({ code: "custom", path: ["TEST_HTTP01_KV_LAG"], message: "TEST_HTTP01_KV_LAG is for tests: set only when CERTDESK_ENV is test or development" });
+  if (config.CERTDESK_ENV !== "production") return;
+  for (const [name, isSet] of Object.entries(TEST_ONLY_SWITCHES)) {
+    if (isSet(config)) {
+      ctx.addIssue({ code: "custom", path: [name], message: `${name} is for tests: set only when CERTDESK_ENV is test or development` });
+    }
   }
 }
 

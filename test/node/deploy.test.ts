@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import { experimental_readRawConfig } from "wrangler";
 import { afterEach, describe, expect, it } from "vitest";
 import { readDeployConfig } from "../../scripts/deploy/config.mjs";
-import { DeployError, deploy, type WranglerResult, type WranglerRun } from "../../scripts/deploy/deploy.mjs";
+import { DeployError, deploy, TEST_ONLY_VARIABLES, type WranglerResult, type WranglerRun } from "../../scripts/deploy/deploy.mjs";
+import { TEST_ONLY_VARIABLES as WORKER_TEST_ONLY_VARIABLES } from "../../src/core/config";
 import { isWorkerNotFound, parseD1List, parseKvList, parseQueueTable, parseSecretList } from "../../scripts/deploy/wrangler-output.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -163,6 +164,60 @@ describe("npm run deploy", () => {
     expect(refusal.message).toMatch(/^Refusing to deploy: the Worker "certdesk" has no ENCRYPTION_KEY secret/);
     expect(refusal.message).toContain("npx wrangler secret put ENCRYPTION_KEY");
     expect(refusal.message).not.toContain("secret put ADMIN_TOKEN");
+    expect(wrangler.commands()).toEqual([cmd(["secret", "list"], SOURCE)]);
+    expect(existsSync(join(dir, "wrangler.production.jsonc"))).toBe(false);
+  });
+
+  /** wrangler.toml with `lines` added to its [vars]. */
+  const withVars = (...lines: string[]) => readFileSync(join(ROOT, "wrangler.toml"), "utf8").replace(/^\[vars\]\n/m, `[vars]\n${lines.join("\n")}\n`);
+
+  it.each(["test", "development", "staging"])("refuses CERTDESK_ENV = %j in [vars] before calling wrangler at all", async (environment) => {
+    const dir = projectWith(withVars(`CERTDESK_ENV = "${environment}"`));
+    expect(experimental_readRawConfig({ config: join(dir, "wrangler.toml") }).rawConfig.vars).toMatchObject({ CERTDESK_ENV: environment });
+    const wrangler = recordedWrangler({});
+    const refusal = await deploy({ root: dir, run: wrangler.run, log: () => {} }).catch((error) => error);
+    expect(refusal).toBeInstanceOf(DeployError);
+    expect(refusal.message).toBe(
+      `Refusing to deploy: wrangler.toml sets CERTDESK_ENV = "${environment}" in [vars]. A deployment is production: ` +
+        `remove CERTDESK_ENV (it defaults to "production") or set it to "production".`,
+    );
+    expect(wrangler.commands()).toEqual([]);
+    expect(existsSync(join(dir, "wrangler.production.jsonc"))).toBe(false);
+  });
+
+  it("deploys with CERTDESK_ENV = \"production\" in [vars]", async () => {
+    const dir = projectWith(withVars('CERTDESK_ENV = "production"'));
+    const wrangler = recordedWrangler({
+      ...accountAsRecorded(config.queues.filter((name) => !parseQueueTable(recorded("queues-list.txt")).includes(name))),
+      [cmd(["d1", "migrations", "apply", "DB", "--remote"], PRODUCTION)]: [streamed],
+      [cmd(["deploy"], PRODUCTION)]: [streamed],
+    });
+    const written = await deploy({ root: dir, run: wrangler.run, log: () => {} });
+    expect(readJsonc(written).vars.CERTDESK_ENV).toBe("production");
+    expect(wrangler.commands().at(-1)).toBe(cmd(["deploy"], PRODUCTION));
+  });
+
+  it("refuses the test-only variables the Worker refuses in production, naming each, before calling wrangler", async () => {
+    // The same list as the Worker's own (src/core/config.ts).
+    expect(TEST_ONLY_VARIABLES).toEqual(WORKER_TEST_ONLY_VARIABLES);
+    const dir = projectWith(withVars(`DNS_API_BASE_URLS = '{"cloudflare": "https://elsewhere.example"}'`, 'ALLOW_PRIVATE_WEBHOOK_TARGETS = "true"'));
+    const wrangler = recordedWrangler({});
+    const refusal = await deploy({ root: dir, run: wrangler.run, log: () => {} }).catch((error) => error);
+    expect(refusal).toBeInstanceOf(DeployError);
+    expect(refusal.message).toBe(
+      "Refusing to deploy: wrangler.toml sets DNS_API_BASE_URLS, ALLOW_PRIVATE_WEBHOOK_TARGETS in [vars], for tests only; " +
+        "the Worker refuses them in production. Remove them.",
+    );
+    expect(wrangler.commands()).toEqual([]);
+  });
+
+  it("refuses a CERTDESK_ENV set as a secret (its value cannot be read back), saying how to delete it, before any change", async () => {
+    const dir = projectWith();
+    const wrangler = recordedWrangler({ [cmd(["secret", "list"], SOURCE)]: [ok("secret-list-with-certdesk-env.txt")] });
+    const refusal = await deploy({ root: dir, run: wrangler.run, log: () => {} }).catch((error) => error);
+    expect(refusal).toBeInstanceOf(DeployError);
+    expect(refusal.message).toMatch(/^Refusing to deploy: the Worker "certdesk" has CERTDESK_ENV as a secret, whose value cannot be checked/);
+    expect(refusal.message).toContain("npx wrangler secret delete CERTDESK_ENV");
     expect(wrangler.commands()).toEqual([cmd(["secret", "list"], SOURCE)]);
     expect(existsSync(join(dir, "wrangler.production.jsonc"))).toBe(false);
   });

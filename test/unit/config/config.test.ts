@@ -62,6 +62,44 @@ describe("committed secrets", () => {
   });
 });
 
+describe("test-only switches", () => {
+  const switches: [string, string][] = [
+    ["DNS_API_BASE_URLS", JSON.stringify({ cloudflare: "https://dns-fake.example/client/v4" })],
+    ["DEPLOY_API_BASE_URLS", JSON.stringify({ cloudflare: "https://deploy-fake.example", aws: "https://acm-fake.example" })],
+    ["TEST_HTTP01_KV_LAG", JSON.stringify({ ms: 1_000, hostSuffix: "kvlag.example" })],
+    ["ALLOW_PRIVATE_WEBHOOK_TARGETS", "true"],
+  ];
+
+  it.each(switches)("refuses %s in production (the default): the service does not start", (name, value) => {
+    const expected = [`${name}: ${name} is for tests: set only when CERTDESK_ENV is test or development`];
+    expect(issues({ ...base, [name]: value })).toEqual(expected);
+    expect(issues({ ...base, CERTDESK_ENV: "production", [name]: value })).toEqual(expected);
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    expect(() => parseConfig({ ...base, [name]: value })).toThrow("Service is misconfigured");
+    expect(log.mock.calls.flat().join(" ")).toContain(`${name} is for tests`);
+    log.mockRestore();
+  });
+
+  it("reports every one set, at once", () => {
+    expect(issues({ ...base, ...Object.fromEntries(switches) }).map((issue) => issue.split(":")[0])).toEqual(switches.map(([name]) => name));
+  });
+
+  it.each(["development", "test"])("accepts them all where CERTDESK_ENV is %s", (CERTDESK_ENV) => {
+    const config = parseConfig({ ...base, CERTDESK_ENV, ...Object.fromEntries(switches) });
+    expect(config.DNS_API_BASE_URLS).toEqual({ cloudflare: "https://dns-fake.example/client/v4" });
+    expect(config.DEPLOY_API_BASE_URLS).toEqual({ cloudflare: "https://deploy-fake.example", aws: "https://acm-fake.example" });
+    expect(config.TEST_HTTP01_KV_LAG).toEqual({ ms: 1_000, hostSuffix: "kvlag.example" });
+    expect(config.ALLOW_PRIVATE_WEBHOOK_TARGETS).toBe(true);
+  });
+
+  it("accepts what means they are off: absent, an empty object, false", () => {
+    expect(issues({ ...base, DNS_API_BASE_URLS: "{}", DEPLOY_API_BASE_URLS: "", ALLOW_PRIVATE_WEBHOOK_TARGETS: "false" })).toEqual([]);
+    const config = parseConfig(base);
+    expect(config.DNS_API_BASE_URLS).toEqual({});
+    expect(config.DEPLOY_API_BASE_URLS).toEqual({});
+  });
+});
+
 describe("ENCRYPTION_KEY and ENCRYPTION_KEY_PREVIOUS", () => {
   it("carries the keyring, current key first, so seal and unseal callers pass it as before", () => {
     const [previous1, previous2] = [newKey(), newKey()];

@@ -1,15 +1,21 @@
 /** Where a webhook may go, without the network: the URL as written, and what ALLOW_PRIVATE_WEBHOOK_TARGETS changes where. */
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../../../src/core/config";
 import { targetCheckOf, webhookTargetProblem, webhookUrlProblem } from "../../../src/services/webhooks/endpoint-url";
 
 const base = { ...env, ACME_DIRECTORY_URL: "https://acme.example/directory", ACME_STAGING_DIRECTORY_URL: "https://acme.example/staging", DOH_RESOLVER_URL: "https://doh.example/dns-query" };
 
 describe("ALLOW_PRIVATE_WEBHOOK_TARGETS", () => {
-  it("counts only where CERTDESK_ENV is development or test; a production deployment that sets it still checks everything", () => {
-    const production = parseConfig({ ...base, CERTDESK_ENV: "production", ADMIN_TOKEN: "a-real-operator-token-0123456789", ENCRYPTION_KEY: btoa("k".repeat(32)), ALLOW_PRIVATE_WEBHOOK_TARGETS: "true" });
-    expect(targetCheckOf(production).allowPrivate).toBe(false);
+  it("counts only where CERTDESK_ENV is development or test; a production deployment that sets it does not start", () => {
+    const secrets = { ADMIN_TOKEN: "a-real-operator-token-0123456789", ENCRYPTION_KEY: btoa("k".repeat(32)) };
+    const log = vi.spyOn(console, "error").mockImplementation(() => {});
+    expect(() => parseConfig({ ...base, ...secrets, CERTDESK_ENV: "production", ALLOW_PRIVATE_WEBHOOK_TARGETS: "true" })).toThrow(/misconfigured/);
+    expect(log.mock.calls.flat().join(" ")).toContain("ALLOW_PRIVATE_WEBHOOK_TARGETS is for tests");
+    log.mockRestore();
+    // The endpoint check asks CERTDESK_ENV too, whatever the configuration let through.
+    const production = parseConfig({ ...base, ...secrets, CERTDESK_ENV: "production" });
+    expect(targetCheckOf({ ...production, ALLOW_PRIVATE_WEBHOOK_TARGETS: true }).allowPrivate).toBe(false);
     expect(targetCheckOf(parseConfig({ ...base, CERTDESK_ENV: "development", ALLOW_PRIVATE_WEBHOOK_TARGETS: "true" })).allowPrivate).toBe(true);
     expect(targetCheckOf(parseConfig({ ...base, CERTDESK_ENV: "test" })).allowPrivate).toBe(false);
   });
