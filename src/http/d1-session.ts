@@ -11,7 +11,7 @@
  *   The primary is at least as new as any bookmark, so the client still reads its own writes; a bookmark would let
  *   the checks before a change read a replica that lacks another client's latest write.
  * - Every answer whose session ran a query carries the session's latest bookmark in `x-d1-bookmark`; for a change,
- *   the primary's (see `primaryBookmark`).
+ *   the primary's (see `primaryBookmark`). An answer whose session ran none carries none, and costs no statement.
  *
  * The cron, the queue consumer and the Durable Objects use no session (deps.ts): their queries go to the primary.
  */
@@ -117,6 +117,10 @@ export function openRequestSession(
     db: sessionDatabase(session, { primary, replicaReads: start !== "first-primary" }),
     async bookmark() {
       const own = session.getBookmark();
+      // A session that ran no query (a 401 for a malformed token, a 404 for no route) answers no bookmark and costs no
+      // D1 statement, change or not: every route that makes a change reads through its session first (the owner's
+      // row), so a write made for it elsewhere (the CertificateIssuer object's) only follows a query of the session.
+      if (own === null) return null;
       return changes ? later(own, await primaryBookmark(binding)) : own;
     },
   };

@@ -78,6 +78,24 @@ describe("the x-d1-bookmark header", () => {
     expect(res.headers.has(BOOKMARK_HEADER)).toBe(false);
   });
 
+  it("a change refused before any D1 read (a malformed token, no route) asks nothing of the primary and answers no bookmark", async () => {
+    const tenant = await newTenant();
+    const isolate = countingIsolate();
+    const refused = [
+      await isolate.request("POST", "/api/v1/projects", "not-a-token", { json: { name: "never-made", domain: null } }),
+      await isolate.request("DELETE", "/api/v1/projects/prj_nope", `cdk_${"A".repeat(42)}`),
+      await isolate.request("POST", "/api/v1/no-such-route", tenant.token, { json: {} }),
+      await isolate.request("PUT", "/v8/no-such-route", tenant.token, { json: {} }),
+    ];
+    expect(refused.map((res) => res.status)).toEqual([401, 401, 404, 404]);
+    for (const res of refused) {
+      expect(res.statements).toEqual([]);
+      // The request's session was opened, never used; no probe of the primary's bookmark followed it.
+      expect(res.sessions).toEqual(["first-primary"]);
+      expect(res.headers.has(BOOKMARK_HEADER)).toBe(false);
+    }
+  });
+
   it("the HTTP-01 route reads the primary, with no session, as it does ahead of the app", async () => {
     const isolate = countingIsolate();
     // HEAD is not answered ahead of the app (src/index.ts), so it goes through provideDeps.
