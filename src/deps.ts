@@ -30,7 +30,7 @@ export function depsFrom(env: Env): Deps {
       teamLimiter: (teamId) => limiters.get(limiters.idFromName(teamLimiterName(teamId))) as unknown as TeamLimiterRpc,
       limits: { takeCaCall: (teamId) => takeCaCall(made, teamId) },
       // Bound like `limits`: built once `made` is whole.
-      orderBudget: { take: (order) => orderBudget(made).take(order) },
+      orderBudget: { take: (order) => orderBudget(made).take(order), giveBack: (order) => orderBudget(made).giveBack(order) },
       renewalQueue: env.RENEWALS,
       webhookQueue: env.WEBHOOKS,
       clock: systemClock,

@@ -20,5 +20,6 @@ export {
   AcmeTimeoutError,
   isAcmeProblem,
   isAcmeNetworkError,
+  isUnanswered,
   type AcmeSubproblem,
 } from "./problem";

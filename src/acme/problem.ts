@@ -120,9 +120,15 @@ export class AcmeNetworkError extends Error {
   /** Which request gave up (see REPEAT_AFTER_LOST_ANSWER), after how many attempts. */
   readonly kind?: string;
   readonly attempts?: number;
-  constructor(message: string, url: string, options: { status?: number; cause?: unknown; kind?: string; attempts?: number } = {}) {
+  /**
+   * Whether the CA answered any attempt with an HTTP response (a 5xx, a badNonce). False when every attempt failed
+   * before an answer: the connection failed, broke or timed out.
+   */
+  readonly answered: boolean;
+  constructor(message: string, url: string, options: { status?: number; cause?: unknown; kind?: string; attempts?: number; answered?: boolean } = {}) {
     super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.url = url;
+    this.answered = options.answered ?? options.status !== undefined;
     if (options.status !== undefined) this.status = options.status;
     if (options.kind !== undefined) this.kind = options.kind;
     if (options.attempts !== undefined) this.attempts = options.attempts;
@@ -142,6 +148,11 @@ export function isAcmeProblem(error: unknown, type?: string): error is AcmeProbl
 /** True when the CA could not be reached at all. */
 export function isAcmeNetworkError(error: unknown): error is AcmeNetworkError {
   return error instanceof AcmeNetworkError;
+}
+
+/** True when no attempt of the request got an answer from the CA: a network failure, not the CA's refusal or 5xx. */
+export function isUnanswered(error: unknown): error is AcmeNetworkError {
+  return error instanceof AcmeNetworkError && !error.answered;
 }
 
 function describeProblem(init: AcmeProblemInit): string {

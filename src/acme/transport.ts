@@ -49,12 +49,14 @@ export class AcmeTransport {
 
   /** An unsigned GET (directory, renewalInfo), repeated while its answer is lost (REPEAT_AFTER_LOST_ANSWER). */
   async get(url: string, kind: "directory" | "renewalInfo", accept = "application/json"): Promise<AcmeHttpResponse> {
+    let answered = false;
     for (let lost = 0; ; lost++) {
       try {
         return await this.send(url, { method: "GET", headers: { accept } });
       } catch (error) {
+        answered ||= isAnswer(error);
         if (!isLostAnswer(error)) throw error;
-        if (lost >= RETRY_POLICY.transientBackoffMs.length) throw givenUp(error, kind, lost + 1);
+        if (lost >= RETRY_POLICY.transientBackoffMs.length) throw givenUp(error, kind, lost + 1, answered);
         await this.options.sleep(RETRY_POLICY.transientBackoffMs[lost]!);
       }
     }
@@ -69,6 +71,7 @@ export class AcmeTransport {
     let badNonces = 0;
     let lost = 0;
     let mayHaveTakenEffect = false;
+    let answered = false;
     for (;;) {
       let sent = false;
       try {
@@ -87,6 +90,7 @@ export class AcmeTransport {
           body: JSON.stringify(jws),
         });
       } catch (error) {
+        answered ||= isAnswer(error);
         if (isAcmeProblem(error, "badNonce") && badNonces < RETRY_POLICY.badNonceRetries) {
           badNonces++;
           continue;
@@ -94,7 +98,7 @@ export class AcmeTransport {
         // A directory fetch that already went through its own schedule is not repeated again.
         if (isLostAnswer(error) && !(error instanceof AcmeNetworkError && error.attempts !== undefined)) {
           mayHaveTakenEffect ||= sent;
-          if (lost >= RETRY_POLICY.transientBackoffMs.length) throw givenUp(error, request.kind, lost + 1);
+          if (lost >= RETRY_POLICY.transientBackoffMs.length) throw givenUp(error, request.kind, lost + 1, answered);
           await this.options.sleep(RETRY_POLICY.transientBackoffMs[lost++]!);
           continue;
         }
@@ -199,14 +203,20 @@ function isLostAnswer(error: unknown): boolean {
   return error instanceof AcmeProblem && error.status >= 500 && !(error instanceof AcmeMalformedResponseError);
 }
 
-/** The last lost answer, saying which request gave up after how many attempts. */
-function givenUp(error: unknown, kind: AcmeRequestKind, attempts: number): unknown {
+/** Whether `error` came with an HTTP response from the CA (any status, a problem document or not). */
+function isAnswer(error: unknown): boolean {
+  return error instanceof AcmeProblem || (error instanceof AcmeNetworkError && error.answered);
+}
+
+/** The last lost answer, saying which request gave up after how many attempts and whether any attempt was answered. */
+function givenUp(error: unknown, kind: AcmeRequestKind, attempts: number, answered: boolean): unknown {
   if (!(error instanceof AcmeNetworkError)) return error;
   return new AcmeNetworkError(`${error.message} (${kind}, ${attempts} attempts)`, error.url, {
     ...(error.status !== undefined ? { status: error.status } : {}),
     cause: error.cause,
     kind,
     attempts,
+    answered: answered || error.answered,
   });
 }
 

@@ -2,7 +2,7 @@
  * The issuance flow ("porcelain" over src/acme): order, prove control of every name, finalize
  * with a fresh key, download. Storage is the caller's business.
  */
-import { AcmeProblem, AcmeTimeoutError, authorizationProblem, RETRY_POLICY, type AcmeClient, type AcmeOrder } from "../acme";
+import { AcmeProblem, AcmeTimeoutError, authorizationProblem, isUnanswered, RETRY_POLICY, type AcmeClient, type AcmeOrder } from "../acme";
 import { AppError } from "../core/errors";
 import { base64ToBytes, bytesToBase64 } from "../crypto/encoding";
 import { createCsr, exportPrivateKeyPem, generateCertificateKey, type CertificateKeySpec } from "../pki";
@@ -22,6 +22,11 @@ export interface IssuancePlan {
   deadline: number;
   /** Runs just before a new order is placed (not for a resumed one): the CA's order budget is spent here. */
   beforeNewOrder?: () => Promise<void>;
+  /**
+   * Runs when newOrder failed before reaching the CA (no attempt answered: the connection failed or timed out), so no
+   * order can exist there: what `beforeNewOrder` spent is given back. Not for an answer, a 5xx or a refusal included.
+   */
+  newOrderUnanswered?: () => Promise<void>;
 }
 
 export type IssuanceResult =
@@ -42,13 +47,7 @@ export async function issueCertificate(
 ): Promise<IssuanceResult> {
   const resumed = await resumeOrder(client, solver, checkpoints);
   if (!resumed) await plan.beforeNewOrder?.();
-  const order =
-    resumed?.order ??
-    (await client.newOrder({
-      identifiers: plan.names,
-      ...(plan.replaces ? { replaces: plan.replaces } : {}),
-      ...(plan.profile ? { profile: plan.profile } : {}),
-    }));
+  const order = resumed?.order ?? (await placeOrder(client, plan));
   const checkpoint: OrderCheckpoint = resumed?.checkpoint ?? { orderUrl: order.url, step: "ordered", presented: [] };
   if (!resumed) await checkpoints.save(checkpoint);
   try {
@@ -62,6 +61,20 @@ export async function issueCertificate(
   }
   if (plan.dryRun) return { dryRun: true, validated: plan.names };
   return finalizeAndDownload(client, plan, order.url, checkpoint, checkpoints);
+}
+
+/** RFC 8555 §7.4 newOrder; one that never reached the CA runs `newOrderUnanswered` before its error is thrown. */
+async function placeOrder(client: AcmeClient, plan: IssuancePlan): Promise<AcmeOrder> {
+  try {
+    return await client.newOrder({
+      identifiers: plan.names,
+      ...(plan.replaces ? { replaces: plan.replaces } : {}),
+      ...(plan.profile ? { profile: plan.profile } : {}),
+    });
+  } catch (error) {
+    if (isUnanswered(error)) await plan.newOrderUnanswered?.();
+    throw error;
+  }
 }
 
 /**

@@ -22,7 +22,7 @@ import { issueCertificate } from "./issue-certificate";
 import { atCa, type CheckpointStore, noCheckpoints } from "./order-checkpoint";
 import { type CaChoice, caChoices, isCaSideFailure } from "./ca-fallback";
 import { releasedName, releasedNameError, releasedNameStop } from "./ownership";
-import { isOrderBudgetExhausted, spendOrderBudget } from "./order-budget";
+import { isOrderBudgetExhausted, orderSpend, type OrderSpend } from "./order-budget";
 import { preflight } from "./preflight";
 import { deferRenewal, recordRenewalFailure, stopRenewal } from "./renewal-record";
 import { storeIssued } from "./store-issued";
@@ -117,9 +117,9 @@ async function runIssuanceOnce(
   let failure: { error: AppError; permanent: boolean } | undefined;
   for (const ca of caChoices(config, request.directoryUrl)) {
     // Once per CA: an account the CA forgot is made again and the order retried, but only one order is placed.
-    const spendBudget = once(() => spendOrderBudget(deps.orderBudget, { teamId: request.teamId, directoryUrl: ca.directoryUrl, names: request.names }));
+    const budget = orderSpend(deps.orderBudget, { teamId: request.teamId, directoryUrl: ca.directoryUrl, names: request.names });
     try {
-      return await issueAt(deps, job, previous, ca, now, checkpoints, spendBudget);
+      return await issueAt(deps, job, previous, ca, now, checkpoints, budget);
     } catch (caught) {
       const error = toIssuanceError(caught, ca.directoryUrl);
       if (error.status >= 500 && error.code === "internal") {
@@ -153,7 +153,7 @@ async function issueAt(
   ca: CaChoice,
   now: () => number,
   checkpoints: CheckpointStore,
-  spendBudget: () => Promise<void>,
+  budget: OrderSpend,
   accountRecreations = 0,
 ): Promise<IssueOutcome> {
   const { db, config } = deps;
@@ -181,7 +181,7 @@ async function issueAt(
   // An order naming the certificate it replaces is exempt from the CA's order limits (order-budget.ts).
   const result = await issueCertificate(client, solverFor(deps, dnsProvider), {
     names: request.names,
-    ...(replaces ? {} : { beforeNewOrder: spendBudget }),
+    ...(replaces ? {} : { beforeNewOrder: budget.spend, newOrderUnanswered: budget.giveBack }),
     keySpec: request.keySpec,
     dryRun: request.dryRun,
     deadline: Date.now() + JOB_BUDGET_MS,
@@ -238,7 +238,7 @@ async function issueAt(
   } catch (caught) {
     if (accountRecreations < RETRY_POLICY.accountRecreations && isAcmeProblem(caught, "accountDoesNotExist")) {
       await forgetAcmeAccount(db, request.teamId, ca.directoryUrl);
-      return issueAt(deps, request, previous, ca, now, checkpoints, spendBudget, accountRecreations + 1);
+      return issueAt(deps, request, previous, ca, now, checkpoints, budget, accountRecreations + 1);
     }
     throw caught;
   }
@@ -254,8 +254,3 @@ async function withStoredCredentials(keys: SealingKeys, request: IssueRequest, p
   return { ...request, dnsCredentials };
 }
 
-/** `work` run at most once: later calls get the first call's promise (a failed spend is not repeated either). */
-function once(work: () => Promise<void>): () => Promise<void> {
-  let started: Promise<void> | undefined;
-  return () => (started ??= work());
-}

@@ -1,7 +1,7 @@
 /** The per-team limiter: one Durable Object per team holds its token buckets, one strongly consistent balance each. */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { type BucketPolicy, type BucketState, type TakeResult, type TeamLimiterRpc, takeToken } from "../services/limits/token-bucket";
+import { type BucketPolicy, type BucketState, returnToken, type TakeResult, type TeamLimiterRpc, takeToken } from "../services/limits/token-bucket";
 
 /** The object serving `teamId`'s limits. */
 export function teamLimiterName(teamId: string): string {
@@ -33,6 +33,11 @@ export class TeamLimiter extends DurableObject<Env> implements TeamLimiterRpc {
     for (const { bucket, state } of judged) this.write(bucket, state);
     const remaining = Math.min(...judged.map(({ result }) => (result.ok ? result.remaining : 0)));
     return { ok: true, remaining };
+  }
+
+  /** Synchronously too: each bucket read, refilled, given its token back and written, with no await in between. */
+  async giveBackAll(buckets: { bucket: string; policy: BucketPolicy }[], now: number): Promise<void> {
+    for (const { bucket, policy } of buckets) this.write(bucket, returnToken(this.read(bucket), policy, now));
   }
 
   private read(bucket: string): BucketState | null {

@@ -46,5 +46,12 @@ export function orderBudget(deps: Pick<Deps, "config" | "clock" | "teamLimiter">
       if (result.ok) return { ok: true };
       return { ok: false, retryAfterSeconds: result.retryAfterSeconds, limit: buckets[result.limitIndex ?? 0]!.limit };
     },
+    async giveBack(order): Promise<void> {
+      const buckets = await bucketsFor(deps.config, order);
+      await deps.teamLimiter(order.teamId).giveBackAll(
+        buckets.map(({ bucket, policy }) => ({ bucket, policy })),
+        deps.clock.now(),
+      );
+    },
   };
 }

@@ -36,6 +36,17 @@ export function takeToken(state: BucketState | null, policy: BucketPolicy, now: 
   return { state: { tokens, updatedAt: now }, result: { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitSeconds - EPSILON)) } };
 }
 
+/**
+ * Puts back one token taken for a call that never happened, after refilling `state` up to `now`; never past the
+ * bucket's capacity. A bucket never written is full already.
+ */
+export function returnToken(state: BucketState | null, policy: BucketPolicy, now: number): BucketState {
+  if (!state) return { tokens: policy.capacity, updatedAt: now };
+  const elapsed = Math.max(0, now - state.updatedAt);
+  const tokens = Math.min(policy.capacity, state.tokens + (elapsed * policy.refillPerHour) / HOUR_MS + 1);
+  return { tokens, updatedAt: Math.max(now, state.updatedAt) };
+}
+
 /** What the per-team limiter Durable Object (objects/team-limiter.ts) answers over RPC: plain data both ways. */
 export interface TeamLimiterRpc {
   /** Takes one token from the team's bucket `bucket` under `policy`, judged at `now` (ms). */
@@ -45,4 +56,6 @@ export interface TeamLimiterRpc {
    * (with the index of the bucket that imposed it), so one limit never spends another's tokens for nothing.
    */
   takeAll(buckets: { bucket: string; policy: BucketPolicy }[], now: number): Promise<TakeResult & { limitIndex?: number }>;
+  /** Gives back one token to each bucket (returnToken), for calls that `takeAll` allowed and that never reached the CA. */
+  giveBackAll(buckets: { bucket: string; policy: BucketPolicy }[], now: number): Promise<void>;
 }

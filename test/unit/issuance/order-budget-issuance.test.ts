@@ -7,6 +7,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ariCertificateId } from "../../../src/acme/certificate-id";
+import { RETRY_POLICY } from "../../../src/acme/retry-policy";
 import { base64UrlToBytes } from "../../../src/crypto/encoding";
 import type { IssuanceDeps } from "../../../src/issuance/deps";
 import type { OrderBudget, OrderBudgetAnswer, OrderToPlace } from "../../../src/issuance/order-budget";
@@ -68,6 +69,9 @@ class IssuingCa {
   refuseNewOrder: FakeAnswer | undefined;
   /** Answer the next newOrder only with this. */
   refuseNextNewOrder: FakeAnswer | undefined;
+  /** From this attempt on (0: the first), newOrder's connection fails before the CA sees it (routeFetch). */
+  newOrderUnreachableFrom: number | undefined;
+  newOrderAttempts = 0;
   private accounts = 0;
   private orders = 0;
 
@@ -125,6 +129,10 @@ function routeFetch(): void {
   unexpected = [];
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.origin === CA && url.pathname === "/order" && ca.newOrderUnreachableFrom !== undefined && ca.newOrderAttempts++ >= ca.newOrderUnreachableFrom) {
+      ca.events.push("newOrder unreachable");
+      throw new TypeError("Network connection lost.");
+    }
     if (url.origin === CA) return ca.ca.fetch(input, init);
     if (url.origin === resolver.origin && url.pathname === resolver.pathname) {
       ca.events.push(`caa ${url.searchParams.get("name")}`);
@@ -146,13 +154,16 @@ afterEach(() => {
   expect(unexpected).toEqual([]);
 });
 
-/** A budget that answers `answer` (spent when ok), recording each ask in the CA's events. */
+/** A budget that answers `answer` (spent when ok), recording each ask, and each order given back, in the CA's events. */
 function fakeBudget(answer: OrderBudgetAnswer = EXHAUSTED) {
   const take = vi.fn(async (_order: OrderToPlace) => {
     ca.events.push("budget");
     return answer;
   });
-  return { take } satisfies OrderBudget;
+  const giveBack = vi.fn(async (_order: OrderToPlace) => {
+    ca.events.push("given back");
+  });
+  return { take, giveBack } satisfies OrderBudget;
 }
 
 const withBudget = (budget: OrderBudget | undefined): IssuanceDeps => ({ ...deps(), orderBudget: budget });
@@ -329,6 +340,51 @@ describe("the budget is spent once, right before a new order", () => {
     expect(stored).toMatchObject({ renewalFailures: 0, fingerprint: row.fingerprint });
     // The account's own budget was not spent by the refusal: another set of names still goes.
     expect(await real.take({ teamId: tenant.teamId, directoryUrl: DIRECTORY, names: await heldNames() })).toEqual({ ok: true });
+  });
+});
+
+describe("an order that never reached the CA", () => {
+  const attempts = RETRY_POLICY.transientBackoffMs.length + 1;
+
+  it("is given back: every attempt of newOrder failed to connect, so the CA cannot have counted it", async () => {
+    const project = await newProject(tenant);
+    const budget = fakeBudget({ ok: true });
+    ca.newOrderUnreachableFrom = 0;
+    const request = atFakeCa(obtainRequest({ teamId: tenant.teamId, projectId: project.id }, [project.domain!]));
+    const outcome = await runIssuance(withBudget(budget), request);
+    expect(outcome).toEqual({ state: "failed", error: expect.objectContaining({ code: "ca_unreachable", status: 503 }) });
+    expect(ca.events.filter((e) => !e.startsWith("caa "))).toEqual(["budget", ...Array(attempts).fill("newOrder unreachable"), "given back"]);
+    expect(budget.giveBack).toHaveBeenCalledWith(budget.take.mock.calls[0]![0]);
+  });
+
+  it("is not given back once the CA answered an attempt (a 503 here), even when the later ones failed to connect", async () => {
+    const names = await heldNames();
+    const row = await dueCertificate(names);
+    const budget = fakeBudget({ ok: true });
+    ca.refuseNextNewOrder = { status: 503, text: "down for maintenance" };
+    ca.newOrderUnreachableFrom = 1;
+    const outcome = await runIssuance(withBudget(budget), renewal(row, "manual"));
+    expect(outcome).toEqual({ state: "failed", error: expect.objectContaining({ code: "ca_unreachable" }) });
+    expect(ca.events.filter((e) => !e.startsWith("caa "))).toEqual(["budget", "newOrder", ...Array(attempts - 1).fill("newOrder unreachable")]);
+    expect(budget.giveBack).not.toHaveBeenCalled();
+  });
+
+  it("with the real budget: the week's only order for a set of names, given back, is there for the next obtain", async () => {
+    const project = await newProject(tenant);
+    const names = [project.domain!];
+    const base = deps();
+    const config = { ...base.config, ACME_ORDERS_PER_NAME_SET_PER_WEEK: 1 };
+    const issuance = { ...base, config, orderBudget: orderBudget({ config, clock: { now: () => Date.now() }, teamLimiter: base.teamLimiter }) };
+    const request = atFakeCa(obtainRequest({ teamId: tenant.teamId, projectId: project.id }, names));
+
+    ca.newOrderUnreachableFrom = 0;
+    expect(await runIssuance(issuance, request)).toMatchObject({ state: "failed", error: { code: "ca_unreachable" } });
+    ca.newOrderUnreachableFrom = undefined;
+    const second = await runIssuance(issuance, request);
+    expect(second).toMatchObject({ state: "issued" });
+    expect(ca.newOrders()).toHaveLength(1);
+    // That order was spent: the week's budget for these names is gone now.
+    expect(await runIssuance(issuance, { ...request, dryRun: true })).toMatchObject({ state: "failed", error: { code: "rate_limited" } });
   });
 });
 

@@ -240,11 +240,34 @@ describe("orderBudget", () => {
     expect(await budget.take(order(a, names, "https://other-ca.test/directory"))).toEqual({ ok: true });
   });
 
+  it("giveBack returns one order to both buckets, never past their size", async () => {
+    const { budget, clock } = budgetWith({ perAccount: 2, perNameSet: 1 });
+    const team = newTeamId();
+    const names = uniqueNames();
+    expect(await budget.take(order(team, names))).toEqual({ ok: true });
+    expect((await budget.take(order(team, names))).ok).toBe(false);
+    await budget.giveBack(order(team, names));
+    // Both back: the name set's only order, and the account's second (so two more orders fit, not one).
+    expect(await budget.take(order(team, names))).toEqual({ ok: true });
+    expect(await budget.take(order(team, uniqueNames()))).toEqual({ ok: true });
+    expect((await budget.take(order(team, uniqueNames()))).ok).toBe(false);
+
+    // A full bucket stays full: giving back more than was taken makes no room.
+    const idle = newTeamId();
+    await budget.giveBack(order(idle, names));
+    clock.t += 1;
+    for (let i = 0; i < 2; i++) expect((await budget.take(order(idle, uniqueNames()))).ok).toBe(true);
+    expect((await budget.take(order(idle, uniqueNames()))).ok).toBe(false);
+    expect((await storedBuckets(idle))[`acme-orders:${DIRECTORY}`]!.tokens).toBeLessThan(1);
+  });
+
   it("is what depsFrom wires into deps.orderBudget, with the configured limits", async () => {
     const deps = depsFrom(env);
     const team = newTeamId();
     const names = uniqueNames();
     for (let i = 0; i < deps.config.ACME_ORDERS_PER_NAME_SET_PER_WEEK; i++) expect(await deps.orderBudget!.take(order(team, names))).toEqual({ ok: true });
     expect(await deps.orderBudget!.take(order(team, names))).toMatchObject({ ok: false, limit: "5 orders per week for the same set of names" });
+    await deps.orderBudget!.giveBack(order(team, names));
+    expect(await deps.orderBudget!.take(order(team, names))).toEqual({ ok: true });
   });
 });

@@ -1,6 +1,6 @@
 /** The token bucket as pure data: starts full, refills continuously, says when the next token comes. */
 import { describe, expect, it } from "vitest";
-import { takeToken, type BucketState } from "../../../src/services/limits/token-bucket";
+import { returnToken, takeToken, type BucketState } from "../../../src/services/limits/token-bucket";
 
 const policy = { capacity: 3, refillPerHour: 60 }; // one token a minute
 
@@ -42,5 +42,18 @@ describe("takeToken", () => {
     let state = takeMany(3, null, 0).state;
     for (let i = 0; i < 10; i++) state = takeToken(state, policy, 1_000 * i).state;
     expect(takeToken(state, policy, 60_000).result.ok).toBe(true);
+  });
+});
+
+describe("returnToken", () => {
+  it("puts one token back, after the refill up to now, never past capacity", () => {
+    const empty = takeMany(3, null, 0).state;
+    expect(returnToken(empty, policy, 0)).toEqual({ tokens: 1, updatedAt: 0 });
+    // Half a minute's refill, then the token given back.
+    expect(returnToken(empty, policy, 30_000)).toEqual({ tokens: 1.5, updatedAt: 30_000 });
+    expect(returnToken({ tokens: 2.5, updatedAt: 0 }, policy, 0)).toEqual({ tokens: 3, updatedAt: 0 });
+    expect(returnToken(null, policy, 5)).toEqual({ tokens: 3, updatedAt: 5 });
+    // The token is there to take again at once.
+    expect(takeToken(returnToken(empty, policy, 0), policy, 0).result).toEqual({ ok: true, remaining: 0 });
   });
 });
