@@ -58,7 +58,7 @@ export function dashboardPage({ name, links }: DashboardPageContent): string {
   <input id="token" type="password" autocomplete="off" spellcheck="false" aria-describedby="token-help">
   <button type="submit">Show certificates</button>
   <button type="button" id="forget" hidden>Forget token</button>
-  <p id="token-help">Needs <code>projects:read</code> and <code>certs:read</code>; Renew needs <code>projects:write</code>. The token stays in this tab (session storage) and is sent only to this service, in the Authorization header.</p>
+  <p id="token-help">Needs <code>certs:read</code>; Renew needs <code>projects:write</code>. The token stays in this tab (session storage) and is sent only to this service, in the Authorization header.</p>
 </form>
 <noscript><p>The dashboard needs JavaScript. The same data is at <code>GET /api/v1/certificates</code> (see the <a href="${links.docs}">API docs</a>).</p></noscript>
 <p id="status" role="status" aria-live="polite"></p>

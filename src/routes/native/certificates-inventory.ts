@@ -39,12 +39,12 @@ export const certificatesInventoryRoutes = newRouter().openapi(
     path: "/certificates",
     summary: "Every certificate of the team (project and team-level), newest first, with status and renewal state",
     description:
-      "Needs both `projects:read` (which reads project certificates) and `certs:read` (which reads team-level ones, " +
-      "`/v8/certs`), so that the inventory never shows a certificate the token could not read elsewhere; `:write` " +
-      "covers `:read`. No private key or PEM: `GET /api/v1/projects/{id}/certificate` has the public material.",
+      "Needs `certs:read` alone (`certs:write` covers it): a monitoring or dashboard token reads every certificate's " +
+      "status without `projects:read`. No private key or PEM: `GET /api/v1/projects/{id}/certificate` (`projects:read`) " +
+      "has the public material.",
     tags: ["Certificates"],
     security: bearerSecurity,
-    middleware: [requireScope("projects:read", "certs:read")],
+    middleware: [requireScope("certs:read")],
     request: { query: inventoryQuery },
     responses: { 200: jsonResponse(inventorySchema, "A page of certificates"), ...nativeErrors },
   }),

@@ -130,19 +130,29 @@ describe("GET /api/v1/certificates", () => {
     for (const c of res.body.certificates) expect(strangers).not.toContain(c.id);
   });
 
-  it.each([
-    [["projects:read"], "certs:read"],
-    [["certs:read"], "projects:read"],
-    [["tokens:read", "organization:read"], "projects:read"],
-  ])("403 for a token with only %j: it lacks %s", async (scopes, missing) => {
-    const { token } = await tokenWith(tenant, scopes);
+  it.each([[["projects:read"]], [["projects:write"]], [["tokens:read", "organization:read", "webhooks:read"]]])(
+    "403 for a token with only %j: it lacks certs:read",
+    async (scopes) => {
+      const { token } = await tokenWith(tenant, scopes);
+      const res = await call("GET", INVENTORY, { token });
+      expect(res.status).toBe(403);
+      expect(res.body).toEqual({ success: false, code: "forbidden", error: "This token lacks the certs:read scope" });
+    },
+  );
+
+  it("200 for certs:read alone: every certificate, project and team-level, as the bootstrap token sees them", async () => {
+    const { token } = await tokenWith(tenant, ["certs:read"]);
     const res = await call("GET", INVENTORY, { token });
-    expect(res.status).toBe(403);
-    expect(res.body).toEqual({ success: false, code: "forbidden", error: `This token lacks the ${missing} scope` });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual((await call("GET", INVENTORY, { token: tenant.token })).body);
+    expect(res.body.certificates).toHaveLength(3);
+    expect(res.body.certificates.filter((c: { projectId: string | null }) => c.projectId !== null).length).toBeGreaterThan(0);
+    // It still reads no project: projects:read is what those routes need.
+    expect((await call("GET", "/api/v1/projects", { token })).status).toBe(403);
   });
 
-  it("200 for projects:write and certs:write (a write scope covers its read); 401 without a token", async () => {
-    const { token } = await tokenWith(tenant, ["projects:write", "certs:write"]);
+  it("200 for certs:write (a write scope covers its read); 401 without a token", async () => {
+    const { token } = await tokenWith(tenant, ["certs:write"]);
     expect((await call("GET", INVENTORY, { token })).body.certificates).toHaveLength(3);
     expect((await call("GET", INVENTORY)).status).toBe(401);
   });
