@@ -26,6 +26,19 @@ export async function recordRenewalFailure(db: Database, row: CertificateRow, er
 }
 
 /**
+ * A manual renewal of a certificate that was not due failed: the row says what went wrong and when, and nothing else
+ * moves. Its schedule (`nextRenewalAt`) and failure count belong to automatic renewal, which has not failed: a retry
+ * time would pull a renewal forward that nothing asked for (or switch one on where autoRenew is off), and the count
+ * would lengthen the backoff, or stop renewal, of the renewal still to come.
+ */
+export async function recordManualRenewalFailure(db: Database, row: CertificateRow, error: AppError, now: number): Promise<void> {
+  await db
+    .update(certificates)
+    .set({ lastRenewAttempt: now, lastRenewError: error.message, updatedAt: nextVersionTime(row, now) })
+    .where(unchangedSince(row));
+}
+
+/**
  * The renewal waits (the CA's order budget is spent until `retryAt`): the next try moves there, the reason is shown,
  * and the failure count stays as it was, since nothing failed.
  */

@@ -24,7 +24,7 @@ import { type CaChoice, caChoices, isCaSideFailure } from "./ca-fallback";
 import { releasedName, releasedNameError, releasedNameStop } from "./ownership";
 import { isOrderBudgetExhausted, orderSpend, type OrderSpend } from "./order-budget";
 import { preflight } from "./preflight";
-import { deferRenewal, recordRenewalFailure, stopRenewal } from "./renewal-record";
+import { deferRenewal, recordManualRenewalFailure, recordRenewalFailure, stopRenewal } from "./renewal-record";
 import { storeIssued } from "./store-issued";
 import { CounterTally, countingAcmeFetch, countRenewal } from "../store/metric-counters";
 
@@ -138,7 +138,12 @@ async function runIssuanceOnce(
     await deferRenewal(db, previous, error.message, now() + (error.retryAfter ?? 60) * 1000, now());
     return { state: "skipped", reason: error.message };
   }
-  if (request.kind === "renew" && previous) await recordRenewalFailure(db, previous, error, permanent, now());
+  if (request.kind === "renew" && previous) {
+    // Only a renewal that was due moves the schedule: a manual one ahead of it leaves automatic renewal as it was.
+    const due = previous.nextRenewalAt !== null && previous.nextRenewalAt <= now();
+    if (request.trigger !== "sweep" && !due) await recordManualRenewalFailure(db, previous, error, now());
+    else await recordRenewalFailure(db, previous, error, permanent, now());
+  }
   return { state: "failed", error: error.toData() };
 }
 
