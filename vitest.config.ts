@@ -5,12 +5,11 @@ const migrations = await readD1Migrations("./migrations");
 
 /**
  * Bindings every in-workerd test sees (the committed test values, never production secrets; CERTDESK_ENV=test is
- * what lets the Worker accept them). The CA-call bucket is roomier than the default so suites that order often
- * from one team do not meet it; the limiter's own tests set their limits.
+ * what lets the Worker accept them). The limits keep their defaults (the CA-call bucket holds 300, room for any suite
+ * that orders often from one team); the limiter's own tests set theirs.
  */
 const testBindings = {
   CERTDESK_ENV: "test",
-  CA_CALLS_BURST: "100",
   ADMIN_TOKEN: "test-admin-token-0123456789",
   ENCRYPTION_KEY: "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=",
   TEST_MIGRATIONS: migrations,

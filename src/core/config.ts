@@ -62,12 +62,20 @@ function baseUrls(name: string) {
  * orders per account per 3 hours, 50 new certificates per registered domain per 7 days, 5 per exact set of names
  * per 7 days, 10 new accounts per IP per 3 hours. Teams share the Worker's IPs and may share registered domains,
  * so one team's bursts must not spend what the others need.
+ *
+ * The defaults are sized for a platform team onboarding its customers' domains (each team has its own ACME account):
+ * no tighter than the CA's per-account limits, and room for 100,000 certificates. A deployment shared by many small
+ * teams tightens them in `[vars]` (README, "Configuration").
  */
 export const LIMIT_DEFAULTS = {
-  /** Calls that reach the CA (obtain, manual renew, Vercel issue) a team may make at once: its bucket's size. */
-  CA_CALLS_BURST: 10,
-  /** How fast the bucket refills: calls per hour, one every 3600/N s (a leaky bucket, as Let's Encrypt's own). */
-  CA_CALLS_PER_HOUR: 30,
+  /**
+   * Calls that reach the CA (obtain, manual renew, Vercel issue) a team may make at once: its bucket's size. Let's
+   * Encrypt's own per-account burst (300 new orders per 3 hours), so a platform adding 40 customer domains in a minute
+   * meets no 429 of ours that the CA would not have given.
+   */
+  CA_CALLS_BURST: 300,
+  /** How fast the bucket refills: calls per hour, one every 3600/N s (a leaky bucket, as Let's Encrypt's: 300 per 3 h). */
+  CA_CALLS_PER_HOUR: 100,
   /** Client certificates (Vercel mTLS) per project: one per origin. */
   CLIENT_CERTIFICATES_PER_PROJECT: 20,
   CLIENT_CERTIFICATES_PER_TEAM: 500,
@@ -75,9 +83,12 @@ export const LIMIT_DEFAULTS = {
   CLIENT_CERTIFICATE_BYTES_PER_TEAM: 4 * MiB,
   /** Bytes a team's OpenAI organization certificates may take (their count is capped at 50, as OpenAI's). */
   ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM: 1 * MiB,
-  /** Server certificates (project, Vercel team-level, ACME) per team, and the bytes they may take. */
-  CERTIFICATES_PER_TEAM: 1_000,
-  CERTIFICATE_BYTES_PER_TEAM: 16 * MiB,
+  /**
+   * Server certificates (project, Vercel team-level, ACME) per team, and the bytes they may take: about 16 KiB each
+   * (a leaf, its chain and a sealed RSA-4096 key take about 10 KiB), so the count is what binds.
+   */
+  CERTIFICATES_PER_TEAM: 100_000,
+  CERTIFICATE_BYTES_PER_TEAM: 1_600 * MiB,
   /** Places a project's certificate is delivered to after every issuance, renewal and upload. */
   DEPLOY_TARGETS_PER_PROJECT: 10,
   /**
@@ -104,7 +115,8 @@ const limitsShape = {
   CLIENT_CERTIFICATE_BYTES_PER_TEAM: count(LIMIT_DEFAULTS.CLIENT_CERTIFICATE_BYTES_PER_TEAM, 1024 * MiB),
   ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM: count(LIMIT_DEFAULTS.ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM, 1024 * MiB),
   CERTIFICATES_PER_TEAM: count(LIMIT_DEFAULTS.CERTIFICATES_PER_TEAM, 1_000_000),
-  CERTIFICATE_BYTES_PER_TEAM: count(LIMIT_DEFAULTS.CERTIFICATE_BYTES_PER_TEAM, 1024 * MiB),
+  // At most a D1 database's own maximum size, 10 GB (https://developers.cloudflare.com/d1/platform/limits/).
+  CERTIFICATE_BYTES_PER_TEAM: count(LIMIT_DEFAULTS.CERTIFICATE_BYTES_PER_TEAM, 10_000_000_000),
   DEPLOY_TARGETS_PER_PROJECT: count(LIMIT_DEFAULTS.DEPLOY_TARGETS_PER_PROJECT, 100),
   ACME_ORDERS_PER_ACCOUNT_PER_3H: count(LIMIT_DEFAULTS.ACME_ORDERS_PER_ACCOUNT_PER_3H, 1_000_000),
   ACME_ORDERS_PER_NAME_SET_PER_WEEK: count(LIMIT_DEFAULTS.ACME_ORDERS_PER_NAME_SET_PER_WEEK, 1_000_000),

@@ -1,12 +1,14 @@
 /**
- * Fair use against a real Pebble: a team that spends its allowance of calls reaching the CA (CA_CALLS_BURST, 60 in
- * this run) gets 429 with Retry-After for the rest, the CA sees no order for them, and another team is unaffected.
+ * Fair use against a real Pebble: a team that spends its allowance of calls reaching the CA (CA_CALLS_BURST, its
+ * default in this run) gets 429 with Retry-After for the rest, the CA sees no order for them, and another team is
+ * unaffected.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { LIMIT_DEFAULTS } from "../../src/core/config";
 import { freshDomain, newProject, newTeamToken, obtainHttp01, workerFetch } from "../support/e2e-api";
 import { e2e, pebbleNewOrderCount } from "../support/pebble-context";
 
-const BURST = 60;
+const BURST = LIMIT_DEFAULTS.CA_CALLS_BURST;
 
 let greedy: string;
 let other: string;

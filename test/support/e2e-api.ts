@@ -26,6 +26,9 @@ export const workerFetch: typeof fetch = async (input, init) => {
     if (response.status !== 503 || attempt === 3) return response;
     const text = await response.clone().text();
     if (!text.startsWith(DEV_PROXY_LOST_CONNECTION)) return response;
+    // The answer sent again replaces this one: its body, never read, would hold one of the few connections a
+    // Worker may have open at once (https://developers.cloudflare.com/workers/platform/limits/#simultaneous-open-connections).
+    await response.body?.cancel();
   }
 };
 

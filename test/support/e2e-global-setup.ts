@@ -28,9 +28,8 @@ export default async function setup(project: TestProject) {
       // A local run: HTTPS pushes may go to the receiver's http://127.0.0.1 URL (refused in production).
       CERTDESK_ENV: "test",
       ACME_DIRECTORY_URL: caNetwork.directoryUrl,
-      // The e2e tests order far more often than a team should in production (CA_CALLS_BURST defaults to 10);
-      // test/e2e/fair-use.test.ts spends this burst on purpose.
-      CA_CALLS_BURST: "60",
+      // CA_CALLS_BURST and CA_CALLS_PER_HOUR keep their defaults (300, 100): test/e2e/platform-onboarding.test.ts
+      // proves a platform's burst passes with them, and test/e2e/fair-use.test.ts spends the whole burst on purpose.
       // Every sweep with a moved clock renews every certificate of the run that is due by then, so one certificate is
       // renewed far more often than 5 times a week here (and Pebble 2.4 has no ARI, so no renewal is exempt). The
       // budget itself: test/unit/limits/order-budget.test.ts and test/unit/issuance/order-budget-issuance.test.ts.

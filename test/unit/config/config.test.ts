@@ -133,4 +133,17 @@ describe("limits", () => {
     expect(issues({ ...base, CA_CALLS_PER_HOUR: "0" })).toHaveLength(1);
     expect(issues({ ...base, CERTIFICATES_PER_TEAM: "lots" })).toHaveLength(1);
   });
+
+  it("default to a platform's size: no tighter than Let's Encrypt's per-account limits, 100,000 certificates", () => {
+    const config = parseConfig(base);
+    // Let's Encrypt: 300 new orders per account per 3 hours (https://letsencrypt.org/docs/rate-limits/).
+    expect(config.CA_CALLS_BURST).toBeGreaterThanOrEqual(300);
+    expect(config.CA_CALLS_PER_HOUR * 3).toBeGreaterThanOrEqual(300);
+    expect(config.CERTIFICATES_PER_TEAM).toBe(100_000);
+    // Bytes to match: at least 16 KiB a certificate, the room each had under the old 1,000 and 16 MiB.
+    expect(config.CERTIFICATE_BYTES_PER_TEAM / config.CERTIFICATES_PER_TEAM).toBeGreaterThanOrEqual(16 * 1024);
+    // Up to a D1 database's 10 GB.
+    expect(parseConfig({ ...base, CERTIFICATE_BYTES_PER_TEAM: "10000000000" }).CERTIFICATE_BYTES_PER_TEAM).toBe(10_000_000_000);
+    expect(issues({ ...base, CERTIFICATE_BYTES_PER_TEAM: "10000000001" })).toHaveLength(1);
+  });
 });

@@ -2,6 +2,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../src/core/errors";
+import { parseConfig } from "../../../src/core/config";
+import { bytesToBase64 } from "../../../src/crypto/encoding";
 import { depsFrom } from "../../../src/deps";
 import { takeCaCall } from "../../../src/services/limits/ca-calls";
 
@@ -47,6 +49,31 @@ describe("takeCaCall", () => {
     const results = await Promise.allSettled(Array.from({ length: 12 }, () => takeCaCall(deps, team)));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(3);
     for (const r of results) if (r.status === "rejected") expect((r.reason as AppError).code).toBe("rate_limited");
+  });
+
+  it("by default lets a platform's burst through: 40 concurrent calls all pass, and Let's Encrypt's 300 per 3 hours", async () => {
+    const base = depsFrom(env);
+    // Only what a deployment must set: every limit at its default.
+    const config = parseConfig({
+      ADMIN_TOKEN: "a-real-operator-token-0123456789",
+      ENCRYPTION_KEY: bytesToBase64(crypto.getRandomValues(new Uint8Array(32))),
+      ACME_DIRECTORY_URL: "https://acme-v02.api.letsencrypt.org/directory",
+      ACME_STAGING_DIRECTORY_URL: "https://acme-staging-v02.api.letsencrypt.org/directory",
+      DOH_RESOLVER_URL: "https://cloudflare-dns.com/dns-query",
+    });
+    expect(config).toMatchObject({ CA_CALLS_BURST: 300, CA_CALLS_PER_HOUR: 100, CERTIFICATES_PER_TEAM: 100_000 });
+    const clock = { t: Date.now(), now: () => clock.t };
+    const deps = { ...base, clock, config };
+    const team = newTeamId();
+
+    const onboarding = await Promise.allSettled(Array.from({ length: 40 }, () => takeCaCall(deps, team)));
+    expect(onboarding.filter((r) => r.status === "fulfilled")).toHaveLength(40);
+    for (let i = 40; i < 300; i++) await takeCaCall(deps, team);
+    // 100 an hour: the next one comes 36 s later.
+    const error = await refusal(takeCaCall(deps, team));
+    expect(error).toMatchObject({ code: "rate_limited", status: 429, retryAfter: 36 });
+    clock.t += 36_000;
+    await takeCaCall(deps, team);
   });
 
   it("is what deps.limits.takeCaCall runs, with the configured limits", async () => {
