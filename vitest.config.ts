@@ -44,6 +44,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          // One workerd per vitest worker, not per file: a fresh runtime (and the Worker's whole module graph loaded
+          // into it) for each of ~100 files was most of the run's time. The setup file empties storage per file.
+          isolate: false,
           setupFiles: ["./test/support/apply-migrations.ts"],
           testTimeout: 30_000,
         },
