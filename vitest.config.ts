@@ -43,6 +43,12 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          // One workerd per vitest worker, not per file: a fresh runtime (and the Worker's whole module graph loaded
+          // into it) for each of ~100 files was most of the run's time. The setup file empties storage per file.
+          isolate: false,
+          // Two workerd runtimes on this 2-core machine: many tests wait (the ACME client's backoff against the
+          // unreachable CA), and the other runtime works meanwhile.
+          maxWorkers: 2,
           setupFiles: ["./test/support/apply-migrations.ts"],
           testTimeout: 30_000,
         },
@@ -62,7 +68,12 @@ export default defineConfig({
           setupFiles: ["./test/support/apply-migrations.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
+          // One file at a time (they share the Worker, its Pebble and the harness's switches), in one workerd.
           fileParallelism: false,
+          isolate: false,
+          // In a plain `vitest run`, after unit and node (the projects of one group share one maxWorkers); `npm test`
+          // runs it in a vitest of its own beside the others (scripts/test.mjs).
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -85,6 +96,7 @@ export default defineConfig({
           name: "node",
           environment: "node",
           include: ["test/node/**/*.test.ts"],
+          maxWorkers: 2,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

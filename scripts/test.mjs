@@ -1,86 +1,119 @@
 #!/usr/bin/env node
 /**
- * `npm test`: type-check, then vitest (unit, e2e against a real Pebble, browser: the dashboard in Debian's chromium),
- * extra arguments passed to vitest.
+ * `npm test`: type-check and vitest (unit, e2e against a real Pebble, browser: the dashboard in Debian's chromium,
+ * node), extra arguments passed to vitest.
  * NODE_EXTRA_CA_CERTS must be in vitest's own environment (setting it in vitest.config.ts is too late for
  * workerd), so this wrapper creates the test CA first and starts vitest with it.
+ *
+ * Three things run side by side: tsc, and two vitest runs ("lanes"). The e2e tests run one file at a time and spend
+ * most of it waiting (for Pebble to validate, for a queue to settle), so they are the longest lane however fast the
+ * rest is; the unit, node and browser tests fill the CPU meanwhile, at a lower priority (nice), so the e2e lane's
+ * `wrangler dev` and Pebble are served first whenever they have work. The first lane's output comes as it runs; the
+ * e2e lane's is held (and written to .tmp/test-lanes/) and printed when the first lane is done. The run ends with
+ * tsc's errors, if any, and one "N passed, N failed" line for all of it.
  */
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { findPebbleBinaries, PEBBLE_MISSING_MESSAGE } from "./pebble/binaries.mjs";
 import { ensureTestCa, REPO_ROOT } from "./pebble/test-ca.mjs";
+import { startChild } from "./test/child-process.mjs";
 import { CHROMIUM_MISSING_MESSAGE, findChromium } from "../test/browser/chromium.mjs";
 
 const args = process.argv.slice(2);
 const bin = (name) => join(REPO_ROOT, "node_modules", ".bin", name);
+const LANE_DIR = join(REPO_ROOT, ".tmp", "test-lanes");
 
 const ca = ensureTestCa();
 const env = { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCert };
 const pebble = findPebbleBinaries(env);
+// Held output is piped, not a terminal: keep vitest's colours when this run has them.
+const heldEnv = process.stdout.isTTY && !env.NO_COLOR ? { ...env, FORCE_COLOR: "1" } : env;
 
-const typecheck = await run(bin("tsc"), ["--noEmit", "-p", "."]);
-if (typecheck !== 0) console.error("tsc --noEmit failed (vitest still runs so you see the test results)");
-
-// A JSON report beside the usual output, so the run can end on one plain "N passed, N failed" line.
-const reportFile = join(REPO_ROOT, ".tmp", "vitest-report.json");
-rmSync(reportFile, { force: true });
-const reporters = ["--reporter=default", "--reporter=json", `--outputFile.json=${reportFile}`];
+// The projects of vitest.config.ts, by lane: each lane is one vitest run, the lanes run at the same time. `nice`:
+// the lane's processes (vitest, its workerd runtimes, its wrangler dev) yield the CPU to the others.
+const LANES = [
+  { name: "unit-node-browser", projects: ["unit", "node", "browser"], nice: 10 },
+  { name: "e2e", projects: ["e2e"], nice: 0 },
+];
+const PROJECTS = LANES.flatMap((lane) => lane.projects);
 
 // The e2e tests need Pebble and the browser tests chromium; both are mandatory: a run without either is not green.
-// The projects of vitest.config.ts: when a tool is missing, the others still run (the run fails either way).
-const PROJECTS = ["unit", "e2e", "browser", "node"];
+// When a tool is missing, the other projects still run (the run fails either way).
 const requested = projectsIn(args);
 const wanted = (name) => requested.length === 0 || requested.includes(name);
 const missing = [];
 if (wanted("e2e") && !pebble) missing.push({ project: "e2e", message: PEBBLE_MISSING_MESSAGE });
 if (wanted("browser") && !findChromium(env)) missing.push({ project: "browser", message: CHROMIUM_MISSING_MESSAGE });
+const runnable = PROJECTS.filter((name) => wanted(name) && !missing.some((gap) => gap.project === name));
+// A project name vitest does not know is left for vitest to refuse, in the first lane.
+const unknown = requested.filter((name) => !PROJECTS.includes(name));
+const lanes = LANES.map((lane, index) => ({
+  ...lane,
+  projects: [...lane.projects.filter((name) => runnable.includes(name)), ...(index === 0 ? unknown : [])],
+})).filter((lane) => lane.projects.length > 0);
+if (lanes.length === 0) lanes.push({ ...LANES[0], projects: ["unit"] });
 
-let vitest;
-if (missing.length === 0) {
-  vitest = await run(bin("vitest"), ["run", ...reporters, ...args]);
-} else {
-  // Still show the results of the projects that can run (at least the unit tests), then fail.
-  const runnable = PROJECTS.filter((name) => wanted(name) && !missing.some((gap) => gap.project === name));
-  const projects = (runnable.length > 0 ? runnable : ["unit"]).flatMap((name) => ["--project", name]);
-  vitest = await run(bin("vitest"), ["run", ...reporters, ...withoutProjects(args), ...projects, "--passWithNoTests"]);
-  for (const gap of missing) console.error(gap.message);
-  vitest = vitest || 1;
+process.on("SIGINT", () => {});
+const typecheck = startChild(bin("tsc"), ["--noEmit", "-p", "."], { cwd: REPO_ROOT, env, logFile: join(LANE_DIR, "tsc.log"), nice: 10 });
+// With more than one lane, a file filter may match nothing in one of them: that lane passes, and the run still
+// fails below when no lane ran a test file (unless --passWithNoTests was given).
+const passWithNoTests = lanes.length > 1 || missing.length > 0 ? ["--passWithNoTests"] : [];
+const runs = lanes.map((lane, index) => {
+  const reportFile = join(LANE_DIR, `${lane.name}.json`);
+  rmSync(reportFile, { force: true });
+  // A JSON report beside the usual output, so the run can end on one plain "N passed, N failed" line.
+  const reporters = ["--reporter=default", "--reporter=json", `--outputFile.json=${reportFile}`];
+  const projects = lane.projects.flatMap((name) => ["--project", name]);
+  const vitestArgs = ["run", ...reporters, ...withoutProjects(args), ...projects, ...passWithNoTests];
+  const held = index > 0;
+  if (held) console.log(`[npm test] the ${lane.projects.join(" and ")} tests run beside these; their output follows (live in ${join(LANE_DIR, `${lane.name}.log`)})`);
+  // Alone, a lane has nothing to yield to.
+  const nice = lanes.length > 1 ? lane.nice : 0;
+  const child = startChild(bin("vitest"), vitestArgs, { cwd: REPO_ROOT, env: held ? heldEnv : env, logFile: held ? join(LANE_DIR, `${lane.name}.log`) : undefined, nice });
+  return { lane, reportFile, child };
+});
+
+const codes = [];
+for (const run of runs) {
+  run.child.showLive();
+  codes.push(await run.child.exited);
 }
-printSummary(reportFile, typecheck, missing.length);
-process.exit(vitest !== 0 ? vitest : typecheck);
+const typecheckCode = await typecheck.exited;
+if (typecheckCode !== 0) {
+  typecheck.showLive();
+  console.error("tsc --noEmit failed (vitest still ran, so you see the test results)");
+}
+for (const gap of missing) console.error(gap.message);
 
-function printSummary(file, typecheckCode, projectsNotRun) {
-  if (!existsSync(file)) return;
-  try {
-    const report = JSON.parse(readFileSync(file, "utf8"));
-    // A failed type-check, and each project that could not run, counts as one failure: the run must not read as green.
-    const failed = report.numFailedTests + (typecheckCode === 0 ? 0 : 1) + projectsNotRun;
-    const skipped = report.numPendingTests + report.numTodoTests;
-    console.log(`tests: ${report.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
-  } catch {
-    // No summary is better than a wrong one.
+const summary = summarize(runs.map((run) => run.reportFile));
+let failed = codes.some((code) => code !== 0) || missing.length > 0;
+if (summary && summary.files === 0 && passWithNoTests.length > 0 && !args.includes("--passWithNoTests") && missing.length === 0) {
+  console.error("No test files found in any project");
+  failed = true;
+}
+if (summary) {
+  // A failed type-check, and each project that could not run, counts as one failure: the run must not read as green.
+  const failures = summary.failed + (typecheckCode === 0 ? 0 : 1) + missing.length;
+  console.log(`tests: ${summary.passed} passed, ${failures} failed, ${summary.skipped} skipped`);
+}
+process.exit(failed ? 1 : typecheckCode);
+
+/** The lanes' JSON reports added up; null when one is missing or unreadable (no summary is better than a wrong one). */
+function summarize(files) {
+  const total = { passed: 0, failed: 0, skipped: 0, files: 0 };
+  for (const file of files) {
+    if (!existsSync(file)) return null;
+    try {
+      const report = JSON.parse(readFileSync(file, "utf8"));
+      total.passed += report.numPassedTests;
+      total.failed += report.numFailedTests;
+      total.skipped += report.numPendingTests + report.numTodoTests;
+      total.files += report.testResults.length;
+    } catch {
+      return null;
+    }
   }
-}
-
-function run(command, commandArgs) {
-  return new Promise((resolve) => {
-    const child = spawn(command, commandArgs, { cwd: REPO_ROOT, env, stdio: "inherit" });
-    // Ctrl-C reaches the child through the terminal's process group; forward the others.
-    const forward = (signal) => child.kill(signal);
-    process.on("SIGTERM", forward);
-    process.on("SIGHUP", forward);
-    process.on("SIGINT", () => {});
-    child.on("exit", (code, signal) => {
-      process.off("SIGTERM", forward);
-      process.off("SIGHUP", forward);
-      resolve(code ?? (signal ? 1 : 0));
-    });
-    child.on("error", (error) => {
-      console.error(`${command}: ${error.message}`);
-      resolve(1);
-    });
-  });
+  return total;
 }
 
 /** The project names given with --project (none: every project runs). */

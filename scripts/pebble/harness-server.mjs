@@ -2,7 +2,7 @@
  * The Node-side harness the in-workerd tests talk to over HTTP (127.0.0.1, dynamic port):
  *   GET  /health
  *   GET  /pebble                       main Pebble: { directoryUrl, managementUrl, running, nonceReject }
- *   GET  /pebble/new-orders            { count } newOrder requests Pebble logged this run
+ *   GET  /pebble/new-orders            { count, logBytes } newOrder requests Pebble logged this run, and the size of its log
  *   POST /pebble/restart {nonceReject?} new root, no accounts, PEBBLE_WFE_NONCEREJECT=nonceReject (default 5)
  *   POST /pebble/stop                  the CA is down until /pebble/restart
  *   POST /pebble/extra {nonceReject?, alternateRoots?}  another Pebble (same challtestsrv, same HTTP-01 port): { id, directoryUrl, … }
@@ -51,7 +51,7 @@ export async function startHarnessServer({ stack, log = () => {} }) {
       }
       if (!server || !path.startsWith("/pebble")) return json(res, 404, { error: `no route ${req.method} ${path}` });
       if (req.method === "GET" && action === "") return json(res, 200, server.describe());
-      if (req.method === "GET" && action === "/new-orders") return json(res, 200, { count: server.newOrderCount() });
+      if (req.method === "GET" && action === "/new-orders") return json(res, 200, { count: server.newOrderCount(), logBytes: server.logBytes() });
       if (req.method === "POST" && action === "/restart") {
         const nonceReject = readNonceReject(await readJson(req));
         await serialized(() => server.restart({ nonceReject }));

@@ -1,5 +1,5 @@
 /** One Pebble process on its own dynamic ports, restartable with a different environment. */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freeTcpPorts } from "./ports.mjs";
 import { httpGet, spawnLogged, stopProcess, waitForHttp } from "./processes.mjs";
@@ -90,6 +90,11 @@ export class PebbleServer {
   newOrderCount() {
     if (!existsSync(this.logFile)) return 0;
     return readFileSync(this.logFile, "utf8").split("\n").filter((line) => /Added order "/.test(line)).length;
+  }
+
+  /** How much this Pebble has logged (bytes, across restarts): it logs every request it takes, so a change is activity. */
+  logBytes() {
+    return existsSync(this.logFile) ? statSync(this.logFile).size : 0;
   }
 
   /** The current root certificate (PEM). */

@@ -77,26 +77,36 @@ export async function stopPebble(): Promise<void> {
   await post(`${inject("harnessUrl")}/pebble/stop`, {});
 }
 
-/** How many newOrder requests the Worker's Pebble has seen this run. */
-export async function pebbleNewOrderCount(): Promise<number> {
+/** How many newOrder requests the Worker's Pebble has seen this run, and how much it has logged (one line per request). */
+async function pebbleOrders(): Promise<{ count: number; logBytes: number }> {
   const response = await fetch(`${inject("harnessUrl")}/pebble/new-orders`);
-  return ((await response.json()) as { count: number }).count;
+  return (await response.json()) as { count: number; logBytes: number };
 }
 
-/** Waits until no new order has reached Pebble for a couple of seconds (renewals handed off by a sweep run on their own). */
+/** How many newOrder requests the Worker's Pebble has seen this run. */
+export async function pebbleNewOrderCount(): Promise<number> {
+  return (await pebbleOrders()).count;
+}
+
+/**
+ * Waits until the Worker's Pebble has taken no request at all for a few seconds (renewals handed off by a sweep run
+ * on their own), then returns its order count. Quiet means no request, not only no new order: the queue hands the
+ * renewals over in batches of 10, one batch at a time, and a batch's last orders are still validated and finalized
+ * (requests) when the next batch's first order comes, however slow the machine.
+ */
 export async function settledOrderCount(): Promise<number> {
-  let last = await pebbleNewOrderCount();
+  let last = await pebbleOrders();
   let stableSince = Date.now();
   // Longer than the renewal queue takes to hand a tick's messages to its consumer (wrangler.toml: max_batch_timeout 2 s).
   while (Date.now() - stableSince < 4000) {
     await new Promise((r) => setTimeout(r, 500));
-    const now = await pebbleNewOrderCount();
-    if (now !== last) {
+    const now = await pebbleOrders();
+    if (now.count !== last.count || now.logBytes !== last.logBytes) {
       last = now;
       stableSince = Date.now();
     }
   }
-  return last;
+  return last.count;
 }
 
 export interface ExtraPebble {
