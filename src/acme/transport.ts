@@ -1,9 +1,9 @@
 /** HTTP to the CA: signed POSTs with nonce handling (RFC 8555 §6.2, §6.5), POST-as-GET (§6.3), errors as typed values. */
 import type { z } from "zod";
+import { parseRetryAfter } from "../outbound/retry-after";
 import { signJws } from "./jws";
 import { NoncePool } from "./nonce-pool";
 import { AcmeMalformedResponseError, AcmeNetworkError, AcmeProblem, isAcmeProblem, problemSchema } from "./problem";
-import { parseRetryAfter } from "./retry-after";
 import { RETRY_POLICY, type AcmeRequestKind } from "./retry-policy";
 
 const USER_AGENT = "certdesk-acme/0.1";

@@ -10,6 +10,7 @@ import { sealToRecipient, type RecipientJwk } from "../crypto/recipient-jwe";
 import { generateWebhookSecret, signWebhook, webhookSecretProblem } from "../crypto/webhook-signature";
 import { credentialsObject, typed } from "../dns/credential-fields";
 import { createProviderClient, providerRequest } from "../outbound/provider-http";
+import { positiveRetryAfter } from "../outbound/retry-after";
 import { pushUrlProblem } from "./push-url";
 import type { DeployAttempt, DeployBundle, DeployTarget, DeployTargetOptions } from "./target";
 import { defineDeployTarget } from "./target-entry";
@@ -165,19 +166,6 @@ function pushFailure(origin: string, status: number, headers: Headers, at: numbe
   return new AppError("deploy_target_error", `${LABEL} to ${origin} failed (HTTP ${status})${hint}`, {
     detail: { provider: LABEL, status },
     retryable: status !== 410,
-    retryAfter: status === 429 || status === 503 ? retryAfterSeconds(headers.get("retry-after"), at) : undefined,
+    retryAfter: status === 429 || status === 503 ? positiveRetryAfter(headers.get("retry-after"), at) : undefined,
   });
-}
-
-/** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3), in whole seconds from now. */
-function retryAfterSeconds(value: string | null, at: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) {
-    const seconds = Number(value.trim());
-    return seconds > 0 ? seconds : undefined;
-  }
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return undefined;
-  const seconds = Math.ceil((date - at) / 1000);
-  return seconds > 0 ? seconds : undefined;
 }

@@ -4,6 +4,7 @@
  * cleaned of any credential.
  */
 import { AppError } from "../core/errors";
+import { positiveRetryAfter } from "./retry-after";
 
 /** The error code a provider's failures carry: DNS-01 hosts and deploy targets are told apart in status and renewal. */
 export type ProviderErrorCode = "dns_provider_error" | "deploy_target_error";
@@ -180,10 +181,9 @@ export function providerError(
     });
   }
   if (status === 429) {
-    const retryAfter = Number(response.headers.get("retry-after"));
     return new AppError(client.errorCode, `${client.label} rate-limited the request to ${action} (HTTP 429)${suffix}`, {
       detail: { provider: client.label, status },
-      retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+      retryAfter: positiveRetryAfter(response.headers.get("retry-after")),
     });
   }
   return new AppError(client.errorCode, `${client.label} failed to ${action} (HTTP ${status})${suffix}`, {

@@ -154,6 +154,17 @@ describe("HTTPS push target", () => {
       expect((await pushError(target.deploy(await bundleFor(), FIRST, ATTEMPT))).retryAfter).toBe(12);
     });
 
+    it("waits at most a day, whatever Retry-After asks (seconds or a date years ahead)", async () => {
+      const receiver = createPushReceiver({ secret: SECRET });
+      const target = pushTarget(receiver, await recipient());
+      for (const value of ["10000000000000", "Fri, 01 Jun 2125 12:00:00 GMT"]) {
+        receiver.answer(429, { "retry-after": value });
+        const error = await pushError(target.deploy(await bundleFor(), FIRST, ATTEMPT));
+        expect(error.message).toBe("HTTPS push to https://hooks.example.com failed (HTTP 429)");
+        expect(error.retryAfter).toBe(86_400);
+      }
+    });
+
     it("does not follow a redirect, and says so", async () => {
       const receiver = createPushReceiver({ secret: SECRET });
       receiver.answer(307, { location: "https://elsewhere.example.net/push" });

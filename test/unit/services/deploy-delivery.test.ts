@@ -438,6 +438,33 @@ describe("a failing target", () => {
   });
 });
 
+describe("a receiver asking to wait for ever", () => {
+  it("is retried within a day, the failure is announced, and the target, its listing and the status still answer", async () => {
+    const clock = manualClock(Date.now());
+    const { project } = await projectWithCertificate();
+    const { publicJwk } = await recipientKeys("P-256");
+    const created = await addTarget(depsWith(), project, inputs.push(publicJwk));
+    const receiver = createPushReceiver({ secret: created.generatedCredentials!.signingSecret as string });
+    receiver.answer(429, { "retry-after": "10000000000000" });
+    const deps = depsWith(receiver.fetch, clock);
+
+    const outcome = await deliverToTarget(deps, created.row.id, { trigger: "manual" });
+
+    const aDay = 24 * 60 * MINUTE;
+    expect(outcome).toEqual({ state: "failed", error: "HTTPS push to https://hooks.example.com failed (HTTP 429)", nextAttemptAt: clock.now() + aDay });
+    expect(await targetRow(created.row.id)).toMatchObject({ failures: 1, nextAttemptAt: clock.now() + aDay, leaseId: null });
+    const listed = await call("GET", `/api/v1/projects/${project.id}/deploy-targets`, { token: tenant.token });
+    expect(listed.status, listed.text).toBe(200);
+    expect(listed.body.targets.find((t: { id: string }) => t.id === created.row.id)).toMatchObject({
+      state: "failing",
+      lastError: "HTTPS push to https://hooks.example.com failed (HTTP 429)",
+      nextAttemptAt: new Date(clock.now() + aDay).toISOString(),
+    });
+    expect((await call("GET", `/api/v1/projects/${project.id}/deploy-targets/${created.row.id}`, { token: tenant.token })).status).toBe(200);
+    expect((await call("GET", `/api/v1/projects/${project.id}/certificate/status`, { token: tenant.token })).status).toBe(200);
+  });
+});
+
 describe("the lease", () => {
   it("lets one of two simultaneous deliveries through; the other is busy, and the provider imports once", async () => {
     const { project, certificate } = await projectWithCertificate();
