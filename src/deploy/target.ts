@@ -63,6 +63,8 @@ export interface DeployTargetOptions {
   baseUrl?: string;
   /** Per-call timeout in milliseconds (default 15 s). */
   timeoutMs?: number;
+  /** The most of an answer's body read (OUTBOUND_RESPONSE_MAX_KIB; outbound/bounded-body.ts's default when absent). */
+  responseLimitBytes?: number;
   /** The clock for signatures (SigV4 dates, webhook timestamps); milliseconds since the epoch. */
   now?: () => number;
   /**

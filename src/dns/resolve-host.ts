@@ -10,6 +10,8 @@ export interface ResolveOptions {
   resolverUrl: string;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** The most of an answer's body read (outbound/bounded-body.ts; its default when absent). */
+  responseLimitBytes?: number;
 }
 
 async function query(name: string, type: "A" | "AAAA", options: ResolveOptions): Promise<string[]> {

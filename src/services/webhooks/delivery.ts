@@ -9,6 +9,7 @@ import { newId } from "../../core/ids";
 import { isoSeconds } from "../../core/time";
 import { signWebhook } from "../../crypto/webhook-signature";
 import { webhookEndpoints } from "../../db/schema";
+import { discardBody } from "../../outbound/bounded-body";
 import { positiveRetryAfter } from "../../outbound/retry-after";
 import {
   claimOutboxMessage,
@@ -110,8 +111,8 @@ async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookOutbox
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     return { ok: false, statusCode: null, error: timedOut ? `${origin} did not answer within ${DELIVERY_TIMEOUT_MS / 1000} s` : `Could not connect to ${origin}` };
   }
-  // What the receiver said is not kept: only its status.
-  await response.body?.cancel().catch(() => undefined);
+  // What the receiver said is not kept, nor read: only its status.
+  await discardBody(response);
   const status = response.status;
   if (status >= 200 && status < 300) return { ok: true, statusCode: status };
   const hint = status >= 300 && status < 400 ? ": redirects are not followed; set the URL to the final address" : status === 410 ? ": the receiver no longer accepts deliveries" : "";

@@ -11,6 +11,7 @@
 import type { Config } from "../../core/config";
 import { pushUrlProblem } from "../../deploy/push-url";
 import { resolveAddresses } from "../../dns/resolve-host";
+import { responseLimitOf } from "../../outbound/bounded-body";
 
 export interface TargetCheck {
   /** DOH_RESOLVER_URL, or null when it is `none` (then only the URL as written is checked). */
@@ -18,6 +19,8 @@ export interface TargetCheck {
   /** Local runs with ALLOW_PRIVATE_WEBHOOK_TARGETS: http:// and loopback allowed, names not resolved. */
   allowPrivate: boolean;
   fetch?: typeof fetch;
+  /** The most of a resolver's answer read (OUTBOUND_RESPONSE_MAX_KIB). */
+  responseLimitBytes?: number;
 }
 
 export type TargetProblem =
@@ -31,6 +34,7 @@ export function targetCheckOf(config: Config, fetchImpl?: typeof fetch): TargetC
   return {
     resolverUrl: config.DOH_RESOLVER_URL === "none" ? null : config.DOH_RESOLVER_URL,
     allowPrivate: config.ALLOW_PRIVATE_WEBHOOK_TARGETS && config.CERTDESK_ENV !== "production",
+    responseLimitBytes: responseLimitOf(config),
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   };
 }
@@ -67,7 +71,7 @@ export async function webhookTargetProblem(url: string, check: TargetCheck): Pro
   if (check.allowPrivate || check.resolverUrl === null || isAddressLiteral(host)) return undefined;
   let addresses: string[];
   try {
-    addresses = await resolveAddresses(host, { resolverUrl: check.resolverUrl, ...(check.fetch ? { fetch: check.fetch } : {}) });
+    addresses = await resolveAddresses(host, { resolverUrl: check.resolverUrl, responseLimitBytes: check.responseLimitBytes, ...(check.fetch ? { fetch: check.fetch } : {}) });
   } catch (error) {
     return { kind: "unresolved", message: `Could not resolve ${host} to check that it is public (${error instanceof Error ? error.message : "DNS-over-HTTPS failed"})` };
   }

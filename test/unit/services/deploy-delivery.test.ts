@@ -27,6 +27,7 @@ import { createCloudflareSslFake, type CloudflareSslFake } from "../../support/d
 import { keyMismatch } from "../../support/deploy-fakes/key-match";
 import { createPushReceiver, type PushReceiver } from "../../support/deploy-fakes/push-receiver";
 import { recipientKeys } from "../../support/export-checks";
+import { type HugeBody, hugeResponse, MiB } from "../../support/huge-body";
 import { type ChainOptions, dayMs, makeChain, type TestChain } from "../../support/pki-fixtures";
 
 // ---- fixtures ------------------------------------------------------------------------------------------------------
@@ -435,6 +436,36 @@ describe("a failing target", () => {
     expect(throttled).toMatchObject({ state: "failed", nextAttemptAt: clock.now() + 600_000 });
     expect(throttled.state === "failed" && throttled.error).toContain("Cloudflare zone custom certificate rate-limited");
     expect(await targetRow(row.id)).toMatchObject({ failures: 1, nextAttemptAt: clock.now() + 600_000, deployedSerial: null });
+  });
+});
+
+describe("a receiver answering 200 with 200 MiB", () => {
+  it("is read no further than 1 MiB: the delivery fails with a clear error and is retried on the backoff", async () => {
+    const clock = manualClock(Date.now());
+    const { project, certificate } = await projectWithCertificate();
+    const { publicJwk } = await recipientKeys("P-256");
+    const created = await addTarget(depsWith(), project, inputs.push(publicJwk));
+    const receiver = createPushReceiver({ secret: created.generatedCredentials!.signingSecret as string });
+    const bodies: HugeBody[] = [];
+    const deps = depsWith(async (input, init) => {
+      await receiver.fetch(input, init);
+      const { response, body } = hugeResponse(200 * MiB, { status: 200 });
+      bodies.push(body);
+      return response;
+    }, clock);
+
+    const outcome = await deliverToTarget(deps, created.row.id, { trigger: "manual" });
+
+    const error = "HTTPS push answered HTTP 200 with a body larger than 1024 KiB; it was not read";
+    expect(outcome).toEqual({ state: "failed", error, nextAttemptAt: clock.now() + MINUTE });
+    expect(receiver.deliveries).toHaveLength(1);
+    expect(bodies[0]!.pulled()).toBeLessThanOrEqual(MiB + 64 * 1024);
+    expect(bodies[0]!.cancelled()).toBe(true);
+    expect(await targetRow(created.row.id)).toMatchObject({ failures: 1, lastError: error, deployedSerial: null, leaseId: null });
+    const shown = await call("GET", `/api/v1/projects/${project.id}/deploy-targets/${created.row.id}`, { token: tenant.token });
+    expect(shown.status, shown.text).toBe(200);
+    expect(shown.body).toMatchObject({ state: "failing", lastError: error });
+    expect(certificate.serial).not.toBe(shown.body.deployedSerial);
   });
 });
 
