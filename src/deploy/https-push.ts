@@ -9,6 +9,8 @@ import { AppError } from "../core/errors";
 import { sealToRecipient, type RecipientJwk } from "../crypto/recipient-jwe";
 import { generateWebhookSecret, signWebhook, webhookSecretProblem } from "../crypto/webhook-signature";
 import { credentialsObject, typed } from "../dns/credential-fields";
+import { resolvedHostProblem } from "../dns/resolve-host";
+import { isResolvableName } from "../outbound/address-class";
 import { createProviderClient, providerRequest } from "../outbound/provider-http";
 import { positiveRetryAfter } from "../outbound/retry-after";
 import { pushUrlProblem } from "./push-url";
@@ -134,6 +136,7 @@ export function createHttpsPushTarget(settings: HttpsPushSettings, credentials: 
       const problem = pushUrlProblem(settings.url, { allowInsecure: options.allowInsecurePush === true });
       if (problem) throw new AppError("deploy_target_error", `${LABEL} refused the URL: ${problem}`, { retryable: false });
       const url = new URL(settings.url);
+      await requirePublicAddresses(url.hostname, options);
       // The allow-list is the URL's own origin: no redirect or later call can reach another host with the signature.
       const client = createProviderClient(LABEL, "signing secret", [credentials.signingSecret], options, [url.origin], "deploy_target_error");
 
@@ -155,6 +158,24 @@ export function createHttpsPushTarget(settings: HttpsPushSettings, credentials: 
       throw pushFailure(url.origin, response.status, response.headers, now());
     },
   };
+}
+
+/**
+ * The push host's addresses, resolved now, before the key leaves (as a webhook's are, services/webhooks/endpoint-url.ts):
+ * a name that resolves inside the network, or that cannot be resolved, is sent nothing. Both are retried: a name's
+ * answer can change. Residual risk: the fetch resolves the name again itself (DNS rebinding; SECURITY.md).
+ */
+async function requirePublicAddresses(hostname: string, options: DeployTargetOptions): Promise<void> {
+  if (options.resolverUrl === undefined || !isResolvableName(hostname)) return;
+  const host = hostname.replace(/\.$/, "");
+  const problem = await resolvedHostProblem(host, {
+    resolverUrl: options.resolverUrl,
+    allowLoopback: options.allowInsecurePush === true,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.responseLimitBytes !== undefined ? { responseLimitBytes: options.responseLimitBytes } : {}),
+  });
+  if (problem?.kind === "refused") throw new AppError("deploy_target_error", `${LABEL} refused the URL: ${problem.message}`);
+  if (problem?.kind === "unresolved") throw new AppError("deploy_target_error", `${LABEL} not sent: ${problem.message}`);
 }
 
 /**

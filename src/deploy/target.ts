@@ -72,4 +72,9 @@ export interface DeployTargetOptions {
    * where the tests' receivers listen. Never set in production.
    */
   allowInsecurePush?: boolean;
+  /**
+   * The DNS-over-HTTPS resolver (DOH_RESOLVER_URL) an HTTPS push's host name is resolved with before each delivery,
+   * every address checked (dns/resolve-host.ts); absent, only the URL as written is checked.
+   */
+  resolverUrl?: string;
 }

@@ -97,6 +97,7 @@ async function openTarget(deps: Deps, entry: DeployTargetEntry, target: DeployTa
     now: () => deps.clock.now(),
     responseLimitBytes: responseLimitOf(config),
     allowInsecurePush: config.CERTDESK_ENV !== "production",
+    ...(config.DOH_RESOLVER_URL === "none" ? {} : { resolverUrl: config.DOH_RESOLVER_URL }),
   });
   return { adapter, requiredNames: entry.requiredNames(settings) };
 }

@@ -14,6 +14,7 @@ import type { Deps } from "../../../src/services/deps";
 import { getProject } from "../../../src/services/projects";
 import { ADMIN_TOKEN, call, newProject, newTenant, type Tenant } from "../../support/api";
 import { createPushReceiver } from "../../support/deploy-fakes/push-receiver";
+import { dohAnswer } from "../../support/doh-fake";
 import { recipientKeys } from "../../support/export-checks";
 import { type HugeBody, hugeResponse, MiB } from "../../support/huge-body";
 import { makeChain } from "../../support/pki-fixtures";
@@ -76,6 +77,8 @@ describe("a cron tick with misbehaving push receivers", () => {
     let secrets: Record<string, string> = {};
     const deployFetch: typeof fetch = async (input, init) => {
       const request = new Request(input, init);
+      const resolved = dohAnswer(request, {});
+      if (resolved) return resolved;
       const host = new URL(request.url).host;
       // Each receiver checks the signature first, as a real one would, then misbehaves.
       await createPushReceiver({ secret: secrets[host]! }).handle(request);

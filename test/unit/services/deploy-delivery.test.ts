@@ -26,6 +26,7 @@ import { createAcmFake, type AcmFake } from "../../support/deploy-fakes/aws-acm"
 import { createCloudflareSslFake, type CloudflareSslFake } from "../../support/deploy-fakes/cloudflare-ssl";
 import { keyMismatch } from "../../support/deploy-fakes/key-match";
 import { createPushReceiver, type PushReceiver } from "../../support/deploy-fakes/push-receiver";
+import { dohAnswer } from "../../support/doh-fake";
 import { recipientKeys } from "../../support/export-checks";
 import { type HugeBody, hugeResponse, MiB } from "../../support/huge-body";
 import { type ChainOptions, dayMs, makeChain, type TestChain } from "../../support/pki-fixtures";
@@ -448,7 +449,10 @@ describe("a receiver answering 200 with 200 MiB", () => {
     const receiver = createPushReceiver({ secret: created.generatedCredentials!.signingSecret as string });
     const bodies: HugeBody[] = [];
     const deps = depsWith(async (input, init) => {
-      await receiver.fetch(input, init);
+      const request = new Request(input, init);
+      const resolved = dohAnswer(request, {});
+      if (resolved) return resolved;
+      await receiver.handle(request);
       const { response, body } = hugeResponse(200 * MiB, { status: 200 });
       bodies.push(body);
       return response;
@@ -706,6 +710,28 @@ describe("the HTTPS push", () => {
     expect(receiver.deliveries[1]!.headers.get("webhook-id")).toMatch(/^dlv_[0-9a-f]{32}$/);
     expect(receiver.deliveries[1]!.headers.get("webhook-id")).not.toBe(delivery.headers.get("webhook-id"));
     expect(receiver.deliveries[1]!.problem).toBeUndefined();
+  });
+
+  it("resolves the push host over DOH_RESOLVER_URL before each delivery, and sends nothing to a name that resolves inside", async () => {
+    const { project, certificate } = await projectWithCertificate();
+    const { publicJwk } = await recipientKeys("P-256");
+    const created = await addTarget(depsWith(), project, inputs.push(publicJwk));
+    const addresses: Record<string, string[]> = { "hooks.example.com": ["10.0.0.7"] };
+    const receiver = createPushReceiver({ secret: created.generatedCredentials!.signingSecret as string, addresses });
+    const deps = depsWith(receiver.fetch);
+    const production: Deps = { ...deps, config: { ...deps.config, CERTDESK_ENV: "production" } };
+
+    const refused = await deliverToTarget(production, created.row.id, { trigger: "manual" });
+    const message = "HTTPS push refused the URL: hooks.example.com resolves to 10.0.0.7: Must not point at a private network address";
+    expect(refused).toMatchObject({ state: "failed", error: message });
+    expect(receiver.dohQueries.sort()).toEqual(["hooks.example.com/A", "hooks.example.com/AAAA"]);
+    expect(receiver.deliveries).toHaveLength(0);
+    expect(await targetRow(created.row.id)).toMatchObject({ lastError: message, deployedSerial: null });
+
+    // The name moves to a public address: the next delivery goes.
+    addresses["hooks.example.com"] = ["93.184.215.14"];
+    expect(await deliverToTarget(production, created.row.id, { trigger: "manual" })).toEqual({ state: "delivered", serial: certificate.serial });
+    expect(receiver.deliveries).toHaveLength(1);
   });
 
   it("goes to a loopback http:// URL only on a local run (CERTDESK_ENV), never in production", async () => {
