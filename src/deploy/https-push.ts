@@ -13,6 +13,7 @@ import { resolvedHostProblem } from "../dns/resolve-host";
 import { isResolvableName } from "../outbound/address-class";
 import { createProviderClient, providerRequest } from "../outbound/provider-http";
 import { positiveRetryAfter } from "../outbound/retry-after";
+import { redactQueryValues } from "../outbound/url-redaction";
 import { pushUrlProblem } from "./push-url";
 import type { DeployAttempt, DeployBundle, DeployTarget, DeployTargetOptions } from "./target";
 import { defineDeployTarget } from "./target-entry";
@@ -74,6 +75,8 @@ export const httpsPushTarget = defineDeployTarget({
   label: LABEL,
   apiName: null,
   settings: httpsPushSettings,
+  // The URL is called as stored; what people see of it keeps its query's names, not their values.
+  shownSettings: (settings) => ({ ...settings, url: redactQueryValues(settings.url) }),
   credentials: httpsPushCredentials,
   requiredNames: () => [],
   // A fresh secret when the team brings none: 32 random bytes, shown once.

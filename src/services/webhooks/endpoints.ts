@@ -5,6 +5,7 @@
 import { AppError } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { generateWebhookSecret } from "../../crypto/webhook-signature";
+import { redactQueryValues } from "../../outbound/url-redaction";
 import {
   attemptsOf,
   deleteAttemptsStatement,
@@ -36,11 +37,8 @@ export interface WebhookEndpointChanges {
   disabled?: boolean;
 }
 
-/** What the audit log keeps of a URL: its origin and path. A query string may carry the receiver's own token. */
-function auditedUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
-}
+/** What the audit log keeps of a URL: a query string may carry the receiver's own token, so its values are redacted. */
+const auditedUrl = redactQueryValues;
 
 /** The URL as written and, unless this is a local run that allows private targets, every address its name resolves to. */
 async function requireAllowedUrl(deps: Deps, url: string): Promise<void> {
