@@ -27,6 +27,8 @@ export interface AcmeClientOptions {
   now?: () => number;
   /** Sleep between polls and retries; injectable so tests need not wait. */
   sleep?: (ms: number) => Promise<void>;
+  /** The most of an answer's body read (outbound/bounded-body.ts; its default when absent). */
+  responseLimitBytes?: number;
   /** Per-request timeout (default 30 s). */
   requestTimeoutMs?: number;
 }
@@ -48,6 +50,7 @@ export class AcmeClient {
       sleep,
       newNonceUrl: async () => (await this.getDirectory()).newNonce,
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      ...(options.responseLimitBytes !== undefined ? { responseLimitBytes: options.responseLimitBytes } : {}),
     });
     this.ctx = { transport, directory: () => this.getDirectory(), keys: options.accountKey, accountUrl: options.accountUrl, now, sleep };
   }

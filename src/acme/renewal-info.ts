@@ -45,6 +45,8 @@ export interface RenewalInfoReaderOptions {
   now?: () => number;
   /** The wait between repeats of a lost answer; injectable so tests need not wait. */
   sleep?: (ms: number) => Promise<void>;
+  /** The most of an answer's body read (outbound/bounded-body.ts; its default when absent). */
+  responseLimitBytes?: number;
   /** Per-request timeout (default RETRY_POLICY.requestTimeoutMs). */
   requestTimeoutMs?: number;
 }
@@ -66,6 +68,7 @@ export class RenewalInfoReader {
       sleep: options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
       newNonceUrl: () => Promise.reject(new Error("renewal information is read without signed requests")),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      ...(options.responseLimitBytes !== undefined ? { responseLimitBytes: options.responseLimitBytes } : {}),
     });
   }
 

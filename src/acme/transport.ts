@@ -1,9 +1,10 @@
 /** HTTP to the CA: signed POSTs with nonce handling (RFC 8555 §6.2, §6.5), POST-as-GET (§6.3), errors as typed values. */
 import type { z } from "zod";
+import { readBodyText, ResponseTooLarge } from "../outbound/bounded-body";
+import { parseRetryAfter } from "../outbound/retry-after";
 import { signJws } from "./jws";
 import { NoncePool } from "./nonce-pool";
 import { AcmeMalformedResponseError, AcmeNetworkError, AcmeProblem, isAcmeProblem, problemSchema } from "./problem";
-import { parseRetryAfter } from "./retry-after";
 import { RETRY_POLICY, type AcmeRequestKind } from "./retry-policy";
 
 const USER_AGENT = "certdesk-acme/0.1";
@@ -15,6 +16,8 @@ export interface TransportOptions {
   /** Resolves the directory's newNonce URL (RFC 8555 §7.2). */
   newNonceUrl: () => Promise<string>;
   requestTimeoutMs?: number;
+  /** The most of a body read (OUTBOUND_RESPONSE_MAX_KIB; outbound/bounded-body.ts's default when absent). */
+  responseLimitBytes?: number;
 }
 
 /** A CA response whose body has been read. */
@@ -136,8 +139,11 @@ export class AcmeTransport {
     let text: string;
     try {
       // Bytes then UTF-8: every ACME body is JSON or PEM text (RFC 8555 §6.1, §9.1), whatever its media type says.
-      text = init.method === "HEAD" ? "" : new TextDecoder().decode(await response.arrayBuffer());
+      text = init.method === "HEAD" ? "" : await readBodyText(response, this.options.responseLimitBytes);
     } catch (error) {
+      if (error instanceof ResponseTooLarge) {
+        throw new AcmeMalformedResponseError(`ACME server ${hostOf(url)} answered with ${error.message}; it was not read`, { url, status: response.status });
+      }
       throw new AcmeNetworkError(`ACME server ${hostOf(url)} closed the connection mid-response`, url, { status: response.status, cause: error });
     }
     const retryAfter = parseRetryAfter(response.headers.get("retry-after"), this.options.now());

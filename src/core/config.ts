@@ -40,6 +40,8 @@ function count(defaultValue: number, max: number) {
 
 const MiB = 1024 * 1024;
 
+const OUTBOUND_LIMIT_RULE = "OUTBOUND_RESPONSE_MAX_KIB must be a whole number of KiB from 1 to 65536";
+
 /** A JSON object of provider name → URL, overriding those providers' API origins (tests and local runs point them at fakes; refused in production). */
 function baseUrls(name: string) {
   return z
@@ -141,6 +143,11 @@ const baseSchema = z.object({
   ACME_STAGING_DIRECTORY_URL: z.url(),
   /** The DNS-over-HTTPS resolver for propagation and CAA checks; `none` skips both. */
   DOH_RESOLVER_URL: z.union([z.literal("none"), z.url()]),
+  /**
+   * The most of any outbound answer's body that is read, in KiB (ACME, DNS providers, DoH, deploy targets, webhooks;
+   * outbound/bounded-body.ts): past it the rest is cancelled unread and the call fails. Default 1 MiB, at most 64 MiB.
+   */
+  OUTBOUND_RESPONSE_MAX_KIB: z.coerce.number(OUTBOUND_LIMIT_RULE).int(OUTBOUND_LIMIT_RULE).min(1, OUTBOUND_LIMIT_RULE).max(65_536, OUTBOUND_LIMIT_RULE).default(1024),
   /** Test only, refused in production: where DNS providers' APIs are called instead of their own (`{"cloudflare": "..."}`). */
   DNS_API_BASE_URLS: baseUrls("DNS_API_BASE_URLS"),
   /** Test only, refused in production: where deploy targets' APIs are called instead of their own (`{"cloudflare": "...", "aws": "..."}`). */

@@ -267,6 +267,23 @@ export const metricCounters = sqliteTable(
 );
 
 /**
+ * Counters of the service itself, not of any team (`GET /metrics`, the operator's scrape only): the cron stages that
+ * failed (store/service-counters.ts). One row per counter and label set, added to with an UPSERT.
+ */
+export const serviceCounters = sqliteTable(
+  "service_counters",
+  {
+    /** The counter, e.g. "cron_stage_failures" (store/service-counters.ts lists them). */
+    name: text("name").notNull(),
+    /** The label set as canonical JSON (keys sorted), so one set is one row. */
+    labels: text("labels").notNull(),
+    value: integer("value").notNull().default(0),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.labels] })],
+);
+
+/**
  * Where a team's certificate events are POSTed as Standard Webhooks (services/webhooks/). The signing secret is
  * sealed (`<id>:webhook` as associated data) and shown once, when the endpoint is created.
  */

@@ -21,6 +21,7 @@ import {
   unreadableResponse,
   type ProviderResponse,
 } from "../outbound/provider-http";
+import { positiveRetryAfter } from "../outbound/retry-after";
 import type { DeployBundle, DeployPrevious, DeployTarget, DeployTargetOptions } from "./target";
 import { defineDeployTarget } from "./target-entry";
 
@@ -144,7 +145,7 @@ export function createAwsAcmTarget(settings: AwsAcmSettings, credentials: AwsAcm
       const suffix = sanitizeProviderMessage(client, said);
       return new AppError(client.errorCode, `${LABEL} throttled the request to import the certificate (HTTP ${response.status})${suffix ? `: ${suffix}` : ""}`, {
         detail: { provider: LABEL, status: response.status },
-        retryAfter: retryAfter(response),
+        retryAfter: positiveRetryAfter(response.headers.get("retry-after"), options.now?.()),
       });
     }
     const authFailure = response.status === 401 || response.status === 403 || AUTH_CODES.has(code);
@@ -154,7 +155,7 @@ export function createAwsAcmTarget(settings: AwsAcmSettings, credentials: AwsAcm
       return new AppError(base.code, base.message, {
         detail: base.detail,
         retryable: !INPUT_CODES.has(code),
-        retryAfter: response.status === 503 ? retryAfter(response) : undefined,
+        retryAfter: response.status === 503 ? positiveRetryAfter(response.headers.get("retry-after"), options.now?.()) : undefined,
       });
     }
     return base;
@@ -212,12 +213,6 @@ function awsJsonError(response: ProviderResponse): AwsJsonError {
 
 function stringOf(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-/** Retry-After in seconds, when the answer carries one (RFC 9110 §10.2.3: delay-seconds). */
-function retryAfter(response: ProviderResponse): number | undefined {
-  const value = Number(response.headers.get("retry-after"));
-  return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 /** SigV4's X-Amz-Date form, `YYYYMMDDTHHMMSSZ`. */

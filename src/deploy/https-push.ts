@@ -9,7 +9,11 @@ import { AppError } from "../core/errors";
 import { sealToRecipient, type RecipientJwk } from "../crypto/recipient-jwe";
 import { generateWebhookSecret, signWebhook, webhookSecretProblem } from "../crypto/webhook-signature";
 import { credentialsObject, typed } from "../dns/credential-fields";
+import { resolvedHostProblem } from "../dns/resolve-host";
+import { isResolvableName } from "../outbound/address-class";
 import { createProviderClient, providerRequest } from "../outbound/provider-http";
+import { positiveRetryAfter } from "../outbound/retry-after";
+import { redactQueryValues } from "../outbound/url-redaction";
 import { pushUrlProblem } from "./push-url";
 import type { DeployAttempt, DeployBundle, DeployTarget, DeployTargetOptions } from "./target";
 import { defineDeployTarget } from "./target-entry";
@@ -71,6 +75,8 @@ export const httpsPushTarget = defineDeployTarget({
   label: LABEL,
   apiName: null,
   settings: httpsPushSettings,
+  // The URL is called as stored; what people see of it keeps its query's names, not their values.
+  shownSettings: (settings) => ({ ...settings, url: redactQueryValues(settings.url) }),
   credentials: httpsPushCredentials,
   requiredNames: () => [],
   // A fresh secret when the team brings none: 32 random bytes, shown once.
@@ -133,6 +139,7 @@ export function createHttpsPushTarget(settings: HttpsPushSettings, credentials: 
       const problem = pushUrlProblem(settings.url, { allowInsecure: options.allowInsecurePush === true });
       if (problem) throw new AppError("deploy_target_error", `${LABEL} refused the URL: ${problem}`, { retryable: false });
       const url = new URL(settings.url);
+      await requirePublicAddresses(url.hostname, options);
       // The allow-list is the URL's own origin: no redirect or later call can reach another host with the signature.
       const client = createProviderClient(LABEL, "signing secret", [credentials.signingSecret], options, [url.origin], "deploy_target_error");
 
@@ -157,6 +164,24 @@ export function createHttpsPushTarget(settings: HttpsPushSettings, credentials: 
 }
 
 /**
+ * The push host's addresses, resolved now, before the key leaves (as a webhook's are, services/webhooks/endpoint-url.ts):
+ * a name that resolves inside the network, or that cannot be resolved, is sent nothing. Both are retried: a name's
+ * answer can change. Residual risk: the fetch resolves the name again itself (DNS rebinding; SECURITY.md).
+ */
+async function requirePublicAddresses(hostname: string, options: DeployTargetOptions): Promise<void> {
+  if (options.resolverUrl === undefined || !isResolvableName(hostname)) return;
+  const host = hostname.replace(/\.$/, "");
+  const problem = await resolvedHostProblem(host, {
+    resolverUrl: options.resolverUrl,
+    allowLoopback: options.allowInsecurePush === true,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.responseLimitBytes !== undefined ? { responseLimitBytes: options.responseLimitBytes } : {}),
+  });
+  if (problem?.kind === "refused") throw new AppError("deploy_target_error", `${LABEL} refused the URL: ${problem.message}`);
+  if (problem?.kind === "unresolved") throw new AppError("deploy_target_error", `${LABEL} not sent: ${problem.message}`);
+}
+
+/**
  * A non-2xx answer, handled as the spec's "Delivery success and failure" suggests: a 3xx is a failure (redirects are
  * not followed), 410 Gone means the receiver wants no more deliveries, 429 and 503 may say when to come back.
  */
@@ -165,19 +190,6 @@ function pushFailure(origin: string, status: number, headers: Headers, at: numbe
   return new AppError("deploy_target_error", `${LABEL} to ${origin} failed (HTTP ${status})${hint}`, {
     detail: { provider: LABEL, status },
     retryable: status !== 410,
-    retryAfter: status === 429 || status === 503 ? retryAfterSeconds(headers.get("retry-after"), at) : undefined,
+    retryAfter: status === 429 || status === 503 ? positiveRetryAfter(headers.get("retry-after"), at) : undefined,
   });
-}
-
-/** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3), in whole seconds from now. */
-function retryAfterSeconds(value: string | null, at: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) {
-    const seconds = Number(value.trim());
-    return seconds > 0 ? seconds : undefined;
-  }
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return undefined;
-  const seconds = Math.ceil((date - at) / 1000);
-  return seconds > 0 ? seconds : undefined;
 }

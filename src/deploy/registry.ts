@@ -21,6 +21,12 @@ export const deployTargetKinds = deployTargetEntries.map((entry) => entry.kind) 
 /** Each kind's parsed settings. */
 export type DeploySettingsMap = { [E in Entry as E["kind"]]: z.output<E["settings"]> };
 
+/** A target's stored settings as the audit log and the API show them (deploy/target-entry.ts `shownSettings`). */
+export function shownDeploySettings(kind: string, settings: Record<string, unknown>): Record<string, unknown> {
+  const entry = deployTargetEntry(kind);
+  return entry?.shownSettings ? entry.shownSettings(settings) : settings;
+}
+
 /** The entry for `kind`, or undefined for a kind that is not registered (a row written by a newer version). */
 export function deployTargetEntry(kind: string): DeployTargetEntry | undefined {
   return deployTargetEntries.find((entry) => entry.kind === kind) as DeployTargetEntry | undefined;

@@ -11,6 +11,11 @@ export interface DeployTargetEntry<Kind extends string = string, Settings extend
   readonly apiName: string | null;
   /** Where the certificate goes: public settings, shown back in listings (zone id, hostname, region, URL). */
   readonly settings: Settings;
+  /**
+   * The settings as the audit log and listings show them, when that is not all of them as stored (a push URL's query
+   * values, which may hold the receiver's own token); absent, they are shown as stored.
+   */
+  shownSettings?(settings: z.output<Settings>): Record<string, unknown>;
   /** What authenticates the delivery: sealed at rest and never shown again. Strict; messages never echo a value. */
   readonly credentials: Credentials;
   /**

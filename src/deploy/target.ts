@@ -63,6 +63,8 @@ export interface DeployTargetOptions {
   baseUrl?: string;
   /** Per-call timeout in milliseconds (default 15 s). */
   timeoutMs?: number;
+  /** The most of an answer's body read (OUTBOUND_RESPONSE_MAX_KIB; outbound/bounded-body.ts's default when absent). */
+  responseLimitBytes?: number;
   /** The clock for signatures (SigV4 dates, webhook timestamps); milliseconds since the epoch. */
   now?: () => number;
   /**
@@ -70,4 +72,9 @@ export interface DeployTargetOptions {
    * where the tests' receivers listen. Never set in production.
    */
   allowInsecurePush?: boolean;
+  /**
+   * The DNS-over-HTTPS resolver (DOH_RESOLVER_URL) an HTTPS push's host name is resolved with before each delivery,
+   * every address checked (dns/resolve-host.ts); absent, only the URL as written is checked.
+   */
+  resolverUrl?: string;
 }

@@ -38,6 +38,8 @@ export interface CaaLookupOptions {
   fetch?: typeof fetch;
   /** Timeout of one query (default 5 s). */
   timeoutMs?: number;
+  /** The most of an answer's body read (outbound/bounded-body.ts; its default when absent). */
+  responseLimitBytes?: number;
   /** Answers already fetched, by name: names of one order share parents. */
   cache?: Map<string, Promise<CaaRecord[]>>;
 }

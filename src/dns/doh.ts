@@ -4,6 +4,7 @@
  * serve: `GET <resolver>?name=…&type=…` with `accept: application/dns-json`. Workers cannot send UDP, so every DNS
  * lookup here goes this way. What an RCODE means is each caller's to decide.
  */
+import { discardBody, readBodyJson, ResponseTooLarge } from "../outbound/bounded-body";
 
 /** RR type codes as the JSON API gives them in `type` (RFC 1035 §3.2.2, RFC 3596 §2.1, RFC 8659 §4.1). */
 export const RR_TYPE = { A: 1, TXT: 16, AAAA: 28, CAA: 257 } as const;
@@ -19,6 +20,8 @@ export interface DohQueryOptions {
   fetch?: typeof fetch;
   /** Abort the query (a TimeoutError) after this long. */
   timeoutMs: number;
+  /** The most of an answer's body read (outbound/bounded-body.ts; its default when absent). */
+  responseLimitBytes?: number;
 }
 
 export interface DohRecord {
@@ -38,7 +41,7 @@ export interface DohResult {
 
 /**
  * Asks `resolverUrl` for the `type` records at `name` (as given: no normalizing). Throws "resolver answered HTTP <n>"
- * for a non-2xx answer, a SyntaxError for a body that is not JSON, and "resolver answered JSON that is not a DoH answer"
+ * for a non-2xx answer, "resolver answered with a body larger than …" past the limit, a SyntaxError for a body that is not JSON, and "resolver answered JSON that is not a DoH answer"
  * for one without the API's shape. Records without a numeric type or a string data are left out: nothing reads them.
  */
 export async function dohQuery(name: string, type: DohRecordType, options: DohQueryOptions): Promise<DohResult> {
@@ -50,8 +53,18 @@ export async function dohQuery(name: string, type: DohRecordType, options: DohQu
     headers: { accept: "application/dns-json" },
     signal: AbortSignal.timeout(options.timeoutMs),
   });
-  if (!response.ok) throw new Error(`resolver answered HTTP ${response.status}`);
-  return readDohJson(await response.json());
+  if (!response.ok) {
+    await discardBody(response);
+    throw new Error(`resolver answered HTTP ${response.status}`);
+  }
+  let body: unknown;
+  try {
+    body = await readBodyJson(response, options.responseLimitBytes);
+  } catch (error) {
+    if (error instanceof ResponseTooLarge) throw new Error(`resolver answered with ${error.message}`);
+    throw error;
+  }
+  return readDohJson(body);
 }
 
 function readDohJson(body: unknown): DohResult {

@@ -12,6 +12,7 @@ import type { z } from "zod";
 import { AppError } from "../core/errors";
 import { credentialsObject, token } from "./credential-fields";
 import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, sanitizeProviderMessage, unreadableResponse, type ProviderResponse } from "../outbound/provider-http";
+import { clampRetryAfter } from "../outbound/retry-after";
 import { cachedZones, discoverZone, normalizeFqdn, relativeName } from "./names";
 import { defineDnsProvider } from "./provider-entry";
 import type { DnsProvider, DnsProviderOptions } from "./provider";
@@ -34,7 +35,7 @@ const THROTTLING: ThrottleSignal = {
   throttled: TOO_MANY_REQUESTS.throttled,
   hintMs(response) {
     const seconds = tryParseJson<GodaddyError>(response.text)?.retryAfterSec;
-    return typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+    return typeof seconds === "number" && seconds >= 0 ? clampRetryAfter(seconds) * 1000 : undefined;
   },
 };
 

@@ -19,11 +19,15 @@ export interface TxtLookupOptions {
   fetch?: typeof fetch;
   /** Timeout for this one query (default 10 s). */
   timeoutMs?: number;
+  /** The most of an answer's body read (outbound/bounded-body.ts; its default when absent). */
+  responseLimitBytes?: number;
 }
 
 export interface WaitForTxtOptions {
   resolverUrl: string;
   fetch?: typeof fetch;
+  /** The most of an answer's body read (outbound/bounded-body.ts; its default when absent). */
+  responseLimitBytes?: number;
   /** How long to keep looking before giving up (the budget an error names). */
   timeoutMs: number;
   /** When to give up (epoch ms), if the budget started earlier than this call; default now + timeoutMs. */
@@ -77,6 +81,7 @@ export async function waitForTxtRecords(expected: ReadonlyMap<string, readonly s
         const visible = await lookupTxt(name, {
           resolverUrl: options.resolverUrl,
           fetch: options.fetch,
+          responseLimitBytes: options.responseLimitBytes,
           timeoutMs: Math.min(MAX_QUERY_MS, Math.max(MIN_QUERY_MS, remaining)),
         });
         state.seen = state.values.filter((value) => visible.includes(value)).length;

@@ -35,6 +35,8 @@ export interface DnsProviderOptions {
   baseUrl?: string;
   /** Per-call timeout in milliseconds (default 15 s). */
   timeoutMs?: number;
+  /** The most of an answer's body read (OUTBOUND_RESPONSE_MAX_KIB; outbound/bounded-body.ts's default when absent). */
+  responseLimitBytes?: number;
   /** Waits between repeats of a throttled call and between change-status polls (tests pass a virtual clock's). */
   sleep?: (ms: number) => Promise<void>;
   /** The clock for those waits and for Retry-After dates (default Date.now). */

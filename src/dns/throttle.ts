@@ -7,6 +7,7 @@
 import { RETRY_POLICY } from "../acme/retry-policy";
 import { AppError } from "../core/errors";
 import { sanitizeProviderMessage, type ProviderClient, type ProviderResponse } from "../outbound/provider-http";
+import { parseRetryAfter } from "../outbound/retry-after";
 import type { DnsProviderOptions } from "./provider";
 
 /** How an adapter waits: the options' clock and sleep, or the real ones. */
@@ -45,13 +46,10 @@ export async function sendPaced(send: () => Promise<ProviderResponse>, signal: T
   }
 }
 
-/** Retry-After (RFC 9110 §10.2.3) in ms from `now`: delay-seconds or an HTTP-date; undefined when absent or unreadable. */
+/** Retry-After (RFC 9110 §10.2.3) in ms from `now`, clamped as every Retry-After is; undefined when absent or unreadable. */
 export function retryAfterMs(headers: Headers, now: number): number | undefined {
-  const value = headers.get("retry-after")?.trim();
-  if (!value) return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  const seconds = parseRetryAfter(headers.get("retry-after"), now);
+  return seconds === undefined ? undefined : seconds * 1000;
 }
 
 /**

@@ -12,11 +12,23 @@ type AccountRow = typeof acmeAccounts.$inferSelect;
  * Deactivates the account at its CA, then deletes the row (so a later issuance for the team creates a new
  * account). Throws when the CA could not deactivate it; the row is then kept, so the action can be repeated.
  */
-export async function deactivateStoredAccount(db: Database, sealingKeys: SealingKeys, row: AccountRow, fetchFn?: typeof fetch): Promise<void> {
+export async function deactivateStoredAccount(
+  db: Database,
+  sealingKeys: SealingKeys,
+  row: AccountRow,
+  fetchFn?: typeof fetch,
+  responseLimitBytes?: number,
+): Promise<void> {
   // A rollover that stopped half-way is settled first: the CA knows the account by one key only.
-  const key = await settledAccountKey(db, sealingKeys, row, fetchFn);
+  const key = await settledAccountKey(db, sealingKeys, row, fetchFn, responseLimitBytes);
   if (key === null) return; // forgotten meanwhile
-  const client = new AcmeClient({ directoryUrl: row.directoryUrl, accountKey: await importAccountKey(key), accountUrl: row.accountUrl, ...(fetchFn ? { fetch: fetchFn } : {}) });
+  const client = new AcmeClient({
+    directoryUrl: row.directoryUrl,
+    accountKey: await importAccountKey(key),
+    accountUrl: row.accountUrl,
+    ...(fetchFn ? { fetch: fetchFn } : {}),
+    responseLimitBytes,
+  });
   try {
     await client.deactivateAccount();
   } catch (error) {

@@ -76,11 +76,17 @@ async function updateStored(db: Database, sealingKeys: SealingKeys, id: string, 
  * `next` key (a rollover stopped half-way) is settled first: the CA is asked with `next`, and the key it has is
  * kept alone. Throws when the CA cannot be asked (the next use tries again).
  */
-export async function settledAccountKey(db: Database, sealingKeys: SealingKeys, row: AccountRow, fetchFn?: typeof fetch): Promise<string | null> {
+export async function settledAccountKey(
+  db: Database,
+  sealingKeys: SealingKeys,
+  row: AccountRow,
+  fetchFn?: typeof fetch,
+  responseLimitBytes?: number,
+): Promise<string | null> {
   const stored = parseKeys(await unseal(sealingKeys, row.sealedKey, row.id));
   const next = stored.next;
   if (next === null) return stored.current;
-  const probe = new AcmeClient({ directoryUrl: row.directoryUrl, accountKey: await importAccountKey(next), ...(fetchFn ? { fetch: fetchFn } : {}) });
+  const probe = new AcmeClient({ directoryUrl: row.directoryUrl, accountKey: await importAccountKey(next), ...(fetchFn ? { fetch: fetchFn } : {}), responseLimitBytes });
   const moved = (await probe.findAccount()) === row.accountUrl;
   // Only over the rollover just asked about: one that finished or started meanwhile is its own writer's to settle.
   const settled = await updateStored(db, sealingKeys, row.id, (now) =>
@@ -100,10 +106,11 @@ export async function rollOverAccountKey(
   teamId: string,
   directoryUrl: string,
   fetchFn?: typeof fetch,
+  responseLimitBytes?: number,
 ): Promise<KeyChangeResult> {
   const row = await db.query.acmeAccounts.findFirst({ where: and(eq(acmeAccounts.teamId, teamId), eq(acmeAccounts.directoryUrl, directoryUrl)) });
   if (!row) throw new AppError("not_found", "The team has no ACME account at this directory");
-  const current = await settledAccountKey(db, sealingKeys, row, fetchFn);
+  const current = await settledAccountKey(db, sealingKeys, row, fetchFn, responseLimitBytes);
   if (current === null) throw new AppError("not_found", "The team has no ACME account at this directory");
   const newKeys = await generateAccountKey();
   const next = await exportAccountKey(newKeys);
@@ -116,14 +123,14 @@ export async function rollOverAccountKey(
   if (!marked) throw changedMeanwhile();
 
   // (2) keyChange confirms a change whose answer was lost by asking with the new key (REPEAT_AFTER_LOST_ANSWER).
-  const client = new AcmeClient({ directoryUrl, accountKey: await importAccountKey(current), accountUrl: row.accountUrl, ...(fetchFn ? { fetch: fetchFn } : {}) });
+  const client = new AcmeClient({ directoryUrl, accountKey: await importAccountKey(current), accountUrl: row.accountUrl, ...(fetchFn ? { fetch: fetchFn } : {}), responseLimitBytes });
   let result: KeyChangeResult;
   try {
     result = await client.keyChange(newKeys);
   } catch (error) {
     const now = await findRow(db, row.id);
     // Settled now when the CA can say which key it has; otherwise at the account's next use.
-    if (now) await settledAccountKey(db, sealingKeys, now, fetchFn).catch(() => null);
+    if (now) await settledAccountKey(db, sealingKeys, now, fetchFn, responseLimitBytes).catch(() => null);
     throw error;
   }
 

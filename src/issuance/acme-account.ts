@@ -15,6 +15,8 @@ export interface AccountOptions {
   /** RFC 8555 §7.3.4: the CA's key id and MAC key, for CAs whose directory says externalAccountRequired. */
   externalAccountBinding?: { kid: string; hmacKeyB64url: string };
   fetch?: typeof fetch;
+  /** The most of a CA answer's body read (OUTBOUND_RESPONSE_MAX_KIB). */
+  responseLimitBytes?: number;
 }
 
 /** Forgets the stored account (the CA no longer knows it), so the next use creates a new one. */
@@ -28,14 +30,14 @@ export async function openAcmeClient(db: Database, options: AccountOptions): Pro
   const existing = await db.query.acmeAccounts.findFirst({ where });
   if (existing) {
     // A key rollover (RFC 8555 §7.3.5) that stopped half-way is settled first (see account-rollover.ts).
-    const key = await settledAccountKey(db, options.encryptionKey, existing, options.fetch);
+    const key = await settledAccountKey(db, options.encryptionKey, existing, options.fetch, options.responseLimitBytes);
     // Forgotten meanwhile: the next look finds no row and creates the account.
     if (key === null) return openAcmeClient(db, options);
     const accountKey = await importAccountKey(key);
-    return new AcmeClient({ directoryUrl: options.directoryUrl, accountKey, accountUrl: existing.accountUrl, fetch: options.fetch });
+    return new AcmeClient({ directoryUrl: options.directoryUrl, accountKey, accountUrl: existing.accountUrl, fetch: options.fetch, responseLimitBytes: options.responseLimitBytes });
   }
   const accountKey = await generateAccountKey();
-  const client = new AcmeClient({ directoryUrl: options.directoryUrl, accountKey, fetch: options.fetch });
+  const client = new AcmeClient({ directoryUrl: options.directoryUrl, accountKey, fetch: options.fetch, responseLimitBytes: options.responseLimitBytes });
   // RFC 8555 §7.3: the operator accepted the CA's terms when deploying this service for the team.
   const { accountUrl } = await client.createAccount({
     termsOfServiceAgreed: true,

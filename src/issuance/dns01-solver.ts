@@ -15,6 +15,8 @@ export interface Dns01Options {
   resolverUrl: string | null;
   /** The fetch for the DoH queries (tests put a caching resolver in front). */
   fetch?: typeof fetch;
+  /** The most of an answer's body read (outbound/bounded-body.ts; its default when absent). */
+  responseLimitBytes?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -35,6 +37,7 @@ export function dns01Solver(provider: DnsProvider, options: Dns01Options): Chall
       await waitForTxtRecords(expectedRecords(tasks), {
         resolverUrl: options.resolverUrl,
         fetch: options.fetch,
+        responseLimitBytes: options.responseLimitBytes,
         timeoutMs: budgetMs,
         deadline,
         intervalMs: RETRY_POLICY.dnsPropagationIntervalMs,

@@ -9,6 +9,7 @@ import type { AcmeDirectory } from "../acme";
 import { AppError } from "../core/errors";
 import { challengeRecordName, type DnsProvider } from "../dns";
 import { evaluateCaa, findRelevantCaa, type CaaRecord } from "../dns/caa";
+import { responseLimitOf } from "../outbound/bounded-body";
 import type { IssuanceDeps } from "./deps";
 import type { IssueRequest } from "./issue-request";
 
@@ -22,6 +23,8 @@ export interface PreflightInput {
   dnsProvider: DnsProvider | null;
   /** For the DoH queries (tests pass a fake resolver). */
   fetch?: typeof fetch;
+  /** The most of an answer's body read (outbound/bounded-body.ts; its default when absent). */
+  responseLimitBytes?: number;
   log?: (message: string) => void;
 }
 
@@ -36,6 +39,7 @@ export async function preflight(deps: IssuanceDeps, request: IssueRequest, direc
     directory,
     resolverUrl: config.DOH_RESOLVER_URL === "none" ? null : config.DOH_RESOLVER_URL,
     dnsProvider,
+    responseLimitBytes: responseLimitOf(config),
   });
 }
 
@@ -54,7 +58,7 @@ async function refuseForbiddenByCaa(input: PreflightInput, resolverUrl: string):
   for (const name of input.names) {
     let relevant;
     try {
-      relevant = await findRelevantCaa(name, { resolverUrl, fetch: input.fetch, cache });
+      relevant = await findRelevantCaa(name, { resolverUrl, fetch: input.fetch, cache, responseLimitBytes: input.responseLimitBytes });
     } catch (error) {
       // A failed lookup does not block: the CA checks CAA itself before issuing (RFC 8659 §3, including what a
       // SERVFAIL means) and answers with its own `caa` error, which issuance reports as it does any CA refusal.

@@ -6,6 +6,7 @@ import type { IssuanceDeps } from "./deps";
 import { AppError } from "../core/errors";
 import { pemToDer } from "../pki";
 import { openAcmeClient } from "./acme-account";
+import { responseLimitOf } from "../outbound/bounded-body";
 import { toIssuanceError } from "./acme-errors";
 import { isAcmeCertificate } from "../store/certificate-type";
 import { nextVersionTime, unchangedSince } from "../store/certificates";
@@ -26,7 +27,7 @@ export async function revokeStoredCertificate(deps: IssuanceDeps, teamId: string
   const directoryUrl = String(row.issuance?.directoryUrl ?? "");
   try {
     const { ENCRYPTION_KEY } = deps.config;
-    const client = await openAcmeClient(db, { teamId, directoryUrl, email: null, encryptionKey: ENCRYPTION_KEY });
+    const client = await openAcmeClient(db, { teamId, directoryUrl, email: null, encryptionKey: ENCRYPTION_KEY, responseLimitBytes: responseLimitOf(deps.config) });
     try {
       await client.revokeCertificate(pemToDer(row.certificatePem), reason);
     } catch (error) {

@@ -27,6 +27,7 @@ import { preflight } from "./preflight";
 import { deferRenewal, recordManualRenewalFailure, recordRenewalFailure, stopRenewal } from "./renewal-record";
 import { storeIssued } from "./store-issued";
 import { CounterTally, countingAcmeFetch, countRenewal } from "../store/metric-counters";
+import { responseLimitOf } from "../outbound/bounded-body";
 
 /** The most one job may take end to end; the Durable Object's alarm restarts a job that outlives it. */
 export const JOB_BUDGET_MS = 5 * 60_000;
@@ -46,12 +47,12 @@ function dnsProviderFor(config: Config, request: IssueRequest): DnsProvider | nu
   if (request.challengeType !== "dns-01" || !request.dnsProvider) return null;
   const name = request.dnsProvider;
   const baseUrl = config.DNS_API_BASE_URLS[name];
-  return createDnsProvider(name, parseDnsCredentials(name, request.dnsCredentials ?? {}), baseUrl ? { baseUrl } : {});
+  return createDnsProvider(name, parseDnsCredentials(name, request.dnsCredentials ?? {}), { ...(baseUrl ? { baseUrl } : {}), responseLimitBytes: responseLimitOf(config) });
 }
 
 function solverFor(deps: IssuanceDeps, dnsProvider: DnsProvider | null) {
   if (dnsProvider === null) return http01Solver(deps.challenges, deps.db);
-  return dns01Solver(dnsProvider, { resolverUrl: deps.config.DOH_RESOLVER_URL === "none" ? null : deps.config.DOH_RESOLVER_URL });
+  return dns01Solver(dnsProvider, { resolverUrl: deps.config.DOH_RESOLVER_URL === "none" ? null : deps.config.DOH_RESOLVER_URL, responseLimitBytes: responseLimitOf(deps.config) });
 }
 
 /** Whether a certificate issued by an earlier job is still the stored, active one, unchanged since `asOf`. */
@@ -86,7 +87,7 @@ export async function runIssuance(
   const counts = new CounterTally();
   let outcome: IssueOutcome | undefined;
   try {
-    outcome = await runIssuanceOnce({ ...deps, acmeFetch: countingAcmeFetch(counts, request.teamId, deps.acmeFetch) }, request, now, checkpoints);
+    outcome = await runIssuanceOnce({ ...deps, acmeFetch: countingAcmeFetch(counts, request.teamId, deps.acmeFetch, responseLimitOf(deps.config)) }, request, now, checkpoints);
     return outcome;
   } finally {
     if (request.kind === "renew") countRenewal(counts, request.teamId, request.trigger ?? "manual", outcome ?? { state: "error" });
@@ -170,6 +171,7 @@ async function issueAt(
     encryptionKey: config.ENCRYPTION_KEY,
     ...(ca.externalAccountBinding ? { externalAccountBinding: ca.externalAccountBinding } : {}),
     ...(deps.acmeFetch ? { fetch: deps.acmeFetch } : {}),
+    responseLimitBytes: responseLimitOf(config),
   });
   // CAA and the DNS-01 credentials, before any order (preflight.ts): a refusal places none.
   // One provider for the preflight and the solver: the zones the preflight finds are not looked up again.

@@ -1,9 +1,11 @@
 /**
  * One HTTP call to a provider's API (a DNS host, a CDN, a certificate store): only to that provider's own API
- * origins, a timeout on every call, transport failures turned into the caller's error code, and provider messages
- * cleaned of any credential.
+ * origins, a timeout on every call, a bounded read of the answer (bounded-body.ts), transport failures turned into
+ * the caller's error code, and provider messages cleaned of any credential.
  */
 import { AppError } from "../core/errors";
+import { DEFAULT_RESPONSE_LIMIT_BYTES, readBodyText, ResponseTooLarge } from "./bounded-body";
+import { positiveRetryAfter } from "./retry-after";
 
 /** The error code a provider's failures carry: DNS-01 hosts and deploy targets are told apart in status and renewal. */
 export type ProviderErrorCode = "dns_provider_error" | "deploy_target_error";
@@ -19,6 +21,8 @@ export interface ProviderClient {
   readonly credentialNoun: string;
   readonly fetch: typeof fetch;
   readonly timeoutMs: number;
+  /** The most of an answer's body read; a longer answer is a failure of the call. */
+  readonly responseLimitBytes: number;
   /** Credential strings to scrub from anything the provider says back. */
   readonly secrets: readonly string[];
   /**
@@ -45,7 +49,7 @@ export function createProviderClient(
   label: string,
   credentialNoun: string,
   secrets: readonly (string | undefined)[],
-  options: { fetch?: typeof fetch; timeoutMs?: number },
+  options: { fetch?: typeof fetch; timeoutMs?: number; responseLimitBytes?: number },
   origins: readonly string[],
   errorCode: ProviderErrorCode = "dns_provider_error",
 ): ProviderClient {
@@ -57,6 +61,7 @@ export function createProviderClient(
     // Bind so a bare global `fetch` is not called with a foreign `this` (workerd rejects that).
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    responseLimitBytes: options.responseLimitBytes ?? DEFAULT_RESPONSE_LIMIT_BYTES,
     secrets: secrets.filter((s): s is string => typeof s === "string" && s.length >= 4),
   };
 }
@@ -78,7 +83,7 @@ function requireAllowedOrigin(client: ProviderClient, url: string): void {
   });
 }
 
-/** Sends one request and reads the whole body within the timeout; never throws anything but AppError. */
+/** Sends one request and reads its body (at most the client's limit) within the timeout; never throws anything but AppError. */
 export async function providerRequest(
   client: ProviderClient,
   url: string,
@@ -89,7 +94,13 @@ export async function providerRequest(
   try {
     // Redirects are not followed: a 3xx is an answer like any other, so no hop can leave the allow-list.
     const response = await client.fetch(url, { ...init, redirect: "manual", signal });
-    const text = await response.text();
+    const text = await readBodyText(response, client.responseLimitBytes).catch((error: unknown) => {
+      if (!(error instanceof ResponseTooLarge)) throw error;
+      // Retryable: a proxy's error page or a receiver's echo is gone by the next attempt, and nothing of it is kept.
+      throw new AppError(client.errorCode, `${client.label} answered HTTP ${response.status} with ${error.message}; it was not read`, {
+        detail: { provider: client.label, status: response.status },
+      });
+    });
     return { status: response.status, headers: response.headers, text };
   } catch (error) {
     if (error instanceof AppError) throw error;
@@ -180,10 +191,9 @@ export function providerError(
     });
   }
   if (status === 429) {
-    const retryAfter = Number(response.headers.get("retry-after"));
     return new AppError(client.errorCode, `${client.label} rate-limited the request to ${action} (HTTP 429)${suffix}`, {
       detail: { provider: client.label, status },
-      retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+      retryAfter: positiveRetryAfter(response.headers.get("retry-after")),
     });
   }
   return new AppError(client.errorCode, `${client.label} failed to ${action} (HTTP ${status})${suffix}`, {

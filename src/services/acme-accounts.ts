@@ -11,6 +11,7 @@ import { deactivateStoredAccount } from "../issuance/account-deactivation";
 import { rollOverAccountKey } from "../issuance/account-rollover";
 import { toIssuanceError } from "../issuance/acme-errors";
 import type { IssuanceDeps } from "../issuance/deps";
+import { responseLimitOf } from "../outbound/bounded-body";
 
 /** Accounts rolled over per call: each is about four requests to its CA (directory, nonce, keyChange, and a lookup on failure). */
 export const ROLLOVER_BATCH = { default: 20, max: 100 } as const;
@@ -70,7 +71,7 @@ export async function rollOverAcmeAccounts(deps: Pick<IssuanceDeps, "db" | "conf
   const result: RolloverResult = { rolledOver: 0, failed: [], next: rows.length > batchSize ? batch.at(-1)!.id : null };
   for (const row of batch) {
     try {
-      await rollOverAccountKey(db, config.ENCRYPTION_KEY, row.teamId, row.directoryUrl, fetchFn);
+      await rollOverAccountKey(db, config.ENCRYPTION_KEY, row.teamId, row.directoryUrl, fetchFn, responseLimitOf(config));
       result.rolledOver++;
     } catch (error) {
       result.failed.push({ teamId: row.teamId, directoryUrl: row.directoryUrl, error: failureMessage(error, row.directoryUrl, UNREACHABLE_ROLLOVER) });
@@ -95,7 +96,7 @@ export async function deactivateAcmeAccounts(deps: Pick<IssuanceDeps, "db" | "co
   const result: DeactivationResult = { deactivated: 0, failed: [] };
   for (const row of rows) {
     try {
-      await deactivateStoredAccount(db, config.ENCRYPTION_KEY, row, fetchFn);
+      await deactivateStoredAccount(db, config.ENCRYPTION_KEY, row, fetchFn, responseLimitOf(config));
       result.deactivated++;
     } catch (error) {
       const message = failureMessage(error, row.directoryUrl, "the account is kept, so this can be repeated");

@@ -9,6 +9,7 @@ import { AcmeProblem } from "../acme";
 import { RenewalInfoReader } from "../acme/renewal-info";
 import type { Database } from "../db/client";
 import { certificates } from "../db/schema";
+import { responseLimitOf } from "../outbound/bounded-body";
 import { ariColumns, fitsWindow, nextAriCheckAt } from "../renewal/ari-schedule";
 import { type RenewalWindow, renewalDueAt } from "../renewal/policy";
 import { unchangedSince } from "../store/certificates";
@@ -160,10 +161,10 @@ async function settleLimited<T, R>(items: T[], limit: number, work: (item: T) =>
  * it. A fetch or write that fails leaves the row to a later tick and never fails the others.
  */
 export async function refreshRenewalInfo(
-  deps: Pick<Deps, "db">,
+  deps: Pick<Deps, "db" | "config">,
   asOf: number,
   batchSize = DEFAULT_ARI_BATCH,
-  reader: RenewalInfoReader = new RenewalInfoReader({ requestTimeoutMs: REQUEST_TIMEOUT_MS }),
+  reader: RenewalInfoReader = new RenewalInfoReader({ requestTimeoutMs: REQUEST_TIMEOUT_MS, responseLimitBytes: responseLimitOf(deps.config) }),
 ): Promise<AriRefreshResult> {
   const due = await ariDueInTurns(deps.db, asOf, batchSize);
   const settled = await settleLimited(due, CONCURRENCY, (row) => refreshOne(deps.db, reader, row, asOf));

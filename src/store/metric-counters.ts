@@ -7,6 +7,7 @@
 import { asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { metricCounters, teams } from "../db/schema";
+import { DEFAULT_RESPONSE_LIMIT_BYTES, readBodyJson } from "../outbound/bounded-body";
 
 /** Every counter, by its name in `metric_counters`. */
 export type CounterName = "renewal_attempts" | "renewal_failures" | "acme_requests";
@@ -161,7 +162,12 @@ function hostOf(url: string): string {
  * came (the connection failed or timed out). Every request is counted, repeats included. The global fetch is looked up
  * at each call, so a test's replacement of it is seen.
  */
-export function countingAcmeFetch(tally: CounterTally, teamId: string, base: typeof fetch = (input, init) => fetch(input, init)): typeof fetch {
+export function countingAcmeFetch(
+  tally: CounterTally,
+  teamId: string,
+  base: typeof fetch = (input, init) => fetch(input, init),
+  responseLimitBytes: number = DEFAULT_RESPONSE_LIMIT_BYTES,
+): typeof fetch {
   const kinds = new AcmeUrlKinds();
   return async function countedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const url = typeof input === "string" ? input : input instanceof URL ? input.toString() : input.url;
@@ -176,9 +182,10 @@ export function countingAcmeFetch(tally: CounterTally, teamId: string, base: typ
       throw error;
     }
     tally.add(teamId, "acme_requests", { ...labels, status: String(response.status) });
-    // Only successful JSON answers name URLs worth learning; the client reads the original body, this reads a copy.
+    // Only successful JSON answers name URLs worth learning; the client reads the original body, this reads a copy
+    // (as boundedly as the client does: a copy past the limit is learnt nothing from).
     if (method !== "HEAD" && response.ok && /json/i.test(response.headers.get("content-type") ?? "")) {
-      kinds.learn(action, await response.clone().json().catch(() => null));
+      kinds.learn(action, await readBodyJson(response.clone(), responseLimitBytes).catch(() => null));
     }
     return response;
   };

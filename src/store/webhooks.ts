@@ -67,7 +67,7 @@ export async function enabledEndpointsOfTeams(db: Database, teamIds: readonly st
   return byTeam;
 }
 
-type EndpointChanges = Partial<Pick<WebhookEndpointRow, "url" | "events" | "disabledAt" | "disabledReason" | "failingSince" | "lastFailureAt">>;
+type EndpointChanges = Partial<Pick<WebhookEndpointRow, "url" | "sealedSecret" | "events" | "disabledAt" | "disabledReason" | "failingSince" | "lastFailureAt">>;
 
 export function updateWebhookEndpointStatement(db: Database, teamId: string, id: string, changes: EndpointChanges, at: number) {
   return db

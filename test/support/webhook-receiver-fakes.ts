@@ -8,12 +8,9 @@ import { depsFrom } from "../../src/deps";
 import worker from "../../src/index";
 import type { Deps } from "../../src/services/deps";
 import type { WebhookMessage } from "../../src/services/webhooks/message";
+import { type DohTable, dohAnswer } from "./doh-fake";
 
-/** A name's A/AAAA records, "nxdomain", or "fail" (the resolver answers 503). */
-export type DohAnswer = string[] | "nxdomain" | "fail";
-
-/** What every name not in the table resolves to: TEST-NET-3 (RFC 5737), which no SSRF rule refuses. */
-export const PUBLIC_ADDRESS = "203.0.113.10";
+export { type DohAnswer, PUBLIC_ADDRESS } from "./doh-fake";
 
 export interface FakeReceiver {
   deliveries: { url: string; headers: Record<string, string>; body: string }[];
@@ -50,23 +47,11 @@ export interface FakeNetwork {
 }
 
 /** DoH JSON answers from `table` (other names: PUBLIC_ADDRESS), every other request to `receiver`. */
-export function fakeNetwork(table: Record<string, DohAnswer> = {}, receiver = fakeReceiver()): FakeNetwork {
+export function fakeNetwork(table: DohTable = {}, receiver = fakeReceiver()): FakeNetwork {
   const queries: string[] = [];
   const doFetch: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
-    const url = new URL(request.url);
-    if (request.headers.get("accept") === "application/dns-json") {
-      const name = url.searchParams.get("name") ?? "";
-      const type = url.searchParams.get("type") ?? "";
-      queries.push(`${name}/${type}`);
-      const answer = table[name] ?? [PUBLIC_ADDRESS];
-      if (answer === "fail") return new Response("unavailable", { status: 503 });
-      if (answer === "nxdomain") return Response.json({ Status: 3 });
-      const wanted = type === "AAAA" ? 28 : 1;
-      const records = answer.filter((address) => address.includes(":") === (type === "AAAA")).map((data) => ({ name, type: wanted, TTL: 60, data }));
-      return Response.json({ Status: 0, Answer: records });
-    }
-    return receiver.handle(request);
+    return dohAnswer(request, table, queries) ?? receiver.handle(request);
   };
   return { fetch: doFetch, queries, receiver };
 }

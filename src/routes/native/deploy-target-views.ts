@@ -1,6 +1,6 @@
 /** The native API's deploy-target shapes: a target with where its delivery stands, and the status's short form. */
 import { z } from "@hono/zod-openapi";
-import { deployTargetKinds } from "../../deploy/registry";
+import { deployTargetKinds, shownDeploySettings } from "../../deploy/registry";
 import { deploymentOf } from "../../services/deploy-targets/state";
 import type { DeployTargetRow } from "../../store/deploy-targets";
 import { recordTime } from "./wire-time";
@@ -25,7 +25,9 @@ export const deployTargetSchema = z
   .object({
     id: z.string(),
     kind: z.enum(deployTargetKinds),
-    settings: z.record(z.string(), z.unknown()).describe("Where the certificate goes, as given (credentials are never shown)"),
+    settings: z
+      .record(z.string(), z.unknown())
+      .describe("Where the certificate goes, as given, except that a push URL's query values are shown as [redacted] (credentials are never shown)"),
     remoteId: z.string().nullable().describe("The provider's id for what holds the certificate: custom hostname id, custom certificate id, ACM ARN, push URL"),
     ...deploymentFields,
     createdAt: z.string(),
@@ -57,7 +59,7 @@ export function deployTargetView(row: DeployTargetRow, certificate: CurrentCerti
   return {
     id: row.id,
     kind: row.kind as z.infer<typeof deployTargetSchema>["kind"],
-    settings: row.settings,
+    settings: shownDeploySettings(row.kind, row.settings),
     remoteId: row.remoteId,
     ...deploymentView(row, certificate, now),
     createdAt: recordTime(row.createdAt),

@@ -41,7 +41,7 @@ const createBody = z
 
 const patchBody = z
   .object({
-    url: urlField.optional().describe("A new URL, checked as at creation; the signing secret stays the same"),
+    url: urlField.optional().describe("A new URL, checked as at creation. It gets a new signing secret, returned once in the answer as `secret`"),
     events: eventsField.optional(),
     disabled: z.boolean().optional().describe("true: stop sending (messages waiting are dropped); false: send again"),
   })
@@ -56,6 +56,15 @@ const createdSchema = webhookEndpointSchema
       .describe("The Standard Webhooks signing secret (`whsec_` and base64): shown this once, keep it to verify `webhook-signature`"),
   })
   .openapi("CreatedWebhookEndpoint");
+
+const changedSchema = webhookEndpointSchema
+  .extend({
+    secret: z
+      .string()
+      .optional()
+      .describe("Only when the URL changed: the new URL's signing secret, shown this once; the old one no longer signs anything"),
+  })
+  .openapi("ChangedWebhookEndpoint");
 
 const idParam = z.object({ id: z.string().min(1).max(64) });
 
@@ -137,14 +146,14 @@ export const webhookRoutes = newRouter()
       middleware: write,
       request: { params: idParam, body: jsonBody(patchBody) },
       responses: {
-        200: jsonResponse(webhookEndpointSchema, "The endpoint as changed"),
+        200: jsonResponse(changedSchema, "The endpoint as changed (with its new secret when the URL changed)"),
         ...nativeErrors,
         502: jsonResponse(nativeErrorSchema, "The new URL's name could not be resolved to check it; nothing was changed"),
       },
     }),
     async (c) => {
-      const row = await updateWebhookEndpoint(c.var.deps, c.var.auth.teamId, c.req.valid("param").id, c.req.valid("json"), auditedCommit(c));
-      return c.json(webhookEndpointView(row), 200);
+      const { row, secret } = await updateWebhookEndpoint(c.var.deps, c.var.auth.teamId, c.req.valid("param").id, c.req.valid("json"), auditedCommit(c));
+      return c.json({ ...webhookEndpointView(row), ...(secret !== undefined ? { secret } : {}) }, 200);
     },
   )
   .openapi(

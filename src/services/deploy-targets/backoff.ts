@@ -1,4 +1,5 @@
 /** How long a deploy target that failed is left alone before the next automatic delivery, and when its failing is news. */
+import { clampRetryAfter } from "../../outbound/retry-after";
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -13,9 +14,12 @@ export const DELIVERY_RETRY_MS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 360].map((m)
 /** A target failing this long is called out in the certificate's status: the old certificate is aging there. */
 export const FAILING_TOO_LONG_MS = 24 * HOUR_MS;
 
-/** The next automatic attempt after failure number `failures` (1 for the first), honouring the provider's Retry-After. */
+/**
+ * The next automatic attempt after failure number `failures` (1 for the first), honouring the provider's Retry-After
+ * up to a day (outbound/retry-after.ts), however the error that carries it was made.
+ */
 export function nextDeliveryAttempt(failures: number, now: number, retryAfterSeconds?: number): number {
   const index = Math.min(Math.max(failures, 1), DELIVERY_RETRY_MS.length) - 1;
-  const delay = Math.max(DELIVERY_RETRY_MS[index]!, (retryAfterSeconds ?? 0) * 1000);
+  const delay = Math.max(DELIVERY_RETRY_MS[index]!, clampRetryAfter(retryAfterSeconds ?? 0) * 1000);
   return now + delay;
 }

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import { AppError } from "../../core/errors";
 import { newId } from "../../core/ids";
 import type { Database } from "../../db/client";
-import { deployTargetEntry } from "../../deploy/registry";
+import { deployTargetEntry, shownDeploySettings } from "../../deploy/registry";
 import type { DeployTargetEntry } from "../../deploy/target-entry";
 import { coversName } from "../../pki/name-coverage";
 import { type DeployTargetRow, deleteDeployTargetStatement, deployTargetOf, deployTargetsOf, insertDeployTargetUnder, sealDeployCredentials } from "../../store/deploy-targets";
@@ -102,8 +102,8 @@ export async function createDeployTarget(deps: Deps, project: ProjectRow, input:
     teamId: project.teamId,
     statements: [insertDeployTargetUnder(db, row, max)],
     target: id,
-    // Public settings only: the credentials are in no log.
-    detail: { projectId: project.id, kind: entry.kind, settings },
+    // Public settings only, as the API shows them: the credentials are in no log.
+    detail: { projectId: project.id, kind: entry.kind, settings: shownDeploySettings(entry.kind, settings) },
   })) as { id: string }[][];
   if (!inserted || inserted.length === 0) {
     throw limitReached(`A project can have at most ${max} deploy targets; remove one before adding another`);
@@ -128,7 +128,7 @@ export async function deleteDeployTarget(deps: Deps, project: ProjectRow, target
     teamId: project.teamId,
     statements: [deleteDeployTargetStatement(deps.db, project.id, targetId)],
     target: targetId,
-    detail: { projectId: project.id, kind: target.kind, settings: target.settings },
+    detail: { projectId: project.id, kind: target.kind, settings: shownDeploySettings(target.kind, target.settings) },
   })) as { id: string }[][];
   if (!deleted || deleted.length === 0) throw new AppError("not_found", `Deploy target ${targetId} not found`);
 }

@@ -7,6 +7,7 @@ import { AppError } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { bytesToHex, sha256 } from "../../crypto/encoding";
 import { unseal } from "../../crypto/sealing";
+import { responseLimitOf } from "../../outbound/bounded-body";
 import { deployTargetEntry } from "../../deploy/registry";
 import type { DeployBundle, DeployTarget } from "../../deploy/target";
 import type { DeployTargetEntry } from "../../deploy/target-entry";
@@ -94,7 +95,9 @@ async function openTarget(deps: Deps, entry: DeployTargetEntry, target: DeployTa
     ...(deps.deployFetch ? { fetch: deps.deployFetch } : {}),
     ...(baseUrl ? { baseUrl } : {}),
     now: () => deps.clock.now(),
+    responseLimitBytes: responseLimitOf(config),
     allowInsecurePush: config.CERTDESK_ENV !== "production",
+    ...(config.DOH_RESOLVER_URL === "none" ? {} : { resolverUrl: config.DOH_RESOLVER_URL }),
   });
   return { adapter, requiredNames: entry.requiredNames(settings) };
 }

@@ -18,18 +18,28 @@ export interface DeploySweepResult {
   ids: string[];
 }
 
-/** Delivers to each target due at `asOf` (at most `batchSize`, the longest waiting first), a few at a time. */
+/**
+ * Delivers to each target due at `asOf` (at most `batchSize`, the longest waiting first), a few at a time. A delivery
+ * that throws (its failure could not even be recorded) counts as failed and holds back none of the others; its lease
+ * runs out and a later tick takes it again.
+ */
 export async function sweepDueDeployments(deps: Deps, asOf: number, batchSize = DEFAULT_DEPLOY_BATCH): Promise<DeploySweepResult> {
   const due = await dueDeployTargets(deps.db, asOf, deps.clock.now(), batchSize);
-  const outcomes: DeliveryOutcome[] = [];
+  const outcomes: DeliveryOutcome["state"][] = [];
   for (let i = 0; i < due.length; i += CONCURRENCY) {
     const slice = due.slice(i, i + CONCURRENCY);
-    outcomes.push(...(await Promise.all(slice.map((target) => deliverToTarget(deps, target.id, { trigger: "sweep" })))));
+    const settled = await Promise.allSettled(slice.map((target) => deliverToTarget(deps, target.id, { trigger: "sweep" })));
+    settled.forEach((result, index) => {
+      if (result.status === "fulfilled") return void outcomes.push(result.value.state);
+      const reason = result.reason instanceof Error ? result.reason.name : typeof result.reason;
+      console.error(`deploy sweep: delivery to ${slice[index]!.id} threw ${reason}`);
+      outcomes.push("failed");
+    });
   }
   return {
     due: due.length,
-    delivered: outcomes.filter((o) => o.state === "delivered").length,
-    failed: outcomes.filter((o) => o.state === "failed").length,
+    delivered: outcomes.filter((state) => state === "delivered").length,
+    failed: outcomes.filter((state) => state === "failed").length,
     ids: due.map((target) => target.id),
   };
 }

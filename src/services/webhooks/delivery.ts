@@ -9,6 +9,8 @@ import { newId } from "../../core/ids";
 import { isoSeconds } from "../../core/time";
 import { signWebhook } from "../../crypto/webhook-signature";
 import { webhookEndpoints } from "../../db/schema";
+import { discardBody } from "../../outbound/bounded-body";
+import { positiveRetryAfter } from "../../outbound/retry-after";
 import {
   claimOutboxMessage,
   deleteOutboxStatement,
@@ -109,12 +111,12 @@ async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookOutbox
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     return { ok: false, statusCode: null, error: timedOut ? `${origin} did not answer within ${DELIVERY_TIMEOUT_MS / 1000} s` : `Could not connect to ${origin}` };
   }
-  // What the receiver said is not kept: only its status.
-  await response.body?.cancel().catch(() => undefined);
+  // What the receiver said is not kept, nor read: only its status.
+  await discardBody(response);
   const status = response.status;
   if (status >= 200 && status < 300) return { ok: true, statusCode: status };
   const hint = status >= 300 && status < 400 ? ": redirects are not followed; set the URL to the final address" : status === 410 ? ": the receiver no longer accepts deliveries" : "";
-  const retryAfter = status === 429 || status === 503 ? retryAfterSeconds(response.headers.get("retry-after"), deps.clock.now()) : undefined;
+  const retryAfter = status === 429 || status === 503 ? positiveRetryAfter(response.headers.get("retry-after"), deps.clock.now()) : undefined;
   return { ok: false, statusCode: status, error: `${origin} answered HTTP ${status}${hint}`, gone: status === 410, ...(retryAfter ? { retryAfter } : {}) };
 }
 
@@ -149,15 +151,4 @@ async function recordFailed(deps: Deps, endpoint: WebhookEndpointRow, row: Webho
   const message = nextAttemptAt === null ? deleteOutboxStatement(db, row.id) : rescheduleOutboxStatement(db, row.id, nextAttemptAt);
   await db.batch([message, failure, ...recordAttemptStatements(db, attempt, ATTEMPTS_KEPT)]);
   return nextAttemptAt === null ? { state: "failed", error: result.error } : { state: "retrying", error: result.error, nextAttemptAt, at };
-}
-
-/** Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3), in whole seconds from `now`. */
-function retryAfterSeconds(value: string | null, now: number): number | undefined {
-  if (!value) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) > 0 ? Number(text) : undefined;
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return undefined;
-  const seconds = Math.ceil((date - now) / 1000);
-  return seconds > 0 ? seconds : undefined;
 }

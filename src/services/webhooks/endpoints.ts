@@ -5,6 +5,7 @@
 import { AppError } from "../../core/errors";
 import { newId } from "../../core/ids";
 import { generateWebhookSecret } from "../../crypto/webhook-signature";
+import { redactQueryValues } from "../../outbound/url-redaction";
 import {
   attemptsOf,
   deleteAttemptsStatement,
@@ -36,11 +37,8 @@ export interface WebhookEndpointChanges {
   disabled?: boolean;
 }
 
-/** What the audit log keeps of a URL: its origin and path. A query string may carry the receiver's own token. */
-function auditedUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
-}
+/** What the audit log keeps of a URL: a query string may carry the receiver's own token, so its values are redacted. */
+const auditedUrl = redactQueryValues;
 
 /** The URL as written and, unless this is a local run that allows private targets, every address its name resolves to. */
 async function requireAllowedUrl(deps: Deps, url: string): Promise<void> {
@@ -103,16 +101,28 @@ export async function getWebhookEndpoint(deps: Deps, teamId: string, id: string)
 }
 
 /**
- * Changes the URL (checked as at creation; the secret stays), the events, or whether the endpoint is disabled.
+ * Changes the URL (checked as at creation, with a new signing secret), the events, or whether the endpoint is disabled.
  * Disabling drops the messages still waiting for it; enabling again starts with a clean record of failures.
+ * `secret` is the new URL's secret, to be shown this once; absent when the URL did not change.
  */
-export async function updateWebhookEndpoint(deps: Deps, teamId: string, id: string, changes: WebhookEndpointChanges, commit: CommitChange): Promise<WebhookEndpointRow> {
-  const { db, clock } = deps;
+export async function updateWebhookEndpoint(
+  deps: Deps,
+  teamId: string,
+  id: string,
+  changes: WebhookEndpointChanges,
+  commit: CommitChange,
+): Promise<{ row: WebhookEndpointRow; secret?: string }> {
+  const { db, clock, config } = deps;
   const current = await getWebhookEndpoint(deps, teamId, id);
-  if (changes.url !== undefined && changes.url !== current.url) await requireAllowedUrl(deps, changes.url);
+  const moved = changes.url !== undefined && changes.url !== current.url;
+  if (moved) await requireAllowedUrl(deps, changes.url!);
+  // A new receiver gets a secret of its own: what the old one was sent can be replayed to neither (Standard Webhooks
+  // spec, "Signature scheme": a secret per endpoint), and the old one cannot verify, nor forge, what the new one gets.
+  const secret = moved ? generateWebhookSecret() : undefined;
   const now = clock.now();
   const set = {
     ...(changes.url !== undefined ? { url: changes.url } : {}),
+    ...(secret !== undefined ? { sealedSecret: await sealWebhookSecret(config.ENCRYPTION_KEY, id, secret) } : {}),
     ...(changes.events !== undefined ? { events: eventList(changes.events) } : {}),
     ...(changes.disabled === true && current.disabledAt === null ? { disabledAt: now, disabledReason: "Disabled through the API" } : {}),
     ...(changes.disabled === false ? { disabledAt: null, disabledReason: null, failingSince: null, lastFailureAt: null } : {}),
@@ -124,13 +134,15 @@ export async function updateWebhookEndpoint(deps: Deps, teamId: string, id: stri
     target: id,
     detail: {
       ...(changes.url !== undefined ? { url: auditedUrl(changes.url) } : {}),
+      // That the secret changed, never the secret.
+      ...(secret !== undefined ? { secretRotated: true } : {}),
       ...(set.events !== undefined ? { events: set.events } : {}),
       ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
     },
   })) as WebhookEndpointRow[][];
   const row = updated?.[0];
   if (!row) throw new AppError("not_found", `Webhook endpoint ${id} not found`);
-  return row;
+  return { row, ...(secret !== undefined ? { secret } : {}) };
 }
 
 /** Removes the endpoint, the messages still waiting for it and its delivery record. */

@@ -2,8 +2,10 @@
  * A fake HTTPS push receiver: records every delivery and verifies its Standard Webhooks signature
  * (spec/standard-webhooks.md in github.com/standard-webhooks/standard-webhooks, "Signature scheme" and "Verifying
  * signatures") with its own HMAC code, not the service's, so a signing mistake in src/ fails a test. A delivery whose
- * signature does not verify is answered 401, as a receiver following the spec would.
+ * signature does not verify is answered 401, as a receiver following the spec would. It answers the DNS-over-HTTPS
+ * queries a delivery makes for the push host first (dohAnswer), so `fetch` can stand for the whole network.
  */
+import { type DohTable, dohAnswer } from "../doh-fake";
 
 export interface PushDelivery {
   method: string;
@@ -19,6 +21,8 @@ export interface PushReceiver {
   readonly handle: (request: Request) => Promise<Response>;
   readonly fetch: typeof fetch;
   readonly deliveries: PushDelivery[];
+  /** The DNS-over-HTTPS queries answered, as `name/type`. */
+  readonly dohQueries: string[];
   /** While on, every delivery gets 503 (with `Retry-After` when `retryAfter` is given). */
   down(on: boolean, retryAfter?: string): void;
   /** Answers every later delivery with `status` (and `headers`) instead of 204; undefined goes back to normal. */
@@ -52,14 +56,17 @@ async function signatureProblem(secret: string, headers: Headers, body: string, 
   return signatures.split(" ").includes(expected) ? undefined : "no matching signature";
 }
 
-export function createPushReceiver(options: { secret: string; now?: () => number }): PushReceiver {
+export function createPushReceiver(options: { secret: string; now?: () => number; addresses?: DohTable }): PushReceiver {
   const deliveries: PushDelivery[] = [];
+  const dohQueries: string[] = [];
   const now = () => options.now?.() ?? Date.now();
   let downRetryAfter: string | null | undefined;
   let isDown = false;
   let override: { status: number; headers: Record<string, string> } | undefined;
 
   async function handle(request: Request): Promise<Response> {
+    const resolved = dohAnswer(request, options.addresses ?? {}, dohQueries);
+    if (resolved) return resolved;
     const body = await request.text();
     const headers = new Headers(request.headers);
     const problem = await signatureProblem(options.secret, headers, body, now());
@@ -74,6 +81,7 @@ export function createPushReceiver(options: { secret: string; now?: () => number
     handle,
     fetch: async (input, init) => handle(new Request(input, init)),
     deliveries,
+    dohQueries,
     down(on, retryAfter) {
       isDown = on;
       downRetryAfter = retryAfter;

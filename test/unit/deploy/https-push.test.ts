@@ -154,6 +154,17 @@ describe("HTTPS push target", () => {
       expect((await pushError(target.deploy(await bundleFor(), FIRST, ATTEMPT))).retryAfter).toBe(12);
     });
 
+    it("waits at most a day, whatever Retry-After asks (seconds or a date years ahead)", async () => {
+      const receiver = createPushReceiver({ secret: SECRET });
+      const target = pushTarget(receiver, await recipient());
+      for (const value of ["10000000000000", "Fri, 01 Jun 2125 12:00:00 GMT"]) {
+        receiver.answer(429, { "retry-after": value });
+        const error = await pushError(target.deploy(await bundleFor(), FIRST, ATTEMPT));
+        expect(error.message).toBe("HTTPS push to https://hooks.example.com failed (HTTP 429)");
+        expect(error.retryAfter).toBe(86_400);
+      }
+    });
+
     it("does not follow a redirect, and says so", async () => {
       const receiver = createPushReceiver({ secret: SECRET });
       receiver.answer(307, { location: "https://elsewhere.example.net/push" });
@@ -182,6 +193,52 @@ describe("HTTPS push target", () => {
       const { remoteId } = await pushTarget(receiver, to, { allowInsecurePush: true }, url).deploy(await bundleFor(), FIRST, ATTEMPT);
       expect(remoteId).toBe("http://127.0.0.1:8787/push");
       expect(onlyDelivery(receiver).problem).toBeUndefined();
+    });
+  });
+
+  describe("the push host's addresses (resolved before each delivery)", () => {
+    const RESOLVER = "https://doh.example/dns-query";
+    const resolving = { resolverUrl: RESOLVER };
+
+    it("asks for A and AAAA first, and delivers when every address is global unicast", async () => {
+      const receiver = createPushReceiver({ secret: SECRET, addresses: { "hooks.example.com": ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"] } });
+      await pushTarget(receiver, await recipient(), resolving).deploy(await bundleFor(), FIRST, ATTEMPT);
+      expect(receiver.dohQueries.sort()).toEqual(["hooks.example.com/A", "hooks.example.com/AAAA"]);
+      expect(onlyDelivery(receiver).problem).toBeUndefined();
+    });
+
+    it.each([
+      [["93.184.215.14", "10.0.0.7"], "HTTPS push refused the URL: hooks.example.com resolves to 10.0.0.7: Must not point at a private network address"],
+      [["::ffff:a9fe:a9fe"], "HTTPS push refused the URL: hooks.example.com resolves to ::ffff:a9fe:a9fe: Must not point at a cloud metadata service"],
+      [["198.18.0.1"], "HTTPS push refused the URL: hooks.example.com resolves to 198.18.0.1: Must not point at a reserved address"],
+      [["127.0.0.1"], "HTTPS push refused the URL: hooks.example.com resolves to 127.0.0.1: Must not point at a loopback address or localhost"],
+      ["nxdomain", "HTTPS push refused the URL: hooks.example.com does not resolve to any address"],
+      ["fail", "HTTPS push not sent: Could not resolve hooks.example.com to check that it is public (resolver answered HTTP 503)"],
+    ] as const)("sends nothing when the name resolves to %j", async (answer, message) => {
+      const receiver = createPushReceiver({ secret: SECRET, addresses: { "hooks.example.com": answer as string[] | "nxdomain" | "fail" } });
+      const error = await pushError(pushTarget(receiver, await recipient(), resolving).deploy(await bundleFor(), FIRST, ATTEMPT));
+      expect(error.message).toBe(message);
+      // A name's answer can change: tried again on the backoff, unlike a URL refused as written.
+      expect(error.retryable).toBe(true);
+      expect(receiver.deliveries).toHaveLength(0);
+    });
+
+    it("accepts a loopback answer on a local run only, and nothing else there", async () => {
+      const local = { ...resolving, allowInsecurePush: true };
+      const receiver = createPushReceiver({ secret: SECRET, addresses: { "hooks.example.com": ["127.0.0.1"], "inside.example.com": ["10.0.0.7"] } });
+      const to = await recipient();
+      await pushTarget(receiver, to, local).deploy(await bundleFor(), FIRST, ATTEMPT);
+      expect(onlyDelivery(receiver).problem).toBeUndefined();
+      const error = await pushError(pushTarget(receiver, to, local, "https://inside.example.com/push").deploy(await bundleFor(), FIRST, ATTEMPT));
+      expect(error.message).toBe("HTTPS push refused the URL: inside.example.com resolves to 10.0.0.7: Must not point at a private network address");
+      expect(receiver.deliveries).toHaveLength(1);
+    });
+
+    it("does not resolve an address literal", async () => {
+      const receiver = createPushReceiver({ secret: SECRET });
+      await pushTarget(receiver, await recipient(), resolving, "https://93.184.215.14/push").deploy(await bundleFor(), FIRST, ATTEMPT);
+      expect(receiver.dohQueries).toEqual([]);
+      expect(receiver.deliveries).toHaveLength(1);
     });
   });
 

@@ -14,6 +14,8 @@ describe("pushUrlProblem", () => {
     "https://100.63.255.255/", // just below 100.64.0.0/10
     "https://172.32.0.1/", // just above 172.16.0.0/12
     "https://example.com./trailing-dot",
+    "https://93.184.215.14/",
+    "https://[2a00:1450:4001:82b::200e]/",
   ])("accepts %s", (url) => {
     expect(pushUrlProblem(url, strict)).toBeUndefined();
   });
@@ -58,12 +60,30 @@ describe("pushUrlProblem", () => {
     ["https://169.254.169.254/latest/meta-data/", "Must not point at a cloud metadata service"],
     ["https://[fd00:ec2::254]/", "Must not point at a cloud metadata service"],
     ["https://metadata.google.internal/computeMetadata/v1/", "Must not point at a cloud metadata service"],
+    // Only global unicast: the special forms and ranges a table of private ranges misses.
+    ["https://[::7f00:1]/", "Must not point at a loopback address or localhost"], // IPv4-compatible ::127.0.0.1 (RFC 4291 §2.5.5.1)
+    ["https://[::a00:1]/", "Must not point at a private network address"], // IPv4-compatible ::10.0.0.1
+    ["https://[::808:808]/", "Must not point at an IPv6 address that carries an IPv4 one (IPv4-mapped, NAT64, 6to4, Teredo)"],
+    ["https://[::ffff:0:a00:1]/", "Must not point at a private network address"], // ::ffff:0:10.0.0.1 (RFC 6145)
+    ["https://[2002:7f00:1::]/", "Must not point at a loopback address or localhost"], // 6to4 of 127.0.0.1
+    ["https://[2002:808:808::1]/", "Must not point at an IPv6 address that carries an IPv4 one (IPv4-mapped, NAT64, 6to4, Teredo)"],
+    ["https://[64:ff9b:1::a00:1]/", "Must not point at an IPv6 address that carries an IPv4 one (IPv4-mapped, NAT64, 6to4, Teredo)"], // RFC 8215
+    ["https://[::ffff:8.8.8.8]/", "Must not point at an IPv6 address that carries an IPv4 one (IPv4-mapped, NAT64, 6to4, Teredo)"],
+    ["https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", "Must not point at an IPv6 address that carries an IPv4 one (IPv4-mapped, NAT64, 6to4, Teredo)"], // Teredo
+    ["https://198.18.0.1/", "Must not point at a reserved address"], // benchmarking, RFC 2544
+    ["https://192.0.0.1/", "Must not point at a reserved address"], // IETF protocol assignments, RFC 6890
+    ["https://192.0.2.10/", "Must not point at a reserved address"], // documentation, RFC 5737
+    ["https://[100::1]/", "Must not point at a reserved address"], // discard-only, RFC 6666
+    ["https://[2001:db8::1]/", "Must not point at a reserved address"], // documentation, RFC 3849
+    ["https://[4000::1]/", "Must not point at a reserved address"], // outside 2000::/3, unassigned
+    ["https://instance-data/latest/meta-data/", "Must be a fully qualified domain name: a single-label host (such as intranet) names something inside the network"],
+    ["https://intranet./", "Must be a fully qualified domain name: a single-label host (such as intranet) names something inside the network"],
   ])("refuses %s: %s", (url, message) => {
     expect(pushUrlProblem(url, strict)).toBe(message);
   });
 
   describe("with the local-run allowance", () => {
-    it.each(["http://127.0.0.1:8787/push", "https://127.0.0.1/", "http://[::1]:9000/", "http://localhost:3000/hook", "http://hooks.example.com/"])(
+    it.each(["http://127.0.0.1:8787/push", "https://127.0.0.1/", "http://[::1]:9000/", "http://localhost:3000/hook", "http://hooks.example.com/", "http://[::ffff:127.0.0.1]/"])(
       "accepts %s",
       (url) => {
         expect(pushUrlProblem(url, local)).toBeUndefined();
@@ -77,6 +97,15 @@ describe("pushUrlProblem", () => {
       ["http://169.254.169.254/", "Must not point at a cloud metadata service"],
       ["ftp://127.0.0.1/", "Must be an https:// (or, in local runs, http://) URL"],
       ["http://user@127.0.0.1/", "Must not contain a user name or password"],
+      // Loopback is accepted, nothing else: the special forms stay refused, as what they are.
+      ["http://[::7f00:1]/", "Must not point at an IPv6 address that carries an IPv4 one (IPv4-mapped, NAT64, 6to4, Teredo)"],
+      ["http://[2002:7f00:1::]/", "Must not point at an IPv6 address that carries an IPv4 one (IPv4-mapped, NAT64, 6to4, Teredo)"],
+      ["http://[::ffff:0:a00:1]/", "Must not point at a private network address"],
+      ["http://[64:ff9b:1::a00:1]/", "Must not point at an IPv6 address that carries an IPv4 one (IPv4-mapped, NAT64, 6to4, Teredo)"],
+      ["http://198.18.0.1/", "Must not point at a reserved address"],
+      ["http://192.0.0.1/", "Must not point at a reserved address"],
+      ["http://[100::1]/", "Must not point at a reserved address"],
+      ["http://instance-data/", "Must be a fully qualified domain name: a single-label host (such as intranet) names something inside the network"],
     ])("still refuses %s", (url, message) => {
       expect(pushUrlProblem(url, local)).toBe(message);
     });

@@ -116,6 +116,37 @@ describe("what a target takes", () => {
     });
   });
 
+  it("shows a push URL's query values as [redacted], in its answers and in the audit log, to anyone who may read them", async () => {
+    const project = await newProject(tenant);
+    const { publicJwk } = await recipientKeys("P-256");
+    const receiverToken = "rcv-token-0123456789abcdef";
+    const url = `https://deploy.example.com/hooks/certdesk?team=7&token=${receiverToken}&bare`;
+    const shown = "https://deploy.example.com/hooks/certdesk?team=[redacted]&token=[redacted]&[redacted]";
+    const push = await call("POST", targets(project.id), { token: tenant.token, json: { kind: "https_push", settings: { url, recipient: publicJwk } } });
+    expect(push.status, push.text).toBe(201);
+    expect(push.body.settings.url).toBe(shown);
+    const one = `${targets(project.id)}/${push.body.id}`;
+    const deleted = await call("DELETE", one, { token: tenant.token });
+    expect(deleted.status, deleted.text).toBe(200);
+
+    const reader = await tokenWith(tenant, ["projects:read"]);
+    const again = await call("POST", targets(project.id), { token: tenant.token, json: { kind: "https_push", settings: { url, recipient: publicJwk } } });
+    const listed = await call("GET", targets(project.id), { token: reader.token });
+    expect(listed.status).toBe(200);
+    expect(listed.body.targets.map((t: { settings: { url: string } }) => t.settings.url)).toEqual([shown]);
+    const single = await call("GET", `${targets(project.id)}/${again.body.id}`, { token: reader.token });
+    expect(single.body.settings.url).toBe(shown);
+    const audit = await call("GET", "/api/v1/audit-log?limit=200", { token: tenant.token });
+    const events = audit.body.events.filter((e: { target: string }) => e.target === push.body.id || e.target === again.body.id);
+    expect(events.map((e: { action: string }) => e.action).sort()).toEqual([
+      "DELETE /api/v1/projects/:id/deploy-targets/:targetId",
+      "POST /api/v1/projects/:id/deploy-targets",
+      "POST /api/v1/projects/:id/deploy-targets",
+    ]);
+    for (const event of events) expect(event.detail.settings.url).toBe(shown);
+    for (const text of [push.text, listed.text, single.text, audit.text]) expect(text).not.toContain(receiverToken);
+  });
+
   it("holds at most DEPLOY_TARGETS_PER_PROJECT (10) per project", async () => {
     const project = await newProject(tenant);
     for (let i = 0; i < 10; i++) expect((await call("POST", targets(project.id), { token: tenant.token, json: acmTarget })).status).toBe(201);

@@ -232,12 +232,14 @@ describe("GET /metrics: cost", () => {
     expect(samples(parseMetrics(five.body as string), "certdesk_certificate_expiration_timestamp_seconds")).toHaveLength(5);
     expect(five.statements).toEqual(one.statements);
 
-    // The operator's scrape reads no token and costs the same two, over every team.
+    // The operator's scrape reads no token and costs the same two, over every team, and one more for the service's own
+    // counters (cron stage failures), in the same batch.
     const operator = await isolate.request("GET", "/metrics", ADMIN_TOKEN);
     expect(operator.status).toBe(200);
-    expect(operator.statements).toHaveLength(2);
+    expect(operator.statements).toHaveLength(3);
     expect(operator.statements[0]).toMatch(/^batch: select .* from "certificates" inner join "teams" .* order by/);
     expect(operator.statements[0]).not.toMatch(/ where /);
     expect(operator.statements[1]).toMatch(/^batch: select .* from "metric_counters" inner join "teams"/);
+    expect(operator.statements[2]).toMatch(/^batch: select .* from "service_counters" order by/);
   });
 });

@@ -20,7 +20,7 @@ const network = fakeNetwork({
   "internal.example.com": ["10.0.0.1"],
   "mixed.example.com": [PUBLIC_ADDRESS, "192.168.1.20"],
   "v6-loopback.example.com": ["::1"],
-  "v6-private.example.com": ["2001:db8::5", "fd00::7"],
+  "v6-private.example.com": ["2606:4700:4700::1111", "fd00::7"],
   "metadata.example.com": ["169.254.169.254"],
   "nowhere.example.com": "nxdomain",
   "flaky.example.com": "fail",

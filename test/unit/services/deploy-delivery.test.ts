@@ -26,7 +26,9 @@ import { createAcmFake, type AcmFake } from "../../support/deploy-fakes/aws-acm"
 import { createCloudflareSslFake, type CloudflareSslFake } from "../../support/deploy-fakes/cloudflare-ssl";
 import { keyMismatch } from "../../support/deploy-fakes/key-match";
 import { createPushReceiver, type PushReceiver } from "../../support/deploy-fakes/push-receiver";
+import { dohAnswer } from "../../support/doh-fake";
 import { recipientKeys } from "../../support/export-checks";
+import { type HugeBody, hugeResponse, MiB } from "../../support/huge-body";
 import { type ChainOptions, dayMs, makeChain, type TestChain } from "../../support/pki-fixtures";
 
 // ---- fixtures ------------------------------------------------------------------------------------------------------
@@ -438,6 +440,66 @@ describe("a failing target", () => {
   });
 });
 
+describe("a receiver answering 200 with 200 MiB", () => {
+  it("is read no further than 1 MiB: the delivery fails with a clear error and is retried on the backoff", async () => {
+    const clock = manualClock(Date.now());
+    const { project, certificate } = await projectWithCertificate();
+    const { publicJwk } = await recipientKeys("P-256");
+    const created = await addTarget(depsWith(), project, inputs.push(publicJwk));
+    const receiver = createPushReceiver({ secret: created.generatedCredentials!.signingSecret as string });
+    const bodies: HugeBody[] = [];
+    const deps = depsWith(async (input, init) => {
+      const request = new Request(input, init);
+      const resolved = dohAnswer(request, {});
+      if (resolved) return resolved;
+      await receiver.handle(request);
+      const { response, body } = hugeResponse(200 * MiB, { status: 200 });
+      bodies.push(body);
+      return response;
+    }, clock);
+
+    const outcome = await deliverToTarget(deps, created.row.id, { trigger: "manual" });
+
+    const error = "HTTPS push answered HTTP 200 with a body larger than 1024 KiB; it was not read";
+    expect(outcome).toEqual({ state: "failed", error, nextAttemptAt: clock.now() + MINUTE });
+    expect(receiver.deliveries).toHaveLength(1);
+    expect(bodies[0]!.pulled()).toBeLessThanOrEqual(MiB + 64 * 1024);
+    expect(bodies[0]!.cancelled()).toBe(true);
+    expect(await targetRow(created.row.id)).toMatchObject({ failures: 1, lastError: error, deployedSerial: null, leaseId: null });
+    const shown = await call("GET", `/api/v1/projects/${project.id}/deploy-targets/${created.row.id}`, { token: tenant.token });
+    expect(shown.status, shown.text).toBe(200);
+    expect(shown.body).toMatchObject({ state: "failing", lastError: error });
+    expect(certificate.serial).not.toBe(shown.body.deployedSerial);
+  });
+});
+
+describe("a receiver asking to wait for ever", () => {
+  it("is retried within a day, the failure is announced, and the target, its listing and the status still answer", async () => {
+    const clock = manualClock(Date.now());
+    const { project } = await projectWithCertificate();
+    const { publicJwk } = await recipientKeys("P-256");
+    const created = await addTarget(depsWith(), project, inputs.push(publicJwk));
+    const receiver = createPushReceiver({ secret: created.generatedCredentials!.signingSecret as string });
+    receiver.answer(429, { "retry-after": "10000000000000" });
+    const deps = depsWith(receiver.fetch, clock);
+
+    const outcome = await deliverToTarget(deps, created.row.id, { trigger: "manual" });
+
+    const aDay = 24 * 60 * MINUTE;
+    expect(outcome).toEqual({ state: "failed", error: "HTTPS push to https://hooks.example.com failed (HTTP 429)", nextAttemptAt: clock.now() + aDay });
+    expect(await targetRow(created.row.id)).toMatchObject({ failures: 1, nextAttemptAt: clock.now() + aDay, leaseId: null });
+    const listed = await call("GET", `/api/v1/projects/${project.id}/deploy-targets`, { token: tenant.token });
+    expect(listed.status, listed.text).toBe(200);
+    expect(listed.body.targets.find((t: { id: string }) => t.id === created.row.id)).toMatchObject({
+      state: "failing",
+      lastError: "HTTPS push to https://hooks.example.com failed (HTTP 429)",
+      nextAttemptAt: new Date(clock.now() + aDay).toISOString(),
+    });
+    expect((await call("GET", `/api/v1/projects/${project.id}/deploy-targets/${created.row.id}`, { token: tenant.token })).status).toBe(200);
+    expect((await call("GET", `/api/v1/projects/${project.id}/certificate/status`, { token: tenant.token })).status).toBe(200);
+  });
+});
+
 describe("the lease", () => {
   it("lets one of two simultaneous deliveries through; the other is busy, and the provider imports once", async () => {
     const { project, certificate } = await projectWithCertificate();
@@ -648,6 +710,28 @@ describe("the HTTPS push", () => {
     expect(receiver.deliveries[1]!.headers.get("webhook-id")).toMatch(/^dlv_[0-9a-f]{32}$/);
     expect(receiver.deliveries[1]!.headers.get("webhook-id")).not.toBe(delivery.headers.get("webhook-id"));
     expect(receiver.deliveries[1]!.problem).toBeUndefined();
+  });
+
+  it("resolves the push host over DOH_RESOLVER_URL before each delivery, and sends nothing to a name that resolves inside", async () => {
+    const { project, certificate } = await projectWithCertificate();
+    const { publicJwk } = await recipientKeys("P-256");
+    const created = await addTarget(depsWith(), project, inputs.push(publicJwk));
+    const addresses: Record<string, string[]> = { "hooks.example.com": ["10.0.0.7"] };
+    const receiver = createPushReceiver({ secret: created.generatedCredentials!.signingSecret as string, addresses });
+    const deps = depsWith(receiver.fetch);
+    const production: Deps = { ...deps, config: { ...deps.config, CERTDESK_ENV: "production" } };
+
+    const refused = await deliverToTarget(production, created.row.id, { trigger: "manual" });
+    const message = "HTTPS push refused the URL: hooks.example.com resolves to 10.0.0.7: Must not point at a private network address";
+    expect(refused).toMatchObject({ state: "failed", error: message });
+    expect(receiver.dohQueries.sort()).toEqual(["hooks.example.com/A", "hooks.example.com/AAAA"]);
+    expect(receiver.deliveries).toHaveLength(0);
+    expect(await targetRow(created.row.id)).toMatchObject({ lastError: message, deployedSerial: null });
+
+    // The name moves to a public address: the next delivery goes.
+    addresses["hooks.example.com"] = ["93.184.215.14"];
+    expect(await deliverToTarget(production, created.row.id, { trigger: "manual" })).toEqual({ state: "delivered", serial: certificate.serial });
+    expect(receiver.deliveries).toHaveLength(1);
   });
 
   it("goes to a loopback http:// URL only on a local run (CERTDESK_ENV), never in production", async () => {

@@ -126,6 +126,41 @@ describe("a delivery", () => {
     expect(await endpointRow(s.endpointId)).toMatchObject({ last_delivered_at: expect.any(Number), failing_since: null, last_error: null });
   });
 
+  it("after a URL change is signed with a new secret, returned once by the PATCH; the old secret verifies nothing sent there", async () => {
+    const s = await setup();
+    const isolate = webhookIsolate(s.network);
+    const path = `/api/v1/webhooks/${s.endpointId}`;
+    const moved = await isolate.request("PATCH", path, s.tenant.token, { url: "https://moved.example.com/hook" });
+    expect(moved.status, moved.text).toBe(200);
+    const secret = moved.body.secret as string;
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(secret).not.toBe(s.secret);
+
+    await emitCertificateEvent(s.deps, "certificate.uploaded", facts(s.tenant.teamId));
+    expect(await consumeWebhookMessages(s.deps, [queued(s.sent[0]!).message])).toMatchObject({ delivered: 1 });
+    const delivery = s.network.receiver.deliveries.at(-1)!;
+    expect(delivery.url).toBe("https://moved.example.com/hook");
+    expect(new Webhook(secret).verify(delivery.body, delivery.headers)).toMatchObject({ type: "certificate.uploaded" });
+    expect(() => new Webhook(s.secret).verify(delivery.body, delivery.headers)).toThrow(/No matching signature/);
+
+    // Shown that once: not on reads, not when only the events change (the secret then stays), never in the audit log.
+    const events = await isolate.request("PATCH", path, s.tenant.token, { events: ["certificate.uploaded"] });
+    expect(events.body.secret).toBeUndefined();
+    const same = await isolate.request("PATCH", path, s.tenant.token, { url: "https://moved.example.com/hook" });
+    expect(same.body.secret).toBeUndefined();
+    await emitCertificateEvent(s.deps, "certificate.uploaded", facts(s.tenant.teamId));
+    await consumeWebhookMessages(s.deps, [queued(s.sent[1]!).message]);
+    const later = s.network.receiver.deliveries.at(-1)!;
+    expect(new Webhook(secret).verify(later.body, later.headers)).toMatchObject({ type: "certificate.uploaded" });
+    const reads = [await isolate.request("GET", path, s.tenant.token), await isolate.request("GET", "/api/v1/audit-log?limit=200", s.tenant.token)];
+    for (const read of reads) {
+      expect(read.body.secret).toBeUndefined();
+      expect(read.text).not.toContain(secret.slice(6));
+    }
+    const audit = reads[1]!.body.events.filter((e: { target: string; action: string }) => e.target === s.endpointId && e.action === "PATCH /api/v1/webhooks/:id");
+    expect(audit.map((e: { detail: Record<string, unknown> }) => e.detail.secretRotated ?? false).sort()).toEqual([false, false, true]);
+  });
+
   it("goes only to the endpoints that take its type, and not to a disabled one", async () => {
     const s = await setup({ events: ["certificate.expiring"] });
     await emitCertificateEvent(s.deps, "certificate.uploaded", facts(s.tenant.teamId));

@@ -33,6 +33,12 @@ describe("webhookUrlProblem", () => {
     ["https://[fd12::1]/x", false, "Must not point at a private network address"],
     ["https://hooks.example.com/x#frag", false, "Must not contain a fragment (#…)"],
     ["https://hooks.example.com/a\tb", false, "Must not contain whitespace or control characters"],
+    // The one classifier pushes use: only global unicast, no single-label names, loopback only on a local run.
+    ["https://instance-data/x", false, "Must be a fully qualified domain name: a single-label host (such as intranet) names something inside the network"],
+    ["http://instance-data/x", true, "Must be a fully qualified domain name: a single-label host (such as intranet) names something inside the network"],
+    ["https://[::7f00:1]/x", false, "Must not point at a loopback address or localhost"],
+    ["https://[2002:7f00:1::]/x", true, "Must not point at an IPv6 address that carries an IPv4 one (IPv4-mapped, NAT64, 6to4, Teredo)"],
+    ["https://198.18.0.1/x", true, "Must not point at a reserved address"],
   ])("%s (local run: %s): %s", (url, allowPrivate, problem) => {
     expect(webhookUrlProblem(url, allowPrivate)).toBe(problem);
   });
@@ -43,6 +49,17 @@ describe("webhookUrlProblem", () => {
     };
     expect(await webhookTargetProblem("https://93.184.215.14/x", { resolverUrl: "https://doh.example/dns-query", allowPrivate: false, fetch: refuse })).toBeUndefined();
     expect(await webhookTargetProblem("https://hooks.example.com/x", { resolverUrl: null, allowPrivate: false, fetch: refuse })).toBeUndefined();
+  });
+
+  it("refuses a name resolving to a special-purpose address a private-range table would miss", async () => {
+    const answers: typeof fetch = async (input) => {
+      const type = new URL(new Request(input).url).searchParams.get("type");
+      return Response.json({ Status: 0, Answer: type === "A" ? [{ type: 1, data: "192.0.0.9" }] : [{ type: 28, data: "64:ff9b:1::a00:1" }] });
+    };
+    expect(await webhookTargetProblem("https://odd.example.com/x", { resolverUrl: "https://doh.example/dns-query", allowPrivate: false, fetch: answers })).toEqual({
+      kind: "refused",
+      message: "odd.example.com resolves to 192.0.0.9: Must not point at a reserved address",
+    });
   });
 
   it("does not trust an answer that is not an address", async () => {
