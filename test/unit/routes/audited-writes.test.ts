@@ -175,6 +175,37 @@ const WRITES: WriteCase[] = [
   },
   // A project's certificate.
   {
+    action: "POST /api/v1/projects/:id/certificate/upload",
+    async arrange(t) {
+      const { project, material } = await projectWithChain(t);
+      return { send: send("POST", `/api/v1/projects/${project.id}/certificate/upload`, t.token, material), target: (res) => res.body.certificate.id };
+    },
+  },
+  {
+    action: "POST /api/v1/projects/:id/certificate/upload",
+    variant: "replacing the one it had",
+    async arrange(t) {
+      const { project, certificateId } = await uploaded(t);
+      const next = await makeChain({ names: [project.domain!] });
+      return { send: send("POST", `/api/v1/projects/${project.id}/certificate/upload`, t.token, { certificate: next.chainPem, privateKey: next.keyPem }), target: certificateId };
+    },
+  },
+  {
+    action: "PATCH /api/v1/projects/:id/certificate",
+    async arrange(t) {
+      const project = await newProject(t);
+      const row = await storedAcmeCertificate({ teamId: t.teamId, projectId: project.id }, [project.domain!]);
+      return { send: send("PATCH", `/api/v1/projects/${project.id}/certificate`, t.token, { autoRenew: false }), target: row.id };
+    },
+  },
+  {
+    action: "DELETE /api/v1/projects/:id/certificate",
+    async arrange(t) {
+      const { project, certificateId } = await uploaded(t);
+      return { send: send("DELETE", `/api/v1/projects/${project.id}/certificate`, t.token), target: certificateId };
+    },
+  },
+  {
     action: "POST /api/v1/projects/:id/certificate/export",
     effect: "none",
     async arrange(t) {
@@ -251,6 +282,20 @@ const WRITES: WriteCase[] = [
     },
   },
   // Vercel.
+  {
+    action: "PUT /v8/certs",
+    async arrange(t) {
+      const { chain } = await projectWithChain(t);
+      return { send: send("PUT", "/v8/certs", t.token, { cert: chain.leafPem, key: chain.keyPem, ca: chain.rootPem }), target: (res) => res.body.id };
+    },
+  },
+  {
+    action: "DELETE /v8/certs/:id",
+    async arrange(t) {
+      const id = await teamCertificate(t);
+      return { send: send("DELETE", `/v8/certs/${id}`, t.token), target: id };
+    },
+  },
   {
     action: "POST /v8/certs/:id/export",
     effect: "none",
