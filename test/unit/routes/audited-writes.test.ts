@@ -213,6 +213,45 @@ const WRITES: WriteCase[] = [
       return { send: send("POST", `/api/v1/projects/${project.id}/certificate/export`, t.token, {}), target: certificateId };
     },
   },
+  // Hand-offs to the certificate's issuer.
+  {
+    action: "POST /api/v1/projects/:id/certificate/obtain",
+    effect: "issuer",
+    status: 202,
+    async arrange(t) {
+      const project = await newProject(t);
+      return { send: send("POST", `/api/v1/projects/${project.id}/certificate/obtain`, t.token, { email: "ops@example.com", challengeType: "http-01" }), target: project.id };
+    },
+  },
+  {
+    action: "POST /api/v1/projects/:id/certificate/renew",
+    effect: "issuer",
+    status: 202,
+    async arrange(t) {
+      const project = await newProject(t);
+      const row = await storedAcmeCertificate({ teamId: t.teamId, projectId: project.id }, [project.domain!]);
+      return { send: send("POST", `/api/v1/projects/${project.id}/certificate/renew`, t.token), target: row.id };
+    },
+  },
+  {
+    action: "POST /api/v1/projects/:id/certificate/revoke",
+    effect: "issuer",
+    async arrange(t) {
+      const project = await newProject(t);
+      const row = await storedAcmeCertificate({ teamId: t.teamId, projectId: project.id }, [project.domain!]);
+      return { send: send("POST", `/api/v1/projects/${project.id}/certificate/revoke`, t.token, { reason: "superseded" }), target: row.id };
+    },
+  },
+  {
+    action: "POST /v8/certs",
+    effect: "issuer",
+    async arrange(t) {
+      const id = await teamCertificate(t);
+      const names = (await ok("GET", `/v8/certs/${id}`, t.token)).cns as string[];
+      issuedForTeam.set(t.teamId, id);
+      return { send: send("POST", "/v8/certs", t.token, { cns: names }), target: "" };
+    },
+  },
   // Deploy targets.
   {
     action: "POST /api/v1/projects/:id/deploy-targets",
@@ -220,6 +259,14 @@ const WRITES: WriteCase[] = [
     async arrange(t) {
       const project = await newProject(t);
       return { send: send("POST", `/api/v1/projects/${project.id}/deploy-targets`, t.token, acmTarget), target: (res) => res.body.id };
+    },
+  },
+  {
+    action: "POST /api/v1/projects/:id/deploy-targets/:targetId/deploy",
+    async arrange(t) {
+      const { project } = await uploaded(t);
+      const target = await ok("POST", `/api/v1/projects/${project.id}/deploy-targets`, t.token, acmTarget);
+      return { send: send("POST", `/api/v1/projects/${project.id}/deploy-targets/${target.id}/deploy`, t.token), target: target.id };
     },
   },
   {
@@ -279,6 +326,15 @@ const WRITES: WriteCase[] = [
     effect: "none",
     async arrange(t) {
       return { send: send("POST", "/api/v1/admin/acme-accounts/deactivate", ADMIN_TOKEN, { teamId: t.teamId }), target: t.teamId };
+    },
+  },
+  {
+    action: "POST /api/v1/admin/test/issuer-crash",
+    operator: true,
+    effect: "issuer",
+    async arrange(t) {
+      const project = await newProject(t);
+      return { send: send("POST", "/api/v1/admin/test/issuer-crash", ADMIN_TOKEN, { projectId: project.id, after: "ordered" }), target: project.id };
     },
   },
   // Vercel.
@@ -391,6 +447,21 @@ describe.each(WRITES.map((write) => ({ ...write, label: label(write) })))("$labe
     expect(res.text).toMatch(/Internal server error/);
     expect(await effect()).toEqual(before);
     expect(await auditRows(write.action, logOf(t))).toEqual(recorded);
+  });
+});
+
+describe("a refused hand-off records nothing and hands nothing over", () => {
+  it.each([
+    ["revoke", "revoke", 400],
+    ["renew", "renew", 400],
+  ])("%s of an uploaded certificate", async (_label, path, status) => {
+    const t = await newTenant();
+    const { project } = await uploaded(t);
+    const calls = issuerCalls.length;
+    const res = await isolate.request("POST", `/api/v1/projects/${project.id}/certificate/${path}`, t.token, path === "revoke" ? {} : undefined);
+    expect(res.status, res.text).toBe(status);
+    expect(issuerCalls).toHaveLength(calls);
+    expect(await auditRows(`POST /api/v1/projects/:id/certificate/${path}`, t.teamId)).toEqual([]);
   });
 });
 
