@@ -360,6 +360,21 @@ const WRITES: WriteCase[] = [
       return { send: send("POST", `/v8/certs/${id}/export`, t.token, {}), target: id };
     },
   },
+  {
+    action: "POST /v1/projects/:idOrName/client-cert",
+    async arrange(t) {
+      const project = await newProject(t, null);
+      return { send: send("POST", `/v1/projects/${project.id}/client-cert`, t.token, await clientCertificate()), target: (res) => res.body.certId };
+    },
+  },
+  {
+    action: "DELETE /v1/projects/:idOrName/client-cert/:certId",
+    async arrange(t) {
+      const project = await newProject(t, null);
+      const { certId } = await ok("POST", `/v1/projects/${project.id}/client-cert`, t.token, await clientCertificate());
+      return { send: send("DELETE", `/v1/projects/${project.name}/client-cert/${certId}`, t.token), target: certId };
+    },
+  },
 
 ];
 
