@@ -3,11 +3,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../../src/core/errors";
 import { sealedLength } from "../../../src/crypto/sealing";
 import { database } from "../../../src/db/client";
-import { createOrganizationCertificate } from "../../../src/services/organization-certificates";
+import { createOrganizationCertificate, parseOrganizationCertificate } from "../../../src/services/organization-certificates";
 import { MAX_NAMES_PER_CERTIFICATE, sanList } from "../../../src/services/limits/san-list";
 import { call, env, newProject, newTenant } from "../../support/api";
 import { makeCa, makeChain, type TestCa } from "../../support/pki-fixtures";
 import { fakeNetwork, webhookIsolate } from "../../support/webhook-receiver-fakes";
+import { testCommit } from "../issuance/acme-rows";
 
 const db = database(env.DB);
 /** A size as messages give it: "611 bytes", "4 KiB", "1 MiB". */
@@ -35,21 +36,38 @@ function refusal(run: () => unknown): Promise<AppError> {
 describe("organization certificates", () => {
   it("refuses a certificate that would pass the team's byte quota, storing nothing", async () => {
     const tenant = await newTenant();
-    const first = await createOrganizationCertificate(db, tenant.teamId, { pem: cas[0]!.pem }, Date.now(), { ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM: 10_000 });
+    const first = await createOrganizationCertificate(db, tenant.teamId, { pem: cas[0]!.pem }, Date.now(), testCommit(), { ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM: 10_000 });
     const limits = { ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM: first.contentPem.length + 100 };
-    const error = await refusal(() => createOrganizationCertificate(db, tenant.teamId, { pem: cas[1]!.pem }, Date.now(), limits));
+    const error = await refusal(() => createOrganizationCertificate(db, tenant.teamId, { pem: cas[1]!.pem }, Date.now(), testCommit(), limits));
     expect(error).toMatchObject({ code: "limit_reached", status: 409, param: "certificate" });
     expect(error.message).toMatch(new RegExp(`^This certificate \\(${SIZE}\\) would take the organization's certificates past ${SIZE} \\(${SIZE} in use\\); delete one before uploading another$`));
     const count = await env.DB.prepare("SELECT count(*) AS n FROM organization_certificates WHERE team_id = ?").bind(tenant.teamId).first<{ n: number }>();
     expect(count?.n).toBe(1);
   });
 
+  it("stops 20 concurrent uploads at the byte quota: the room left is taken, the rest get the 409, only stored ones are recorded", async () => {
+    const tenant = await newTenant();
+    const size = parseOrganizationCertificate(cas[0]!.pem).contentPem.length;
+    const isolate = webhookIsolate(fakeNetwork(), { ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM: String(5 * size + Math.floor(size / 2)) });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => isolate.request("POST", "/v1/organization/certificates", tenant.token, { certificate: cas[0]!.pem })),
+    );
+    expect(answers.map((res) => res.status).sort()).toEqual([...Array(5).fill(200), ...Array(15).fill(409)]);
+    for (const res of answers.filter((r) => r.status === 409)) expect(res.body.error).toMatchObject({ code: "limit_reached", param: "certificate" });
+    const stored = await env.DB.prepare("SELECT id FROM organization_certificates WHERE team_id = ? ORDER BY id").bind(tenant.teamId).all<{ id: string }>();
+    const recorded = await env.DB.prepare("SELECT target FROM audit_log WHERE team_id = ? AND action = 'POST /v1/organization/certificates' ORDER BY target")
+      .bind(tenant.teamId)
+      .all<{ target: string }>();
+    expect(stored.results).toHaveLength(5);
+    expect(recorded.results.map((row) => row.target)).toEqual(stored.results.map((row) => row.id));
+  });
+
   it("keeps the count limit's own message", async () => {
     const tenant = await newTenant();
     const now = Date.now();
     const pems = Array.from({ length: 50 }, (_, i) => cas[i % 3]!.pem);
-    for (const pem of pems) await createOrganizationCertificate(db, tenant.teamId, { pem }, now);
-    const error = await refusal(() => createOrganizationCertificate(db, tenant.teamId, { pem: cas[0]!.pem }, now));
+    for (const pem of pems) await createOrganizationCertificate(db, tenant.teamId, { pem }, now, testCommit());
+    const error = await refusal(() => createOrganizationCertificate(db, tenant.teamId, { pem: cas[0]!.pem }, now, testCommit()));
     expect(error.message).toBe("An organization can hold at most 50 certificates; delete one before uploading another");
   });
 });

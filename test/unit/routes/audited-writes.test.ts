@@ -375,7 +375,58 @@ const WRITES: WriteCase[] = [
       return { send: send("DELETE", `/v1/projects/${project.name}/client-cert/${certId}`, t.token), target: certId };
     },
   },
-
+  // OpenAI.
+  {
+    action: "POST /v1/organization/certificates",
+    async arrange(t) {
+      const ca = await makeCa({ cn: "Audited org CA" });
+      return { send: send("POST", "/v1/organization/certificates", t.token, { certificate: ca.pem, name: "audited" }), target: (res) => res.body.id };
+    },
+  },
+  {
+    action: "POST /v1/organization/certificates/:certificate_id",
+    async arrange(t) {
+      const id = await orgCertificate(t);
+      return { send: send("POST", `/v1/organization/certificates/${id}`, t.token, { name: "renamed" }), target: id };
+    },
+  },
+  {
+    action: "DELETE /v1/organization/certificates/:certificate_id",
+    async arrange(t) {
+      const id = await orgCertificate(t);
+      return { send: send("DELETE", `/v1/organization/certificates/${id}`, t.token), target: id };
+    },
+  },
+  {
+    action: "POST /v1/organization/certificates/activate",
+    async arrange(t) {
+      const id = await orgCertificate(t);
+      return { send: send("POST", "/v1/organization/certificates/activate", t.token, { certificate_ids: [id] }), target: "" };
+    },
+  },
+  {
+    action: "POST /v1/organization/certificates/deactivate",
+    async arrange(t) {
+      const id = await orgCertificate(t);
+      await ok("POST", "/v1/organization/certificates/activate", t.token, { certificate_ids: [id] });
+      return { send: send("POST", "/v1/organization/certificates/deactivate", t.token, { certificate_ids: [id] }), target: "" };
+    },
+  },
+  {
+    action: "POST /v1/organization/projects/:project_id/certificates/activate",
+    async arrange(t) {
+      const [id, project] = await Promise.all([orgCertificate(t), newProject(t, null)]);
+      return { send: send("POST", `/v1/organization/projects/${project.id}/certificates/activate`, t.token, { certificate_ids: [id] }), target: project.id };
+    },
+  },
+  {
+    action: "POST /v1/organization/projects/:project_id/certificates/deactivate",
+    async arrange(t) {
+      const [id, project] = await Promise.all([orgCertificate(t), newProject(t, null)]);
+      await ok("POST", `/v1/organization/projects/${project.id}/certificates/activate`, t.token, { certificate_ids: [id] });
+      return { send: send("POST", `/v1/organization/projects/${project.id}/certificates/deactivate`, t.token, { certificate_ids: [id] }), target: project.id };
+    },
+  },
 ];
 
 /** Changing operations recorded elsewhere, or that change nothing. */
