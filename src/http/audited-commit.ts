@@ -4,7 +4,7 @@
 import type { Context } from "hono";
 import { AppError } from "../core/errors";
 import type { Database } from "../db/client";
-import type { CommitChange } from "../services/tokens";
+import type { CommitChange } from "../services/change";
 import "./actor";
 import { auditInsert } from "../store/audit-log";
 import type { AppBindings } from "./context";
@@ -13,10 +13,12 @@ import type { AppBindings } from "./context";
 export function commitWithAudit(db: Database, who: { actor: string; action: string }, now: () => number): CommitChange {
   return async function commitWithAudit(change) {
     const event = { teamId: change.teamId, actor: who.actor, action: who.action, target: change.target, detail: change.detail };
-    // The change, then its row (an operator action may change nothing else in D1: the row alone).
-    const [first, ...rest] = [...change.statements, auditInsert(db, event, now())];
-    const results = await db.batch([first!, ...rest]);
-    return results.slice(0, -1);
+    const row = auditInsert(db, event, now(), change.recordIf?.holds);
+    // The change, then its row (an operator action may change nothing else in D1: the row alone); a guarded delete's
+    // row comes first, while what it deletes is still there to be checked.
+    if (change.recordIf?.checked === "before") return (await db.batch([row, ...change.statements])).slice(1);
+    const [first, ...rest] = [...change.statements, row];
+    return (await db.batch([first!, ...rest])).slice(0, -1);
   };
 }
 

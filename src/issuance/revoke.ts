@@ -9,21 +9,26 @@ import { openAcmeClient } from "./acme-account";
 import { responseLimitOf } from "../outbound/bounded-body";
 import { toIssuanceError } from "./acme-errors";
 import { isAcmeCertificate } from "../store/certificate-type";
-import { nextVersionTime, unchangedSince } from "../store/certificates";
+import { type CertificateRow, nextVersionTime, unchangedSince } from "../store/certificates";
 import type { RevokeOutcome } from "./issue-request";
 
 const asOutcome = (error: AppError): RevokeOutcome => ({ ok: false, error: error.toData() });
+
+/** Why `row` cannot be revoked from here (null: it can): checked by the request before it hands over, and again under the lock. */
+export function revocationRefusal(row: CertificateRow): AppError | null {
+  if (row.state === "revoked") return new AppError("conflict", "Certificate is already revoked");
+  if (!isAcmeCertificate(row)) {
+    return new AppError("not_revocable", "A custom certificate cannot be revoked from here: ask the CA that issued it, then delete it or upload a replacement");
+  }
+  return null;
+}
 
 export async function revokeStoredCertificate(deps: IssuanceDeps, teamId: string, certificateId: string, reason: number): Promise<RevokeOutcome> {
   const { db } = deps;
   const row = await db.query.certificates.findFirst({ where: and(eq(certificates.id, certificateId), eq(certificates.teamId, teamId)) });
   if (!row) return asOutcome(new AppError("not_found", "Certificate not found"));
-  if (row.state === "revoked") return asOutcome(new AppError("conflict", "Certificate is already revoked"));
-  if (!isAcmeCertificate(row)) {
-    return asOutcome(
-      new AppError("not_revocable", "A custom certificate cannot be revoked from here: ask the CA that issued it, then delete it or upload a replacement"),
-    );
-  }
+  const refusal = revocationRefusal(row);
+  if (refusal) return asOutcome(refusal);
   const directoryUrl = String(row.issuance?.directoryUrl ?? "");
   try {
     const { ENCRYPTION_KEY } = deps.config;

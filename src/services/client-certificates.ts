@@ -1,5 +1,5 @@
 /** Client certificates for egress mTLS (Vercel `/v1/projects/{idOrName}/client-cert`): one per project and origin. */
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, exists, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { clientCertificates } from "../db/schema";
 import { LIMIT_DEFAULTS, type Limits } from "../core/config";
@@ -10,6 +10,7 @@ import type { CheckedCertificate } from "../pki";
 import { maxCaCertificates, readCertificates } from "../pki/certificate-bundle";
 import { type PemUpload, readPemUpload } from "./certificates/pem-upload";
 import { admitCertificate } from "./certificates/validation-gate";
+import type { CommitChange } from "./change";
 import { normalizeOrigin } from "./client-certificate-origin";
 import { formatBytes, limitReached } from "./limits/quota";
 import type { ProjectRow } from "./projects";
@@ -79,9 +80,10 @@ async function quotaRefusal(db: Database, project: ProjectRow, origin: string, b
 }
 
 /**
- * Stores the checked certificate in the origin's slot, replacing the one it held in one D1 batch: the origin is
- * never without its certificate, and concurrent uploads serialize. The delete and the insert carry the same
- * quota guard, so over quota the batch changes nothing and the upload is a 409.
+ * Stores the checked certificate in the origin's slot, replacing the one it held in one D1 batch with its audit row:
+ * the origin is never without its certificate, and concurrent uploads serialize. The delete and the insert carry the
+ * same quota guard, so over quota the batch changes nothing (the audit row is written only with the new row) and the
+ * upload is a 409.
  */
 async function storeClientCertificate(
   db: Database,
@@ -92,6 +94,7 @@ async function storeClientCertificate(
   checked: CheckedCertificate,
   now: number,
   limits: ClientCertificateLimits,
+  commit: CommitChange,
 ): Promise<{ row: ClientCertificateRow; updated: boolean }> {
   const existing = await db.query.clientCertificates.findFirst({ where: slot(project, origin) });
   const id = newId("ccert");
@@ -109,23 +112,30 @@ async function storeClientCertificate(
   };
   const bytes = rowBytes(row);
   const room = hasRoom(project, origin, bytes, limits);
-  const [, inserted] = await db.batch([
-    db.delete(clientCertificates).where(and(slot(project, origin), room)),
-    // INSERT … SELECT … WHERE: values in the table's column order (id … updated_at).
-    db
-      .insert(clientCertificates)
-      .select(
-        sql`SELECT ${row.id}, ${row.teamId}, ${row.projectId}, ${row.origin}, ${row.certificatePem}, ${row.caPem}, ${row.sealedKey}, ${row.expiresAt}, ${now}, ${now} WHERE ${room}`,
-      ),
-  ]);
-  if (!inserted.meta.changes) throw await quotaRefusal(db, project, origin, bytes, limits);
+  const [, inserted] = (await commit({
+    teamId: project.teamId,
+    statements: [
+      db.delete(clientCertificates).where(and(slot(project, origin), room)),
+      // INSERT … SELECT … WHERE: values in the table's column order (id … updated_at).
+      db
+        .insert(clientCertificates)
+        .select(
+          sql`SELECT ${row.id}, ${row.teamId}, ${row.projectId}, ${row.origin}, ${row.certificatePem}, ${row.caPem}, ${row.sealedKey}, ${row.expiresAt}, ${now}, ${now} WHERE ${room}`,
+        )
+        .returning({ id: clientCertificates.id }),
+    ],
+    target: row.id,
+    detail: { projectId: project.id, origin, expiresAt: new Date(row.expiresAt).toISOString(), replaced: existing?.id ?? null },
+    recordIf: { holds: sql`EXISTS (SELECT 1 FROM client_certificates WHERE id = ${row.id})`, checked: "after" },
+  })) as [unknown, unknown[]];
+  if (inserted.length === 0) throw await quotaRefusal(db, project, origin, bytes, limits);
   return { row, updated: existing !== undefined };
 }
 
 /**
  * Passes the gate for client authentication (with the upload's `skipValidation`), then takes the origin's slot
- * within the team's quotas (`limits`: pass deps.config; the defaults apply otherwise). `updated` says whether a
- * certificate was replaced.
+ * within the team's quotas (`limits`: pass deps.config; the defaults apply otherwise), with its audit row
+ * (`commit`). `updated` says whether a certificate was replaced.
  */
 export async function uploadClientCertificate(
   db: Database,
@@ -133,6 +143,7 @@ export async function uploadClientCertificate(
   project: ProjectRow,
   input: ClientCertificateUpload,
   now: number,
+  commit: CommitChange,
   limits: ClientCertificateLimits = LIMIT_DEFAULTS,
 ): Promise<{ row: ClientCertificateRow; updated: boolean }> {
   const origin = normalizeOrigin(input.origin);
@@ -141,7 +152,7 @@ export async function uploadClientCertificate(
   if (!ca && !policy.skipValidation) {
     throw new AppError("validation_failed", "ca: Required: the CA certificate the client certificate must chain to", { param: "ca" });
   }
-  return await admitCertificate(check, policy, (checked) => storeClientCertificate(db, encryptionKey, project, origin, ca, checked, now, limits));
+  return await admitCertificate(check, policy, (checked) => storeClientCertificate(db, encryptionKey, project, origin, ca, checked, now, limits, commit));
 }
 
 export async function listClientCertificates(db: Database, project: ProjectRow): Promise<ClientCertificateRow[]> {
@@ -152,14 +163,16 @@ export async function listClientCertificates(db: Database, project: ProjectRow):
     .orderBy(asc(clientCertificates.origin), asc(clientCertificates.createdAt));
 }
 
-/** Deletes the project's client certificate `id`; 404 when the project has none by that id. */
-export async function deleteClientCertificate(db: Database, project: ProjectRow, id: string): Promise<{ id: string; origin: string }> {
-  const deleted = await db
-    .delete(clientCertificates)
-    .where(
-      and(eq(clientCertificates.id, id), eq(clientCertificates.projectId, project.id), eq(clientCertificates.teamId, project.teamId)),
-    )
-    .returning({ id: clientCertificates.id, origin: clientCertificates.origin });
+/** Deletes the project's client certificate `id` with its audit row (`commit`); 404 when the project has none by that id. */
+export async function deleteClientCertificate(db: Database, project: ProjectRow, id: string, commit: CommitChange): Promise<{ id: string; origin: string }> {
+  const mine = and(eq(clientCertificates.id, id), eq(clientCertificates.projectId, project.id), eq(clientCertificates.teamId, project.teamId));
+  const [deleted] = (await commit({
+    teamId: project.teamId,
+    statements: [db.delete(clientCertificates).where(mine).returning({ id: clientCertificates.id, origin: clientCertificates.origin })],
+    target: id,
+    detail: { projectId: project.id },
+    recordIf: { holds: exists(db.select({ id: clientCertificates.id }).from(clientCertificates).where(mine)), checked: "before" },
+  })) as [{ id: string; origin: string }[]];
   if (deleted.length === 0) throw new AppError("not_found", `Client certificate ${id} not found`);
   return deleted[0]!;
 }

@@ -3,13 +3,15 @@
  * without keys, at most 50 per organization and ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM of PEM, activated for
  * the organization and per project.
  */
-import { type SQL, and, asc, desc, eq, gt, inArray, lt, notExists, or, sql } from "drizzle-orm";
+import { type SQL, and, asc, desc, eq, exists, gt, inArray, lt, notExists, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { selectValues } from "../db/select-values";
 import { organizationCertificates, projectCertificateActivations } from "../db/schema";
 import { LIMIT_DEFAULTS, type Limits } from "../core/config";
 import { newId } from "../core/ids";
 import { AppError } from "../core/errors";
 import { parseCertificateBundle } from "../pki";
+import type { CommitChange } from "./change";
 import { formatBytes, limitReached } from "./limits/quota";
 import type { ProjectRow } from "./projects";
 
@@ -47,15 +49,20 @@ function teamBytes(teamId: string) {
   return sql<number>`(SELECT coalesce(sum(length(content_pem)), 0) FROM organization_certificates WHERE team_id = ${teamId})`;
 }
 
+/** SQL: the team's certificate `id` is there. */
+const certificateThere = (teamId: string, id: string) => sql`EXISTS (SELECT 1 FROM organization_certificates WHERE team_id = ${teamId} AND id = ${id})`;
+
 /**
- * Stores a certificate, inactive. The 50-certificate limit and the team's byte quota (`limits`: pass
- * deps.config; the defaults apply otherwise) are checked in the same statement as the insert.
+ * Stores a certificate, inactive, with its audit row (`commit`). The 50-certificate limit and the team's byte quota
+ * (`limits`: pass deps.config; the defaults apply otherwise) are checked in the same statement as the insert; over
+ * them nothing is written, the audit row included.
  */
 export async function createOrganizationCertificate(
   db: Database,
   teamId: string,
   input: { pem: string; name?: string | null },
   now: number,
+  commit: CommitChange,
   limits: OrganizationCertificateLimits = LIMIT_DEFAULTS,
 ): Promise<OrganizationCertificateRow> {
   const parsed = parseOrganizationCertificate(input.pem);
@@ -72,12 +79,17 @@ export async function createOrganizationCertificate(
   const bytes = row.contentPem.length;
   const maxBytes = limits.ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM;
   // INSERT … SELECT … WHERE count < 50 AND bytes fit: two concurrent uploads cannot both take the last place.
-  const result = await db.run(sql`
-    INSERT INTO organization_certificates (id, team_id, name, content_pem, valid_at, expires_at, active_in_organization, created_at)
-    SELECT ${row.id}, ${teamId}, ${row.name}, ${row.contentPem}, ${row.validAt}, ${row.expiresAt}, 0, ${now}
-    WHERE (SELECT count(*) FROM organization_certificates WHERE team_id = ${teamId}) < ${MAX_ORGANIZATION_CERTIFICATES}
-      AND ${teamBytes(teamId)} + ${bytes} <= ${maxBytes}`);
-  if (!result.meta.changes) {
+  const insert = db
+    .insert(table)
+    .select(
+      sql`SELECT ${selectValues(table, row)}
+        WHERE (SELECT count(*) FROM organization_certificates WHERE team_id = ${teamId}) < ${MAX_ORGANIZATION_CERTIFICATES}
+          AND ${teamBytes(teamId)} + ${bytes} <= ${maxBytes}`,
+    )
+    .returning({ id: table.id });
+  const detail = { name: row.name, expiresAt: new Date(row.expiresAt).toISOString() };
+  const [inserted] = (await commit({ teamId, statements: [insert], target: row.id, detail, recordIf: { holds: certificateThere(teamId, row.id), checked: "after" } })) as [unknown[]];
+  if (inserted.length === 0) {
     const usage = await db.get<{ count: number; bytes: number }>(
       sql`SELECT (SELECT count(*) FROM organization_certificates WHERE team_id = ${teamId}) AS count, ${teamBytes(teamId)} AS bytes`,
     );
@@ -103,35 +115,39 @@ export async function getOrganizationCertificate(db: Database, teamId: string, i
   return row;
 }
 
+/** Renames a certificate with its audit row (`commit`); no name given changes nothing and records nothing. */
 export async function renameOrganizationCertificate(
   db: Database,
   teamId: string,
   id: string,
   name: string | null | undefined,
+  commit: CommitChange,
 ): Promise<OrganizationCertificateRow> {
   if (name === undefined) return getOrganizationCertificate(db, teamId, id);
-  const updated = await db
+  const rename = db
     .update(table)
     .set({ name })
     .where(and(eq(table.teamId, teamId), eq(table.id, id)))
     .returning();
+  const recordIf = { holds: certificateThere(teamId, id), checked: "after" as const };
+  const [updated] = (await commit({ teamId, statements: [rename], target: id, detail: { name }, recordIf })) as [OrganizationCertificateRow[]];
   if (updated.length === 0) throw new AppError("not_found", `Certificate ${id} not found`);
   return updated[0]!;
 }
 
-/** Deletes a certificate that is active nowhere; the check and the delete are one statement. */
-export async function deleteOrganizationCertificate(db: Database, teamId: string, id: string): Promise<void> {
-  const deleted = await db
-    .delete(table)
-    .where(
-      and(
-        eq(table.teamId, teamId),
-        eq(table.id, id),
-        eq(table.activeInOrganization, false),
-        notExists(db.select({ id: activations.certificateId }).from(activations).where(eq(activations.certificateId, id))),
-      ),
-    )
-    .returning({ id: table.id });
+/**
+ * Deletes a certificate that is active nowhere, with its audit row (`commit`); the check and the delete are one
+ * statement, and the audit row is written only where that check held.
+ */
+export async function deleteOrganizationCertificate(db: Database, teamId: string, id: string, commit: CommitChange): Promise<void> {
+  const inactive = and(
+    eq(table.teamId, teamId),
+    eq(table.id, id),
+    eq(table.activeInOrganization, false),
+    notExists(db.select({ id: activations.certificateId }).from(activations).where(eq(activations.certificateId, id))),
+  );
+  const recordIf = { holds: exists(db.select({ id: table.id }).from(table).where(inactive)), checked: "before" as const };
+  const [deleted] = (await commit({ teamId, statements: [db.delete(table).where(inactive).returning({ id: table.id })], target: id, recordIf })) as [unknown[]];
   if (deleted.length > 0) return;
   const row = await getOrganizationCertificate(db, teamId, id);
   if (row.activeInOrganization) {
@@ -232,33 +248,41 @@ async function readBack(db: Database, teamId: string, ids: string[]): Promise<Or
   return ids.map((id) => byId.get(id)).filter((row): row is OrganizationCertificateRow => row !== undefined);
 }
 
-/** Activates or deactivates certificates for the organization: all of them or none, idempotently. */
+/** Activates or deactivates certificates for the organization: all of them or none, idempotently, with the audit row (`commit`). */
 export async function setOrganizationActivation(
   db: Database,
   teamId: string,
   ids: string[],
   active: boolean,
+  commit: CommitChange,
 ): Promise<ListedCertificate[]> {
   const unique = await requireCertificates(db, teamId, ids);
-  await db
+  const update = db
     .update(table)
     .set({ activeInOrganization: active })
     .where(and(eq(table.teamId, teamId), inArray(table.id, unique), allStillThere(teamId, unique)));
+  const recordIf = { holds: allStillThere(teamId, unique), checked: "after" as const };
+  await commit({ teamId, statements: [update], target: "", detail: { certificateIds: unique, active }, recordIf });
   return (await readBack(db, teamId, unique)).map((row) => ({ row, active: row.activeInOrganization }));
 }
 
-/** Activates or deactivates certificates for one project of the team: all of them or none, idempotently. */
+/**
+ * Activates or deactivates certificates for one project of the team: all of them or none, idempotently, with the
+ * audit row (`commit`).
+ */
 export async function setProjectActivation(
   db: Database,
   project: ProjectRow,
   ids: string[],
   active: boolean,
   now: number,
+  commit: CommitChange,
 ): Promise<ListedCertificate[]> {
   const unique = await requireCertificates(db, project.teamId, ids);
+  const change = { teamId: project.teamId, target: project.id, detail: { certificateIds: unique, active } };
   if (active) {
     // One INSERT … SELECT: every certificate gets its activation, or (one was deleted meanwhile) none does.
-    await db
+    const activate = db
       .insert(activations)
       .select(
         db
@@ -267,8 +291,10 @@ export async function setProjectActivation(
           .where(and(eq(table.teamId, project.teamId), inArray(table.id, unique), allStillThere(project.teamId, unique))),
       )
       .onConflictDoNothing();
+    await commit({ ...change, statements: [activate], recordIf: { holds: allStillThere(project.teamId, unique), checked: "after" } });
   } else {
-    await db.delete(activations).where(and(eq(activations.projectId, project.id), inArray(activations.certificateId, unique)));
+    const deactivate = db.delete(activations).where(and(eq(activations.projectId, project.id), inArray(activations.certificateId, unique)));
+    await commit({ ...change, statements: [deactivate] });
   }
   const rows = await readBack(db, project.teamId, unique);
   const activeSet = await activeInProject(db, project, unique);

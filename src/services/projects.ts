@@ -7,6 +7,7 @@ import { AppError } from "../core/errors";
 import { claimDomainStatement, claimHolderQuery, releaseUnusedClaimStatement, unheldNames } from "../store/domain-claims";
 import type { CertificateRow } from "../store/certificates";
 import { stopRenewalsOfReleasedNamesStatement } from "../store/released-names";
+import type { Change, CommitChange } from "./change";
 import { certificateOf } from "./certificates/lookup";
 import { projectOwner } from "./certificates/owner";
 import { claimableDomain, normalizeDomain, refusePublicSuffix } from "./domain-name";
@@ -78,24 +79,33 @@ function insertProjectWhereClaimed(db: Database, row: ProjectRow & { domain: str
     .returning({ id: projects.id });
 }
 
-export async function createProject(db: Database, teamId: string, input: { name: string; domain?: string | null }, now: number) {
+/** What a project's audit row says about it. */
+const projectDetail = (row: Pick<ProjectRow, "name" | "domain">) => ({ name: row.name, domain: row.domain });
+
+/** SQL: the project `id` is there as this change wrote it (the audit row of a change that may not happen). */
+const projectWritten = (id: string, updatedAt: number) => sql`EXISTS (SELECT 1 FROM projects WHERE id = ${id} AND updated_at = ${updatedAt})`;
+
+/** Creates the project, with its audit row only when it was created (`commit`: the edge's audited commit). */
+export async function createProject(db: Database, teamId: string, input: { name: string; domain?: string | null }, now: number, commit: CommitChange) {
   const domain = input.domain == null ? null : claimableDomain(input.domain);
   if (await nameInUse(db, teamId, input.name)) throw nameTaken(input.name);
   const row: ProjectRow = { id: newId("prj"), teamId, name: input.name, domain, createdAt: now, updatedAt: now };
+  const change = { teamId, target: row.id, detail: projectDetail(row), recordIf: { holds: projectWritten(row.id, now), checked: "after" as const } };
   if (row.domain === null) {
-    const stored = await db.insert(projects).values(row).onConflictDoNothing().returning({ id: projects.id });
+    const [stored] = (await commit({ ...change, statements: [db.insert(projects).values(row).onConflictDoNothing().returning({ id: projects.id })] })) as [unknown[]];
     if (stored.length === 0) throw nameTaken(input.name);
     return row;
   }
   // One D1 batch, one transaction: the claim (its overlap check and insert are one statement), the
   // project only where the claim is the team's, and the claim released again when no project uses it
   // (the insert lost a race on the name), so a failed create leaves nothing claimed.
-  const [, holder, inserted] = await db.batch([
+  const statements = [
     claimDomainStatement(db, teamId, row.domain, now),
     claimHolderQuery(db, row.domain),
     insertProjectWhereClaimed(db, { ...row, domain: row.domain }),
     releaseUnusedClaimStatement(db, teamId, row.domain),
-  ]);
+  ];
+  const [, holder, inserted] = (await commit({ ...change, statements })) as [unknown, { teamId: string }[], unknown[]];
   if (holder[0]?.teamId !== teamId) throw domainTaken(row.domain);
   if (inserted.length === 0) throw nameTaken(input.name);
   return row;
@@ -120,6 +130,7 @@ export async function updateProject(
   projectId: string,
   input: { name?: string; domain?: string | null },
   now: number,
+  commit: CommitChange,
 ) {
   const current = await getProject(db, teamId, projectId);
   const changes: { name?: string; domain?: string | null; updatedAt: number } = { updatedAt: now };
@@ -136,14 +147,20 @@ export async function updateProject(
       changes.domain = domain;
     }
   }
+  const updated = { ...current, ...changes } as ProjectRow;
+  const audited: Audited = { commit, detail: { from: projectDetail(current), to: projectDetail(updated) } };
   const mine = and(eq(projects.id, projectId), eq(projects.teamId, teamId));
   if (changes.domain === undefined) {
-    await asNameConflict(db, teamId, projectId, changes.name, () => db.update(projects).set(changes).where(mine));
-    return { ...current, ...changes } as ProjectRow;
+    const rename = db.update(projects).set(changes).where(mine);
+    await asNameConflict(db, teamId, projectId, changes.name, () => commit({ teamId, statements: [rename], target: projectId, detail: audited.detail }));
+    return updated;
   }
-  await moveDomain(db, current, { ...changes, domain: changes.domain }, now);
-  return { ...current, ...changes } as ProjectRow;
+  await moveDomain(db, current, { ...changes, domain: changes.domain }, now, audited);
+  return updated;
 }
+
+/** How a change of a project is recorded: the edge's audited commit, and what its row says. */
+type Audited = { commit: CommitChange; detail: Record<string, unknown> };
 
 type DomainChange = { name?: string; domain: string | null; updatedAt: number };
 
@@ -152,9 +169,10 @@ type DomainChange = { name?: string; domain: string | null; updatedAt: number };
  * overlap check and insert are one statement), move the project only if it still has the domain it was
  * read with, no certificate (one may have been obtained meanwhile) and the team's claim on the new name;
  * then release whichever name no project of the team uses any more (the new one too, when the move did
- * not happen) and stop renewing every certificate of the team that carries a released name.
+ * not happen) and stop renewing every certificate of the team that carries a released name. The audit row is
+ * written only when the project moved.
  */
-async function moveDomain(db: Database, current: ProjectRow, change: DomainChange, now: number): Promise<void> {
+async function moveDomain(db: Database, current: ProjectRow, change: DomainChange, now: number, { commit, detail }: Audited): Promise<void> {
   const { teamId, id: projectId } = current;
   const next = change.domain;
   const move = db
@@ -172,33 +190,36 @@ async function moveDomain(db: Database, current: ProjectRow, change: DomainChang
     .returning({ id: projects.id });
   const releaseOld = current.domain === null ? [] : [releaseUnusedClaimStatement(db, teamId, current.domain)];
   const stop = stopRenewalsOfReleasedNamesStatement(db, teamId, now);
-  let moved: { id: string }[];
+  const moved = sql`EXISTS (SELECT 1 FROM projects WHERE id = ${projectId} AND updated_at = ${change.updatedAt} AND domain IS ${next})`;
+  const audited = (statements: Change["statements"]) => commit({ teamId, statements, target: projectId, detail, recordIf: { holds: moved, checked: "after" } });
+  let movedRows: { id: string }[];
   if (next === null) {
-    [moved] = await asNameConflict(db, teamId, projectId, change.name, () => db.batch([move, ...releaseOld, stop]));
+    [movedRows] = (await asNameConflict(db, teamId, projectId, change.name, () => audited([move, ...releaseOld, stop]))) as [{ id: string }[]];
   } else {
     let holder: { teamId: string }[];
-    [, holder, moved] = await asNameConflict(db, teamId, projectId, change.name, () =>
-      db.batch([claimDomainStatement(db, teamId, next, now), claimHolderQuery(db, next), move, releaseUnusedClaimStatement(db, teamId, next), ...releaseOld, stop]),
-    );
+    [, holder, movedRows] = (await asNameConflict(db, teamId, projectId, change.name, () =>
+      audited([claimDomainStatement(db, teamId, next, now), claimHolderQuery(db, next), move, releaseUnusedClaimStatement(db, teamId, next), ...releaseOld, stop]),
+    )) as [unknown, { teamId: string }[], { id: string }[]];
     if (holder[0]?.teamId !== teamId) throw domainTaken(next);
   }
-  if (moved.length > 0) return;
+  if (movedRows.length > 0) return;
   // Changed between the read and the batch: say which rule stopped it.
   if (await certificateOf(db, projectOwner(current))) throw removeCertificateFirst();
   await getProject(db, teamId, projectId);
   throw new AppError("conflict", "The project was changed by another request at the same time: read it again and retry");
 }
 
-/** Deletes the project; answers the certificates deleted with it (for their `certificate.deleted` events). */
-export async function deleteProject(db: Database, teamId: string, projectId: string, now: number): Promise<CertificateRow[]> {
+/** Deletes the project with its audit row; answers the certificates deleted with it (for their `certificate.deleted` events). */
+export async function deleteProject(db: Database, teamId: string, projectId: string, now: number, commit: CommitChange): Promise<CertificateRow[]> {
   const current = await getProject(db, teamId, projectId);
   const released = current.domain === null ? [] : [releaseUnusedClaimStatement(db, teamId, current.domain), stopRenewalsOfReleasedNamesStatement(db, teamId, now)];
   // Certificates, client certificates and activations go with the project (ON DELETE CASCADE); the
   // claim goes when no other project of the team uses the name, and with it every renewal of that name.
-  const [removed] = await db.batch([
+  const statements = [
     db.delete(certificates).where(eq(certificates.projectId, projectId)).returning(),
     db.delete(projects).where(and(eq(projects.id, projectId), eq(projects.teamId, teamId))),
     ...released,
-  ]);
+  ];
+  const [removed] = (await commit({ teamId, statements, target: projectId, detail: projectDetail(current) })) as [CertificateRow[]];
   return removed;
 }

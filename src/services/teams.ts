@@ -4,7 +4,8 @@ import type { Database } from "../db/client";
 import { teams } from "../db/schema";
 import { newId } from "../core/ids";
 import { AppError } from "../core/errors";
-import { ALL_SCOPES, type CommitChange, prepareToken, tokenDetail } from "./tokens";
+import type { CommitChange } from "./change";
+import { ALL_SCOPES, prepareToken, tokenDetail } from "./tokens";
 
 export type TeamRow = typeof teams.$inferSelect;
 

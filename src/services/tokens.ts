@@ -1,36 +1,16 @@
 /** API tokens: random, shown once, stored only as a hash, scoped to one team; a token grants and revokes only what it holds. */
 import { and, desc, eq, isNull } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
 import { apiTokens } from "../db/schema";
 import { newId } from "../core/ids";
 import { DAY_MS, isoSeconds } from "../core/time";
 import { hashApiToken, newApiToken } from "../crypto/tokens";
 import { AppError } from "../core/errors";
+import type { CommitChange } from "./change";
 import { SCOPES, scopesNotHeld, type Scope } from "./scopes";
 import { tokenCacheFor } from "./token-cache";
 
 export type TokenRow = typeof apiTokens.$inferSelect;
-
-/**
- * One change as a service hands it to the edge: the statements that make it, built but not run, and what its
- * audit row says. (Shared by every service that records its changes; see `CommitChange`.)
- */
-export interface Change {
-  /** The tenant the change belongs to. */
-  teamId: string;
-  statements: readonly BatchItem<"sqlite">[];
-  /** What was changed (an id): the event's `target`. */
-  target: string;
-  /** What else the event records (ids, scopes, names), never a secret. */
-  detail?: Record<string, unknown>;
-}
-
-/**
- * Runs a change's statements and its audit row in one D1 batch, all or nothing, and answers the statements'
- * results in order. The edge supplies it, since only the edge knows who acts (`http/audited-commit.ts`).
- */
-export type CommitChange = (change: Change) => Promise<unknown[]>;
 
 /** The token making a change, as authentication found it. */
 export interface TokenCaller {

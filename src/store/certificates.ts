@@ -77,7 +77,7 @@ export function materialOf(checked: CheckedCertificate) {
 }
 
 /** The row for `input` under `id`, its private key (and DNS credentials) sealed with the id as associated data. */
-async function sealedRow(encryptionKey: string, input: NewCertificate, now: number, id: string): Promise<CertificateRow> {
+export async function sealedRow(encryptionKey: string, input: NewCertificate, now: number, id: string): Promise<CertificateRow> {
   return {
     id,
     teamId: input.teamId,
@@ -117,9 +117,27 @@ async function sealedRow(encryptionKey: string, input: NewCertificate, now: numb
 }
 
 /**
- * Stores a certificate with its key sealed under the row's id. When `replacing` is given, the old
- * row is deleted and the new one inserted under the same id in one D1 batch (one transaction): the
- * project is never without a certificate, and a failure leaves the old one in place.
+ * The statements (built, not run) that store `row`, only while `when` holds (a quota, say), for one D1 batch. When
+ * `replacing` is given, the old row is deleted and `row` inserted under the same id: the project is never without a
+ * certificate, and a failure (or `when` false) leaves the old one in place. The insert answers the id it wrote (none:
+ * nothing was written). `when` must read the same before and after the delete (not counting the replaced row).
+ */
+export function storeCertificateStatements(db: Database, row: CertificateRow, { replacing, when }: { replacing?: string | null; when: SQL }) {
+  const insert = db
+    .insert(certificates)
+    .select(sql`SELECT ${selectValues(certificates, row)} WHERE ${when}`)
+    .returning({ id: certificates.id });
+  return replacing ? [db.delete(certificates).where(and(eq(certificates.id, replacing), when)), insert] : [insert];
+}
+
+/** SQL: the row is stored as `row` has it (its key sealed with a fresh IV: no other write has it). */
+export function storedAsWritten(row: Pick<CertificateRow, "id" | "sealedKey">): SQL {
+  return sql`EXISTS (SELECT 1 FROM certificates WHERE id = ${row.id} AND sealed_key = ${row.sealedKey})`;
+}
+
+/**
+ * Stores a certificate with its key sealed under the row's id, replacing `replacing` (keeping its id) in one D1
+ * batch (one transaction). A replacement keeps the id, so a certificate's public identity survives renewal.
  */
 export async function storeCertificate(
   db: Database,
@@ -128,17 +146,11 @@ export async function storeCertificate(
   now: number,
   replacing?: string | null,
 ): Promise<CertificateRow> {
-  // A replacement keeps the id, so a certificate's public identity survives renewal.
   const row = await sealedRow(encryptionKey, input, now, replacing ?? newId("cert"));
-  const insert = db.insert(certificates).values(row);
-  if (replacing) {
-    await db.batch([db.delete(certificates).where(eq(certificates.id, replacing)), insert]);
-  } else {
-    await insert;
-  }
+  const [first, ...rest] = storeCertificateStatements(db, row, { replacing, when: sql`1` });
+  await db.batch([first!, ...rest]);
   return row;
 }
-
 
 /**
  * Stores an issued certificate only if `condition` still holds at the moment of writing, in one
@@ -169,8 +181,4 @@ export async function storeCertificateIf(
     .select(sql`SELECT ${selectValues(certificates, row)} WHERE ${free} AND ${condition}`)
     .returning({ id: certificates.id });
   return inserted.length > 0 ? row : null;
-}
-
-export async function deleteCertificate(db: Database, id: string): Promise<void> {
-  await db.delete(certificates).where(eq(certificates.id, id));
 }

@@ -2,7 +2,8 @@
 import { exportJWK, generateKeyPair } from "jose";
 import { expect } from "vitest";
 import { x509 } from "../../src/pki/x509-setup";
-import { call, env, type Tenant } from "./api";
+import { call, type Tenant } from "./api";
+import { withAuditFailing } from "./audit-outage";
 import { ALL_SCOPES } from "./scopes";
 
 export const PEM_PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
@@ -55,12 +56,6 @@ export async function exportEvents(tenant: Tenant, action: string) {
 }
 
 /** Makes every audit insert of an export fail, as a D1 outage would, for the length of `run`. */
-export async function withExportAuditFailing<T>(run: () => Promise<T>): Promise<T> {
-  const name = `audit_down_${crypto.randomUUID().replaceAll("-", "")}`;
-  await env.DB.prepare(`CREATE TRIGGER ${name} BEFORE INSERT ON audit_log WHEN NEW.action LIKE '%/export' BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END`).run();
-  try {
-    return await run();
-  } finally {
-    await env.DB.prepare(`DROP TRIGGER ${name}`).run();
-  }
+export function withExportAuditFailing<T>(run: () => Promise<T>): Promise<T> {
+  return withAuditFailing("NEW.action LIKE '%/export'", run);
 }

@@ -1,6 +1,7 @@
 /** The project certificate's ACME endpoints: obtain (HTTP-01 / DNS-01, RFC 8555 §8.3 / §8.4), renew, revoke (§7.6). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { parseDnsCredentials } from "../../dns";
+import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
 import { AppError } from "../../core/errors";
 import type { Database } from "../../db/client";
@@ -67,7 +68,7 @@ export const certificateAcmeRoutes = newRouter()
       const dnsCredentials = body.dnsProvider ? (parseDnsCredentials(body.dnsProvider, body.dnsCredentials) as Record<string, unknown>) : undefined;
       const owner = projectOwner(project);
       const outcome = throwIfFailed(
-        await obtainAcmeCertificate(c.var.deps, owner, [project.domain], { ...body, ...(dnsCredentials ? { dnsCredentials } : {}) }),
+        await obtainAcmeCertificate(c.var.deps, owner, [project.domain], { ...body, ...(dnsCredentials ? { dnsCredentials } : {}) }, auditedCommit(c)),
       );
       if (outcome.state === "pending") return c.json({ success: true as const, pending: true as const, message: PENDING_MESSAGE }, 202);
       if (outcome.state === "validated") {
@@ -94,7 +95,7 @@ export const certificateAcmeRoutes = newRouter()
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const owner = projectOwner(project);
       const row = await requireCertificateOf(db, owner);
-      const outcome = throwIfFailed(await renewAcmeCertificate(c.var.deps, row, { trigger: "manual" }));
+      const outcome = throwIfFailed(await renewAcmeCertificate(c.var.deps, row, { trigger: "manual", commit: auditedCommit(c) }));
       if (outcome.state === "pending") return c.json({ success: true as const, pending: true as const, message: PENDING_MESSAGE }, 202);
       if (outcome.state === "skipped") throw new AppError("not_renewable", outcome.reason);
       return c.json(await issuedBody(db, owner), 200);
@@ -120,7 +121,7 @@ export const certificateAcmeRoutes = newRouter()
       const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const row = await requireCertificateOf(db, projectOwner(project));
-      await revokeAcmeCertificate(c.var.deps, row, c.req.valid("json").reason ?? "unspecified");
+      await revokeAcmeCertificate(c.var.deps, row, c.req.valid("json").reason ?? "unspecified", auditedCommit(c));
       return c.json({ success: true as const, message: "Certificate revoked" }, 200);
     },
   );

@@ -1,10 +1,11 @@
 /** The project certificate endpoints for stored and custom certificates (read, validate, upload, status, auto-renew, remove). */
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
 import { AppError } from "../../core/errors";
 import { issuanceProgress } from "../../services/certificates/acme";
 import { setAutoRenew } from "../../services/certificates/auto-renew";
-import { certificateOf, requireCertificateOf } from "../../services/certificates/lookup";
+import { certificateOf, deleteOwnedCertificate, requireCertificateOf } from "../../services/certificates/lookup";
 import { projectOwner } from "../../services/certificates/owner";
 import { uploadForProject, validateForProject } from "../../services/certificates/project-upload";
 import { deliverAfterChange } from "../../services/deploy-targets/announce";
@@ -12,7 +13,6 @@ import { getProject } from "../../services/projects";
 import { emitCertificateEvent } from "../../services/webhooks/emit";
 import { deployTargetsOf } from "../../store/deploy-targets";
 import { deploymentsView } from "./deploy-target-views";
-import { deleteCertificate } from "../../store/certificates";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { projectIdParam } from "./projects";
 import { certificateMaterialBody, certificateSchema, messageSchema, statusSchema, validationSchema } from "./certificate-schemas";
@@ -74,7 +74,7 @@ export const certificateRoutes = newRouter()
       const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const { ENCRYPTION_KEY } = c.var.deps.config;
-      const { row, warnings } = await uploadForProject(db, ENCRYPTION_KEY, project, c.req.valid("json"), Date.now(), c.var.deps.config);
+      const { row, warnings } = await uploadForProject(db, ENCRYPTION_KEY, project, c.req.valid("json"), Date.now(), auditedCommit(c), c.var.deps.config);
       await deliverAfterChange(c.var.deps, project, "uploaded");
       await emitCertificateEvent(c.var.deps, "certificate.uploaded", row);
       return c.json({ success: true as const, certificate: certificateSummary(row), warnings }, 200);
@@ -110,7 +110,7 @@ export const certificateRoutes = newRouter()
       const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       const row = await requireCertificateOf(db, projectOwner(project));
-      return c.json(certificateSummary(await setAutoRenew(db, row, c.req.valid("json").autoRenew, Date.now())), 200);
+      return c.json(certificateSummary(await setAutoRenew(db, row, c.req.valid("json").autoRenew, Date.now(), auditedCommit(c))), 200);
     },
   )
   .openapi(
@@ -122,8 +122,8 @@ export const certificateRoutes = newRouter()
     async (c) => {
       const db = c.var.deps.db;
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
-      const row = await requireCertificateOf(db, projectOwner(project));
-      await deleteCertificate(db, row.id);
+      const owner = projectOwner(project);
+      const row = await deleteOwnedCertificate(db, owner, (await requireCertificateOf(db, owner)).id, auditedCommit(c));
       await emitCertificateEvent(c.var.deps, "certificate.deleted", row);
       return c.json({ success: true as const, message: "Certificate removed" }, 200);
     },

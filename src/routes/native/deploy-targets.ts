@@ -137,11 +137,14 @@ export const deployTargetRoutes = newRouter()
       const deps = c.var.deps;
       const params = c.req.valid("param");
       const project = await getProject(deps.db, c.var.auth.teamId, params.id);
-      await getDeployTarget(deps.db, project, params.targetId);
+      const target = await getDeployTarget(deps.db, project, params.targetId);
+      // Recorded alone, before the delivery runs (which records its own row before the key leaves): a run that cannot
+      // be recorded does not start.
+      await auditedCommit(c)({ teamId: project.teamId, statements: [], target: target.id, detail: { projectId: project.id, kind: target.kind } });
       const outcome = await deliverToTarget(deps, params.targetId, { trigger: "manual", force: true });
       const row = await getDeployTarget(deps.db, project, params.targetId);
-      const target = deployTargetView(row, await certificateOf(deps.db, projectOwner(project)), deps.clock.now());
-      return c.json({ outcome: outcome.state, ...(outcome.state === "failed" ? { error: outcome.error } : {}), target }, 200);
+      const view = deployTargetView(row, await certificateOf(deps.db, projectOwner(project)), deps.clock.now());
+      return c.json({ outcome: outcome.state, ...(outcome.state === "failed" ? { error: outcome.error } : {}), target: view }, 200);
     },
   )
   .openapi(

@@ -1,5 +1,6 @@
 /** `/api/v1/projects`: create, list, get, update, delete. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
 import { type ProjectRow, createProject, deleteProject, getProject, listProjects, updateProject } from "../../services/projects";
 import { emitCertificateEvent } from "../../services/webhooks/emit";
@@ -40,7 +41,7 @@ export const projectRoutes = newRouter()
       responses: { 200: jsonResponse(projectSchema, "The project"), ...nativeErrors },
     }),
     async (c) => {
-      const row = await createProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("json"), Date.now());
+      const row = await createProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("json"), Date.now(), auditedCommit(c));
       return c.json(projectView(row), 200);
     },
   )
@@ -93,6 +94,7 @@ export const projectRoutes = newRouter()
         c.req.valid("param").id,
         c.req.valid("json"),
         Date.now(),
+        auditedCommit(c),
       );
       return c.json(projectView(row), 200);
     },
@@ -112,7 +114,7 @@ export const projectRoutes = newRouter()
       },
     }),
     async (c) => {
-      const removed = await deleteProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id, Date.now());
+      const removed = await deleteProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id, Date.now(), auditedCommit(c));
       for (const row of removed) await emitCertificateEvent(c.var.deps, "certificate.deleted", row);
       return c.json({ success: true as const, message: "Project deleted" }, 200);
     },

@@ -1,5 +1,6 @@
 /** OpenAI `/v1/organization/certificates`: the organization's CA certificate store and its activation. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
 import { AppError } from "../../core/errors";
 import {
@@ -103,6 +104,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
         c.var.auth.teamId,
         { pem: (body.certificate ?? body.content)!, name: body.name },
         Date.now(),
+        auditedCommit(c),
         c.var.deps.config,
       );
       return c.json(certificateView(row), 200);
@@ -121,11 +123,11 @@ export const openaiOrganizationCertificateRoutes = newRouter()
   )
   // The static activate / deactivate paths are registered before `{certificate_id}`, which would also match them.
   .openapi(activationRoute("activate"), async (c) => {
-    const items = await setOrganizationActivation(c.var.deps.db, c.var.auth.teamId, c.req.valid("json").certificate_ids, true);
+    const items = await setOrganizationActivation(c.var.deps.db, c.var.auth.teamId, c.req.valid("json").certificate_ids, true, auditedCommit(c));
     return c.json({ object: "organization.certificate.activation" as const, data: items.map((i) => listedView("organization.certificate", i)) }, 200);
   })
   .openapi(activationRoute("deactivate"), async (c) => {
-    const items = await setOrganizationActivation(c.var.deps.db, c.var.auth.teamId, c.req.valid("json").certificate_ids, false);
+    const items = await setOrganizationActivation(c.var.deps.db, c.var.auth.teamId, c.req.valid("json").certificate_ids, false, auditedCommit(c));
     return c.json({ object: "organization.certificate.deactivation" as const, data: items.map((i) => listedView("organization.certificate", i)) }, 200);
   })
   .openapi(
@@ -152,6 +154,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
         c.var.auth.teamId,
         c.req.valid("param").certificate_id,
         c.req.valid("json").name,
+        auditedCommit(c),
       );
       return c.json(certificateView(row), 200);
     },
@@ -168,7 +171,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
     }),
     async (c) => {
       const id = c.req.valid("param").certificate_id;
-      await deleteOrganizationCertificate(c.var.deps.db, c.var.auth.teamId, id);
+      await deleteOrganizationCertificate(c.var.deps.db, c.var.auth.teamId, id, auditedCommit(c));
       return c.json({ object: "certificate.deleted" as const, id }, 200);
     },
   );

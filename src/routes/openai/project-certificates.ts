@@ -1,5 +1,6 @@
 /** OpenAI `/v1/organization/projects/{project_id}/certificates`: the organization's certificates, activated per project. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
 import { listOrganizationCertificates, setProjectActivation } from "../../services/organization-certificates";
 import { getProject } from "../../services/projects";
@@ -50,7 +51,7 @@ export const openaiProjectCertificateRoutes = newRouter()
   .openapi(activationRoute("activate"), async (c) => {
     const db = c.var.deps.db;
     const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").project_id);
-    const items = await setProjectActivation(db, project, c.req.valid("json").certificate_ids, true, Date.now());
+    const items = await setProjectActivation(db, project, c.req.valid("json").certificate_ids, true, Date.now(), auditedCommit(c));
     return c.json(
       { object: "organization.project.certificate.activation" as const, data: items.map((i) => listedView("organization.project.certificate", i)) },
       200,
@@ -59,7 +60,7 @@ export const openaiProjectCertificateRoutes = newRouter()
   .openapi(activationRoute("deactivate"), async (c) => {
     const db = c.var.deps.db;
     const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").project_id);
-    const items = await setProjectActivation(db, project, c.req.valid("json").certificate_ids, false, Date.now());
+    const items = await setProjectActivation(db, project, c.req.valid("json").certificate_ids, false, Date.now(), auditedCommit(c));
     return c.json(
       { object: "organization.project.certificate.deactivation" as const, data: items.map((i) => listedView("organization.project.certificate", i)) },
       200,

@@ -1,5 +1,6 @@
 /** Vercel `/v8/certs`: upload, get, list and remove team-level certificates. (`POST /v8/certs`, issuance, lives apart.) */
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
 import { AppError } from "../../core/errors";
 import type { Scope } from "../../services/scopes";
@@ -61,7 +62,7 @@ export const vercelCertRoutes = newRouter()
     }),
     async (c) => {
       const { ENCRYPTION_KEY } = c.var.deps.config;
-      const row = await uploadTeamCertificate(c.var.deps.db, ENCRYPTION_KEY, c.var.auth.teamId, c.req.valid("json"), Date.now(), c.var.deps.config);
+      const row = await uploadTeamCertificate(c.var.deps.db, ENCRYPTION_KEY, c.var.auth.teamId, c.req.valid("json"), Date.now(), auditedCommit(c), c.var.deps.config);
       await emitCertificateEvent(c.var.deps, "certificate.uploaded", row);
       return c.json(vercelCertView(row), 200);
     },
@@ -100,7 +101,7 @@ export const vercelCertRoutes = newRouter()
       responses: { 200: jsonResponse(z.object({}), "Removed: an empty object"), ...vercelErrors },
     }),
     async (c) => {
-      const removed = await deleteOwnedCertificate(c.var.deps.db, teamOwner(c.var.auth.teamId), c.req.valid("param").id);
+      const removed = await deleteOwnedCertificate(c.var.deps.db, teamOwner(c.var.auth.teamId), c.req.valid("param").id, auditedCommit(c));
       await emitCertificateEvent(c.var.deps, "certificate.deleted", removed);
       return c.json({}, 200);
     },

@@ -1,5 +1,6 @@
 /** Vercel `/v1/projects/{idOrName}/client-cert`: client certificates for egress mTLS, one per project and origin. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
 import { deleteClientCertificate, listClientCertificates, uploadClientCertificate } from "../../services/client-certificates";
 import { getProjectByIdOrName } from "../../services/projects";
@@ -63,7 +64,7 @@ export const vercelClientCertRoutes = newRouter()
       const db = c.var.deps.db;
       const project = await getProjectByIdOrName(db, c.var.auth.teamId, c.req.valid("param").idOrName);
       const { config } = c.var.deps;
-      const { row, updated } = await uploadClientCertificate(db, config.ENCRYPTION_KEY, project, c.req.valid("json"), Date.now(), config);
+      const { row, updated } = await uploadClientCertificate(db, config.ENCRYPTION_KEY, project, c.req.valid("json"), Date.now(), auditedCommit(c), config);
       return c.json({ updated, origin: row.origin, certId: row.id }, 200);
     },
   )
@@ -92,7 +93,7 @@ export const vercelClientCertRoutes = newRouter()
     async (c) => {
       const db = c.var.deps.db;
       const { idOrName: project, certId } = c.req.valid("param");
-      const deleted = await deleteClientCertificate(db, await getProjectByIdOrName(db, c.var.auth.teamId, project), certId);
+      const deleted = await deleteClientCertificate(db, await getProjectByIdOrName(db, c.var.auth.teamId, project), certId, auditedCommit(c));
       return c.json({ origin: deleted.origin, certId: deleted.id }, 200);
     },
   );

@@ -1,5 +1,6 @@
 /** Vercel `POST /v8/certs`: issue a certificate for `cns` through the same ACME machinery as the native API. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
 import { issueTeamCertificate } from "../../services/certificates/team-issuance";
 import { bearerSecurity, jsonBody, jsonResponse, newRouter } from "../router";
@@ -26,7 +27,7 @@ export const vercelIssueCertRoutes = newRouter().openapi(
     },
   }),
   async (c) => {
-    const row = await issueTeamCertificate(c.var.deps, c.var.auth.teamId, c.req.valid("json").cns ?? []);
+    const row = await issueTeamCertificate(c.var.deps, c.var.auth.teamId, c.req.valid("json").cns ?? [], auditedCommit(c));
     return c.json(vercelCertView(row), 200);
   },
 );

@@ -1,15 +1,21 @@
-/** ACME certificates: obtaining, renewing and revoking, each handed to the certificate's issuer (one Durable Object per certificate). */
+/**
+ * ACME certificates: obtaining, renewing and revoking, each handed to the certificate's issuer (one Durable Object per
+ * certificate). The issuer writes the result to D1 itself, so a request records its audit row alone, right before the
+ * hand-off (`commit`): a request whose row cannot be written hands nothing over; the outcome is the certificate's status.
+ */
 import type { DnsProviderName } from "../../dns";
 import type { Deps } from "../deps";
 import { AppError } from "../../core/errors";
 import type { CertificateKeySpec } from "../../pki";
 import type { IssueOutcome, IssueRequest } from "../../issuance/issue-request";
 import { issuerName } from "../../issuance/issue-request";
+import { revocationRefusal } from "../../issuance/revoke";
 import { isAcmeCertificate } from "../../store/certificate-type";
 import type { CertificateRow } from "../../store/certificates";
 import { type Owner, ownerColumns } from "./owner";
 import { type SubscriberRevocationReason, revocationCode } from "./revocation-reasons";
 import { emitCertificateEvent } from "../webhooks/emit";
+import type { CommitChange } from "../change";
 
 export interface ObtainOptions {
   email: string;
@@ -71,7 +77,14 @@ export function throwIfFailed(outcome: IssueOutcome): Exclude<IssueOutcome, { st
   throw AppError.fromData(outcome.error);
 }
 
-export async function obtainAcmeCertificate(deps: Deps, owner: Owner, names: string[], options: ObtainOptions): Promise<IssueOutcome> {
+/** What an obtain's audit row says: the request as given, never the DNS credentials. */
+function obtainDetail(names: string[], options: ObtainOptions): Record<string, unknown> {
+  const { challengeType, dnsProvider, keyType, keySize, staging, dryRun, autoRenew, profile } = options;
+  return { names, challengeType, dnsProvider: dnsProvider ?? null, keyType, keySize: keySize ?? null, staging, dryRun, autoRenew, profile: profile ?? null };
+}
+
+/** Hands the request to the owner's issuer, recorded first (`commit`). */
+export async function obtainAcmeCertificate(deps: Deps, owner: Owner, names: string[], options: ObtainOptions, commit: CommitChange): Promise<IssueOutcome> {
   if (options.challengeType === "http-01" && names.some((n) => n.startsWith("*."))) {
     // RFC 8555 §7.1.3 and CA policy: wildcard names can only be validated over DNS.
     throw new AppError("bad_request", "Wildcard names need challengeType dns-01", { param: "challengeType" });
@@ -94,15 +107,18 @@ export async function obtainAcmeCertificate(deps: Deps, owner: Owner, names: str
     autoRenew: options.autoRenew,
     ...(options.profile ? { profile: options.profile } : {}),
   };
+  const projectId = owner.kind === "project" ? owner.projectId : "";
+  await commit({ teamId: owner.teamId, statements: [], target: projectId, detail: obtainDetail(names, options) });
   return issueOrPending(deps, target, request, waitMs(deps));
 }
 
+/** Who asks for a renewal: a request (recorded through its `commit`), or the renewal queue's consumer. */
+export type RenewalTrigger = { trigger: "manual"; commit: CommitChange } | { trigger: "sweep"; asOf?: number; waitMs?: number };
+
 /** Renews an ACME certificate the way it was obtained (same challenge, provider and key type); `waitMs` as `issue` takes it. */
-export async function renewAcmeCertificate(
-  deps: Deps,
-  row: CertificateRow,
-  { trigger, asOf = Date.now(), waitMs: wait }: { trigger: "manual" | "sweep"; asOf?: number; waitMs?: number },
-): Promise<IssueOutcome> {
+export async function renewAcmeCertificate(deps: Deps, row: CertificateRow, by: RenewalTrigger): Promise<IssueOutcome> {
+  const { trigger } = by;
+  const asOf = (by.trigger === "sweep" ? by.asOf : undefined) ?? Date.now();
   if (!isAcmeCertificate(row) || !row.issuance) {
     throw new AppError("not_renewable", "A custom certificate is renewed by uploading its successor");
   }
@@ -129,11 +145,18 @@ export async function renewAcmeCertificate(
     trigger,
     asOf,
   };
-  return issueOrPending(deps, row, request, wait ?? (trigger === "sweep" ? 0 : waitMs(deps)));
+  if (by.trigger === "sweep") return issueOrPending(deps, row, request, by.waitMs ?? 0);
+  await by.commit({ teamId: row.teamId, statements: [], target: row.id, detail: { projectId: row.projectId, names: row.names, serial: row.serial } });
+  return issueOrPending(deps, row, request, waitMs(deps));
 }
 
-/** Revokes at the CA (RFC 8555 §7.6); the instant it was recorded as revoked. */
-export async function revokeAcmeCertificate(deps: Deps, row: CertificateRow, reason: SubscriberRevocationReason): Promise<number> {
+/** Revokes at the CA (RFC 8555 §7.6), recorded first (`commit`); the instant it was recorded as revoked. */
+export async function revokeAcmeCertificate(deps: Deps, row: CertificateRow, reason: SubscriberRevocationReason, commit: CommitChange): Promise<number> {
+  // Refused before anything is recorded; the issuer checks again under the certificate's lock.
+  const refusal = revocationRefusal(row);
+  if (refusal) throw refusal;
+  const detail = { projectId: row.projectId, names: row.names, serial: row.serial, reason };
+  await commit({ teamId: row.teamId, statements: [], target: row.id, detail });
   const outcome = await issuer(deps, row).revoke(row.teamId, row.id, revocationCode(reason));
   if (!outcome.ok) throw AppError.fromData(outcome.error);
   await emitCertificateEvent(deps, "certificate.revoked", row, { reason, revokedAt: new Date(outcome.revokedAt).toISOString() });

@@ -3,7 +3,7 @@ import { AppError } from "../../core/errors";
 import { type RecipientJwk, sealToRecipient, summarizeRecipient } from "../../crypto/recipient-jwe";
 import { type SealingKeys, unseal } from "../../crypto/sealing";
 import type { CertificateRow } from "../../store/certificates";
-import type { CommitChange } from "../tokens";
+import type { CommitChange } from "../change";
 
 /** The key as it leaves: PKCS#8 PEM, or a compact JWE when a recipient was named. */
 export type ExportedKey = { sealed: false; pem: string } | { sealed: true; jwe: string };

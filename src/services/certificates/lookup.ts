@@ -1,9 +1,10 @@
 /** Reading and removing an owner's certificates; what belongs to someone else answers as if it did not exist. */
-import { and, eq } from "drizzle-orm";
+import { and, eq, exists } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { certificates } from "../../db/schema";
 import { AppError } from "../../core/errors";
 import type { CertificateRow } from "../../store/certificates";
+import type { CommitChange } from "../change";
 import { type Owner, type ProjectOwner, ownedBy } from "./owner";
 
 /** The project's certificate, or null when it has none. */
@@ -25,12 +26,19 @@ export async function getOwnedCertificate(db: Database, owner: Owner, id: string
   return row;
 }
 
-/** Removes the owner's certificate `id`, or 404; the check and the delete are one statement. Answers the row removed. */
-export async function deleteOwnedCertificate(db: Database, owner: Owner, id: string): Promise<CertificateRow> {
-  const [deleted] = await db
-    .delete(certificates)
-    .where(and(ownedBy(owner), eq(certificates.id, id)))
-    .returning();
+/**
+ * Removes the owner's certificate `id` with its audit row (`commit`), or 404; the check and the delete are one
+ * statement, and the row is recorded only where there was a certificate to delete. Answers the row removed.
+ */
+export async function deleteOwnedCertificate(db: Database, owner: Owner, id: string, commit: CommitChange): Promise<CertificateRow> {
+  const mine = and(ownedBy(owner), eq(certificates.id, id));
+  const there = exists(db.select({ id: certificates.id }).from(certificates).where(mine));
+  const [[deleted]] = (await commit({
+    teamId: owner.teamId,
+    statements: [db.delete(certificates).where(mine).returning()],
+    target: id,
+    recordIf: { holds: there, checked: "before" },
+  })) as [CertificateRow[]];
   if (!deleted) throw new AppError("not_found", `Certificate ${id} not found`);
   return deleted;
 }

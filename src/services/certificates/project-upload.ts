@@ -4,6 +4,7 @@ import type { CertificateLimits } from "../limits/certificate-quota";
 import { AppError } from "../../core/errors";
 import { type CertificateCheckInput, type CheckedCertificate, checkCertificate, domainFailure, withFailure } from "../../pki";
 import type { CertificateRow } from "../../store/certificates";
+import type { CommitChange } from "../change";
 import { type ProjectRow, getProject, getProjectWithUnheldName } from "../projects";
 import { certificateOf } from "./lookup";
 import { projectOwner } from "./owner";
@@ -51,7 +52,7 @@ export async function validateForProject(db: Database, teamId: string, projectId
 
 /**
  * Passes every check, then becomes the project's `custom` certificate. The previous one is replaced
- * only once the new one is fully validated and stored (one D1 batch).
+ * only once the new one is fully validated and stored (one D1 batch, with its audit row: `commit`).
  */
 export async function uploadForProject(
   db: Database,
@@ -59,12 +60,14 @@ export async function uploadForProject(
   project: ProjectRow,
   input: CustomCertificateInput,
   now: number,
+  commit: CommitChange,
   limits?: CertificateLimits,
 ): Promise<{ row: CertificateRow; warnings: string[] }> {
   const store = async (checked: CheckedCertificate) => {
     const owner = projectOwner(project);
     const previous = await certificateOf(db, owner);
-    const row = await storeUploadedCertificate(db, encryptionKey, owner, checked, { domain: project.domain!, replacing: previous?.id }, now, limits);
+    const placement = { domain: project.domain!, replacing: previous?.id };
+    const row = await storeUploadedCertificate(db, encryptionKey, owner, checked, placement, now, commit, limits);
     return { row, warnings: checked.report.warnings };
   };
   return await admitCertificate(projectCheck(project, input, now), EVERY_CHECK, store, holderOf(db, project));

@@ -1,4 +1,5 @@
 /** Issuing a team-level certificate for a list of names (Vercel's `POST /v8/certs`) over HTTP-01. */
+import type { CommitChange } from "../change";
 import type { Deps } from "../deps";
 import { AppError } from "../../core/errors";
 import type { CertificateRow } from "../../store/certificates";
@@ -16,7 +17,7 @@ export const MAX_NAMES = 100;
  * cannot be used to obtain another team's name. HTTP-01 only: wildcards need DNS-01, which needs
  * provider credentials the native API takes.
  */
-export async function issueTeamCertificate(deps: Deps, teamId: string, cns: string[]): Promise<CertificateRow> {
+export async function issueTeamCertificate(deps: Deps, teamId: string, cns: string[], commit: CommitChange): Promise<CertificateRow> {
   const names = [...new Set(cns.map((name, i) => normalizeDomain(name, `cns.${i}`)))];
   if (names.length === 0) throw new AppError("validation_failed", "cns: give at least one name", { param: "cns" });
   if (names.length > MAX_NAMES) throw new AppError("validation_failed", `cns: at most ${MAX_NAMES} names`, { param: "cns" });
@@ -38,7 +39,7 @@ export async function issueTeamCertificate(deps: Deps, teamId: string, cns: stri
     keyType: "ec",
     staging: false,
     dryRun: false,
-  });
+  }, commit);
   switch (outcome.state) {
     case "issued":
       return getOwnedCertificate(db, owner, outcome.certificateId);

@@ -3,6 +3,7 @@ import type { Database } from "../../db/client";
 import type { CertificateLimits } from "../limits/certificate-quota";
 import type { CheckedCertificate } from "../../pki";
 import type { CertificateRow } from "../../store/certificates";
+import type { CommitChange } from "../change";
 import { teamOwner } from "./owner";
 import { type PemUpload, readPemUpload } from "./pem-upload";
 import { intermediatesFrom } from "./served-chain";
@@ -11,7 +12,7 @@ import { admitCertificate } from "./validation-gate";
 
 /**
  * Passes the gate (with the upload's `skipValidation`: dates, chain and key strength), then is
- * stored for the team with the chain it serves, completed from `ca` (intermediates, maybe the root).
+ * stored for the team with the chain it serves, completed from `ca` (intermediates, maybe the root), and its audit row.
  */
 export async function uploadTeamCertificate(
   db: Database,
@@ -19,12 +20,13 @@ export async function uploadTeamCertificate(
   teamId: string,
   input: PemUpload,
   now: number,
+  commit: CommitChange,
   limits?: CertificateLimits,
 ): Promise<CertificateRow> {
   const { check, policy, ca } = readPemUpload(input, "serverAuth", now);
   const store = async (checked: CheckedCertificate) => {
     const chainPem = checked.chainPem + (ca ? intermediatesFrom(ca, checked.leafPem + checked.chainPem) : "");
-    return await storeUploadedCertificate(db, encryptionKey, teamOwner(teamId), checked, { domain: checked.report.names[0]!, chainPem }, now, limits);
+    return await storeUploadedCertificate(db, encryptionKey, teamOwner(teamId), checked, { domain: checked.report.names[0]!, chainPem }, now, commit, limits);
   };
   // The gate's names rule: every name the certificate presents is one the team holds.
   return await admitCertificate(check, policy, store, { db, teamId, param: "cert" });

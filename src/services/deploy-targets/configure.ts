@@ -16,7 +16,7 @@ import { projectOwner } from "../certificates/owner";
 import type { Deps } from "../deps";
 import { limitReached } from "../limits/quota";
 import type { ProjectRow } from "../projects";
-import type { CommitChange } from "../tokens";
+import type { CommitChange } from "../change";
 
 export interface NewDeployTarget {
   kind: string;

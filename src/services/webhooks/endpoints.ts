@@ -21,7 +21,7 @@ import {
 } from "../../store/webhooks";
 import type { Deps } from "../deps";
 import { limitReached } from "../limits/quota";
-import type { CommitChange } from "../tokens";
+import type { CommitChange } from "../change";
 import { targetCheckOf, webhookTargetProblem } from "./endpoint-url";
 import { CERTIFICATE_EVENT_TYPES, type CertificateEventType } from "./events";
 

@@ -1,6 +1,7 @@
 /** Test helpers: ACME certificate rows as an obtain would have stored them, and the requests that renew them. */
 import { env } from "cloudflare:test";
 import { depsFrom } from "../../../src/deps";
+import { commitWithAudit } from "../../../src/http/audited-commit";
 import type { IssueRequest } from "../../../src/issuance/issue-request";
 import { checkCertificate } from "../../../src/pki";
 import { ACME_TYPE } from "../../../src/store/certificate-type";
@@ -8,6 +9,9 @@ import { type CertificateRow, type NewCertificate, materialOf, storeCertificate 
 import { makeChain } from "../../support/pki-fixtures";
 
 export const deps = () => depsFrom(env);
+
+/** The audited commit a route hands the services, here with a test's actor (tests that call a service directly). */
+export const testCommit = () => commitWithAudit(deps().db, { actor: "tok_test", action: "TEST" }, Date.now);
 
 const ISSUANCE = {
   challengeType: "http-01",

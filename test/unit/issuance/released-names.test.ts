@@ -9,7 +9,7 @@ import { projectOwner } from "../../../src/services/certificates/owner";
 import { runIssuance } from "../../../src/issuance/run-issuance";
 import { storeIssued } from "../../../src/issuance/store-issued";
 import { ADMIN_TOKEN, call, newProject, newTenant, type Tenant, uniqueDomain } from "../../support/api";
-import { deps, issuedMaterial, obtainRequest, readRow, renewRequest, storedAcmeCertificate } from "./acme-rows";
+import { deps, issuedMaterial, obtainRequest, readRow, renewRequest, storedAcmeCertificate, testCommit } from "./acme-rows";
 
 let a: Tenant;
 let b: Tenant;
@@ -104,7 +104,7 @@ describe("under the certificate's lock", () => {
       keyType: "ec",
       staging: false,
       dryRun: false,
-    });
+    }, testCommit());
     expect(outcome).toEqual({
       state: "failed",
       error: expect.objectContaining({ code: "conflict", status: 409, message: `The project no longer has the domain ${old}: nothing was ordered` }),

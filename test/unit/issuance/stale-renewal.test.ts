@@ -11,7 +11,7 @@ import { setAutoRenew } from "../../../src/services/certificates/auto-renew";
 import type { CertificateRow } from "../../../src/store/certificates";
 import { call, newProject, newTenant, type Tenant } from "../../support/api";
 import { makeChain } from "../../support/pki-fixtures";
-import { deps, issuedMaterial, readRow, renewRequest, storedAcmeCertificate } from "./acme-rows";
+import { deps, issuedMaterial, readRow, renewRequest, storedAcmeCertificate, testCommit } from "./acme-rows";
 
 let tenant: Tenant;
 beforeAll(async () => {
@@ -62,7 +62,7 @@ describe("a renewal's result over a row changed since it started", () => {
 
   it("an autoRenew change in the same millisecond as the row it changed still counts as a change", async () => {
     const { started } = await renewalStartedOn();
-    await setAutoRenew(deps().db, started, false, started.updatedAt);
+    await setAutoRenew(deps().db, started, false, started.updatedAt, testCommit());
     expect(await finishRenewal(started)).toEqual({ state: "stale" });
     expect(await readRow(started.id)).toMatchObject({ autoRenew: false, fingerprint: started.fingerprint });
   });

@@ -8,6 +8,8 @@ import { depsFrom } from "../../../src/deps";
 import { type ClientCertificateLimits, normalizeCaPem, uploadClientCertificate } from "../../../src/services/client-certificates";
 import type { ProjectRow } from "../../../src/services/projects";
 import { call, env, newProject, newTenant, type Tenant } from "../../support/api";
+import { fakeNetwork, webhookIsolate } from "../../support/webhook-receiver-fakes";
+import { testCommit } from "../issuance/acme-rows";
 import { makeCa, makeChain, type TestCa } from "../../support/pki-fixtures";
 
 type Chain = Awaited<ReturnType<typeof makeChain>>;
@@ -29,7 +31,7 @@ async function projectRow(id: string): Promise<ProjectRow> {
 /** Uploads `client` for `origin` through the service, with `limits`. */
 function upload(project: ProjectRow, origin: string, limits: ClientCertificateLimits, ca_ = ca.pem) {
   const { ENCRYPTION_KEY } = depsFrom(env).config;
-  return uploadClientCertificate(db, ENCRYPTION_KEY, project, { cert: client.leafPem, key: client.keyPem, ca: ca_, origin }, Date.now(), limits);
+  return uploadClientCertificate(db, ENCRYPTION_KEY, project, { cert: client.leafPem, key: client.keyPem, ca: ca_, origin }, Date.now(), testCommit(), limits);
 }
 
 async function refusal(promise: Promise<unknown>): Promise<AppError> {
@@ -110,6 +112,26 @@ describe("quotas", () => {
     const results = await Promise.allSettled([upload(project, "https://a.example.com", limits), upload(project, "https://b.example.com", limits)]);
     expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
     expect(await rowsOf(project)).toHaveLength(1);
+  });
+
+  it("stops 20 concurrent uploads at the team's count: the room left is taken, the rest get the 409, and only stored ones are recorded", async () => {
+    const team = await newTenant();
+    const isolate = webhookIsolate(fakeNetwork(), { CLIENT_CERTIFICATES_PER_TEAM: "5" });
+    const project = await newProject(team, null);
+    const body = (origin: string) => ({ cert: client.leafPem, key: client.keyPem, ca: ca.pem, origin });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => isolate.request("POST", `/v1/projects/${project.id}/client-cert`, team.token, body(`https://race${i}.example.com`))),
+    );
+    expect(answers.map((res) => res.status).sort()).toEqual([...Array(5).fill(200), ...Array(15).fill(409)]);
+    for (const res of answers.filter((r) => r.status === 409)) {
+      expect(res.body.error.message).toBe("A team can hold at most 5 client certificates; delete one before uploading another");
+    }
+    const stored = await env.DB.prepare("SELECT id FROM client_certificates WHERE team_id = ? ORDER BY id").bind(team.teamId).all<{ id: string }>();
+    const recorded = await env.DB.prepare("SELECT target FROM audit_log WHERE team_id = ? AND action = 'POST /v1/projects/:idOrName/client-cert' ORDER BY target")
+      .bind(team.teamId)
+      .all<{ target: string }>();
+    expect(stored.results.map((row) => row.id)).toHaveLength(5);
+    expect(recorded.results.map((row) => row.target)).toEqual(stored.results.map((row) => row.id));
   });
 
   it("applies the default limits through the Vercel route, as a 409 in Vercel's shape", async () => {

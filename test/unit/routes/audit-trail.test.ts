@@ -1,8 +1,8 @@
 /** The audit trail: operator actions, token ids and scopes, and the row committed with its change or not at all. */
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, call, env, newTenant } from "../../support/api";
+import { withAuditFailing } from "../../support/audit-outage";
 import { ALL_SCOPES } from "../../support/scopes";
-
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 
@@ -10,17 +10,6 @@ async function events(token: string) {
   const res = await call("GET", "/api/v1/audit-log?limit=200", { token });
   expect(res.status).toBe(200);
   return res.body.events as Array<{ id: string; actor: string; action: string; target: string; detail: any; at: string }>;
-}
-
-/** Makes every audit insert matching `when` (SQL over NEW) fail, as a D1 outage would, for the length of `run`. */
-async function withAuditFailing<T>(when: string, run: () => Promise<T>): Promise<T> {
-  const name = `audit_down_${unique()}`;
-  await env.DB.prepare(`CREATE TRIGGER ${name} BEFORE INSERT ON audit_log WHEN ${when} BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END`).run();
-  try {
-    return await run();
-  } finally {
-    await env.DB.prepare(`DROP TRIGGER ${name}`).run();
-  }
 }
 
 describe("what the audit log records", () => {

@@ -16,7 +16,7 @@ describe("audit log", () => {
     const actions = log.body.events.map((e: any) => `${e.actor} ${e.action} ${e.target}`);
     expect(actions).toEqual([
       `${bootstrap.id} PATCH /api/v1/projects/:id ${project.id}`,
-      `${bootstrap.id} POST /api/v1/projects `,
+      `${bootstrap.id} POST /api/v1/projects ${project.id}`,
       `${bootstrap.id} POST /api/v1/tokens ${readOnly.id}`,
       `operator POST /api/v1/teams ${tenant.teamId}`,
     ]);

@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { database } from "../../../src/db/client";
+import { commitWithAudit } from "../../../src/http/audited-commit";
 import { createProject, updateProject } from "../../../src/services/projects";
 import { call, env, newProject, newTenant, uniqueDomain } from "../../support/api";
+
+/** The audited commit a route hands the service, under an action of this test's own: its rows are this test's. */
+function audited() {
+  const action = `RACE ${crypto.randomUUID()}`;
+  const commit = commitWithAudit(database(env.DB), { actor: "tok_race", action }, Date.now);
+  const targets = async () =>
+    (await env.DB.prepare("SELECT target FROM audit_log WHERE action = ?").bind(action).all<{ target: string }>()).results.map((row) => row.target);
+  return { commit, targets };
+}
 
 describe("projects: happy path", () => {
   it("creates, lists, gets, renames, changes domain and deletes", async () => {
@@ -77,12 +87,16 @@ describe("projects: errors", () => {
     const db = database(env.DB);
     const tenant = await newTenant();
     const domains = [uniqueDomain("race"), uniqueDomain("race")];
-    const results = await Promise.allSettled(domains.map((domain) => createProject(db, tenant.teamId, { name: "raced", domain }, Date.now())));
+    const { commit, targets } = audited();
+    const results = await Promise.allSettled(domains.map((domain) => createProject(db, tenant.teamId, { name: "raced", domain }, Date.now(), commit)));
     expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
     const loser = results.findIndex((r) => r.status === "rejected");
     expect((results[loser] as PromiseRejectedResult).reason).toMatchObject({ code: "conflict", status: 409, message: 'A project named "raced" already exists' });
     const claim = await env.DB.prepare("SELECT count(*) AS n FROM domain_claims WHERE domain = ?").bind(domains[loser]).first<{ n: number }>();
     expect(claim?.n).toBe(0);
+    // The batch that created nothing wrote no audit row either: only the winner's is there.
+    const winner = (results[1 - loser] as PromiseFulfilledResult<{ id: string }>).value;
+    expect(await targets()).toEqual([winner.id]);
   });
 
   it("lets one team hold a domain at a time, including through wildcards", async () => {
@@ -158,9 +172,10 @@ describe("projects: claims are atomic and a failed change leaves none behind", (
     const db = database(env.DB);
     const [a, b] = [await newTenant(), await newTenant()];
     const base = uniqueDomain("overlap");
+    const { commit, targets } = audited();
     const claims = [
-      () => createProject(db, a.teamId, { name: "wild", domain: `*.${base}` }, Date.now()),
-      () => createProject(db, b.teamId, { name: "api", domain: `api.${base}` }, Date.now()),
+      () => createProject(db, a.teamId, { name: "wild", domain: `*.${base}` }, Date.now(), commit),
+      () => createProject(db, b.teamId, { name: "api", domain: `api.${base}` }, Date.now(), commit),
     ];
     if (order === "the name first") claims.reverse();
     const results = await Promise.allSettled(claims.map((claim) => claim()));
@@ -169,13 +184,15 @@ describe("projects: claims are atomic and a failed change leaves none behind", (
     expect(lost.reason).toMatchObject({ code: "domain_taken", status: 409 });
     const held = await env.DB.prepare("SELECT count(*) AS n FROM domain_claims WHERE domain IN (?, ?)").bind(`*.${base}`, `api.${base}`).first<{ n: number }>();
     expect(held?.n).toBe(1);
+    const won = results.find((r) => r.status === "fulfilled") as PromiseFulfilledResult<{ id: string }>;
+    expect(await targets()).toEqual([won.value.id]);
   });
 
   it("a create that fails after its claim (a name conflict) leaves the domain claimable by another team", async () => {
     const db = database(env.DB);
     const [tenant, other] = [await newTenant(), await newTenant()];
     const domains = [uniqueDomain("lost"), uniqueDomain("lost")];
-    const results = await Promise.allSettled(domains.map((domain) => createProject(db, tenant.teamId, { name: "same", domain }, Date.now())));
+    const results = await Promise.allSettled(domains.map((domain) => createProject(db, tenant.teamId, { name: "same", domain }, Date.now(), audited().commit)));
     const loser = results.findIndex((r) => r.status === "rejected");
     expect(loser).toBeGreaterThanOrEqual(0);
     const claimed = await call("POST", "/api/v1/projects", { token: other.token, json: { name: "free", domain: domains[loser] } });
@@ -187,13 +204,15 @@ describe("projects: claims are atomic and a failed change leaves none behind", (
     const [tenant, other] = [await newTenant(), await newTenant()];
     const [first, second] = [await newProject(tenant), await newProject(tenant)];
     const next = uniqueDomain("next");
+    const { commit, targets } = audited();
     const results = await Promise.allSettled([
-      updateProject(db, tenant.teamId, second.id, { name: "taken" }, Date.now()),
-      updateProject(db, tenant.teamId, first.id, { name: "taken", domain: next }, Date.now()),
+      updateProject(db, tenant.teamId, second.id, { name: "taken" }, Date.now(), commit),
+      updateProject(db, tenant.teamId, first.id, { name: "taken", domain: next }, Date.now(), commit),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: "conflict", status: 409, message: 'A project named "taken" already exists' });
     expect((await call("GET", `/api/v1/projects/${first.id}`, { token: tenant.token })).body).toMatchObject({ name: first.name, domain: first.domain });
+    expect(await targets()).toEqual([second.id]);
     const claimed = await call("POST", "/api/v1/projects", { token: other.token, json: { name: "free", domain: next } });
     expect(claimed.status, claimed.text).toBe(200);
   });
@@ -207,5 +226,8 @@ describe("projects: claims are atomic and a failed change leaves none behind", (
     expect(res.body.error).toBe(`Domain ${theirs.domain} is already in use by another team`);
     const claims = await env.DB.prepare("SELECT domain FROM domain_claims WHERE team_id = ?").bind(a.teamId).all();
     expect(claims.results.map((r: any) => r.domain)).toEqual([mine.domain]);
+    // Its batch ran and changed nothing: no audit row says it did.
+    const log = await call("GET", "/api/v1/audit-log", { token: a.token });
+    expect(log.body.events.map((e: { action: string }) => e.action)).not.toContain("PATCH /api/v1/projects/:id");
   });
 });

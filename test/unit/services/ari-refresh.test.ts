@@ -12,7 +12,7 @@ import { setAutoRenew } from "../../../src/services/certificates/auto-renew";
 import { type CertificateRow, storeCertificate, storeCertificateIf } from "../../../src/store/certificates";
 import { x509 } from "../../../src/pki/x509-setup";
 import { ADMIN_TOKEN, call, env, newProject, newTenant, type Tenant, uniqueDomain } from "../../support/api";
-import { deps, issuedMaterial, readRow } from "../issuance/acme-rows";
+import { deps, issuedMaterial, readRow, testCommit } from "../issuance/acme-rows";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -333,7 +333,7 @@ describe("a concurrent change wins", () => {
     const row = await storedRow({ window: [50, 52], renewalDay: 51, retryAt: asOf - 1 });
     const ca = new FakeAri().window(row, day(row, 10), day(row, 11));
     ca.answers.get(ariCertificateId(row.certificatePem))!.before = async () => {
-      await setAutoRenew(deps().db, row, false, Date.now());
+      await setAutoRenew(deps().db, row, false, Date.now(), testCommit());
     };
     expect(await refreshRenewalInfo(deps(), asOf, 40, ca.reader())).toMatchObject({ stale: 1 });
     expect(await readRow(row.id)).toMatchObject({ autoRenew: false, nextRenewalAt: null, ariWindowStart: day(row, 50) });

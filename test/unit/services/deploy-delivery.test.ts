@@ -22,6 +22,7 @@ import { sweepDueDeployments } from "../../../src/services/deploy-targets/sweep"
 import type { Deps } from "../../../src/services/deps";
 import { getProject, type ProjectRow } from "../../../src/services/projects";
 import { call, newProject, newTenant, type Tenant } from "../../support/api";
+import { withAuditFailing } from "../../support/audit-outage";
 import { createAcmFake, type AcmFake } from "../../support/deploy-fakes/aws-acm";
 import { createCloudflareSslFake, type CloudflareSslFake } from "../../support/deploy-fakes/cloudflare-ssl";
 import { keyMismatch } from "../../support/deploy-fakes/key-match";
@@ -147,16 +148,8 @@ async function deliveryAudits(targetId: string) {
 }
 
 /** Makes the delivery audit insert fail (as a D1 outage would) for the length of `run`. */
-async function withDeliveryAuditFailing<T>(run: () => Promise<T>): Promise<T> {
-  const name = `delivery_audit_down_${crypto.randomUUID().replaceAll("-", "")}`;
-  await env.DB.prepare(
-    `CREATE TRIGGER ${name} BEFORE INSERT ON audit_log WHEN NEW.action = 'DELIVER deploy target' BEGIN SELECT RAISE(ABORT, 'audit down'); END`,
-  ).run();
-  try {
-    return await run();
-  } finally {
-    await env.DB.prepare(`DROP TRIGGER ${name}`).run();
-  }
+function withDeliveryAuditFailing<T>(run: () => Promise<T>): Promise<T> {
+  return withAuditFailing("NEW.action = 'DELIVER deploy target'", run);
 }
 
 /** Hides the console.error a failing delivery writes, for the length of `run`. */
