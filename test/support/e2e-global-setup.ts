@@ -37,7 +37,7 @@ export default async function setup(project: TestProject) {
       TEST_HTTP01_KV_LAG: JSON.stringify({ ms: 600_000, hostSuffix: "kvlag.certdesk.test" }), // test/e2e/http01-kv-lag.test.ts: KV "lags" for names under it
       // `staging: true` orders go to Pebble through the ARI endpoint, so renewal windows can be tested.
       ACME_STAGING_DIRECTORY_URL: ari.directoryUrl,
-      // Webhooks may go to the receiver's http://127.0.0.1 URL (a local run only: ignored in production).
+      // Webhooks may go to the receiver's http://127.0.0.1 URL (a local run only: refused in production).
       ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
     },
   }).catch(async (error) => {
