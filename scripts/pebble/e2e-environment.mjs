@@ -47,8 +47,12 @@ export async function startE2eEnvironment({ wrangler = true, log = (line) => con
     rmSync(join(runDir, "state"), { recursive: true, force: true });
   };
 
+  const persistTo = join(runDir, "state");
+  const debugLog = join(runDir, "wrangler-debug.log");
   try {
-    await stack.start();
+    // The local D1's migrations (a wrangler process of their own) need nothing of Pebble's: both start at once.
+    const [started, migrated] = await Promise.allSettled([stack.start(), wrangler ? applyMigrations({ persistTo, debugLog }) : undefined]);
+    for (const step of [started, migrated]) if (step.status === "rejected") throw step.reason;
     log(`pebble ${stack.main.directoryUrl} (management ${stack.main.managementUrl}), challtestsrv ${stack.challtestsrvUrl}, dns ${stack.dnsServer}; logs in ${runDir}`);
     harness = await startHarnessServer({ stack, log });
     const adminToken = `e2e-admin-${randomBytes(16).toString("hex")}`;
@@ -63,10 +67,7 @@ export async function startE2eEnvironment({ wrangler = true, log = (line) => con
       runDir,
     };
     if (wrangler) {
-      const persistTo = join(runDir, "state");
       const wranglerLog = join(runDir, "wrangler.log");
-      const debugLog = join(runDir, "wrangler-debug.log");
-      await applyMigrations({ persistTo, debugLog });
       worker = await startWranglerDev({
         port: workerPort,
         inspectorPort,

@@ -11,7 +11,7 @@
  *
  * Defaults: leaf EC-P256 for ["example.com", "www.example.com"], valid from 1 day ago for 90 days,
  * EKU serverAuth, issued by an intermediate under a root. Default CAs are cached per module (per
- * test file), so repeated calls are cheap; pass dates to get fresh ones.
+ * vitest worker: its test files share one workerd), so repeated calls are cheap; pass dates to get fresh ones.
  */
 import { ECParameters, ECPrivateKey } from "@peculiar/asn1-ecc";
 import { PrivateKeyInfo } from "@peculiar/asn1-pkcs8";
