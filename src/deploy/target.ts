@@ -65,6 +65,11 @@ export interface DeployTargetOptions {
   timeoutMs?: number;
   /** The most of an answer's body read (OUTBOUND_RESPONSE_MAX_KIB; outbound/bounded-body.ts's default when absent). */
   responseLimitBytes?: number;
+  /**
+   * The private key this delivery sends (its bundle's): scrubbed, in every form, from anything the provider says back,
+   * before a message is cut to length (outbound/secret-redaction.ts).
+   */
+  deliveredKeyPem?: string;
   /** The clock for signatures (SigV4 dates, webhook timestamps); milliseconds since the epoch. */
   now?: () => number;
   /**

@@ -5,6 +5,7 @@
  */
 import { AppError } from "../core/errors";
 import { DEFAULT_RESPONSE_LIMIT_BYTES, readBodyText, ResponseTooLarge } from "./bounded-body";
+import { redactDeliverySecrets } from "./secret-redaction";
 import { positiveRetryAfter } from "./retry-after";
 
 /** The error code a provider's failures carry: DNS-01 hosts and deploy targets are told apart in status and renewal. */
@@ -25,6 +26,8 @@ export interface ProviderClient {
   readonly responseLimitBytes: number;
   /** Credential strings to scrub from anything the provider says back. */
   readonly secrets: readonly string[];
+  /** The private key a deploy target is being sent, scrubbed too in every form (secret-redaction.ts). */
+  readonly deliveredKeyPem?: string;
   /**
    * The only origins this client sends to (see apiOrigins): a URL built from anything a team submitted can
    * never point the Worker, with the team's credentials, at another host (OWASP SSRF prevention: allow-list).
@@ -49,7 +52,7 @@ export function createProviderClient(
   label: string,
   credentialNoun: string,
   secrets: readonly (string | undefined)[],
-  options: { fetch?: typeof fetch; timeoutMs?: number; responseLimitBytes?: number },
+  options: { fetch?: typeof fetch; timeoutMs?: number; responseLimitBytes?: number; deliveredKeyPem?: string },
   origins: readonly string[],
   errorCode: ProviderErrorCode = "dns_provider_error",
 ): ProviderClient {
@@ -63,6 +66,7 @@ export function createProviderClient(
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     responseLimitBytes: options.responseLimitBytes ?? DEFAULT_RESPONSE_LIMIT_BYTES,
     secrets: secrets.filter((s): s is string => typeof s === "string" && s.length >= 4),
+    ...(options.deliveredKeyPem ? { deliveredKeyPem: options.deliveredKeyPem } : {}),
   };
 }
 
@@ -160,11 +164,13 @@ export function codeAndMessage(code: string | undefined, message: string | undef
   return [code, message].filter(Boolean).join(": ") || undefined;
 }
 
-/** A provider message made safe to show: credentials removed, control characters dropped, length capped. */
+/**
+ * A provider message made safe to show: credentials and any private key removed (the delivered one in every form),
+ * then control characters dropped and the length capped, so no cut can leave a piece of a secret unrecognised.
+ */
 export function sanitizeProviderMessage(client: ProviderClient, message: string | undefined): string | undefined {
   if (!message) return undefined;
-  let text = message;
-  for (const secret of client.secrets) text = text.split(secret).join("[redacted]");
+  let text = redactDeliverySecrets(message, client.secrets, client.deliveredKeyPem);
   text = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
   if (text.length > MAX_PROVIDER_MESSAGE) text = `${text.slice(0, MAX_PROVIDER_MESSAGE)}…`;
   return text || undefined;

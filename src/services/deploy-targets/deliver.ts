@@ -8,6 +8,7 @@ import { newId } from "../../core/ids";
 import { bytesToHex, sha256 } from "../../crypto/encoding";
 import { unseal } from "../../crypto/sealing";
 import { responseLimitOf } from "../../outbound/bounded-body";
+import { redactDeliverySecrets } from "../../outbound/secret-redaction";
 import { deployTargetEntry } from "../../deploy/registry";
 import type { DeployBundle, DeployTarget } from "../../deploy/target";
 import type { DeployTargetEntry } from "../../deploy/target-entry";
@@ -53,9 +54,22 @@ export interface DeliveryOptions {
   trigger: string;
 }
 
-/** Failures the target's settings or this service cause say so; a provider's own message is already an AppError. */
-function failureMessage(caught: unknown, entry: DeployTargetEntry | undefined): { message: string; retryAfter?: number } {
-  if (caught instanceof AppError) return { message: caught.message, ...(caught.retryAfter === undefined ? {} : { retryAfter: caught.retryAfter }) };
+/** What a failure's message must never show: the target's credentials and the key being delivered, once opened. */
+interface Unsayable {
+  secrets: string[];
+  privateKeyPem?: string;
+}
+
+/**
+ * Failures the target's settings or this service cause say so; a provider's own message is already an AppError. Either
+ * is scrubbed once more of the credentials and the delivered key (outbound/secret-redaction.ts): whatever the adapter
+ * let through, nothing of them reaches `lastError`, the status or `certificate.deployment_failed`.
+ */
+function failureMessage(caught: unknown, entry: DeployTargetEntry | undefined, unsayable: Unsayable): { message: string; retryAfter?: number } {
+  if (caught instanceof AppError) {
+    const message = redactDeliverySecrets(caught.message, unsayable.secrets, unsayable.privateKeyPem);
+    return { message, ...(caught.retryAfter === undefined ? {} : { retryAfter: caught.retryAfter }) };
+  }
   // Never the cause's text: a transport or library error can carry request details, credentials included.
   console.error(`deploy target delivery failed: ${caught instanceof Error ? caught.name : typeof caught}`);
   return { message: `Internal error while delivering to ${entry?.label ?? "the target"}` };
@@ -85,21 +99,34 @@ function bundleOf(row: CertificateRow, privateKeyPem: string): DeployBundle {
   };
 }
 
-/** The target as its registry entry builds it, from its stored settings and its opened credentials. */
-async function openTarget(deps: Deps, entry: DeployTargetEntry, target: DeployTargetRow): Promise<{ adapter: DeployTarget; requiredNames: string[] }> {
+interface OpenedTarget {
+  requiredNames: string[];
+  /** The credentials' strings, for scrubbing. */
+  secrets: string[];
+  /** The target as its registry entry builds it, told which key it delivers so that it scrubs that too. */
+  build(deliveredKeyPem: string): DeployTarget;
+}
+
+/** The target's stored settings parsed and its credentials opened. */
+async function openTarget(deps: Deps, entry: DeployTargetEntry, target: DeployTargetRow): Promise<OpenedTarget> {
   const { config } = deps;
   const settings = entry.settings.parse(target.settings);
   const credentials = entry.credentials.parse(await openDeployCredentials(config.ENCRYPTION_KEY, target));
   const baseUrl = entry.apiName === null ? undefined : config.DEPLOY_API_BASE_URLS[entry.apiName];
-  const adapter = entry.create(settings, credentials, {
-    ...(deps.deployFetch ? { fetch: deps.deployFetch } : {}),
-    ...(baseUrl ? { baseUrl } : {}),
-    now: () => deps.clock.now(),
-    responseLimitBytes: responseLimitOf(config),
-    allowInsecurePush: config.CERTDESK_ENV !== "production",
-    ...(config.DOH_RESOLVER_URL === "none" ? {} : { resolverUrl: config.DOH_RESOLVER_URL }),
-  });
-  return { adapter, requiredNames: entry.requiredNames(settings) };
+  return {
+    requiredNames: entry.requiredNames(settings),
+    secrets: Object.values(credentials).filter((value): value is string => typeof value === "string" && value.length >= 4),
+    build: (deliveredKeyPem) =>
+      entry.create(settings, credentials, {
+        ...(deps.deployFetch ? { fetch: deps.deployFetch } : {}),
+        ...(baseUrl ? { baseUrl } : {}),
+        now: () => deps.clock.now(),
+        responseLimitBytes: responseLimitOf(config),
+        deliveredKeyPem,
+        allowInsecurePush: config.CERTDESK_ENV !== "production",
+        ...(config.DOH_RESOLVER_URL === "none" ? {} : { resolverUrl: config.DOH_RESOLVER_URL }),
+      }),
+  };
 }
 
 /** Refuses a certificate the target cannot serve (a custom hostname it does not cover) before anything is sent. */
@@ -137,11 +164,15 @@ export async function deliverToTarget(deps: Deps, targetId: string, options: Del
   }
 
   const entry = deployTargetEntry(target.kind);
+  const unsayable: Unsayable = { secrets: [] };
   try {
     if (!entry) throw new AppError("deploy_target_error", `Unknown deploy target kind ${target.kind}`, { retryable: false });
-    const { adapter, requiredNames } = await openTarget(deps, entry, target);
-    requireCoverage(entry, certificate, requiredNames);
+    const opened = await openTarget(deps, entry, target);
+    unsayable.secrets = opened.secrets;
+    requireCoverage(entry, certificate, opened.requiredNames);
     const privateKeyPem = await unseal(config.ENCRYPTION_KEY, certificate.sealedKey, certificate.id);
+    unsayable.privateKeyPem = privateKeyPem;
+    const adapter = opened.build(privateKeyPem);
     await auditInsert(
       db,
       {
@@ -160,7 +191,7 @@ export async function deliverToTarget(deps: Deps, targetId: string, options: Del
     await recordDelivered(db, target.id, leaseId, { remoteId: result.remoteId, serial: certificate.serial, at: clock.now() });
     await emitCertificateEvent(deps, "certificate.deployed", certificate, { deployTargetId: target.id, deployTargetKind: target.kind, trigger: options.trigger });
   } catch (caught) {
-    const failure = failureMessage(caught, entry);
+    const failure = failureMessage(caught, entry, unsayable);
     const at = clock.now();
     const nextAttemptAt = nextDeliveryAttempt(target.failures + 1, at, failure.retryAfter);
     await recordDeliveryFailure(db, target, leaseId, { error: failure.message, at, nextAttemptAt });
