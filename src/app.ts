@@ -3,7 +3,6 @@ import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import type { AppBindings } from "./http/context";
 import { depsFrom } from "./deps";
-import { auditChanges } from "./http/audit";
 import { BOOKMARK_HEADER, openRequestSession } from "./http/d1-session";
 import { changesNothing } from "./http/read-only";
 import { limitBodySize } from "./http/body-limit";
@@ -82,7 +81,6 @@ export function createApp() {
   app.route("/", wellKnownRoutes);
   app.get("/health", (c) => c.json({ ok: true }));
   app.use("*", limitBodySize());
-  app.use("*", auditChanges());
   const native = newRouter()
     .route("/", teamRoutes)
     .route("/", tokenRoutes)

@@ -7,7 +7,5 @@ declare module "hono" {
   interface ContextVariableMap {
     /** Set by `requireScope` (the token's id) or `requireAdmin` (`operator`); unset on unauthenticated requests. */
     actor?: string;
-    /** Set once a route has committed its change with its own audit row, so the after-the-fact fallback skips it. */
-    auditRecorded?: true;
   }
 }

@@ -33,7 +33,6 @@ export function auditedCommit(c: Context<AppBindings>): CommitChange {
     const auth = c.get("auth");
     // A token changes its own team only; a service that names another team is a bug.
     if (auth !== undefined && auth.teamId !== change.teamId) throw new AppError("internal", "Internal server error");
-    c.set("auditRecorded", true);
     return commit(change);
   };
 }
