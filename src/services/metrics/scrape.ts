@@ -1,12 +1,14 @@
 /**
- * One scrape of `GET /metrics`: a team's certificates and counters, or, for the operator, every team's. Two
- * statements in one D1 batch (one round trip), however many certificates there are; never a query per certificate.
+ * One scrape of `GET /metrics`: a team's certificates, counters and webhook outbox, or, for the operator, every team's.
+ * Three statements in one D1 batch (one round trip), however many certificates there are; never a query per certificate.
  */
 import type { Database } from "../../db/client";
 import { counterRowsQuery } from "../../store/metric-counters";
+import { outboxUsageQuery } from "../../store/webhook-events";
 import { certificateFamilies, certificateGaugeRowsQuery } from "./certificate-gauges";
 import { counterFamilies } from "./counter-families";
 import { type MetricFamily, renderExposition } from "./exposition";
+import { webhookOutboxFamilies } from "./webhook-outbox-gauges";
 
 /**
  * The most rows one scrape reads and writes. A certificate makes six lines (about 1 KB), so the operator's scrape of
@@ -27,9 +29,11 @@ export type ScrapeScope = { teamId: string } | "all";
 export async function scrapeMetrics(db: Database, scope: ScrapeScope, now: number, limits: ScrapeLimits = SCRAPE_LIMITS): Promise<string> {
   const teamId = scope === "all" ? null : scope.teamId;
   // One row more than the limit tells whether anything was left out.
-  const [certificateRows, counterRows] = await db.batch([
+  const [certificateRows, counterRows, outboxRows] = await db.batch([
     certificateGaugeRowsQuery(db, teamId, limits.certificates + 1),
     counterRowsQuery(db, teamId, limits.counterRows + 1),
+    // One row per team with anything waiting: bounded like the counters.
+    outboxUsageQuery(db, teamId, limits.counterRows),
   ]);
   const truncated: MetricFamily = {
     name: "certdesk_metrics_truncated",
@@ -43,6 +47,7 @@ export async function scrapeMetrics(db: Database, scope: ScrapeScope, now: numbe
   return renderExposition([
     ...certificateFamilies(certificateRows.slice(0, limits.certificates), now),
     ...counterFamilies(counterRows.slice(0, limits.counterRows)),
+    ...webhookOutboxFamilies(outboxRows),
     truncated,
   ]);
 }
