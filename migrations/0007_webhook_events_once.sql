@@ -12,6 +12,12 @@ CREATE TABLE `webhook_events` (
 );
 --> statement-breakpoint
 CREATE INDEX `webhook_events_team_idx` ON `webhook_events` (`team_id`,`created_at`,`id`,`bytes`);--> statement-breakpoint
+CREATE TABLE `webhook_rounds` (
+	`id` text PRIMARY KEY NOT NULL,
+	`pending` integer NOT NULL,
+	`held_until` integer NOT NULL
+);
+--> statement-breakpoint
 -- The events of the messages still waiting. Every message of one event carried the same body, so any one of them is
 -- the event's; its cost is counted as emit.ts counts it (body, 200 bytes for the event's row, 350 per message).
 INSERT INTO `webhook_events` ("id", "team_id", "event_type", "payload", "bytes", "created_at")

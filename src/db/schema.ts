@@ -346,6 +346,20 @@ export const webhookOutbox = sqliteTable(
   ],
 );
 
+/**
+ * The delivery rounds whose queue messages are not all consumed yet (services/webhooks/rounds.ts): how many of the
+ * webhook queue's messages are waiting or running, whatever became of the outbox rows they name (delivered, dropped
+ * for the team's budget, deleted with their endpoint). A round fills only the slots these leave free, so the queue
+ * never holds more than one round's worth of attempts ahead of a new message. An entry whose messages were lost
+ * stops counting at `held_until`.
+ */
+export const webhookRounds = sqliteTable("webhook_rounds", {
+  id: text("id").primaryKey(),
+  /** Its messages not yet consumed. */
+  pending: integer("pending").notNull(),
+  heldUntil: timestamp("held_until").notNull(),
+});
+
 /** Each delivery attempt, for `GET /api/v1/webhooks/:id/deliveries`; the newest few per endpoint are kept. */
 export const webhookAttempts = sqliteTable(
   "webhook_attempts",

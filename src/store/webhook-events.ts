@@ -52,13 +52,16 @@ export function deleteOrphanEventsStatement(db: Database, teamId: string | null)
  * events through webhook_events_team_idx, which holds every column it needs.
  */
 function dropSet(teamId: string, cost: number, budget: OutboxBudget) {
+  // Whether anything must go, from the same index: when not (the usual case), the ranking below is never computed, as
+  // SQLite tests a WHERE term that depends on no row once, before its loop.
+  const over = sql`(SELECT count(*) + 1 > ${budget.maxEvents} OR coalesce(sum(bytes), 0) + ${cost} > ${budget.maxBytes} FROM webhook_events WHERE team_id = ${teamId})`;
   return sql`(SELECT id FROM (
       SELECT id, bytes,
         row_number() OVER oldest_first AS k,
         sum(bytes) OVER oldest_first AS through_k,
         count(*) OVER () AS n,
         sum(bytes) OVER () AS b
-      FROM webhook_events WHERE team_id = ${teamId}
+      FROM webhook_events WHERE ${over} AND team_id = ${teamId}
       WINDOW oldest_first AS (ORDER BY created_at, id ROWS UNBOUNDED PRECEDING))
     WHERE k - 1 < n + 1 - ${budget.maxEvents} OR through_k - bytes < b + ${cost} - ${budget.maxBytes})`;
 }
@@ -75,10 +78,11 @@ export interface NewEventBudget {
 
 /**
  * The statements that make room for a new event, for the batch that records it (one transaction, so the room and the
- * event are one change): events whose messages are all gone leave first; then, if the team would still pass its
- * budget, its oldest undelivered events are dropped with their messages, one audit row says how many and why, and
- * `webhook_events_dropped` counts them. Nothing is dropped, audited or counted when the event fits. The audit row and
- * the counter come before the deletes, as they read the same set.
+ * event are one change): if the team would pass its budget, its oldest undelivered events are dropped with their
+ * messages, one audit row says how many and why, and `webhook_events_dropped` counts them. Nothing is dropped, audited
+ * or counted when the event fits. The audit row and the counter come before the deletes, as they read the same set.
+ * (An event leaves with its last message, delivered, given up or deleted with its endpoint, so what is counted here is
+ * what waits.)
  */
 export function makeRoomStatements(db: Database, room: NewEventBudget) {
   const { teamId, cost, budget, at } = room;
@@ -90,7 +94,6 @@ export function makeRoomStatements(db: Database, room: NewEventBudget) {
       'limits', json_object('events', ${budget.maxEvents}, 'bytes', ${budget.maxBytes}))`;
   const dropped = sql`(SELECT count(*) AS n, min(created_at) AS oldest, max(created_at) AS newest FROM webhook_events WHERE id IN ${doomed})`;
   return [
-    deleteOrphanEventsStatement(db, teamId),
     db.insert(auditLog).select(sql`SELECT ${newId("evt")}, ${teamId}, ${DROP_ACTOR}, ${DROP_ACTION}, '', ${detail}, ${at} FROM ${dropped} WHERE n > 0`),
     db
       .insert(metricCounters)

@@ -110,8 +110,14 @@ export function disableEndpointStatement(db: Database, endpointId: string, reaso
 
 // The outbox
 
-export function insertOutboxStatement(db: Database, row: WebhookOutboxRow) {
-  return db.insert(webhookOutbox).values(row);
+/** An outbox row binds 8 parameters; D1 binds at most 100 per statement (https://developers.cloudflare.com/d1/platform/limits/). */
+const OUTBOX_ROWS_PER_STATEMENT = 12;
+
+/** The inserts of an event's messages: a few statements for its batch, however many endpoints take it. */
+export function insertOutboxStatements(db: Database, rows: readonly WebhookOutboxRow[]) {
+  const statements = [];
+  for (let i = 0; i < rows.length; i += OUTBOX_ROWS_PER_STATEMENT) statements.push(db.insert(webhookOutbox).values(rows.slice(i, i + OUTBOX_ROWS_PER_STATEMENT)));
+  return statements;
 }
 
 /** Messages still to send to an endpoint are dropped when it is disabled: a disabled endpoint receives nothing. */

@@ -136,9 +136,12 @@ export function webhookIsolate(network: FakeNetwork, overrides: Record<string, u
   };
 }
 
-/** Empties the outbox of every team: a delivery round takes every team's due messages, so a test starts from none. */
+/**
+ * Empties the outbox of every team, and forgets the rounds whose messages the tests never consumed: a delivery round
+ * takes every team's due messages into slots every team shares, so a test starts from none.
+ */
 export async function emptyOutbox(): Promise<void> {
-  await env.DB.batch([env.DB.prepare("DELETE FROM webhook_outbox"), env.DB.prepare("DELETE FROM webhook_events")]);
+  await env.DB.batch([env.DB.prepare("DELETE FROM webhook_outbox"), env.DB.prepare("DELETE FROM webhook_events"), env.DB.prepare("DELETE FROM webhook_rounds")]);
 }
 
 /** Puts a message in the outbox by hand, with its event (shared by the messages that name the same event id). */

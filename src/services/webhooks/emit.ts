@@ -14,7 +14,7 @@ import type { Limits } from "../../core/config";
 import { newId } from "../../core/ids";
 import type { Database } from "../../db/client";
 import { insertEventStatement, makeRoomStatements, type WebhookEventRow } from "../../store/webhook-events";
-import { enabledWebhookEndpoints, insertOutboxStatement, type WebhookEndpointRow, type WebhookOutboxRow } from "../../store/webhooks";
+import { enabledWebhookEndpoints, insertOutboxStatements, type WebhookEndpointRow, type WebhookOutboxRow } from "../../store/webhooks";
 import type { Deps } from "../deps";
 import { type CertificateEventType, type CertificateFacts, certificateEventBody, type EventDetail } from "./events";
 import { runDeliveryRound } from "./rounds";
@@ -68,7 +68,7 @@ export function recordEventStatements(db: Database, limits: OutboxLimits, record
   return [
     ...makeRoomStatements(db, { teamId: event.teamId, eventId: event.id, eventType: event.eventType, cost: event.bytes, budget, at }),
     insertEventStatement(db, event),
-    ...messages.map((message) => insertOutboxStatement(db, message)),
+    ...insertOutboxStatements(db, messages),
   ];
 }
 

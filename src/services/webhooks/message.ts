@@ -14,7 +14,9 @@ export interface AttemptMessage {
    * next one (queue.ts adds the queue's own attempt count). A message for an attempt already made is dropped.
    */
   attempt: number;
-  /** Until when the round that sent it holds the row (rounds.ts); the attempt takes that hold over. Absent in messages sent before rounds. */
+  /** The delivery round that sent it (rounds.ts), whose slot it takes until consumed. Absent in messages sent before rounds. */
+  roundId?: string;
+  /** Until when that round holds the row; the attempt takes that hold over. */
   heldUntil?: number;
   /** The sweep's clock (ms) when a tick sent it: the row is due as of this instant (tests move time); else now. */
   asOf?: number;

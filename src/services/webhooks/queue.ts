@@ -2,9 +2,10 @@
  * The webhook queue's consumer. An attempt message is one attempt of one outbox row; a round message asks for a
  * delivery round (rounds.ts). A failed attempt is not retried by the queue: its row waits in the outbox for its backoff
  * and a round message is sent with that delay, so the retry goes through a round, teams in turn, like every other
- * attempt. After each batch a round fills the slots the batch freed. Nothing depends on a message surviving: later
- * rounds, and the sweep (sweep.ts), take every outbox row that is due.
+ * attempt. After each batch, the messages it consumed give their rounds' slots back and a round fills them. Nothing
+ * depends on a message surviving: later rounds, and the sweep (sweep.ts), take every outbox row that is due.
  */
+import { settleRounds } from "../../store/webhook-rounds";
 import type { Deps } from "../deps";
 import { type AttemptOutcome, attemptWebhook } from "./delivery";
 import { isRoundMessage, type RoundMessage, type WebhookMessage } from "./message";
@@ -51,6 +52,8 @@ async function sendWakes(deps: Deps, wakes: readonly Wake[]): Promise<void> {
 export async function consumeWebhookMessages(deps: Deps, messages: readonly QueuedWebhook[]): Promise<WebhookTally> {
   const tally: WebhookTally = { delivered: 0, retrying: 0, failed: 0, disabled: 0, dropped: 0, gone: 0, superseded: 0, busy: 0, error: 0, round: 0 };
   const wakes: Wake[] = [];
+  /** Attempt messages consumed (not handed back to the queue), by the round that sent them. */
+  const consumed = new Map<string, number>();
   let roundAsOf: number | undefined;
   await Promise.all(
     messages.map(async (message) => {
@@ -66,6 +69,7 @@ export async function consumeWebhookMessages(deps: Deps, messages: readonly Queu
         tally[outcome.state]++;
         if (outcome.state === "retrying") wakes.push(wakeAfter(outcome, body.asOf));
         message.ack();
+        if (body.roundId !== undefined) consumed.set(body.roundId, (consumed.get(body.roundId) ?? 0) + 1);
       } catch (error) {
         tally.error++;
         console.error(`webhook queue: ${body.id} not attempted (${error instanceof Error ? error.name : typeof error}); retried`);
@@ -74,6 +78,7 @@ export async function consumeWebhookMessages(deps: Deps, messages: readonly Queu
     }),
   );
   try {
+    await settleRounds(deps.db, consumed, deps.clock.now());
     await sendWakes(deps, wakes);
     // The slots this batch used are free again: the due messages of every team, in turn, take them.
     await runDeliveryRound(deps, roundAsOf);

@@ -3,12 +3,15 @@
  * that team. The queue is first in, first out; were every message sent when its event is recorded, a team that records
  * thousands would put them all ahead of another team's one. So a message waits in the outbox until a round takes it:
  * a round fills the free delivery slots with the due messages, teams in turn (store/webhook-rounds.ts), and the queue
- * never holds more attempts than the consumer runs at once. A team's message waits at most for the round after it is
- * due, behind at most one message of each other team, whatever the others have waiting.
+ * never holds more attempts than the consumer runs at once: a slot is free again only once the consumer has taken its
+ * message, whatever became of the row it named (a message dropped for its team's budget still takes its slot until
+ * then). A team's message waits at most for the round after it is due, behind at most one message of each other team,
+ * whatever the others have waiting.
  *
  * Rounds run when an event is recorded (emit.ts), after each consumer batch (its slots are free again), when a failed
  * message's backoff ends (queue.ts sends a round message with that delay), and on each cron tick (sweep.ts).
  */
+import { newId } from "../../core/ids";
 import { inTurnsBy } from "../../renewal/turns";
 import { claimRound, releaseRound } from "../../store/webhook-rounds";
 import type { Deps } from "../deps";
@@ -58,16 +61,18 @@ export async function sendWebhookMessages<T extends WebhookMessage>(deps: Deps, 
  */
 export async function runDeliveryRound(deps: Deps, asOf?: number): Promise<RoundResult> {
   const now = deps.clock.now();
+  const roundId = newId("rnd");
   const heldUntil = now + ROUND_HOLD_MS;
-  const claimed = await claimRound(deps.db, { asOf: Math.max(asOf ?? now, now), now, slots: DELIVERY_SLOTS, heldUntil });
+  const claimed = await claimRound(deps.db, { id: roundId, asOf: Math.max(asOf ?? now, now), now, slots: DELIVERY_SLOTS, heldUntil });
   if (claimed.length === 0) return { ids: [], enqueued: 0, failed: 0 };
   const messages: AttemptMessage[] = inTurnsBy(claimed, (message) => message.nextAttemptAt).map((message) => ({
     id: message.id,
     attempt: message.attempts + 1,
+    roundId,
     heldUntil,
     ...(asOf === undefined ? {} : { asOf }),
   }));
   const refused = await sendWebhookMessages(deps, messages);
-  if (refused.length > 0) await releaseRound(deps.db, refused.map((message) => message.id), heldUntil);
+  if (refused.length > 0) await releaseRound(deps.db, roundId, refused.map((message) => message.id), heldUntil);
   return { ids: messages.map((message) => message.id), enqueued: messages.length - refused.length, failed: refused.length };
 }

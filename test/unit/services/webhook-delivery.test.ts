@@ -94,7 +94,7 @@ describe("a delivery", () => {
     const s = await setup();
     const certificate = facts(s.tenant.teamId);
     await emitCertificateEvent(s.deps, "certificate.renewal_failed", certificate, { error: "Could not reach the ACME CA", nextRenewalAt: "2026-03-01T00:00:00Z" });
-    expect(s.sent).toEqual([{ id: expect.stringMatching(/^msg_/), attempt: 1, heldUntil: expect.any(Number) }]);
+    expect(s.sent).toEqual([{ id: expect.stringMatching(/^msg_/), attempt: 1, roundId: expect.stringMatching(/^rnd_/), heldUntil: expect.any(Number) }]);
     const { message, record } = queued(s.sent[0]!);
     expect(await consumeWebhookMessages(s.deps, [message])).toMatchObject({ delivered: 1 });
     expect(record).toEqual({ acked: true, retried: null });
@@ -171,7 +171,7 @@ describe("a delivery", () => {
         // Nothing is sent before the wait is over; the round it wakes sends the next attempt, with the same webhook-id.
         const sentBefore = s.sent.length;
         await consumeWebhookMessages(s.deps, [queued(wake!.message).message]);
-        expect(s.sent.slice(sentBefore)).toEqual([{ id: body.id, attempt: attempt + 1, heldUntil: expect.any(Number), asOf }]);
+        expect(s.sent.slice(sentBefore)).toEqual([{ id: body.id, attempt: attempt + 1, roundId: expect.stringMatching(/^rnd_/), heldUntil: expect.any(Number), asOf }]);
         next = s.sent.at(-1)!;
       } else {
         expect(wake).toBeUndefined();
@@ -319,7 +319,7 @@ describe("at least once", () => {
     const tick = await sweepWebhooks(later, asOf);
     expect(tick.ids).toContain(lost.id);
     const resent = s.sent.filter((m) => m.id === lost.id);
-    expect(resent).toEqual([lost, { id: lost.id, attempt: 1, heldUntil: expect.any(Number), asOf }]);
+    expect(resent).toEqual([lost, { id: lost.id, attempt: 1, roundId: expect.stringMatching(/^rnd_/), heldUntil: expect.any(Number), asOf }]);
     expect(resent[1]!.heldUntil).toBeGreaterThan(lost.heldUntil!);
     await consumeWebhookMessages(later, [queued(resent[1]!).message]);
     expect(s.network.receiver.deliveries.map((d) => d.headers["webhook-id"])).toEqual([lost.id]);
