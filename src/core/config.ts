@@ -107,6 +107,14 @@ export const LIMIT_DEFAULTS = {
   RENEWALS_PER_TICK: 4_000,
   /** Webhook endpoints a team may have (routes/native/webhooks.ts): each event is one outbox row and request per endpoint. */
   WEBHOOK_ENDPOINTS_PER_TEAM: 20,
+  /**
+   * Undelivered webhook events a team's outbox holds, and the bytes they may take in D1 (each event's body once, and a
+   * row per endpoint that takes it). Recording one more drops the team's oldest undelivered events first, counted in
+   * `certdesk_webhook_events_dropped_total` and the audit log; the change that caused the event never fails for it
+   * (services/webhooks/emit.ts).
+   */
+  WEBHOOK_EVENTS_PER_TEAM: 1_000,
+  WEBHOOK_OUTBOX_BYTES_PER_TEAM: 4 * MiB,
 } as const;
 
 const limitsShape = {
@@ -124,6 +132,8 @@ const limitsShape = {
   ACME_ORDERS_PER_NAME_SET_PER_WEEK: count(LIMIT_DEFAULTS.ACME_ORDERS_PER_NAME_SET_PER_WEEK, 1_000_000),
   RENEWALS_PER_TICK: count(LIMIT_DEFAULTS.RENEWALS_PER_TICK, 100_000),
   WEBHOOK_ENDPOINTS_PER_TEAM: count(LIMIT_DEFAULTS.WEBHOOK_ENDPOINTS_PER_TEAM, 1_000),
+  WEBHOOK_EVENTS_PER_TEAM: count(LIMIT_DEFAULTS.WEBHOOK_EVENTS_PER_TEAM, 1_000_000),
+  WEBHOOK_OUTBOX_BYTES_PER_TEAM: count(LIMIT_DEFAULTS.WEBHOOK_OUTBOX_BYTES_PER_TEAM, 1024 * MiB),
 };
 
 /** The limits as configured, or their defaults: what the quota checks take. */

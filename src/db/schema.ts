@@ -311,29 +311,71 @@ export const webhookEndpoints = sqliteTable(
 );
 
 /**
+ * A certificate event waiting to be delivered: its type and body, stored once however many endpoints take it, until
+ * the last of its outbox messages is delivered or given up (services/webhooks/emit.ts). `bytes` is what it counts
+ * against the team's WEBHOOK_OUTBOX_BYTES_PER_TEAM: its body and its messages' rows, as recorded.
+ */
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    eventType: text("event_type").notNull(),
+    /** The JSON body, exactly as signed and sent to every endpoint on every attempt. */
+    payload: text("payload").notNull(),
+    bytes: integer("bytes").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  // The team's events oldest first: its budget, and which to drop first when it is spent.
+  (t) => [index("webhook_events_team_idx").on(t.teamId, t.createdAt, t.id, t.bytes)],
+);
+
+/**
  * The outbox: one message per event and endpoint until it is delivered or given up. Its id is the `webhook-id` the
- * receiver sees, the same on every attempt (Standard Webhooks: "the same when the same webhook is being resent").
+ * receiver sees, the same on every attempt (Standard Webhooks: "the same when the same webhook is being resent"). The
+ * body is the event's (webhook_events), never a copy.
  */
 export const webhookOutbox = sqliteTable(
   "webhook_outbox",
   {
     id: text("id").primaryKey(),
-    eventId: text("event_id").notNull(),
+    eventId: text("event_id").notNull().references(() => webhookEvents.id, { onDelete: "cascade" }),
     endpointId: text("endpoint_id").notNull().references(() => webhookEndpoints.id, { onDelete: "cascade" }),
     teamId: text("team_id").notNull(),
-    eventType: text("event_type").notNull(),
-    /** The JSON body, exactly as signed and sent on every attempt. */
-    payload: text("payload").notNull(),
     /** Attempts made so far. */
     attempts: integer("attempts").notNull().default(0),
     /** No attempt before this time (the backoff after a failure). */
     nextAttemptAt: timestamp("next_attempt_at").notNull(),
-    /** An attempt in progress holds the message until this time: no two attempts of it run at once. */
+    /**
+     * Held until this time: by a delivery round whose queue message is on its way, then by the attempt itself; no two
+     * attempts of a message run at once, and a held message takes one of the delivery slots (services/webhooks/rounds.ts).
+     */
     leaseUntil: timestamp("lease_until"),
     createdAt: timestamp("created_at").notNull(),
   },
-  (t) => [index("webhook_outbox_due_idx").on(t.nextAttemptAt), index("webhook_outbox_endpoint_idx").on(t.endpointId)],
+  (t) => [
+    // A round reads only due messages, and ranks them per team from this index alone (store/webhook-outbox.ts).
+    index("webhook_outbox_due_idx").on(t.nextAttemptAt, t.leaseUntil, t.teamId, t.id),
+    // The held messages alone: a round counts them to know how many delivery slots are free.
+    index("webhook_outbox_lease_idx").on(t.leaseUntil).where(sql`lease_until IS NOT NULL`),
+    index("webhook_outbox_endpoint_idx").on(t.endpointId),
+    index("webhook_outbox_event_idx").on(t.eventId),
+  ],
 );
+
+/**
+ * The delivery rounds whose queue messages are not all consumed yet (services/webhooks/rounds.ts): how many of the
+ * webhook queue's messages are waiting or running, whatever became of the outbox rows they name (delivered, dropped
+ * for the team's budget, deleted with their endpoint). A round fills only the slots these leave free, so the queue
+ * never holds more than one round's worth of attempts ahead of a new message. An entry whose messages were lost
+ * stops counting at `held_until`.
+ */
+export const webhookRounds = sqliteTable("webhook_rounds", {
+  id: text("id").primaryKey(),
+  /** Its messages not yet consumed. */
+  pending: integer("pending").notNull(),
+  heldUntil: timestamp("held_until").notNull(),
+});
 
 /** Each delivery attempt, for `GET /api/v1/webhooks/:id/deliveries`; the newest few per endpoint are kept. */
 export const webhookAttempts = sqliteTable(

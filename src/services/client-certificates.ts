@@ -152,7 +152,7 @@ export async function uploadClientCertificate(
   if (!ca && !policy.skipValidation) {
     throw new AppError("validation_failed", "ca: Required: the CA certificate the client certificate must chain to", { param: "ca" });
   }
-  return await admitCertificate(check, policy, (checked) => storeClientCertificate(db, encryptionKey, project, origin, ca, checked, now, limits, commit));
+  return await admitCertificate(check, policy, (checked) => storeClientCertificate(db, encryptionKey, project, origin, ca, checked, now, limits, commit), undefined, "cert");
 }
 
 export async function listClientCertificates(db: Database, project: ProjectRow): Promise<ClientCertificateRow[]> {

@@ -1,7 +1,7 @@
 /**
  * Webhook rows: endpoints and their sealed signing secrets, the outbox of messages to send (one per event and
- * endpoint, leased while an attempt runs), the attempts kept for the deliveries listing, and which expiry notice each
- * certificate last had.
+ * endpoint, held while a round or an attempt has it; the body is the event's, store/webhook-events.ts), the attempts
+ * kept for the deliveries listing, and which expiry notice each certificate last had.
  */
 import { and, asc, desc, eq, gt, inArray, isNull, lte, ne, notInArray, or, sql } from "drizzle-orm";
 import { seal, unseal, type SealingKeys } from "../crypto/sealing";
@@ -110,8 +110,14 @@ export function disableEndpointStatement(db: Database, endpointId: string, reaso
 
 // The outbox
 
-export function insertOutboxStatement(db: Database, row: WebhookOutboxRow) {
-  return db.insert(webhookOutbox).values(row);
+/** An outbox row binds 8 parameters; D1 binds at most 100 per statement (https://developers.cloudflare.com/d1/platform/limits/). */
+const OUTBOX_ROWS_PER_STATEMENT = 12;
+
+/** The inserts of an event's messages: a few statements for its batch, however many endpoints take it. */
+export function insertOutboxStatements(db: Database, rows: readonly WebhookOutboxRow[]) {
+  const statements = [];
+  for (let i = 0; i < rows.length; i += OUTBOX_ROWS_PER_STATEMENT) statements.push(db.insert(webhookOutbox).values(rows.slice(i, i + OUTBOX_ROWS_PER_STATEMENT)));
+  return statements;
 }
 
 /** Messages still to send to an endpoint are dropped when it is disabled: a disabled endpoint receives nothing. */
@@ -125,10 +131,19 @@ export async function outboxMessage(db: Database, id: string): Promise<WebhookOu
 
 /**
  * Takes message `id` for attempt number `attempt` until `leaseUntil`, or null: it is gone, that attempt was already
- * made (by another message for it), it is not due at `dueAt`, or an attempt holds it at `now`. One statement, so two
+ * made (by another message for it), it is not due at `dueAt`, or something else holds it at `now`. The delivery round
+ * that sent the queue message held it until `heldUntil`: that hold is the attempt's to take over. One statement, so two
  * queue messages for one attempt never both send it.
  */
-export async function claimOutboxMessage(db: Database, id: string, attempt: number, dueAt: number, now: number, leaseUntil: number): Promise<WebhookOutboxRow | null> {
+export async function claimOutboxMessage(
+  db: Database,
+  id: string,
+  attempt: number,
+  dueAt: number,
+  now: number,
+  leaseUntil: number,
+  heldUntil?: number,
+): Promise<WebhookOutboxRow | null> {
   const [row] = await db
     .update(webhookOutbox)
     .set({ attempts: sql`${webhookOutbox.attempts} + 1`, leaseUntil })
@@ -137,7 +152,7 @@ export async function claimOutboxMessage(db: Database, id: string, attempt: numb
         eq(webhookOutbox.id, id),
         eq(webhookOutbox.attempts, attempt - 1),
         lte(webhookOutbox.nextAttemptAt, dueAt),
-        or(isNull(webhookOutbox.leaseUntil), lte(webhookOutbox.leaseUntil, now)),
+        or(isNull(webhookOutbox.leaseUntil), lte(webhookOutbox.leaseUntil, now), heldUntil === undefined ? undefined : eq(webhookOutbox.leaseUntil, heldUntil)),
       ),
     )
     .returning();
@@ -151,16 +166,6 @@ export function deleteOutboxStatement(db: Database, id: string) {
 /** The attempt failed and another follows at `nextAttemptAt`: the lease is given back. */
 export function rescheduleOutboxStatement(db: Database, id: string, nextAttemptAt: number) {
   return db.update(webhookOutbox).set({ nextAttemptAt, leaseUntil: null }).where(eq(webhookOutbox.id, id));
-}
-
-/** Messages due at `dueBefore` that no attempt holds at `now`: those whose queue message was lost, longest waiting first. */
-export async function overdueOutboxMessages(db: Database, dueBefore: number, now: number, limit: number): Promise<Pick<WebhookOutboxRow, "id" | "attempts">[]> {
-  return db
-    .select({ id: webhookOutbox.id, attempts: webhookOutbox.attempts })
-    .from(webhookOutbox)
-    .where(and(lte(webhookOutbox.nextAttemptAt, dueBefore), or(isNull(webhookOutbox.leaseUntil), lte(webhookOutbox.leaseUntil, now))))
-    .orderBy(asc(webhookOutbox.nextAttemptAt), asc(webhookOutbox.id))
-    .limit(limit);
 }
 
 // Attempts

@@ -3,10 +3,16 @@
  * webhook queue delivers it to a receiver on the Node side (test/support/webhook-receiver.ts), and every delivery is
  * verified here with the `standardwebhooks` reference library. Certificates come from a real Pebble (obtain, renewal
  * by the sweep, a renewal failing while the CA is unreachable, revocation) or are generated here (upload, one about
- * to expire). A receiver that is down gets the event later, under the same `webhook-id`.
+ * to expire). A receiver that is down gets the event later, under the same `webhook-id`. And one team cannot delay
+ * another's events or fill the database: a quiet team's event arrives within 30 s while a hostile team runs 300
+ * upload/delete cycles of a certificate with 100 long names against 20 endpoints that answer 500, and the hostile
+ * team's outbox stays under its quota (read from /metrics).
  */
 import { Webhook } from "standardwebhooks";
+// @ts-expect-error -- the package ships no type declarations; `gauge` below gives its result a type.
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { beforeAll, describe, expect, it } from "vitest";
+import { LIMIT_DEFAULTS } from "../../src/core/config";
 import { api, eventually, freshDomain, newProject, newTeamToken, obtainHttp01 } from "../support/e2e-api";
 import { caNetwork, e2e } from "../support/pebble-context";
 import { dayMs, makeChain } from "../support/pki-fixtures";
@@ -180,4 +186,62 @@ describe("a receiver that is down", () => {
       expect(shown).toMatchObject({ disabled: false, failingSince: null, lastError: null, lastDeliveredAt: expect.any(String) });
     }
   }, 150_000);
+});
+
+describe("one team cannot delay another's events", () => {
+  /** A sample of `name` in the team's own /metrics, or 0 when the team has none. */
+  async function gauge(teamToken: string, name: string): Promise<number> {
+    const res = await api("GET", "/metrics", teamToken);
+    expect(res.status, res.text).toBe(200);
+    const family = (parsePrometheusTextFormat(res.text) as { name: string; metrics: { value: string }[] }[]).find((f) => f.name === name);
+    return Number(family?.metrics[0]?.value ?? 0);
+  }
+
+  it("a quiet team's event arrives within 30 s while a hostile team runs 300 upload/delete cycles against 20 failing endpoints", async () => {
+    const [hostileToken, quietToken] = await Promise.all([newTeamToken(), newTeamToken()]);
+    const sinks = await Promise.all(Array.from({ length: 20 }, () => addEndpoint(hostileToken, "sink")));
+    await Promise.all(sinks.map((sink) => receiver.mode(sink.path, "error")));
+    const quietHook = await addEndpoint(quietToken, "quiet");
+    // A hundred long names the hostile team holds (its project's wildcard), uploaded with skipValidation.
+    const zone = freshDomain("hostile");
+    await newProject(hostileToken, `*.${zone}`);
+    const names = Array.from({ length: 100 }, (_, i) => `service-${i}-with-a-long-descriptive-label.${zone}`);
+    const chain = await makeChain({ names });
+    const quietDomain = freshDomain("quiet");
+    const quietProject = await newProject(quietToken, quietDomain);
+
+    let cyclesDone = 0;
+    async function cycles(count: number): Promise<void> {
+      for (let i = 0; i < count; i++) {
+        const put = await api("PUT", "/v8/certs", hostileToken, { cert: chain.chainPem, key: chain.keyPem, ca: "", skipValidation: true });
+        expect(put.status, put.text).toBe(200);
+        const removed = await api("DELETE", `/v8/certs/${put.body.id}`, hostileToken);
+        expect(removed.status, removed.text).toBe(200);
+        cyclesDone++;
+      }
+    }
+    // Ten clients at once, 30 cycles each.
+    const hostile = Promise.all(Array.from({ length: 10 }, () => cycles(30)));
+
+    // Once the hostile team's messages fill the delivery slots and hundreds more wait, the quiet team uploads.
+    await eventually(async () => (cyclesDone >= 60 ? true : undefined), 120_000);
+    const sentAt = Date.now();
+    const cert = await upload(quietToken, quietProject, quietDomain);
+    const event = await eventFor(quietHook, "certificate.uploaded", cert.id, 30_000);
+    const waited = Date.now() - sentAt;
+    expect(event.data).toMatchObject({ certificateId: cert.id, domain: quietDomain });
+    expect(waited).toBeLessThan(30_000);
+    expect(cyclesDone).toBeLessThan(300);
+
+    await hostile;
+    expect(cyclesDone).toBe(300);
+    // 600 events of about 15 KB each (a ~7 KB body, and 20 messages): the oldest were dropped to stay under the quota.
+    expect(await gauge(hostileToken, "certdesk_webhook_events_dropped_total")).toBeGreaterThan(0);
+    const bytes = await gauge(hostileToken, "certdesk_webhook_outbox_bytes");
+    expect(bytes).toBeGreaterThan(LIMIT_DEFAULTS.WEBHOOK_OUTBOX_BYTES_PER_TEAM / 2);
+    expect(bytes).toBeLessThanOrEqual(LIMIT_DEFAULTS.WEBHOOK_OUTBOX_BYTES_PER_TEAM);
+    expect(await gauge(hostileToken, "certdesk_webhook_outbox_events")).toBeLessThanOrEqual(LIMIT_DEFAULTS.WEBHOOK_EVENTS_PER_TEAM);
+    // The sinks are removed with what waits for them, so later tests of this run do not share the slots with them.
+    await Promise.all(sinks.map((sink) => api("DELETE", `/api/v1/webhooks/${sink.id}`, hostileToken)));
+  }, 240_000);
 });

@@ -8,8 +8,8 @@ declare module "vitest" {
   }
 }
 
-/** How a path of the receiver answers: 204, 503, or the connection closed without an answer. */
-export type ReceiverMode = "ok" | "down" | "closed";
+/** How a path of the receiver answers: 204, 503, 500 at once ("error"), or the connection closed without an answer. */
+export type ReceiverMode = "ok" | "down" | "error" | "closed";
 
 export interface ReceivedWebhook {
   path: string;

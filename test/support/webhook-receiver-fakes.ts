@@ -7,7 +7,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { depsFrom } from "../../src/deps";
 import worker from "../../src/index";
 import type { Deps } from "../../src/services/deps";
-import type { WebhookMessage } from "../../src/services/webhooks/message";
+import { type AttemptMessage, isRoundMessage, type RoundMessage, type WebhookMessage } from "../../src/services/webhooks/message";
 import { type DohTable, dohAnswer } from "./doh-fake";
 
 export { type DohAnswer, PUBLIC_ADDRESS } from "./doh-fake";
@@ -56,26 +56,38 @@ export function fakeNetwork(table: DohTable = {}, receiver = fakeReceiver()): Fa
   return { fetch: doFetch, queries, receiver };
 }
 
-/** Deps over the test env whose webhook fetches go to `network` and whose queue records what it is sent. */
-export function webhookDeps(network: FakeNetwork, overrides: Record<string, unknown> = {}): { deps: Deps; sent: WebhookMessage[] } {
-  const sent: WebhookMessage[] = [];
-  const isolateEnv = { ...env, ...overrides };
-  const deps: Deps = {
-    ...depsFrom(isolateEnv as typeof env),
-    webhookFetch: network.fetch,
-    webhookQueue: {
-      async sendBatch(messages) {
-        for (const message of messages) sent.push(message.body);
-      },
-    },
-  };
-  return { deps, sent };
+/** What a fake webhook queue was sent: the attempts (rounds' messages) and the round messages, with their delays. */
+export interface SentWebhooks {
+  sent: AttemptMessage[];
+  rounds: { message: RoundMessage; delaySeconds?: number }[];
 }
 
-export interface WebhookIsolate {
+/** A webhook queue that records what it is sent, in order, and never delivers it (tests consume by hand). */
+export function recordingQueue(): SentWebhooks & { queue: Deps["webhookQueue"] } {
+  const sent: AttemptMessage[] = [];
+  const rounds: SentWebhooks["rounds"] = [];
+  const queue: Deps["webhookQueue"] = {
+    async sendBatch(messages: Iterable<MessageSendRequest<WebhookMessage>>) {
+      for (const { body, delaySeconds } of messages) {
+        if (isRoundMessage(body)) rounds.push({ message: body, ...(delaySeconds === undefined ? {} : { delaySeconds }) });
+        else sent.push(body);
+      }
+    },
+  };
+  return { sent, rounds, queue };
+}
+
+/** Deps over the test env whose webhook fetches go to `network` and whose queue records what it is sent. */
+export function webhookDeps(network: FakeNetwork, overrides: Record<string, unknown> = {}): { deps: Deps } & SentWebhooks {
+  const isolateEnv = { ...env, ...overrides };
+  const { sent, rounds, queue } = recordingQueue();
+  const deps: Deps = { ...depsFrom(isolateEnv as typeof env), webhookFetch: network.fetch, webhookQueue: queue };
+  return { deps, sent, rounds };
+}
+
+export interface WebhookIsolate extends SentWebhooks {
+  /** Queue messages the Worker sent (`sent`, `rounds`) are never consumed: tests attempt them by hand. */
   deps: Deps;
-  /** Queue messages the Worker sent (never consumed: tests attempt them by hand). */
-  sent: WebhookMessage[];
   request(method: string, path: string, token: string | null, json?: unknown): Promise<{ status: number; text: string; body: any }>;
 }
 
@@ -83,16 +95,13 @@ export interface WebhookIsolate {
 export function webhookIsolate(network: FakeNetwork, overrides: Record<string, unknown> = {}): WebhookIsolate {
   const isolateEnv = { ...env, ...overrides } as typeof env;
   const deps = depsFrom(isolateEnv);
-  const sent: WebhookMessage[] = [];
+  const { sent, rounds, queue } = recordingQueue();
   deps.webhookFetch = network.fetch;
-  deps.webhookQueue = {
-    async sendBatch(messages) {
-      for (const message of messages) sent.push(message.body);
-    },
-  };
+  deps.webhookQueue = queue;
   return {
     deps,
     sent,
+    rounds,
     async request(method, path, token, json) {
       const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
       if (json !== undefined) headers["Content-Type"] = "application/json";
@@ -110,4 +119,21 @@ export function webhookIsolate(network: FakeNetwork, overrides: Record<string, u
       return { status: response.status, text, body };
     },
   };
+}
+
+/**
+ * Empties the outbox of every team, and forgets the rounds whose messages the tests never consumed: a delivery round
+ * takes every team's due messages into slots every team shares, so a test starts from none.
+ */
+export async function emptyOutbox(): Promise<void> {
+  await env.DB.batch([env.DB.prepare("DELETE FROM webhook_outbox"), env.DB.prepare("DELETE FROM webhook_events"), env.DB.prepare("DELETE FROM webhook_rounds")]);
+}
+
+/** Puts a message in the outbox by hand, with its event (shared by the messages that name the same event id). */
+export async function plantMessage(message: { id: string; endpointId: string; teamId: string; eventId: string; eventType?: string; payload?: string }): Promise<void> {
+  const { id, endpointId, teamId, eventId, eventType = "certificate.expiring", payload = "{}" } = message;
+  await env.DB.batch([
+    env.DB.prepare("INSERT OR IGNORE INTO webhook_events (id, team_id, event_type, payload, bytes, created_at) VALUES (?, ?, ?, ?, ?, 0)").bind(eventId, teamId, eventType, payload, payload.length),
+    env.DB.prepare("INSERT INTO webhook_outbox (id, event_id, endpoint_id, team_id, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 0, 0, 0)").bind(id, eventId, endpointId, teamId),
+  ]);
 }

@@ -1,7 +1,7 @@
 /**
  * The e2e run's webhook receiver (Node side, started by the e2e global setup): every POST under /hooks/ is recorded
  * with its headers and its body exactly as received, and answered as the test set that path to: 204 ("ok"), 503
- * ("down"), or the connection closed without an answer ("closed"). It verifies nothing: the tests verify signatures
+ * ("down"), 500 at once ("error"), or the connection closed without an answer ("closed"). It verifies nothing: the tests verify signatures
  * with the `standardwebhooks` library. Control, on the same port:
  *   GET  /control/deliveries?path=/hooks/x   [{path, headers, body, at}] of that path, oldest first
  *   POST /control/mode {path, mode}          how that path answers from now on
@@ -31,6 +31,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiverServer> {
       received.push({ path: url.pathname, headers, body, at: Date.now() });
       const mode = modes.get(url.pathname) ?? "ok";
       if (mode === "closed") return void req.socket.destroy();
+      if (mode === "error") return void res.writeHead(500).end("internal error");
       res.writeHead(mode === "down" ? 503 : 204).end(mode === "down" ? "down for maintenance" : undefined);
       return;
     }

@@ -1,6 +1,7 @@
 /** A project's custom certificate (native API): checked against the project's domain and the team's names, then stored in place of the one it had. */
 import type { Database } from "../../db/client";
 import type { CertificateLimits } from "../limits/certificate-quota";
+import { requireNameLimit } from "../limits/san-list";
 import { AppError } from "../../core/errors";
 import { type CertificateCheckInput, type CheckedCertificate, checkCertificate, domainFailure, withFailure } from "../../pki";
 import type { CertificateRow } from "../../store/certificates";
@@ -34,15 +35,17 @@ function holderOf(db: Database, project: ProjectRow): NameHolder {
  * Runs every check, the names rule included, and stores nothing; the report says valid or why not. The certificate is
  * read first, so that the project and the names it carries are one D1 statement (getProjectWithUnheldName); the
  * domain rule, the last check, is applied once the project is known. The answers keep their order: another team's
- * project is 404 and a project without a domain is refused before malformed input is.
+ * project is 404 and a project without a domain is refused before malformed input is, or a certificate with more
+ * names than any upload stores (a 400, not a report: nothing could ever store it).
  */
 export async function validateForProject(db: Database, teamId: string, projectId: string, input: CustomCertificateInput, now: number): Promise<CheckedCertificate> {
   let checked: CheckedCertificate;
   try {
     checked = await checkCertificate({ certificatePem: input.certificate, privateKeyPem: input.privateKey, now: new Date(now) });
-  } catch (malformed) {
+    requireNameLimit(checked.report.names, CERTIFICATE_FIELD);
+  } catch (refused) {
     projectCheck(await getProject(db, teamId, projectId), input, now);
-    throw malformed;
+    throw refused;
   }
   const { project, unheld } = await getProjectWithUnheldName(db, teamId, projectId, checked.report.names);
   const domain = projectCheck(project, input, now).domain;

@@ -3,6 +3,7 @@ import { AppError, type ErrorCode } from "../../core/errors";
 import type { Database } from "../../db/client";
 import { type CertificateCheckInput, type CheckedCertificate, type ValidationReport, checkCertificate, withFailure } from "../../pki";
 import { firstUnheldName } from "../../store/domain-claims";
+import { requireNameLimit } from "../limits/san-list";
 
 /** How strictly an upload is judged: Vercel's `skipValidation` flag, or every check for the native API. */
 export interface ValidationPolicy {
@@ -72,16 +73,20 @@ export function failedWith(checked: CheckedCertificate, error: AppError | null):
 
 /**
  * Checks, then stores only what passes. Malformed input (not a certificate, not a key) is a 400
- * under every policy: checkCertificate throws before there is a report to waive. A server
- * certificate (the default purpose) needs its `holder`: the names rule is not waivable.
+ * under every policy: checkCertificate throws before there is a report to waive, and so is a
+ * certificate with more names than MAX_NAMES_PER_CERTIFICATE (named by `field`, the request's
+ * certificate field: the holder's for a server certificate). A server certificate (the default
+ * purpose) needs its `holder`: the names rule is not waivable.
  */
 export async function admitCertificate<T>(
   input: CertificateCheckInput,
   policy: ValidationPolicy,
   store: (checked: CheckedCertificate) => Promise<T>,
   holder?: NameHolder,
+  field: string = holder?.param ?? "certificate",
 ): Promise<T> {
   const checked = await checkCertificate(input);
+  requireNameLimit(checked.report.names, field);
   refuseUnlessWaived(checked.report, policy);
   if ((input.purpose ?? "serverAuth") === "serverAuth") {
     if (!holder) throw new AppError("internal", "A server certificate was admitted without the team whose names it may carry");

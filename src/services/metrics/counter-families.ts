@@ -19,6 +19,11 @@ const FAMILIES: Record<CounterName, Omit<MetricFamily, "samples">> = {
     help: "HTTP requests of issuance jobs to ACME CAs, repeats included, by CA host, action (the RFC 8555 request: directory, newNonce, newAccount, newOrder, challenge, finalize, postAsGet, renewalInfo…), method and status (the HTTP status, or error when no answer came).",
     type: "counter",
   },
+  webhook_events_dropped: {
+    name: "certdesk_webhook_events_dropped_total",
+    help: "Undelivered webhook events dropped, oldest first, to keep the team's outbox within WEBHOOK_EVENTS_PER_TEAM and WEBHOOK_OUTBOX_BYTES_PER_TEAM (each drop is also in the team's audit log).",
+    type: "counter",
+  },
 };
 
 /** The rows as families; each sample is labelled with its team's slug first. A row of an unknown counter is left out. */

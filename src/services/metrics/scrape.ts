@@ -1,15 +1,17 @@
 /**
- * One scrape of `GET /metrics`: a team's certificates and counters, or, for the operator, every team's and the
- * service's own counters. Two or three statements in one D1 batch (one round trip), however many certificates there
- * are; never a query per certificate.
+ * One scrape of `GET /metrics`: a team's certificates, counters and webhook outbox, or, for the operator, every team's
+ * and the service's own counters. Three or four statements in one D1 batch (one round trip), however many certificates
+ * there are; never a query per certificate.
  */
 import type { Database } from "../../db/client";
 import { counterRowsQuery } from "../../store/metric-counters";
 import { serviceCounterRowsQuery } from "../../store/service-counters";
+import { outboxUsageQuery } from "../../store/webhook-events";
 import { certificateFamilies, certificateGaugeRowsQuery } from "./certificate-gauges";
 import { counterFamilies } from "./counter-families";
 import { type MetricFamily, renderExposition } from "./exposition";
 import { serviceCounterFamilies } from "./service-families";
+import { webhookOutboxFamilies } from "./webhook-outbox-gauges";
 
 /**
  * The most rows one scrape reads and writes. A certificate makes six lines (about 1 KB), so the operator's scrape of
@@ -32,9 +34,13 @@ export async function scrapeMetrics(db: Database, scope: ScrapeScope, now: numbe
   // One row more than the limit tells whether anything was left out.
   const certificates = certificateGaugeRowsQuery(db, teamId, limits.certificates + 1);
   const counters = counterRowsQuery(db, teamId, limits.counterRows + 1);
+  // One row per team with anything waiting: bounded like the counters.
+  const outbox = outboxUsageQuery(db, teamId, limits.counterRows);
   // The service's own counters belong to no team: only the operator reads them. Their label sets are few (one per stage).
-  const [certificateRows, counterRows, serviceRows = []] =
-    teamId === null ? await db.batch([certificates, counters, serviceCounterRowsQuery(db, limits.counterRows)]) : await db.batch([certificates, counters]);
+  const [certificateRows, counterRows, outboxRows, serviceRows = []] =
+    teamId === null
+      ? await db.batch([certificates, counters, outbox, serviceCounterRowsQuery(db, limits.counterRows)])
+      : await db.batch([certificates, counters, outbox]);
   const truncated: MetricFamily = {
     name: "certdesk_metrics_truncated",
     help: `1 when this scrape left rows out (part: certificates past ${limits.certificates}, counters past ${limits.counterRows} label sets); a team's own token scrapes that team alone.`,
@@ -47,6 +53,7 @@ export async function scrapeMetrics(db: Database, scope: ScrapeScope, now: numbe
   return renderExposition([
     ...certificateFamilies(certificateRows.slice(0, limits.certificates), now),
     ...counterFamilies(counterRows.slice(0, limits.counterRows)),
+    ...webhookOutboxFamilies(outboxRows),
     ...(teamId === null ? serviceCounterFamilies(serviceRows) : []),
     truncated,
   ]);

@@ -26,10 +26,11 @@ import {
   type WebhookEndpointRow,
   type WebhookOutboxRow,
 } from "../../store/webhooks";
+import { deleteEventIfDoneStatement, deleteOrphanEventsStatement, eventOf, type WebhookEventRow } from "../../store/webhook-events";
 import type { Deps } from "../deps";
 import { failedTooLong, failingSinceAfter, nextWebhookAttemptAt } from "./backoff";
 import { targetCheckOf, webhookTargetProblem } from "./endpoint-url";
-import type { WebhookMessage } from "./message";
+import type { AttemptMessage } from "./message";
 
 /** How long an attempt holds its message: a DNS-over-HTTPS check and one POST, each with its own timeout. */
 export const ATTEMPT_LEASE_MS = 60_000;
@@ -57,24 +58,28 @@ export type AttemptOutcome =
 
 type SendResult = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string; gone?: boolean; retryAfter?: number };
 
+/** An outbox message with its event's type and body (stored once per event, store/webhook-events.ts). */
+type OutboxMessage = WebhookOutboxRow & Pick<WebhookEventRow, "eventType" | "payload">;
+
 /** The message's attempt on the clock of `asOf` (the sweep's, which tests move) or now, whichever is later. */
-export async function attemptWebhook(deps: Deps, message: WebhookMessage): Promise<AttemptOutcome> {
+export async function attemptWebhook(deps: Deps, message: AttemptMessage): Promise<AttemptOutcome> {
   const { db, clock } = deps;
   const now = clock.now();
   const at = Math.max(message.asOf ?? now, now);
-  const row = await claimOutboxMessage(db, message.id, message.attempt, at, now, now + ATTEMPT_LEASE_MS);
-  if (!row) return whyNotClaimed(deps, message);
-  const endpoint = await db.query.webhookEndpoints.findFirst({ where: eq(webhookEndpoints.id, row.endpointId) });
-  if (!endpoint) return { state: "gone" };
+  const claimed = await claimOutboxMessage(db, message.id, message.attempt, at, now, now + ATTEMPT_LEASE_MS, message.heldUntil);
+  if (!claimed) return whyNotClaimed(deps, message);
+  const [endpoint, event] = await Promise.all([db.query.webhookEndpoints.findFirst({ where: eq(webhookEndpoints.id, claimed.endpointId) }), eventOf(db, claimed.eventId)]);
+  if (!endpoint || !event) return { state: "gone" };
+  const row: OutboxMessage = { ...claimed, eventType: event.eventType, payload: event.payload };
   if (endpoint.disabledAt !== null) {
-    await deleteOutboxStatement(db, row.id);
+    await db.batch([deleteOutboxStatement(db, row.id), deleteEventIfDoneStatement(db, row.eventId)]);
     return { state: "dropped" };
   }
   const result = await send(deps, endpoint, row);
   return result.ok ? recordDelivered(deps, endpoint, row, result.statusCode, at) : recordFailed(deps, endpoint, row, result, at);
 }
 
-async function whyNotClaimed(deps: Deps, message: WebhookMessage): Promise<AttemptOutcome> {
+async function whyNotClaimed(deps: Deps, message: AttemptMessage): Promise<AttemptOutcome> {
   const row = await outboxMessage(deps.db, message.id);
   if (!row) return { state: "gone" };
   if (row.attempts >= message.attempt) return { state: "superseded" };
@@ -82,7 +87,7 @@ async function whyNotClaimed(deps: Deps, message: WebhookMessage): Promise<Attem
 }
 
 /** Signs and POSTs the stored body; never throws (every failure is an answer to record). */
-async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookOutboxRow): Promise<SendResult> {
+async function send(deps: Deps, endpoint: WebhookEndpointRow, row: OutboxMessage): Promise<SendResult> {
   const problem = await webhookTargetProblem(endpoint.url, targetCheckOf(deps.config, deps.webhookFetch));
   // Refused or unresolved alike: nothing is sent to an address not known to be public; tried again later.
   if (problem) return { ok: false, statusCode: null, error: `Not sent: ${problem.message}` };
@@ -120,18 +125,23 @@ async function send(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookOutbox
   return { ok: false, statusCode: status, error: `${origin} answered HTTP ${status}${hint}`, gone: status === 410, ...(retryAfter ? { retryAfter } : {}) };
 }
 
-function attemptRow(endpoint: WebhookEndpointRow, row: WebhookOutboxRow, at: number, fields: Pick<WebhookAttemptRow, "outcome" | "statusCode" | "error" | "nextRetryAt">): WebhookAttemptRow {
+function attemptRow(endpoint: WebhookEndpointRow, row: OutboxMessage, at: number, fields: Pick<WebhookAttemptRow, "outcome" | "statusCode" | "error" | "nextRetryAt">): WebhookAttemptRow {
   return { id: newId("att"), endpointId: endpoint.id, messageId: row.id, eventId: row.eventId, eventType: row.eventType, attempt: row.attempts, at, ...fields };
 }
 
-async function recordDelivered(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookOutboxRow, statusCode: number, at: number): Promise<AttemptOutcome> {
+/** The message is done with (delivered or given up): it goes, and its event with it once no other message needs it. */
+function finishStatements(deps: Deps, row: OutboxMessage) {
+  return [deleteOutboxStatement(deps.db, row.id), deleteEventIfDoneStatement(deps.db, row.eventId)] as const;
+}
+
+async function recordDelivered(deps: Deps, endpoint: WebhookEndpointRow, row: OutboxMessage, statusCode: number, at: number): Promise<AttemptOutcome> {
   const { db } = deps;
   const attempt = attemptRow(endpoint, row, at, { outcome: "delivered", statusCode, error: null, nextRetryAt: null });
-  await db.batch([deleteOutboxStatement(db, row.id), recordEndpointDelivered(db, endpoint.id, at), ...recordAttemptStatements(db, attempt, ATTEMPTS_KEPT)]);
+  await db.batch([...finishStatements(deps, row), recordEndpointDelivered(db, endpoint.id, at), ...recordAttemptStatements(db, attempt, ATTEMPTS_KEPT)]);
   return { state: "delivered", statusCode };
 }
 
-async function recordFailed(deps: Deps, endpoint: WebhookEndpointRow, row: WebhookOutboxRow, result: Extract<SendResult, { ok: false }>, at: number): Promise<AttemptOutcome> {
+async function recordFailed(deps: Deps, endpoint: WebhookEndpointRow, row: OutboxMessage, result: Extract<SendResult, { ok: false }>, at: number): Promise<AttemptOutcome> {
   const { db } = deps;
   const failingSince = failingSinceAfter(endpoint, at);
   const failure = recordEndpointFailure(db, endpoint.id, { failingSince, at, error: result.error });
@@ -142,13 +152,19 @@ async function recordFailed(deps: Deps, endpoint: WebhookEndpointRow, row: Webho
       : null;
   if (disableReason !== null) {
     const attempt = attemptRow(endpoint, row, at, { outcome: "failed", statusCode: result.statusCode, error: result.error, nextRetryAt: null });
-    await db.batch([failure, disableEndpointStatement(db, endpoint.id, disableReason, at), dropPendingMessagesStatement(db, endpoint.id), ...recordAttemptStatements(db, attempt, ATTEMPTS_KEPT)]);
+    await db.batch([
+      failure,
+      disableEndpointStatement(db, endpoint.id, disableReason, at),
+      dropPendingMessagesStatement(db, endpoint.id),
+      deleteOrphanEventsStatement(db, endpoint.teamId),
+      ...recordAttemptStatements(db, attempt, ATTEMPTS_KEPT),
+    ]);
     console.error(`webhooks: endpoint ${endpoint.id} disabled: ${disableReason}`);
     return { state: "disabled", error: result.error };
   }
   const nextAttemptAt = nextWebhookAttemptAt(row.attempts, at, result.retryAfter);
   const attempt = attemptRow(endpoint, row, at, { outcome: nextAttemptAt === null ? "failed" : "retrying", statusCode: result.statusCode, error: result.error, nextRetryAt: nextAttemptAt });
-  const message = nextAttemptAt === null ? deleteOutboxStatement(db, row.id) : rescheduleOutboxStatement(db, row.id, nextAttemptAt);
-  await db.batch([message, failure, ...recordAttemptStatements(db, attempt, ATTEMPTS_KEPT)]);
+  const message = nextAttemptAt === null ? finishStatements(deps, row) : [rescheduleOutboxStatement(db, row.id, nextAttemptAt)];
+  await db.batch([failure, ...message, ...recordAttemptStatements(db, attempt, ATTEMPTS_KEPT)]);
   return nextAttemptAt === null ? { state: "failed", error: result.error } : { state: "retrying", error: result.error, nextAttemptAt, at };
 }

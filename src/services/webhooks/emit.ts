@@ -1,75 +1,90 @@
 /**
- * Recording a certificate event: one outbox row per endpoint of the team that takes its type, written to D1 before
- * anything is sent (so a lost queue message only delays a delivery: the sweep re-sends what is overdue), then one queue
- * message per row. Emitting never fails the change that caused it: a failure is logged and the change stands.
+ * Recording a certificate event: its body once (webhook_events) and one outbox message per endpoint of the team that
+ * takes its type, written to D1 before anything is sent, then a delivery round (rounds.ts) puts what it can on the
+ * queue. A lost queue message only delays a delivery: later rounds take what is due.
+ *
+ * Each team's outbox is bounded (SECURITY.md, "What the limits protect"): at most WEBHOOK_EVENTS_PER_TEAM undelivered
+ * events taking at most WEBHOOK_OUTBOX_BYTES_PER_TEAM. An event that would pass either makes room first, in the same
+ * D1 batch: the team's oldest undelivered events are dropped with their messages, counted in
+ * `certdesk_webhook_events_dropped_total` and recorded in the team's audit log. The newest events are kept, as they
+ * say how things stand now. Emitting never fails the change that caused it: a failure is logged and the change stands.
  */
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Limits } from "../../core/config";
 import { newId } from "../../core/ids";
-import { insertOutboxStatement, enabledWebhookEndpoints, type WebhookEndpointRow, type WebhookOutboxRow } from "../../store/webhooks";
+import type { Database } from "../../db/client";
+import { insertEventStatement, makeRoomStatements, type WebhookEventRow } from "../../store/webhook-events";
+import { enabledWebhookEndpoints, insertOutboxStatements, type WebhookEndpointRow, type WebhookOutboxRow } from "../../store/webhooks";
 import type { Deps } from "../deps";
 import { type CertificateEventType, type CertificateFacts, certificateEventBody, type EventDetail } from "./events";
-import type { WebhookMessage } from "./message";
+import { runDeliveryRound } from "./rounds";
 
-/** Queue.sendBatch takes at most 100 messages (https://developers.cloudflare.com/queues/platform/limits/). */
-const SEND_BATCH = 100;
+/**
+ * What an event costs its team's outbox beyond its body, in bytes: its own row (ids, type, times and index entry), and
+ * each message's row with its four index entries (measured in SQLite: about 340 bytes a message).
+ */
+export const EVENT_ROW_BYTES = 200;
+export const MESSAGE_ROW_BYTES = 350;
 
-/** The outbox rows of one event: the same body and event id for every endpoint, a message id (`webhook-id`) each. */
-export function eventMessages(
+/** An event as recorded: its body once, and a message (`webhook-id`) for each endpoint that takes it. */
+export interface RecordedEvent {
+  event: WebhookEventRow;
+  messages: WebhookOutboxRow[];
+}
+
+/** The team's limits on undelivered events (core/config.ts). */
+export type OutboxLimits = Pick<Limits, "WEBHOOK_EVENTS_PER_TEAM" | "WEBHOOK_OUTBOX_BYTES_PER_TEAM">;
+
+/** The event of `type` for the endpoints that take it, or null when none does (nothing is recorded then). */
+export function eventRecord(
   endpoints: readonly Pick<WebhookEndpointRow, "id" | "events">[],
   type: CertificateEventType,
   certificate: CertificateFacts,
   detail: EventDetail,
   at: number,
-): WebhookOutboxRow[] {
+): RecordedEvent | null {
   const subscribed = endpoints.filter((endpoint) => endpoint.events.includes(type));
-  if (subscribed.length === 0) return [];
-  const eventId = newId("evt");
+  if (subscribed.length === 0) return null;
   const payload = certificateEventBody(type, at, certificate, detail);
-  return subscribed.map((endpoint) => ({
+  const bytes = new TextEncoder().encode(payload).length + EVENT_ROW_BYTES + MESSAGE_ROW_BYTES * subscribed.length;
+  const event: WebhookEventRow = { id: newId("evt"), teamId: certificate.teamId, eventType: type, payload, bytes, createdAt: at };
+  const messages = subscribed.map((endpoint) => ({
     id: newId("msg"),
-    eventId,
+    eventId: event.id,
     endpointId: endpoint.id,
     teamId: certificate.teamId,
-    eventType: type,
-    payload,
     attempts: 0,
     nextAttemptAt: at,
     leaseUntil: null,
     createdAt: at,
   }));
+  return { event, messages };
 }
 
-/** Hands messages to the queue; what it refuses stays in the outbox for the sweep. Answers how many were refused. */
-export async function enqueueWebhookMessages(deps: Deps, messages: readonly WebhookMessage[]): Promise<number> {
-  let refused = 0;
-  for (let i = 0; i < messages.length; i += SEND_BATCH) {
-    const chunk = messages.slice(i, i + SEND_BATCH);
-    try {
-      await deps.webhookQueue.sendBatch(chunk.map((body) => ({ body })));
-    } catch (error) {
-      refused += chunk.length;
-      console.error(`webhooks: the queue refused ${chunk.length} messages, left for the sweep (${error instanceof Error ? error.message : String(error)})`);
-    }
-  }
-  return refused;
-}
-
-/** One event's outbox rows, as one D1 batch: all of its endpoints get it, or none yet. */
-async function writeOutbox(deps: Deps, rows: readonly WebhookOutboxRow[]): Promise<void> {
-  const [first, ...rest] = rows.map((row) => insertOutboxStatement(deps.db, row));
-  if (first !== undefined) await deps.db.batch([first, ...rest]);
+/** The statements that record `recorded` within its team's limits: room made, then the event and its messages. One D1 batch. */
+export function recordEventStatements(db: Database, limits: OutboxLimits, recorded: RecordedEvent, at: number): BatchItem<"sqlite">[] {
+  const { event, messages } = recorded;
+  const budget = { maxEvents: limits.WEBHOOK_EVENTS_PER_TEAM, maxBytes: limits.WEBHOOK_OUTBOX_BYTES_PER_TEAM };
+  return [
+    ...makeRoomStatements(db, { teamId: event.teamId, eventId: event.id, eventType: event.eventType, cost: event.bytes, budget, at }),
+    insertEventStatement(db, event),
+    ...insertOutboxStatements(db, messages),
+  ];
 }
 
 /**
- * Records event `type` about `certificate` for every endpoint of its team that takes it, and queues the deliveries.
+ * Records event `type` about `certificate` for every endpoint of its team that takes it, and runs a delivery round.
  * A team without endpoints costs one indexed read. Never throws.
  */
 export async function emitCertificateEvent(deps: Deps, type: CertificateEventType, certificate: CertificateFacts, detail: EventDetail = {}): Promise<void> {
   try {
     const endpoints = await enabledWebhookEndpoints(deps.db, certificate.teamId);
-    const rows = eventMessages(endpoints, type, certificate, detail, deps.clock.now());
-    if (rows.length === 0) return;
-    await writeOutbox(deps, rows);
-    await enqueueWebhookMessages(deps, rows.map((row) => ({ id: row.id, attempt: 1 })));
+    const now = deps.clock.now();
+    const recorded = eventRecord(endpoints, type, certificate, detail, now);
+    if (!recorded) return;
+    const [first, ...rest] = recordEventStatements(deps.db, deps.config, recorded, now);
+    await deps.db.batch([first!, ...rest]);
+    await runDeliveryRound(deps);
   } catch (error) {
     // Its kind only: the change that caused the event has happened and must not fail for this.
     console.error(`webhooks: ${type} for ${certificate.id} not recorded: ${error instanceof Error ? error.name : typeof error}`);

@@ -19,6 +19,7 @@ import {
   type WebhookAttemptRow,
   type WebhookEndpointRow,
 } from "../../store/webhooks";
+import { deleteOrphanEventsStatement } from "../../store/webhook-events";
 import type { Deps } from "../deps";
 import { limitReached } from "../limits/quota";
 import type { CommitChange } from "../change";
@@ -127,7 +128,8 @@ export async function updateWebhookEndpoint(
     ...(changes.disabled === true && current.disabledAt === null ? { disabledAt: now, disabledReason: "Disabled through the API" } : {}),
     ...(changes.disabled === false ? { disabledAt: null, disabledReason: null, failingSince: null, lastFailureAt: null } : {}),
   };
-  const dropped = changes.disabled === true ? [dropPendingMessagesStatement(db, id)] : [];
+  // The events only those messages were waiting for go too: they no longer count against the team's outbox budget.
+  const dropped = changes.disabled === true ? [dropPendingMessagesStatement(db, id), deleteOrphanEventsStatement(db, teamId)] : [];
   const [updated] = (await commit({
     teamId,
     statements: [updateWebhookEndpointStatement(db, teamId, id, set, now), ...dropped],
@@ -151,7 +153,12 @@ export async function deleteWebhookEndpoint(deps: Deps, teamId: string, id: stri
   const [deleted] = (await commit({
     teamId,
     // ON DELETE CASCADE would take them too; said here as well, so that it does not depend on foreign keys being enforced.
-    statements: [deleteWebhookEndpointStatement(deps.db, teamId, id), dropPendingMessagesStatement(deps.db, id), deleteAttemptsStatement(deps.db, id)],
+    statements: [
+      deleteWebhookEndpointStatement(deps.db, teamId, id),
+      dropPendingMessagesStatement(deps.db, id),
+      deleteAttemptsStatement(deps.db, id),
+      deleteOrphanEventsStatement(deps.db, teamId),
+    ],
     target: id,
     detail: { url: auditedUrl(current.url) },
   })) as { id: string }[][];

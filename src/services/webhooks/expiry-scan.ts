@@ -1,19 +1,19 @@
 /**
  * The expiry scan (each cron tick, in sweep.ts): certificates of teams with webhook endpoints whose next expiry notice
  * (renewal/expiry-notices.ts) has come are announced as `certificate.expiring` or `certificate.expired`, and the notice
- * is remembered in the same D1 batch as the event's outbox rows, so each notice is announced once per expiry; a
- * renewal moves the expiry and starts the notices over.
+ * is remembered in the same D1 batch as the event and its outbox rows (within the team's budget, emit.ts), so each
+ * notice is announced once per expiry; a renewal moves the expiry and starts the notices over. The sweep's delivery
+ * round sends them.
  */
 import type { BatchItem } from "drizzle-orm/batch";
 import { DAY_MS } from "../../core/time";
 import type { Database } from "../../db/client";
 import { expiryWarningDays } from "../../pki/expiry";
 import { EXPIRED_LEVEL, expiryNoticeLevel, expiryNoticeThresholdDays, nextExpiryNoticeAt } from "../../renewal/expiry-notices";
-import { type ExpiryCandidate, enabledEndpointsOfTeams, expiryCandidates, insertOutboxStatement, upsertExpiryNoticeStatement } from "../../store/webhooks";
+import { type ExpiryCandidate, enabledEndpointsOfTeams, expiryCandidates, upsertExpiryNoticeStatement } from "../../store/webhooks";
 import type { Deps } from "../deps";
-import { enqueueWebhookMessages, eventMessages } from "./emit";
+import { eventRecord, recordEventStatements } from "./emit";
 import type { EventDetail } from "./events";
-import type { WebhookMessage } from "./message";
 
 /** Certificates one tick looks at, at most: the rest wait for the next tick (15 minutes later), soonest expiry first. */
 export const EXPIRY_SCAN_LIMIT = 500;
@@ -48,7 +48,6 @@ export async function announceExpiries(deps: Deps, asOf: number, limit = EXPIRY_
   const now = clock.now();
   let announced = 0;
   const batches = new StatementBatches(db);
-  const messages: WebhookMessage[] = [];
   for (const certificate of candidates) {
     const previous = certificate.noticedExpiresAt === certificate.expiresAt ? (certificate.noticedLevel ?? 0) : 0;
     const due = expiryNoticeLevel(certificate.issuedAt, certificate.expiresAt, asOf);
@@ -61,17 +60,15 @@ export async function announceExpiries(deps: Deps, asOf: number, limit = EXPIRY_
       updatedAt: now,
     });
     // Only the notice due now: a certificate first seen a week before expiry is told "7 days", not also "30" and "14".
-    const rows =
+    const recorded =
       due > previous
-        ? eventMessages(endpoints.get(certificate.teamId) ?? [], due === EXPIRED_LEVEL ? "certificate.expired" : "certificate.expiring", certificate, noticeDetail(certificate, due, asOf), now)
-        : [];
+        ? eventRecord(endpoints.get(certificate.teamId) ?? [], due === EXPIRED_LEVEL ? "certificate.expired" : "certificate.expiring", certificate, noticeDetail(certificate, due, asOf), now)
+        : null;
     if (due > previous) announced++;
-    // The notice and its event's rows in one batch: announced and remembered, or neither.
-    await batches.add([notice, ...rows.map((row) => insertOutboxStatement(db, row))]);
-    messages.push(...rows.map((row) => ({ id: row.id, attempt: 1 })));
+    // The notice and its event in one batch: announced and remembered, or neither.
+    await batches.add([notice, ...(recorded ? recordEventStatements(db, deps.config, recorded, now) : [])]);
   }
   await batches.flush();
-  await enqueueWebhookMessages(deps, messages);
   return { seen: candidates.length, announced };
 }
 

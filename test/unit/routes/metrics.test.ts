@@ -209,7 +209,7 @@ describe("GET /metrics: counters", () => {
 });
 
 describe("GET /metrics: cost", () => {
-  it("runs the same two statements, in one batch, however many certificates the team has", async () => {
+  it("runs the same three statements, in one batch, however many certificates the team has", async () => {
     const tenant = await newTenant();
     const first = await newProject(tenant);
     await upload(tenant, first);
@@ -220,9 +220,10 @@ describe("GET /metrics: cost", () => {
     const one = await isolate.request("GET", "/metrics", tenant.readToken);
     expect(one.status).toBe(200);
     expect(parseMetrics(one.body as string).length).toBeGreaterThan(0);
-    expect(one.statements).toHaveLength(2);
+    expect(one.statements).toHaveLength(3);
     expect(one.statements[0]).toMatch(/^batch: select .* from "certificates" inner join "teams"/);
     expect(one.statements[1]).toMatch(/^batch: select .* from "metric_counters" inner join "teams"/);
+    expect(one.statements[2]).toMatch(/^batch: select .* from "webhook_events" inner join "teams" .* where .* group by/);
 
     for (let i = 0; i < 4; i++) {
       const project = await newProject(tenant);
@@ -232,14 +233,15 @@ describe("GET /metrics: cost", () => {
     expect(samples(parseMetrics(five.body as string), "certdesk_certificate_expiration_timestamp_seconds")).toHaveLength(5);
     expect(five.statements).toEqual(one.statements);
 
-    // The operator's scrape reads no token and costs the same two, over every team, and one more for the service's own
-    // counters (cron stage failures), in the same batch.
+    // The operator's scrape reads no token and costs the same three, over every team, and one more for the service's
+    // own counters (cron stage failures), in the same batch.
     const operator = await isolate.request("GET", "/metrics", ADMIN_TOKEN);
     expect(operator.status).toBe(200);
-    expect(operator.statements).toHaveLength(3);
+    expect(operator.statements).toHaveLength(4);
     expect(operator.statements[0]).toMatch(/^batch: select .* from "certificates" inner join "teams" .* order by/);
     expect(operator.statements[0]).not.toMatch(/ where /);
     expect(operator.statements[1]).toMatch(/^batch: select .* from "metric_counters" inner join "teams"/);
-    expect(operator.statements[2]).toMatch(/^batch: select .* from "service_counters" order by/);
+    expect(operator.statements[2]).toMatch(/^batch: select .* from "webhook_events" inner join "teams" .* group by/);
+    expect(operator.statements[3]).toMatch(/^batch: select .* from "service_counters" order by/);
   });
 });

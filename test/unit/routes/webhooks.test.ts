@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { attemptWebhook } from "../../../src/services/webhooks/delivery";
 import { call, newTenant, type Tenant } from "../../support/api";
 import { tokenWith } from "../../support/export-checks";
-import { fakeNetwork, PUBLIC_ADDRESS, webhookIsolate, type WebhookIsolate } from "../../support/webhook-receiver-fakes";
+import { fakeNetwork, plantMessage, PUBLIC_ADDRESS, webhookIsolate, type WebhookIsolate } from "../../support/webhook-receiver-fakes";
 
 const RECEIVER = "https://hooks.example.com/certdesk";
 
@@ -244,15 +244,13 @@ describe("changing and removing an endpoint", () => {
   it("disables (dropping what waits for it, the reason shown) and enables again", async () => {
     const created = await endpoint();
     const one = `/api/v1/webhooks/${created.id}`;
-    await env.DB.prepare(
-      "INSERT INTO webhook_outbox (id, event_id, endpoint_id, team_id, event_type, payload, attempts, next_attempt_at, created_at) VALUES (?, 'evt_x', ?, ?, 'certificate.expiring', '{}', 0, 0, 0)",
-    )
-      .bind(`msg_patch_${created.id}`, created.id, tenant.teamId)
-      .run();
+    await plantMessage({ id: `msg_patch_${created.id}`, endpointId: created.id, teamId: tenant.teamId, eventId: `evt_patch_${created.id}` });
     const off = await isolate.request("PATCH", one, tenant.token, { disabled: true });
     expect(off.body).toMatchObject({ disabled: true, disabledReason: "Disabled through the API", disabledAt: expect.any(String) });
     const waiting = await env.DB.prepare("SELECT count(*) AS n FROM webhook_outbox WHERE endpoint_id = ?").bind(created.id).first<{ n: number }>();
     expect(waiting!.n).toBe(0);
+    // The event only that message waited for goes too: it no longer counts against the team's outbox.
+    expect(await env.DB.prepare("SELECT id FROM webhook_events WHERE id = ?").bind(`evt_patch_${created.id}`).first()).toBeNull();
     const on = await isolate.request("PATCH", one, tenant.token, { disabled: false });
     expect(on.body).toMatchObject({ disabled: false, disabledReason: null, disabledAt: null, failingSince: null });
   });
@@ -260,16 +258,13 @@ describe("changing and removing an endpoint", () => {
   it("removes an endpoint with what waits for it; a second delete is a 404", async () => {
     const created = await endpoint();
     const one = `/api/v1/webhooks/${created.id}`;
-    await env.DB.prepare(
-      "INSERT INTO webhook_outbox (id, event_id, endpoint_id, team_id, event_type, payload, attempts, next_attempt_at, created_at) VALUES (?, 'evt_x', ?, ?, 'certificate.expiring', '{}', 0, 0, 0)",
-    )
-      .bind(`msg_delete_${created.id}`, created.id, tenant.teamId)
-      .run();
+    await plantMessage({ id: `msg_delete_${created.id}`, endpointId: created.id, teamId: tenant.teamId, eventId: `evt_delete_${created.id}` });
     const res = await isolate.request("DELETE", one, tenant.token);
     expect(res.status).toBe(200);
     expect((await isolate.request("GET", one, tenant.token)).status).toBe(404);
     expect((await isolate.request("DELETE", one, tenant.token)).status).toBe(404);
     expect(await env.DB.prepare("SELECT id FROM webhook_outbox WHERE endpoint_id = ?").bind(created.id).first()).toBeNull();
+    expect(await env.DB.prepare("SELECT id FROM webhook_events WHERE id = ?").bind(`evt_delete_${created.id}`).first()).toBeNull();
     expect((await list()).map((e) => e.id)).not.toContain(created.id);
   });
 });
@@ -277,11 +272,7 @@ describe("changing and removing an endpoint", () => {
 describe("GET /api/v1/webhooks/:id/deliveries", () => {
   it("lists each attempt newest first: message, event, attempt number, status or error, next retry", async () => {
     const created = await endpoint();
-    await env.DB.prepare(
-      "INSERT INTO webhook_outbox (id, event_id, endpoint_id, team_id, event_type, payload, attempts, next_attempt_at, created_at) VALUES (?, 'evt_listed', ?, ?, 'certificate.expiring', '{\"type\":\"certificate.expiring\"}', 0, 0, 0)",
-    )
-      .bind(`msg_listed_${created.id}`, created.id, tenant.teamId)
-      .run();
+    await plantMessage({ id: `msg_listed_${created.id}`, endpointId: created.id, teamId: tenant.teamId, eventId: "evt_listed", payload: '{"type":"certificate.expiring"}' });
     network.receiver.answer(503);
     const first = await attemptWebhook(isolate.deps, { id: `msg_listed_${created.id}`, attempt: 1 });
     expect(first.state).toBe("retrying");

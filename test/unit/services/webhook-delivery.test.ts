@@ -1,13 +1,15 @@
 /**
  * Webhook delivery at the service level, with a fake network (DNS-over-HTTPS and the receiver) and a fake queue: the
  * message is signed as Standard Webhooks (checked with the `standardwebhooks` reference library, not this project's
- * code), keeps its `webhook-id` on every retry, backs off on the spec's schedule and is given up after the last wait,
- * the endpoint is disabled after a 410 or 3 days of failures, the URL is checked again before every delivery, a lost
- * queue message is sent again by the sweep, and recording an event never fails what caused it.
+ * code), keeps its `webhook-id` on every retry, backs off on the spec's schedule (each retry sent by the delivery round
+ * its wait wakes) and is given up after the last wait, the endpoint is disabled after a 410 or 3 days of failures, the
+ * URL is checked again before every delivery, a lost queue message is sent again by a later round, and recording an
+ * event never fails what caused it. The outbox is every team's: each test starts with it empty, as rounds take every
+ * team's due messages.
  */
 import { env } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { DAY_MS, HOUR_MS } from "../../../src/core/time";
 import { depsFrom } from "../../../src/deps";
 import type { Deps } from "../../../src/services/deps";
@@ -17,21 +19,23 @@ import { emitCertificateEvent } from "../../../src/services/webhooks/emit";
 import type { CertificateFacts } from "../../../src/services/webhooks/events";
 import type { WebhookMessage } from "../../../src/services/webhooks/message";
 import { consumeWebhookMessages, type QueuedWebhook } from "../../../src/services/webhooks/queue";
-import { OVERDUE_GRACE_MS, sweepWebhooks } from "../../../src/services/webhooks/sweep";
+import { ROUND_HOLD_MS } from "../../../src/services/webhooks/rounds";
+import { sweepWebhooks } from "../../../src/services/webhooks/sweep";
 import { recordAttemptStatements } from "../../../src/store/webhooks";
 import { newTenant, type Tenant } from "../../support/api";
-import { type DohAnswer, fakeNetwork, type FakeNetwork, webhookDeps, webhookIsolate } from "../../support/webhook-receiver-fakes";
+import { type DohAnswer, emptyOutbox, fakeNetwork, type FakeNetwork, type SentWebhooks, webhookDeps, webhookIsolate } from "../../support/webhook-receiver-fakes";
 
 const RECEIVER_HOST = "receiver.example.com";
 
-interface Setup {
+interface Setup extends SentWebhooks {
   tenant: Tenant;
   network: FakeNetwork;
   deps: Deps;
-  sent: WebhookMessage[];
   endpointId: string;
   secret: string;
 }
+
+beforeEach(emptyOutbox);
 
 /** A team with one endpoint at `https://<host>/hook` (created through the route), and deps whose network is fake. */
 async function setup(options: { table?: Record<string, DohAnswer>; events?: string[]; host?: string } = {}): Promise<Setup> {
@@ -43,8 +47,8 @@ async function setup(options: { table?: Record<string, DohAnswer>; events?: stri
     ...(options.events ? { events: options.events } : {}),
   });
   expect(created.status, created.text).toBe(201);
-  const { deps, sent } = webhookDeps(network);
-  return { tenant, network, deps, sent, endpointId: created.body.id, secret: created.body.secret };
+  const { deps, sent, rounds } = webhookDeps(network);
+  return { tenant, network, deps, sent, rounds, endpointId: created.body.id, secret: created.body.secret };
 }
 
 let serial = 0x5000;
@@ -90,7 +94,7 @@ describe("a delivery", () => {
     const s = await setup();
     const certificate = facts(s.tenant.teamId);
     await emitCertificateEvent(s.deps, "certificate.renewal_failed", certificate, { error: "Could not reach the ACME CA", nextRenewalAt: "2026-03-01T00:00:00Z" });
-    expect(s.sent).toEqual([{ id: expect.stringMatching(/^msg_/), attempt: 1 }]);
+    expect(s.sent).toEqual([{ id: expect.stringMatching(/^msg_/), attempt: 1, roundId: expect.stringMatching(/^rnd_/), heldUntil: expect.any(Number) }]);
     const { message, record } = queued(s.sent[0]!);
     expect(await consumeWebhookMessages(s.deps, [message])).toMatchObject({ delivered: 1 });
     expect(record).toEqual({ acked: true, retried: null });
@@ -184,19 +188,28 @@ describe("a delivery", () => {
     const body = s.sent[0]!;
     // The test's clock runs ahead of the real one, so each attempt happens on it.
     const start = Date.now() + 60_000;
+    let next: WebhookMessage = { ...body, asOf: start };
     let asOf = start;
     const waits: number[] = [];
-    for (let queueAttempt = 1; queueAttempt <= WEBHOOK_MAX_ATTEMPTS; queueAttempt++) {
-      // The queue redelivers the same body; its own attempt count says which attempt this is. The test's clock is asOf.
-      const { message, record } = queued({ ...body, asOf }, queueAttempt);
+    for (let attempt = 1; attempt <= WEBHOOK_MAX_ATTEMPTS; attempt++) {
+      const { message, record } = queued(next);
       await consumeWebhookMessages(s.deps, [message]);
-      if (queueAttempt < WEBHOOK_MAX_ATTEMPTS) {
-        expect(record.retried, `attempt ${queueAttempt}`).not.toBeNull();
-        waits.push(record.retried!.delaySeconds!);
-        asOf += record.retried!.delaySeconds! * 1000;
-        expect((await outboxRow(body.id))!.attempts).toBe(queueAttempt);
+      // Acknowledged either way: the queue does not retry a failed attempt, a round does after the wait.
+      expect(record, `attempt ${attempt}`).toEqual({ acked: true, retried: null });
+      expect((await outboxRow(body.id))?.attempts ?? WEBHOOK_MAX_ATTEMPTS).toBe(attempt);
+      const wake = s.rounds.shift();
+      if (attempt < WEBHOOK_MAX_ATTEMPTS) {
+        // A round message, sent with the wait as its delay, on the test's clock moved on by it.
+        expect(wake, `attempt ${attempt}`).toEqual({ message: { round: true, asOf: asOf + wake!.delaySeconds! * 1000 }, delaySeconds: expect.any(Number) });
+        waits.push(wake!.delaySeconds!);
+        asOf = wake!.message.asOf!;
+        // Nothing is sent before the wait is over; the round it wakes sends the next attempt, with the same webhook-id.
+        const sentBefore = s.sent.length;
+        await consumeWebhookMessages(s.deps, [queued(wake!.message).message]);
+        expect(s.sent.slice(sentBefore)).toEqual([{ id: body.id, attempt: attempt + 1, roundId: expect.stringMatching(/^rnd_/), heldUntil: expect.any(Number), asOf }]);
+        next = s.sent.at(-1)!;
       } else {
-        expect(record).toEqual({ acked: true, retried: null });
+        expect(wake).toBeUndefined();
       }
     }
     expect(waits).toEqual(WEBHOOK_RETRY_DELAYS_MS.map((ms) => ms / 1000));
@@ -220,7 +233,8 @@ describe("a delivery", () => {
     await emitCertificateEvent(s.deps, "certificate.expiring", facts(s.tenant.teamId));
     const { message, record } = queued(s.sent[0]!);
     await consumeWebhookMessages(s.deps, [message]);
-    expect(record.retried).toEqual({ delaySeconds: 3600 });
+    expect(record).toEqual({ acked: true, retried: null });
+    expect(s.rounds).toEqual([{ message: { round: true }, delaySeconds: 3600 }]);
   });
 
   it("does not follow a redirect, and records a connection failure without the receiver's words", async () => {
@@ -327,21 +341,24 @@ describe("disabling an endpoint that fails", () => {
 });
 
 describe("at least once", () => {
-  it("a message whose queue message was lost is sent again by the sweep, with the same webhook-id", async () => {
+  it("a message whose queue message was lost is sent again by a later round, with the same webhook-id", async () => {
     const s = await setup();
     await emitCertificateEvent(s.deps, "certificate.expiring", facts(s.tenant.teamId));
     const lost = s.sent[0]!;
-    const created = Date.now();
-    // Not yet overdue: its own message may still come.
-    const early = await sweepWebhooks(s.deps, created + OVERDUE_GRACE_MS - 60_000);
+    // Held for its queue message: a sweep meanwhile leaves it to that message.
+    const early = await sweepWebhooks(s.deps, Date.now());
     expect(early.ids).not.toContain(lost.id);
-    const tick = await sweepWebhooks(s.deps, created + OVERDUE_GRACE_MS + 60_000);
+    // Once the hold has run out, the sweep's round takes it again.
+    const later: Deps = { ...s.deps, clock: { now: () => Date.now() + ROUND_HOLD_MS + 1000 } };
+    const asOf = Date.now() + ROUND_HOLD_MS + 1000;
+    const tick = await sweepWebhooks(later, asOf);
     expect(tick.ids).toContain(lost.id);
     const resent = s.sent.filter((m) => m.id === lost.id);
-    expect(resent).toEqual([lost, { id: lost.id, attempt: 1, asOf: created + OVERDUE_GRACE_MS + 60_000 }]);
-    await consumeWebhookMessages(s.deps, [queued(resent[1]!).message]);
+    expect(resent).toEqual([lost, { id: lost.id, attempt: 1, roundId: expect.stringMatching(/^rnd_/), heldUntil: expect.any(Number), asOf }]);
+    expect(resent[1]!.heldUntil).toBeGreaterThan(lost.heldUntil!);
+    await consumeWebhookMessages(later, [queued(resent[1]!).message]);
     expect(s.network.receiver.deliveries.map((d) => d.headers["webhook-id"])).toEqual([lost.id]);
-    // The original message, arriving late, finds the attempt made.
+    // The original message, arriving late, finds the message delivered.
     const late = queued(lost);
     expect(await consumeWebhookMessages(s.deps, [late.message])).toMatchObject({ gone: 1 });
     expect(s.network.receiver.deliveries).toHaveLength(1);
@@ -358,8 +375,9 @@ describe("at least once", () => {
       },
     };
     await expect(emitCertificateEvent(refusing, "certificate.expiring", facts(s.tenant.teamId))).resolves.toBeUndefined();
-    const waiting = await env.DB.prepare("SELECT id FROM webhook_outbox WHERE endpoint_id = ?").bind(s.endpointId).all();
-    expect(waiting.results).toHaveLength(1);
+    const waiting = await env.DB.prepare("SELECT id, lease_until FROM webhook_outbox WHERE endpoint_id = ?").bind(s.endpointId).all();
+    // Given back at once: the next round takes it.
+    expect(waiting.results).toEqual([{ id: expect.stringMatching(/^msg_/), lease_until: null }]);
     const broken: Deps = { ...depsFrom(env), db: { select: () => { throw new Error("D1_ERROR: no such table"); } } as unknown as Deps["db"] };
     await expect(emitCertificateEvent(broken, "certificate.expiring", facts(s.tenant.teamId))).resolves.toBeUndefined();
   });

@@ -1,8 +1,9 @@
 /**
  * Which changes record which certificate events: uploads, deletions (of a certificate and of its project), the Vercel
  * surface, the end of an issuance job (issued, renewed, renewal_failed), deploy deliveries; and the expiry scan, which
- * announces each notice once per expiry and starts over after a renewal. Events are read from the outbox (the
- * isolate's queue is a fake, so nothing is delivered here: webhook-delivery.test.ts delivers).
+ * announces each notice once per expiry and starts over after a renewal. Events are read from the outbox and the
+ * event each message belongs to (the isolate's queue is a fake, so nothing is delivered here: webhook-delivery.test.ts
+ * delivers).
  */
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -41,7 +42,11 @@ async function teamWithEndpoint(events?: string[]): Promise<{ tenant: Tenant; en
 
 /** The events recorded for the endpoint, oldest first. */
 async function events(endpointId: string): Promise<Event[]> {
-  const rows = await env.DB.prepare("SELECT payload FROM webhook_outbox WHERE endpoint_id = ? ORDER BY created_at, rowid").bind(endpointId).all<{ payload: string }>();
+  const rows = await env.DB.prepare(
+    "SELECT e.payload FROM webhook_outbox o JOIN webhook_events e ON e.id = o.event_id WHERE o.endpoint_id = ? ORDER BY o.created_at, o.rowid",
+  )
+    .bind(endpointId)
+    .all<{ payload: string }>();
   return rows.results.map((row) => JSON.parse(row.payload) as Event);
 }
 
