@@ -174,4 +174,37 @@ describe("deploy targets, end to end", () => {
     const { plaintext } = await compactDecrypt(payload.data.privateKeyJwe, recipient.privateKey);
     expect(await keyMismatch(payload.data.certificatePem, new TextDecoder().decode(plaintext))).toBeUndefined();
   });
+
+  it("survives receivers answering 200 with 200 MiB and Retry-After 10^13 s: the cron tick runs, the listings answer 200", async () => {
+    const misbehaving = (await (await fetch(`${control()}/misbehaving`)).json()) as { hugeUrl: string; patientUrl: string; hugeBytesSent: number[] };
+    const domain = freshDomain("deploy-rude");
+    const projectId = await newProject(token, domain);
+    const recipient = await generateKeyPair("ECDH-ES", { crv: "P-256", extractable: true });
+    const push = async (url: string) => addTarget(projectId, { kind: "https_push", settings: { url, recipient: await exportJWK(recipient.publicKey) } });
+    const huge = await push(misbehaving.hugeUrl);
+    const patient = await push(misbehaving.patientUrl);
+    expect((await obtainHttp01(token, projectId)).status).toBe(200);
+
+    const failing = await eventually(async () => {
+      const deployments = (await status(projectId)).deployments as { targetId: string; state: string; lastError: string | null; nextAttemptAt: string }[];
+      return deployments.length === 2 && deployments.every((d) => d.state === "failing") ? deployments : undefined;
+    }, 60_000);
+    const byId = Object.fromEntries(failing.map((d) => [d.targetId, d]));
+    expect(byId[huge.id]!.lastError).toBe("HTTPS push answered HTTP 200 with a body larger than 1024 KiB; it was not read");
+    expect(byId[patient.id]!.lastError).toMatch(/^HTTPS push to http:\/\/127\.0\.0\.1:\d+ failed \(HTTP 429\)$/);
+    expect(Date.parse(byId[patient.id]!.nextAttemptAt)).toBeLessThanOrEqual(Date.now() + 24 * 60 * 60_000);
+    // The receiver was cut off long before it had sent its 200 MiB.
+    const sent = ((await (await fetch(`${control()}/misbehaving`)).json()) as { hugeBytesSent: number[] }).hugeBytesSent;
+    expect(sent.length).toBeGreaterThan(0);
+    expect(Math.max(...sent)).toBeLessThan(64 * 1024 * 1024);
+
+    // Every stage of a cron tick runs with these targets in the table (wrangler dev --test-scheduled).
+    const tick = await fetch(`${e2e().workerUrl}/__scheduled?cron=${encodeURIComponent("*/15 * * * *")}`);
+    expect(tick.status, await tick.text()).toBe(200);
+    const listed = await api("GET", `/api/v1/projects/${projectId}/deploy-targets`, token);
+    expect(listed.status, listed.text).toBe(200);
+    expect(listed.body.targets.map((t: { state: string }) => t.state)).toEqual(["failing", "failing"]);
+    for (const id of [huge.id, patient.id]) expect((await api("GET", `/api/v1/projects/${projectId}/deploy-targets/${id}`, token)).status).toBe(200);
+    expect((await api("GET", `/api/v1/projects/${projectId}/certificate/status`, token)).status).toBe(200);
+  });
 });

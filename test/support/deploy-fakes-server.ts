@@ -2,16 +2,18 @@
  * The deploy targets' APIs for the e2e run (Node side): Cloudflare's SSL endpoints, ACM's ImportCertificate and an HTTPS
  * push receiver, each on its own local port for the Worker to reach, plus a control port the tests read what each holds
  * from and take a target down with. The control port reports whether each held key matches its certificate, never the
- * key itself.
+ * key itself. A misbehaving receiver (its URLs at the control port's /misbehaving) answers 200 with 200 MiB, streamed
+ * and never held, or 429 with a Retry-After of 10^13 seconds.
  */
 import "reflect-metadata";
+import { createServer, type ServerResponse } from "node:http";
 import { X509Certificate } from "@peculiar/x509";
 import { createAcmFake } from "./deploy-fakes/aws-acm";
 import { createCloudflareSslFake } from "./deploy-fakes/cloudflare-ssl";
 import { keyMismatch } from "./deploy-fakes/key-match";
 import { E2E_DEPLOY } from "./deploy-fakes/e2e-credentials";
 import { createPushReceiver } from "./deploy-fakes/push-receiver";
-import { startFakeHttpServer } from "./fake-http-server";
+import { type FakeHttpServer, listenLocally, startFakeHttpServer } from "./fake-http-server";
 
 export type DeployFakeName = "cloudflare" | "acm" | "push";
 
@@ -37,6 +39,43 @@ function headersOf(headers: Headers): Record<string, string> {
 async function held(certificatePem: string | undefined, keyPem: string | undefined) {
   if (!certificatePem || !keyPem) return { serial: null, keyMatches: false };
   return { serial: serialOf(certificatePem), keyMatches: (await keyMismatch(certificatePem, keyPem)) === undefined };
+}
+
+const HUGE_BYTES = 200 * 1024 * 1024;
+
+/** Writes `bytes` to `res` 64 KiB at a time as the peer takes them; stops when the peer goes. Returns what was written. */
+function streamHuge(res: ServerResponse, bytes: number, written: (n: number) => void): void {
+  const chunk = Buffer.alloc(64 * 1024, "a");
+  let sent = 0;
+  let closed = false;
+  res.on("close", () => {
+    closed = true;
+    written(sent);
+  });
+  res.on("error", () => undefined);
+  res.writeHead(200, { "content-type": "application/json" });
+  const pump = () => {
+    while (!closed && sent < HUGE_BYTES) {
+      sent += chunk.length;
+      if (!res.write(chunk)) return void res.once("drain", pump);
+    }
+    if (!closed) res.end();
+  };
+  pump();
+}
+
+/** `/huge`: 200 and 200 MiB. `/patient`: 429, Retry-After 10000000000000. The push itself is not read. */
+async function startMisbehavingReceiver(): Promise<FakeHttpServer & { hugeBytesSent: number[] }> {
+  const hugeBytesSent: number[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      if (req.url?.startsWith("/huge")) return streamHuge(res, HUGE_BYTES, (n) => hugeBytesSent.push(n));
+      res.writeHead(429, { "retry-after": "10000000000000", "content-type": "text/plain" });
+      res.end("slow down");
+    });
+  });
+  return { ...(await listenLocally(server)), hugeBytesSent };
 }
 
 export async function startDeployFakes(): Promise<DeployFakesServer> {
@@ -66,14 +105,18 @@ export async function startDeployFakes(): Promise<DeployFakesServer> {
     };
   }
 
-  const [cloudflareServer, acmServer, pushServer] = await Promise.all([
+  const [cloudflareServer, acmServer, pushServer, misbehaving] = await Promise.all([
     startFakeHttpServer((request) => cloudflare.handle(request)),
     startFakeHttpServer((request) => acm.handle(request)),
     startFakeHttpServer((request) => push.handle(request)),
+    startMisbehavingReceiver(),
   ]);
   const control = await startFakeHttpServer(async (request) => {
     const url = new URL(request.url);
     if (request.method === "GET" && url.pathname === "/state") return Response.json(await state());
+    if (request.method === "GET" && url.pathname === "/misbehaving") {
+      return Response.json({ hugeUrl: `${misbehaving.baseUrl}/huge`, patientUrl: `${misbehaving.baseUrl}/patient`, hugeBytesSent: misbehaving.hugeBytesSent });
+    }
     if (request.method === "POST" && url.pathname === "/down") {
       const { fake, on } = (await request.json()) as { fake: DeployFakeName; on: boolean };
       if (!(fake in fakes)) return new Response(`unknown fake ${fake}`, { status: 400 });
@@ -88,7 +131,7 @@ export async function startDeployFakes(): Promise<DeployFakesServer> {
     pushUrl: `${pushServer.baseUrl}/hooks/certdesk`,
     controlUrl: control.baseUrl,
     close: async () => {
-      await Promise.all([cloudflareServer.close(), acmServer.close(), pushServer.close(), control.close()]);
+      await Promise.all([cloudflareServer.close(), acmServer.close(), pushServer.close(), misbehaving.close(), control.close()]);
     },
   };
 }
