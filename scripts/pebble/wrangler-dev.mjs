@@ -1,9 +1,7 @@
 /** `wrangler dev` of this Worker for the e2e tests: local D1 (migrated), KV and Durable Objects under a per-run directory. */
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freeTcpPort } from "./ports.mjs";
 import { REPO_ROOT } from "./test-ca.mjs";
 import { spawnLogged, stopProcess, waitForHttp } from "./processes.mjs";
 
@@ -28,31 +26,11 @@ export async function applyMigrations({ persistTo, debugLog }) {
   }
 }
 
-/** Tries of startWranglerDev when a port it was to listen on was taken meanwhile. */
-const START_TRIES = 3;
-
 /**
  * Starts `wrangler dev` on 127.0.0.1:`port` with `vars` (name → value, secrets included) and waits until it answers.
  * Returns the process handle (stop it with stopWranglerDev).
- *
- * Every port here is picked free a moment before it is bound (ours, and the ones wrangler picks for workerd), so on a
- * busy machine another process can take one in between: wrangler then exits with "Address already in use". That
- * start is tried again, with a new inspector port (`port` stays: Pebble validates HTTP-01 on it).
  */
-export async function startWranglerDev(options) {
-  for (let attempt = 1; ; attempt++) {
-    const logStart = existsSync(options.logFile) ? statSync(options.logFile).size : 0;
-    try {
-      return await startWranglerDevOnce(options);
-    } catch (error) {
-      const log = existsSync(options.logFile) ? readFileSync(options.logFile).subarray(logStart).toString("utf8") : "";
-      if (attempt >= START_TRIES || !log.includes("Address already in use")) throw error;
-      options = { ...options, inspectorPort: await freeTcpPort() };
-    }
-  }
-}
-
-async function startWranglerDevOnce({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs = 120_000 }) {
+export async function startWranglerDev({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs = 120_000 }) {
   const args = [
     "dev",
     "--ip", "127.0.0.1",
@@ -66,12 +44,7 @@ async function startWranglerDevOnce({ port, inspectorPort, persistTo, vars, logF
   ];
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const handle = spawnLogged("wrangler dev", WRANGLER, args, { cwd: REPO_ROOT, env: wranglerEnv({ WRANGLER_LOG_PATH: debugLog }), logFile });
-  try {
-    await waitForHttp(`http://127.0.0.1:${port}/`, { handle, timeoutMs });
-  } catch (error) {
-    await stopWranglerDev(handle).catch(() => {});
-    throw error;
-  }
+  await waitForHttp(`http://127.0.0.1:${port}/`, { handle, timeoutMs });
   return handle;
 }
 
