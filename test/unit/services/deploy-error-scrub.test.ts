@@ -107,7 +107,7 @@ describe("a provider echoing the delivered key in its error", () => {
       expect(status.text).toContain(provider.says);
       expectClean(status.text, keyPem, secrets);
       const event = await env.DB.prepare(
-        "SELECT payload FROM webhook_outbox WHERE event_type = 'certificate.deployment_failed' AND json_extract(payload, '$.data.deployTargetId') = ?",
+        "SELECT payload FROM webhook_events WHERE event_type = 'certificate.deployment_failed' AND json_extract(payload, '$.data.deployTargetId') = ?",
       )
         .bind(row.id)
         .first<{ payload: string }>();
