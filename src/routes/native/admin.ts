@@ -113,16 +113,17 @@ export const adminRoutes = newRouter().openapi(
   tickRoute(
     "/admin/webhook-sweep",
     "Run one webhook sweep now (what the cron trigger runs after the ARI refresh)",
-    "Announces the expiry notices due at `asOf` (`certificate.expiring`, `certificate.expired`), then puts every webhook message whose " +
-      "next attempt was due 5 minutes before `asOf` back on the webhook queue, judged due on that clock: a moved `asOf` sends retries now.",
+    "Announces the expiry notices due at `asOf` (`certificate.expiring`, `certificate.expired`), then runs a delivery round: the webhook " +
+      "messages due at `asOf` that nothing holds, every team's in turn, as many as the free delivery slots, onto the webhook queue, judged due " +
+      "on that clock (a moved `asOf` sends retries now).",
     z.object({
       announced: z.number().describe("Expiry notices announced"),
-      due: z.number().describe("Overdue webhook messages found"),
-      enqueued: z.number().describe("Put on the webhook queue again"),
-      failed: z.number().describe("Refused by the queue: found again next tick"),
-      ids: z.array(z.string()).describe("The overdue messages (their `webhook-id`)"),
+      due: z.number().describe("Webhook messages the round took"),
+      enqueued: z.number().describe("Of those, put on the webhook queue"),
+      failed: z.number().describe("Refused by the queue: taken again by a later round"),
+      ids: z.array(z.string()).describe("The messages the round took (their `webhook-id`), in the order sent"),
     }),
-    "What the tick announced and sent again",
+    "What the tick announced and sent",
   ),
   async (c) => c.json(await runTick(c, c.req.valid("json"), sweepWebhooks), 200),
 ).openapi(
