@@ -37,6 +37,9 @@ export default defineConfig({
                 ALLOW_PRIVATE_WEBHOOK_TARGETS: "false",
               },
               compatibilityFlags: ["service_binding_extra_handlers"],
+              // An empty database of its own, for tests that apply the migrations one by one over rows written as
+              // an earlier schema had them (test/unit/services/webhook-migration.test.ts).
+              d1Databases: ["MIGRATION_DB"],
             },
           }),
         ],

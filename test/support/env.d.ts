@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** Unit tests only: an empty database for migration tests. */
+      MIGRATION_DB: D1Database;
     }
   }
 }
