@@ -348,7 +348,7 @@ export const webhookOutbox = sqliteTable(
     nextAttemptAt: timestamp("next_attempt_at").notNull(),
     /**
      * Held until this time: by a delivery round whose queue message is on its way, then by the attempt itself; no two
-     * attempts of a message run at once, and a held message takes one of the delivery slots (services/webhooks/rounds.ts).
+     * attempts of a message run at once, and no round takes it again meanwhile (services/webhooks/rounds.ts).
      */
     leaseUntil: timestamp("lease_until"),
     createdAt: timestamp("created_at").notNull(),
@@ -356,8 +356,6 @@ export const webhookOutbox = sqliteTable(
   (t) => [
     // A round reads only due messages, and ranks them per team from this index alone (store/webhook-outbox.ts).
     index("webhook_outbox_due_idx").on(t.nextAttemptAt, t.leaseUntil, t.teamId, t.id),
-    // The held messages alone: a round counts them to know how many delivery slots are free.
-    index("webhook_outbox_lease_idx").on(t.leaseUntil).where(sql`lease_until IS NOT NULL`),
     index("webhook_outbox_endpoint_idx").on(t.endpointId),
     index("webhook_outbox_event_idx").on(t.eventId),
   ],

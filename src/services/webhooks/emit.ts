@@ -21,7 +21,7 @@ import { runDeliveryRound } from "./rounds";
 
 /**
  * What an event costs its team's outbox beyond its body, in bytes: its own row (ids, type, times and index entry), and
- * each message's row with its four index entries (measured in SQLite: about 340 bytes a message).
+ * each message's row with its three index entries (measured in SQLite with four: about 340 bytes a message).
  */
 export const EVENT_ROW_BYTES = 200;
 export const MESSAGE_ROW_BYTES = 350;

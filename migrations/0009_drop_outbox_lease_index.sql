@@ -1,0 +1,1 @@
+DROP INDEX `webhook_outbox_lease_idx`;
