@@ -35,12 +35,15 @@ export function spawnLogged(name, command, args, { env = process.env, cwd, logFi
 
 /** SIGTERM to the whole process group, SIGKILL after `graceMs`; resolves once the leader has exited. */
 export async function stopProcess(handle, graceMs = 5000) {
-  if (!handle || handle.exitCode !== undefined) return;
-  signalGroup(handle, "SIGTERM");
-  const timer = setTimeout(() => signalGroup(handle, "SIGKILL"), graceMs);
-  await handle.exited;
-  clearTimeout(timer);
-  // Grandchildren (workerd under wrangler) may outlive the leader: make sure the group is gone.
+  if (!handle) return;
+  if (handle.exitCode === undefined) {
+    signalGroup(handle, "SIGTERM");
+    const timer = setTimeout(() => signalGroup(handle, "SIGKILL"), graceMs);
+    await handle.exited;
+    clearTimeout(timer);
+  }
+  // Grandchildren (workerd and esbuild under wrangler) may outlive the leader, also one that exited on its own (a
+  // wrangler that failed to start): make sure the group is gone.
   signalGroup(handle, "SIGKILL");
 }
 
