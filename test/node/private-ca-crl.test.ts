@@ -4,12 +4,13 @@
  */
 import "../../src/pki/x509-setup";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   type CaKeySpec,
+  checkImportedCa,
   createCaCertificate,
   createCrl,
   createLeafCertificate,
@@ -17,6 +18,7 @@ import {
   nameConstraintsExtension,
   parseNameConstraints,
   randomSerialHex,
+  readNameConstraints,
   type SigningCa,
 } from "../../src/pki/private-ca";
 import { caSigningAlgorithm } from "../../src/pki/private-ca/issuing";
@@ -238,5 +240,53 @@ describe("name constraints: OpenSSL enforces the extension we write", () => {
       expect(result.ok, `${tag}: ${result.output}`).toBe(false);
       expect(result.output, tag).toMatch(message);
     }
+  });
+});
+
+describe("a CA made by OpenSSL and imported: its constraints read back, its CRL accepted by OpenSSL", () => {
+  it("reads OpenSSL's nameConstraints encoding, and a CRL it signs revokes an OpenSSL-signed leaf", async () => {
+    const caKey = join(DIR, "openssl-ca.key");
+    const caPem = join(DIR, "openssl-ca.pem");
+    execFileSync("openssl", [
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", caKey, "-out", caPem,
+      "-days", "30", "-subj", "/C=DE/O=Example Corp/CN=OpenSSL Made CA",
+      "-addext", "basicConstraints=critical,CA:TRUE",
+      "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+      "-addext", "nameConstraints=critical,permitted;DNS:corp.example,permitted;IP:10.0.0.0/255.0.0.0,excluded;DNS:.secret.corp.example,permitted;email:.corp.example",
+    ], { stdio: "ignore" });
+    const imported = await checkImportedCa({ certificate: readFileSync(caPem, "utf8"), privateKey: readFileSync(caKey, "utf8") });
+    expect(readNameConstraints(imported.certificate)).toEqual({
+      permittedDnsDomains: ["corp.example"],
+      excludedDnsDomains: [".secret.corp.example"],
+      permittedIpRanges: ["10.0.0.0/8"],
+      excludedIpRanges: [],
+      unsupportedNameTypes: ["rfc822Name"],
+    });
+
+    // A leaf signed by OpenSSL itself; its serial as @peculiar/x509 reads it goes into our CRL.
+    const leafKey = join(DIR, "openssl-leaf.key");
+    const leafCsr = join(DIR, "openssl-leaf.csr");
+    const leafPem = join(DIR, "openssl-leaf.pem");
+    execFileSync("openssl", ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", leafKey, "-out", leafCsr, "-subj", "/CN=api.corp.example"], { stdio: "ignore" });
+    const extfile = write("openssl-leaf.ext", "subjectAltName=DNS:api.corp.example\nbasicConstraints=CA:FALSE\n");
+    execFileSync("openssl", ["x509", "-req", "-in", leafCsr, "-CA", caPem, "-CAkey", caKey, "-CAcreateserial", "-days", "5", "-out", leafPem, "-extfile", extfile], { stdio: "ignore" });
+    expect(openssl(["verify", "-CAfile", caPem, leafPem]).output).toMatch(/: OK/);
+    const serialHex = new x509.X509Certificate(readFileSync(leafPem, "utf8")).serialNumber;
+
+    const der = await createCrl({
+      issuer: { certificate: imported.certificate, privateKey: imported.privateKey },
+      crlNumber: 1,
+      thisUpdate: ago,
+      nextUpdate: new Date(start.getTime() + dayMs),
+      entries: [{ serialHex, revokedAt: ago, reason: "affiliationChanged" }],
+    });
+    const crlDer = write("openssl-ca-crl.der", der);
+    expect(opensslCrl(["crl", "-inform", "DER", "-in", crlDer, "-CAfile", caPem, "-noout"])).toMatch(/verify OK/);
+    expect(openssl(["crl", "-inform", "DER", "-in", crlDer, "-text", "-noout"]).output).toMatch(/Affiliation Changed/);
+    const crlPem = join(DIR, "openssl-ca-crl.pem");
+    execFileSync("openssl", ["crl", "-inform", "DER", "-in", crlDer, "-out", crlPem]);
+    const refused = openssl(["verify", "-crl_check", "-CRLfile", crlPem, "-CAfile", caPem, leafPem]);
+    expect(refused.ok).toBe(false);
+    expect(refused.output).toMatch(/certificate revoked/);
   });
 });
