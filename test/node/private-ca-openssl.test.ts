@@ -5,7 +5,7 @@
  */
 import "../../src/pki/x509-setup";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,7 @@ import {
   type LeafProfile,
   type NameConstraints,
   randomSerialHex,
+  readCertificateRequest,
   type SigningCa,
   type SubjectNames,
 } from "../../src/pki/private-ca";
@@ -191,6 +192,41 @@ describe("openssl verify: root → intermediate → leaf", () => {
       expect(result.output).toMatch(/permitted subtree violation/);
     }
   });
+});
+
+describe("a certificate from an OpenSSL-made CSR", () => {
+  for (const [label, keyArgs] of [
+    ["EC P-256", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]],
+    ["RSA 2048", ["-newkey", "rsa:2048"]],
+  ] as const) {
+    it(`${label}: keeps the requester's key and names, and verifies`, async () => {
+      const spec: CaKeySpec = { keyType: "ec", keySize: 384 };
+      const root = await makeRoot(spec, `Root CSR ${label}`);
+      const intermediate = await makeIntermediate(root, spec, `Issuing CSR ${label}`);
+      const tag = label.replace(" ", "-");
+      const made = openssl("req", "-new", ...keyArgs, "-nodes", "-keyout", `csr-${tag}.key`, "-out", `csr-${tag}.csr`, "-subj", "/CN=db.corp.example",
+        "-addext", "subjectAltName=DNS:db.corp.example,IP:10.9.8.7");
+      expect(made.ok, made.output).toBe(true);
+      const request = await readCertificateRequest(readFileSync(join(DIR, `csr-${tag}.csr`), "utf8"));
+      const certificate = await createLeafCertificate({
+        issuer: intermediate,
+        publicKey: request.publicKey,
+        profile: "server-client",
+        names: request.names,
+        serialHex: randomSerialHex(),
+        notBefore: new Date(Date.now() - 60_000),
+        notAfter: new Date(Date.now() + dayMs),
+        caIssuersUrl: "http://127.0.0.1:9/pki/int/ca.crt",
+      });
+      const leafFile = write(`leaf-csr-${tag}.pem`, pem(certificate));
+      expect(openssl("verify", "-CAfile", write("root-csr.pem", pem(root.certificate)), "-untrusted", write("int-csr.pem", pem(intermediate.certificate)), leafFile).output)
+        .toBe(`${leafFile}: OK\n`);
+      // The certificate carries the public key of the requester's own key file (OpenSSL prints both the same).
+      expect(openssl("x509", "-in", leafFile, "-noout", "-pubkey").output).toBe(openssl("pkey", "-in", `csr-${tag}.key`, "-pubout").output);
+      const san = openssl("x509", "-in", leafFile, "-noout", "-ext", "subjectAltName").output;
+      expect(san).toMatch(/DNS:db\.corp\.example, IP Address:10\.9\.8\.7/);
+    });
+  }
 });
 
 /** Connects with a client certificate (or none) and resolves with what the server said, or rejects with the TLS error. */
