@@ -9,6 +9,7 @@ import {
   distributionExtensions,
   type SigningCa,
 } from "./issuing";
+import { type NameConstraints, namesOutsideConstraints, readNameConstraints } from "./name-constraints";
 import type { SubjectNames } from "./names";
 import { assertProfileAllowedBy, type LeafProfile, profileExtendedKeyUsages } from "./profiles";
 
@@ -45,10 +46,10 @@ function checkSubjectKey(publicKey: CryptoKey): { rsa: boolean } {
 
 function subjectAltNames(names: SubjectNames): x509.JsonGeneralNames {
   return [
-    ...(names.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
-    ...(names.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
-    ...(names.uris ?? []).map((value) => ({ type: "url" as const, value })),
-    ...(names.emails ?? []).map((value) => ({ type: "email" as const, value })),
+    ...names.dnsNames.map((value) => ({ type: "dns" as const, value })),
+    ...names.ipAddresses.map((value) => ({ type: "ip" as const, value })),
+    ...names.uris.map((value) => ({ type: "url" as const, value })),
+    ...names.emails.map((value) => ({ type: "email" as const, value })),
   ];
 }
 
@@ -62,12 +63,23 @@ function subjectName(commonName: string | undefined): x509.Name {
   return new x509.Name([{ CN: [commonName] }]);
 }
 
+function checkNameConstraints(issuer: SigningCa, names: SubjectNames, above: NameConstraints[]): void {
+  const own = readNameConstraints(issuer.certificate);
+  const outside = namesOutsideConstraints(names, own ? [own, ...above] : above);
+  if (outside.length > 0) {
+    const shown = outside.slice(0, 5).join(", ") + (outside.length > 5 ? `, … (${outside.length} in all)` : "");
+    throw new AppError("validation_failed", `Outside the CA's name constraints (RFC 5280 §4.2.1.10): ${shown}`, { param: "names" });
+  }
+}
+
 /**
  * basicConstraints CA:false (critical, as RFC 5280 §4.2.1.9 permits), keyUsage critical: digitalSignature, plus
  * keyEncipherment for RSA keys (RSA key transport, RFC 5280 §4.2.1.3), EKU from the profile (§4.2.1.12), SAN from the
  * names (critical when the subject is empty, §4.2.1.6), subject CN when given, SKI (§4.2.1.2), AKI (§4.2.1.1), CRL DP
  * when crlUrl is given (the caller omits it for short-lived certificates, which are never listed), AIA caIssuers
  * (§4.2.2.1). The serial is the caller's (randomSerialHex), so it can be recorded before signing.
+ * Names outside the issuing CA's own name constraints, or outside `constraintsAbove` (those of the CAs above it, which
+ * the caller has), are refused before anything is signed (§4.2.1.10 binds every certificate below a constrained CA).
  */
 export async function createLeafCertificate(input: {
   issuer: SigningCa;
@@ -79,16 +91,26 @@ export async function createLeafCertificate(input: {
   notAfter: Date;
   crlUrl?: string;
   caIssuersUrl: string;
+  constraintsAbove?: NameConstraints[];
 }): Promise<x509.X509Certificate> {
-  const { issuer, profile, names } = input;
+  const { issuer, profile } = input;
   const purposes = profileExtendedKeyUsages(profile);
   checkIssuerIsCa(issuer);
   assertProfileAllowedBy(issuer.certificate, profile);
   checkSerial(input.serialHex);
   checkValidity(input.notBefore, input.notAfter, issuer);
   const { rsa } = checkSubjectKey(input.publicKey);
-  if (names === null || typeof names !== "object") throw new AppError("validation_failed", "names are required", { param: "names" });
+  const given = input.names;
+  if (given === null || typeof given !== "object") throw new AppError("validation_failed", "names are required", { param: "names" });
+  const names: SubjectNames = {
+    commonName: given.commonName,
+    dnsNames: given.dnsNames ?? [],
+    ipAddresses: given.ipAddresses ?? [],
+    uris: given.uris ?? [],
+    emails: given.emails ?? [],
+  };
 
+  checkNameConstraints(issuer, names, input.constraintsAbove ?? []);
   const subject = subjectName(names.commonName);
   const altNames = subjectAltNames(names);
   if (altNames.length === 0 && subject.toString() === "") {

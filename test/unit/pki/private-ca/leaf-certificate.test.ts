@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type CaKeySpec,
+  createCaCertificate,
   createLeafCertificate,
   LEAF_PROFILES,
   type LeafProfile,
@@ -163,6 +164,36 @@ describe("createLeafCertificate", () => {
       await expectAppError(() => issue({ issuer: intermediate, names: names() }), "validation_failed", /needs a commonName or at least one/);
       await expectAppError(() => issue({ issuer: intermediate, names: names({ commonName: "c".repeat(65) }) }), "validation_failed", /commonName must be a string of at most 64/);
       await expectAppError(() => issue({ issuer: intermediate, names: names({ ipAddresses: ["10.0.0.300"] }) }), "validation_failed", /could not be encoded/);
+    });
+
+    it("names outside the issuing CA's name constraints, or those of a CA above it", async () => {
+      const { root } = await hierarchy();
+      const keys = await makeKey("EC-P256");
+      const constrained: SigningCa = {
+        privateKey: keys.privateKey,
+        certificate: await createCaCertificate({
+          subject: { commonName: "Constrained issuing CA" },
+          keys,
+          issuer: root,
+          notBefore: now(),
+          notAfter: new Date(Date.now() + 60 * dayMs),
+          nameConstraints: { permittedDnsDomains: ["corp.example"], excludedDnsDomains: [], permittedIpRanges: ["10.0.0.0/8"], excludedIpRanges: [] },
+        }),
+      };
+      const inside = await issue({ issuer: constrained, names: names({ dnsNames: ["api.corp.example"], ipAddresses: ["10.0.0.1"] }) });
+      expect(await signedBy(inside, constrained.certificate)).toBe(true);
+      const error = await expectAppError(
+        () => issue({ issuer: constrained, names: names({ dnsNames: ["api.corp.example", "api.evil.example"], ipAddresses: ["192.168.0.1"] }) }),
+        "validation_failed",
+        "Outside the CA's name constraints (RFC 5280 §4.2.1.10): api.evil.example, 192.168.0.1",
+      );
+      expect(error.param).toBe("names");
+      const above = { permittedDnsDomains: ["prod.corp.example"], excludedDnsDomains: [], permittedIpRanges: [], excludedIpRanges: [] };
+      await expectAppError(
+        () => issue({ issuer: constrained, names: names({ dnsNames: ["api.corp.example"] }), constraintsAbove: [above] }),
+        "validation_failed",
+        /: api\.corp\.example$/,
+      );
     });
 
     it("weak or unsupported subject keys", async () => {
