@@ -106,6 +106,16 @@ function requestedNames(csr: x509.Pkcs10CertificateRequest): Partial<SubjectName
   return commonName === undefined ? names : { ...names, commonName };
 }
 
+/** The CSR's names validated as any request's names, the refusal naming the CSR as its field and keeping the entry's detail. */
+function csrNames(csr: x509.Pkcs10CertificateRequest, allowWildcards: boolean): SubjectNames {
+  try {
+    return normalizeSubjectNames(requestedNames(csr), { allowWildcards });
+  } catch (error) {
+    if (!(error instanceof AppError) || error.param === PARAM) throw error;
+    throw new AppError(error.code, `the CSR's names: ${error.message}`, { param: PARAM, cause: error });
+  }
+}
+
 /**
  * Parses PEM (or base64 DER), verifies the CSR's own signature (RFC 2986 §3: proof that the requester holds the key),
  * refuses keys other than RSA ≥ 2048 / EC P-256, P-384, and reads the names from its subjectAltName extension (the CN
@@ -127,6 +137,6 @@ export async function readCertificateRequest(pem: string, options: { allowWildca
     verified = false; // an unsupported or malformed signature algorithm proves nothing either
   }
   if (!verified) throw new AppError("validation_failed", "the CSR's signature does not verify", { param: PARAM });
-  const names = normalizeSubjectNames(requestedNames(csr), { allowWildcards: options.allowWildcards ?? true });
+  const names = csrNames(csr, options.allowWildcards ?? true);
   return { publicKey: key, names, keyDescription: description };
 }

@@ -3,12 +3,8 @@ import { AsnIntegerBigIntConverter } from "@peculiar/asn1-schema";
 import { id_ce_cRLNumber } from "@peculiar/asn1-x509";
 import { AppError } from "../../core/errors";
 import { x509 } from "../x509-setup";
-
-// Until ca-certificate.ts (branch i21-pki-certs) lands; the contract's shape, to be replaced by its import.
-interface SigningCa {
-  certificate: x509.X509Certificate;
-  privateKey: CryptoKey;
-}
+import type { SigningCa } from "./ca-certificate";
+import { authorityKeyIdentifier, caSigningAlgorithm } from "./issuing";
 
 /** RFC 5280 §5.3.1 CRLReason names (value 7 is unused; removeFromCRL (8) belongs to delta CRLs, which we do not issue). */
 export type RevocationReason =
@@ -52,21 +48,6 @@ function internalError(message: string): AppError {
   return new AppError("internal", message, { retryable: false });
 }
 
-/** The signature algorithm fitting the CA's key: ECDSA with the curve's hash, RSA PKCS#1 v1.5 with the key's hash (SHA-256 for ours). */
-function signingAlgorithm(key: CryptoKey): Algorithm | EcdsaParams {
-  if (key.algorithm.name === "ECDSA") {
-    const curve = (key.algorithm as { namedCurve?: string }).namedCurve;
-    const hash = curve === "P-384" ? "SHA-384" : curve === "P-521" ? "SHA-512" : "SHA-256";
-    return { name: "ECDSA", hash } as EcdsaParams;
-  }
-  if (key.algorithm.name === "RSASSA-PKCS1-v1_5") {
-    // WebCrypto signs with the hash bound to the key: naming another would write a signature that does not verify.
-    const hash = (key.algorithm as { hash?: { name?: string } }).hash?.name ?? "SHA-256";
-    return { name: "RSASSA-PKCS1-v1_5", hash } as Algorithm;
-  }
-  throw internalError(`a CA key of type ${key.algorithm.name} cannot sign a CRL`);
-}
-
 /** RFC 5280 §5.2.3 cRLNumber, non-critical; the INTEGER through asn1-schema's BigInt converter (numbers past 2^53 stay exact). */
 function crlNumberExtension(crlNumber: bigint | number): x509.Extension {
   const value = BigInt(crlNumber);
@@ -74,17 +55,11 @@ function crlNumberExtension(crlNumber: bigint | number): x509.Extension {
   return new x509.Extension(id_ce_cRLNumber, false, AsnIntegerBigIntConverter.toASN(value).toBER(false));
 }
 
-/** RFC 5280 §5.2.1: the AKI keyIdentifier equals the CA certificate's SKI (computed from its key when it has none). */
-async function authorityKeyIdentifier(ca: x509.X509Certificate): Promise<x509.AuthorityKeyIdentifierExtension> {
-  const ski = ca.getExtension(x509.SubjectKeyIdentifierExtension);
-  if (ski) return new x509.AuthorityKeyIdentifierExtension(ski.keyId, false);
-  return x509.AuthorityKeyIdentifierExtension.create(ca.publicKey, false);
-}
-
 function serialNumber(serialHex: string): string {
   const serial = serialHex.trim().toLowerCase().replace(/^0x/, "");
   if (!SERIAL_HEX.test(serial)) throw internalError(`"${serialHex.slice(0, 48)}" is not a certificate serial in hex`);
-  return serial;
+  // Whole octets; the generator then writes it as a positive INTEGER (a 00 in front of a high bit), as certificates are.
+  return serial.length % 2 === 1 ? `0${serial}` : serial;
 }
 
 /**
@@ -118,8 +93,10 @@ export async function createCrl(input: {
     thisUpdate,
     nextUpdate,
     signingKey: issuer.privateKey,
-    signingAlgorithm: signingAlgorithm(issuer.privateKey),
-    extensions: [await authorityKeyIdentifier(issuer.certificate), crlNumberExtension(input.crlNumber)],
+    // The same algorithm as the CA signs certificates with: ECDSA P-256 → SHA-256, P-384 → SHA-384, RSA → SHA-256.
+    signingAlgorithm: caSigningAlgorithm(issuer.privateKey),
+    // RFC 5280 §5.2.1: AKI = the CA certificate's SKI, as in the certificates it signs.
+    extensions: [await authorityKeyIdentifier(issuer), crlNumberExtension(input.crlNumber)],
     entries,
   });
   return crl.rawData;

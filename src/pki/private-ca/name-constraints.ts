@@ -143,9 +143,11 @@ function readSubtrees(list: GeneralSubtrees | undefined, domains: string[], rang
     const base = subtree.base;
     if (base.dNSName !== undefined) domains.push(base.dNSName.toLowerCase().replace(/\.$/, ""));
     else if (base.iPAddress !== undefined) {
-      // The converter gives "a.b.c.d/n" for 8 octets and "x::y/n" for 32; anything else cannot match an address.
+      // The converter gives "a.b.c.d/n" for 8 octets and "x::y/n" for 32. Any other length is malformed: IP names are
+      // then refused outright, since such an excluded range could not be honoured.
       const range = parseRange(base.iPAddress);
-      ranges.push(range ? rangeText(range) : base.iPAddress);
+      if (range) ranges.push(rangeText(range));
+      else unsupported.add("iPAddress (malformed)");
     } else {
       const type = GENERAL_NAME_TYPES.find((name) => base[name] !== undefined);
       unsupported.add(type ?? "unknown");
@@ -242,6 +244,7 @@ export function namesOutsideConstraints(names: SubjectNames, constraints: NameCo
     if (unsupported.has("uniformResourceIdentifier")) names.uris.forEach((uri) => outside.add(uri));
     if (unsupported.has("rfc822Name")) names.emails.forEach((email) => outside.add(email));
     if (unsupported.has("directoryName") && names.commonName) outside.add(names.commonName);
+    if (unsupported.has("iPAddress (malformed)")) names.ipAddresses.forEach((address) => outside.add(address));
   }
   return [...outside];
 }

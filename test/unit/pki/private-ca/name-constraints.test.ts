@@ -117,6 +117,18 @@ describe("nameConstraintsExtension and readNameConstraints", () => {
     expect(namesOutsideConstraints(names({ dnsNames: ["a.corp.example"], uris: ["spiffe://corp.example/x"] }), [read])).toEqual(["spiffe://corp.example/x"]);
   });
 
+  it("an iPAddress subtree that is not address+mask makes every IP name outside (it could not be honoured)", async () => {
+    const value = new AsnNameConstraints({
+      // 4 octets: an address without its mask, which RFC 5280 §4.2.1.10 does not allow in a constraint.
+      excludedSubtrees: new GeneralSubtrees([new GeneralSubtree({ base: new GeneralName({ iPAddress: "10.0.0.1" }) })]),
+    });
+    const { certificate } = await makeTestCa("P-256", [new x509.Extension("2.5.29.30", true, AsnConvert.serialize(value))]);
+    const read = readNameConstraints(certificate)!;
+    expect(read.excludedIpRanges).toEqual([]);
+    expect(read.unsupportedNameTypes).toEqual(["iPAddress (malformed)"]);
+    expect(namesOutsideConstraints(names({ dnsNames: ["a.example"], ipAddresses: ["192.0.2.1"] }), [read])).toEqual(["192.0.2.1"]);
+  });
+
   it("refuses a malformed extension with a 400", async () => {
     const { certificate } = await makeTestCa("P-256", [new x509.Extension("2.5.29.30", true, new Uint8Array([0x30, 0x03, 0xa0, 0x01, 0x00]))]);
     expect(() => readNameConstraints(certificate)).toThrow(/could not be parsed/);
