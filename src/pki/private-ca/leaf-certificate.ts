@@ -44,6 +44,23 @@ function checkSubjectKey(publicKey: CryptoKey): { rsa: boolean } {
   throw new AppError("bad_request", `${String(algorithm.name)} keys are not accepted; use RSA or EC P-256/P-384`);
 }
 
+/**
+ * dNSName, rfc822Name and URI are IA5Strings (RFC 5280 §4.2.1.6): visible ASCII only, internationalized names as
+ * A-labels (§7.2–§7.4). The names normalizer ensures it; this refuses anything else rather than encode it wrongly.
+ */
+function ia5Names(list: unknown, field: string): string[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw new AppError("validation_failed", `${field} must be a list`, { param: field });
+  for (const value of list) {
+    if (typeof value !== "string" || !/^[\x21-\x7e]{1,2048}$/.test(value)) {
+      throw new AppError("validation_failed", `${field} holds a value that is not visible ASCII (use A-labels for IDNs): ${String(value).slice(0, 64)}`, {
+        param: field,
+      });
+    }
+  }
+  return list as string[];
+}
+
 function subjectAltNames(names: SubjectNames): x509.JsonGeneralNames {
   return [
     ...names.dnsNames.map((value) => ({ type: "dns" as const, value })),
@@ -104,14 +121,14 @@ export async function createLeafCertificate(input: {
   if (given === null || typeof given !== "object") throw new AppError("validation_failed", "names are required", { param: "names" });
   const names: SubjectNames = {
     commonName: given.commonName,
-    dnsNames: given.dnsNames ?? [],
-    ipAddresses: given.ipAddresses ?? [],
-    uris: given.uris ?? [],
-    emails: given.emails ?? [],
+    dnsNames: ia5Names(given.dnsNames, "dnsNames"),
+    ipAddresses: ia5Names(given.ipAddresses, "ipAddresses"),
+    uris: ia5Names(given.uris, "uris"),
+    emails: ia5Names(given.emails, "emails"),
   };
 
-  checkNameConstraints(issuer, names, input.constraintsAbove ?? []);
   const subject = subjectName(names.commonName);
+  checkNameConstraints(issuer, names, input.constraintsAbove ?? []);
   const altNames = subjectAltNames(names);
   if (altNames.length === 0 && subject.toString() === "") {
     throw new AppError("validation_failed", "A certificate needs a commonName or at least one DNS name, IP address, URI or email");
