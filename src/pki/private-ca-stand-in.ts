@@ -374,7 +374,7 @@ export async function checkImportedCa(input: { certificate: string; privateKey: 
   }
   let chain: x509.X509Certificate[] = [];
   try {
-    chain = input.chain?.trim() ? new x509.X509Certificates(input.chain.trim()).map((c) => c) : [];
+    chain = input.chain?.trim() ? x509.PemConverter.decode(input.chain).map((der) => new x509.X509Certificate(der)) : [];
   } catch {
     throw new AppError("invalid_certificate", "chain: not PEM certificates", { param: "chain" });
   }
