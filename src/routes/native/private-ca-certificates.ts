@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
 import { AppError } from "../../core/errors";
-import type { RevocationReason } from "../../pki/private-ca-stand-in";
+import type { RevocationReason } from "../../pki/private-ca";
 import { exportCertificateKey } from "../../services/certificates/key-export";
 import { type IssueInput, issuePrivateCertificate } from "../../services/private-ca/issue";
 import { requireCaCertificate, requireTeamCa } from "../../services/private-ca/lookup";

@@ -1,6 +1,6 @@
 /** Request bodies of `/api/v1/cas…` (one source for validation and the OpenAPI document). */
 import { z } from "@hono/zod-openapi";
-import { LEAF_PROFILES, MAX_NAMES, REVOCATION_REASONS } from "../../pki/private-ca-stand-in";
+import { LEAF_PROFILES, MAX_NAMES, REVOCATION_REASONS } from "../../pki/private-ca";
 
 export const caIdParam = z.object({ id: z.string().min(1).max(64).describe("The CA's id (`ca_…`)") });
 export const caCertificateParams = z.object({

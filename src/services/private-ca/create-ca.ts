@@ -19,7 +19,7 @@ import {
   generateCaKey,
   parseNameConstraints,
   readNameConstraints,
-} from "../../pki/private-ca-stand-in";
+} from "../../pki/private-ca";
 import { x509 } from "../../pki/x509-setup";
 import { type CertificateAuthorityRow, caNameTaken, insertCaStatement } from "../../store/certificate-authorities";
 import type { CommitChange } from "../change";

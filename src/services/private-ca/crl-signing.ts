@@ -6,7 +6,7 @@
 import { DAY_MS } from "../../core/time";
 import { bytesToBase64 } from "../../crypto/encoding";
 import type { Database } from "../../db/client";
-import { createCrl, type RevocationReason, type RevokedEntry, type SigningCa } from "../../pki/private-ca-stand-in";
+import { createCrl, type RevocationReason, type RevokedEntry, type SigningCa } from "../../pki/private-ca";
 import { revokedForCrl } from "../../store/private-certificates";
 
 /** RFC 5280 §5.1.2.5 nextUpdate: at most 7 days after thisUpdate. */

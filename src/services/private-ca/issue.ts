@@ -20,7 +20,7 @@ import {
   normalizeSubjectNames,
   randomSerialHex,
   readCertificateRequest,
-} from "../../pki/private-ca-stand-in";
+} from "../../pki/private-ca";
 import { x509 } from "../../pki/x509-setup";
 import type { CertificateAuthorityRow } from "../../store/certificate-authorities";
 import { type PrivateCertificateRow, insertPrivateCertificateStatement } from "../../store/private-certificates";
@@ -67,7 +67,7 @@ async function leafKey(input: IssueInput): Promise<{ publicKey: CryptoKey; priva
       throw new AppError("validation_failed", "keyType and keySize are for a generated key: with a csr the key is the CSR's", { param: "keyType" });
     }
     if (input.autoRenew) throw new AppError("validation_failed", "autoRenew needs a key kept here: a certificate from a CSR is renewed by sending a CSR again", { param: "autoRenew" });
-    const request = await readCertificateRequest(input.csr);
+    const request = await readCertificateRequest(input.csr, { allowWildcards: input.profile !== "client" });
     return { publicKey: request.publicKey, privateKey: null, fromCsr: request.names, description: request.keyDescription };
   }
   const keyType = input.keyType ?? "ec";
@@ -114,7 +114,8 @@ export async function issuePrivateCertificate(ctx: IssueContext, ca: Certificate
   if (!names.commonName && names.dnsNames.length + names.ipAddresses.length + names.uris.length + names.emails.length === 0) {
     throw new AppError("validation_failed", "the certificate names nothing: give a commonName or at least one of dnsNames, ipAddresses, uris, emails", { param: "dnsNames" });
   }
-  const outside = namesOutsideConstraints(names, ca.constraintsPath as unknown as NameConstraints[]);
+  const path = ca.constraintsPath as unknown as NameConstraints[];
+  const outside = namesOutsideConstraints(names, path);
   if (outside.length > 0) {
     throw new AppError("validation_failed", `outside the name constraints of this CA or a CA above it: ${outside.slice(0, 10).join(", ")}`, { param: "dnsNames" });
   }
@@ -130,6 +131,8 @@ export async function issuePrivateCertificate(ctx: IssueContext, ca: Certificate
     notAfter: new Date(validity.notAfter),
     crlUrl: validity.shortLived ? undefined : crlUrlOf(ca),
     caIssuersUrl: caCertificateUrlOf(ca),
+    // The issuing CA's own constraints are read from its certificate there; the path's first entry is that one.
+    constraintsAbove: ca.nameConstraints === null ? path : path.slice(1),
   });
   const id = newId("pcert");
   const row: PrivateCertificateRow = {

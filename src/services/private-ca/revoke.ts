@@ -7,7 +7,7 @@
  */
 import { and, sql } from "drizzle-orm";
 import { AppError } from "../../core/errors";
-import type { RevocationReason } from "../../pki/private-ca-stand-in";
+import type { RevocationReason } from "../../pki/private-ca";
 import { type CertificateAuthorityRow, crlUpdateStatement, findTeamCa } from "../../store/certificate-authorities";
 import { type PrivateCertificateRow, findPrivateCertificate, revokeStatement } from "../../store/private-certificates";
 import type { CommitChange } from "../change";

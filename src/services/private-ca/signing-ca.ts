@@ -2,7 +2,7 @@
 import { AppError } from "../../core/errors";
 import { type SealingKeys, unseal } from "../../crypto/sealing";
 import { pemToDer } from "../../pki";
-import type { SigningCa } from "../../pki/private-ca-stand-in";
+import type { SigningCa } from "../../pki/private-ca";
 import { x509 } from "../../pki/x509-setup";
 import type { CertificateAuthorityRow } from "../../store/certificate-authorities";
 
