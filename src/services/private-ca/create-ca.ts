@@ -92,7 +92,7 @@ interface Made {
   above: NameConstraints[];
 }
 
-async function makeCa(ctx: CaContext, teamId: string, id: string, input: CreateCaInput): Promise<Made> {
+async function makeCa(ctx: CaContext, teamId: string, input: CreateCaInput): Promise<Made> {
   if (input.kind === "imported") {
     const imported = await checkImportedCa(input);
     const above = imported.chain.map(readNameConstraints).filter((c): c is NameConstraints => c !== null);
@@ -157,7 +157,7 @@ const pemOf = (certificates: x509.X509Certificate[]) => certificates.map((certif
 export async function createCa(ctx: CaContext, teamId: string, input: CreateCaInput, commit: CommitChange): Promise<CertificateAuthorityRow> {
   if (await caNameTaken(ctx.db, teamId, input.name)) throw nameTaken(input.name);
   const id = newId("ca");
-  const made = await makeCa(ctx, teamId, id, input);
+  const made = await makeCa(ctx, teamId, input);
   const crl = await signCrl(made.signing, 1, ctx.now, []);
   const constraintsPath = [...(made.own ? [made.own] : []), ...made.above];
   const row: CertificateAuthorityRow = {
