@@ -242,6 +242,14 @@ const WRITES: WriteCase[] = [
     },
   },
   {
+    action: "POST /api/v1/cas/:id/publish-to-organization",
+    status: 201,
+    async arrange(t) {
+      const caId = await privateRoot(t);
+      return { send: send("POST", `/api/v1/cas/${caId}/publish-to-organization`, t.token), target: (res) => res.body.id };
+    },
+  },
+  {
     action: "POST /api/v1/cas/:id/certificates",
     status: 201,
     async arrange(t) {
