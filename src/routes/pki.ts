@@ -2,16 +2,27 @@
  * `GET /pki/:caId/crl` and `GET /pki/:caId/ca.crt`: what relying parties fetch from the URLs a private CA writes into
  * its certificates (CRL distribution point, AIA caIssuers; RFC 5280 §4.2.1.13, §4.2.2.1). Unauthenticated, DER.
  *
- * Freshness: the CRL is read from D1's primary on every request (app.ts: no replica for `/pki/`), where a revocation
- * stores its re-signed CRL in the same batch, so the origin serves it at once; `Cache-Control: public, max-age=10`
- * lets edge caches and clients keep a CRL at most 10 seconds, so a revocation shows everywhere within 10 s.
+ * Freshness: the CRL is read from D1's primary (app.ts: no replica for `/pki/`), where a revocation stores its
+ * re-signed CRL in the same batch, and kept in the location's Cache API for at most 10 s (pki-cache.ts; a revocation
+ * deletes it where it ran); `Cache-Control: public, max-age=10` lets edge caches and clients keep a CRL at most 10
+ * seconds too. So a revocation shows everywhere within 10 s.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "../core/errors";
 import { base64ToBytes } from "../crypto/encoding";
 import { pemToDer } from "../pki";
 import { findCaById } from "../store/certificate-authorities";
+import { cachedCrl, rememberCrl } from "./pki-cache";
 import { newRouter } from "./router";
+
+/** Hono throws when asked for an execution context it was not given (a direct app.request). */
+function executionContextOf(c: { executionCtx: Pick<ExecutionContext, "waitUntil"> }): Pick<ExecutionContext, "waitUntil"> | undefined {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Where the routes live: app.ts reads D1's primary for these paths. */
 export const PKI_PATH = "/pki/";
@@ -44,9 +55,15 @@ export const pkiRoutes = newRouter()
       responses: { 200: der("application/pkix-crl", "The CRL"), 404: { description: "No such CA" } },
     }),
     async (c) => {
-      const ca = await findCaById(c.var.deps.db, c.req.valid("param").caId);
+      const { caId } = c.req.valid("param");
+      const origin = new URL(c.req.url).origin;
+      const cached = await cachedCrl(origin, caId);
+      if (cached) return new Response(cached.body, cached);
+      const ca = await findCaById(c.var.deps.db, caId);
       if (!ca) throw new AppError("not_found", "No such CA");
-      return derResponse(base64ToBytes(ca.crlDer), "application/pkix-crl");
+      const response = derResponse(base64ToBytes(ca.crlDer), "application/pkix-crl");
+      rememberCrl(executionContextOf(c), origin, caId, response.clone());
+      return response;
     },
   )
   .openapi(

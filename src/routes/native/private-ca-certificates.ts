@@ -14,6 +14,7 @@ import { revokePrivateCertificate } from "../../services/private-ca/revoke";
 import { emitPrivateCertificateEvent } from "../../services/webhooks/private-ca-events";
 import { caCertificatePage } from "../../store/private-certificates";
 import { exportBody, recipientOf } from "../export-body";
+import { forgetCrl } from "../pki-cache";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
 import { caCertificateParams, caIdParam, cursorOf, issueBody, pageQuery, parseCursor, revokeBody } from "./private-ca-schemas";
 import { privateCertificateSchema, privateCertificateView } from "./private-ca-views";
@@ -129,6 +130,8 @@ export const privateCaCertificateRoutes = newRouter()
       const reason = ((c.req.valid("json") as { reason?: string } | undefined)?.reason ?? "unspecified") as RevocationReason;
       const ctx = { db, encryptionKey: config.ENCRYPTION_KEY, now: clock.now() };
       const row = await revokePrivateCertificate(ctx, ca, certificate, reason, auditedCommit(c));
+      // This location's cached CRL goes at once; elsewhere it lasts at most 10 s (routes/pki-cache.ts).
+      await forgetCrl([ca.publicOrigin, new URL(c.req.url).origin], ca.id);
       await emitPrivateCertificateEvent(c.var.deps, "certificate.revoked", row, { reason, revokedAt: new Date(row.revokedAt!).toISOString() });
       return c.json(privateCertificateView(row), 200);
     },
