@@ -51,7 +51,7 @@ export const nameConstraintsSchema = z
 const madeCaFields = {
   name: caName,
   keyType: z.enum(["ec", "rsa"], "must be ec or rsa").default("ec"),
-  keySize: z.union([z.literal(256), z.literal(384), z.literal(2048), z.literal(3072), z.literal(4096)], "must be 256 or 384 (ec), or 2048, 3072 or 4096 (rsa)").default(256),
+  keySize: z.union([z.literal(256), z.literal(384), z.literal(2048), z.literal(3072), z.literal(4096)], "must be 256 or 384 (ec), or 2048, 3072 or 4096 (rsa)").optional().describe("Default 256 for ec, 3072 for rsa"),
   subject: z
     .object({
       commonName: z.string().min(1, "must not be empty").max(64, "must be at most 64 characters (RFC 5280 ub-common-name)"),

@@ -39,7 +39,8 @@ export interface NameConstraintsInput {
 interface MadeCaInput {
   name: string;
   keyType: "ec" | "rsa";
-  keySize: number;
+  /** Default: 256 for EC, 3072 for RSA. */
+  keySize?: number;
   subject: CaSubject;
   validityDays: number;
   pathLength?: number;
@@ -63,6 +64,8 @@ export interface CaContext {
 
 /** The key spec, or a 400 naming the size that does not fit the type. */
 function keySpecOf(input: MadeCaInput): CaKeySpec {
+  const keySize = input.keySize ?? (input.keyType === "rsa" ? 3072 : 256);
+  if (keySize !== input.keySize) return keySpecOf({ ...input, keySize });
   if (input.keyType === "ec" && (input.keySize === 256 || input.keySize === 384)) return { keyType: "ec", keySize: input.keySize };
   if (input.keyType === "rsa" && (input.keySize === 2048 || input.keySize === 3072 || input.keySize === 4096)) return { keyType: "rsa", keySize: input.keySize };
   throw new AppError("validation_failed", `keySize ${input.keySize} does not fit keyType "${input.keyType}": EC takes 256 or 384, RSA 2048, 3072 or 4096`, { param: "keySize" });

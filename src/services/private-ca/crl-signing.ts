@@ -1,7 +1,8 @@
 /**
  * Signing a CA's CRL (RFC 5280 §5): every revoked, unexpired, not short-lived certificate of the CA, cRLNumber one
- * above the stored one (§5.2.3: monotonically increasing), nextUpdate 7 days on (the issue's bound). The cron re-signs
- * a CRL once it is a day old (crl-refresh.ts), so a relying party never holds one past its nextUpdate.
+ * above the stored one (§5.2.3: monotonically increasing), nextUpdate 7 days on (§5.1.2.5 leaves the interval to the
+ * CA; relying parties may cache a CRL until then). The cron re-signs a CRL once it is a day old (crl-refresh.ts), so
+ * a relying party never holds one past its nextUpdate.
  */
 import { DAY_MS } from "../../core/time";
 import { bytesToBase64 } from "../../crypto/encoding";

@@ -258,6 +258,16 @@ describe("revocation and the CRL", () => {
   });
 });
 
+describe("CA key defaults", () => {
+  it("takes 3072 bits for an RSA CA without keySize, and refuses a size that does not fit the type", async () => {
+    const t = await newTenant();
+    const rsa = await ok("POST", "/api/v1/cas", t.token, { name: uniqueName(), kind: "root", keyType: "rsa", subject: { commonName: "RSA Root" }, validityDays: 30 }, 201);
+    expect(rsa.keyType).toBe("RSA 3072");
+    const bad = await call("POST", "/api/v1/cas", { token: t.token, json: { name: uniqueName(), kind: "root", keyType: "rsa", keySize: 384, subject: { commonName: "x" } } });
+    expect(bad.status).toBe(400);
+  });
+});
+
 describe("autoRenew", () => {
   it("renews a generated-key certificate in place at two thirds of its lifetime: same id, new serial and key, exportable", async () => {
     const { renewDuePrivateCertificates } = await import("../../../src/services/private-ca/auto-renew");
