@@ -414,3 +414,101 @@ export const certificateExpiryNotices = sqliteTable(
     updatedAt: timestamp("updated_at").notNull(),
   },
 );
+
+export type CertificateAuthorityKind = "root" | "intermediate" | "imported";
+export type CertificateAuthorityStatus = "active" | "disabled";
+
+/**
+ * A team's own certificate authorities (services/private-ca/): a root made here, an intermediate under one of the
+ * team's CAs, or the team's existing CA imported with its key. The key is sealed (this row's id as associated data)
+ * and has no export path. The CRL it serves (`GET /pki/:caId/crl`) is kept signed here, re-signed on every revocation
+ * (its cRLNumber moved in the same batch) and by the cron before `crl_next_update`.
+ */
+export const certificateAuthorities = sqliteTable(
+  "certificate_authorities",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    kind: text("kind").$type<CertificateAuthorityKind>().notNull(),
+    /** The issuing CA of an intermediate (one of the same team's); null for a root or an imported CA. */
+    parentId: text("parent_id"),
+    status: text("status").$type<CertificateAuthorityStatus>().notNull().default("active"),
+    certificatePem: text("certificate_pem").notNull(),
+    /** The CAs above this one, issuer first, up to and including the root (PEM); "" for a root. */
+    chainPem: text("chain_pem").notNull().default(""),
+    /** The CA's private key (PKCS#8 PEM), AES-256-GCM sealed with this row's id as associated data. Never exported. */
+    sealedKey: text("sealed_key").notNull(),
+    /** "EC P-256", "RSA 3072"… */
+    keyDescription: text("key_description").notNull(),
+    notBefore: timestamp("not_before").notNull(),
+    notAfter: timestamp("not_after").notNull(),
+    /** SHA-256 of the certificate's DER, lowercase hex. */
+    fingerprint: text("fingerprint").notNull(),
+    /** This CA's own RFC 5280 §4.2.1.10 constraints, as written in its certificate; null when none. */
+    nameConstraints: text("name_constraints", { mode: "json" }).$type<Record<string, string[]>>(),
+    /** Every constraint a leaf of this CA must meet: this CA's and every CA's above it, issuing CA first. */
+    constraintsPath: text("constraints_path", { mode: "json" }).$type<Record<string, string[]>[]>().notNull(),
+    /** The origin its public routes are served from (`<origin>/pki/<id>/crl`), fixed at creation: issued URLs never move. */
+    publicOrigin: text("public_origin").notNull(),
+    /** The cRLNumber of the CRL below (RFC 5280 §5.2.3): only ever moves up, with each new CRL. */
+    crlNumber: integer("crl_number").notNull().default(0),
+    /** The current CRL, DER as base64. */
+    crlDer: text("crl_der").notNull(),
+    crlThisUpdate: timestamp("crl_this_update").notNull(),
+    crlNextUpdate: timestamp("crl_next_update").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("certificate_authorities_team_name_idx").on(t.teamId, t.name),
+    // GET /api/v1/cas pages newest first, as the inventory does.
+    index("certificate_authorities_team_idx").on(t.teamId, t.createdAt, t.id),
+    // The cron re-signs the CRLs whose nextUpdate comes near (services/private-ca/crl-refresh.ts).
+    index("certificate_authorities_crl_due_idx").on(t.crlNextUpdate),
+  ],
+);
+
+export type PrivateCertificateStatus = "active" | "revoked";
+
+/** Leaf certificates a team's CA issued (`POST /api/v1/cas/:id/certificates`). */
+export const privateCertificates = sqliteTable(
+  "private_certificates",
+  {
+    id: text("id").primaryKey(),
+    caId: text("ca_id").notNull().references(() => certificateAuthorities.id, { onDelete: "cascade" }),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    /** Lowercase hex, unique per CA (RFC 5280 §4.1.2.2). */
+    serial: text("serial").notNull(),
+    profile: text("profile").notNull(),
+    /** The names it carries: `{commonName?, dnsNames, ipAddresses, uris, emails}`. */
+    names: text("names", { mode: "json" }).$type<{ commonName?: string; dnsNames: string[]; ipAddresses: string[]; uris: string[]; emails: string[] }>().notNull(),
+    certificatePem: text("certificate_pem").notNull(),
+    /** The issuing CA up to, not including, the root (PEM). */
+    chainPem: text("chain_pem").notNull().default(""),
+    /** The generated key (PKCS#8 PEM) sealed with this row's id as associated data; null when issued from a CSR. */
+    sealedKey: text("sealed_key"),
+    keyDescription: text("key_description").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    notBefore: timestamp("not_before").notNull(),
+    notAfter: timestamp("not_after").notNull(),
+    status: text("status").$type<PrivateCertificateStatus>().notNull().default("active"),
+    revokedAt: timestamp("revoked_at"),
+    revocationReason: text("revocation_reason"),
+    autoRenew: integer("auto_renew", { mode: "boolean" }).notNull().default(false),
+    /** Valid for at most 7 days: no CRL distribution point, never listed in a CRL, not revocable (it lapses). */
+    shortLived: integer("short_lived", { mode: "boolean" }).notNull().default(false),
+    /** With autoRenew (a generated key): when the cron renews it in place (two thirds of its lifetime); null = never. */
+    nextRenewalAt: timestamp("next_renewal_at"),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("private_certificates_ca_serial_idx").on(t.caId, t.serial),
+    // GET /api/v1/cas/:id/certificates pages newest first.
+    index("private_certificates_ca_idx").on(t.caId, t.createdAt, t.id),
+    // A CRL lists the revoked serials not yet expired (RFC 5280 §3.3: an expired certificate may leave the CRL).
+    index("private_certificates_crl_idx").on(t.caId, t.notAfter).where(sql`status = 'revoked' AND short_lived = 0`),
+    // The cron's renewal of private certificates reads only the due rows (services/private-ca/auto-renew.ts).
+    index("private_certificates_renewal_idx").on(t.nextRenewalAt).where(sql`next_renewal_at IS NOT NULL`),
+  ],
+);

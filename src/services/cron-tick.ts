@@ -1,5 +1,6 @@
 /**
- * One cron tick: the renewal sweep, the deploy sweep, the ARI refresh and the webhook sweep, in that order, each on
+ * One cron tick: the renewal sweep, the deploy sweep, the ARI refresh, the webhook sweep, the private certificates'
+ * renewal and the private CAs' CRL refresh, in that order, each on
  * its own. A stage that throws is logged and counted (`certdesk_cron_stage_failures_total{stage}`), and the stages
  * after it still run: a target that breaks its delivery, or a CA that is down, holds back no renewal, ARI refresh or
  * webhook of anyone else.
@@ -9,13 +10,15 @@ import { refreshRenewalInfo } from "./ari-refresh";
 import { sweepDueDeployments } from "./deploy-targets/sweep";
 import type { Deps } from "./deps";
 import { sweepDueCertificates } from "./renewal-sweep";
+import { renewDuePrivateCertificates } from "./private-ca/auto-renew";
+import { refreshDueCrls } from "./private-ca/crl-refresh";
 import { sweepWebhooks } from "./webhooks/sweep";
 
-export const CRON_STAGES = ["renewal_sweep", "deploy_sweep", "ari_refresh", "webhook_sweep"] as const;
+export const CRON_STAGES = ["renewal_sweep", "deploy_sweep", "ari_refresh", "webhook_sweep", "private_renewal", "crl_refresh"] as const;
 export type CronStage = (typeof CRON_STAGES)[number];
 
 /** How the log names each stage. */
-const LABELS: Record<CronStage, string> = { renewal_sweep: "renewal sweep", deploy_sweep: "deploy sweep", ari_refresh: "ARI refresh", webhook_sweep: "webhook sweep" };
+const LABELS: Record<CronStage, string> = { renewal_sweep: "renewal sweep", deploy_sweep: "deploy sweep", ari_refresh: "ARI refresh", webhook_sweep: "webhook sweep", private_renewal: "private renewal", crl_refresh: "CRL refresh" };
 
 export type StageReport = { stage: CronStage; ok: true; summary: string } | { stage: CronStage; ok: false; error: string };
 
@@ -40,6 +43,16 @@ const STAGES: Record<CronStage, (deps: Deps, asOf: number) => Promise<string>> =
   async webhook_sweep(deps, asOf) {
     const r = await sweepWebhooks(deps, asOf);
     return `${r.announced} expiry notices, ${r.due} overdue, ${r.enqueued} enqueued, ${r.failed} not sent`;
+  },
+  // Private certificates with autoRenew at two thirds of their lifetime: services/private-ca/auto-renew.ts.
+  async private_renewal(deps, asOf) {
+    const r = await renewDuePrivateCertificates(deps, asOf);
+    return `${r.due} due, ${r.renewed} renewed, ${r.stopped} stopped, ${r.failed} failed`;
+  },
+  // Private CAs' CRLs a day old, re-signed well before their nextUpdate (7 days): services/private-ca/crl-refresh.ts.
+  async crl_refresh(deps, asOf) {
+    const r = await refreshDueCrls(deps, asOf);
+    return `${r.due} due, ${r.refreshed} re-signed, ${r.failed} failed`;
   },
 };
 

@@ -60,7 +60,7 @@ const certificateThere = (teamId: string, id: string) => sql`EXISTS (SELECT 1 FR
 export async function createOrganizationCertificate(
   db: Database,
   teamId: string,
-  input: { pem: string; name?: string | null },
+  input: { pem: string; name?: string | null; activeInOrganization?: boolean },
   now: number,
   commit: CommitChange,
   limits: OrganizationCertificateLimits = LIMIT_DEFAULTS,
@@ -73,7 +73,8 @@ export async function createOrganizationCertificate(
     contentPem: parsed.contentPem,
     validAt: parsed.validAt,
     expiresAt: parsed.expiresAt,
-    activeInOrganization: false,
+    // Inactive unless asked (a private CA published to the organization arrives active, in the same statement).
+    activeInOrganization: input.activeInOrganization ?? false,
     createdAt: now,
   };
   const bytes = row.contentPem.length;
@@ -87,7 +88,7 @@ export async function createOrganizationCertificate(
           AND ${teamBytes(teamId)} + ${bytes} <= ${maxBytes}`,
     )
     .returning({ id: table.id });
-  const detail = { name: row.name, expiresAt: new Date(row.expiresAt).toISOString() };
+  const detail = { name: row.name, expiresAt: new Date(row.expiresAt).toISOString(), ...(row.activeInOrganization ? { activeInOrganization: true } : {}) };
   const [inserted] = (await commit({ teamId, statements: [insert], target: row.id, detail, recordIf: { holds: certificateThere(teamId, row.id), checked: "after" } })) as [unknown[]];
   if (inserted.length === 0) {
     const usage = await db.get<{ count: number; bytes: number }>(

@@ -15,6 +15,11 @@ export const SCOPES = [
   // Where the team's certificate events are sent (routes/native/webhooks.ts): endpoints, their deliveries.
   "webhooks:read",
   "webhooks:write",
+  // The team's private CAs (routes/native/private-ca*.ts): `cas:write` creates and disables CAs, `cas:issue` issues and
+  // revokes their certificates. `cas:issue` ends in neither `:read` nor `:write`, so no other scope implies it.
+  "cas:read",
+  "cas:write",
+  "cas:issue",
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

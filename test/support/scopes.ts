@@ -11,4 +11,7 @@ export const ALL_SCOPES = [
   "certificates:export",
   "webhooks:read",
   "webhooks:write",
+  "cas:read",
+  "cas:write",
+  "cas:issue",
 ];
