@@ -1,0 +1,132 @@
+/**
+ * A client certificate signed by one of the team's CAs and installed as the project's egress client certificate for an
+ * origin (`POST /api/v1/projects/:id/client-certificates/issue`; issue 21 §4). It takes the origin's slot in the same
+ * store as an upload (services/client-certificates.ts), so the Vercel surface shows it like one, and it is listed under
+ * its CA like any certificate the CA issued: both rows share one id, which is how the renewal finds its CA again
+ * (services/client-certificate-renewal.ts).
+ */
+import { type SQL, sql } from "drizzle-orm";
+import { LIMIT_DEFAULTS } from "../core/config";
+import { DAY_MS } from "../core/time";
+import { AppError } from "../core/errors";
+import { newId } from "../core/ids";
+import type { Database } from "../db/client";
+import { privateCertificates } from "../db/schema";
+import { selectValues } from "../db/select-values";
+import { exportPrivateKeyPem, generateCertificateKey } from "../pki/key-generation";
+import type { CommitChange } from "./change";
+import { type ClientCertificateLimits, type ClientCertificateRow, storeClientCertificate } from "./client-certificates";
+import { normalizeOrigin } from "./client-certificate-origin";
+import { certificateChainOf, openCaForSigning, signClientLeaf } from "./client-certificate-signing";
+import type { ProjectRow } from "./projects";
+import { type CaRow, requireTeamCa } from "./team-ca";
+
+/** 90 days unless asked: a quarter, renewed at two thirds (60 days), as the ACME certificates here are. */
+export const DEFAULT_CLIENT_VALIDITY_DAYS = 90;
+
+export interface IssueClientCertificateInput {
+  origin?: string | null;
+  caId: string;
+  validityDays?: number;
+}
+
+export interface IssuedClientCertificate {
+  row: ClientCertificateRow;
+  caId: string;
+  leafPem: string;
+  notAfter: number;
+}
+
+const disabled = (ca: CaRow) => new AppError("validation_failed", `caId: CA ${ca.id} is disabled: it issues no further certificates`, { param: "caId" });
+
+/** SQL: the CA may still sign when the batch runs (a disable racing this issuance wins: nothing is stored). */
+const caStillActive = (ca: CaRow) => sql`EXISTS (SELECT 1 FROM certificate_authorities WHERE id = ${ca.id} AND status = 'active')`;
+
+/**
+ * Signs a `client` certificate with subject CN=<project name> (no SAN: client authentication needs none) and a new EC
+ * P-256 key, and installs it in the project's slot for `origin` with its audit row (`commit`): the slot row, the CA's
+ * record of it and the audit row in one batch. `guard` adds a condition to that batch (the renewal's: the slot still
+ * holds the certificate it renews); when it or the CA's status fails at commit, nothing is stored and the answer is null.
+ */
+export async function installIssuedClientCertificate(
+  db: Database,
+  keys: string,
+  project: ProjectRow,
+  ca: CaRow,
+  origin: string,
+  validityDays: number,
+  now: number,
+  commit: CommitChange,
+  limits: ClientCertificateLimits,
+  guard?: SQL,
+): Promise<IssuedClientCertificate | null> {
+  if (ca.status !== "active") throw disabled(ca);
+  const notAfter = now + validityDays * DAY_MS;
+  if (notAfter > ca.notAfter) {
+    throw new AppError(
+      "validation_failed",
+      `validityDays: ${validityDays} days would end after the CA's own notAfter (${new Date(ca.notAfter).toISOString()}); ask for fewer days`,
+      { param: "validityDays" },
+    );
+  }
+  const issuer = await openCaForSigning(keys, ca);
+  const pair = await generateCertificateKey({ keyType: "ec", curve: "P-256" });
+  const id = newId("ccert");
+  const leaf = await signClientLeaf(ca, issuer, { publicKey: pair.publicKey, commonName: project.name, notBefore: now, notAfter });
+  const { chainPem, trustAnchorPem } = certificateChainOf(ca);
+  const record = {
+    id,
+    caId: ca.id,
+    teamId: project.teamId,
+    serial: leaf.serialHex,
+    profile: "client",
+    names: { commonName: project.name, dnsNames: [], ipAddresses: [], uris: [], emails: [] },
+    certificatePem: leaf.pem,
+    chainPem,
+    // The key lives in the egress slot (sealed with this same id), where it is used; not twice.
+    sealedKey: null,
+    keyDescription: "EC P-256",
+    fingerprint: leaf.fingerprint,
+    notBefore: now,
+    notAfter,
+    status: "active" as const,
+    revokedAt: null,
+    revocationReason: null,
+    autoRenew: true,
+    shortLived: leaf.shortLived,
+    createdAt: now,
+  };
+  // Written only with the slot's row: over quota (or a failed guard) the CA records nothing either.
+  const recordInsert = db
+    .insert(privateCertificates)
+    .select(sql`SELECT ${selectValues(privateCertificates, record)} WHERE EXISTS (SELECT 1 FROM client_certificates WHERE id = ${id})`)
+    .returning({ id: privateCertificates.id });
+  const checked = { leafPem: leaf.pem, chainPem, privateKeyPkcs8Pem: await exportPrivateKeyPem(pair.privateKey), notAfter: new Date(notAfter) };
+  const held = guard ? sql`${caStillActive(ca)} AND (${guard})` : caStillActive(ca);
+  const stored = await storeClientCertificate(db, keys, project, origin, trustAnchorPem, checked, now, limits, commit, {
+    id,
+    guard: held,
+    also: [recordInsert],
+    detail: { caId: ca.id, serial: leaf.serialHex },
+  });
+  if (!stored.stored) return null;
+  return { row: stored.row, caId: ca.id, leafPem: leaf.pem, notAfter };
+}
+
+/** The route's issuance: the team's CA, the origin normalized as an upload's, a disabled CA a 400. */
+export async function issueClientCertificate(
+  db: Database,
+  keys: string,
+  project: ProjectRow,
+  input: IssueClientCertificateInput,
+  now: number,
+  commit: CommitChange,
+  limits: ClientCertificateLimits = LIMIT_DEFAULTS,
+): Promise<IssuedClientCertificate> {
+  const origin = normalizeOrigin(input.origin);
+  const ca = await requireTeamCa(db, project.teamId, input.caId, "caId");
+  const issued = await installIssuedClientCertificate(db, keys, project, ca, origin, input.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS, now, commit, limits);
+  // Only the CA's status guards this batch: it was disabled meanwhile.
+  if (!issued) throw disabled(ca);
+  return issued;
+}
