@@ -34,7 +34,7 @@ export async function openCaForSigning(keys: string, ca: CaRow): Promise<Signing
 
 /** The chain a leaf of `ca` carries (the issuing CA up to, not including, the root) and the root a server trusts. */
 export function certificateChainOf(ca: Pick<CaRow, "certificatePem" | "chainPem">): { chainPem: string; trustAnchorPem: string } {
-  const above = ca.chainPem.trim() === "" ? [] : new x509.X509Certificates(ca.chainPem.trim()).map((c) => c.toString("pem"));
+  const above = x509.PemConverter.decode(ca.chainPem).map((der) => new x509.X509Certificate(der).toString("pem"));
   const path = [new x509.X509Certificate(ca.certificatePem).toString("pem"), ...above];
   return { chainPem: path.slice(0, -1).map((pem) => `${pem}\n`).join(""), trustAnchorPem: `${path[path.length - 1]}\n` };
 }

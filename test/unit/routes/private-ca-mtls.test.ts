@@ -1,0 +1,256 @@
+/**
+ * The private CA's mTLS surfaces (issue 21 §4): a client certificate issued from the team's CA and installed as the
+ * project's egress client certificate, and the CA published to the organization's certificate store.
+ */
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { unseal } from "../../../src/crypto/sealing";
+import { x509 } from "../../../src/pki/x509-setup";
+import { call, newProject, newTenant, type Tenant } from "../../support/api";
+import { insertTeamCa } from "../../support/private-ca-mtls-rows";
+
+const ENCRYPTION_KEY = "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=";
+const ORIGIN = "https://api.partner.example";
+const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+
+/** Every certificate of a PEM text, in order. */
+const pemCertificates = (pem: string) => x509.PemConverter.decode(pem).map((der) => new x509.X509Certificate(der));
+
+const issuePath = (projectId: string) => `/api/v1/projects/${projectId}/client-certificates/issue`;
+
+async function tokenWith(t: Tenant, scopes: string[]): Promise<string> {
+  const res = await call("POST", "/api/v1/tokens", { token: t.token, json: { name: `scoped-${scopes.join("-")}`, scopes } });
+  expect(res.status, res.text).toBe(200);
+  return res.body.token;
+}
+
+/** What the team holds of both stores: a refused request must leave them as they were. */
+async function storedRows(teamId: string) {
+  const count = (table: string) => env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE team_id = ?`).bind(teamId).first<{ n: number }>();
+  const [client, issued, organization] = await Promise.all([count("client_certificates"), count("private_certificates"), count("organization_certificates")]);
+  return { client: client!.n, issued: issued!.n, organization: organization!.n };
+}
+
+describe("POST /api/v1/projects/:id/client-certificates/issue", () => {
+  describe("happy path", () => {
+    it("issues a client certificate that chains to the CA, CN = project name, clientAuth, installed for the origin", async () => {
+      const t = await newTenant();
+      const project = await newProject(t, null);
+      const ca = await insertTeamCa(t.teamId);
+      const res = await call("POST", issuePath(project.id), { token: t.token, json: { origin: `${ORIGIN}:443/`, caId: ca.id, validityDays: 30 } });
+      expect(res.status, res.text).toBe(201);
+      expect(Object.keys(res.body).sort()).toEqual(["caId", "certificate", "id", "notAfter", "origin"]);
+      expect(res.body).toMatchObject({ origin: ORIGIN, caId: ca.id });
+
+      const leaf = new x509.X509Certificate(res.body.certificate);
+      expect(await leaf.verify({ publicKey: ca.certificate.publicKey, signatureOnly: true })).toBe(true);
+      expect(leaf.issuer).toBe(ca.certificate.subject);
+      const chain = await new x509.X509ChainBuilder({ certificates: [ca.certificate] }).build(leaf);
+      expect(chain.map((c) => c.subject)).toEqual([leaf.subject, ca.certificate.subject]);
+      expect(leaf.subject).toBe(`CN=${project.name}`);
+      expect(leaf.getExtension(x509.ExtendedKeyUsageExtension)?.usages).toEqual([CLIENT_AUTH]);
+      expect(leaf.getExtension(x509.BasicConstraintsExtension)?.ca).toBe(false);
+      expect(leaf.getExtension(x509.SubjectAlternativeNameExtension)).toBeNull();
+      const days = (leaf.notAfter.getTime() - leaf.notBefore.getTime()) / 86_400_000;
+      expect(Math.round(days)).toBe(30);
+      expect(new Date(res.body.notAfter).getTime()).toBe(leaf.notAfter.getTime());
+
+      // The Vercel surface shows it as it shows an uploaded one.
+      const vercel = await call("GET", `/v1/projects/${project.name}/client-cert`, { token: t.token });
+      expect(vercel.status).toBe(200);
+      expect(vercel.body).toEqual({ clientCerts: [{ origin: ORIGIN, id: res.body.id }] });
+
+      // The slot holds the leaf, the CA a server must trust, and the generated key, sealed to the row.
+      const slot = await env.DB.prepare("SELECT * FROM client_certificates WHERE id = ?").bind(res.body.id).first<Record<string, string>>();
+      expect(slot!.certificate_pem).toBe(res.body.certificate);
+      expect(pemCertificates(slot!.ca_pem!)[0]!.equal(ca.certificate)).toBe(true);
+      const keyPem = await unseal(ENCRYPTION_KEY, slot!.sealed_key!, res.body.id);
+      const key = await crypto.subtle.importKey("pkcs8", x509.PemConverter.decodeFirst(keyPem), { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+      const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key, new Uint8Array([1, 2, 3]));
+      const publicKey = await leaf.publicKey.export({ name: "ECDSA", namedCurve: "P-256" }, ["verify"]);
+      expect(await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, publicKey, signature, new Uint8Array([1, 2, 3]))).toBe(true);
+
+      // The CA lists it under the same id, renewed automatically, its key not kept twice.
+      const issued = await env.DB.prepare("SELECT * FROM private_certificates WHERE id = ?").bind(res.body.id).first<Record<string, unknown>>();
+      expect(issued).toMatchObject({ ca_id: ca.id, profile: "client", auto_renew: 1, sealed_key: null, status: "active" });
+      expect(BigInt(`0x${issued!.serial}`)).toBe(BigInt(`0x${leaf.serialNumber}`));
+    });
+
+    it("under an intermediate: the chain carries the intermediate, the slot trusts the root", async () => {
+      const t = await newTenant();
+      const project = await newProject(t, null);
+      const root = await insertTeamCa(t.teamId);
+      const intermediate = await insertTeamCa(t.teamId, { parent: root });
+      const res = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: intermediate.id } });
+      expect(res.status, res.text).toBe(201);
+      const slot = await env.DB.prepare("SELECT certificate_pem, ca_pem FROM client_certificates WHERE id = ?").bind(res.body.id).first<Record<string, string>>();
+      const bundle = pemCertificates(slot!.certificate_pem!);
+      expect(bundle.map((c) => c.subject)).toEqual([`CN=${project.name}`, intermediate.certificate.subject]);
+      expect(pemCertificates(slot!.ca_pem!)[0]!.equal(root.certificate)).toBe(true);
+      const chain = await new x509.X509ChainBuilder({ certificates: [intermediate.certificate, root.certificate] }).build(bundle[0]!);
+      expect(chain).toHaveLength(3);
+      const leaf = bundle[0]!;
+      expect(Math.round((leaf.notAfter.getTime() - leaf.notBefore.getTime()) / 86_400_000)).toBe(90);
+    });
+
+    it("issuing again for the origin replaces the slot's certificate", async () => {
+      const t = await newTenant();
+      const project = await newProject(t, null);
+      const ca = await insertTeamCa(t.teamId);
+      const first = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: ca.id } });
+      const second = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: ca.id } });
+      expect([first.status, second.status]).toEqual([201, 201]);
+      expect(second.body.id).not.toBe(first.body.id);
+      const vercel = await call("GET", `/v1/projects/${project.id}/client-cert`, { token: t.token });
+      expect(vercel.body.clientCerts).toEqual([{ origin: ORIGIN, id: second.body.id }]);
+    });
+  });
+
+  describe("errors", () => {
+    it("another team's CA is a 404, and nothing is stored", async () => {
+      const [t, other] = await Promise.all([newTenant(), newTenant()]);
+      const project = await newProject(t, null);
+      const theirs = await insertTeamCa(other.teamId);
+      const res = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: theirs.id } });
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ success: false, code: "not_found" });
+      expect(await storedRows(t.teamId)).toEqual({ client: 0, issued: 0, organization: 0 });
+      expect(await storedRows(other.teamId)).toEqual({ client: 0, issued: 0, organization: 0 });
+    });
+
+    it("another team's project is a 404", async () => {
+      const [t, other] = await Promise.all([newTenant(), newTenant()]);
+      const theirs = await newProject(other, null);
+      const ca = await insertTeamCa(t.teamId);
+      const res = await call("POST", issuePath(theirs.id), { token: t.token, json: { origin: ORIGIN, caId: ca.id } });
+      expect(res.status).toBe(404);
+      expect(await storedRows(other.teamId)).toEqual({ client: 0, issued: 0, organization: 0 });
+    });
+
+    it("a disabled CA is a 400 that says so, and nothing is stored", async () => {
+      const t = await newTenant();
+      const project = await newProject(t, null);
+      const ca = await insertTeamCa(t.teamId, { status: "disabled" });
+      const res = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: ca.id } });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatch(/disabled/);
+      expect(await storedRows(t.teamId)).toEqual({ client: 0, issued: 0, organization: 0 });
+    });
+
+    it("a CA whose own EKU forbids clientAuth, and a validity past the CA's notAfter, are 400s", async () => {
+      const t = await newTenant();
+      const project = await newProject(t, null);
+      const serverOnly = await insertTeamCa(t.teamId, { eku: ["1.3.6.1.5.5.7.3.1"] });
+      const refused = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: serverOnly.id } });
+      expect(refused.status, refused.text).toBe(400);
+      expect(refused.body.error).toMatch(/client/);
+      const shortCa = await insertTeamCa(t.teamId, { validityDays: 10 });
+      const tooLong = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: shortCa.id, validityDays: 30 } });
+      expect(tooLong.status).toBe(400);
+      expect(tooLong.body.error).toMatch(/notAfter/);
+      expect(await storedRows(t.teamId)).toEqual({ client: 0, issued: 0, organization: 0 });
+    });
+
+    it("hostile bodies get a 4xx and store nothing", async () => {
+      const t = await newTenant();
+      const project = await newProject(t, null);
+      const ca = await insertTeamCa(t.teamId);
+      const bodies: unknown[] = [
+        {},
+        { origin: ORIGIN },
+        { caId: "" },
+        { caId: ca.id, origin: "https://api.partner.example/path" },
+        { caId: ca.id, origin: "ftp://api.partner.example" },
+        { caId: ca.id, origin: "https://user:pw@api.partner.example" },
+        { caId: ca.id, origin: "not a url" },
+        { caId: ca.id, origin: `https://${"a".repeat(3000)}.example` },
+        { caId: ca.id, origin: 42 },
+        { caId: ca.id, validityDays: 0 },
+        { caId: ca.id, validityDays: 1.5 },
+        { caId: ca.id, validityDays: 100_000 },
+        { caId: ca.id, validityDays: "30" },
+        { caId: ca.id, profile: "server" },
+        { caId: ca.id, commonName: "admin" },
+        { caId: "x".repeat(100) },
+        { caId: ["a"] },
+        [],
+        null,
+      ];
+      for (const json of bodies) {
+        const res = await call("POST", issuePath(project.id), { token: t.token, json });
+        expect(res.status, `${JSON.stringify(json)?.slice(0, 80)}: ${res.text}`).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+      }
+      const notJson = await call("POST", issuePath(project.id), { token: t.token, body: "{caId:", headers: { "Content-Type": "application/json" } });
+      expect(notJson.status).toBe(400);
+      expect(await storedRows(t.teamId)).toEqual({ client: 0, issued: 0, organization: 0 });
+    });
+  });
+
+  describe("auth", () => {
+    it("needs both projects:write and cas:issue", async () => {
+      const t = await newTenant();
+      const project = await newProject(t, null);
+      const ca = await insertTeamCa(t.teamId);
+      const json = { origin: ORIGIN, caId: ca.id };
+      expect((await call("POST", issuePath(project.id), { json })).status).toBe(401);
+      for (const scopes of [["projects:write"], ["cas:issue"], ["cas:write", "projects:write"], ["projects:read", "cas:issue"]]) {
+        const res = await call("POST", issuePath(project.id), { token: await tokenWith(t, scopes), json });
+        expect(res.status, scopes.join(" ")).toBe(403);
+      }
+      const both = await call("POST", issuePath(project.id), { token: await tokenWith(t, ["projects:write", "cas:issue"]), json });
+      expect(both.status, both.text).toBe(201);
+    });
+  });
+});
+
+describe("POST /api/v1/cas/:id/publish-to-organization", () => {
+  it("adds the CA's own certificate to the organization store, active, answered as OpenAI's object", async () => {
+    const t = await newTenant();
+    const root = await insertTeamCa(t.teamId);
+    const intermediate = await insertTeamCa(t.teamId, { parent: root });
+    const res = await call("POST", `/api/v1/cas/${intermediate.id}/publish-to-organization`, { token: t.token });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body).toMatchObject({ object: "organization.certificate", name: intermediate.name, active: true });
+    expect(res.body.certificate_details.expires_at).toBe(Math.floor(intermediate.certificate.notAfter.getTime() / 1000));
+
+    // The store holds the CA certificate alone (not its chain), active for the organization.
+    const got = await call("GET", `/v1/organization/certificates/${res.body.id}?include[]=content`, { token: t.token });
+    expect(got.status).toBe(200);
+    const stored = pemCertificates(got.body.certificate_details.content);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.equal(intermediate.certificate)).toBe(true);
+    const list = await call("GET", "/v1/organization/certificates", { token: t.token });
+    expect(list.body.data).toEqual([expect.objectContaining({ id: res.body.id, active: true })]);
+
+    // Twice is a 409 naming the entry; still one entry.
+    const again = await call("POST", `/api/v1/cas/${intermediate.id}/publish-to-organization`, { token: t.token });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toContain(res.body.id);
+    expect((await storedRows(t.teamId)).organization).toBe(1);
+  });
+
+  it("another team's CA is a 404, an unknown one too; nothing is stored", async () => {
+    const [t, other] = await Promise.all([newTenant(), newTenant()]);
+    const theirs = await insertTeamCa(other.teamId);
+    for (const id of [theirs.id, "ca_nothing", "x".repeat(65)]) {
+      const res = await call("POST", `/api/v1/cas/${id}/publish-to-organization`, { token: t.token });
+      expect(res.status, id).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    }
+    expect((await call("POST", `/api/v1/cas/${theirs.id}/publish-to-organization`, { token: t.token })).status).toBe(404);
+    expect((await storedRows(t.teamId)).organization).toBe(0);
+    expect((await storedRows(other.teamId)).organization).toBe(0);
+  });
+
+  it("needs cas:write and organization:write", async () => {
+    const t = await newTenant();
+    const ca = await insertTeamCa(t.teamId);
+    for (const scopes of [["cas:write"], ["organization:write"], ["cas:issue", "organization:write"]]) {
+      const res = await call("POST", `/api/v1/cas/${ca.id}/publish-to-organization`, { token: await tokenWith(t, scopes) });
+      expect(res.status, scopes.join(" ")).toBe(403);
+    }
+    const res = await call("POST", `/api/v1/cas/${ca.id}/publish-to-organization`, { token: await tokenWith(t, ["cas:write", "organization:write"]) });
+    expect(res.status, res.text).toBe(201);
+  });
+});
