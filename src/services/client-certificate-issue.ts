@@ -5,7 +5,7 @@
  * its CA like any certificate the CA issued: both rows share one id, which is how the renewal finds its CA again
  * (services/client-certificate-renewal.ts).
  */
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { LIMIT_DEFAULTS } from "../core/config";
 import { DAY_MS } from "../core/time";
 import { AppError } from "../core/errors";
@@ -15,7 +15,7 @@ import { privateCertificates } from "../db/schema";
 import { selectValues } from "../db/select-values";
 import { exportPrivateKeyPem, generateCertificateKey } from "../pki/key-generation";
 import type { CommitChange } from "./change";
-import { type ClientCertificateLimits, type ClientCertificateRow, storeClientCertificate } from "./client-certificates";
+import { type ClientCertificateLimits, type ClientCertificateRow, type SlotWriteOptions, storeClientCertificate } from "./client-certificates";
 import { normalizeOrigin } from "./client-certificate-origin";
 import { certificateChainOf, openCaForSigning, signClientLeaf } from "./client-certificate-signing";
 import type { ProjectRow } from "./projects";
@@ -37,7 +37,7 @@ export interface IssuedClientCertificate {
   notAfter: number;
 }
 
-const disabled = (ca: CaRow) => new AppError("validation_failed", `caId: CA ${ca.id} is disabled: it issues no further certificates`, { param: "caId" });
+export const disabled = (ca: CaRow) => new AppError("validation_failed", `caId: CA ${ca.id} is disabled: it issues no further certificates`, { param: "caId" });
 
 /** SQL: the CA may still sign when the batch runs (a disable racing this issuance wins: nothing is stored). */
 const caStillActive = (ca: CaRow) => sql`EXISTS (SELECT 1 FROM certificate_authorities WHERE id = ${ca.id} AND status = 'active')`;
@@ -45,8 +45,8 @@ const caStillActive = (ca: CaRow) => sql`EXISTS (SELECT 1 FROM certificate_autho
 /**
  * Signs a `client` certificate with subject CN=<project name> (no SAN: client authentication needs none) and a new EC
  * P-256 key, and installs it in the project's slot for `origin` with its audit row (`commit`): the slot row, the CA's
- * record of it and the audit row in one batch. `guard` adds a condition to that batch (the renewal's: the slot still
- * holds the certificate it renews); when it or the CA's status fails at commit, nothing is stored and the answer is null.
+ * record of it and the audit row in one batch. A renewal adds a condition to that batch (the slot still
+ * holds the certificate it renews: `replacing`); when it or the CA's status fails at commit, nothing is stored and the answer is null.
  */
 export async function installIssuedClientCertificate(
   db: Database,
@@ -54,18 +54,18 @@ export async function installIssuedClientCertificate(
   project: ProjectRow,
   ca: CaRow,
   origin: string,
-  validityDays: number,
+  notAfter: number,
   now: number,
   commit: CommitChange,
   limits: ClientCertificateLimits,
-  guard?: SQL,
+  replacing?: Pick<SlotWriteOptions, "guard" | "before" | "also">,
 ): Promise<IssuedClientCertificate | null> {
   if (ca.status !== "active") throw disabled(ca);
-  const notAfter = now + validityDays * DAY_MS;
   if (notAfter > ca.notAfter) {
+    const days = Math.round((notAfter - now) / DAY_MS);
     throw new AppError(
       "validation_failed",
-      `validityDays: ${validityDays} days would end after the CA's own notAfter (${new Date(ca.notAfter).toISOString()}); ask for fewer days`,
+      `validityDays: ${days} days would end after the CA's own notAfter (${new Date(ca.notAfter).toISOString()}); ask for fewer days`,
       { param: "validityDays" },
     );
   }
@@ -102,11 +102,12 @@ export async function installIssuedClientCertificate(
     .select(sql`SELECT ${selectValues(privateCertificates, record)} WHERE EXISTS (SELECT 1 FROM client_certificates WHERE id = ${id})`)
     .returning({ id: privateCertificates.id });
   const checked = { leafPem: leaf.pem, chainPem, privateKeyPkcs8Pem: await exportPrivateKeyPem(pair.privateKey), notAfter: new Date(notAfter) };
-  const held = guard ? sql`${caStillActive(ca)} AND (${guard})` : caStillActive(ca);
+  const held = replacing?.guard ? sql`${caStillActive(ca)} AND (${replacing.guard})` : caStillActive(ca);
   const stored = await storeClientCertificate(db, keys, project, origin, trustAnchorPem, checked, now, limits, commit, {
     id,
     guard: held,
-    also: [recordInsert],
+    before: replacing?.before,
+    also: [recordInsert, ...(replacing?.also ?? [])],
     detail: { caId: ca.id, serial: leaf.serialHex },
   });
   if (!stored.stored) return null;
@@ -125,7 +126,8 @@ export async function issueClientCertificate(
 ): Promise<IssuedClientCertificate> {
   const origin = normalizeOrigin(input.origin);
   const ca = await requireTeamCa(db, project.teamId, input.caId, "caId");
-  const issued = await installIssuedClientCertificate(db, keys, project, ca, origin, input.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS, now, commit, limits);
+  const notAfter = now + (input.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS) * DAY_MS;
+  const issued = await installIssuedClientCertificate(db, keys, project, ca, origin, notAfter, now, commit, limits);
   // Only the CA's status guards this batch: it was disabled meanwhile.
   if (!issued) throw disabled(ca);
   return issued;

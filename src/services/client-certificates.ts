@@ -86,6 +86,8 @@ export interface SlotWriteOptions {
   id?: string;
   /** Held with the quota by the delete and the insert: false at commit time, the batch changes nothing. */
   guard?: SQL;
+  /** Statements run before the delete, in the same batch (a renewal's claim on the certificate it replaces). */
+  before?: BatchItem<"sqlite">[];
   /** Statements run after the insert, in the same batch (they guard themselves on the new row being there). */
   also?: BatchItem<"sqlite">[];
   /** Added to the audit row's detail. */
@@ -126,9 +128,11 @@ export async function storeClientCertificate(
   };
   const bytes = rowBytes(row);
   const room = options.guard ? sql`(${hasRoom(project, origin, bytes, limits)}) AND (${options.guard})` : hasRoom(project, origin, bytes, limits);
+  const before = options.before ?? [];
   const [, inserted] = (await commit({
     teamId: project.teamId,
     statements: [
+      ...before,
       db.delete(clientCertificates).where(and(slot(project, origin), room)),
       // INSERT … SELECT … WHERE: values in the table's column order (id … updated_at).
       db
@@ -142,7 +146,7 @@ export async function storeClientCertificate(
     target: row.id,
     detail: { projectId: project.id, origin, expiresAt: new Date(row.expiresAt).toISOString(), replaced: existing?.id ?? null, ...options.detail },
     recordIf: { holds: sql`EXISTS (SELECT 1 FROM client_certificates WHERE id = ${row.id})`, checked: "after" },
-  })) as [unknown, unknown[]];
+  })).slice(before.length) as [unknown, unknown[]];
   if (inserted.length === 0) {
     if (options.guard && !(await db.get<{ ok: number }>(sql`SELECT (${options.guard}) AS ok`)).ok) return { row, updated: false, stored: false };
     throw await quotaRefusal(db, project, origin, bytes, limits);

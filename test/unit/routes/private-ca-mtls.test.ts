@@ -5,6 +5,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { unseal } from "../../../src/crypto/sealing";
+import { depsFrom } from "../../../src/deps";
+import { RENEWAL_ACTOR, renewDueClientCertificates } from "../../../src/services/client-certificate-renewal";
 import { x509 } from "../../../src/pki/x509-setup";
 import { call, newProject, newTenant, type Tenant } from "../../support/api";
 import { insertTeamCa } from "../../support/private-ca-mtls-rows";
@@ -201,6 +203,60 @@ describe("POST /api/v1/projects/:id/client-certificates/issue", () => {
       const both = await call("POST", issuePath(project.id), { token: await tokenWith(t, ["projects:write", "cas:issue"]), json });
       expect(both.status, both.text).toBe(201);
     });
+  });
+});
+
+describe("renewal of an issued client certificate (cron stage client_certificate_renewal)", () => {
+  const DAY = 86_400_000;
+
+  it("at two thirds of its lifetime: a new certificate from the same CA, same lifetime, new key, same slot; then stops when the CA is disabled", async () => {
+    const t = await newTenant();
+    const project = await newProject(t, null);
+    const ca = await insertTeamCa(t.teamId);
+    const first = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: ca.id, validityDays: 3 } });
+    expect(first.status, first.text).toBe(201);
+    const deps = depsFrom(env);
+    const issuedAt = Date.now();
+
+    // Not yet due at half its lifetime.
+    expect((await renewDueClientCertificates(deps, issuedAt + 1.5 * DAY)).renewed).toBe(0);
+    const report = await renewDueClientCertificates(deps, issuedAt + 2.1 * DAY);
+    expect(report).toMatchObject({ renewed: 1, failed: 0 });
+
+    const vercel = await call("GET", `/v1/projects/${project.id}/client-cert`, { token: t.token });
+    expect(vercel.body.clientCerts).toHaveLength(1);
+    const renewedId = vercel.body.clientCerts[0].id as string;
+    expect(vercel.body.clientCerts[0].origin).toBe(ORIGIN);
+    expect(renewedId).not.toBe(first.body.id);
+    const slot = await env.DB.prepare("SELECT certificate_pem, sealed_key FROM client_certificates WHERE id = ?").bind(renewedId).first<Record<string, string>>();
+    const leaf = pemCertificates(slot!.certificate_pem!)[0]!;
+    const old = new x509.X509Certificate(first.body.certificate);
+    expect(await leaf.verify({ publicKey: ca.certificate.publicKey, signatureOnly: true })).toBe(true);
+    expect(leaf.subject).toBe(`CN=${project.name}`);
+    expect(leaf.notBefore.getTime()).toBeGreaterThanOrEqual(issuedAt + 2 * DAY);
+    expect(leaf.notAfter.getTime() - leaf.notBefore.getTime()).toBe(old.notAfter.getTime() - old.notBefore.getTime());
+    expect(Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(old.publicKey.rawData))).toBe(false);
+    // Recorded by the renewer, in the same batch as the slot.
+    const audit = await env.DB.prepare("SELECT actor FROM audit_log WHERE team_id = ? AND target = ?").bind(t.teamId, renewedId).first<{ actor: string }>();
+    expect(audit?.actor).toBe(RENEWAL_ACTOR);
+
+    // Renewed once: the replaced certificate is no longer in a slot, so it is not due again.
+    expect((await renewDueClientCertificates(deps, issuedAt + 2.2 * DAY)).due).toBe(0);
+
+    // A disabled CA renews nothing more: the certificate stops being renewed, and says so once.
+    await env.DB.prepare("UPDATE certificate_authorities SET status = 'disabled' WHERE id = ?").bind(ca.id).run();
+    expect(await renewDueClientCertificates(deps, issuedAt + 4.5 * DAY)).toMatchObject({ due: 1, stopped: 1, renewed: 0 });
+    expect((await renewDueClientCertificates(deps, issuedAt + 4.6 * DAY)).due).toBe(0);
+  });
+
+  it("an upload made into the slot meanwhile is left alone", async () => {
+    const t = await newTenant();
+    const project = await newProject(t, null);
+    const ca = await insertTeamCa(t.teamId);
+    const issued = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: ca.id, validityDays: 3 } });
+    await env.DB.prepare("DELETE FROM client_certificates WHERE id = ?").bind(issued.body.id).run();
+    expect((await renewDueClientCertificates(depsFrom(env), Date.now() + 2.5 * DAY)).due).toBe(0);
+    expect((await storedRows(t.teamId)).client).toBe(0);
   });
 });
 
