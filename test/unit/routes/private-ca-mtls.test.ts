@@ -6,7 +6,9 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { unseal } from "../../../src/crypto/sealing";
 import { depsFrom } from "../../../src/deps";
+import { database } from "../../../src/db/client";
 import { RENEWAL_ACTOR, renewDueClientCertificates } from "../../../src/services/client-certificate-renewal";
+import { certificateGaugeRowsQuery } from "../../../src/services/metrics/certificate-gauges";
 import { x509 } from "../../../src/pki/x509-setup";
 import { call, newProject, newTenant, type Tenant } from "../../support/api";
 import { insertTeamCa } from "../../support/private-ca-mtls-rows";
@@ -257,6 +259,38 @@ describe("renewal of an issued client certificate (cron stage client_certificate
     await env.DB.prepare("DELETE FROM client_certificates WHERE id = ?").bind(issued.body.id).run();
     expect((await renewDueClientCertificates(depsFrom(env), Date.now() + 2.5 * DAY)).due).toBe(0);
     expect((await storedRows(t.teamId)).client).toBe(0);
+  });
+});
+
+describe("GET /metrics: the expiry gauge covers private certificates", () => {
+  it("labels them by issuer (private:<CA name>), with their slot's project, and drops a replaced one", async () => {
+    const t = await newTenant();
+    const project = await newProject(t, null);
+    const ca = await insertTeamCa(t.teamId);
+    const replaced = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: ca.id } });
+    const issued = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: ca.id } });
+    const res = await call("GET", "/metrics", { token: t.token });
+    expect(res.status).toBe(200);
+    const lines = res.text.split("\n").filter((line) => line.startsWith("certdesk_certificate_expiration_timestamp_seconds{"));
+    expect(lines).toHaveLength(1);
+    const notAfter = Math.floor(new x509.X509Certificate(issued.body.certificate).notAfter.getTime() / 1000);
+    expect(lines[0]).toContain(`id="${issued.body.id}"`);
+    expect(lines[0]).toContain(`issuer="private:${ca.name}"`);
+    expect(lines[0]).toContain(`project="${project.name}"`);
+    expect(lines[0]).toContain(`type="private"`);
+    expect(lines[0]!.endsWith(` ${notAfter}`)).toBe(true);
+    expect(res.text).not.toContain(replaced.body.id);
+    expect(res.text).toMatch(new RegExp(`certdesk_certificate_ready_status\\{[^}]*id="${issued.body.id}"[^}]*condition="True"\\} 1`));
+  });
+
+  it("reads a team's private certificates through its CAs' indexes, never a scan", async () => {
+    const t = await newTenant();
+    const { sql, params } = certificateGaugeRowsQuery(database(env.DB), t.teamId, 10, Date.now()).toSQL();
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+    const plan = results.map((r) => r.detail);
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH certificate_authorities USING (COVERING )?INDEX certificate_authorities_team_\w+ \(team_id=\?\)/));
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH private_certificates USING INDEX private_certificates_ca_\w+ \(ca_id=\?\)/));
+    expect(plan.filter((d) => /^SCAN /.test(d))).toEqual([]);
   });
 });
 
