@@ -27,6 +27,9 @@ import { projectRoutes } from "./routes/native/projects";
 import { teamRoutes } from "./routes/native/teams";
 import { tokenRoutes } from "./routes/native/tokens";
 import { webhookRoutes } from "./routes/native/webhooks";
+import { privateCaRoutes } from "./routes/native/private-cas";
+import { privateCaCertificateRoutes } from "./routes/native/private-ca-certificates";
+import { PKI_PATH, pkiRoutes } from "./routes/pki";
 import { newRouter } from "./routes/router";
 import { openaiRoutes } from "./routes/openai";
 import { vercelRoutes } from "./routes/vercel";
@@ -68,7 +71,8 @@ export function createApp() {
     const shared = depsFrom(c.env);
     // The HTTP-01 route reads the primary, as it does when answered ahead of the app (index.ts): the CA's request
     // carries no bookmark, and the row it needs was written moments ago, maybe not yet on a nearby replica.
-    if (c.req.path.startsWith(CHALLENGE_PATH)) {
+    // So do a private CA's public routes: a revocation's CRL must be served at once (routes/pki.ts), and no replica lags it.
+    if (c.req.path.startsWith(CHALLENGE_PATH) || c.req.path.startsWith(PKI_PATH)) {
       c.set("deps", shared);
       return next();
     }
@@ -93,6 +97,8 @@ export function createApp() {
     .route("/", certificatesInventoryRoutes)
     .route("/", deployTargetRoutes)
     .route("/", webhookRoutes)
+    .route("/", privateCaRoutes)
+    .route("/", privateCaCertificateRoutes)
     .route("/", adminRoutes)
     .route("/", adminTestRoutes)
     .route("/", auditRoutes)
@@ -102,6 +108,7 @@ export function createApp() {
   app.route("/", vercelRoutes);
   app.route("/", openaiRoutes);
   app.route("/", metricsRoutes);
+  app.route("/", pkiRoutes);
   mountDocs(app);
   app.route("/", homeRoutes);
   app.notFound((c) => renderError(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`)));

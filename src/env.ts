@@ -27,6 +27,10 @@ export interface Env {
   DNS_API_BASE_URLS?: string;
   /** Optional: seconds an HTTP request may wait on issuance before answering "pending" (default 25). */
   ISSUANCE_WAIT_SECONDS?: string;
+  /** Optional: the longest validity of a private CA's leaf certificate, in days (default 398). */
+  PRIVATE_CA_MAX_LEAF_DAYS?: string;
+  /** Optional: the origin private CAs write into their certificates for their CRL and CA certificate (default: the request's). */
+  PKI_PUBLIC_ORIGIN?: string;
   /** Optional secrets: external account binding (RFC 8555 §7.3.4) for CAs that require one (ZeroSSL, Google Trust Services, …). */
   ACME_EAB_KID?: string;
   ACME_EAB_HMAC_KEY?: string;

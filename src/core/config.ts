@@ -163,6 +163,20 @@ const baseSchema = z.object({
   /** Test only, refused in production: where deploy targets' APIs are called instead of their own (`{"cloudflare": "...", "aws": "..."}`). */
   DEPLOY_API_BASE_URLS: baseUrls("DEPLOY_API_BASE_URLS"),
   ISSUANCE_WAIT_SECONDS: z.coerce.number().int().min(0).max(120).default(25),
+  /**
+   * The longest validity a team's private CA gives a leaf certificate, in days (services/private-ca/issue.ts). 398 is
+   * the CA/B Baseline Requirements' ceiling for public TLS certificates; a private PKI has no rule but this one.
+   */
+  PRIVATE_CA_MAX_LEAF_DAYS: z.coerce.number("PRIVATE_CA_MAX_LEAF_DAYS must be a whole number of days from 1 to 3650").int().min(1).max(3650).default(398),
+  /**
+   * Optional: the origin written into private CAs' certificates for their CRL and CA certificate (`<origin>/pki/<id>/crl`).
+   * Unset, a CA takes the origin of the request that created it; either way it is fixed for that CA at its creation.
+   */
+  PKI_PUBLIC_ORIGIN: z
+    .url("PKI_PUBLIC_ORIGIN must be an http(s) origin")
+    .refine((v) => /^https?:\/\//.test(v), "PKI_PUBLIC_ORIGIN must be an http(s) origin")
+    .transform((v) => new URL(v).origin)
+    .optional(),
   ACME_EAB_KID: z.string().min(1).optional(),
   ACME_EAB_HMAC_KEY: z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/, "ACME_EAB_HMAC_KEY must be base64url").optional(),
   /** CAs tried in this order when the primary fails on its side (issuance/ca-fallback.ts): comma- or space-separated directory URLs. */

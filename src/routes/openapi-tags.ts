@@ -32,7 +32,11 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
     "automatic renewal, revocation, export of the key; and the team's inventory of certificates.",
   "Deploy targets": "Where a project's certificate is delivered after each issuance, renewal and upload.",
   Webhooks: "Endpoints that receive the team's certificate events, signed as Standard Webhooks, and their deliveries.",
+  "Private CA":
+    "The team's own certificate authorities: roots, intermediates and imported CAs with name constraints; leaf certificates " +
+    "for servers and mTLS clients from a CSR or with a sealed generated key; revocation into a CRL re-signed at once.",
   Operator: "The operator's calls (ADMIN_TOKEN): sweeps run by hand, resealing after a key rotation, ACME account keys.",
+  PKI: "What relying parties fetch, unauthenticated: a private CA's CRL and certificate (DER), cacheable for 10 seconds.",
   Monitoring: "Prometheus metrics: certificate expiry, renewal and readiness, and request counters.",
   "Vercel: certs": "Vercel-compatible certificates (`/v8/certs`): upload, issue, list, get, delete, export.",
   "Vercel: client certificates": "Vercel-compatible mTLS client certificates of a project, for egress mutual TLS.",

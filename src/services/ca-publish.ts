@@ -9,7 +9,7 @@ import type { Database } from "../db/client";
 import { organizationCertificates } from "../db/schema";
 import type { CommitChange } from "./change";
 import { type OrganizationCertificateLimits, type OrganizationCertificateRow, createOrganizationCertificate, parseOrganizationCertificate } from "./organization-certificates";
-import { requireTeamCa } from "./team-ca";
+import { requireTeamCa } from "./private-ca/lookup";
 
 /**
  * Stores the CA's certificate, named after the CA and active for the organization, with its audit row (`commit`),

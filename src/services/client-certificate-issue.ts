@@ -14,12 +14,14 @@ import type { Database } from "../db/client";
 import { privateCertificates } from "../db/schema";
 import { selectValues } from "../db/select-values";
 import { exportPrivateKeyPem, generateCertificateKey } from "../pki/key-generation";
+import type { CertificateAuthorityRow as CaRow } from "../store/certificate-authorities";
 import type { CommitChange } from "./change";
 import { type ClientCertificateLimits, type ClientCertificateRow, type SlotWriteOptions, storeClientCertificate } from "./client-certificates";
 import { normalizeOrigin } from "./client-certificate-origin";
-import { certificateChainOf, openCaForSigning, signClientLeaf } from "./client-certificate-signing";
+import { certificateChainOf, signClientLeaf } from "./client-certificate-signing";
 import type { ProjectRow } from "./projects";
-import { type CaRow, requireTeamCa } from "./team-ca";
+import { requireTeamCa } from "./private-ca/lookup";
+import { openSigningCa } from "./private-ca/signing-ca";
 
 /** 90 days unless asked: a quarter, renewed at two thirds (60 days), as the ACME certificates here are. */
 export const DEFAULT_CLIENT_VALIDITY_DAYS = 90;
@@ -69,7 +71,7 @@ export async function installIssuedClientCertificate(
       { param: "validityDays" },
     );
   }
-  const issuer = await openCaForSigning(keys, ca);
+  const issuer = await openSigningCa(keys, ca);
   const pair = await generateCertificateKey({ keyType: "ec", curve: "P-256" });
   const id = newId("ccert");
   const leaf = await signClientLeaf(ca, issuer, { publicKey: pair.publicKey, commonName: project.name, notBefore: now, notAfter });
@@ -122,11 +124,15 @@ export async function issueClientCertificate(
   input: IssueClientCertificateInput,
   now: number,
   commit: CommitChange,
-  limits: ClientCertificateLimits = LIMIT_DEFAULTS,
+  limits: ClientCertificateLimits & { PRIVATE_CA_MAX_LEAF_DAYS: number } = { ...LIMIT_DEFAULTS, PRIVATE_CA_MAX_LEAF_DAYS: 398 },
 ): Promise<IssuedClientCertificate> {
   const origin = normalizeOrigin(input.origin);
+  const maxDays = limits.PRIVATE_CA_MAX_LEAF_DAYS;
+  if (input.validityDays !== undefined && input.validityDays > maxDays) {
+    throw new AppError("validation_failed", `validityDays must be at most ${maxDays} (PRIVATE_CA_MAX_LEAF_DAYS)`, { param: "validityDays" });
+  }
   const ca = await requireTeamCa(db, project.teamId, input.caId, "caId");
-  const notAfter = now + (input.validityDays ?? DEFAULT_CLIENT_VALIDITY_DAYS) * DAY_MS;
+  const notAfter = now + (input.validityDays ?? Math.min(DEFAULT_CLIENT_VALIDITY_DAYS, maxDays)) * DAY_MS;
   const issued = await installIssuedClientCertificate(db, keys, project, ca, origin, notAfter, now, commit, limits);
   // Only the CA's status guards this batch: it was disabled meanwhile.
   if (!issued) throw disabled(ca);

@@ -1,6 +1,6 @@
 /**
- * One cron tick: the renewal sweep, the deploy sweep, the ARI refresh, the webhook sweep and the renewal of client
- * certificates issued by the teams' CAs, in that order, each on
+ * One cron tick: the renewal sweep, the deploy sweep, the ARI refresh, the webhook sweep, the private CAs' CRL
+ * refresh and the renewal of client certificates issued by the teams' CAs, in that order, each on
  * its own. A stage that throws is logged and counted (`certdesk_cron_stage_failures_total{stage}`), and the stages
  * after it still run: a target that breaks its delivery, or a CA that is down, holds back no renewal, ARI refresh or
  * webhook of anyone else.
@@ -11,9 +11,10 @@ import { renewDueClientCertificates } from "./client-certificate-renewal";
 import { sweepDueDeployments } from "./deploy-targets/sweep";
 import type { Deps } from "./deps";
 import { sweepDueCertificates } from "./renewal-sweep";
+import { refreshDueCrls } from "./private-ca/crl-refresh";
 import { sweepWebhooks } from "./webhooks/sweep";
 
-export const CRON_STAGES = ["renewal_sweep", "deploy_sweep", "ari_refresh", "webhook_sweep", "client_certificate_renewal"] as const;
+export const CRON_STAGES = ["renewal_sweep", "deploy_sweep", "ari_refresh", "webhook_sweep", "crl_refresh", "client_certificate_renewal"] as const;
 export type CronStage = (typeof CRON_STAGES)[number];
 
 /** How the log names each stage. */
@@ -22,6 +23,7 @@ const LABELS: Record<CronStage, string> = {
   deploy_sweep: "deploy sweep",
   ari_refresh: "ARI refresh",
   webhook_sweep: "webhook sweep",
+  crl_refresh: "CRL refresh",
   client_certificate_renewal: "client certificate renewal",
 };
 
@@ -48,6 +50,11 @@ const STAGES: Record<CronStage, (deps: Deps, asOf: number) => Promise<string>> =
   async webhook_sweep(deps, asOf) {
     const r = await sweepWebhooks(deps, asOf);
     return `${r.announced} expiry notices, ${r.due} overdue, ${r.enqueued} enqueued, ${r.failed} not sent`;
+  },
+  // Private CAs' CRLs a day old, re-signed well before their nextUpdate (7 days): services/private-ca/crl-refresh.ts.
+  async crl_refresh(deps, asOf) {
+    const r = await refreshDueCrls(deps, asOf);
+    return `${r.due} due, ${r.refreshed} re-signed, ${r.failed} failed`;
   },
   // Egress client certificates of the teams' CAs (services/client-certificate-renewal.ts): signed here, no CA to call.
   async client_certificate_renewal(deps, asOf) {

@@ -5,7 +5,11 @@ const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
  * The only routes whose answer may carry a private key: the deliberate exports (scope `certificates:export`,
  * audited). Matched on method and exact path shape, so a key from any other route, or a sub-path of these, still fails.
  */
-const EXPORT_ROUTES = [/^\/api\/v1\/projects\/[^/]+\/certificate\/export$/, /^\/v8\/certs\/[^/]+\/export$/];
+const EXPORT_ROUTES = [
+  /^\/api\/v1\/projects\/[^/]+\/certificate\/export$/,
+  /^\/v8\/certs\/[^/]+\/export$/,
+  /^\/api\/v1\/cas\/[^/]+\/certificates\/[^/]+\/export$/,
+];
 
 /** Whether `method` `url` (a path, or an absolute URL; any query ignored) is one of the export routes. */
 export function isExportRoute(method: string, url: string): boolean {

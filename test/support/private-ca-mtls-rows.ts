@@ -7,7 +7,7 @@ import { database } from "../../src/db/client";
 import { certificateAuthorities } from "../../src/db/schema";
 import { seal } from "../../src/crypto/sealing";
 import { exportPrivateKeyPem } from "../../src/pki/key-generation";
-import { type SigningCa, createCaCertificate, createCrl, generateCaKey } from "../../src/pki/private-ca-stand-in";
+import { type SigningCa, createCaCertificate, createCrl, generateCaKey } from "../../src/pki/private-ca";
 import { x509 } from "../../src/pki/x509-setup";
 
 const ENCRYPTION_KEY = "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=";
@@ -35,7 +35,8 @@ export async function insertTeamCa(
     keys,
     issuer: options.parent?.signing,
     notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + (options.validityDays ?? 3650) * DAY),
+    // An intermediate ends a day before its parent (the library refuses one that outlives it).
+    notAfter: new Date(Math.min(now + (options.validityDays ?? 3650) * DAY, (options.parent?.certificate.notAfter.getTime() ?? Infinity) - DAY)),
     pathLength: options.parent ? 0 : 1,
   });
   if (options.eku) {

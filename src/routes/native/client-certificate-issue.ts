@@ -17,8 +17,14 @@ const issueBody = z
       .describe("The origin the certificate is presented to (https://host[:port]); absent or empty: project-wide, as an upload's")
       .openapi({ example: "https://api.partner.example" }),
     caId: z.string().min(1, "must not be empty").max(64, "must be at most 64 characters").describe("Any active CA of the team"),
-    // 398 days: the longest any leaf of the team's CAs gets; the CA's own notAfter may bound it further (a 400 says so).
-    validityDays: z.number().int("must be a whole number of days").min(1, "must be at least 1").max(398, "must be at most 398").optional().describe("Default 90"),
+    // PRIVATE_CA_MAX_LEAF_DAYS (398 unless configured) and the CA's own notAfter bound it further (a 400 says which).
+    validityDays: z
+      .number()
+      .int("must be a whole number of days")
+      .min(1, "must be at least 1")
+      .max(3650, "must be at most 3650")
+      .optional()
+      .describe("Default 90 (or PRIVATE_CA_MAX_LEAF_DAYS when lower); at most PRIVATE_CA_MAX_LEAF_DAYS, and never past the CA's notAfter"),
   })
   .strict();
 

@@ -5,13 +5,16 @@ import { type SealingKeys, unseal } from "../../crypto/sealing";
 import type { CertificateRow } from "../../store/certificates";
 import type { CommitChange } from "../change";
 
+/** What an export reads of a stored certificate (a project's, a team's, or one a private CA issued with a generated key). */
+export type ExportableRow = Pick<CertificateRow, "id" | "teamId" | "sealedKey" | "serial" | "fingerprint">;
+
 /** The key as it leaves: PKCS#8 PEM, or a compact JWE when a recipient was named. */
 export type ExportedKey = { sealed: false; pem: string } | { sealed: true; jwe: string };
 
 const PKCS8_PEM = /^-----BEGIN PRIVATE KEY-----\r?\n/;
 
 /** The stored key: sealed under ENCRYPTION_KEY with the row's id as associated data (store/certificates.ts). */
-async function openStoredKey(keys: SealingKeys, row: CertificateRow): Promise<string> {
+async function openStoredKey(keys: SealingKeys, row: ExportableRow): Promise<string> {
   const pem = await unseal(keys, row.sealedKey, row.id);
   // Every store path keeps PKCS#8 (store/certificates.ts materialOf); anything else is a bug, not something to hand out.
   if (!PKCS8_PEM.test(pem)) throw new AppError("internal", "Internal server error");
@@ -19,7 +22,7 @@ async function openStoredKey(keys: SealingKeys, row: CertificateRow): Promise<st
 }
 
 /** What the audit row says: which certificate version, and to whom it was sealed; never key material. */
-async function exportDetail(row: CertificateRow, recipient: RecipientJwk | undefined): Promise<Record<string, unknown>> {
+async function exportDetail(row: ExportableRow, recipient: RecipientJwk | undefined): Promise<Record<string, unknown>> {
   return {
     sealed: recipient !== undefined,
     recipient: recipient === undefined ? null : await summarizeRecipient(recipient),
@@ -35,7 +38,7 @@ async function exportDetail(row: CertificateRow, recipient: RecipientJwk | undef
  */
 export async function exportCertificateKey(
   keys: SealingKeys,
-  row: CertificateRow,
+  row: ExportableRow,
   recipient: RecipientJwk | undefined,
   commit: CommitChange,
 ): Promise<ExportedKey> {

@@ -43,16 +43,27 @@ export function eventRecord(
   detail: EventDetail,
   at: number,
 ): RecordedEvent | null {
+  return bodyRecord(endpoints, type, certificate.teamId, () => certificateEventBody(type, at, certificate, detail), at);
+}
+
+/** The event of `type` with the body `payload` builds, for the endpoints of `teamId` that take it, or null when none does. */
+export function bodyRecord(
+  endpoints: readonly Pick<WebhookEndpointRow, "id" | "events">[],
+  type: CertificateEventType,
+  teamId: string,
+  payload: () => string,
+  at: number,
+): RecordedEvent | null {
   const subscribed = endpoints.filter((endpoint) => endpoint.events.includes(type));
   if (subscribed.length === 0) return null;
-  const payload = certificateEventBody(type, at, certificate, detail);
-  const bytes = new TextEncoder().encode(payload).length + EVENT_ROW_BYTES + MESSAGE_ROW_BYTES * subscribed.length;
-  const event: WebhookEventRow = { id: newId("evt"), teamId: certificate.teamId, eventType: type, payload, bytes, createdAt: at };
+  const body = payload();
+  const bytes = new TextEncoder().encode(body).length + EVENT_ROW_BYTES + MESSAGE_ROW_BYTES * subscribed.length;
+  const event: WebhookEventRow = { id: newId("evt"), teamId, eventType: type, payload: body, bytes, createdAt: at };
   const messages = subscribed.map((endpoint) => ({
     id: newId("msg"),
     eventId: event.id,
     endpointId: endpoint.id,
-    teamId: certificate.teamId,
+    teamId,
     attempts: 0,
     nextAttemptAt: at,
     leaseUntil: null,
@@ -73,20 +84,28 @@ export function recordEventStatements(db: Database, limits: OutboxLimits, record
 }
 
 /**
- * Records event `type` about `certificate` for every endpoint of its team that takes it, and runs a delivery round.
- * A team without endpoints costs one indexed read. Never throws.
+ * Records event `type` of `teamId` with the body `payload(at)` builds (about `subject`, an id for the log) for every
+ * endpoint that takes it, and runs a delivery round. A team without endpoints costs one indexed read. Never throws.
  */
-export async function emitCertificateEvent(deps: Deps, type: CertificateEventType, certificate: CertificateFacts, detail: EventDetail = {}): Promise<void> {
+export async function emitEvent(deps: Deps, type: CertificateEventType, teamId: string, subject: string, payload: (at: number) => string): Promise<void> {
   try {
-    const endpoints = await enabledWebhookEndpoints(deps.db, certificate.teamId);
+    const endpoints = await enabledWebhookEndpoints(deps.db, teamId);
     const now = deps.clock.now();
-    const recorded = eventRecord(endpoints, type, certificate, detail, now);
+    const recorded = bodyRecord(endpoints, type, teamId, () => payload(now), now);
     if (!recorded) return;
     const [first, ...rest] = recordEventStatements(deps.db, deps.config, recorded, now);
     await deps.db.batch([first!, ...rest]);
     await runDeliveryRound(deps);
   } catch (error) {
     // Its kind only: the change that caused the event has happened and must not fail for this.
-    console.error(`webhooks: ${type} for ${certificate.id} not recorded: ${error instanceof Error ? error.name : typeof error}`);
+    console.error(`webhooks: ${type} for ${subject} not recorded: ${error instanceof Error ? error.name : typeof error}`);
   }
+}
+
+/**
+ * Records event `type` about `certificate` for every endpoint of its team that takes it, and runs a delivery round.
+ * A team without endpoints costs one indexed read. Never throws.
+ */
+export async function emitCertificateEvent(deps: Deps, type: CertificateEventType, certificate: CertificateFacts, detail: EventDetail = {}): Promise<void> {
+  await emitEvent(deps, type, certificate.teamId, certificate.id, (at) => certificateEventBody(type, at, certificate, detail));
 }

@@ -17,6 +17,8 @@ export const CERTIFICATE_EVENT_TYPES = [
   "certificate.deleted",
   "certificate.deployed",
   "certificate.deployment_failed",
+  // A team's private CA was created (services/private-ca/): its data names the CA, not a certificate.
+  "ca.created",
 ] as const;
 
 export type CertificateEventType = (typeof CERTIFICATE_EVENT_TYPES)[number];

@@ -119,6 +119,19 @@ async function orgCertificate(t: Tenant) {
   return (await ok("POST", "/v1/organization/certificates", t.token, { certificate: ca.pem })).id as string;
 }
 
+/** A root CA of the team's own, made through the API. */
+async function privateRoot(t: Tenant) {
+  const body = { name: `root-${crypto.randomUUID().slice(0, 8)}`, kind: "root", subject: { commonName: "Audited Root" }, validityDays: 30 };
+  return (await ok("POST", "/api/v1/cas", t.token, body)).id as string;
+}
+
+/** A certificate of that CA with a generated key. */
+async function privateLeaf(t: Tenant) {
+  const caId = await privateRoot(t);
+  const leaf = await ok("POST", `/api/v1/cas/${caId}/certificates`, t.token, { profile: "server", dnsNames: ["audited.corp.example"], validityHours: 240 });
+  return { caId, certId: leaf.id as string };
+}
+
 const acmTarget = { kind: "aws_acm", settings: { region: "eu-west-1" }, credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" } };
 
 const WRITES: WriteCase[] = [
@@ -212,6 +225,44 @@ const WRITES: WriteCase[] = [
     async arrange(t) {
       const { project, certificateId } = await uploaded(t);
       return { send: send("POST", `/api/v1/projects/${project.id}/certificate/export`, t.token, {}), target: certificateId };
+    },
+  },
+  // The team's private CAs.
+  {
+    action: "POST /api/v1/cas",
+    status: 201,
+    async arrange(t) {
+      return { send: send("POST", "/api/v1/cas", t.token, { name: "audited-root", kind: "root", subject: { commonName: "Audited Root" }, validityDays: 30 }), target: (res) => res.body.id };
+    },
+  },
+  {
+    action: "POST /api/v1/cas/:id/disable",
+    async arrange(t) {
+      const caId = await privateRoot(t);
+      return { send: send("POST", `/api/v1/cas/${caId}/disable`, t.token), target: caId };
+    },
+  },
+  {
+    action: "POST /api/v1/cas/:id/certificates",
+    status: 201,
+    async arrange(t) {
+      const caId = await privateRoot(t);
+      return { send: send("POST", `/api/v1/cas/${caId}/certificates`, t.token, { profile: "client", commonName: "audited-client" }), target: (res) => res.body.id };
+    },
+  },
+  {
+    action: "POST /api/v1/cas/:id/certificates/:certId/revoke",
+    async arrange(t) {
+      const { caId, certId } = await privateLeaf(t);
+      return { send: send("POST", `/api/v1/cas/${caId}/certificates/${certId}/revoke`, t.token, { reason: "superseded" }), target: certId };
+    },
+  },
+  {
+    action: "POST /api/v1/cas/:id/certificates/:certId/export",
+    effect: "none",
+    async arrange(t) {
+      const { caId, certId } = await privateLeaf(t);
+      return { send: send("POST", `/api/v1/cas/${caId}/certificates/${certId}/export`, t.token, {}), target: certId };
     },
   },
   // Hand-offs to the certificate's issuer.

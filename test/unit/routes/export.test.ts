@@ -167,10 +167,10 @@ describe("a recipient that is refused, with a 400 naming it", () => {
 });
 
 describe("what is never exportable", () => {
-  it("has exactly two export routes, neither for client certificates or ACME accounts", async () => {
+  it("has exactly three export routes (a private CA's generated leaf keys among them), none for client certificates, ACME accounts or a CA's key", async () => {
     const doc = await call("GET", "/openapi.json");
     const exports = Object.keys(doc.body.paths).filter((p) => /export/i.test(p));
-    expect(exports.sort()).toEqual(["/api/v1/projects/{id}/certificate/export", "/v8/certs/{id}/export"]);
+    expect(exports.sort()).toEqual(["/api/v1/cas/{id}/certificates/{certId}/export", "/api/v1/projects/{id}/certificate/export", "/v8/certs/{id}/export"]);
   });
 
   it("returns no key from any client certificate route, and has no export beneath them", async () => {

@@ -110,6 +110,31 @@ describe("POST /api/v1/projects/:id/client-certificates/issue", () => {
     });
   });
 
+  describe("with CAs made and disabled through /api/v1/cas", () => {
+    it("issues from a root made by POST /api/v1/cas, and refuses (400) once the CA is disabled", async () => {
+      const t = await newTenant();
+      const project = await newProject(t, null);
+      const created = await call("POST", "/api/v1/cas", { token: t.token, json: { name: "corp-root", kind: "root", keyType: "ec", keySize: 256, subject: { commonName: "Corp Root" }, validityDays: 365 } });
+      expect(created.status, created.text).toBe(201);
+      const caCertificate = new x509.X509Certificate(created.body.certificate);
+      const issued = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: created.body.id } });
+      expect(issued.status, issued.text).toBe(201);
+      const leaf = new x509.X509Certificate(issued.body.certificate);
+      expect(await leaf.verify({ publicKey: caCertificate.publicKey, signatureOnly: true })).toBe(true);
+      expect(leaf.subject).toBe(`CN=${project.name}`);
+      // Listed under its CA like any certificate the CA issued.
+      const listed = await call("GET", `/api/v1/cas/${created.body.id}/certificates/${issued.body.id}`, { token: t.token });
+      expect(listed.status, listed.text).toBe(200);
+      expect(listed.body).toMatchObject({ id: issued.body.id, caId: created.body.id, profile: "client", status: "active" });
+
+      expect((await call("POST", `/api/v1/cas/${created.body.id}/disable`, { token: t.token })).status).toBe(200);
+      const refused = await call("POST", issuePath(project.id), { token: t.token, json: { origin: "https://other.partner.example", caId: created.body.id } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatch(/disabled/);
+      expect((await storedRows(t.teamId)).client).toBe(1);
+    });
+  });
+
   describe("errors", () => {
     it("another team's CA is a 404, and nothing is stored", async () => {
       const [t, other] = await Promise.all([newTenant(), newTenant()]);
@@ -172,6 +197,7 @@ describe("POST /api/v1/projects/:id/client-certificates/issue", () => {
         { caId: ca.id, validityDays: 0 },
         { caId: ca.id, validityDays: 1.5 },
         { caId: ca.id, validityDays: 100_000 },
+        { caId: ca.id, validityDays: 399 },
         { caId: ca.id, validityDays: "30" },
         { caId: ca.id, profile: "server" },
         { caId: ca.id, commonName: "admin" },

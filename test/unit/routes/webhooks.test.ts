@@ -161,7 +161,8 @@ describe("what an endpoint takes", () => {
 
   it("defaults to every event type, keeps a chosen list in the registry's order, once each", async () => {
     const all = await endpoint();
-    expect(all.events).toHaveLength(10);
+    expect(all.events).toHaveLength(11);
+    expect(all.events).toContain("ca.created");
     expect(all.events).toContain("certificate.renewal_failed");
     const some = await endpoint(tenant, { url: RECEIVER, events: ["certificate.expiring", "certificate.issued", "certificate.expiring"] });
     expect(some.events).toEqual(["certificate.issued", "certificate.expiring"]);

@@ -1,0 +1,48 @@
+/** Leaf certificates of a team's CAs: rows with their generated key sealed (none for a CSR), pages, revocation. */
+import { and, desc, eq, gt, lt, or, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { privateCertificates } from "../db/schema";
+import { type PageCursor, pageOf } from "./certificate-authorities";
+
+export type PrivateCertificateRow = typeof privateCertificates.$inferSelect;
+
+const table = privateCertificates;
+
+export function insertPrivateCertificateStatement(db: Database, row: PrivateCertificateRow) {
+  return db.insert(table).values(row).returning({ id: table.id });
+}
+
+/** The CA's certificate `id`, or undefined (the CA must be the team's: the caller looked it up so). */
+export async function findPrivateCertificate(db: Database, caId: string, id: string): Promise<PrivateCertificateRow | undefined> {
+  return db.query.privateCertificates.findFirst({ where: and(eq(table.caId, caId), eq(table.id, id)) });
+}
+
+/** One page of the CA's certificates, newest first, through private_certificates_ca_idx. */
+export async function caCertificatePage(db: Database, caId: string, { limit, before }: { limit: number; before?: PageCursor }) {
+  const older = before ? or(lt(table.createdAt, before.createdAt), and(eq(table.createdAt, before.createdAt), lt(table.id, before.id))) : undefined;
+  const rows = await db.select().from(table).where(and(eq(table.caId, caId), older)).orderBy(desc(table.createdAt), desc(table.id)).limit(limit + 1);
+  return pageOf(rows, limit);
+}
+
+/**
+ * What a CRL of the CA lists at `now`: revoked, not short-lived, not yet expired (RFC 5280 §3.3 lets an expired
+ * certificate leave the CRL), through the partial index private_certificates_crl_idx.
+ */
+export async function revokedForCrl(db: Database, caId: string, now: number) {
+  return db
+    .select({ serial: table.serial, revokedAt: table.revokedAt, reason: table.revocationReason })
+    .from(table)
+    .where(and(eq(table.caId, caId), gt(table.notAfter, now), sql`status = 'revoked' AND short_lived = 0`));
+}
+
+/**
+ * Revokes an active certificate, only while the CA's CRL is still number `crlNumber` (the CRL signed for this
+ * revocation is written in the same batch over that number: a concurrent revocation makes both statements a no-op).
+ */
+export function revokeStatement(db: Database, row: Pick<PrivateCertificateRow, "id" | "caId">, crlNumber: number, revokedAt: number, reason: string) {
+  return db
+    .update(table)
+    .set({ status: "revoked", revokedAt, revocationReason: reason })
+    .where(and(eq(table.id, row.id), eq(table.status, "active"), sql`EXISTS (SELECT 1 FROM certificate_authorities WHERE id = ${row.caId} AND crl_number = ${crlNumber})`))
+    .returning();
+}
