@@ -15,6 +15,7 @@ import { privateCertificates } from "../db/schema";
 import { selectValues } from "../db/select-values";
 import { exportPrivateKeyPem, generateCertificateKey } from "../pki/key-generation";
 import type { CertificateAuthorityRow as CaRow } from "../store/certificate-authorities";
+import type { PrivateCertificateRow } from "../store/private-certificates";
 import type { CommitChange } from "./change";
 import { type ClientCertificateLimits, type ClientCertificateRow, type SlotWriteOptions, storeClientCertificate } from "./client-certificates";
 import { normalizeOrigin } from "./client-certificate-origin";
@@ -34,6 +35,8 @@ export interface IssueClientCertificateInput {
 
 export interface IssuedClientCertificate {
   row: ClientCertificateRow;
+  /** The CA's record of it (same id): what its `certificate.issued` event describes. */
+  record: PrivateCertificateRow;
   caId: string;
   leafPem: string;
   notAfter: number;
@@ -76,7 +79,7 @@ export async function installIssuedClientCertificate(
   const id = newId("ccert");
   const leaf = await signClientLeaf(ca, issuer, { publicKey: pair.publicKey, commonName: project.name, notBefore: now, notAfter });
   const { chainPem, trustAnchorPem } = certificateChainOf(ca);
-  const record = {
+  const record: PrivateCertificateRow = {
     id,
     caId: ca.id,
     teamId: project.teamId,
@@ -91,7 +94,7 @@ export async function installIssuedClientCertificate(
     fingerprint: leaf.fingerprint,
     notBefore: now,
     notAfter,
-    status: "active" as const,
+    status: "active",
     revokedAt: null,
     revocationReason: null,
     autoRenew: true,
@@ -113,7 +116,7 @@ export async function installIssuedClientCertificate(
     detail: { caId: ca.id, serial: leaf.serialHex },
   });
   if (!stored.stored) return null;
-  return { row: stored.row, caId: ca.id, leafPem: leaf.pem, notAfter };
+  return { row: stored.row, record, caId: ca.id, leafPem: leaf.pem, notAfter };
 }
 
 /** The route's issuance: the team's CA, the origin normalized as an upload's, a disabled CA a 400. */

@@ -12,6 +12,7 @@ import { auditInsert } from "../store/audit-log";
 import type { CommitChange } from "./change";
 import { installIssuedClientCertificate } from "./client-certificate-issue";
 import type { Deps } from "./deps";
+import { emitPrivateCertificateEvent } from "./webhooks/private-ca-events";
 
 /** At most this many per tick (every 15 minutes): a team's quota of client certificates is far below it per day. */
 export const CLIENT_RENEWALS_PER_TICK = 50;
@@ -102,7 +103,9 @@ async function renewOne(deps: Deps, row: DueRow, now: number): Promise<"renewed"
     return "stopped";
   }
   const issued = await installIssuedClientCertificate(deps.db, deps.config.ENCRYPTION_KEY, project, ca, row.origin, notAfter, now, renewerCommit(deps, now), deps.config, replacing(deps, row));
-  return issued ? "renewed" : "failed";
+  if (!issued) return "failed";
+  await emitPrivateCertificateEvent(deps, "certificate.issued", issued.record, { projectId: project.id, origin: row.origin, trigger: "renewal", renewedFrom: row.id });
+  return "renewed";
 }
 
 /**

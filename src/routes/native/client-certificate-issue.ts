@@ -4,6 +4,7 @@ import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
 import { issueClientCertificate } from "../../services/client-certificate-issue";
 import { getProject } from "../../services/projects";
+import { emitPrivateCertificateEvent } from "../../services/webhooks/private-ca-events";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
 import { projectIdParam } from "./projects";
 import { certificateTime } from "./wire-time";
@@ -58,6 +59,8 @@ export const clientCertificateIssueRoutes = newRouter().openapi(
     const { db, config, clock } = c.var.deps;
     const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
     const issued = await issueClientCertificate(db, config.ENCRYPTION_KEY, project, c.req.valid("json"), clock.now(), auditedCommit(c), config);
+    // After the commit, as every event: emitting never fails the change.
+    await emitPrivateCertificateEvent(c.var.deps, "certificate.issued", issued.record, { projectId: project.id, origin: issued.row.origin, trigger: "client-certificate" });
     return c.json({ id: issued.row.id, origin: issued.row.origin, caId: issued.caId, certificate: issued.leafPem, notAfter: certificateTime(issued.notAfter) }, 201);
   },
 );

@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { unseal } from "../../../src/crypto/sealing";
+import { seal, unseal } from "../../../src/crypto/sealing";
 import { depsFrom } from "../../../src/deps";
 import { database } from "../../../src/db/client";
 import { RENEWAL_ACTOR, renewDueClientCertificates } from "../../../src/services/client-certificate-renewal";
@@ -78,6 +78,31 @@ describe("POST /api/v1/projects/:id/client-certificates/issue", () => {
       const issued = await env.DB.prepare("SELECT * FROM private_certificates WHERE id = ?").bind(res.body.id).first<Record<string, unknown>>();
       expect(issued).toMatchObject({ ca_id: ca.id, profile: "client", auto_renew: 1, sealed_key: null, status: "active" });
       expect(BigInt(`0x${issued!.serial}`)).toBe(BigInt(`0x${leaf.serialNumber}`));
+    });
+
+    it("announces certificate.issued with its CA, project and origin to the team's webhook endpoints", async () => {
+      const t = await newTenant();
+      const project = await newProject(t, null);
+      const ca = await insertTeamCa(t.teamId);
+      const endpointId = `whe_mtls${Date.now().toString(36)}`;
+      const sealedSecret = await seal(ENCRYPTION_KEY, `whsec_${btoa("0123456789abcdef0123456789abcdef")}`, endpointId);
+      await env.DB.prepare("INSERT INTO webhook_endpoints (id, team_id, url, events, sealed_secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(endpointId, t.teamId, "https://hooks.example.com/certdesk", JSON.stringify(["certificate.issued"]), sealedSecret, Date.now(), Date.now())
+        .run();
+      const res = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: ca.id } });
+      expect(res.status, res.text).toBe(201);
+      const events = await env.DB.prepare("SELECT event_type, payload FROM webhook_events WHERE team_id = ?").bind(t.teamId).all<{ event_type: string; payload: string }>();
+      expect(events.results.map((e) => e.event_type)).toEqual(["certificate.issued"]);
+      expect(JSON.parse(events.results[0]!.payload).data).toMatchObject({
+        certificateId: res.body.id,
+        caId: ca.id,
+        projectId: project.id,
+        origin: ORIGIN,
+        certificateType: "private",
+        domain: project.name,
+        profile: "client",
+        trigger: "client-certificate",
+      });
     });
 
     it("under an intermediate: the chain carries the intermediate, the slot trusts the root", async () => {
