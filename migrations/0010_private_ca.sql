@@ -46,6 +46,7 @@ CREATE TABLE `private_certificates` (
 	`revocation_reason` text,
 	`auto_renew` integer DEFAULT false NOT NULL,
 	`short_lived` integer DEFAULT false NOT NULL,
+	`next_renewal_at` integer,
 	`created_at` integer NOT NULL,
 	FOREIGN KEY (`ca_id`) REFERENCES `certificate_authorities`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`team_id`) REFERENCES `teams`(`id`) ON UPDATE no action ON DELETE cascade
@@ -53,4 +54,5 @@ CREATE TABLE `private_certificates` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `private_certificates_ca_serial_idx` ON `private_certificates` (`ca_id`,`serial`);--> statement-breakpoint
 CREATE INDEX `private_certificates_ca_idx` ON `private_certificates` (`ca_id`,`created_at`,`id`);--> statement-breakpoint
-CREATE INDEX `private_certificates_crl_idx` ON `private_certificates` (`ca_id`,`not_after`) WHERE status = 'revoked' AND short_lived = 0;
+CREATE INDEX `private_certificates_crl_idx` ON `private_certificates` (`ca_id`,`not_after`) WHERE status = 'revoked' AND short_lived = 0;--> statement-breakpoint
+CREATE INDEX `private_certificates_renewal_idx` ON `private_certificates` (`next_renewal_at`) WHERE next_renewal_at IS NOT NULL;

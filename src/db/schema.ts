@@ -498,6 +498,8 @@ export const privateCertificates = sqliteTable(
     autoRenew: integer("auto_renew", { mode: "boolean" }).notNull().default(false),
     /** Valid for at most 7 days: no CRL distribution point, never listed in a CRL, not revocable (it lapses). */
     shortLived: integer("short_lived", { mode: "boolean" }).notNull().default(false),
+    /** With autoRenew (a generated key): when the cron renews it in place (two thirds of its lifetime); null = never. */
+    nextRenewalAt: timestamp("next_renewal_at"),
     createdAt: timestamp("created_at").notNull(),
   },
   (t) => [
@@ -506,5 +508,7 @@ export const privateCertificates = sqliteTable(
     index("private_certificates_ca_idx").on(t.caId, t.createdAt, t.id),
     // A CRL lists the revoked serials not yet expired (RFC 5280 §3.3: an expired certificate may leave the CRL).
     index("private_certificates_crl_idx").on(t.caId, t.notAfter).where(sql`status = 'revoked' AND short_lived = 0`),
+    // The cron's renewal of private certificates reads only the due rows (services/private-ca/auto-renew.ts).
+    index("private_certificates_renewal_idx").on(t.nextRenewalAt).where(sql`next_renewal_at IS NOT NULL`),
   ],
 );

@@ -38,6 +38,8 @@ export const pkiRoutes = newRouter()
         "Signed by the CA; cRLNumber grows with each new CRL; nextUpdate at most 7 days on. Re-signed on every revocation and daily by the cron. " +
         `Served with \`Cache-Control: public, max-age=${PKI_MAX_AGE_SECONDS}\`: a revocation shows within ${PKI_MAX_AGE_SECONDS} seconds. Short-lived certificates are never listed.`,
       tags: ["PKI"],
+      // Public on purpose: relying parties fetch these with no credentials (RFC 5280 §4.2.1.13, §4.2.2.1).
+      security: [],
       request: { params: caIdParam },
       responses: { 200: der("application/pkix-crl", "The CRL"), 404: { description: "No such CA" } },
     }),
@@ -54,6 +56,8 @@ export const pkiRoutes = newRouter()
       summary: "A private CA's certificate (DER), public",
       description: `The AIA caIssuers target of the certificates it issues (RFC 5280 §4.2.2.1). \`Cache-Control: public, max-age=${PKI_MAX_AGE_SECONDS}\`.`,
       tags: ["PKI"],
+      // Public on purpose: relying parties fetch these with no credentials (RFC 5280 §4.2.1.13, §4.2.2.1).
+      security: [],
       request: { params: caIdParam },
       responses: { 200: der("application/pkix-cert", "The CA certificate"), 404: { description: "No such CA" } },
     }),

@@ -98,6 +98,9 @@ export async function installIssuedClientCertificate(
     revokedAt: null,
     revocationReason: null,
     autoRenew: true,
+    // Not the private_renewal stage's (which renews in place, with the key kept in this row): the slot holds the key,
+    // and services/client-certificate-renewal.ts replaces the slot's certificate.
+    nextRenewalAt: null,
     shortLived: leaf.shortLived,
     createdAt: now,
   };

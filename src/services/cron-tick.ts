@@ -1,6 +1,7 @@
 /**
- * One cron tick: the renewal sweep, the deploy sweep, the ARI refresh, the webhook sweep, the private CAs' CRL
- * refresh and the renewal of client certificates issued by the teams' CAs, in that order, each on
+ * One cron tick: the renewal sweep, the deploy sweep, the ARI refresh, the webhook sweep, the private certificates'
+ * renewal, the private CAs' CRL refresh and the renewal of client certificates issued by the teams' CAs, in that
+ * order, each on
  * its own. A stage that throws is logged and counted (`certdesk_cron_stage_failures_total{stage}`), and the stages
  * after it still run: a target that breaks its delivery, or a CA that is down, holds back no renewal, ARI refresh or
  * webhook of anyone else.
@@ -11,10 +12,11 @@ import { renewDueClientCertificates } from "./client-certificate-renewal";
 import { sweepDueDeployments } from "./deploy-targets/sweep";
 import type { Deps } from "./deps";
 import { sweepDueCertificates } from "./renewal-sweep";
+import { renewDuePrivateCertificates } from "./private-ca/auto-renew";
 import { refreshDueCrls } from "./private-ca/crl-refresh";
 import { sweepWebhooks } from "./webhooks/sweep";
 
-export const CRON_STAGES = ["renewal_sweep", "deploy_sweep", "ari_refresh", "webhook_sweep", "crl_refresh", "client_certificate_renewal"] as const;
+export const CRON_STAGES = ["renewal_sweep", "deploy_sweep", "ari_refresh", "webhook_sweep", "private_renewal", "crl_refresh", "client_certificate_renewal"] as const;
 export type CronStage = (typeof CRON_STAGES)[number];
 
 /** How the log names each stage. */
@@ -23,6 +25,7 @@ const LABELS: Record<CronStage, string> = {
   deploy_sweep: "deploy sweep",
   ari_refresh: "ARI refresh",
   webhook_sweep: "webhook sweep",
+  private_renewal: "private renewal",
   crl_refresh: "CRL refresh",
   client_certificate_renewal: "client certificate renewal",
 };
@@ -50,6 +53,11 @@ const STAGES: Record<CronStage, (deps: Deps, asOf: number) => Promise<string>> =
   async webhook_sweep(deps, asOf) {
     const r = await sweepWebhooks(deps, asOf);
     return `${r.announced} expiry notices, ${r.due} overdue, ${r.enqueued} enqueued, ${r.failed} not sent`;
+  },
+  // Private certificates with autoRenew at two thirds of their lifetime: services/private-ca/auto-renew.ts.
+  async private_renewal(deps, asOf) {
+    const r = await renewDuePrivateCertificates(deps, asOf);
+    return `${r.due} due, ${r.renewed} renewed, ${r.stopped} stopped, ${r.failed} failed`;
   },
   // Private CAs' CRLs a day old, re-signed well before their nextUpdate (7 days): services/private-ca/crl-refresh.ts.
   async crl_refresh(deps, asOf) {

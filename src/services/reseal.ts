@@ -4,7 +4,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { currentKeyPrefix, reseal } from "../crypto/sealing";
 import type { Database } from "../db/client";
-import { acmeAccounts, certificates, clientCertificates, deployTargets, webhookEndpoints } from "../db/schema";
+import { acmeAccounts, certificateAuthorities, certificates, clientCertificates, deployTargets, privateCertificates, webhookEndpoints } from "../db/schema";
 import { deployCredentialsAad } from "../store/deploy-targets";
 import { webhookSecretAad } from "../store/webhooks";
 import type { IssuanceDeps } from "../issuance/deps";
@@ -71,6 +71,22 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     sealed: webhookEndpoints.sealedSecret,
     update: (db, id, from, to) =>
       db.update(webhookEndpoints).set({ sealedSecret: to }).where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.sealedSecret, from))),
+  },
+  {
+    name: "certificate_authorities.sealed_key",
+    associatedData: (id) => id,
+    id: certificateAuthorities.id,
+    sealed: certificateAuthorities.sealedKey,
+    update: (db, id, from, to) =>
+      db.update(certificateAuthorities).set({ sealedKey: to }).where(and(eq(certificateAuthorities.id, id), eq(certificateAuthorities.sealedKey, from))),
+  },
+  {
+    name: "private_certificates.sealed_key",
+    associatedData: (id) => id,
+    id: privateCertificates.id,
+    sealed: privateCertificates.sealedKey,
+    update: (db, id, from, to) =>
+      db.update(privateCertificates).set({ sealedKey: to }).where(and(eq(privateCertificates.id, id), eq(privateCertificates.sealedKey, from))),
   },
 ];
 

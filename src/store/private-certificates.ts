@@ -42,7 +42,26 @@ export async function revokedForCrl(db: Database, caId: string, now: number) {
 export function revokeStatement(db: Database, row: Pick<PrivateCertificateRow, "id" | "caId">, crlNumber: number, revokedAt: number, reason: string) {
   return db
     .update(table)
-    .set({ status: "revoked", revokedAt, revocationReason: reason })
+    .set({ status: "revoked", revokedAt, revocationReason: reason, nextRenewalAt: null })
     .where(and(eq(table.id, row.id), eq(table.status, "active"), sql`EXISTS (SELECT 1 FROM certificate_authorities WHERE id = ${row.caId} AND crl_number = ${crlNumber})`))
+    .returning();
+}
+
+/** Certificates whose automatic renewal is due at `asOf`, oldest due first, through private_certificates_renewal_idx. */
+export async function dueForRenewal(db: Database, asOf: number, limit: number): Promise<PrivateCertificateRow[]> {
+  return db
+    .select()
+    .from(table)
+    .where(sql`next_renewal_at IS NOT NULL AND next_renewal_at <= ${asOf}`)
+    .orderBy(table.nextRenewalAt)
+    .limit(limit);
+}
+
+/** Replaces the certificate of row `id` by a renewal, only while it still has serial `serial` and is active. */
+export function renewStatement(db: Database, id: string, serial: string, renewed: Partial<PrivateCertificateRow>) {
+  return db
+    .update(table)
+    .set(renewed)
+    .where(and(eq(table.id, id), eq(table.serial, serial), eq(table.status, "active")))
     .returning();
 }

@@ -137,7 +137,8 @@ describe("openssl verify: root → intermediate → leaf", () => {
         const leaf = await makeLeaf(intermediate, spec, profile, names({ commonName: "api.corp.example", dnsNames: ["api.corp.example"] }));
         const leafFile = write(`leaf-${label}-${profile}.pem`, pem(leaf.certificate));
 
-        const verified = openssl("verify", "-CAfile", rootFile, "-untrusted", intFile, leafFile);
+        // -x509_strict adds RFC 5280 profile checks (AKI/SKI present, CA keyUsage, critical basicConstraints, …).
+        const verified = openssl("verify", "-x509_strict", "-CAfile", rootFile, "-untrusted", intFile, leafFile);
         expect(verified.output).toBe(`${leafFile}: OK\n`);
         expect(verified.ok).toBe(true);
 

@@ -119,7 +119,8 @@ function csrNames(csr: x509.Pkcs10CertificateRequest, allowWildcards: boolean): 
 /**
  * Parses PEM (or base64 DER), verifies the CSR's own signature (RFC 2986 §3: proof that the requester holds the key),
  * refuses keys other than RSA ≥ 2048 / EC P-256, P-384, and reads the names from its subjectAltName extension (the CN
- * kept as commonName). `allowWildcards` (default true) applies the caller's wildcard policy to those names.
+ * kept as commonName). `allowWildcards` (default true) applies the caller's wildcard policy to those names. Nothing
+ * else the CSR asks for (basicConstraints, key usages, other attributes) is read: the CA's profile decides those.
  */
 export async function readCertificateRequest(pem: string, options: { allowWildcards?: boolean } = {}): Promise<CertificateRequest> {
   const der = csrDer(pem);

@@ -50,14 +50,19 @@ function internalError(message: string): AppError {
 
 /** RFC 5280 §5.2.3 cRLNumber, non-critical; the INTEGER through asn1-schema's BigInt converter (numbers past 2^53 stay exact). */
 function crlNumberExtension(crlNumber: bigint | number): x509.Extension {
+  if (typeof crlNumber === "number" && !Number.isSafeInteger(crlNumber)) throw internalError("a CRL number must be an integer (RFC 5280 §5.2.3)");
   const value = BigInt(crlNumber);
   if (value < 0n || value > MAX_CRL_NUMBER) throw internalError("a CRL number is a non-negative integer of at most 20 octets (RFC 5280 §5.2.3)");
   return new x509.Extension(id_ce_cRLNumber, false, AsnIntegerBigIntConverter.toASN(value).toBER(false));
 }
 
 function serialNumber(serialHex: string): string {
-  const serial = serialHex.trim().toLowerCase().replace(/^0x/, "");
-  if (!SERIAL_HEX.test(serial)) throw internalError(`"${serialHex.slice(0, 48)}" is not a certificate serial in hex`);
+  const text = typeof serialHex === "string" ? serialHex.trim().toLowerCase().replace(/^0x/, "") : "";
+  // One spelling per number ("00ab", "0ab" and "ab" are the same INTEGER), so a serial listed twice is caught here.
+  const serial = text.replace(/^0+/, "");
+  if (!/^[0-9a-f]+$/.test(text) || !SERIAL_HEX.test(serial)) {
+    throw internalError(`"${String(serialHex).slice(0, 48)}" is not a positive certificate serial in hex (RFC 5280 §4.1.2.2)`);
+  }
   // Whole octets; the generator then writes it as a positive INTEGER (a 00 in front of a high bit), as certificates are.
   return serial.length % 2 === 1 ? `0${serial}` : serial;
 }
@@ -83,10 +88,11 @@ export async function createCrl(input: {
     const serial = serialNumber(entry.serialHex);
     if (seen.has(serial)) throw internalError(`serial ${serial} is listed twice`);
     seen.add(serial);
+    if (!Object.hasOwn(REASON_CODES, entry.reason)) throw internalError(`"${String(entry.reason)}" is not an RFC 5280 §5.3.1 revocation reason`);
+    if (!(entry.revokedAt instanceof Date) || Number.isNaN(entry.revokedAt.getTime())) throw internalError(`serial ${serial} has no valid revocation date`);
     const reason = REASON_CODES[entry.reason];
-    if (reason === undefined) throw internalError(`"${String(entry.reason)}" is not an RFC 5280 §5.3.1 revocation reason`);
-    // The generator writes a reasonCode for any non-zero reason and none for unspecified (0), as chosen above.
-    return { serialNumber: serial, revocationDate: entry.revokedAt, reason };
+    // No reasonCode for unspecified (0), as chosen above.
+    return { serialNumber: serial, revocationDate: entry.revokedAt, ...(reason === x509.X509CrlReason.unspecified ? {} : { reason }) };
   });
   const crl = await x509.X509CrlGenerator.create({
     issuer: issuer.certificate.subjectName,

@@ -172,8 +172,3 @@ export function normalizeSubjectNames(input: Partial<SubjectNames>, options: { a
   }
   return names;
 }
-
-/** All names of every kind, for counting and messages. */
-export function allNames(names: SubjectNames): string[] {
-  return [...names.dnsNames, ...names.ipAddresses, ...names.uris, ...names.emails];
-}

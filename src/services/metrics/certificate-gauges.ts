@@ -58,9 +58,9 @@ function privateCertificateRows(db: Database, teamId: string | null, now: number
       state: sql<CertificateState>`${pc.status}`,
       issuedAt: pc.notBefore,
       expiresAt: pc.notAfter,
-      // Renewed at two thirds of the lifetime while in an egress slot (services/client-certificate-renewal.ts); nothing
-      // renews the others yet, so they have no renewal series.
-      nextRenewalAt: sql<number | null>`CASE WHEN ${pc.autoRenew} = 1 AND ${pc.status} = 'active' AND ${clientCertificates.id} IS NOT NULL THEN ${pc.notBefore} + (${pc.notAfter} - ${pc.notBefore}) * 2 / 3 END`,
+      // In an egress slot: renewed at two thirds of the lifetime (services/client-certificate-renewal.ts); otherwise
+      // when the private_renewal stage will renew it in place (null: never).
+      nextRenewalAt: sql<number | null>`CASE WHEN ${clientCertificates.id} IS NOT NULL THEN (CASE WHEN ${pc.autoRenew} = 1 AND ${pc.status} = 'active' THEN ${pc.notBefore} + (${pc.notAfter} - ${pc.notBefore}) * 2 / 3 END) ELSE ${pc.nextRenewalAt} END`,
       renewalFailures: sql<number>`0`,
       issuer: sql<string>`${PRIVATE_ISSUER_PREFIX} || ${certificateAuthorities.name}`,
       sortTeam: sql<string>`${pc.teamId}`.as("sort_team"),

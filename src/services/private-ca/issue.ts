@@ -22,6 +22,7 @@ import {
   readCertificateRequest,
 } from "../../pki/private-ca";
 import { x509 } from "../../pki/x509-setup";
+import { renewalDueAt } from "../../renewal/policy";
 import type { CertificateAuthorityRow } from "../../store/certificate-authorities";
 import { type PrivateCertificateRow, insertPrivateCertificateStatement } from "../../store/private-certificates";
 import type { CommitChange } from "../change";
@@ -61,7 +62,7 @@ const requestsNames = (input: IssueInput) =>
   input.commonName !== undefined || [input.dnsNames, input.ipAddresses, input.uris, input.emails].some((list) => list !== undefined && list.length > 0);
 
 /** The leaf's key: the CSR's public key, or a generated pair whose private half is sealed with the row. */
-async function leafKey(input: IssueInput): Promise<{ publicKey: CryptoKey; privateKey: CryptoKey | null; fromCsr: SubjectNames | null; description: string }> {
+export async function leafKey(input: IssueInput): Promise<{ publicKey: CryptoKey; privateKey: CryptoKey | null; fromCsr: SubjectNames | null; description: string }> {
   if (input.csr !== undefined) {
     if (input.keyType !== undefined || input.keySize !== undefined) {
       throw new AppError("validation_failed", "keyType and keySize are for a generated key: with a csr the key is the CSR's", { param: "keyType" });
@@ -79,7 +80,7 @@ async function leafKey(input: IssueInput): Promise<{ publicKey: CryptoKey; priva
 }
 
 /** notBefore/notAfter, or a 400 when they pass the CA's notAfter or the configured maximum. */
-function validityOf(ctx: IssueContext, ca: CertificateAuthorityRow, validityHours: number | undefined) {
+export function validityOf(ctx: Pick<IssueContext, "now" | "maxLeafDays">, ca: CertificateAuthorityRow, validityHours: number | undefined) {
   const maxMs = ctx.maxLeafDays * DAY_MS;
   if (validityHours !== undefined && validityHours * HOUR_MS > maxMs) {
     throw new AppError("validation_failed", `validityHours must be at most ${ctx.maxLeafDays * 24} (${ctx.maxLeafDays} days, PRIVATE_CA_MAX_LEAF_DAYS)`, { param: "validityHours" });
@@ -101,6 +102,42 @@ function leafChainPem(ca: CertificateAuthorityRow): string {
     .join("");
 }
 
+/** What signing gives a row: the certificate, its serial, chain, dates, fingerprint, and the generated key sealed under `id`. */
+export type SignedLeaf = Pick<PrivateCertificateRow, "serial" | "certificatePem" | "chainPem" | "sealedKey" | "fingerprint" | "notBefore" | "notAfter">;
+
+/** Signs a leaf of `ca` (a fresh random serial; the CRL DP unless short-lived, AIA caIssuers) and seals its key, if any. */
+export async function signLeaf(
+  ctx: Pick<IssueContext, "encryptionKey">,
+  ca: CertificateAuthorityRow,
+  leaf: { id: string; publicKey: CryptoKey; privateKey: CryptoKey | null; profile: LeafProfile; names: SubjectNames; notBefore: number; notAfter: number; shortLived: boolean },
+): Promise<SignedLeaf> {
+  const path = ca.constraintsPath as unknown as NameConstraints[];
+  const issuer = await openSigningCa(ctx.encryptionKey, ca);
+  const serial = randomSerialHex();
+  const certificate = await createLeafCertificate({
+    issuer,
+    publicKey: leaf.publicKey,
+    profile: leaf.profile,
+    names: leaf.names,
+    serialHex: serial,
+    notBefore: new Date(leaf.notBefore),
+    notAfter: new Date(leaf.notAfter),
+    crlUrl: leaf.shortLived ? undefined : crlUrlOf(ca),
+    caIssuersUrl: caCertificateUrlOf(ca),
+    // The issuing CA's own constraints are read from its certificate there; the path's first entry is that one.
+    constraintsAbove: ca.nameConstraints === null ? path : path.slice(1),
+  });
+  return {
+    serial,
+    certificatePem: `${certificate.toString("pem")}\n`,
+    chainPem: leafChainPem(ca),
+    sealedKey: leaf.privateKey ? await seal(ctx.encryptionKey, await exportPrivateKeyPem(leaf.privateKey), leaf.id) : null,
+    fingerprint: await fingerprintHex(certificate),
+    notBefore: certificate.notBefore.getTime(),
+    notAfter: certificate.notAfter.getTime(),
+  };
+}
+
 /** Issues the certificate and stores it with its audit row in one batch. */
 export async function issuePrivateCertificate(ctx: IssueContext, ca: CertificateAuthorityRow, input: IssueInput, commit: CommitChange): Promise<PrivateCertificateRow> {
   if (ca.status !== "active") throw new AppError("validation_failed", `CA ${ca.id} is disabled: it issues no certificate`);
@@ -119,43 +156,26 @@ export async function issuePrivateCertificate(ctx: IssueContext, ca: Certificate
   if (outside.length > 0) {
     throw new AppError("validation_failed", `outside the name constraints of this CA or a CA above it: ${outside.slice(0, 10).join(", ")}`, { param: "dnsNames" });
   }
-  const issuer = await openSigningCa(ctx.encryptionKey, ca);
-  const serial = randomSerialHex();
-  const certificate = await createLeafCertificate({
-    issuer,
-    publicKey: key.publicKey,
-    profile: input.profile,
-    names,
-    serialHex: serial,
-    notBefore: new Date(validity.notBefore),
-    notAfter: new Date(validity.notAfter),
-    crlUrl: validity.shortLived ? undefined : crlUrlOf(ca),
-    caIssuersUrl: caCertificateUrlOf(ca),
-    // The issuing CA's own constraints are read from its certificate there; the path's first entry is that one.
-    constraintsAbove: ca.nameConstraints === null ? path : path.slice(1),
-  });
   const id = newId("pcert");
+  const signed = await signLeaf(ctx, ca, { id, publicKey: key.publicKey, privateKey: key.privateKey, profile: input.profile, names, ...validity });
   const row: PrivateCertificateRow = {
     id,
     caId: ca.id,
     teamId: ca.teamId,
-    serial,
     profile: input.profile,
     names,
-    certificatePem: `${certificate.toString("pem")}\n`,
-    chainPem: leafChainPem(ca),
-    sealedKey: key.privateKey ? await seal(ctx.encryptionKey, await exportPrivateKeyPem(key.privateKey), id) : null,
     keyDescription: key.description,
-    fingerprint: await fingerprintHex(certificate),
-    notBefore: certificate.notBefore.getTime(),
-    notAfter: certificate.notAfter.getTime(),
+    ...signed,
     status: "active",
     revokedAt: null,
     revocationReason: null,
     autoRenew: input.autoRenew ?? false,
     shortLived: validity.shortLived,
+    // As ACME certificates (renewal/policy.ts): due at two thirds of the lifetime (half, under 10 days).
+    nextRenewalAt: input.autoRenew ? renewalDueAt({ issuedAt: signed.notBefore, expiresAt: signed.notAfter }) : null,
     createdAt: ctx.now,
   };
+  const serial = row.serial;
   const detail = { caId: ca.id, serial, profile: row.profile, fromCsr: key.privateKey === null, shortLived: row.shortLived, notAfter: new Date(row.notAfter).toISOString() };
   await commit({ teamId: ca.teamId, statements: [insertPrivateCertificateStatement(ctx.db, row)], target: id, detail });
   return row;

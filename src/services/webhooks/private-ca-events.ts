@@ -10,6 +10,8 @@ import type { Deps } from "../deps";
 import { emitEvent } from "./emit";
 import type { EventDetail } from "./events";
 
+export type PrivateCertificateEvent = "certificate.issued" | "certificate.renewed" | "certificate.revoked";
+
 const envelope = (type: string, at: number, data: Record<string, unknown>) => JSON.stringify({ type, timestamp: new Date(at).toISOString(), data });
 
 export function caCreatedBody(at: number, ca: CertificateAuthorityRow): string {
@@ -25,7 +27,7 @@ export function caCreatedBody(at: number, ca: CertificateAuthorityRow): string {
   });
 }
 
-export function privateCertificateBody(type: "certificate.issued" | "certificate.revoked", at: number, certificate: PrivateCertificateRow, detail: EventDetail = {}): string {
+export function privateCertificateBody(type: PrivateCertificateEvent, at: number, certificate: PrivateCertificateRow, detail: EventDetail = {}): string {
   const { names } = certificate;
   return envelope(type, at, {
     certificateId: certificate.id,
@@ -48,6 +50,6 @@ export async function emitCaCreated(deps: Deps, ca: CertificateAuthorityRow): Pr
   await emitEvent(deps, "ca.created", ca.teamId, ca.id, (at) => caCreatedBody(at, ca));
 }
 
-export async function emitPrivateCertificateEvent(deps: Deps, type: "certificate.issued" | "certificate.revoked", certificate: PrivateCertificateRow, detail: EventDetail = {}): Promise<void> {
+export async function emitPrivateCertificateEvent(deps: Deps, type: PrivateCertificateEvent, certificate: PrivateCertificateRow, detail: EventDetail = {}): Promise<void> {
   await emitEvent(deps, type, certificate.teamId, certificate.id, (at) => privateCertificateBody(type, at, certificate, detail));
 }

@@ -247,3 +247,32 @@ describe("revocation and the CRL", () => {
     expect(after.entries.map((entry) => entry.serialNumber.toLowerCase())).toEqual([leaf.serialNumber]);
   });
 });
+
+describe("autoRenew", () => {
+  it("renews a generated-key certificate in place at two thirds of its lifetime: same id, new serial and key, exportable", async () => {
+    const { renewDuePrivateCertificates } = await import("../../../src/services/private-ca/auto-renew");
+    const { depsFrom } = await import("../../../src/deps");
+    const { env } = await import("cloudflare:test");
+    const t = await newTenant();
+    const root = await newRoot(t);
+    const csr = await makeCsr({ dns: ["a.corp.example"] });
+    const refused = await call("POST", `/api/v1/cas/${root.id}/certificates`, { token: t.token, json: { profile: "server", csr: csr.pem, autoRenew: true } });
+    expect(refused.status).toBe(400);
+    const leaf = await ok("POST", `/api/v1/cas/${root.id}/certificates`, t.token, { profile: "server", dnsNames: ["r.corp.example"], validityHours: 30 * 24, autoRenew: true }, 201);
+    const issuedAt = Date.parse(leaf.notBefore);
+    const early = await renewDuePrivateCertificates(depsFrom(env as never), issuedAt + 10 * 86_400_000);
+    expect(early.renewed).toBe(0);
+    const due = issuedAt + 21 * 86_400_000;
+    const report = await renewDuePrivateCertificates(depsFrom(env as never), due);
+    expect(report).toMatchObject({ renewed: 1, failed: 0 });
+    const renewed = await ok("GET", `/api/v1/cas/${root.id}/certificates/${leaf.id}`, t.token);
+    expect(renewed.serialNumber).not.toBe(leaf.serialNumber);
+    expect(renewed.dnsNames).toEqual(["r.corp.example"]);
+    expect(Date.parse(renewed.notAfter)).toBeGreaterThan(Date.parse(leaf.notAfter));
+    const exported = await ok("POST", `/api/v1/cas/${root.id}/certificates/${leaf.id}/export`, t.token, {});
+    expect(exported.serial).toBe(renewed.serialNumber);
+    const key = await crypto.subtle.importKey("pkcs8", x509.PemConverter.decodeFirst(exported.privateKeyPem), { name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]);
+    const pub = await crypto.subtle.exportKey("jwk", await new x509.X509Certificate(renewed.certificate).publicKey.export());
+    expect((await crypto.subtle.exportKey("jwk", key)).x).toBe(pub.x);
+  });
+});

@@ -92,9 +92,14 @@ describe("createCrl", () => {
   const refusals: { name: string; change: Partial<Parameters<typeof createCrl>[0]>; message: RegExp }[] = [
     { name: "nextUpdate not after thisUpdate", change: { nextUpdate: thisUpdate }, message: /nextUpdate must be later/ },
     { name: "a serial listed twice", change: { entries: [entries[0]!, { ...entries[0]!, reason: "superseded" }] }, message: /listed twice/ },
-    { name: "a serial that is not hex", change: { entries: [{ serialHex: "xyz", revokedAt, reason: "superseded" }] }, message: /not a certificate serial/ },
-    { name: "a serial over 20 octets", change: { entries: [{ serialHex: "01".repeat(21), revokedAt, reason: "superseded" }] }, message: /not a certificate serial/ },
+    { name: "a serial that is not hex", change: { entries: [{ serialHex: "xyz", revokedAt, reason: "superseded" }] }, message: /not a positive certificate serial/ },
+    { name: "a serial over 20 octets", change: { entries: [{ serialHex: "01".repeat(21), revokedAt, reason: "superseded" }] }, message: /not a positive certificate serial/ },
     { name: "an unknown reason", change: { entries: [{ serialHex: "01", revokedAt, reason: "removeFromCRL" as never }] }, message: /not an RFC 5280 §5.3.1 revocation reason/ },
+    { name: "the same serial spelled twice", change: { entries: [{ serialHex: "00ab", revokedAt, reason: "superseded" }, { serialHex: "ab", revokedAt, reason: "keyCompromise" }] }, message: /serial ab is listed twice/ },
+    { name: "serial zero", change: { entries: [{ serialHex: "00", revokedAt, reason: "superseded" }] }, message: /not a positive certificate serial/ },
+    { name: "a reason inherited from Object", change: { entries: [{ serialHex: "01", revokedAt, reason: "toString" as never }] }, message: /not an RFC 5280 §5.3.1 revocation reason/ },
+    { name: "an invalid revocation date", change: { entries: [{ serialHex: "01", revokedAt: new Date(Number.NaN), reason: "superseded" }] }, message: /no valid revocation date/ },
+    { name: "a fractional CRL number", change: { crlNumber: 1.5 }, message: /must be an integer/ },
     { name: "a negative CRL number", change: { crlNumber: -1 }, message: /non-negative integer/ },
     { name: "a CRL number over 20 octets", change: { crlNumber: 2n ** 160n }, message: /at most 20 octets/ },
   ];
