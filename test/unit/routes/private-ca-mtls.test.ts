@@ -205,6 +205,21 @@ describe("POST /api/v1/projects/:id/client-certificates/issue", () => {
       expect(await storedRows(t.teamId)).toEqual({ client: 0, issued: 0, organization: 0 });
     });
 
+    it("past the project's client certificate quota: 409, and the CA records nothing it did not install", async () => {
+      const t = await newTenant();
+      const project = await newProject(t, null);
+      const ca = await insertTeamCa(t.teamId);
+      for (let i = 0; i < 20; i++) {
+        const res = await call("POST", issuePath(project.id), { token: t.token, json: { origin: `https://p${i}.partner.example`, caId: ca.id } });
+        expect(res.status, res.text).toBe(201);
+      }
+      const over = await call("POST", issuePath(project.id), { token: t.token, json: { origin: "https://one-too-many.partner.example", caId: ca.id } });
+      expect(over.status, over.text).toBe(409);
+      expect(await storedRows(t.teamId)).toEqual({ client: 20, issued: 20, organization: 0 });
+      // Replacing an origin's certificate is no new slot: still allowed.
+      expect((await call("POST", issuePath(project.id), { token: t.token, json: { origin: "https://p0.partner.example", caId: ca.id } })).status).toBe(201);
+    });
+
     it("hostile bodies get a 4xx and store nothing", async () => {
       const t = await newTenant();
       const project = await newProject(t, null);
