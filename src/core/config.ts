@@ -115,6 +115,10 @@ export const LIMIT_DEFAULTS = {
    */
   WEBHOOK_EVENTS_PER_TEAM: 1_000,
   WEBHOOK_OUTBOX_BYTES_PER_TEAM: 4 * MiB,
+  /** A team's own CAs (services/private-ca/create-ca.ts): roots, intermediates and imported CAs together. */
+  PRIVATE_CAS_PER_TEAM: 100,
+  /** Certificates a team's CAs have issued and that are still stored (about 3 KiB each with a sealed EC key). */
+  PRIVATE_CERTIFICATES_PER_TEAM: 100_000,
 } as const;
 
 const limitsShape = {
@@ -134,6 +138,8 @@ const limitsShape = {
   WEBHOOK_ENDPOINTS_PER_TEAM: count(LIMIT_DEFAULTS.WEBHOOK_ENDPOINTS_PER_TEAM, 1_000),
   WEBHOOK_EVENTS_PER_TEAM: count(LIMIT_DEFAULTS.WEBHOOK_EVENTS_PER_TEAM, 1_000_000),
   WEBHOOK_OUTBOX_BYTES_PER_TEAM: count(LIMIT_DEFAULTS.WEBHOOK_OUTBOX_BYTES_PER_TEAM, 1024 * MiB),
+  PRIVATE_CAS_PER_TEAM: count(LIMIT_DEFAULTS.PRIVATE_CAS_PER_TEAM, 100_000),
+  PRIVATE_CERTIFICATES_PER_TEAM: count(LIMIT_DEFAULTS.PRIVATE_CERTIFICATES_PER_TEAM, 10_000_000),
 };
 
 /** The limits as configured, or their defaults: what the quota checks take. */

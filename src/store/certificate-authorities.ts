@@ -2,6 +2,7 @@
 import { type SQL, and, desc, eq, lt, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { certificateAuthorities } from "../db/schema";
+import { selectValues } from "../db/select-values";
 
 export type CertificateAuthorityRow = typeof certificateAuthorities.$inferSelect;
 
@@ -42,9 +43,16 @@ export function pageOf<Row extends PageCursor>(rows: Row[], limit: number): { ro
   return { rows: page, next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null };
 }
 
-export function insertCaStatement(db: Database, row: CertificateAuthorityRow) {
-  return db.insert(table).values(row).returning({ id: table.id });
+/** Inserts the CA only while the team has fewer than `maxCas` (one statement: two creates cannot both take the last place). */
+export function insertCaStatement(db: Database, row: CertificateAuthorityRow, maxCas: number) {
+  return db
+    .insert(table)
+    .select(sql`SELECT ${selectValues(table, row)} WHERE (SELECT count(*) FROM certificate_authorities WHERE team_id = ${row.teamId}) < ${maxCas}`)
+    .returning({ id: table.id });
 }
+
+/** SQL: CA `id` is stored. */
+export const caThere = (id: string) => sql`EXISTS (SELECT 1 FROM certificate_authorities WHERE id = ${id})`;
 
 /** Disables an active CA of the team (no further issuance; its CRL stays served and re-signed). */
 export function disableCaStatement(db: Database, teamId: string, id: string, now: number) {

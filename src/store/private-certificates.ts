@@ -2,15 +2,23 @@
 import { and, desc, eq, gt, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { privateCertificates } from "../db/schema";
+import { selectValues } from "../db/select-values";
 import { type PageCursor, pageOf } from "./certificate-authorities";
 
 export type PrivateCertificateRow = typeof privateCertificates.$inferSelect;
 
 const table = privateCertificates;
 
-export function insertPrivateCertificateStatement(db: Database, row: PrivateCertificateRow) {
-  return db.insert(table).values(row).returning({ id: table.id });
+/** Inserts the certificate only while the team has fewer than `maxCertificates` stored (one statement, as the quotas elsewhere). */
+export function insertPrivateCertificateStatement(db: Database, row: PrivateCertificateRow, maxCertificates: number) {
+  return db
+    .insert(table)
+    .select(sql`SELECT ${selectValues(table, row)} WHERE (SELECT count(*) FROM private_certificates WHERE team_id = ${row.teamId}) < ${maxCertificates}`)
+    .returning({ id: table.id });
 }
+
+/** SQL: certificate `id` is stored. */
+export const privateCertificateThere = (id: string) => sql`EXISTS (SELECT 1 FROM private_certificates WHERE id = ${id})`;
 
 /** The CA's certificate `id`, or undefined (the CA must be the team's: the caller looked it up so). */
 export async function findPrivateCertificate(db: Database, caId: string, id: string): Promise<PrivateCertificateRow | undefined> {

@@ -51,12 +51,16 @@ export const privateCaCertificateRoutes = newRouter()
       security: bearerSecurity,
       middleware: [requireScope("cas:issue")],
       request: { params: caIdParam, body: jsonBody(issueBody) },
-      responses: { 201: jsonResponse(privateCertificateSchema, "The certificate"), ...nativeErrors },
+      responses: {
+        201: jsonResponse(privateCertificateSchema, "The certificate"),
+        ...nativeErrors,
+        409: jsonResponse(nativeErrorSchema, "The team's CAs hold PRIVATE_CERTIFICATES_PER_TEAM certificates"),
+      },
     }),
     async (c) => {
       const { db, config, clock } = c.var.deps;
       const ca = await requireTeamCa(db, c.var.auth.teamId, c.req.valid("param").id);
-      const ctx = { db, encryptionKey: config.ENCRYPTION_KEY, now: clock.now(), maxLeafDays: config.PRIVATE_CA_MAX_LEAF_DAYS };
+      const ctx = { db, encryptionKey: config.ENCRYPTION_KEY, now: clock.now(), maxLeafDays: config.PRIVATE_CA_MAX_LEAF_DAYS, maxCertificates: config.PRIVATE_CERTIFICATES_PER_TEAM };
       const row = await issuePrivateCertificate(ctx, ca, c.req.valid("json") as IssueInput, auditedCommit(c));
       await emitPrivateCertificateEvent(c.var.deps, "certificate.issued", row);
       return c.json(privateCertificateView(row), 201);

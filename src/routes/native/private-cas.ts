@@ -40,12 +40,12 @@ export const privateCaRoutes = newRouter()
       responses: {
         201: jsonResponse(caSchema, "The CA"),
         ...nativeErrors,
-        409: jsonResponse(nativeErrorSchema, "The team already has a CA of that name"),
+        409: jsonResponse(nativeErrorSchema, "The team already has a CA of that name, or PRIVATE_CAS_PER_TEAM of them"),
       },
     }),
     async (c) => {
       const { db, config, clock } = c.var.deps;
-      const ctx = { db, encryptionKey: config.ENCRYPTION_KEY, now: clock.now(), publicOrigin: publicOriginOf(c) };
+      const ctx = { db, encryptionKey: config.ENCRYPTION_KEY, now: clock.now(), publicOrigin: publicOriginOf(c), maxCas: config.PRIVATE_CAS_PER_TEAM };
       const row = await createCa(ctx, c.var.auth.teamId, c.req.valid("json") as CreateCaInput, auditedCommit(c));
       await emitCaCreated(c.var.deps, row);
       return c.json(caView(row), 201);

@@ -21,7 +21,8 @@ import {
   readNameConstraints,
 } from "../../pki/private-ca";
 import { x509 } from "../../pki/x509-setup";
-import { type CertificateAuthorityRow, caNameTaken, insertCaStatement } from "../../store/certificate-authorities";
+import { type CertificateAuthorityRow, caNameTaken, caThere, insertCaStatement } from "../../store/certificate-authorities";
+import { limitReached } from "../limits/quota";
 import type { CommitChange } from "../change";
 import { signCrl } from "./crl-signing";
 import { requireTeamCa } from "./lookup";
@@ -56,6 +57,8 @@ export interface CaContext {
   now: number;
   /** The origin the CA's public routes are served from (config PKI_PUBLIC_ORIGIN, or the request's). */
   publicOrigin: string;
+  /** PRIVATE_CAS_PER_TEAM (core/config.ts). */
+  maxCas: number;
 }
 
 /** The key spec, or a 400 naming the size that does not fit the type. */
@@ -89,7 +92,7 @@ interface Made {
   above: NameConstraints[];
 }
 
-async function makeCa(ctx: CaContext, teamId: string, id: string, input: CreateCaInput): Promise<Made> {
+async function makeCa(ctx: CaContext, teamId: string, input: CreateCaInput): Promise<Made> {
   if (input.kind === "imported") {
     const imported = await checkImportedCa(input);
     const above = imported.chain.map(readNameConstraints).filter((c): c is NameConstraints => c !== null);
@@ -154,7 +157,7 @@ const pemOf = (certificates: x509.X509Certificate[]) => certificates.map((certif
 export async function createCa(ctx: CaContext, teamId: string, input: CreateCaInput, commit: CommitChange): Promise<CertificateAuthorityRow> {
   if (await caNameTaken(ctx.db, teamId, input.name)) throw nameTaken(input.name);
   const id = newId("ca");
-  const made = await makeCa(ctx, teamId, id, input);
+  const made = await makeCa(ctx, teamId, input);
   const crl = await signCrl(made.signing, 1, ctx.now, []);
   const constraintsPath = [...(made.own ? [made.own] : []), ...made.above];
   const row: CertificateAuthorityRow = {
@@ -183,9 +186,12 @@ export async function createCa(ctx: CaContext, teamId: string, input: CreateCaIn
   };
   const detail = { name: row.name, kind: row.kind, parentId: row.parentId, fingerprint: row.fingerprint, notAfter: new Date(row.notAfter).toISOString() };
   try {
-    await commit({ teamId, statements: [insertCaStatement(ctx.db, row)], target: id, detail });
+    const recordIf = { holds: caThere(id), checked: "after" as const };
+    const [inserted] = (await commit({ teamId, statements: [insertCaStatement(ctx.db, row, ctx.maxCas)], target: id, detail, recordIf })) as [unknown[]];
+    if (inserted.length === 0) throw limitReached(`A team may have at most ${ctx.maxCas} CAs (PRIVATE_CAS_PER_TEAM)`);
   } catch (error) {
     // A concurrent create of the same name committed first: this batch failed on the unique index and rolled back.
+    if (error instanceof AppError) throw error;
     if (await caNameTaken(ctx.db, teamId, input.name)) throw nameTaken(input.name);
     throw error;
   }

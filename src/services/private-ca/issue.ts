@@ -24,7 +24,8 @@ import {
 import { x509 } from "../../pki/x509-setup";
 import { renewalDueAt } from "../../renewal/policy";
 import type { CertificateAuthorityRow } from "../../store/certificate-authorities";
-import { type PrivateCertificateRow, insertPrivateCertificateStatement } from "../../store/private-certificates";
+import { type PrivateCertificateRow, insertPrivateCertificateStatement, privateCertificateThere } from "../../store/private-certificates";
+import { limitReached } from "../limits/quota";
 import type { CommitChange } from "../change";
 import { chainOf } from "./create-ca";
 import { caCertificateUrlOf, crlUrlOf } from "./public-urls";
@@ -56,6 +57,8 @@ export interface IssueContext {
   encryptionKey: string;
   now: number;
   maxLeafDays: number;
+  /** PRIVATE_CERTIFICATES_PER_TEAM (core/config.ts). */
+  maxCertificates: number;
 }
 
 const requestsNames = (input: IssueInput) =>
@@ -177,6 +180,9 @@ export async function issuePrivateCertificate(ctx: IssueContext, ca: Certificate
   };
   const serial = row.serial;
   const detail = { caId: ca.id, serial, profile: row.profile, fromCsr: key.privateKey === null, shortLived: row.shortLived, notAfter: new Date(row.notAfter).toISOString() };
-  await commit({ teamId: ca.teamId, statements: [insertPrivateCertificateStatement(ctx.db, row)], target: id, detail });
+  const recordIf = { holds: privateCertificateThere(id), checked: "after" as const };
+  const statements = [insertPrivateCertificateStatement(ctx.db, row, ctx.maxCertificates)];
+  const [inserted] = (await commit({ teamId: ca.teamId, statements, target: id, detail, recordIf })) as [unknown[]];
+  if (inserted.length === 0) throw limitReached(`A team's CAs may hold at most ${ctx.maxCertificates} certificates (PRIVATE_CERTIFICATES_PER_TEAM)`);
   return row;
 }

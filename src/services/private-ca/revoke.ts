@@ -23,7 +23,7 @@ const revokedAsWritten = (id: string, at: number, reason: string) =>
   sql`EXISTS (SELECT 1 FROM private_certificates WHERE id = ${id} AND status = 'revoked' AND revoked_at = ${at} AND revocation_reason = ${reason})`;
 
 export async function revokePrivateCertificate(
-  ctx: Omit<CaContext, "publicOrigin">,
+  ctx: Pick<CaContext, "db" | "encryptionKey" | "now">,
   ca: CertificateAuthorityRow,
   certificate: PrivateCertificateRow,
   reason: RevocationReason,

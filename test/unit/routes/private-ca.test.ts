@@ -217,6 +217,14 @@ describe("revocation and the CRL", () => {
     expect(await second.crl!.verify({ publicKey: rootCert.publicKey })).toBe(true);
     const again = await call("POST", `/api/v1/cas/${root.id}/certificates/${leaf.id}/revoke`, { token: t.token, json: {} });
     expect(again.status).toBe(409);
+    // No body at all: reason unspecified (as the README's curl sends it); the export takes no body either.
+    const other = await ok("POST", `/api/v1/cas/${root.id}/certificates`, t.token, { profile: "server", dnsNames: ["b.corp.example"] }, 201);
+    const bare = await call("POST", `/api/v1/cas/${root.id}/certificates/${other.id}/revoke`, { token: t.token });
+    expect(bare.status, bare.text).toBe(200);
+    expect(bare.body.revocationReason).toBe("unspecified");
+    const third = await ok("POST", `/api/v1/cas/${root.id}/certificates`, t.token, { profile: "server", dnsNames: ["c.corp.example"] }, 201);
+    const exported = await call("POST", `/api/v1/cas/${root.id}/certificates/${third.id}/export`, { token: t.token });
+    expect(exported.status, exported.text).toBe(200);
   });
 
   it("refuses to revoke a short-lived certificate (it lapses), which has no CRL distribution point", async () => {
@@ -274,5 +282,30 @@ describe("autoRenew", () => {
     const key = await crypto.subtle.importKey("pkcs8", x509.PemConverter.decodeFirst(exported.privateKeyPem), { name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]);
     const pub = await crypto.subtle.exportKey("jwk", await new x509.X509Certificate(renewed.certificate).publicKey.export());
     expect((await crypto.subtle.exportKey("jwk", key)).x).toBe(pub.x);
+  });
+});
+
+describe("quotas", () => {
+  it("refuses a CA past PRIVATE_CAS_PER_TEAM and a certificate past PRIVATE_CERTIFICATES_PER_TEAM with 409, storing and recording nothing", async () => {
+    const { createCa } = await import("../../../src/services/private-ca/create-ca");
+    const { issuePrivateCertificate } = await import("../../../src/services/private-ca/issue");
+    const { database } = await import("../../../src/db/client");
+    const { env } = await import("cloudflare:test");
+    const db = database(env.DB);
+    const t = await newTenant();
+    const root = await newRoot(t);
+    await ok("POST", `/api/v1/cas/${root.id}/certificates`, t.token, { profile: "client", commonName: "one" }, 201);
+    const commits: unknown[] = [];
+    const commit = async (change: { statements: readonly unknown[] }) => {
+      commits.push(change);
+      return db.batch(change.statements as never);
+    };
+    const encryptionKey = "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=";
+    const input = { kind: "root" as const, name: uniqueName(), keyType: "ec" as const, keySize: 256, subject: { commonName: "x" }, validityDays: 30 };
+    await expect(createCa({ db, encryptionKey, now: Date.now(), publicOrigin: "https://certdesk.test", maxCas: 1 }, t.teamId, input, commit as never)).rejects.toMatchObject({ code: "limit_reached", status: 409 });
+    const ca = (await db.query.certificateAuthorities.findFirst({ where: (table, { eq }) => eq(table.id, root.id) }))!;
+    await expect(issuePrivateCertificate({ db, encryptionKey, now: Date.now(), maxLeafDays: 398, maxCertificates: 1 }, ca, { profile: "client", commonName: "two" }, commit as never)).rejects.toMatchObject({ code: "limit_reached" });
+    expect(await rowCount("certificate_authorities", t.teamId)).toBe(1);
+    expect(await rowCount("private_certificates", t.teamId)).toBe(1);
   });
 });
