@@ -6,7 +6,7 @@
  * (services/client-certificate-renewal.ts).
  */
 import { sql } from "drizzle-orm";
-import { LIMIT_DEFAULTS } from "../core/config";
+import { LIMIT_DEFAULTS, type Limits } from "../core/config";
 import { DAY_MS } from "../core/time";
 import { AppError } from "../core/errors";
 import { newId } from "../core/ids";
@@ -19,6 +19,7 @@ import type { PrivateCertificateRow } from "../store/private-certificates";
 import type { CommitChange } from "./change";
 import { type ClientCertificateLimits, type ClientCertificateRow, type SlotWriteOptions, storeClientCertificate } from "./client-certificates";
 import { normalizeOrigin } from "./client-certificate-origin";
+import { limitReached } from "./limits/quota";
 import { certificateChainOf, signClientLeaf } from "./client-certificate-signing";
 import type { ProjectRow } from "./projects";
 import { requireTeamCa } from "./private-ca/lookup";
@@ -44,8 +45,16 @@ export interface IssuedClientCertificate {
 
 export const disabled = (ca: CaRow) => new AppError("validation_failed", `caId: CA ${ca.id} is disabled: it issues no further certificates`, { param: "caId" });
 
-/** SQL: the CA may still sign when the batch runs (a disable racing this issuance wins: nothing is stored). */
-const caStillActive = (ca: CaRow) => sql`EXISTS (SELECT 1 FROM certificate_authorities WHERE id = ${ca.id} AND status = 'active')`;
+/** The quotas an issued client certificate is held to: the slot's, and the team's CAs' (PRIVATE_CERTIFICATES_PER_TEAM). */
+export type IssuedClientCertificateLimits = ClientCertificateLimits & Pick<Limits, "PRIVATE_CERTIFICATES_PER_TEAM">;
+
+/**
+ * SQL, held by the whole batch: the CA may still sign (a disable racing this issuance wins) and the team's CAs have
+ * room for one more certificate (PRIVATE_CERTIFICATES_PER_TEAM, counted as services/private-ca/issue.ts counts it).
+ */
+const canRecord = (ca: CaRow, limits: IssuedClientCertificateLimits) =>
+  sql`EXISTS (SELECT 1 FROM certificate_authorities WHERE id = ${ca.id} AND status = 'active')
+    AND (SELECT count(*) FROM private_certificates WHERE team_id = ${ca.teamId}) < ${limits.PRIVATE_CERTIFICATES_PER_TEAM}`;
 
 /**
  * Signs a `client` certificate with subject CN=<project name> (no SAN: client authentication needs none) and a new EC
@@ -62,7 +71,7 @@ export async function installIssuedClientCertificate(
   notAfter: number,
   now: number,
   commit: CommitChange,
-  limits: ClientCertificateLimits,
+  limits: IssuedClientCertificateLimits,
   replacing?: Pick<SlotWriteOptions, "guard" | "before" | "also">,
 ): Promise<IssuedClientCertificate | null> {
   if (ca.status !== "active") throw disabled(ca);
@@ -110,7 +119,7 @@ export async function installIssuedClientCertificate(
     .select(sql`SELECT ${selectValues(privateCertificates, record)} WHERE EXISTS (SELECT 1 FROM client_certificates WHERE id = ${id})`)
     .returning({ id: privateCertificates.id });
   const checked = { leafPem: leaf.pem, chainPem, privateKeyPkcs8Pem: await exportPrivateKeyPem(pair.privateKey), notAfter: new Date(notAfter) };
-  const held = replacing?.guard ? sql`${caStillActive(ca)} AND (${replacing.guard})` : caStillActive(ca);
+  const held = replacing?.guard ? sql`${canRecord(ca, limits)} AND (${replacing.guard})` : canRecord(ca, limits);
   const stored = await storeClientCertificate(db, keys, project, origin, trustAnchorPem, checked, now, limits, commit, {
     id,
     guard: held,
@@ -130,7 +139,7 @@ export async function issueClientCertificate(
   input: IssueClientCertificateInput,
   now: number,
   commit: CommitChange,
-  limits: ClientCertificateLimits & { PRIVATE_CA_MAX_LEAF_DAYS: number } = { ...LIMIT_DEFAULTS, PRIVATE_CA_MAX_LEAF_DAYS: 398 },
+  limits: IssuedClientCertificateLimits & { PRIVATE_CA_MAX_LEAF_DAYS: number } = { ...LIMIT_DEFAULTS, PRIVATE_CA_MAX_LEAF_DAYS: 398 },
 ): Promise<IssuedClientCertificate> {
   const origin = normalizeOrigin(input.origin);
   const maxDays = limits.PRIVATE_CA_MAX_LEAF_DAYS;
@@ -140,7 +149,8 @@ export async function issueClientCertificate(
   const ca = await requireTeamCa(db, project.teamId, input.caId, "caId");
   const notAfter = now + (input.validityDays ?? Math.min(DEFAULT_CLIENT_VALIDITY_DAYS, maxDays)) * DAY_MS;
   const issued = await installIssuedClientCertificate(db, keys, project, ca, origin, notAfter, now, commit, limits);
-  // Only the CA's status guards this batch: it was disabled meanwhile.
-  if (!issued) throw disabled(ca);
-  return issued;
+  if (issued) return issued;
+  // The batch's guard failed: the CA was disabled meanwhile, or its team's certificate quota is spent.
+  if ((await requireTeamCa(db, project.teamId, ca.id, "caId")).status !== "active") throw disabled(ca);
+  throw limitReached(`A team's CAs may hold at most ${limits.PRIVATE_CERTIFICATES_PER_TEAM} certificates (PRIVATE_CERTIFICATES_PER_TEAM)`);
 }

@@ -7,6 +7,9 @@ import { describe, expect, it } from "vitest";
 import { seal, unseal } from "../../../src/crypto/sealing";
 import { depsFrom } from "../../../src/deps";
 import { database } from "../../../src/db/client";
+import { LIMIT_DEFAULTS } from "../../../src/core/config";
+import { commitWithAudit } from "../../../src/http/audited-commit";
+import { issueClientCertificate } from "../../../src/services/client-certificate-issue";
 import { RENEWAL_ACTOR, renewDueClientCertificates } from "../../../src/services/client-certificate-renewal";
 import { certificateGaugeRowsQuery } from "../../../src/services/metrics/certificate-gauges";
 import { x509 } from "../../../src/pki/x509-setup";
@@ -218,6 +221,21 @@ describe("POST /api/v1/projects/:id/client-certificates/issue", () => {
       expect(await storedRows(t.teamId)).toEqual({ client: 20, issued: 20, organization: 0 });
       // Replacing an origin's certificate is no new slot: still allowed.
       expect((await call("POST", issuePath(project.id), { token: t.token, json: { origin: "https://p0.partner.example", caId: ca.id } })).status).toBe(201);
+    });
+
+    it("past the team's private certificate quota (PRIVATE_CERTIFICATES_PER_TEAM): limit_reached, nothing stored", async () => {
+      const t = await newTenant();
+      const project = await newProject(t, null);
+      const ca = await insertTeamCa(t.teamId);
+      expect((await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: ca.id } })).status).toBe(201);
+      const db = database(env.DB);
+      const project1 = (await db.query.projects.findFirst({ where: (p, { eq }) => eq(p.id, project.id) }))!;
+      const commit = commitWithAudit(db, { actor: "test", action: "test" }, () => Date.now());
+      const limits = { ...LIMIT_DEFAULTS, PRIVATE_CA_MAX_LEAF_DAYS: 398, PRIVATE_CERTIFICATES_PER_TEAM: 1 };
+      await expect(issueClientCertificate(db, ENCRYPTION_KEY, project1, { origin: "https://two.partner.example", caId: ca.id }, Date.now(), commit, limits)).rejects.toMatchObject({
+        code: "limit_reached",
+      });
+      expect(await storedRows(t.teamId)).toEqual({ client: 1, issued: 1, organization: 0 });
     });
 
     it("hostile bodies get a 4xx and store nothing", async () => {
