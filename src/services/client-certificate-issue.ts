@@ -43,7 +43,7 @@ export interface IssuedClientCertificate {
   notAfter: number;
 }
 
-export const disabled = (ca: CaRow) => new AppError("validation_failed", `caId: CA ${ca.id} is disabled: it issues no further certificates`, { param: "caId" });
+const disabled = (ca: CaRow) => new AppError("validation_failed", `caId: CA ${ca.id} is disabled: it issues no further certificates`, { param: "caId" });
 
 /** The quotas an issued client certificate is held to: the slot's, and the team's CAs' (PRIVATE_CERTIFICATES_PER_TEAM). */
 export type IssuedClientCertificateLimits = ClientCertificateLimits & Pick<Limits, "PRIVATE_CERTIFICATES_PER_TEAM">;
