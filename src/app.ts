@@ -21,6 +21,8 @@ import { adminTestRoutes } from "./routes/native/admin-test";
 import { deployTargetRoutes } from "./routes/native/deploy-targets";
 import { adminRoutes } from "./routes/native/admin";
 import { auditRoutes } from "./routes/native/audit";
+import { caPublishRoutes } from "./routes/native/ca-publish";
+import { clientCertificateIssueRoutes } from "./routes/native/client-certificate-issue";
 import { projectRoutes } from "./routes/native/projects";
 import { teamRoutes } from "./routes/native/teams";
 import { tokenRoutes } from "./routes/native/tokens";
@@ -99,7 +101,9 @@ export function createApp() {
     .route("/", privateCaCertificateRoutes)
     .route("/", adminRoutes)
     .route("/", adminTestRoutes)
-    .route("/", auditRoutes);
+    .route("/", auditRoutes)
+    .route("/", clientCertificateIssueRoutes)
+    .route("/", caPublishRoutes);
   app.route("/api/v1", native);
   app.route("/", vercelRoutes);
   app.route("/", openaiRoutes);

@@ -1,5 +1,6 @@
 /** Client certificates for egress mTLS (Vercel `/v1/projects/{idOrName}/client-cert`): one per project and origin. */
-import { and, asc, eq, exists, sql } from "drizzle-orm";
+import { type SQL, and, asc, eq, exists, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
 import { clientCertificates } from "../db/schema";
 import { LIMIT_DEFAULTS, type Limits } from "../core/config";
@@ -79,25 +80,40 @@ async function quotaRefusal(db: Database, project: ProjectRow, origin: string, b
   );
 }
 
+/** What else a write into the slot may carry (a certificate issued by the team's CA: services/client-certificate-issue.ts). */
+export interface SlotWriteOptions {
+  /** The new row's id, when the caller signed something bound to it; a new `ccert_` id otherwise. */
+  id?: string;
+  /** Held with the quota by the delete and the insert: false at commit time, the batch changes nothing. */
+  guard?: SQL;
+  /** Statements run before the delete, in the same batch (a renewal's claim on the certificate it replaces). */
+  before?: BatchItem<"sqlite">[];
+  /** Statements run after the insert, in the same batch (they guard themselves on the new row being there). */
+  also?: BatchItem<"sqlite">[];
+  /** Added to the audit row's detail. */
+  detail?: Record<string, unknown>;
+}
+
 /**
  * Stores the checked certificate in the origin's slot, replacing the one it held in one D1 batch with its audit row:
  * the origin is never without its certificate, and concurrent uploads serialize. The delete and the insert carry the
  * same quota guard, so over quota the batch changes nothing (the audit row is written only with the new row) and the
- * upload is a 409.
+ * upload is a 409. `stored` is false when `options.guard` failed (then the caller says why; no 409 is thrown).
  */
-async function storeClientCertificate(
+export async function storeClientCertificate(
   db: Database,
   encryptionKey: string,
   project: ProjectRow,
   origin: string,
   ca: string | null,
-  checked: CheckedCertificate,
+  checked: Pick<CheckedCertificate, "leafPem" | "chainPem" | "privateKeyPkcs8Pem" | "notAfter">,
   now: number,
   limits: ClientCertificateLimits,
   commit: CommitChange,
-): Promise<{ row: ClientCertificateRow; updated: boolean }> {
+  options: SlotWriteOptions = {},
+): Promise<{ row: ClientCertificateRow; updated: boolean; stored: boolean }> {
   const existing = await db.query.clientCertificates.findFirst({ where: slot(project, origin) });
-  const id = newId("ccert");
+  const id = options.id ?? newId("ccert");
   const row: ClientCertificateRow = {
     id,
     teamId: project.teamId,
@@ -111,10 +127,12 @@ async function storeClientCertificate(
     updatedAt: now,
   };
   const bytes = rowBytes(row);
-  const room = hasRoom(project, origin, bytes, limits);
+  const room = options.guard ? sql`(${hasRoom(project, origin, bytes, limits)}) AND (${options.guard})` : hasRoom(project, origin, bytes, limits);
+  const before = options.before ?? [];
   const [, inserted] = (await commit({
     teamId: project.teamId,
     statements: [
+      ...before,
       db.delete(clientCertificates).where(and(slot(project, origin), room)),
       // INSERT … SELECT … WHERE: values in the table's column order (id … updated_at).
       db
@@ -123,13 +141,17 @@ async function storeClientCertificate(
           sql`SELECT ${row.id}, ${row.teamId}, ${row.projectId}, ${row.origin}, ${row.certificatePem}, ${row.caPem}, ${row.sealedKey}, ${row.expiresAt}, ${now}, ${now} WHERE ${room}`,
         )
         .returning({ id: clientCertificates.id }),
+      ...(options.also ?? []),
     ],
     target: row.id,
-    detail: { projectId: project.id, origin, expiresAt: new Date(row.expiresAt).toISOString(), replaced: existing?.id ?? null },
+    detail: { projectId: project.id, origin, expiresAt: new Date(row.expiresAt).toISOString(), replaced: existing?.id ?? null, ...options.detail },
     recordIf: { holds: sql`EXISTS (SELECT 1 FROM client_certificates WHERE id = ${row.id})`, checked: "after" },
-  })) as [unknown, unknown[]];
-  if (inserted.length === 0) throw await quotaRefusal(db, project, origin, bytes, limits);
-  return { row, updated: existing !== undefined };
+  })).slice(before.length) as [unknown, unknown[]];
+  if (inserted.length === 0) {
+    if (options.guard && !(await db.get<{ ok: number }>(sql`SELECT (${options.guard}) AS ok`)).ok) return { row, updated: false, stored: false };
+    throw await quotaRefusal(db, project, origin, bytes, limits);
+  }
+  return { row, updated: existing !== undefined, stored: true };
 }
 
 /**

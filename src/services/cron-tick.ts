@@ -1,12 +1,14 @@
 /**
  * One cron tick: the renewal sweep, the deploy sweep, the ARI refresh, the webhook sweep, the private certificates'
- * renewal and the private CAs' CRL refresh, in that order, each on
+ * renewal, the private CAs' CRL refresh and the renewal of client certificates issued by the teams' CAs, in that
+ * order, each on
  * its own. A stage that throws is logged and counted (`certdesk_cron_stage_failures_total{stage}`), and the stages
  * after it still run: a target that breaks its delivery, or a CA that is down, holds back no renewal, ARI refresh or
  * webhook of anyone else.
  */
 import { countServiceEvent } from "../store/service-counters";
 import { refreshRenewalInfo } from "./ari-refresh";
+import { renewDueClientCertificates } from "./client-certificate-renewal";
 import { sweepDueDeployments } from "./deploy-targets/sweep";
 import type { Deps } from "./deps";
 import { sweepDueCertificates } from "./renewal-sweep";
@@ -14,11 +16,19 @@ import { renewDuePrivateCertificates } from "./private-ca/auto-renew";
 import { refreshDueCrls } from "./private-ca/crl-refresh";
 import { sweepWebhooks } from "./webhooks/sweep";
 
-export const CRON_STAGES = ["renewal_sweep", "deploy_sweep", "ari_refresh", "webhook_sweep", "private_renewal", "crl_refresh"] as const;
+export const CRON_STAGES = ["renewal_sweep", "deploy_sweep", "ari_refresh", "webhook_sweep", "private_renewal", "crl_refresh", "client_certificate_renewal"] as const;
 export type CronStage = (typeof CRON_STAGES)[number];
 
 /** How the log names each stage. */
-const LABELS: Record<CronStage, string> = { renewal_sweep: "renewal sweep", deploy_sweep: "deploy sweep", ari_refresh: "ARI refresh", webhook_sweep: "webhook sweep", private_renewal: "private renewal", crl_refresh: "CRL refresh" };
+const LABELS: Record<CronStage, string> = {
+  renewal_sweep: "renewal sweep",
+  deploy_sweep: "deploy sweep",
+  ari_refresh: "ARI refresh",
+  webhook_sweep: "webhook sweep",
+  private_renewal: "private renewal",
+  crl_refresh: "CRL refresh",
+  client_certificate_renewal: "client certificate renewal",
+};
 
 export type StageReport = { stage: CronStage; ok: true; summary: string } | { stage: CronStage; ok: false; error: string };
 
@@ -53,6 +63,11 @@ const STAGES: Record<CronStage, (deps: Deps, asOf: number) => Promise<string>> =
   async crl_refresh(deps, asOf) {
     const r = await refreshDueCrls(deps, asOf);
     return `${r.due} due, ${r.refreshed} re-signed, ${r.failed} failed`;
+  },
+  // Egress client certificates of the teams' CAs (services/client-certificate-renewal.ts): signed here, no CA to call.
+  async client_certificate_renewal(deps, asOf) {
+    const r = await renewDueClientCertificates(deps, asOf);
+    return `${r.due} due, ${r.renewed} renewed, ${r.stopped} stopped, ${r.failed} failed`;
   },
 };
 

@@ -53,14 +53,15 @@ function teamBytes(teamId: string) {
 const certificateThere = (teamId: string, id: string) => sql`EXISTS (SELECT 1 FROM organization_certificates WHERE team_id = ${teamId} AND id = ${id})`;
 
 /**
- * Stores a certificate, inactive, with its audit row (`commit`). The 50-certificate limit and the team's byte quota
- * (`limits`: pass deps.config; the defaults apply otherwise) are checked in the same statement as the insert; over
- * them nothing is written, the audit row included.
+ * Stores a certificate, inactive unless `input.active` (a CA published to the organization: routes/native/ca-publish.ts),
+ * with its audit row (`commit`). The 50-certificate limit and the team's byte quota (`limits`: pass deps.config; the
+ * defaults apply otherwise) are checked in the same statement as the insert; over them nothing is written, the audit
+ * row included.
  */
 export async function createOrganizationCertificate(
   db: Database,
   teamId: string,
-  input: { pem: string; name?: string | null; activeInOrganization?: boolean },
+  input: { pem: string; name?: string | null; activeInOrganization?: boolean; detail?: Record<string, unknown> },
   now: number,
   commit: CommitChange,
   limits: OrganizationCertificateLimits = LIMIT_DEFAULTS,
@@ -88,7 +89,7 @@ export async function createOrganizationCertificate(
           AND ${teamBytes(teamId)} + ${bytes} <= ${maxBytes}`,
     )
     .returning({ id: table.id });
-  const detail = { name: row.name, expiresAt: new Date(row.expiresAt).toISOString(), ...(row.activeInOrganization ? { activeInOrganization: true } : {}) };
+  const detail = { name: row.name, expiresAt: new Date(row.expiresAt).toISOString(), ...(row.activeInOrganization ? { activeInOrganization: true } : {}), ...input.detail };
   const [inserted] = (await commit({ teamId, statements: [insert], target: row.id, detail, recordIf: { holds: certificateThere(teamId, row.id), checked: "after" } })) as [unknown[]];
   if (inserted.length === 0) {
     const usage = await db.get<{ count: number; bytes: number }>(

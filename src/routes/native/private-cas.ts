@@ -7,7 +7,6 @@ import type { AppBindings } from "../../http/context";
 import { createCa, type CreateCaInput } from "../../services/private-ca/create-ca";
 import { disableCa } from "../../services/private-ca/disable";
 import { requireTeamCa } from "../../services/private-ca/lookup";
-import { publishCaToOrganization } from "../../services/private-ca/publish";
 import { emitCaCreated } from "../../services/webhooks/private-ca-events";
 import { teamCaPage } from "../../store/certificate-authorities";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
@@ -18,18 +17,6 @@ import { caSchema, caView } from "./private-ca-views";
 export function publicOriginOf(c: Context<AppBindings>): string {
   return c.var.deps.config.PKI_PUBLIC_ORIGIN ?? new URL(c.req.url).origin;
 }
-
-const publishedSchema = z
-  .object({
-    id: z.string().describe("The organization certificate's id (`/v1/organization/certificates/{id}`)"),
-    caId: z.string(),
-    name: z.string().nullable(),
-    certificate: z.string().describe("The CA's own certificate (PEM), not its chain"),
-    activeInOrganization: z.boolean(),
-    validAt: z.string(),
-    expiresAt: z.string(),
-  })
-  .openapi("PublishedCa");
 
 const caListSchema = z
   .object({ cas: z.array(caSchema), next: z.string().nullable().describe("`before` for the next (older) page; null on the last page") })
@@ -110,42 +97,5 @@ export const privateCaRoutes = newRouter()
       const { db, clock } = c.var.deps;
       const ca = await requireTeamCa(db, c.var.auth.teamId, c.req.valid("param").id);
       return c.json(caView(await disableCa(db, ca, clock.now(), auditedCommit(c))), 200);
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "post",
-      path: "/cas/{id}/publish-to-organization",
-      summary: "Add the CA's certificate to the organization certificate store, active (scopes organization:write and cas:read)",
-      description:
-        "One call instead of an upload and an activation: the CA's own certificate (not its chain) becomes an organization certificate " +
-        "(`GET /v1/organization/certificates`), active for the organization, under the store's limits (50 certificates, " +
-        "ORGANIZATION_CERTIFICATE_BYTES_PER_TEAM). Each call adds one entry.",
-      tags: ["Private CA"],
-      security: bearerSecurity,
-      middleware: [requireScope("organization:write", "cas:read")],
-      request: { params: caIdParam },
-      responses: {
-        201: jsonResponse(publishedSchema, "The organization certificate"),
-        ...nativeErrors,
-        409: jsonResponse(nativeErrorSchema, "The organization certificate store is full"),
-      },
-    }),
-    async (c) => {
-      const { db, clock, config } = c.var.deps;
-      const ca = await requireTeamCa(db, c.var.auth.teamId, c.req.valid("param").id);
-      const row = await publishCaToOrganization(db, ca, clock.now(), auditedCommit(c), config);
-      return c.json(
-        {
-          id: row.id,
-          caId: ca.id,
-          name: row.name,
-          certificate: row.contentPem,
-          activeInOrganization: row.activeInOrganization,
-          validAt: new Date(row.validAt).toISOString(),
-          expiresAt: new Date(row.expiresAt).toISOString(),
-        },
-        201,
-      );
     },
   );

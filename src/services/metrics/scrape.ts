@@ -32,7 +32,7 @@ export type ScrapeScope = { teamId: string } | "all";
 export async function scrapeMetrics(db: Database, scope: ScrapeScope, now: number, limits: ScrapeLimits = SCRAPE_LIMITS): Promise<string> {
   const teamId = scope === "all" ? null : scope.teamId;
   // One row more than the limit tells whether anything was left out.
-  const certificates = certificateGaugeRowsQuery(db, teamId, limits.certificates + 1);
+  const certificates = certificateGaugeRowsQuery(db, teamId, limits.certificates + 1, now);
   const counters = counterRowsQuery(db, teamId, limits.counterRows + 1);
   // One row per team with anything waiting: bounded like the counters.
   const outbox = outboxUsageQuery(db, teamId, limits.counterRows);

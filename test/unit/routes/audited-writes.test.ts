@@ -16,6 +16,7 @@ import type { CertificateIssuerRpc } from "../../../src/issuance/issue-request";
 import { ADMIN_TOKEN, call, newProject, newTenant, type Tenant, uniqueDomain } from "../../support/api";
 import { auditRowOf, withAuditFailing } from "../../support/audit-outage";
 import { makeCa, makeChain } from "../../support/pki-fixtures";
+import { insertTeamCa } from "../../support/private-ca-mtls-rows";
 import { fakeNetwork, webhookIsolate, type WebhookIsolate } from "../../support/webhook-receiver-fakes";
 import { storedAcmeCertificate } from "../issuance/acme-rows";
 
@@ -242,14 +243,6 @@ const WRITES: WriteCase[] = [
     },
   },
   {
-    action: "POST /api/v1/cas/:id/publish-to-organization",
-    status: 201,
-    async arrange(t) {
-      const caId = await privateRoot(t);
-      return { send: send("POST", `/api/v1/cas/${caId}/publish-to-organization`, t.token), target: (res) => res.body.id };
-    },
-  },
-  {
     action: "POST /api/v1/cas/:id/certificates",
     status: 201,
     async arrange(t) {
@@ -440,6 +433,23 @@ const WRITES: WriteCase[] = [
       const project = await newProject(t, null);
       const { certId } = await ok("POST", `/v1/projects/${project.id}/client-cert`, t.token, await clientCertificate());
       return { send: send("DELETE", `/v1/projects/${project.name}/client-cert/${certId}`, t.token), target: certId };
+    },
+  },
+  // Private CA: the mTLS surfaces it feeds.
+  {
+    action: "POST /api/v1/projects/:id/client-certificates/issue",
+    status: 201,
+    async arrange(t) {
+      const [project, ca] = await Promise.all([newProject(t, null), insertTeamCa(t.teamId)]);
+      return { send: send("POST", `/api/v1/projects/${project.id}/client-certificates/issue`, t.token, { origin: "https://api.example.com", caId: ca.id }), target: (res) => res.body.id };
+    },
+  },
+  {
+    action: "POST /api/v1/cas/:id/publish-to-organization",
+    status: 201,
+    async arrange(t) {
+      const ca = await insertTeamCa(t.teamId);
+      return { send: send("POST", `/api/v1/cas/${ca.id}/publish-to-organization`, t.token), target: (res) => res.body.id };
     },
   },
   // OpenAI.

@@ -76,7 +76,9 @@ describe("GET /metrics", () => {
     const { res, families } = await scrape(alpha.readToken);
     expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
     expect(res.headers.get("cache-control")).toBe("no-store");
-    const labels = { id: alphaCert.certificate.id, team: alpha.slug, project: alphaProject.name, domain: alphaProject.domain!, type: "custom" };
+    // `issuer`: the issuing CA's subject as the upload's report read it (a private CA's certificates: private:<CA name>).
+    const stored = await env.DB.prepare("SELECT issuer FROM certificates WHERE id = ?").bind(alphaCert.certificate.id).first<{ issuer: string }>();
+    const labels = { id: alphaCert.certificate.id, team: alpha.slug, project: alphaProject.name, domain: alphaProject.domain!, type: "custom", issuer: stored!.issuer };
     const expiry = samples(families, "certdesk_certificate_expiration_timestamp_seconds", { id: labels.id });
     expect(expiry).toEqual([{ labels, value: String(Math.floor(alphaCert.chain.leaf.notAfter.getTime() / 1000)) }]);
     expect(valueOf(families, "certdesk_certificate_ready_status", { id: labels.id, condition: "True" })).toBe(1);
@@ -239,7 +241,8 @@ describe("GET /metrics: cost", () => {
     expect(operator.status).toBe(200);
     expect(operator.statements).toHaveLength(4);
     expect(operator.statements[0]).toMatch(/^batch: select .* from "certificates" inner join "teams" .* order by/);
-    expect(operator.statements[0]).not.toMatch(/ where /);
+    // Every team's: no team filter (the private branch of the UNION ALL keeps only what has not expired).
+    expect(operator.statements[0]).not.toMatch(/team_id" = /);
     expect(operator.statements[1]).toMatch(/^batch: select .* from "metric_counters" inner join "teams"/);
     expect(operator.statements[2]).toMatch(/^batch: select .* from "webhook_events" inner join "teams" .* group by/);
     expect(operator.statements[3]).toMatch(/^batch: select .* from "service_counters" order by/);

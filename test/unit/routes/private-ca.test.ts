@@ -321,20 +321,3 @@ describe("quotas", () => {
     expect(await rowCount("private_certificates", t.teamId)).toBe(1);
   });
 });
-
-describe("publish-to-organization", () => {
-  it("adds the CA's own certificate to the organization store, active, in one call; another team's CA is a 404", async () => {
-    const t = await newTenant();
-    const root = await newRoot(t);
-    const intermediate = await newIntermediate(t, root.id);
-    const published = await ok("POST", `/api/v1/cas/${intermediate.id}/publish-to-organization`, t.token, undefined, 201);
-    expect(published).toMatchObject({ caId: intermediate.id, name: intermediate.name, activeInOrganization: true, certificate: intermediate.certificate });
-    const listed = await ok("GET", "/v1/organization/certificates", t.token);
-    const entry = listed.data.find((c: { id: string }) => c.id === published.id);
-    expect(entry.active).toBe(true);
-    const other = await newTenant();
-    expect((await call("POST", `/api/v1/cas/${intermediate.id}/publish-to-organization`, { token: other.token })).status).toBe(404);
-    const limited = await ok("POST", "/api/v1/tokens", t.token, { name: "ca-only", scopes: ["cas:write"] });
-    expect((await call("POST", `/api/v1/cas/${intermediate.id}/publish-to-organization`, { token: limited.token })).status).toBe(403);
-  });
-});

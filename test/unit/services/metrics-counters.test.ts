@@ -208,7 +208,7 @@ describe("a scrape", () => {
       const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
       return results.map((r) => r.detail);
     };
-    const certificates = await plan(certificateGaugeRowsQuery(db(), tenant.teamId, 10));
+    const certificates = await plan(certificateGaugeRowsQuery(db(), tenant.teamId, 10, Date.now()));
     expect(certificates).toContainEqual(expect.stringMatching(/^SEARCH certificates USING INDEX certificates_team_idx \(team_id=\?\)/));
     expect(certificates.filter((d) => /^SCAN /.test(d))).toEqual([]);
     const counters = await plan(counterRowsQuery(db(), tenant.teamId, 10));
