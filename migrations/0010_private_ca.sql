@@ -54,5 +54,6 @@ CREATE TABLE `private_certificates` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `private_certificates_ca_serial_idx` ON `private_certificates` (`ca_id`,`serial`);--> statement-breakpoint
 CREATE INDEX `private_certificates_ca_idx` ON `private_certificates` (`ca_id`,`created_at`,`id`);--> statement-breakpoint
+CREATE INDEX `private_certificates_team_idx` ON `private_certificates` (`team_id`);--> statement-breakpoint
 CREATE INDEX `private_certificates_crl_idx` ON `private_certificates` (`ca_id`,`not_after`) WHERE status = 'revoked' AND short_lived = 0;--> statement-breakpoint
 CREATE INDEX `private_certificates_renewal_idx` ON `private_certificates` (`next_renewal_at`) WHERE next_renewal_at IS NOT NULL;
