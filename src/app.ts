@@ -20,6 +20,7 @@ import { certificatesInventoryRoutes } from "./routes/native/certificates-invent
 import { adminTestRoutes } from "./routes/native/admin-test";
 import { deployTargetRoutes } from "./routes/native/deploy-targets";
 import { adminRoutes } from "./routes/native/admin";
+import { adminTokenRoutes } from "./routes/native/admin-tokens";
 import { auditRoutes } from "./routes/native/audit";
 import { caPublishRoutes } from "./routes/native/ca-publish";
 import { clientCertificateIssueRoutes } from "./routes/native/client-certificate-issue";
@@ -100,6 +101,7 @@ export function createApp() {
     .route("/", privateCaRoutes)
     .route("/", privateCaCertificateRoutes)
     .route("/", adminRoutes)
+    .route("/", adminTokenRoutes)
     .route("/", adminTestRoutes)
     .route("/", auditRoutes)
     .route("/", clientCertificateIssueRoutes)

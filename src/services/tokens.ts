@@ -1,7 +1,7 @@
 /** API tokens: random, shown once, stored only as a hash, scoped to one team; a token grants and revokes only what it holds. */
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { apiTokens } from "../db/schema";
+import { apiTokens, teams } from "../db/schema";
 import { newId } from "../core/ids";
 import { DAY_MS, isoSeconds } from "../core/time";
 import { hashApiToken, newApiToken } from "../crypto/tokens";
@@ -102,6 +102,26 @@ export async function createToken(
   const prepared = { name: input.name, scopes: input.scopes, expiresAt };
   const { token, row, insert } = await prepareToken(db, caller.teamId, prepared, now);
   await commit({ teamId: caller.teamId, statements: [insert], target: row.id, detail: tokenDetail(row) });
+  return { token, row };
+}
+
+/**
+ * The operator's grant: a token for `teamId` with any scopes, `certificates:export` and `cas:*` included. This is how a
+ * team created before a scope existed gets it: its existing tokens are never widened, and a token can grant only what
+ * it holds. Recorded in the team's own log with the operator as actor, in the insert's batch; an unknown team is a 404.
+ */
+export async function createTokenAsOperator(
+  db: Database,
+  teamId: string,
+  input: { name: string; scopes: readonly Scope[]; expiresInDays?: number },
+  now: number,
+  commit: CommitChange,
+): Promise<{ token: string; row: TokenRow }> {
+  const team = await db.query.teams.findFirst({ where: eq(teams.id, teamId) });
+  if (!team) throw new AppError("not_found", "Team not found", { param: "teamId" });
+  const expiresAt = input.expiresInDays === undefined ? null : now + input.expiresInDays * DAY_MS;
+  const { token, row, insert } = await prepareToken(db, teamId, { name: input.name, scopes: input.scopes, expiresAt }, now);
+  await commit({ teamId, statements: [insert], target: row.id, detail: tokenDetail(row) });
   return { token, row };
 }
 

@@ -7,7 +7,7 @@ import { type TokenRow, createToken, listTokens, revokeToken } from "../../servi
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
 import { recordTime } from "./wire-time";
 
-const tokenSchema = z
+export const tokenSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -23,7 +23,7 @@ const tokenSchema = z
 const optionalTime = (instant: number | null) => (instant === null ? null : recordTime(instant));
 
 /** A token as listed: never its secret, which exists only in the creation answer. */
-function tokenView(row: TokenRow): z.infer<typeof tokenSchema> {
+export function tokenView(row: TokenRow): z.infer<typeof tokenSchema> {
   return {
     id: row.id,
     name: row.name,
@@ -36,7 +36,7 @@ function tokenView(row: TokenRow): z.infer<typeof tokenSchema> {
   };
 }
 
-const createTokenBody = z
+export const createTokenBody = z
   .object({
     name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
     scopes: z.array(z.enum(SCOPES)).min(1, "must name at least one scope").max(SCOPES.length),

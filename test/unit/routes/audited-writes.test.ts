@@ -389,6 +389,14 @@ const WRITES: WriteCase[] = [
     },
   },
   {
+    action: "POST /api/v1/admin/tokens",
+    operator: true,
+    operatorTeam: true,
+    async arrange(t) {
+      return { send: send("POST", "/api/v1/admin/tokens", ADMIN_TOKEN, { teamId: t.teamId, name: "granted", scopes: ["cas:read"] }), target: (res) => res.body.id };
+    },
+  },
+  {
     action: "POST /api/v1/admin/test/issuer-crash",
     operator: true,
     effect: "issuer",
