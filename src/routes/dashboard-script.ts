@@ -10,6 +10,8 @@ export const DASHBOARD_SCRIPT = `const TOKEN_KEY = "certdesk.token";
 const PAGE_LIMIT = 200;
 const MAX_PAGES = 50;
 const DAY_MS = 86400000;
+// The first page of each CA's certificates: one request per CA, so a team with many CAs stays quick.
+const CA_CERTIFICATE_LIMIT = 50;
 
 const form = document.getElementById("token-form");
 const tokenInput = document.getElementById("token");
@@ -20,6 +22,9 @@ const rowsBody = document.getElementById("rows");
 const sortButton = document.getElementById("sort-days");
 const sortHeader = document.getElementById("days-header");
 const nearestLine = document.getElementById("nearest");
+const casSection = document.getElementById("cas");
+const casSummary = document.getElementById("cas-summary");
+const caList = document.getElementById("ca-list");
 
 let token = null;
 let certificates = [];
@@ -119,6 +124,9 @@ async function load() {
       if (result.status === 401) forgetToken();
       say(errorOf(result));
       inventory.hidden = true;
+      // A token without certs:read may still read the team's CAs.
+      if (result.status === 403) await loadCas();
+      else hideCas();
       return;
     }
     for (const certificate of result.body.certificates) all.push(certificate);
@@ -129,6 +137,167 @@ async function load() {
   render();
   const more = before ? " (the first " + all.length + "; narrow down with the API)" : "";
   say(all.length === 1 ? "1 certificate" + more : all.length + " certificates" + more);
+  // After the certificates, not beside them: each request carries the newest bookmark of the answers before it.
+  await loadCas();
+}
+
+function hideCas() {
+  casSection.hidden = true;
+  caList.replaceChildren();
+  casSummary.textContent = "";
+}
+
+/** The team's private CAs with the first page of each one's certificates; no section at all without cas:read. */
+async function loadCas() {
+  const cas = [];
+  let before = null;
+  let pages = 0;
+  try {
+    do {
+      const query = "?limit=" + PAGE_LIMIT + (before ? "&before=" + encodeURIComponent(before) : "");
+      const result = await api("GET", "/api/v1/cas" + query);
+      if (result.status === 403) {
+        // The token lacks cas:read: the page is complete without the section, so no error either.
+        hideCas();
+        return;
+      }
+      if (!result.ok) {
+        showCasProblem("Could not load the private CAs: " + errorOf(result));
+        return;
+      }
+      for (const ca of result.body.cas) cas.push(ca);
+      before = result.body.next;
+      pages += 1;
+    } while (before && pages < MAX_PAGES);
+    const issued = new Map();
+    for (const ca of cas) {
+      const result = await api("GET", "/api/v1/cas/" + encodeURIComponent(ca.id) + "/certificates?limit=" + CA_CERTIFICATE_LIMIT);
+      issued.set(ca.id, result.ok ? result.body : { error: errorOf(result) });
+    }
+    renderCas(cas, issued);
+  } catch {
+    showCasProblem("Could not reach the API for the private CAs; try again.");
+  }
+}
+
+function showCasProblem(message) {
+  caList.replaceChildren();
+  casSummary.textContent = message;
+  casSummary.className = "error";
+  casSection.hidden = false;
+}
+
+/** The first hex digits of a fingerprint or serial, in pairs; the whole value is the element's title. */
+function shortHex(hex, digits) {
+  const head = hex.slice(0, digits).match(/../g) || [];
+  return head.join(":") + (hex.length > digits ? "…" : "");
+}
+
+function daysUntil(iso) {
+  return Math.floor((Date.parse(iso) - Date.now()) / DAY_MS);
+}
+
+function untilText(iso) {
+  const days = daysUntil(iso);
+  const left = days < 0 ? "expired" : days === 1 ? "1 day left" : days + " days left";
+  return "Valid until " + day(iso) + " (" + left + ")";
+}
+
+const KIND_TEXT = { root: "Root", intermediate: "Intermediate", imported: "Imported" };
+const CA_STATUS_TEXT = { active: "Active", disabled: "Disabled" };
+const CERTIFICATE_STATUS_TEXT = { active: "Active", revoked: "Revoked" };
+
+const LINK_SCHEMES = ["http", "https"];
+
+/** Only an absolute http(s) URL becomes a link: the page never navigates to a script URL from an answer. */
+function safeLink(url, text) {
+  let parsed = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || !LINK_SCHEMES.includes(parsed.protocol.slice(0, -1))) return element("span", text + " (no link)", "muted");
+  const link = element("a", text);
+  link.href = parsed.href;
+  return link;
+}
+
+function renderCas(cas, issued) {
+  const names = new Map(cas.map(function (ca) { return [ca.id, ca.name]; }));
+  caList.replaceChildren();
+  casSummary.className = "";
+  casSummary.textContent = cas.length === 0 ? "This team has no private CA yet." : cas.length === 1 ? "1 private CA" : cas.length + " private CAs";
+  for (const ca of cas) caList.appendChild(caBlock(ca, names, issued.get(ca.id)));
+  casSection.hidden = false;
+}
+
+function caBlock(ca, names, page) {
+  const block = element("section", null, "ca status-" + ca.status);
+  const heading = element("h3", ca.name, "ca-name");
+  block.setAttribute("aria-label", ca.name);
+  block.appendChild(heading);
+  const facts = element("ul", null, "facts ca-facts");
+  const kind = KIND_TEXT[ca.kind] || ca.kind;
+  facts.appendChild(element("li", ca.parentId && names.has(ca.parentId) ? kind + " under " + names.get(ca.parentId) : kind, "ca-kind"));
+  facts.appendChild(element("li", CA_STATUS_TEXT[ca.status] || ca.status, "ca-status state status-" + ca.status));
+  const until = element("li", untilText(ca.notAfter), "ca-until");
+  if (daysUntil(ca.notAfter) < 0) until.className = "ca-until error";
+  facts.appendChild(until);
+  const fingerprint = element("li", "SHA-256 " + shortHex(ca.fingerprintSha256, 16), "ca-fingerprint");
+  fingerprint.title = ca.fingerprintSha256;
+  facts.appendChild(fingerprint);
+  const crl = element("li", null, "ca-crl");
+  crl.appendChild(safeLink(ca.crlUrl, "CRL"));
+  facts.appendChild(crl);
+  block.appendChild(facts);
+  block.appendChild(issuedTable(ca, page));
+  return block;
+}
+
+function issuedTable(ca, page) {
+  if (page.error) return element("p", "Could not load its certificates: " + page.error, "error");
+  const list = page.certificates;
+  if (list.length === 0) return element("p", "No certificates issued yet.", "muted");
+  const wrap = element("div", null, "table-wrap");
+  const table = element("table", null, "issued");
+  const count = list.length === 1 ? "1 certificate" : list.length + " certificates";
+  table.appendChild(element("caption", (page.next ? "The newest " + count : count) + " issued by " + ca.name));
+  const head = element("thead");
+  const headRow = element("tr");
+  for (const title of ["Serial", "Profile", "Names", "Valid until", "Status"]) {
+    const cell = element("th", title);
+    cell.scope = "col";
+    headRow.appendChild(cell);
+  }
+  head.appendChild(headRow);
+  table.appendChild(head);
+  const body = element("tbody");
+  for (const certificate of list) body.appendChild(issuedRow(certificate));
+  table.appendChild(body);
+  wrap.appendChild(table);
+  return wrap;
+}
+
+function issuedRow(certificate) {
+  const row = element("tr", null, "status-" + certificate.status);
+  const serial = element("th", shortHex(certificate.serialNumber, 16), "serial");
+  serial.scope = "row";
+  serial.title = certificate.serialNumber;
+  row.appendChild(serial);
+  row.appendChild(element("td", certificate.profile, "profile"));
+  const all = [certificate.commonName].concat(certificate.dnsNames, certificate.ipAddresses, certificate.uris, certificate.emails);
+  const unique = all.filter(function (name, index) {
+    return name && all.indexOf(name) === index;
+  });
+  row.appendChild(element("td", unique.length > 0 ? unique.join(", ") : "None", unique.length > 0 ? "names-cell" : "muted"));
+  const until = element("td", null, "until-cell");
+  const time = element("time", day(certificate.notAfter));
+  time.dateTime = certificate.notAfter;
+  until.appendChild(time);
+  row.appendChild(until);
+  row.appendChild(element("td", CERTIFICATE_STATUS_TEXT[certificate.status] || certificate.status, "cert-status state status-" + certificate.status));
+  return row;
 }
 
 function expiresAt(certificate) {
@@ -298,6 +467,7 @@ forgetButton.addEventListener("click", function () {
   outcomes.clear();
   rowsBody.replaceChildren();
   inventory.hidden = true;
+  hideCas();
   say("Token forgotten.");
 });
 

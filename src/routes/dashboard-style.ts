@@ -49,5 +49,15 @@ tr.status-expired { background: #ffebe9; }
 .muted { color: var(--muted); }
 .outcome { display: block; max-width: 18rem; margin-top: 0.25rem; font-size: 0.9em; }
 .note { color: var(--muted); font-size: 0.9em; }
+#cas { margin-top: 2rem; }
+.ca { margin: 1rem 0; padding: 0.5rem 0.75rem; border-left: 4px solid var(--valid); background: #f6f8fa; }
+.ca.status-disabled { border-color: var(--revoked); }
+.ca h3 { margin: 0.25rem 0; overflow-wrap: anywhere; }
+.ca-facts { display: flex; flex-wrap: wrap; gap: 0.25rem 1.5rem; margin-bottom: 0.5rem; }
+.ca-fingerprint, .serial { font-family: ui-monospace, monospace; font-size: 0.9em; }
+.state.status-active { color: var(--valid); }
+.state.status-disabled { color: var(--revoked); font-weight: 600; }
+table.issued { background: #fff; }
+.names-cell { overflow-wrap: anywhere; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 `;

@@ -58,7 +58,7 @@ export function dashboardPage({ name, links }: DashboardPageContent): string {
   <input id="token" type="password" autocomplete="off" spellcheck="false" aria-describedby="token-help">
   <button type="submit">Show certificates</button>
   <button type="button" id="forget" hidden>Forget token</button>
-  <p id="token-help">Needs <code>certs:read</code>; Renew needs <code>projects:write</code>. The token stays in this tab (session storage) and is sent only to this service, in the Authorization header.</p>
+  <p id="token-help">Needs <code>certs:read</code>; Renew needs <code>projects:write</code>; the private CAs show with <code>cas:read</code>. The token stays in this tab (session storage) and is sent only to this service, in the Authorization header.</p>
 </form>
 <noscript><p>The dashboard needs JavaScript. The same data is at <code>GET /api/v1/certificates</code> (see the <a href="${links.docs}">API docs</a>).</p></noscript>
 <p id="status" role="status" aria-live="polite"></p>
@@ -83,6 +83,12 @@ export function dashboardPage({ name, links }: DashboardPageContent): string {
 </table>
 </div>
 <p class="note">Renew asks the CA now for a project certificate. Team-level certificates (Vercel <code>/v8/certs</code>) have no manual renew: the renewal schedule renews them when auto-renew is on.</p>
+</section>
+<section id="cas" aria-labelledby="cas-heading" hidden>
+<h2 id="cas-heading">Private CAs</h2>
+<p id="cas-summary"></p>
+<div id="ca-list"></div>
+<p class="note">Shown when the token holds <code>cas:read</code>. Each CA lists the first page of its certificates, newest first; the rest are at <code>GET /api/v1/cas/:id/certificates</code>.</p>
 </section>
 </main>
 </body>

@@ -1,0 +1,192 @@
+/**
+ * The dashboard's "Private CAs" section in chromium (global-setup.mjs starts the Worker): a team's root, its
+ * intermediate and the intermediate's leaves, seeded through the API; shown only to a token holding `cas:read`, and
+ * with every name from the API written as text.
+ */
+import "./context";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { REPO_ROOT } from "../../scripts/pebble/test-ca.mjs";
+import { dayMs } from "../support/pki-fixtures";
+import { CHROMIUM_ARGS } from "./chromium.mjs";
+
+const workerUrl = inject("browserWorkerUrl");
+const MARKUP = "<img src=x onerror=alert(1)>";
+
+async function api(method: string, path: string, token: string, json?: unknown) {
+  const response = await fetch(`${workerUrl}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(json === undefined ? {} : { "Content-Type": "application/json" }) },
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+}
+
+async function created(method: string, path: string, token: string, json: unknown, status = 201) {
+  const answer = await api(method, path, token, json);
+  expect(answer.status, answer.text).toBe(status);
+  return answer.body;
+}
+
+const unique = () => Math.random().toString(36).slice(2, 10);
+const pairs = (hex: string) => `${hex.slice(0, 16).match(/../g)!.join(":")}…`;
+
+let token: string;
+let certsOnlyToken: string;
+let casOnlyToken: string;
+let root: { id: string; name: string; notAfter: string; fingerprintSha256: string; crlUrl: string };
+let intermediate: typeof root;
+let retired: typeof root;
+let active: { serialNumber: string; notAfter: string };
+let revoked: { id: string; serialNumber: string };
+let browser: Browser;
+let context: BrowserContext;
+const pageErrors: string[] = [];
+const dialogs: string[] = [];
+/** Each API answer a page got: its path and status. */
+const answered = new WeakMap<Page, string[]>();
+
+async function openWith(pasted: string): Promise<Page> {
+  const page = await context.newPage();
+  const answers: string[] = [];
+  answered.set(page, answers);
+  page.on("requestfinished", async (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith("/api/")) answers.push(`${(await request.response())?.status()} ${path}`);
+  });
+  page.on("pageerror", (error) => pageErrors.push(String(error)));
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    return dialog.dismiss();
+  });
+  await page.goto(`${workerUrl}/`);
+  await page.getByLabel("Team API token").fill(pasted);
+  await page.getByRole("button", { name: "Show certificates" }).click();
+  return page;
+}
+
+const caRegion = (page: Page, name: string) => page.locator("#cas").getByRole("region", { name, exact: true });
+const issuedRow = (page: Page, serial: string) => page.locator("#cas tr").filter({ has: page.locator(`th.serial[title="${serial}"]`) });
+
+beforeAll(async () => {
+  const team = await fetch(`${workerUrl}/api/v1/teams`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${inject("browserAdminToken")}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ slug: `cas-${unique()}`, name: "Private CA team" }),
+  });
+  expect(team.status).toBe(200);
+  token = ((await team.json()) as { token: string }).token;
+  const subject = (commonName: string) => ({ commonName });
+  root = await created("POST", "/api/v1/cas", token, { name: `root-${unique()}`, kind: "root", subject: subject("Dashboard Root"), validityDays: 3650 });
+  intermediate = await created("POST", "/api/v1/cas", token, { name: `issuing-${unique()}`, kind: "intermediate", parentId: root.id, subject: subject("Dashboard Issuing"), validityDays: 365 });
+  retired = await created("POST", "/api/v1/cas", token, { name: `retired-${unique()}`, kind: "root", subject: subject("Dashboard Retired"), validityDays: 30 });
+  await created("POST", `/api/v1/cas/${retired.id}/disable`, token, {}, 200);
+  active = await created("POST", `/api/v1/cas/${intermediate.id}/certificates`, token, { profile: "server", dnsNames: ["api.corp.example"] });
+  // A leaf's commonName is free text to the API: the page must show it as text.
+  revoked = await created("POST", `/api/v1/cas/${intermediate.id}/certificates`, token, { profile: "client", commonName: MARKUP, uris: ["spiffe://corp.example/ns/prod/sa/api"] });
+  await created("POST", `/api/v1/cas/${intermediate.id}/certificates/${revoked.id}/revoke`, token, { reason: "keyCompromise" }, 200);
+  certsOnlyToken = (await created("POST", "/api/v1/tokens", token, { name: "no CAs", scopes: ["certs:read"] }, 200)).token;
+  casOnlyToken = (await created("POST", "/api/v1/tokens", token, { name: "CAs only", scopes: ["cas:read"] }, 200)).token;
+
+  browser = await chromium.launch({ executablePath: inject("chromiumPath"), headless: true, args: CHROMIUM_ARGS });
+  context = await browser.newContext();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("the dashboard's private CAs in chromium", () => {
+  it("lists each CA with its kind, status, expiry, fingerprint and CRL, and its leaves active or revoked", async () => {
+    const page = await openWith(token);
+    await caRegion(page, intermediate.name).waitFor();
+    expect(await page.locator("#cas-summary").textContent()).toBe("3 private CAs");
+
+    const rootBlock = caRegion(page, root.name);
+    expect(await rootBlock.locator(".ca-kind").textContent()).toBe("Root");
+    expect(await rootBlock.locator(".ca-status").textContent()).toBe("Active");
+    const daysLeft = Math.floor((Date.parse(root.notAfter) - Date.now()) / dayMs);
+    expect(await rootBlock.locator(".ca-until").textContent()).toBe(`Valid until ${root.notAfter.slice(0, 10)} (${daysLeft} days left)`);
+    expect(await rootBlock.locator(".ca-fingerprint").textContent()).toBe(`SHA-256 ${pairs(root.fingerprintSha256)}`);
+    expect(await rootBlock.locator(".ca-fingerprint").getAttribute("title")).toBe(root.fingerprintSha256);
+    expect(await rootBlock.getByRole("link", { name: "CRL" }).getAttribute("href")).toBe(root.crlUrl);
+    expect(await rootBlock.textContent()).toContain("No certificates issued yet.");
+
+    const issuing = caRegion(page, intermediate.name);
+    expect(await issuing.locator(".ca-kind").textContent()).toBe(`Intermediate under ${root.name}`);
+    expect(await issuing.locator(".ca-status").textContent()).toBe("Active");
+    expect(await issuing.locator("caption").textContent()).toBe(`2 certificates issued by ${intermediate.name}`);
+    expect(await caRegion(page, retired.name).locator(".ca-status").textContent()).toBe("Disabled");
+
+    const activeRow = issuedRow(page, active.serialNumber);
+    expect(await activeRow.locator(".serial").textContent()).toBe(pairs(active.serialNumber));
+    expect(await activeRow.locator(".profile").textContent()).toBe("server");
+    expect(await activeRow.locator(".names-cell").textContent()).toBe("api.corp.example");
+    expect(await activeRow.locator("time").textContent()).toBe(active.notAfter.slice(0, 10));
+    expect(await activeRow.locator(".cert-status").textContent()).toBe("Active");
+    const revokedRow = issuedRow(page, revoked.serialNumber);
+    expect(await revokedRow.locator(".profile").textContent()).toBe("client");
+    expect(await revokedRow.locator(".cert-status").textContent()).toBe("Revoked");
+    // The certificates table above it still works beside the new section.
+    expect(await page.locator("#status").textContent()).toBe("0 certificates");
+    mkdirSync(join(REPO_ROOT, ".tmp", "browser"), { recursive: true });
+    await page.setViewportSize({ width: 1400, height: 800 });
+    await page.screenshot({ path: join(REPO_ROOT, ".tmp", "browser", "private-cas.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("writes a name from the API as text, never as markup", async () => {
+    // The API refuses such a CA name; the page must not rely on that, so one answer is rewritten on its way in.
+    const refused = await api("POST", "/api/v1/cas", token, { name: MARKUP, kind: "root", subject: { commonName: "x" } });
+    expect(refused.status).toBe(400);
+    // unroute matches the very same function.
+    const casList = (url: URL) => url.pathname === "/api/v1/cas";
+    await context.route(
+      casList,
+      async (route) => {
+        const answer = await route.fetch();
+        const body = await answer.json();
+        for (const ca of body.cas) if (ca.id === root.id) ca.name = MARKUP;
+        await route.fulfill({ response: answer, json: body });
+      },
+    );
+    try {
+      const page = await openWith(token);
+      await caRegion(page, MARKUP).waitFor();
+      expect(await caRegion(page, MARKUP).locator("h3").textContent()).toBe(MARKUP);
+      expect(await caRegion(page, intermediate.name).locator(".ca-kind").textContent()).toBe(`Intermediate under ${MARKUP}`);
+      expect(await issuedRow(page, revoked.serialNumber).locator(".names-cell").textContent()).toBe(`${MARKUP}, spiffe://corp.example/ns/prod/sa/api`);
+      expect(await page.locator("#cas img").count()).toBe(0);
+      await page.close();
+    } finally {
+      await context.unroute(casList);
+    }
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("shows no CA section and no error to a token without cas:read", async () => {
+    const page = await openWith(certsOnlyToken);
+    // The page asks, is refused, and leaves the section out: it asks for no CA's certificates either.
+    await expect.poll(() => answered.get(page)).toContain("403 /api/v1/cas");
+    await page.waitForLoadState("networkidle");
+    expect(answered.get(page)).toEqual(["200 /api/v1/certificates", "403 /api/v1/cas"]);
+    expect(await page.locator("#cas").isHidden()).toBe(true);
+    expect(await page.locator("#status").textContent()).toBe("0 certificates");
+    expect(await page.locator("#inventory").isHidden()).toBe(false);
+    await page.close();
+  });
+
+  it("shows the CAs to a token with cas:read alone, beside the certificates' refusal", async () => {
+    const page = await openWith(casOnlyToken);
+    await caRegion(page, intermediate.name).waitFor();
+    expect(await page.locator("#status").textContent()).toBe("This token lacks the certs:read scope");
+    expect(await page.locator("#inventory").isHidden()).toBe(true);
+    expect(await issuedRow(page, revoked.serialNumber).locator(".cert-status").textContent()).toBe("Revoked");
+    await page.close();
+    expect(pageErrors).toEqual([]);
+  });
+});
