@@ -2,19 +2,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../../src/core/errors";
 import { checkCertificate, parsePrivateKey } from "../../../src/pki";
 import { fromPem, makeChain, type TestChain, toPem } from "../../support/pki-fixtures";
+import { prng, randomInt as int } from "../../support/prng";
 
-// Deterministic PRNG (mulberry32) so a failure reproduces.
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Mutation = (der: Uint8Array, rand: () => number) => Uint8Array;
-const int = (rand: () => number, n: number) => Math.floor(rand() * n);
 const mutations: Mutation[] = [
   (der, rand) => { const out = der.slice(); const at = int(rand, out.length); out[at] = out[at]! ^ (1 << int(rand, 8)); return out; },
   (der, rand) => { const out = der.slice(); out[int(rand, out.length)] = int(rand, 256); return out; },

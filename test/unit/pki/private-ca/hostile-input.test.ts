@@ -12,17 +12,8 @@ import {
 } from "../../../../src/pki/private-ca";
 import { fromPem, toPem } from "../../../support/pki-fixtures";
 import { dayMs, makeHierarchy, names, now } from "./fixtures";
+import { prng, randomInt as int } from "../../../support/prng";
 
-// Deterministic PRNG (mulberry32) so a failure reproduces.
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const int = (rand: () => number, n: number) => Math.floor(rand() * n);
 
 function mutate(der: Uint8Array, rand: () => number): Uint8Array {
   const out = der.slice();

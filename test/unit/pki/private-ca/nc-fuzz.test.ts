@@ -6,17 +6,8 @@ import { namesOutsideConstraints, parseNameConstraints } from "../../../../src/p
 import { normalizeSubjectNames } from "../../../../src/pki/private-ca/names";
 import { x509 } from "../../../../src/pki/x509-setup";
 import { makeTestCsr } from "./nc-fixtures";
+import { prng, randomInt as int } from "../../../support/prng";
 
-// Deterministic PRNG (mulberry32) so a failure reproduces from its seed.
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const int = (rand: () => number, n: number) => Math.floor(rand() * n);
 
 type Mutation = (der: Uint8Array, rand: () => number) => Uint8Array;
 const mutations: Mutation[] = [

@@ -1,0 +1,12 @@
+/** A deterministic PRNG (mulberry32) for fuzz tests, so a failure reproduces from its seed. */
+export function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** An integer in [0, n) from `rand`. */
+export const randomInt = (rand: () => number, n: number) => Math.floor(rand() * n);
