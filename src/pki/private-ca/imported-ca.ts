@@ -17,7 +17,7 @@ function refuse(message: string, field = "certificate"): never {
 
 /**
  * The team's own CA: certificate PEM, its PKCS#8/PKCS#1/SEC1 key PEM, chain PEM. 400 unless the key matches, the
- * certificate has basicConstraints CA:true (RFC 5280 §4.2.1.9) and keyUsage keyCertSign (§4.2.1.3), and is valid at
+ * certificate has basicConstraints CA:true (RFC 5280 §4.2.1.9) and keyUsage keyCertSign and cRLSign (§4.2.1.3), and is valid at
  * `now`. The chain, when given, must hold the certificate's issuer (its signature verifying) and only CA certificates;
  * it comes back in path order, issuer first.
  */
@@ -42,6 +42,11 @@ export async function checkImportedCa(input: {
     if (info.isCa !== true) refuse("The certificate is not a CA certificate: basicConstraints CA:true is missing (RFC 5280 §4.2.1.9)");
     if (info.keyUsage === null || (info.keyUsage & x509.KeyUsageFlags.keyCertSign) === 0) {
       refuse("The CA certificate's keyUsage does not include keyCertSign (RFC 5280 §4.2.1.3), so it cannot sign certificates");
+    }
+    // We sign its CRL too (the CRL distribution point of every certificate it issues here): without cRLSign, relying
+    // parties would refuse that CRL (RFC 5280 §6.3.3 (f)), and a revocation would never take effect.
+    if ((info.keyUsage & x509.KeyUsageFlags.cRLSign) === 0) {
+      refuse("The CA certificate's keyUsage does not include cRLSign (RFC 5280 §4.2.1.3), so the CRL signed for it would not verify");
     }
     if (now < info.notBefore) refuse(`The CA certificate is not valid yet (notBefore ${info.notBefore.toISOString()})`);
     if (now > info.notAfter) refuse(`The CA certificate has expired (notAfter ${info.notAfter.toISOString()})`);

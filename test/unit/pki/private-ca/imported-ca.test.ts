@@ -85,6 +85,21 @@ describe("checkImportedCa", () => {
       );
     });
 
+    it("a CA certificate whose keyUsage lacks cRLSign (its CRL would not verify)", async () => {
+      const keys = await generateCaKey({ keyType: "ec", keySize: 256 });
+      const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+        name: [{ CN: ["No cRLSign"] }],
+        keys,
+        notAfter: new Date(Date.now() + 365 * dayMs),
+        extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
+      });
+      await expectAppError(
+        async () => checkImportedCa({ certificate: pem(certificate), privateKey: await exportPrivateKeyPem(keys.privateKey) }),
+        "invalid_certificate",
+        /keyUsage does not include cRLSign/,
+      );
+    });
+
     it("a CA certificate that has expired or is not valid yet", async () => {
       const keys = await generateCaKey({ keyType: "ec", keySize: 256 });
       const expired = await createCaCertificate({
