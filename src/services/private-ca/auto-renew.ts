@@ -16,6 +16,11 @@ import { leafKey, signLeaf } from "./issue";
 
 /** Renewals per tick at most: each is a key generation, a signature and one D1 write. */
 export const PRIVATE_RENEWALS_PER_TICK = 100;
+/**
+ * After a renewal that threw (not one that stopped), it is due again this much later: at the back of the due rows, so
+ * certificates that keep failing cannot fill every tick's PRIVATE_RENEWALS_PER_TICK and hold back the others.
+ */
+export const PRIVATE_RENEWAL_RETRY_MS = 60 * 60_000;
 /** As issue.ts backdates. */
 const BACKDATE_MS = 60_000;
 
@@ -65,9 +70,12 @@ export async function renewDuePrivateCertificates(deps: Deps, asOf: number): Pro
       if (outcome === "renewed") counts.renewed++;
       if (outcome === "stopped") counts.stopped++;
     } catch (error) {
-      // One certificate's failure holds back no other; it stays due and is tried again next tick.
+      // One certificate's failure holds back no other: it is due again in an hour, behind those due now.
       counts.failed++;
       console.error(`private renewal of ${row.id} failed: ${error instanceof Error ? error.name : typeof error}`);
+      await deps.db.batch([renewStatement(deps.db, row.id, row.serial, { nextRenewalAt: asOf + PRIVATE_RENEWAL_RETRY_MS })]).catch(() => {
+        // Not moved (D1 unreachable too): it is simply tried again next tick.
+      });
     }
   }
   return counts;

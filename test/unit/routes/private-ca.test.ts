@@ -297,6 +297,30 @@ describe("autoRenew", () => {
   });
 });
 
+describe("autoRenew after a failure", () => {
+  it("moves a renewal that threw an hour back, so certificates that keep failing hold back no other", async () => {
+    const { renewDuePrivateCertificates, PRIVATE_RENEWAL_RETRY_MS } = await import("../../../src/services/private-ca/auto-renew");
+    const { depsFrom } = await import("../../../src/deps");
+    const { env } = await import("cloudflare:test");
+    const t = await newTenant();
+    const broken = await newRoot(t);
+    const healthy = await newRoot(t);
+    const failing = await ok("POST", `/api/v1/cas/${broken.id}/certificates`, t.token, { profile: "client", commonName: "f", validityHours: 30 * 24, autoRenew: true }, 201);
+    const fine = await ok("POST", `/api/v1/cas/${healthy.id}/certificates`, t.token, { profile: "client", commonName: "g", validityHours: 30 * 24, autoRenew: true }, 201);
+    // The broken CA's key can no longer be opened: its renewals throw.
+    await env.DB.prepare("UPDATE certificate_authorities SET sealed_key = 'not-a-sealed-key' WHERE id = ?").bind(broken.id).run();
+    const due = Date.parse(failing.notBefore) + 21 * 86_400_000;
+    const report = await renewDuePrivateCertificates(depsFrom(env as never), due);
+    expect(report).toMatchObject({ renewed: 1, failed: 1 });
+    const nextOf = async (id: string) => (await env.DB.prepare("SELECT next_renewal_at AS at FROM private_certificates WHERE id = ?").bind(id).first<{ at: number }>())!.at;
+    expect(await nextOf(failing.id)).toBe(due + PRIVATE_RENEWAL_RETRY_MS);
+    expect((await ok("GET", `/api/v1/cas/${healthy.id}/certificates/${fine.id}`, t.token)).serialNumber).not.toBe(fine.serialNumber);
+    // Not due again until then; the failed certificate itself is unchanged.
+    expect((await renewDuePrivateCertificates(depsFrom(env as never), due + 60_000)).due).toBe(0);
+    expect((await ok("GET", `/api/v1/cas/${broken.id}/certificates/${failing.id}`, t.token)).serialNumber).toBe(failing.serialNumber);
+  });
+});
+
 describe("quotas", () => {
   it("refuses a CA past PRIVATE_CAS_PER_TEAM and a certificate past PRIVATE_CERTIFICATES_PER_TEAM with 409, storing and recording nothing", async () => {
     const { createCa } = await import("../../../src/services/private-ca/create-ca");
