@@ -1,6 +1,8 @@
 /** `wrangler dev` of this Worker for the e2e tests: local D1 (migrated), KV and Durable Objects under a per-run directory. */
 import { execFile } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { freeTcpPorts } from "./ports.mjs";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "./test-ca.mjs";
 import { spawnLogged, stopProcess, waitForHttp } from "./processes.mjs";
@@ -28,9 +30,31 @@ export async function applyMigrations({ persistTo, debugLog }) {
 
 /**
  * Starts `wrangler dev` on 127.0.0.1:`port` with `vars` (name → value, secrets included) and waits until it answers.
- * Returns the process handle (stop it with stopWranglerDev).
+ * Returns the process handle (stop it with stopWranglerDev), with the `port` it listens on.
+ *
+ * Ready means wrangler itself said "Ready on" that address: an answer on the port alone could come from another
+ * process that took the port between freeTcpPorts and this start (several suites on one machine), and then the tests
+ * would talk to someone else's Worker. When wrangler finds a port taken, the inspector port is chosen again, and so is
+ * `port` when `portMayMove` (a caller whose port nothing else has been told yet); otherwise the start fails, saying so.
  */
-export async function startWranglerDev({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs = 120_000 }) {
+export async function startWranglerDev({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs = 120_000, portMayMove = false }) {
+  for (let attempt = 1; ; attempt++) {
+    const handle = await startOnce({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs });
+    if (handle.exitCode === undefined) return Object.assign(handle, { port });
+    const taken = Number(/Address already in use \(127\.0\.0\.1:(\d+)\)/.exec(handle.startLog)?.[1]);
+    const canMove = taken === inspectorPort || (taken === port && portMayMove);
+    if (!canMove || attempt >= 3) {
+      const why = taken ? `port ${taken} was taken` : "it exited";
+      throw new Error(`wrangler dev did not start (${why}, attempt ${attempt}); see ${logFile}`);
+    }
+    const [freshPort, freshInspector] = await freeTcpPorts(2);
+    if (taken === port) port = freshPort;
+    inspectorPort = freshInspector;
+  }
+}
+
+/** One start: resolves once wrangler said it is ready on `port` and the port answers, or once it exited (startLog says why). */
+async function startOnce({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs }) {
   const args = [
     "dev",
     "--ip", "127.0.0.1",
@@ -43,8 +67,23 @@ export async function startWranglerDev({ port, inspectorPort, persistTo, vars, l
     "--log-level", "info",
   ];
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
   const handle = spawnLogged("wrangler dev", WRANGLER, args, { cwd: REPO_ROOT, env: wranglerEnv({ WRANGLER_LOG_PATH: debugLog }), logFile });
-  await waitForHttp(`http://127.0.0.1:${port}/`, { handle, timeoutMs });
+  const ownLog = () => readFileSync(logFile).subarray(logStart).toString("utf8");
+  const deadline = Date.now() + timeoutMs;
+  while (!ownLog().includes(`Ready on http://127.0.0.1:${port}`)) {
+    if (handle.exitCode !== undefined) {
+      // Its esbuild service may outlive it: end the whole group before another attempt.
+      await stopProcess(handle);
+      return Object.assign(handle, { startLog: ownLog() });
+    }
+    if (Date.now() > deadline) {
+      await stopProcess(handle);
+      throw new Error(`wrangler dev did not say it was ready within ${timeoutMs} ms; see ${logFile}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await waitForHttp(`http://127.0.0.1:${port}/`, { handle, timeoutMs: Math.max(1000, deadline - Date.now()) });
   return handle;
 }
 

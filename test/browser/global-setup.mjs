@@ -35,9 +35,10 @@ export default async function setup(project) {
     logFile: join(runDir, "wrangler.log"),
     debugLog,
     vars: { ADMIN_TOKEN: adminToken, ENCRYPTION_KEY: randomBytes(32).toString("base64"), CERTDESK_ENV: "test" },
+    portMayMove: true,
   });
-  console.log(`[browser] worker http://127.0.0.1:${port} (logs in ${runDir})`);
-  project.provide("browserWorkerUrl", `http://127.0.0.1:${port}`);
+  console.log(`[browser] worker http://127.0.0.1:${worker.port} (logs in ${runDir})`);
+  project.provide("browserWorkerUrl", `http://127.0.0.1:${worker.port}`);
   project.provide("browserAdminToken", adminToken);
   project.provide("chromiumPath", chromium);
   return async function teardown() {

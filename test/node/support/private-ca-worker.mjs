@@ -24,9 +24,10 @@ export async function startWorker(name) {
     logFile: join(runDir, "wrangler.log"),
     debugLog,
     vars: { CERTDESK_ENV: "test", ADMIN_TOKEN: adminToken, ENCRYPTION_KEY: randomBytes(32).toString("base64") },
+    portMayMove: true,
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${worker.port}`,
     adminToken,
     runDir,
     /** Stops the Worker; its logs stay only when `keepLogs` (a test failed). */

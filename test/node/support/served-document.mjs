@@ -24,8 +24,9 @@ export async function fetchServedDocument(path = "/openapi.json") {
       logFile: join(runDir, "wrangler.log"),
       debugLog: join(runDir, "wrangler-debug.log"),
       vars: { CERTDESK_ENV: "test", ADMIN_TOKEN: randomBytes(16).toString("hex"), ENCRYPTION_KEY: randomBytes(32).toString("base64") },
+      portMayMove: true,
     });
-    const response = await fetch(`http://127.0.0.1:${port}${path}`);
+    const response = await fetch(`http://127.0.0.1:${worker.port}${path}`);
     const text = await response.text();
     if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status} (logs in ${runDir}): ${text.slice(0, 500)}`);
     served = true;

@@ -1,0 +1,21 @@
+/** Types for wrangler-dev.mjs (used by the Node tests). */
+export interface WranglerDevHandle {
+  name: string;
+  logFile: string;
+  exitCode: number | string | undefined;
+  /** The port it listens on (another than asked when the port moved). */
+  port: number;
+}
+export interface WranglerDevOptions {
+  port: number;
+  inspectorPort: number;
+  persistTo: string;
+  vars: Record<string, string>;
+  logFile: string;
+  debugLog: string;
+  timeoutMs?: number;
+  portMayMove?: boolean;
+}
+export function applyMigrations(options: { persistTo: string; debugLog: string }): Promise<void>;
+export function startWranglerDev(options: WranglerDevOptions): Promise<WranglerDevHandle>;
+export function stopWranglerDev(handle: WranglerDevHandle): Promise<void>;
