@@ -96,5 +96,6 @@ describe("obtain when the CA's connections break", () => {
     const { res, orders } = await obtainFresh("after-newOrder");
     expect(res.status, res.text).toBe(200);
     expect(orders).toBe(2);
+    expect((await caNetwork.log()).filter((r) => r.fault === "after").map((r) => r.kind)).toEqual(["newOrder"]);
   });
 });

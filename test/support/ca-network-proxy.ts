@@ -76,12 +76,16 @@ export async function startCaNetworkProxy(tls: { cert: string; key: string; caCe
     const entry: LogEntry = { kind: requestKind(path), method: req.method ?? "GET", path };
     log.push(entry);
     const fault = takeFault(entry.kind);
-    if (fault === "before") {
+    if (fault?.when === "before") {
       entry.fault = "before";
       req.socket.destroy();
       return;
     }
-    forward(req, res, fault === "after" ? () => void ((entry.fault = "after"), req.socket.destroy()) : undefined);
+    const loseAnswer = () => void ((entry.fault = "after"), req.socket.destroy());
+    // An error answer (Pebble refuses a share of nonces, RFC 8555 §6.5) means the CA did not act: the fault waits for
+    // the next answer of its kind, so "after" always follows a request the CA carried out.
+    const giveBack = () => void faults.push({ kind: fault!.kind, when: "after", times: 1 });
+    forward(req, res, fault?.when === "after" ? { loseAnswer, giveBack } : undefined);
   });
   // A refused connection is reset as soon as it is accepted, before TLS: what a CA that is restarting looks like.
   proxy.on("connection", (socket: Socket) => {
@@ -95,25 +99,26 @@ export async function startCaNetworkProxy(tls: { cert: string; key: string; caCe
   });
   proxy.on("tlsClientError", () => {});
 
-  function takeFault(kind: string): Fault["when"] | undefined {
+  function takeFault(kind: string): Pick<Fault, "kind" | "when"> | undefined {
     const fault = faults.find((f) => f.kind === kind || f.kind === "any");
     if (!fault) return undefined;
     if (--fault.times <= 0) faults = faults.filter((f) => f !== fault);
-    return fault.when;
+    return { kind: fault.kind, when: fault.when };
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, loseAnswer?: () => void) {
+  function forward(req: IncomingMessage, res: ServerResponse, after?: { loseAnswer: () => void; giveBack: () => void }) {
     const upstream = new URL(upstreamDirectory());
     const outbound = httpsRequest(
       // A new upstream connection per request: a pooled one to a restarted Pebble would add faults nobody asked for.
       { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: endToEnd(req.headers), ca, agent: false },
       (answer) => {
-        if (loseAnswer) {
+        if (after && (answer.statusCode ?? 500) < 400) {
           // The CA has acted on the request; its answer never reaches the client.
           answer.resume();
-          answer.once("end", loseAnswer);
+          answer.once("end", after.loseAnswer);
           return;
         }
+        if (after) after.giveBack();
         res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
         answer.pipe(res);
       },
