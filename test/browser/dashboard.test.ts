@@ -11,20 +11,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../../scripts/pebble/test-ca.mjs";
 import { dayMs, makeChain } from "../support/pki-fixtures";
 import { CHROMIUM_ARGS } from "./chromium.mjs";
+import { jsonClient } from "../support/http-client";
 
 const workerUrl = inject("browserWorkerUrl");
 const origin = new URL(workerUrl).origin;
 const SCREENSHOT = join(REPO_ROOT, ".tmp", "browser", "dashboard.png");
 
-async function api(method: string, path: string, token: string, json?: unknown) {
-  const response = await fetch(`${workerUrl}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(json === undefined ? {} : { "Content-Type": "application/json" }) },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
-}
+const api = jsonClient(() => workerUrl);
 
 const unique = () => Math.random().toString(36).slice(2, 10);
 

@@ -11,19 +11,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../../scripts/pebble/test-ca.mjs";
 import { dayMs } from "../support/pki-fixtures";
 import { CHROMIUM_ARGS } from "./chromium.mjs";
+import { jsonClient } from "../support/http-client";
 
 const workerUrl = inject("browserWorkerUrl");
 const MARKUP = "<img src=x onerror=alert(1)>";
 
-async function api(method: string, path: string, token: string, json?: unknown) {
-  const response = await fetch(`${workerUrl}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(json === undefined ? {} : { "Content-Type": "application/json" }) },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
-}
+const api = jsonClient(() => workerUrl);
 
 async function created(method: string, path: string, token: string, json: unknown, status = 201) {
   const answer = await api(method, path, token, json);

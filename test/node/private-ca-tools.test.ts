@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect, createServer, type TLSSocket } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { jsonClient } from "../support/http-client";
 import { startWorker, type RunningWorker } from "./support/private-ca-worker.mjs";
 
 let worker: RunningWorker;
@@ -16,19 +17,7 @@ let dir = "";
 let failed = false;
 let token = "";
 
-async function call(method: string, path: string, bearer: string, body?: unknown) {
-  const response = await fetch(`${worker.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let json: any = undefined;
-  try {
-    json = JSON.parse(text);
-  } catch {}
-  return { status: response.status, body: json, text };
-}
+const call = jsonClient(() => worker.url);
 
 async function newTeam(slug: string): Promise<string> {
   const created = await call("POST", "/api/v1/teams", worker.adminToken, { slug, name: slug });
