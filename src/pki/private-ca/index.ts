@@ -4,6 +4,7 @@ export { type LeafProfile, LEAF_PROFILES, assertProfileAllowedBy, profileExtende
 export { type SigningCa, caSigningAlgorithm } from "./issuing";
 export { type CaKeySpec, type CaSubject, generateCaKey, createCaCertificate, caSubjectName } from "./ca-certificate";
 export { createLeafCertificate } from "./leaf-certificate";
+export { LeafSigner, type LeafToSign, type SignedLeafCertificate } from "./leaf-signer";
 export { checkImportedCa } from "./imported-ca";
 export { MAX_NAMES, normalizeSubjectNames, type SubjectNames } from "./names";
 export { namesOutsideConstraints, nameConstraintsExtension, parseNameConstraints, readNameConstraints, type NameConstraints } from "./name-constraints";

@@ -234,6 +234,8 @@ function ipOutside(text: string, nc: NameConstraints): boolean {
  * type in a way we do not evaluate (`unsupportedNameTypes`).
  */
 export function namesOutsideConstraints(names: SubjectNames, constraints: NameConstraints[]): string[] {
+  // Unconstrained (most CAs): nothing to read, and reading a CN (an IP parse) is the costly part of this check.
+  if (constraints.length === 0) return [];
   const outside = new Set<string>();
   const commonName = dnsLookingCommonName(names.commonName);
   const dnsNames = commonName && !names.dnsNames.includes(commonName) ? [...names.dnsNames, commonName] : names.dnsNames;

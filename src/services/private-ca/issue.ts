@@ -15,7 +15,7 @@ import {
   type NameConstraints,
   type SubjectNames,
   assertProfileAllowedBy,
-  createLeafCertificate,
+  LeafSigner,
   namesOutsideConstraints,
   normalizeSubjectNames,
   randomSerialHex,
@@ -97,13 +97,23 @@ export function validityOf(ctx: Pick<IssueContext, "now" | "maxLeafDays">, ca: C
 }
 
 /** The chain served after the leaf: the issuing CA up to, not including, the root (a self-signed certificate). */
-function leafChainPem(ca: CertificateAuthorityRow): string {
-  const path = [new x509.X509Certificate(ca.certificatePem), ...chainOf(ca.chainPem)];
-  return path
+function leafChainPem(issuing: x509.X509Certificate, ca: CertificateAuthorityRow): string {
+  const source = `${ca.certificatePem}\n${ca.chainPem}`;
+  const known = chains.get(ca.id);
+  if (known?.source === source) return known.pem;
+  const pem = [issuing, ...chainOf(ca.chainPem)]
     .filter((certificate) => certificate.subject !== certificate.issuer)
     .map((certificate) => `${certificate.toString("pem")}\n`)
     .join("");
+  chains.delete(ca.id);
+  if (chains.size >= CHAINS_MAX) chains.delete(chains.keys().next().value!);
+  chains.set(ca.id, { source, pem });
+  return pem;
 }
+
+/** Each CA's chain PEM in this isolate, by id, for the exact certificate and chain texts it was built from. */
+const chains = new Map<string, { source: string; pem: string }>();
+const CHAINS_MAX = 64;
 
 /** What signing gives a row: the certificate, its serial, chain, dates, fingerprint, and the generated key sealed under `id`. */
 export type SignedLeaf = Pick<PrivateCertificateRow, "serial" | "certificatePem" | "chainPem" | "sealedKey" | "fingerprint" | "notBefore" | "notAfter">;
@@ -115,10 +125,10 @@ export async function signLeaf(
   leaf: { id: string; publicKey: CryptoKey; privateKey: CryptoKey | null; profile: LeafProfile; names: SubjectNames; notBefore: number; notAfter: number; shortLived: boolean },
 ): Promise<SignedLeaf> {
   const path = ca.constraintsPath as unknown as NameConstraints[];
+  // Opened once per isolate for these row texts (signing-ca.ts), its LeafSigner prepared once with it (pki).
   const issuer = await openSigningCa(ctx.encryptionKey, ca);
   const serial = randomSerialHex();
-  const certificate = await createLeafCertificate({
-    issuer,
+  const certificate = await LeafSigner.of(issuer).sign({
     publicKey: leaf.publicKey,
     profile: leaf.profile,
     names: leaf.names,
@@ -132,10 +142,10 @@ export async function signLeaf(
   });
   return {
     serial,
-    certificatePem: `${certificate.toString("pem")}\n`,
-    chainPem: leafChainPem(ca),
+    certificatePem: `${x509.PemConverter.encode(certificate.der, "CERTIFICATE")}\n`,
+    chainPem: leafChainPem(issuer.certificate, ca),
     sealedKey: leaf.privateKey ? await seal(ctx.encryptionKey, await exportPrivateKeyPem(leaf.privateKey), leaf.id) : null,
-    fingerprint: await fingerprintHex(certificate),
+    fingerprint: await fingerprintHex(certificate.der),
     notBefore: certificate.notBefore.getTime(),
     notAfter: certificate.notAfter.getTime(),
   };
@@ -145,8 +155,8 @@ export async function signLeaf(
 export async function issuePrivateCertificate(ctx: IssueContext, ca: CertificateAuthorityRow, input: IssueInput, commit: CommitChange): Promise<PrivateCertificateRow> {
   if (ca.status !== "active") throw new AppError("validation_failed", `CA ${ca.id} is disabled: it issues no certificate`);
   if (ca.notAfter <= ctx.now) throw new AppError("validation_failed", `CA ${ca.id} expired at ${new Date(ca.notAfter).toISOString()}`);
-  const caCertificate = new x509.X509Certificate(ca.certificatePem);
-  assertProfileAllowedBy(caCertificate, input.profile);
+  // Refused before the CSR is read: a profile the CA's EKU forbids (the signer checks it again, as it checks all).
+  assertProfileAllowedBy((await openSigningCa(ctx.encryptionKey, ca)).certificate, input.profile);
   const validity = validityOf(ctx, ca, input.validityHours);
   const key = await leafKey(input);
   const asked = requestsNames(input) || key.fromCsr === null ? input : key.fromCsr;
