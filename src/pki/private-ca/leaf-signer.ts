@@ -23,6 +23,8 @@ const maxCommonNameLength = 64;
 
 export interface LeafToSign {
   publicKey: CryptoKey;
+  /** publicKey's SubjectPublicKeyInfo (DER) when the caller has it (a CSR's, as sent); else exported from publicKey. */
+  spki?: ArrayBuffer;
   profile: LeafProfile;
   names: SubjectNames;
   serialHex: string;
@@ -218,7 +220,9 @@ export class LeafSigner {
 
     const [fixed, spki] = await Promise.all([
       this.fixedExtensions(profile, rsa, input.crlUrl, input.caIssuersUrl),
-      crypto.subtle.exportKey("spki", input.publicKey).then((der) => AsnConvert.parse(der as ArrayBuffer, asn1x509.SubjectPublicKeyInfo)),
+      (input.spki ? Promise.resolve(input.spki) : crypto.subtle.exportKey("spki", input.publicKey)).then((der) =>
+        AsnConvert.parse(der as ArrayBuffer, asn1x509.SubjectPublicKeyInfo),
+      ),
     ]);
     const [basicConstraints, keyUsage, extendedKeyUsage, ...after] = fixed;
     const extensions = [basicConstraints!, keyUsage!, extendedKeyUsage!];

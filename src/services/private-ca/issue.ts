@@ -65,14 +65,16 @@ const requestsNames = (input: IssueInput) =>
   input.commonName !== undefined || [input.dnsNames, input.ipAddresses, input.uris, input.emails].some((list) => list !== undefined && list.length > 0);
 
 /** The leaf's key: the CSR's public key, or a generated pair whose private half is sealed with the row. */
-export async function leafKey(input: IssueInput): Promise<{ publicKey: CryptoKey; privateKey: CryptoKey | null; fromCsr: SubjectNames | null; description: string }> {
+export async function leafKey(
+  input: IssueInput,
+): Promise<{ publicKey: CryptoKey; spki?: ArrayBuffer; privateKey: CryptoKey | null; fromCsr: SubjectNames | null; description: string }> {
   if (input.csr !== undefined) {
     if (input.keyType !== undefined || input.keySize !== undefined) {
       throw new AppError("validation_failed", "keyType and keySize are for a generated key: with a csr the key is the CSR's", { param: "keyType" });
     }
     if (input.autoRenew) throw new AppError("validation_failed", "autoRenew needs a key kept here: a certificate from a CSR is renewed by sending a CSR again", { param: "autoRenew" });
     const request = await readCertificateRequest(input.csr, { allowWildcards: input.profile !== "client" });
-    return { publicKey: request.publicKey, privateKey: null, fromCsr: request.names, description: request.keyDescription };
+    return { publicKey: request.publicKey, spki: request.spki, privateKey: null, fromCsr: request.names, description: request.keyDescription };
   }
   const keyType = input.keyType ?? "ec";
   const keySize = input.keySize ?? (keyType === "ec" ? 256 : 2048);
@@ -122,7 +124,7 @@ export type SignedLeaf = Pick<PrivateCertificateRow, "serial" | "certificatePem"
 export async function signLeaf(
   ctx: Pick<IssueContext, "encryptionKey">,
   ca: CertificateAuthorityRow,
-  leaf: { id: string; publicKey: CryptoKey; privateKey: CryptoKey | null; profile: LeafProfile; names: SubjectNames; notBefore: number; notAfter: number; shortLived: boolean },
+  leaf: { id: string; publicKey: CryptoKey; spki?: ArrayBuffer; privateKey: CryptoKey | null; profile: LeafProfile; names: SubjectNames; notBefore: number; notAfter: number; shortLived: boolean },
 ): Promise<SignedLeaf> {
   const path = ca.constraintsPath as unknown as NameConstraints[];
   // Opened once per isolate for these row texts (signing-ca.ts), its LeafSigner prepared once with it (pki).
@@ -130,6 +132,7 @@ export async function signLeaf(
   const serial = randomSerialHex();
   const certificate = await LeafSigner.of(issuer).sign({
     publicKey: leaf.publicKey,
+    spki: leaf.spki,
     profile: leaf.profile,
     names: leaf.names,
     serialHex: serial,
@@ -170,7 +173,7 @@ export async function issuePrivateCertificate(ctx: IssueContext, ca: Certificate
     throw new AppError("validation_failed", `outside the name constraints of this CA or a CA above it: ${outside.slice(0, 10).join(", ")}`, { param: "dnsNames" });
   }
   const id = newId("pcert");
-  const signed = await signLeaf(ctx, ca, { id, publicKey: key.publicKey, privateKey: key.privateKey, profile: input.profile, names, ...validity });
+  const signed = await signLeaf(ctx, ca, { id, publicKey: key.publicKey, spki: key.spki, privateKey: key.privateKey, profile: input.profile, names, ...validity });
   const row: PrivateCertificateRow = {
     id,
     caId: ca.id,
