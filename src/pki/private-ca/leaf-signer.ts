@@ -9,7 +9,8 @@
  * and none of the generator's encode-then-parse round trips per extension. Issuing is this service's hot path
  * (bench/RESULTS.md, "private CA").
  */
-import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
+import { AsnConvert, AsnSerializer, OctetString } from "@peculiar/asn1-schema";
+import * as asn1js from "asn1js";
 import * as asn1x509 from "@peculiar/asn1-x509";
 import { AppError } from "../../core/errors";
 import { x509 } from "../x509-setup";
@@ -239,11 +240,20 @@ export class LeafSigner {
       subjectPublicKeyInfo: spki,
       extensions: new asn1x509.Extensions(extensions),
     });
-    const tbs = AsnConvert.serialize(tbsCertificate);
+    const tbsAsn = AsnSerializer.toASN(tbsCertificate);
+    const tbs = tbsAsn.toBER(false);
     const signature = await crypto.subtle.sign(this.webAlgorithm, this.issuer.privateKey, tbs);
     // WebCrypto's ECDSA signature is r‖s (IEEE P1363); X.509 carries ECDSA-Sig-Value (RFC 5480 §2.2 / RFC 3279 §2.2.3).
     const signatureValue = new x509.AsnEcSignatureFormatter().toAsnSignature(this.webAlgorithm, signature) ?? signature;
-    const der = AsnConvert.serialize(new asn1x509.Certificate({ tbsCertificate, signatureAlgorithm: this.signatureAlgorithm, signatureValue }));
+    // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } (RFC 5280 §4.1), around the TBS
+    // already converted to asn1js (the schema-to-asn1js step is the costly half of an encoding; it is not done twice).
+    const der = new asn1js.Sequence({
+      value: [
+        tbsAsn,
+        AsnSerializer.toASN(this.signatureAlgorithm),
+        new asn1js.BitString({ valueHex: signatureValue }),
+      ],
+    }).toBER(false);
     const whole = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000);
     return { der, notBefore: whole(input.notBefore), notAfter: whole(input.notAfter) };
   }
