@@ -3,16 +3,16 @@
  * its certificates (CRL distribution point, AIA caIssuers; RFC 5280 §4.2.1.13, §4.2.2.1). Unauthenticated, DER.
  *
  * Freshness: the CRL is read from D1's primary (app.ts: no replica for `/pki/`), where a revocation stores its
- * re-signed CRL in the same batch, and kept in the location's Cache API for at most 10 s (pki-cache.ts; a revocation
- * deletes it where it ran); `Cache-Control: public, max-age=10` lets edge caches and clients keep a CRL at most 10
- * seconds too. So a revocation shows everywhere within 10 s.
+ * re-signed CRL in the same batch, and kept in the isolate's memory and the location's Cache API for at most 10 s from
+ * that read (pki-cache.ts; a revocation forgets both where it ran); `Cache-Control: public, max-age=<seconds left of
+ * those 10>` lets edge caches and clients keep a CRL no longer either. So a revocation shows everywhere within 10 s.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "../core/errors";
 import { base64ToBytes } from "../crypto/encoding";
 import { pemToDer } from "../pki";
 import { findCaById } from "../store/certificate-authorities";
-import { cachedCrl, rememberCrl } from "./pki-cache";
+import { cachedCrl, PKI_MAX_AGE_SECONDS, rememberCrl, rememberedCrl } from "./pki-cache";
 import { newRouter } from "./router";
 
 /** Hono throws when asked for an execution context it was not given (a direct app.request). */
@@ -26,8 +26,8 @@ function executionContextOf(c: { executionCtx: Pick<ExecutionContext, "waitUntil
 
 /** Where the routes live: app.ts reads D1's primary for these paths. */
 export const PKI_PATH = "/pki/";
-/** Seconds an edge cache or client may keep an answer: a revocation shows within this. */
-export const PKI_MAX_AGE_SECONDS = 10;
+/** Seconds an edge cache or client may keep an answer: a revocation shows within this (kept in pki-cache.ts, which needs it too). */
+export { PKI_MAX_AGE_SECONDS };
 
 const caIdParam = z.object({ caId: z.string().min(1).max(64).regex(/^ca_[A-Za-z0-9]+$/, "must be a CA id").describe("The CA's id (`ca_…`)") });
 
@@ -57,13 +57,16 @@ export const pkiRoutes = newRouter()
     async (c) => {
       const { caId } = c.req.valid("param");
       const origin = new URL(c.req.url).origin;
-      const cached = await cachedCrl(origin, caId);
-      if (cached) return new Response(cached.body, cached);
+      // index.ts answers most hits ahead of the app; a request that reaches the app directly (app.request) checks too.
+      const cached = rememberedCrl(origin, caId) ?? (await cachedCrl(origin, caId));
+      if (cached) return cached;
+      const readAt = Date.now();
       const ca = await findCaById(c.var.deps.db, caId);
+      // Never kept: an unknown CA is asked of D1 each time (a CA made later is found at once).
       if (!ca) throw new AppError("not_found", "No such CA");
-      const response = derResponse(base64ToBytes(ca.crlDer), "application/pkix-crl");
-      rememberCrl(executionContextOf(c), origin, caId, response.clone());
-      return response;
+      const der = base64ToBytes(ca.crlDer);
+      rememberCrl(executionContextOf(c), origin, caId, der, readAt);
+      return derResponse(der, "application/pkix-crl");
     },
   )
   .openapi(

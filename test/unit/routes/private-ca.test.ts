@@ -250,7 +250,7 @@ describe("revocation and the CRL", () => {
     const report = await refreshDueCrls(depsFrom(env as never), Date.now() + 86_400_000 + 1000);
     expect(report.failed).toBe(0);
     expect(report.refreshed).toBeGreaterThanOrEqual(1);
-    // As stored: the route's location cache may serve the previous CRL for up to its 10 s (routes/pki-cache.ts).
+    // As stored: the route's copies (isolate memory, location cache) may serve the previous CRL for up to 10 s (routes/pki-cache.ts).
     const stored = await env.DB.prepare("SELECT crl_der FROM certificate_authorities WHERE id = ?").bind(root.id).first<{ crl_der: string }>();
     const after = new x509.X509Crl(Uint8Array.from(atob(stored!.crl_der), (ch) => ch.charCodeAt(0)));
     expect(crlNumberOf(after)).toBe(crlNumberOf(before) + 1);
