@@ -29,7 +29,7 @@ export default {
       const crl = CACHED_CRL_PATH.exec(url.pathname);
       if (crl) {
         const cached = rememberedCrl(url.origin, crl[1]!) ?? (await cachedCrl(url.origin, crl[1]!));
-        if (cached) return withSecurityHeaders(cached);
+        if (cached) return cached; // It carries the security headers already (pki-cache.ts).
       }
     }
     return app.fetch(request, env, ctx);

@@ -13,6 +13,9 @@ const HEADERS: Record<string, string> = {
   "X-Frame-Options": "DENY",
 };
 
+/** Every header above plus the data policy: for an answer built outside the app with its headers known up front. */
+export const DATA_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...HEADERS, "Content-Security-Policy": DATA_POLICY });
+
 /** The same headers on a response made outside the app (the HTTP-01 route, answered ahead of it in index.ts). */
 export function withSecurityHeaders(response: Response): Response {
   const secured = new Response(response.body, response);

@@ -20,6 +20,8 @@
  * each request starts with a fresh reading, which is all the lifetimes below need.
  */
 
+import { DATA_SECURITY_HEADERS } from "../http/security-headers";
+
 /** Seconds a copy, an edge cache or a client may keep a CRL or CA certificate: a revocation shows within this. */
 export const PKI_MAX_AGE_SECONDS = 10;
 const MAX_AGE_MS = PKI_MAX_AGE_SECONDS * 1000;
@@ -51,7 +53,11 @@ function keepInMemory(origin: string, caId: string, der: Uint8Array<ArrayBuffer>
 function crlResponse(der: Uint8Array<ArrayBuffer>, expiresAt: number, now: number): Response {
   const maxAge = Math.max(0, Math.floor((expiresAt - now) / 1000));
   // A new Response (and body) each time: a body is read once, the bytes stay in the Map.
-  return new Response(der, { headers: { "Content-Type": CRL_TYPE, "Content-Length": String(der.length), "Cache-Control": `public, max-age=${maxAge}` } });
+  // With the security headers every answer carries (http/security-headers.ts) set here, not copied in afterwards: this
+  // is the hot path of the CRL route, answered ahead of the app (index.ts).
+  return new Response(der, {
+    headers: { ...DATA_SECURITY_HEADERS, "Content-Type": CRL_TYPE, "Content-Length": String(der.length), "Cache-Control": `public, max-age=${maxAge}` },
+  });
 }
 
 /** This isolate's answer for the CA's CRL, if it holds one under 10 s old. Synchronous: a hit awaits nothing. */
