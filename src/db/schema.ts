@@ -498,7 +498,10 @@ export const privateCertificates = sqliteTable(
     autoRenew: integer("auto_renew", { mode: "boolean" }).notNull().default(false),
     /** Valid for at most 7 days: no CRL distribution point, never listed in a CRL, not revocable (it lapses). */
     shortLived: integer("short_lived", { mode: "boolean" }).notNull().default(false),
-    /** With autoRenew (a generated key): when the cron renews it in place (two thirds of its lifetime); null = never. */
+    /**
+     * With autoRenew: when the cron renews it (renewal/policy.ts, two thirds of its lifetime), in place for a generated
+     * key, or, for an egress client certificate (a client_certificates row of the same id), into its slot; null = never.
+     */
     nextRenewalAt: timestamp("next_renewal_at"),
     createdAt: timestamp("created_at").notNull(),
   },

@@ -13,6 +13,7 @@ import { newId } from "../core/ids";
 import type { Database } from "../db/client";
 import { privateCertificates } from "../db/schema";
 import { selectValues } from "../db/select-values";
+import { renewalDueAt } from "../renewal/policy";
 import { exportPrivateKeyPem, generateCertificateKey } from "../pki/key-generation";
 import type { CertificateAuthorityRow as CaRow } from "../store/certificate-authorities";
 import type { PrivateCertificateRow } from "../store/private-certificates";
@@ -107,9 +108,10 @@ export async function installIssuedClientCertificate(
     revokedAt: null,
     revocationReason: null,
     autoRenew: true,
-    // Not the private_renewal stage's (which renews in place, with the key kept in this row): the slot holds the key,
-    // and services/client-certificate-renewal.ts replaces the slot's certificate.
-    nextRenewalAt: null,
+    // Read by services/client-certificate-renewal.ts, which replaces the slot's certificate (the slot holds the key),
+    // through private_certificates_renewal_idx; the private_renewal stage (which renews in place, with the key kept
+    // in this row) skips records that are in a slot.
+    nextRenewalAt: renewalDueAt({ issuedAt: now, expiresAt: notAfter }),
     shortLived: leaf.shortLived,
     createdAt: now,
   };

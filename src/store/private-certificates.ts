@@ -55,12 +55,16 @@ export function revokeStatement(db: Database, row: Pick<PrivateCertificateRow, "
     .returning();
 }
 
-/** Certificates whose automatic renewal is due at `asOf`, oldest due first, through private_certificates_renewal_idx. */
+/**
+ * Certificates whose automatic renewal in place is due at `asOf`, oldest due first, through
+ * private_certificates_renewal_idx. A record in an egress client certificate slot (same id) is not one of them: the
+ * stage client_certificate_renewal replaces those, so the two stages never both renew one certificate.
+ */
 export async function dueForRenewal(db: Database, asOf: number, limit: number): Promise<PrivateCertificateRow[]> {
   return db
     .select()
     .from(table)
-    .where(sql`next_renewal_at IS NOT NULL AND next_renewal_at <= ${asOf}`)
+    .where(sql`next_renewal_at IS NOT NULL AND next_renewal_at <= ${asOf} AND NOT EXISTS (SELECT 1 FROM client_certificates c WHERE c.id = private_certificates.id)`)
     .orderBy(table.nextRenewalAt)
     .limit(limit);
 }

@@ -39,7 +39,8 @@ async function renewOne(deps: Pick<Deps, "db" | "config">, row: PrivateCertifica
     return "stopped" as const;
   };
   if (!ca || ca.status !== "active") return stop("its CA is disabled");
-  if (row.sealedKey === null) return stop("issued from a CSR");
+  // Issued from a CSR, or an egress client certificate whose slot was deleted or replaced meanwhile (its key was the slot's).
+  if (row.sealedKey === null) return stop("its key is not kept here");
   if (asOf + lifetime > ca.notAfter) return stop("its CA ends before another full lifetime");
   if (lifetime > deps.config.PRIVATE_CA_MAX_LEAF_DAYS * DAY_MS) return stop("its lifetime is above PRIVATE_CA_MAX_LEAF_DAYS now");
   const key = await leafKey({ profile: row.profile as LeafProfile, ...keySpecOf(row.keyDescription) });

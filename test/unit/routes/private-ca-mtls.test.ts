@@ -3,14 +3,16 @@
  * project's egress client certificate, and the CA published to the organization's certificate store.
  */
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { beforeEach, describe, expect, it } from "vitest";
 import { seal, unseal } from "../../../src/crypto/sealing";
 import { depsFrom } from "../../../src/deps";
 import { database } from "../../../src/db/client";
 import { LIMIT_DEFAULTS } from "../../../src/core/config";
 import { commitWithAudit } from "../../../src/http/audited-commit";
 import { issueClientCertificate } from "../../../src/services/client-certificate-issue";
-import { RENEWAL_ACTOR, renewDueClientCertificates } from "../../../src/services/client-certificate-renewal";
+import { CLIENT_RENEWAL_RETRY_MS, RENEWAL_ACTOR, dueClientCertificatesQuery, renewDueClientCertificates } from "../../../src/services/client-certificate-renewal";
+import { renewDuePrivateCertificates } from "../../../src/services/private-ca/auto-renew";
 import { certificateGaugeRowsQuery } from "../../../src/services/metrics/certificate-gauges";
 import { x509 } from "../../../src/pki/x509-setup";
 import { call, newProject, newTenant, type Tenant } from "../../support/api";
@@ -294,6 +296,19 @@ describe("POST /api/v1/projects/:id/client-certificates/issue", () => {
 
 describe("renewal of an issued client certificate (cron stage client_certificate_renewal)", () => {
   const DAY = 86_400_000;
+  // The tests of this file share one database and both stages read every team's due rows: each test starts with none.
+  beforeEach(async () => {
+    await env.DB.prepare("UPDATE private_certificates SET next_renewal_at = NULL WHERE next_renewal_at IS NOT NULL").run();
+  });
+  /** The CA's record of a certificate (private_certificates, same id as its slot). */
+  const recordOf = async (id: string) =>
+    (await env.DB.prepare("SELECT serial, auto_renew, not_before, not_after, next_renewal_at FROM private_certificates WHERE id = ?").bind(id).first<{
+      serial: string;
+      auto_renew: number;
+      not_before: number;
+      not_after: number;
+      next_renewal_at: number | null;
+    }>())!;
 
   it("at two thirds of its lifetime: a new certificate from the same CA, same lifetime, new key, same slot; then stops when the CA is disabled", async () => {
     const t = await newTenant();
@@ -304,8 +319,10 @@ describe("renewal of an issued client certificate (cron stage client_certificate
     const deps = depsFrom(env);
     const issuedAt = Date.now();
 
-    // Not yet due at half its lifetime.
-    expect((await renewDueClientCertificates(deps, issuedAt + 1.5 * DAY)).renewed).toBe(0);
+    // Due when half its lifetime is left (under ten days, renewal/policy.ts), as its record says from installation.
+    const installed = await recordOf(first.body.id);
+    expect(installed.next_renewal_at).toBe(installed.not_before + 1.5 * DAY);
+    expect((await renewDueClientCertificates(deps, issuedAt + 1.2 * DAY)).renewed).toBe(0);
     const report = await renewDueClientCertificates(deps, issuedAt + 2.1 * DAY);
     expect(report).toMatchObject({ renewed: 1, failed: 0 });
 
@@ -326,13 +343,100 @@ describe("renewal of an issued client certificate (cron stage client_certificate
     const audit = await env.DB.prepare("SELECT actor FROM audit_log WHERE team_id = ? AND target = ?").bind(t.teamId, renewedId).first<{ actor: string }>();
     expect(audit?.actor).toBe(RENEWAL_ACTOR);
 
-    // Renewed once: the replaced certificate is no longer in a slot, so it is not due again.
+    // Renewed once: the replaced certificate is no longer in a slot, so it is not due again; its renewal is due when
+    // its own lifetime says.
+    expect(await recordOf(first.body.id)).toMatchObject({ auto_renew: 0, next_renewal_at: null });
+    const renewed = await recordOf(renewedId);
+    expect(renewed).toMatchObject({ auto_renew: 1, next_renewal_at: renewed.not_before + 1.5 * DAY });
     expect((await renewDueClientCertificates(deps, issuedAt + 2.2 * DAY)).due).toBe(0);
 
     // A disabled CA renews nothing more: the certificate stops being renewed, and says so once.
     await env.DB.prepare("UPDATE certificate_authorities SET status = 'disabled' WHERE id = ?").bind(ca.id).run();
     expect(await renewDueClientCertificates(deps, issuedAt + 4.5 * DAY)).toMatchObject({ due: 1, stopped: 1, renewed: 0 });
+    expect(await recordOf(renewedId)).toMatchObject({ auto_renew: 0, next_renewal_at: null });
     expect((await renewDueClientCertificates(deps, issuedAt + 4.6 * DAY)).due).toBe(0);
+  });
+
+  it("moves a renewal that threw an hour back, so one that keeps failing does not hold back a healthy one due later (limit 1)", async () => {
+    const t = await newTenant();
+    const project = await newProject(t, null);
+    const broken = await insertTeamCa(t.teamId);
+    const healthy = await insertTeamCa(t.teamId);
+    // Due first (half of 3 days), and its CA's key can no longer be opened: its renewals throw.
+    const failing = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: broken.id, validityDays: 3 } });
+    expect(failing.status, failing.text).toBe(201);
+    // Due later (half of 4 days).
+    const fine = await call("POST", issuePath(project.id), { token: t.token, json: { origin: "https://other.partner.example", caId: healthy.id, validityDays: 4 } });
+    expect(fine.status, fine.text).toBe(201);
+    await env.DB.prepare("UPDATE certificate_authorities SET sealed_key = 'not-a-sealed-key' WHERE id = ?").bind(broken.id).run();
+    const deps = depsFrom(env);
+    const asOf = Date.now() + 2.1 * DAY;
+
+    expect(await renewDueClientCertificates(deps, asOf, 1)).toMatchObject({ due: 1, failed: 1, renewed: 0 });
+    expect(await recordOf(failing.body.id)).toMatchObject({ auto_renew: 1, next_renewal_at: asOf + CLIENT_RENEWAL_RETRY_MS });
+    // The next tick reaches the healthy one.
+    expect(await renewDueClientCertificates(deps, asOf + 60_000, 1)).toMatchObject({ due: 1, renewed: 1, failed: 0 });
+    expect((await storedRows(t.teamId)).client).toBe(2);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM client_certificates WHERE id = ?").bind(fine.body.id).first("n")).toBe(0);
+    // The failing one is due again an hour after it failed, not before; it is still in its slot, unchanged.
+    expect((await renewDueClientCertificates(deps, asOf + 120_000, 1)).due).toBe(0);
+    expect(await renewDueClientCertificates(deps, asOf + CLIENT_RENEWAL_RETRY_MS, 1)).toMatchObject({ due: 1, failed: 1 });
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM client_certificates WHERE id = ?").bind(failing.body.id).first("n")).toBe(1);
+  });
+
+  it("reads only the due records, through private_certificates_renewal_idx, and their slot by primary key", async () => {
+    const query = dueClientCertificatesQuery(Date.now(), 50);
+    const results = await database(env.DB).all<{ detail: string }>(sql`EXPLAIN QUERY PLAN ${query}`);
+    const plan = results.map((r) => r.detail);
+    expect(plan[0]).toMatch(/^SEARCH p USING INDEX private_certificates_renewal_idx \((next_renewal_at>\? AND )?next_renewal_at<\?\)/);
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH c USING (COVERING )?INDEX sqlite_autoindex_client_certificates_\d \(id=\?\)/));
+    expect(plan.filter((d) => /^SCAN |TEMP B-TREE/.test(d))).toEqual([]);
+  });
+
+  it("is not renewed by the private_renewal stage while in its slot; once out of it, that stage only clears it", async () => {
+    const t = await newTenant();
+    const project = await newProject(t, null);
+    const ca = await insertTeamCa(t.teamId);
+    const issued = await call("POST", issuePath(project.id), { token: t.token, json: { origin: ORIGIN, caId: ca.id, validityDays: 3 } });
+    expect(issued.status, issued.text).toBe(201);
+    const before = await recordOf(issued.body.id);
+    const due = Date.now() + 2.1 * DAY;
+    expect((await renewDuePrivateCertificates(depsFrom(env), due)).due).toBe(0);
+    expect(await recordOf(issued.body.id)).toEqual(before);
+    // Deleted from its slot: no stage renews it, and private_renewal stops it (its key was the slot's).
+    await env.DB.prepare("DELETE FROM client_certificates WHERE id = ?").bind(issued.body.id).run();
+    expect(await renewDuePrivateCertificates(depsFrom(env), due)).toMatchObject({ due: 1, stopped: 1, renewed: 0 });
+    expect(await recordOf(issued.body.id)).toMatchObject({ serial: before.serial, next_renewal_at: null });
+    expect((await renewDueClientCertificates(depsFrom(env), due)).due).toBe(0);
+  });
+
+  it("migration 0011 gives the slots installed before it their renewal time, and nothing else", async () => {
+    const t = await newTenant();
+    const project = await newProject(t, null);
+    const ca = await insertTeamCa(t.teamId);
+    const issue = async (origin: string, validityDays: number) => {
+      const res = await call("POST", issuePath(project.id), { token: t.token, json: { origin, caId: ca.id, validityDays } });
+      expect(res.status, res.text).toBe(201);
+      return res.body.id as string;
+    };
+    const short = await issue(ORIGIN, 3);
+    const long = await issue("https://long.partner.example", 30);
+    const orphan = await issue("https://orphan.partner.example", 30);
+    await env.DB.prepare("DELETE FROM client_certificates WHERE id = ?").bind(orphan).run();
+    // As rows installed before the change were: no next_renewal_at.
+    await env.DB.prepare("UPDATE private_certificates SET next_renewal_at = NULL WHERE team_id = ?").bind(t.teamId).run();
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name === "0011_client_certificate_renewal_due.sql");
+    expect(migration).toBeDefined();
+    for (const query of migration!.queries) await env.DB.prepare(query).run();
+
+    const [s, l] = [await recordOf(short), await recordOf(long)];
+    expect(s.next_renewal_at).toBe(s.not_after - (s.not_after - s.not_before) / 2);
+    expect(l.next_renewal_at).toBe(l.not_after - Math.trunc((l.not_after - l.not_before) / 3));
+    expect((await recordOf(orphan)).next_renewal_at).toBeNull();
+    // And the stage finds them by it: the short one is renewed (its slot holds a new certificate), the long one not yet.
+    expect((await renewDueClientCertificates(depsFrom(env), s.next_renewal_at! + 1000)).renewed).toBeGreaterThanOrEqual(1);
+    expect(await recordOf(short)).toMatchObject({ auto_renew: 0, next_renewal_at: null });
+    expect(await recordOf(long)).toMatchObject({ auto_renew: 1, next_renewal_at: l.next_renewal_at });
   });
 
   it("an upload made into the slot meanwhile is left alone", async () => {
