@@ -10,7 +10,8 @@ export const DASHBOARD_SCRIPT = `const TOKEN_KEY = "certdesk.token";
 const PAGE_LIMIT = 200;
 const MAX_PAGES = 50;
 const DAY_MS = 86400000;
-// The first page of each CA's certificates: one request per CA, so a team with many CAs stays quick.
+// A page of each CA's certificates: one request per CA at load, so a team with many CAs stays quick; "Show more"
+// asks for the next (older) page of one CA with the cursor of the page before it.
 const CA_CERTIFICATE_LIMIT = 50;
 
 const form = document.getElementById("token-form");
@@ -247,12 +248,42 @@ function caBlock(ca, names, page) {
   const fingerprint = element("li", "SHA-256 " + shortHex(ca.fingerprintSha256, 16), "ca-fingerprint");
   fingerprint.title = ca.fingerprintSha256;
   facts.appendChild(fingerprint);
+  const certificate = element("li", null, "ca-certificate");
+  certificate.appendChild(safeLink(ca.caCertificateUrl, "CA certificate"));
+  facts.appendChild(certificate);
   const crl = element("li", null, "ca-crl");
   crl.appendChild(safeLink(ca.crlUrl, "CRL"));
   facts.appendChild(crl);
   block.appendChild(facts);
+  const constraints = constraintsList(ca.nameConstraints);
+  if (constraints) block.appendChild(constraints);
   block.appendChild(issuedTable(ca, page));
   return block;
+}
+
+const CONSTRAINT_TEXT = [
+  ["permittedDnsDomains", "Permitted DNS domains"],
+  ["excludedDnsDomains", "Excluded DNS domains"],
+  ["permittedIpRanges", "Permitted IP ranges"],
+  ["excludedIpRanges", "Excluded IP ranges"],
+  // An imported CA may constrain name types this service does not evaluate; its leaves may not carry them.
+  ["unsupportedNameTypes", "Other constrained name types"],
+];
+
+/** The CA's own name constraints, one line per non-empty list; null when it has none. */
+function constraintsList(constraints) {
+  if (!constraints) return null;
+  const list = element("ul", null, "facts ca-constraints");
+  list.setAttribute("aria-label", "Name constraints");
+  for (const [field, label] of CONSTRAINT_TEXT) {
+    const values = Array.isArray(constraints[field]) ? constraints[field] : [];
+    if (values.length === 0) continue;
+    const line = element("li", null, "constraint-" + field);
+    line.appendChild(element("span", label + ": ", "constraint-label"));
+    line.appendChild(element("span", values.join(", "), "constraint-values"));
+    list.appendChild(line);
+  }
+  return list.children.length > 0 ? list : null;
 }
 
 function issuedTable(ca, page) {
@@ -261,8 +292,8 @@ function issuedTable(ca, page) {
   if (list.length === 0) return element("p", "No certificates issued yet.", "muted");
   const wrap = element("div", null, "table-wrap");
   const table = element("table", null, "issued");
-  const count = list.length === 1 ? "1 certificate" : list.length + " certificates";
-  table.appendChild(element("caption", (page.next ? "The newest " + count : count) + " issued by " + ca.name));
+  const caption = element("caption");
+  table.appendChild(caption);
   const head = element("thead");
   const headRow = element("tr");
   for (const title of ["Serial", "Profile", "Names", "Valid until", "Status"]) {
@@ -276,6 +307,47 @@ function issuedTable(ca, page) {
   for (const certificate of list) body.appendChild(issuedRow(certificate));
   table.appendChild(body);
   wrap.appendChild(table);
+  let shown = list.length;
+  let next = page.next;
+  function showCount() {
+    const count = shown === 1 ? "1 certificate" : shown + " certificates";
+    caption.textContent = (next ? "The newest " + count : count) + " issued by " + ca.name;
+  }
+  showCount();
+  const more = element("p", null, "more");
+  const button = element("button", "Show more");
+  button.type = "button";
+  button.className = "show-more";
+  button.appendChild(element("span", " certificates of " + ca.name, "visually-hidden"));
+  const outcome = element("span", null, "outcome");
+  outcome.setAttribute("role", "status");
+  more.appendChild(button);
+  more.appendChild(outcome);
+  more.hidden = !next;
+  button.addEventListener("click", async function () {
+    button.disabled = true;
+    outcome.textContent = "Loading…";
+    let result;
+    try {
+      const query = "?limit=" + CA_CERTIFICATE_LIMIT + "&before=" + encodeURIComponent(next);
+      result = await api("GET", "/api/v1/cas/" + encodeURIComponent(ca.id) + "/certificates" + query);
+    } catch {
+      result = { status: 0, ok: false, body: { error: "Could not reach the API; try again." } };
+    }
+    button.disabled = false;
+    if (!result.ok) {
+      // The rows shown stay, and so does the button: the same page can be asked for again.
+      outcome.textContent = "Could not load more: " + errorOf(result);
+      return;
+    }
+    outcome.textContent = "";
+    for (const certificate of result.body.certificates) body.appendChild(issuedRow(certificate));
+    shown += result.body.certificates.length;
+    next = result.body.next;
+    showCount();
+    more.hidden = !next;
+  });
+  wrap.appendChild(more);
   return wrap;
 }
 

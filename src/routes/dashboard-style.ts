@@ -58,6 +58,11 @@ tr.status-expired { background: #ffebe9; }
 .state.status-active { color: var(--valid); }
 .state.status-disabled { color: var(--revoked); font-weight: 600; }
 table.issued { background: #fff; }
+.ca-constraints { margin-bottom: 0.5rem; font-size: 0.9em; }
+.constraint-label { color: var(--muted); }
+.constraint-values { overflow-wrap: anywhere; }
+.more { margin: 0.5rem 0; }
+.more .outcome { display: inline; margin-left: 0.5rem; }
 .names-cell { overflow-wrap: anywhere; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 `;

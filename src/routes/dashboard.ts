@@ -88,7 +88,7 @@ export function dashboardPage({ name, links }: DashboardPageContent): string {
 <h2 id="cas-heading">Private CAs</h2>
 <p id="cas-summary"></p>
 <div id="ca-list"></div>
-<p class="note">Shown when the token holds <code>cas:read</code>. Each CA lists the first page of its certificates, newest first; the rest are at <code>GET /api/v1/cas/:id/certificates</code>.</p>
+<p class="note">Shown when the token holds <code>cas:read</code>. Each CA lists its certificates newest first, a page at a time: Show more loads the older ones (<code>GET /api/v1/cas/:id/certificates</code>). Its CA certificate and CRL are public, for relying parties.</p>
 </section>
 </main>
 </body>

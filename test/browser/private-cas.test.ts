@@ -1,7 +1,7 @@
 /**
  * The dashboard's "Private CAs" section in chromium (global-setup.mjs starts the Worker): a team's root, its
- * intermediate and the intermediate's leaves, seeded through the API; shown only to a token holding `cas:read`, and
- * with every name from the API written as text.
+ * intermediate and the intermediate's leaves, and a name-constrained root with several pages of leaves, seeded
+ * through the API; shown only to a token holding `cas:read`, and with every name from the API written as text.
  */
 import "./context";
 import { mkdirSync } from "node:fs";
@@ -30,9 +30,13 @@ const pairs = (hex: string) => `${hex.slice(0, 16).match(/../g)!.join(":")}…`;
 let token: string;
 let certsOnlyToken: string;
 let casOnlyToken: string;
-let root: { id: string; name: string; notAfter: string; fingerprintSha256: string; crlUrl: string };
+let root: { id: string; name: string; notAfter: string; fingerprintSha256: string; crlUrl: string; caCertificateUrl: string; certificate: string };
 let intermediate: typeof root;
 let retired: typeof root;
+/** A CA with name constraints and more leaves than one (lowered) page holds. */
+let constrained: typeof root;
+const constrainedLeaves: { serialNumber: string }[] = [];
+const CONSTRAINED_LEAVES = 5;
 let active: { serialNumber: string; notAfter: string };
 let revoked: { id: string; serialNumber: string };
 let browser: Browser;
@@ -81,6 +85,22 @@ beforeAll(async () => {
   // A leaf's commonName is free text to the API: the page must show it as text.
   revoked = await created("POST", `/api/v1/cas/${intermediate.id}/certificates`, token, { profile: "client", commonName: MARKUP, uris: ["spiffe://corp.example/ns/prod/sa/api"] });
   await created("POST", `/api/v1/cas/${intermediate.id}/certificates/${revoked.id}/revoke`, token, { reason: "keyCompromise" }, 200);
+  constrained = await created("POST", "/api/v1/cas", token, {
+    name: `constrained-${unique()}`,
+    kind: "root",
+    subject: subject("Dashboard Constrained"),
+    validityDays: 365,
+    nameConstraints: {
+      permittedDnsDomains: ["corp.example", "lab.example"],
+      excludedDnsDomains: ["secret.corp.example"],
+      permittedIpRanges: ["10.0.0.0/8"],
+      excludedIpRanges: ["10.9.0.0/16"],
+    },
+  });
+  // One after the other: each gets its own creation time, so the pages' order is the order of issue.
+  for (let n = 0; n < CONSTRAINED_LEAVES; n++) {
+    constrainedLeaves.push(await created("POST", `/api/v1/cas/${constrained.id}/certificates`, token, { profile: "server", dnsNames: [`host${n}.corp.example`] }));
+  }
   certsOnlyToken = (await created("POST", "/api/v1/tokens", token, { name: "no CAs", scopes: ["certs:read"] }, 200)).token;
   casOnlyToken = (await created("POST", "/api/v1/tokens", token, { name: "CAs only", scopes: ["cas:read"] }, 200)).token;
 
@@ -93,10 +113,10 @@ afterAll(async () => {
 });
 
 describe("the dashboard's private CAs in chromium", () => {
-  it("lists each CA with its kind, status, expiry, fingerprint and CRL, and its leaves active or revoked", async () => {
+  it("lists each CA with its kind, status, expiry, fingerprint, CA certificate and CRL, and its leaves active or revoked", async () => {
     const page = await openWith(token);
     await caRegion(page, intermediate.name).waitFor();
-    expect(await page.locator("#cas-summary").textContent()).toBe("3 private CAs");
+    expect(await page.locator("#cas-summary").textContent()).toBe("4 private CAs");
 
     const rootBlock = caRegion(page, root.name);
     expect(await rootBlock.locator(".ca-kind").textContent()).toBe("Root");
@@ -106,6 +126,9 @@ describe("the dashboard's private CAs in chromium", () => {
     expect(await rootBlock.locator(".ca-fingerprint").textContent()).toBe(`SHA-256 ${pairs(root.fingerprintSha256)}`);
     expect(await rootBlock.locator(".ca-fingerprint").getAttribute("title")).toBe(root.fingerprintSha256);
     expect(await rootBlock.getByRole("link", { name: "CRL" }).getAttribute("href")).toBe(root.crlUrl);
+    expect(await rootBlock.getByRole("link", { name: "CA certificate" }).getAttribute("href")).toBe(root.caCertificateUrl);
+    // No constraints, no list; and a first page that is the last has no "Show more".
+    expect(await rootBlock.locator(".ca-constraints").count()).toBe(0);
     expect(await rootBlock.textContent()).toContain("No certificates issued yet.");
 
     const issuing = caRegion(page, intermediate.name);
@@ -123,12 +146,98 @@ describe("the dashboard's private CAs in chromium", () => {
     const revokedRow = issuedRow(page, revoked.serialNumber);
     expect(await revokedRow.locator(".profile").textContent()).toBe("client");
     expect(await revokedRow.locator(".cert-status").textContent()).toBe("Revoked");
+    expect(await issuing.getByRole("button", { name: /^Show more/ }).isHidden()).toBe(true);
     // The certificates table above it still works beside the new section.
     expect(await page.locator("#status").textContent()).toBe("0 certificates");
     mkdirSync(join(REPO_ROOT, ".tmp", "browser"), { recursive: true });
     await page.setViewportSize({ width: 1400, height: 800 });
     await page.screenshot({ path: join(REPO_ROOT, ".tmp", "browser", "private-cas.png"), fullPage: true });
     await page.close();
+  });
+
+  it("links the CA certificate a relying party fetches, as DER", async () => {
+    const page = await openWith(token);
+    const link = caRegion(page, root.name).getByRole("link", { name: "CA certificate" });
+    await link.waitFor();
+    const href = await link.getAttribute("href");
+    expect(href).toBe(`${workerUrl}/pki/${root.id}/ca.crt`);
+    await page.close();
+    // Public: no token.
+    const answer = await fetch(href!);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("content-type")).toBe("application/pkix-cert");
+    const pemBody = root.certificate.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, "");
+    expect(Buffer.from(await answer.arrayBuffer()).toString("base64")).toBe(pemBody);
+  });
+
+  it("shows a CA's name constraints", async () => {
+    const page = await openWith(token);
+    const constraints = caRegion(page, constrained.name).getByRole("list", { name: "Name constraints" });
+    await constraints.waitFor();
+    expect(await constraints.locator("li").allTextContents()).toEqual([
+      "Permitted DNS domains: corp.example, lab.example",
+      "Excluded DNS domains: secret.corp.example",
+      "Permitted IP ranges: 10.0.0.0/8",
+      "Excluded IP ranges: 10.9.0.0/16",
+    ]);
+    await page.close();
+  });
+
+  it("pages a CA's certificates with Show more, with the cursor of the page before, until the last", async () => {
+    // The dashboard asks for CA_CERTIFICATE_LIMIT (50) a page; this test lowers the limit of each request on its way
+    // out, so a handful of leaves make three pages without a page-size switch in the shipped page.
+    const PAGE = 2;
+    const asked: URLSearchParams[] = [];
+    const page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(String(error)));
+    await page.route(
+      (url) => url.pathname === `/api/v1/cas/${constrained.id}/certificates`,
+      async (route) => {
+        const url = new URL(route.request().url());
+        asked.push(new URLSearchParams(url.search));
+        url.searchParams.set("limit", String(PAGE));
+        await route.continue({ url: url.href });
+      },
+    );
+    await page.goto(`${workerUrl}/`);
+    await page.getByLabel("Team API token").fill(token);
+    await page.getByRole("button", { name: "Show certificates" }).click();
+
+    // What the API pages are, asked from Node with the same limit.
+    const pages: { certificates: { serialNumber: string }[]; next: string | null }[] = [];
+    let before: string | null = null;
+    do {
+      const answer = await api("GET", `/api/v1/cas/${constrained.id}/certificates?limit=${PAGE}${before ? `&before=${encodeURIComponent(before)}` : ""}`, token);
+      expect(answer.status).toBe(200);
+      pages.push(answer.body);
+      before = answer.body.next;
+    } while (before);
+    expect(pages.map((p) => p.certificates.length)).toEqual([2, 2, 1]);
+    const newestFirst = constrainedLeaves.map((leaf) => leaf.serialNumber).reverse();
+    expect(pages.flatMap((p) => p.certificates.map((c) => c.serialNumber))).toEqual(newestFirst);
+
+    const block = caRegion(page, constrained.name);
+    const shownSerials = () => block.locator("tbody th.serial").evaluateAll((cells) => cells.map((cell) => cell.getAttribute("title")));
+    const more = block.getByRole("button", { name: `Show more certificates of ${constrained.name}` });
+    await more.waitFor();
+    expect(await shownSerials()).toEqual(newestFirst.slice(0, 2));
+    expect(await block.locator("caption").textContent()).toBe(`The newest 2 certificates issued by ${constrained.name}`);
+
+    await more.click();
+    await expect.poll(shownSerials).toEqual(newestFirst.slice(0, 4));
+    expect(await block.locator("caption").textContent()).toBe(`The newest 4 certificates issued by ${constrained.name}`);
+    expect(await more.isVisible()).toBe(true);
+
+    await more.click();
+    await expect.poll(shownSerials).toEqual(newestFirst);
+    await more.waitFor({ state: "hidden" });
+    expect(await block.locator("caption").textContent()).toBe(`${CONSTRAINED_LEAVES} certificates issued by ${constrained.name}`);
+
+    // The dashboard's own page size on every request, and each later request with the `next` of the page before.
+    expect(asked.map((query) => query.get("limit"))).toEqual(["50", "50", "50"]);
+    expect(asked.map((query) => query.get("before"))).toEqual([null, pages[0]!.next, pages[1]!.next]);
+    await page.close();
+    expect(pageErrors).toEqual([]);
   });
 
   it("writes a name from the API as text, never as markup", async () => {
