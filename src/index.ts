@@ -28,7 +28,7 @@ export default {
       // (a hit awaits nothing); the Cache API, a subrequest, only when memory has none. A miss is the app's route.
       const crl = CACHED_CRL_PATH.exec(url.pathname);
       if (crl) {
-        const cached = rememberedCrl(url.origin, crl[1]!) ?? (await cachedCrl(url.origin, crl[1]!));
+        const cached = rememberedCrl(crl[1]!) ?? (await cachedCrl(url.origin, crl[1]!));
         if (cached) return cached; // It carries the security headers already (pki-cache.ts).
       }
     }

@@ -31,6 +31,11 @@ const CRL_TYPE = "application/pkix-crl";
 
 /** Most CRLs one isolate keeps: a bound on its memory whatever CA ids are asked for (the oldest insertion goes first). */
 export const CRL_MEMORY_LIMIT = 256;
+/**
+ * Most bytes of CRLs one isolate keeps (an isolate has 128 MB: https://developers.cloudflare.com/workers/platform/limits/):
+ * a CA with many revocations has a CRL of megabytes, and the CA ids a request names are the requester's choice.
+ */
+export const CRL_MEMORY_BYTES = 16 * 1024 * 1024;
 
 interface Remembered {
   der: Uint8Array<ArrayBuffer>;
@@ -38,15 +43,25 @@ interface Remembered {
   expiresAt: number;
 }
 
+/** By CA id alone: the CRL's bytes are the same whichever origin it is fetched by (the Cache API's keys are URLs). */
 const memory = new Map<string, Remembered>();
-const memoryKey = (origin: string, caId: string) => `${origin}|${caId}`;
+let memoryBytes = 0;
 
-/** Keeps `der` in this isolate until `expiresAt` (evicting the oldest insertion when full). */
-function keepInMemory(origin: string, caId: string, der: Uint8Array<ArrayBuffer>, expiresAt: number): void {
-  const key = memoryKey(origin, caId);
-  memory.delete(key); // A refill counts as the newest insertion.
-  if (memory.size >= CRL_MEMORY_LIMIT) memory.delete(memory.keys().next().value!); // A Map iterates in insertion order.
-  memory.set(key, { der, expiresAt });
+function dropFromMemory(caId: string): void {
+  const entry = memory.get(caId);
+  if (!entry) return;
+  memory.delete(caId);
+  memoryBytes -= entry.der.length;
+}
+
+/** Keeps `der` in this isolate until `expiresAt` (evicting the oldest insertions past either bound). */
+function keepInMemory(caId: string, der: Uint8Array<ArrayBuffer>, expiresAt: number): void {
+  dropFromMemory(caId); // A refill counts as the newest insertion.
+  if (der.length > CRL_MEMORY_BYTES) return; // Larger than the whole budget: served from the Cache API or D1.
+  // A Map iterates in insertion order: the first key is the oldest.
+  while (memory.size >= CRL_MEMORY_LIMIT || memoryBytes + der.length > CRL_MEMORY_BYTES) dropFromMemory(memory.keys().next().value!);
+  memory.set(caId, { der, expiresAt });
+  memoryBytes += der.length;
 }
 
 /** The CRL answer for a copy, with the whole seconds it has left as its max-age (never more than 10, never below 0). */
@@ -61,20 +76,19 @@ function crlResponse(der: Uint8Array<ArrayBuffer>, expiresAt: number, now: numbe
 }
 
 /** This isolate's answer for the CA's CRL, if it holds one under 10 s old. Synchronous: a hit awaits nothing. */
-export function rememberedCrl(origin: string, caId: string, now = Date.now()): Response | undefined {
-  const key = memoryKey(origin, caId);
-  const entry = memory.get(key);
+export function rememberedCrl(caId: string, now = Date.now()): Response | undefined {
+  const entry = memory.get(caId);
   if (!entry) return undefined;
   if (now >= entry.expiresAt) {
-    memory.delete(key);
+    dropFromMemory(caId);
     return undefined;
   }
   return crlResponse(entry.der, entry.expiresAt, now);
 }
 
 /** How many CRLs this isolate holds (tests: the bound). */
-export function crlMemorySizeForTests(): number {
-  return memory.size;
+export function crlMemorySizeForTests(): { entries: number; bytes: number } {
+  return { entries: memory.size, bytes: memoryBytes };
 }
 
 // ---- Layer 2: the location's Cache API ----
@@ -101,7 +115,7 @@ export async function cachedCrl(origin: string, caId: string): Promise<Response 
     const now = Date.now();
     // The cache's own TTL counts from the put, a little after the D1 read: the stored expiry is the bound.
     if (!Number.isFinite(expiresAt) || now >= expiresAt) return undefined;
-    keepInMemory(origin, caId, der, expiresAt);
+    keepInMemory(caId, der, expiresAt);
     return crlResponse(der, expiresAt, now);
   } catch {
     return undefined;
@@ -114,7 +128,7 @@ export async function cachedCrl(origin: string, caId: string): Promise<Response 
  */
 export function rememberCrl(ctx: WaitUntil | undefined, origin: string, caId: string, der: Uint8Array<ArrayBuffer>, readAt = Date.now()): void {
   const expiresAt = readAt + MAX_AGE_MS;
-  keepInMemory(origin, caId, der, expiresAt);
+  keepInMemory(caId, der, expiresAt);
   const stored = new Response(der, {
     headers: {
       "Content-Type": CRL_TYPE,
@@ -136,7 +150,7 @@ export function rememberCrl(ctx: WaitUntil | undefined, origin: string, caId: st
  */
 export async function forgetCrl(origins: readonly string[], caId: string): Promise<void> {
   const unique = [...new Set(origins)];
-  for (const origin of unique) memory.delete(memoryKey(origin, caId));
+  dropFromMemory(caId);
   const cache = await caches.open(CRL_CACHE).catch(() => undefined);
   if (!cache) return;
   await Promise.all(unique.map((origin) => cache.delete(cacheKeyOf(origin, caId)).catch(() => false)));

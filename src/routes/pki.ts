@@ -58,7 +58,7 @@ export const pkiRoutes = newRouter()
       const { caId } = c.req.valid("param");
       const origin = new URL(c.req.url).origin;
       // index.ts answers most hits ahead of the app; a request that reaches the app directly (app.request) checks too.
-      const cached = rememberedCrl(origin, caId) ?? (await cachedCrl(origin, caId));
+      const cached = rememberedCrl(caId) ?? (await cachedCrl(origin, caId));
       if (cached) return cached;
       const readAt = Date.now();
       const ca = await findCaById(c.var.deps.db, caId);

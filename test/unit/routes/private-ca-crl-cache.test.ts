@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { cachedCrl, CRL_MEMORY_LIMIT, crlMemorySizeForTests, forgetCrl, rememberCrl, rememberedCrl } from "../../../src/routes/pki-cache";
+import { cachedCrl, CRL_MEMORY_BYTES, CRL_MEMORY_LIMIT, crlMemorySizeForTests, forgetCrl, rememberCrl, rememberedCrl } from "../../../src/routes/pki-cache";
 import { call, newTenant } from "../../support/api";
 import { fetchCrl, newRoot, ok } from "./private-ca-support";
 
@@ -30,7 +30,7 @@ describe("CRL route memory and cache", () => {
     expect(first.status).toBe(200);
     expect(first.headers.get("cache-control")).toBe("public, max-age=10");
     const firstBytes = new Uint8Array(await first.arrayBuffer());
-    expect(rememberedCrl(ORIGIN, root.id)).toBeDefined();
+    expect(rememberedCrl(root.id)).toBeDefined();
 
     // D1 now holds other bytes: the next GETs still see the CRL read a moment ago, from memory, whole each time.
     await env.DB.prepare("UPDATE certificate_authorities SET crl_der = 'AAAA' WHERE id = ?").bind(root.id).run();
@@ -58,14 +58,14 @@ describe("CRL route memory and cache", () => {
     const der = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x07]);
     const readAt = Date.now();
     rememberCrl(undefined, ORIGIN, caId, der, readAt);
-    const ages = [0, 1, 2_500, 9_000, 9_999].map((elapsed) => maxAgeOf(rememberedCrl(ORIGIN, caId, readAt + elapsed)!));
+    const ages = [0, 1, 2_500, 9_000, 9_999].map((elapsed) => maxAgeOf(rememberedCrl(caId, readAt + elapsed)!));
     expect(ages).toEqual([10, 9, 7, 1, 0]);
-    const hit = rememberedCrl(ORIGIN, caId, readAt + 3_000)!;
+    const hit = rememberedCrl(caId, readAt + 3_000)!;
     expect(hit.headers.get("content-type")).toBe("application/pkix-crl");
     expect(hit.headers.get("content-length")).toBe("5");
     expect(new Uint8Array(await hit.arrayBuffer())).toEqual(der);
-    expect(rememberedCrl(ORIGIN, caId, readAt + 10_000)).toBeUndefined();
-    expect(rememberedCrl(ORIGIN, caId, readAt)).toBeUndefined(); // Dropped once expired.
+    expect(rememberedCrl(caId, readAt + 10_000)).toBeUndefined();
+    expect(rememberedCrl(caId, readAt)).toBeUndefined(); // Dropped once expired.
     await forgetCrl([ORIGIN], caId);
   });
 
@@ -78,22 +78,48 @@ describe("CRL route memory and cache", () => {
     const others = Array.from({ length: CRL_MEMORY_LIMIT + 20 }, fakeCaId);
     for (const caId of others) rememberCrl(ctx, ORIGIN, caId, der);
     await Promise.all(puts);
-    expect(crlMemorySizeForTests()).toBe(CRL_MEMORY_LIMIT);
-    expect(rememberedCrl(ORIGIN, oldest)).toBeUndefined();
-    expect(rememberedCrl(ORIGIN, others.at(-1)!)).toBeDefined();
+    expect(crlMemorySizeForTests().entries).toBe(CRL_MEMORY_LIMIT);
+    expect(rememberedCrl(oldest)).toBeUndefined();
+    expect(rememberedCrl(others.at(-1)!)).toBeDefined();
 
     // The location still has it: a Cache API hit serves it with its remaining lifetime and fills memory again.
     const fromCache = await cachedCrl(ORIGIN, oldest);
     expect(fromCache).toBeDefined();
     expect(maxAgeOf(fromCache!)).toBeLessThanOrEqual(10);
     expect(new Uint8Array(await fromCache!.arrayBuffer())).toEqual(der);
-    expect(rememberedCrl(ORIGIN, oldest)).toBeDefined();
-    expect(crlMemorySizeForTests()).toBe(CRL_MEMORY_LIMIT);
+    expect(rememberedCrl(oldest)).toBeDefined();
+    expect(crlMemorySizeForTests().entries).toBe(CRL_MEMORY_LIMIT);
 
     // forgetCrl clears both layers.
     await forgetCrl([ORIGIN], oldest);
-    expect(rememberedCrl(ORIGIN, oldest)).toBeUndefined();
+    expect(rememberedCrl(oldest)).toBeUndefined();
     expect(await cachedCrl(ORIGIN, oldest)).toBeUndefined();
+  });
+
+  it("holds at most CRL_MEMORY_BYTES of CRLs, one copy per CA whatever origin asked, and forgets it for every origin", async () => {
+    const puts: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (promise: Promise<unknown>) => void puts.push(promise) };
+    const big = new Uint8Array(CRL_MEMORY_BYTES / 4 + 1); // Four of these do not fit together.
+    const caIds = Array.from({ length: 4 }, fakeCaId);
+    for (const caId of caIds) rememberCrl(ctx, ORIGIN, caId, big);
+    await Promise.all(puts);
+    expect(crlMemorySizeForTests().bytes).toBeLessThanOrEqual(CRL_MEMORY_BYTES);
+    expect(rememberedCrl(caIds[0]!)).toBeUndefined(); // The oldest made room.
+    expect(rememberedCrl(caIds[3]!)).toBeDefined();
+    // A CRL larger than the whole budget is not kept in memory at all (the Cache API and D1 still serve it).
+    const huge = fakeCaId();
+    rememberCrl(ctx, ORIGIN, huge, new Uint8Array(CRL_MEMORY_BYTES + 1));
+    expect(rememberedCrl(huge)).toBeUndefined();
+    expect(crlMemorySizeForTests().bytes).toBeLessThanOrEqual(CRL_MEMORY_BYTES);
+
+    // The same CA fetched under another origin is the same copy, and forgetting under one origin forgets it.
+    const caId = fakeCaId();
+    const entriesBefore = crlMemorySizeForTests().entries;
+    rememberCrl(ctx, ORIGIN, caId, new Uint8Array([0x30, 0x00]));
+    rememberCrl(ctx, "https://other.example", caId, new Uint8Array([0x30, 0x00]));
+    expect(crlMemorySizeForTests().entries).toBeLessThanOrEqual(entriesBefore + 1);
+    await forgetCrl(["https://other.example"], caId);
+    expect(rememberedCrl(caId)).toBeUndefined();
   });
 
   it("never keeps a 404: an unknown CA id is asked of D1 each time", async () => {
@@ -103,7 +129,7 @@ describe("CRL route memory and cache", () => {
     // The CA is unknown under its id for a moment (a fresh root has no certificates or children to point at it).
     await env.DB.prepare("UPDATE certificate_authorities SET id = ? WHERE id = ?").bind(hidden, root.id).run();
     expect((await call("GET", `/pki/${root.id}/crl`)).status).toBe(404);
-    expect(rememberedCrl(ORIGIN, root.id)).toBeUndefined();
+    expect(rememberedCrl(root.id)).toBeUndefined();
     expect(await cachedCrl(ORIGIN, root.id)).toBeUndefined();
     await env.DB.prepare("UPDATE certificate_authorities SET id = ? WHERE id = ?").bind(root.id, hidden).run();
     const found = await fetchCrl(root.crlUrl);
