@@ -104,6 +104,20 @@ describe("creating a DNS connection", () => {
     expect(await countRows(t.teamId)).toBe(0);
   });
 
+  it("refuses a connection past DNS_CONNECTIONS_PER_TEAM (100) with 409, storing and recording nothing", async () => {
+    const t = await newTenant();
+    const filler = env.DB.prepare(
+      "INSERT INTO dns_connections (id, team_id, name, provider, sealed_credentials, zones, created_at, updated_at) VALUES (?, ?, ?, 'cloudflare', 'x', '[]', 1, 1)",
+    );
+    await env.DB.batch(Array.from({ length: 99 }, (_, i) => filler.bind(`dnc_filler_${t.teamId}_${i}`, t.teamId, `filler-${i}`)));
+    await create(t);
+    const res = await call("POST", PATH, { token: t.token, json: { name: "one-too-many", provider: "cloudflare", credentials: { apiToken: okToken() } } });
+    expect(res.status, res.text).toBe(409);
+    expect(res.body).toMatchObject({ code: "limit_reached", error: "A team can have at most 100 DNS connections (DNS_CONNECTIONS_PER_TEAM); delete one before adding another" });
+    expect(await countRows(t.teamId)).toBe(100);
+    expect((await call("GET", "/api/v1/audit-log?limit=200", { token: t.token })).body.events.filter((e: { action: string }) => e.action === "POST /api/v1/dns-connections")).toHaveLength(1);
+  });
+
   it("refuses a second connection of the same name with 409", async () => {
     const first = await create(tenant);
     const res = await call("POST", PATH, { token: tenant.token, json: { name: first.name, provider: "cloudflare", credentials: { apiToken: okToken() } } });
