@@ -1,6 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { DNS_FAKE_ORIGIN, handleDnsFake } from "./test/support/dns-fakes/unit-host";
+import { DNS_FAKE_ORIGIN, handleDnsFake } from "./test/support/dns-fakes/unit-host.mjs";
 
 const migrations = await readD1Migrations("./migrations");
 
@@ -28,7 +28,7 @@ export default defineConfig({
               // Unit tests have no network: every outbound fetch gets a 502, as from a gateway that cannot reach
               // the host, so issuance meets an unreachable CA, never the real one. Not a refused connection:
               // workerd prints a stack trace for each of those, even when the caller handles the error.
-              // The one exception is the Cloudflare API fake DNS_API_BASE_URLS points at (test/support/dns-fakes/unit-host.ts).
+              // The one exception is the Cloudflare API fake DNS_API_BASE_URLS points at (test/support/dns-fakes/unit-host.mjs).
               outboundService: (request: Request) =>
                 new URL(request.url).origin === DNS_FAKE_ORIGIN ? handleDnsFake(request) : new Response("unit tests have no network", { status: 502 }),
               bindings: {

@@ -351,7 +351,7 @@ const WRITES: WriteCase[] = [
       return { send: send("DELETE", `/api/v1/webhooks/${id}`, t.token), target: id };
     },
   },
-  // Saved DNS connections (the Cloudflare API fake of test/support/dns-fakes/unit-host.ts takes any `cf-ok-` token).
+  // Saved DNS connections (the Cloudflare API fake of test/support/dns-fakes/unit-host.mjs takes any `cf-ok-` token).
   {
     action: "POST /api/v1/dns-connections",
     status: 201,

@@ -1,6 +1,6 @@
 /**
  * `/api/v1/dns-connections`: saved DNS provider credentials. The Worker's Cloudflare API calls reach the fake of
- * test/support/dns-fakes/unit-host.ts (`cf-ok-…` tokens are valid and see example.com and example.net; any other is
+ * test/support/dns-fakes/unit-host.mjs (`cf-ok-…` tokens are valid and see example.com and example.net; any other is
  * refused with Cloudflare's 403), so the probe runs for real against the API's documented shapes.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ import { withStoredCredentials } from "../../../src/issuance/run-issuance";
 import type { IssueRequest } from "../../../src/issuance/issue-request";
 import type { CertificateRow } from "../../../src/store/certificates";
 import { call, env, newProject, newTenant, type Tenant } from "../../support/api";
-import { DNS_FAKE_ORIGIN, DNS_FAKE_ZONES } from "../../support/dns-fakes/unit-host";
+import { DNS_FAKE_ORIGIN, DNS_FAKE_ZONES } from "../../support/dns-fakes/unit-host.mjs";
 import { tokenWith } from "../../support/export-checks";
 import { makeChain } from "../../support/pki-fixtures";
 
