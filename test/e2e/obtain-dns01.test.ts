@@ -64,6 +64,7 @@ describe("obtain over DNS-01 (Cloudflare) against Pebble", () => {
       keyType: "ec",
     });
     expect(obtained.status, obtained.text).toBe(200);
+    expect((await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body).toMatchObject({ dnsConnectionId: connection.body.id });
     // The renewal opens the connection's credentials: the certificate has none of its own.
     const renewed = await api("POST", `/api/v1/projects/${projectId}/certificate/renew`, token);
     expect(renewed.status, renewed.text).toBe(200);

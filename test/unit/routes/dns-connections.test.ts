@@ -242,6 +242,7 @@ describe("rotating and deleting", () => {
     );
     expect((await call("GET", `${PATH}/${connection.id}`, { token: tenant.token })).status).toBe(200);
     expect((await auditOf(tenant, connection.id)).filter((e) => e.action.startsWith("DELETE"))).toEqual([]);
+    expect((await call("GET", `/api/v1/projects/${project.id}/certificate`, { token: tenant.token })).body).toMatchObject({ dnsConnectionId: connection.id });
 
     expect((await call("DELETE", `/api/v1/projects/${project.id}/certificate`, { token: tenant.token })).status).toBe(200);
     const deleted = await call("DELETE", `${PATH}/${connection.id}`, { token: tenant.token });
