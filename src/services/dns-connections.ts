@@ -67,8 +67,15 @@ async function probe(deps: Deps, provider: DnsProviderName, credentials: Record<
   try {
     return [...new Set(await dns.listZones())].sort();
   } catch (error) {
-    throw refusedCredentials(error) ?? error;
+    throw refusedCredentials(error) ?? underCredentials(error) ?? error;
   }
+}
+
+/** An adapter's own check of a field (Google's private key) names it as an obtain's `dnsCredentials.…`: here it is `credentials.…`. */
+function underCredentials(error: unknown): AppError | undefined {
+  if (!(error instanceof AppError) || error.code !== "validation_failed" || !error.param?.startsWith("dnsCredentials.")) return undefined;
+  const param = `credentials.${error.param.slice("dnsCredentials.".length)}`;
+  return new AppError("validation_failed", error.message.replace(error.param, param), { param, retryable: false, cause: error });
 }
 
 /** What an audit row says of a connection: never its credentials. */

@@ -118,6 +118,19 @@ describe("creating a DNS connection", () => {
     expect((await call("GET", "/api/v1/audit-log?limit=200", { token: t.token })).body.events.filter((e: { action: string }) => e.action === "POST /api/v1/dns-connections")).toHaveLength(1);
   });
 
+  it("names a field an adapter checks itself under credentials (a Google key that is not a usable private key)", async () => {
+    const t = await newTenant();
+    const serviceAccount = {
+      type: "service_account",
+      client_email: "dns@proj-123456.iam.gserviceaccount.com",
+      private_key: "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
+    };
+    const res = await call("POST", PATH, { token: t.token, json: { name: "gcp", provider: "google", credentials: { projectId: "proj-123456", credentials: serviceAccount } } });
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.error).toBe("credentials.credentials.private_key: Not a usable RSA PKCS#8 private key");
+    expect(await countRows(t.teamId)).toBe(0);
+  });
+
   it("refuses a second connection of the same name with 409", async () => {
     const first = await create(tenant);
     const res = await call("POST", PATH, { token: tenant.token, json: { name: first.name, provider: "cloudflare", credentials: { apiToken: okToken() } } });
