@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { DNS_FAKE_ORIGIN, handleDnsFake } from "./test/support/dns-fakes/unit-host.mjs";
 
 const migrations = await readD1Migrations("./migrations");
 
@@ -27,12 +28,15 @@ export default defineConfig({
               // Unit tests have no network: every outbound fetch gets a 502, as from a gateway that cannot reach
               // the host, so issuance meets an unreachable CA, never the real one. Not a refused connection:
               // workerd prints a stack trace for each of those, even when the caller handles the error.
-              outboundService: () => new Response("unit tests have no network", { status: 502 }),
+              // The one exception is the Cloudflare API fake DNS_API_BASE_URLS points at (test/support/dns-fakes/unit-host.mjs).
+              outboundService: (request: Request) =>
+                new URL(request.url).origin === DNS_FAKE_ORIGIN ? handleDnsFake(request) : new Response("unit tests have no network", { status: 502 }),
               bindings: {
                 ...testBindings,
                 ACME_DIRECTORY_URL: "https://127.0.0.1:9/directory",
                 ACME_STAGING_DIRECTORY_URL: "https://127.0.0.1:9/staging/directory",
                 ISSUANCE_WAIT_SECONDS: "25",
+                DNS_API_BASE_URLS: JSON.stringify({ cloudflare: DNS_FAKE_ORIGIN }),
                 // Whatever a developer's .dev.vars says (its example sets it for `npm start`): the webhook tests check the refusals.
                 ALLOW_PRIVATE_WEBHOOK_TARGETS: "false",
               },

@@ -28,6 +28,7 @@ import { projectRoutes } from "./routes/native/projects";
 import { teamRoutes } from "./routes/native/teams";
 import { tokenRoutes } from "./routes/native/tokens";
 import { webhookRoutes } from "./routes/native/webhooks";
+import { dnsConnectionRoutes } from "./routes/native/dns-connections";
 import { privateCaRoutes } from "./routes/native/private-cas";
 import { privateCaCertificateRoutes } from "./routes/native/private-ca-certificates";
 import { PKI_PATH, pkiRoutes } from "./routes/pki";
@@ -98,6 +99,7 @@ export function createApp() {
     .route("/", certificatesInventoryRoutes)
     .route("/", deployTargetRoutes)
     .route("/", webhookRoutes)
+    .route("/", dnsConnectionRoutes)
     .route("/", privateCaRoutes)
     .route("/", privateCaCertificateRoutes)
     .route("/", adminRoutes)

@@ -119,6 +119,8 @@ export const LIMIT_DEFAULTS = {
   PRIVATE_CAS_PER_TEAM: 100,
   /** Certificates a team's CAs have issued and that are still stored (about 3 KiB each with a sealed EC key). */
   PRIVATE_CERTIFICATES_PER_TEAM: 100_000,
+  /** A team's saved DNS connections (services/dns-connections.ts): each is a provider account's credentials, sealed. */
+  DNS_CONNECTIONS_PER_TEAM: 100,
 } as const;
 
 const limitsShape = {
@@ -140,6 +142,7 @@ const limitsShape = {
   WEBHOOK_OUTBOX_BYTES_PER_TEAM: count(LIMIT_DEFAULTS.WEBHOOK_OUTBOX_BYTES_PER_TEAM, 1024 * MiB),
   PRIVATE_CAS_PER_TEAM: count(LIMIT_DEFAULTS.PRIVATE_CAS_PER_TEAM, 100_000),
   PRIVATE_CERTIFICATES_PER_TEAM: count(LIMIT_DEFAULTS.PRIVATE_CERTIFICATES_PER_TEAM, 10_000_000),
+  DNS_CONNECTIONS_PER_TEAM: count(LIMIT_DEFAULTS.DNS_CONNECTIONS_PER_TEAM, 10_000),
 };
 
 /** The limits as configured, or their defaults: what the quota checks take. */

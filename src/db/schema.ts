@@ -86,6 +86,11 @@ export const certificates = sqliteTable(
     issuance: text("issuance", { mode: "json" }).$type<Record<string, unknown>>(),
     /** ACME DNS-01: the provider credentials, sealed with `<id>:dns` as associated data. */
     sealedDnsCredentials: text("sealed_dns_credentials"),
+    /**
+     * ACME DNS-01 through a saved connection (dns_connections): renewals open the connection's current credentials,
+     * so this row keeps no copy. No foreign key: a connection is refused deletion while a certificate names it.
+     */
+    dnsConnectionId: text("dns_connection_id"),
     /** When the renewal sweep should next look at this certificate; null = never. */
     nextRenewalAt: timestamp("next_renewal_at"),
     renewalFailures: integer("renewal_failures").notNull().default(0),
@@ -118,6 +123,34 @@ export const certificates = sqliteTable(
     index("certificates_ari_retry_idx").on(t.ariRetryAt).where(sql`ari_retry_at IS NOT NULL`),
     // The webhooks' expiry scan (services/webhooks/expiry-scan.ts) reads only certificates near their expiry.
     index("certificates_expiry_idx").on(t.expiresAt),
+    // Deleting a DNS connection looks for the certificates that still use it (services/dns-connections.ts).
+    index("certificates_dns_connection_idx").on(t.dnsConnectionId).where(sql`dns_connection_id IS NOT NULL`),
+  ],
+);
+
+/**
+ * A team's saved DNS provider credentials (services/dns-connections.ts), named once and used by DNS-01 obtains as
+ * `dnsConnectionId`. The credentials are sealed (`<id>:dns-connection` as associated data), never shown again, and
+ * rotated in place: the certificates that use the connection renew with whatever it holds then.
+ */
+export const dnsConnections = sqliteTable(
+  "dns_connections",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** The registry name (dns/registry.ts), e.g. "cloudflare"; fixed for the connection's life. */
+    provider: text("provider").notNull(),
+    sealedCredentials: text("sealed_credentials").notNull(),
+    /** The zones the provider listed for these credentials when they were last probed (a hint, not an inventory). */
+    zones: text("zones", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("dns_connections_team_name_idx").on(t.teamId, t.name),
+    // GET /api/v1/dns-connections pages newest first, as the other lists do.
+    index("dns_connections_team_idx").on(t.teamId, t.createdAt, t.id),
   ],
 );
 

@@ -13,7 +13,7 @@ import { credentialsObject, matching, token } from "./credential-fields";
 import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, providerError, providerRequest, type ProviderResponse } from "../outbound/provider-http";
 import { cachedZones, discoverZone, normalizeFqdn } from "./names";
 import { defineDnsProvider } from "./provider-entry";
-import type { DnsProvider, DnsProviderOptions } from "./provider";
+import { ZONES_LISTED, type DnsProvider, type DnsProviderOptions } from "./provider";
 import { pendingChanges } from "./pending-changes";
 import { pacingOf, rateLimitedError, sendPaced, type ThrottleSignal } from "./throttle";
 import { txtSetMethods } from "./txt-set";
@@ -187,6 +187,17 @@ export function createAwsProvider(credentials: AwsCredentials, options: DnsProvi
       const fqdn = normalizeFqdn(name);
       const zoneId = await zoneFor(fqdn);
       await call("GET", `/hostedzone/${encodeURIComponent(zoneId)}/rrset?name=${encodeURIComponent(`${fqdn}.`)}&type=TXT&maxitems=1`, `read the TXT records at ${fqdn}`);
+    },
+    // ListHostedZones, or GetHostedZone for a given hostedZoneId (its policy may allow no listing): Route 53 API
+    // Reference, https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListHostedZones.html.
+    async listZones() {
+      const path = credentials.hostedZoneId ? `/hostedzone/${encodeURIComponent(bareZoneId(credentials.hostedZoneId))}` : `/hostedzone?maxitems=${ZONES_LISTED}`;
+      const response = await call("GET", path, "list hosted zones");
+      return xmlElements(response.text, "HostedZone")
+        .filter((zone) => xmlText(zone, "PrivateZone") !== "true")
+        .map((zone) => route53Name(xmlText(zone, "Name") ?? ""))
+        .filter(Boolean)
+        .slice(0, ZONES_LISTED);
     },
     settle: (deadline) => changes.settle(deadline),
     ...txtSetMethods<string, TxtSet>(zoneFor, {

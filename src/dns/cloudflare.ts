@@ -9,7 +9,7 @@ import { credentialsObject, token } from "./credential-fields";
 import { apiOrigins, apiUrl, createProviderClient, providerError, providerJsonRequest, tryParseJson, unreadableResponse, type ProviderResponse } from "../outbound/provider-http";
 import { cachedZones, discoverZone, normalizeFqdn } from "./names";
 import { defineDnsProvider } from "./provider-entry";
-import type { DnsProvider, DnsProviderOptions } from "./provider";
+import { ZONES_LISTED, type DnsProvider, type DnsProviderOptions } from "./provider";
 import { pacingOf, sendPaced, TOO_MANY_REQUESTS } from "./throttle";
 import { txtRecordMethods } from "./txt-records";
 import { quoteTxt } from "./txt";
@@ -95,6 +95,9 @@ export function createCloudflareProvider(credentials: CloudflareCredentials, opt
     name: cloudflareDns.name,
     // Preflight (read-only): finding the zone proves the credentials work and see it.
     check: async (fqdn) => void (await zoneFor(normalizeFqdn(fqdn))),
+    // List Zones (https://developers.cloudflare.com/api/resources/zones/methods/list/): 50 is its largest page.
+    listZones: async () =>
+      (await expectSuccess<Zone[]>("GET", `/zones?per_page=${ZONES_LISTED}`, "list zones")).map((z) => z.name.toLowerCase()).slice(0, ZONES_LISTED),
     ...txtRecordMethods<Zone, DnsRecord>(zoneFor, {
       async list(zone, fqdn) {
         const records = await expectSuccess<DnsRecord[]>(

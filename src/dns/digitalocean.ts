@@ -10,7 +10,7 @@ import { credentialsObject, token } from "./credential-fields";
 import { apiOrigins, apiUrl, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, type ProviderResponse } from "../outbound/provider-http";
 import { cachedZones, discoverZone, normalizeFqdn, relativeName } from "./names";
 import { defineDnsProvider } from "./provider-entry";
-import type { DnsProvider, DnsProviderOptions } from "./provider";
+import { ZONES_LISTED, type DnsProvider, type DnsProviderOptions } from "./provider";
 import { pacingOf, sendPaced, TOO_MANY_REQUESTS } from "./throttle";
 import { txtRecordMethods } from "./txt-records";
 
@@ -66,6 +66,13 @@ export function createDigitaloceanProvider(credentials: DigitaloceanCredentials,
     name: digitaloceanDns.name,
     // Preflight (read-only): finding the zone proves the credentials work and see it.
     check: async (fqdn) => void (await zoneFor(normalizeFqdn(fqdn))),
+    // List All Domains (https://docs.digitalocean.com/reference/api/digitalocean/#tag/Domains/operation/domains_list).
+    async listZones() {
+      const action = "list domains";
+      const response = await call("GET", `/domains?per_page=${ZONES_LISTED}`);
+      if (response.status >= 300) throw failure(response, action);
+      return (parseJson<{ domains?: { name: string }[] }>(client, response, action).domains ?? []).map((d) => d.name.toLowerCase()).slice(0, ZONES_LISTED);
+    },
     ...txtRecordMethods<string, DomainRecord>(zoneFor, {
       async list(zone, fqdn) {
         const action = `list TXT records at ${fqdn}`;

@@ -15,7 +15,7 @@ import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, parseJson, pr
 import { clampRetryAfter } from "../outbound/retry-after";
 import { cachedZones, discoverZone, normalizeFqdn, relativeName } from "./names";
 import { defineDnsProvider } from "./provider-entry";
-import type { DnsProvider, DnsProviderOptions } from "./provider";
+import { ZONES_LISTED, type DnsProvider, type DnsProviderOptions } from "./provider";
 import { pacingOf, rateLimitedError, sendPaced, TOO_MANY_REQUESTS, type ThrottleSignal } from "./throttle";
 import { txtSetMethods } from "./txt-set";
 
@@ -121,6 +121,13 @@ export function createGodaddyProvider(credentials: GodaddyCredentials, options: 
     name: godaddyDns.name,
     // Preflight (read-only): finding the zone proves the credentials work and see it.
     check: async (fqdn) => void (await zoneFor(normalizeFqdn(fqdn))),
+    // GET /v1/domains (https://developer.godaddy.com/doc/endpoint/domains#/v1/list): the account's active domains.
+    async listZones() {
+      const action = "list domains";
+      const response = await call("GET", `/domains?statuses=ACTIVE&limit=${ZONES_LISTED}`);
+      if (response.status >= 300) throw failure(response, action);
+      return parseJson<{ domain: string }[]>(client, response, action).map((d) => d.domain.toLowerCase()).slice(0, ZONES_LISTED);
+    },
     ...txtSetMethods<string, TxtRecord[]>(zoneFor, {
       async read(zone, fqdn) {
         const action = `read the TXT records at ${fqdn}`;

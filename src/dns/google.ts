@@ -12,7 +12,7 @@ import { createGoogleTokenSource, GOOGLE_TOKEN_ORIGIN, googleServiceAccountSchem
 import { apiOrigins, apiUrl, codeAndMessage, createProviderClient, parseJson, providerError, providerJsonRequest, tryParseJson, type ProviderResponse } from "../outbound/provider-http";
 import { cachedZones, discoverZone, normalizeFqdn } from "./names";
 import { defineDnsProvider } from "./provider-entry";
-import type { DnsProvider, DnsProviderOptions } from "./provider";
+import { ZONES_LISTED, type DnsProvider, type DnsProviderOptions } from "./provider";
 import { pendingChanges } from "./pending-changes";
 import { pacingOf, sendPaced, TOO_MANY_REQUESTS } from "./throttle";
 import { txtSetMethods } from "./txt-set";
@@ -133,6 +133,17 @@ export function createGoogleProvider(credentials: GoogleCredentials, options: Dn
       const fqdn = normalizeFqdn(name);
       const zone = await zoneFor(fqdn);
       await call("GET", `/managedZones/${encodeURIComponent(zone)}/rrsets?name=${encodeURIComponent(`${fqdn}.`)}&type=TXT`, `read the TXT records at ${fqdn}`);
+    },
+    // managedZones.list, or managedZones.get for a given managedZone (https://cloud.google.com/dns/docs/reference/rest/v1/managedZones).
+    async listZones() {
+      type ManagedZone = { dnsName: string; visibility?: string };
+      const zones = credentials.managedZone
+        ? [await call<ManagedZone>("GET", `/managedZones/${encodeURIComponent(credentials.managedZone)}`, `read managed zone ${credentials.managedZone}`)]
+        : ((await call<{ managedZones?: ManagedZone[] }>("GET", `/managedZones?maxResults=${ZONES_LISTED}`, "list managed zones")).managedZones ?? []);
+      return zones
+        .filter((z) => z.visibility !== "private")
+        .map((z) => z.dnsName.toLowerCase().replace(/\.$/, ""))
+        .slice(0, ZONES_LISTED);
     },
     settle: (deadline) => changes.settle(deadline),
     ...txtSetMethods<string, ResourceRecordSet>(zoneFor, {

@@ -19,6 +19,12 @@ export interface DnsProvider {
    */
   check?(fqdn: string): Promise<void>;
   /**
+   * Read-only: the public zones these credentials can see (names without the trailing dot), the first page of the
+   * provider's own zone listing, at most ZONES_LISTED. A saved DNS connection is probed with it before it is stored
+   * (services/dns-connections.ts): credentials the provider refuses fail here, with the provider's reason.
+   */
+  listZones?(): Promise<string[]>;
+  /**
    * For providers that report when an accepted change reaches all of their authoritative servers (Route 53
    * `INSYNC`, Cloud DNS `done`): returns once every change this provider made so far has, or throws a
    * dns_provider_error at `deadline` (epoch ms). Providers without such a status leave it out.
@@ -27,6 +33,9 @@ export interface DnsProvider {
   /** Removes only that one TXT value at `fqdn`, leaving others. Idempotent: absent is fine. */
   cleanUp(fqdn: string, value: string): Promise<void>;
 }
+
+/** The most zones listZones answers: a saved connection shows them as a hint, not an inventory. */
+export const ZONES_LISTED = 50;
 
 export interface DnsProviderOptions {
   /** The fetch used for every provider call (tests pass a fake of the provider's API). */

@@ -14,6 +14,11 @@ export interface IssueRequest {
   dnsProvider?: DnsProviderName;
   /** Plaintext only in flight; sealed before anything is persisted. */
   dnsCredentials?: Record<string, unknown>;
+  /**
+   * DNS-01 through the team's saved connection: the issuer opens its credentials from D1 under the lock (so the
+   * request carries none) and the certificate records the id, so its renewals use whatever the connection holds then.
+   */
+  dnsConnectionId?: string;
   keySpec: CertificateKeySpec;
   email: string | null;
   directoryUrl: string;
@@ -71,6 +76,6 @@ export function issuerName(target: { teamId: string; projectId: string | null; n
 
 /** Two requests that would produce the same certificate. */
 export function requestFingerprint(request: IssueRequest): string {
-  const { kind, names, challengeType, dnsProvider, keySpec, directoryUrl, dryRun, profile } = request;
-  return JSON.stringify({ kind, names: [...names].sort(), challengeType, dnsProvider, keySpec, directoryUrl, dryRun, profile });
+  const { kind, names, challengeType, dnsProvider, dnsConnectionId, keySpec, directoryUrl, dryRun, profile } = request;
+  return JSON.stringify({ kind, names: [...names].sort(), challengeType, dnsProvider, dnsConnectionId, keySpec, directoryUrl, dryRun, profile });
 }

@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { ariCertificateId, isAcmeProblem, RETRY_POLICY } from "../acme";
 import type { Database } from "../db/client";
 import { certificates } from "../db/schema";
-import { createDnsProvider, parseDnsCredentials, type DnsProvider } from "../dns";
+import { createDnsProvider, parseDnsCredentials, type DnsProvider, type DnsProviderName } from "../dns";
 import type { Config } from "../core/config";
 import type { IssuanceDeps } from "./deps";
 import { AppError } from "../core/errors";
@@ -12,6 +12,7 @@ import { checkCertificate } from "../pki";
 import { ariColumns } from "../renewal/ari-schedule";
 import { renewalDueAt } from "../renewal/policy";
 import { materialOf, type CertificateRow } from "../store/certificates";
+import { dnsConnectionOf, openDnsConnectionCredentials } from "../store/dns-connections";
 import { ACME_TYPE } from "../store/certificate-type";
 import { forgetAcmeAccount, openAcmeClient } from "./acme-account";
 import { isPermanentAcmeFailure, toIssuanceError } from "./acme-errors";
@@ -114,7 +115,12 @@ async function runIssuanceOnce(
   // Before the CA sees anything: a name given up while this job waited may already be another team's.
   const released = await releasedName(db, request);
   if (released !== null) return refuseReleased(db, request, previous, released, "order", now());
-  const job = await withStoredCredentials(config.ENCRYPTION_KEY, request, previous);
+  const job = await withStoredCredentials(db, config.ENCRYPTION_KEY, request, previous);
+  if (job instanceof AppError) {
+    // The connection was deleted (or the row names one of another team): nothing can be presented, so no order.
+    if (request.kind === "renew" && previous) await recordRenewalFailure(db, previous, job, true, now());
+    return { state: "failed", error: job.toData() };
+  }
   let failure: { error: AppError; permanent: boolean } | undefined;
   for (const ca of caChoices(config, request.directoryUrl)) {
     // Once per CA: an account the CA forgot is made again and the order retried, but only one order is placed.
@@ -226,7 +232,9 @@ async function issueAt(
         directoryUrl: ca.directoryUrl,
         profile: request.profile ?? null,
       },
-      dnsCredentials: request.dnsCredentials ?? null,
+      // Through a connection the row keeps its id, never a copy of its credentials.
+      dnsCredentials: request.dnsConnectionId ? null : (request.dnsCredentials ?? null),
+      dnsConnectionId: request.dnsConnectionId ?? null,
       nextRenewalAt: request.autoRenew ? renewalDueAt({ issuedAt, expiresAt, ariWindow }) : null,
       // RFC 9773 §4.3.2: kept with the next check, which the cron's ARI refresh (services/ari-refresh) makes.
       ari: ari ? ariColumns(ari, now()) : null,
@@ -253,11 +261,25 @@ async function issueAt(
 
 /**
  * A renewal names its certificate only: the DNS-01 credentials are opened from the row under the lock (sealed with
- * `<id>:dns`), never carried in the request or sealed again into the object's storage.
+ * `<id>:dns`), never carried in the request or sealed again into the object's storage. A certificate obtained through
+ * a saved connection (`dnsConnectionId`, on the request or the row) opens the connection's credentials as they are now,
+ * so a rotation reaches every certificate that uses it; its provider is the connection's.
  */
-async function withStoredCredentials(keys: SealingKeys, request: IssueRequest, previous: CertificateRow | null): Promise<IssueRequest> {
-  if (request.dnsCredentials || request.kind !== "renew" || !previous?.sealedDnsCredentials) return request;
+export async function withStoredCredentials(db: Database, keys: SealingKeys, request: IssueRequest, previous: CertificateRow | null): Promise<IssueRequest | AppError> {
+  if (request.dnsCredentials || request.challengeType !== "dns-01") return request;
+  const connectionId = request.dnsConnectionId ?? (request.kind === "renew" ? previous?.dnsConnectionId : null);
+  if (connectionId) {
+    const connection = await dnsConnectionOf(db, request.teamId, connectionId);
+    if (!connection) {
+      return new AppError("validation_failed", `DNS connection ${connectionId} no longer exists: obtain the certificate again with other DNS credentials`, {
+        param: "dnsConnectionId",
+        retryable: false,
+      });
+    }
+    const dnsCredentials = await openDnsConnectionCredentials(keys, connection);
+    return { ...request, dnsConnectionId: connection.id, dnsProvider: connection.provider as DnsProviderName, dnsCredentials };
+  }
+  if (request.kind !== "renew" || !previous?.sealedDnsCredentials) return request;
   const dnsCredentials = JSON.parse(await unseal(keys, previous.sealedDnsCredentials, `${previous.id}:dns`)) as Record<string, unknown>;
   return { ...request, dnsCredentials };
 }
-

@@ -31,6 +31,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
     "A project's server certificate: validate and upload one, obtain and renew over ACME (HTTP-01, DNS-01), status, " +
     "automatic renewal, revocation, export of the key; and the team's inventory of certificates.",
   "Deploy targets": "Where a project's certificate is delivered after each issuance, renewal and upload.",
+  "DNS connections": "DNS provider credentials saved once, checked and sealed, for DNS-01 obtains and their renewals to use by id.",
   Webhooks: "Endpoints that receive the team's certificate events, signed as Standard Webhooks, and their deliveries.",
   "Private CA":
     "The team's own certificate authorities: roots, intermediates and imported CAs with name constraints; leaf certificates " +

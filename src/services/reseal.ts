@@ -4,8 +4,9 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { currentKeyPrefix, reseal } from "../crypto/sealing";
 import type { Database } from "../db/client";
-import { acmeAccounts, certificateAuthorities, certificates, clientCertificates, deployTargets, privateCertificates, webhookEndpoints } from "../db/schema";
+import { acmeAccounts, certificateAuthorities, certificates, clientCertificates, deployTargets, dnsConnections, privateCertificates, webhookEndpoints } from "../db/schema";
 import { deployCredentialsAad } from "../store/deploy-targets";
+import { dnsConnectionAad } from "../store/dns-connections";
 import { webhookSecretAad } from "../store/webhooks";
 import type { IssuanceDeps } from "../issuance/deps";
 
@@ -63,6 +64,14 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     sealed: deployTargets.sealedCredentials,
     update: (db, id, from, to) =>
       db.update(deployTargets).set({ sealedCredentials: to }).where(and(eq(deployTargets.id, id), eq(deployTargets.sealedCredentials, from))),
+  },
+  {
+    name: "dns_connections.sealed_credentials",
+    associatedData: dnsConnectionAad,
+    id: dnsConnections.id,
+    sealed: dnsConnections.sealedCredentials,
+    update: (db, id, from, to) =>
+      db.update(dnsConnections).set({ sealedCredentials: to }).where(and(eq(dnsConnections.id, id), eq(dnsConnections.sealedCredentials, from))),
   },
   {
     name: "webhook_endpoints.sealed_secret",

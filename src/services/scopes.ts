@@ -20,6 +20,10 @@ export const SCOPES = [
   "cas:read",
   "cas:write",
   "cas:issue",
+  // The team's saved DNS connections (routes/native/dns-connections.ts): `dns:write` adds, rotates and removes them.
+  // Obtaining with one takes only `projects:write`: the credentials never leave the service.
+  "dns:read",
+  "dns:write",
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

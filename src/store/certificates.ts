@@ -28,6 +28,8 @@ export interface NewCertificate {
   renewedFrom?: number | null;
   issuance?: Record<string, unknown> | null;
   dnsCredentials?: Record<string, unknown> | null;
+  /** DNS-01 through a saved connection: its id, and no `dnsCredentials` (renewals open the connection's). */
+  dnsConnectionId?: string | null;
   nextRenewalAt?: number | null;
   /** A renewal records when it ran on the row it stores. */
   lastRenewAttempt?: number | null;
@@ -101,6 +103,7 @@ export async function sealedRow(encryptionKey: string, input: NewCertificate, no
     sealedDnsCredentials: input.dnsCredentials
       ? await seal(encryptionKey, JSON.stringify(input.dnsCredentials), `${id}:dns`)
       : null,
+    dnsConnectionId: input.dnsConnectionId ?? null,
     nextRenewalAt: input.nextRenewalAt ?? null,
     renewalFailures: 0,
     renewalQueuedUntil: null,

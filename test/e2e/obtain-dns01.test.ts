@@ -51,6 +51,27 @@ describe("obtain over DNS-01 (Cloudflare) against Pebble", () => {
     expect(after.serial).not.toBe(before.serial);
   });
 
+  it("obtains and renews through a saved DNS connection, which the certificate then holds back from deletion", async () => {
+    const apiToken = inject("cloudflareApiToken");
+    const connection = await api("POST", "/api/v1/dns-connections", token, { name: `cf-${Date.now()}`, provider: "cloudflare", credentials: { apiToken } });
+    expect(connection.status, connection.text).toBe(201);
+    expect(connection.text).not.toContain(apiToken);
+    const projectId = await newProject(token, freshDomain("dnsconn"));
+    const obtained = await api("POST", `/api/v1/projects/${projectId}/certificate/obtain`, token, {
+      email: "admin@example.com",
+      challengeType: "dns-01",
+      dnsConnectionId: connection.body.id,
+      keyType: "ec",
+    });
+    expect(obtained.status, obtained.text).toBe(200);
+    expect((await api("GET", `/api/v1/projects/${projectId}/certificate`, token)).body).toMatchObject({ dnsConnectionId: connection.body.id });
+    // The renewal opens the connection's credentials: the certificate has none of its own.
+    const renewed = await api("POST", `/api/v1/projects/${projectId}/certificate/renew`, token);
+    expect(renewed.status, renewed.text).toBe(200);
+    const refused = await api("DELETE", `/api/v1/dns-connections/${connection.body.id}`, token);
+    expect(refused.status, refused.text).toBe(409);
+  });
+
   it("issues a wildcard certificate (only DNS-01 can prove one)", async () => {
     const base = freshDomain("wild");
     const projectId = await newProject(token, `*.${base}`);

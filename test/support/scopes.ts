@@ -14,4 +14,6 @@ export const ALL_SCOPES = [
   "cas:read",
   "cas:write",
   "cas:issue",
+  "dns:read",
+  "dns:write",
 ];

@@ -9,6 +9,7 @@ import { obtainAcmeCertificate, renewAcmeCertificate, revokeAcmeCertificate, thr
 import { certificateOf, requireCertificateOf } from "../../services/certificates/lookup";
 import { type ProjectOwner, projectOwner } from "../../services/certificates/owner";
 import { subscriberRevocationReasons } from "../../services/certificates/revocation-reasons";
+import { dnsConnectionForObtain } from "../../services/dns-connections";
 import { getProject } from "../../services/projects";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { messageSchema } from "./certificate-schemas";
@@ -66,10 +67,11 @@ export const certificateAcmeRoutes = newRouter()
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       if (!project.domain) throw new AppError("domain_not_configured", "Project has no domain configured");
       const dnsCredentials = body.dnsProvider ? (parseDnsCredentials(body.dnsProvider, body.dnsCredentials) as Record<string, unknown>) : undefined;
+      // A saved connection stands for its provider; its credentials stay in D1 until the issuer opens them.
+      const connection = body.dnsConnectionId === undefined ? undefined : await dnsConnectionForObtain(db, project.teamId, body.dnsConnectionId);
       const owner = projectOwner(project);
-      const outcome = throwIfFailed(
-        await obtainAcmeCertificate(c.var.deps, owner, [project.domain], { ...body, ...(dnsCredentials ? { dnsCredentials } : {}) }, auditedCommit(c)),
-      );
+      const options = { ...body, ...(dnsCredentials ? { dnsCredentials } : {}), ...(connection ? { dnsProvider: connection.provider } : {}) };
+      const outcome = throwIfFailed(await obtainAcmeCertificate(c.var.deps, owner, [project.domain], options, auditedCommit(c)));
       if (outcome.state === "pending") return c.json({ success: true as const, pending: true as const, message: PENDING_MESSAGE }, 202);
       if (outcome.state === "validated") {
         return c.json(

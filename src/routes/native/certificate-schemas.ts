@@ -36,6 +36,7 @@ export const certificateSchema = z
     renewedFrom: z.string().optional(),
     revokedAt: z.string().optional(),
     acmeDirectoryUrl: z.string().optional().describe("ACME certificates: the CA that issued it (its directory URL); renewals try it first"),
+    dnsConnectionId: z.string().optional().describe("DNS-01 through a saved DNS connection: its id; renewals use its current credentials"),
   })
   .openapi("Certificate");
 

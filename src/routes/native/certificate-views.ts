@@ -26,6 +26,7 @@ export function certificateSummary(row: CertificateRow) {
     ...(row.renewedFrom !== null ? { renewedFrom: certificateTime(row.renewedFrom) } : {}),
     ...(row.state === "revoked" ? { revokedAt: certificateTime(row.revokedAt ?? row.updatedAt) } : {}),
     ...acmeDirectoryOf(row),
+    ...(row.dnsConnectionId !== null ? { dnsConnectionId: row.dnsConnectionId } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-/** The obtain request (RFC 8555 §8 challenge types): challenge type, DNS provider and credentials, key options. */
+/** The obtain request (RFC 8555 §8 challenge types): challenge type, DNS provider and credentials (or a saved connection), key options. */
 import { z } from "@hono/zod-openapi";
 import { dnsProviderNames, dnsProviders } from "../../dns";
 
@@ -11,6 +11,12 @@ export const obtainBody = z
     challengeType: z.enum(["http-01", "dns-01"]),
     dnsProvider: z.enum(dnsProviderNames).optional().describe(dnsProviderDescription),
     dnsCredentials: z.record(z.string(), z.unknown()).optional().describe("The provider's credentials; sealed at rest, never returned"),
+    dnsConnectionId: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("A saved DNS connection of the team (`POST /api/v1/dns-connections`), instead of dnsProvider and dnsCredentials: renewals use its current credentials"),
     autoRenew: z.boolean().default(true),
     keyType: z.enum(["rsa", "ec"]).default("rsa"),
     keySize: z
@@ -27,11 +33,17 @@ export const obtainBody = z
   })
   .strict()
   .superRefine((body, ctx) => {
-    if (body.challengeType === "dns-01") {
-      if (!body.dnsProvider) ctx.addIssue({ code: "custom", path: ["dnsProvider"], message: "Required for challengeType dns-01" });
-      if (!body.dnsCredentials) ctx.addIssue({ code: "custom", path: ["dnsCredentials"], message: "Required for challengeType dns-01" });
-    } else if (body.dnsProvider || body.dnsCredentials) {
+    const inline = body.dnsProvider !== undefined || body.dnsCredentials !== undefined;
+    if (body.challengeType === "dns-01" && body.dnsConnectionId !== undefined) {
+      // One source of credentials: a saved connection or the credentials given here, never both.
+      if (inline) ctx.addIssue({ code: "custom", path: ["dnsConnectionId"], message: "Give either dnsConnectionId or dnsProvider and dnsCredentials, not both" });
+    } else if (body.challengeType === "dns-01") {
+      if (!body.dnsProvider) ctx.addIssue({ code: "custom", path: ["dnsProvider"], message: "Required for challengeType dns-01 (or give dnsConnectionId)" });
+      if (!body.dnsCredentials) ctx.addIssue({ code: "custom", path: ["dnsCredentials"], message: "Required for challengeType dns-01 (or give dnsConnectionId)" });
+    } else if (inline) {
       ctx.addIssue({ code: "custom", path: ["dnsProvider"], message: "Only used with challengeType dns-01" });
+    } else if (body.dnsConnectionId !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["dnsConnectionId"], message: "Only used with challengeType dns-01" });
     }
     const rsa = [2048, 3072, 4096];
     if (body.keySize !== undefined && (body.keyType === "rsa") !== rsa.includes(body.keySize)) {

@@ -22,6 +22,8 @@ export interface ObtainOptions {
   challengeType: "http-01" | "dns-01";
   dnsProvider?: DnsProviderName;
   dnsCredentials?: Record<string, unknown>;
+  /** A saved connection of the owner's team (already looked up: `dnsProvider` is its provider), instead of `dnsCredentials`. */
+  dnsConnectionId?: string;
   autoRenew: boolean;
   keyType: "rsa" | "ec";
   keySize?: number;
@@ -79,8 +81,8 @@ export function throwIfFailed(outcome: IssueOutcome): Exclude<IssueOutcome, { st
 
 /** What an obtain's audit row says: the request as given, never the DNS credentials. */
 function obtainDetail(names: string[], options: ObtainOptions): Record<string, unknown> {
-  const { challengeType, dnsProvider, keyType, keySize, staging, dryRun, autoRenew, profile } = options;
-  return { names, challengeType, dnsProvider: dnsProvider ?? null, keyType, keySize: keySize ?? null, staging, dryRun, autoRenew, profile: profile ?? null };
+  const { challengeType, dnsProvider, dnsConnectionId, keyType, keySize, staging, dryRun, autoRenew, profile } = options;
+  return { names, challengeType, dnsProvider: dnsProvider ?? null, ...(dnsConnectionId ? { dnsConnectionId } : {}), keyType, keySize: keySize ?? null, staging, dryRun, autoRenew, profile: profile ?? null };
 }
 
 /** Hands the request to the owner's issuer, recorded first (`commit`). */
@@ -99,6 +101,7 @@ export async function obtainAcmeCertificate(deps: Deps, owner: Owner, names: str
     challengeType: options.challengeType,
     ...(options.dnsProvider ? { dnsProvider: options.dnsProvider } : {}),
     ...(options.dnsCredentials ? { dnsCredentials: options.dnsCredentials } : {}),
+    ...(options.dnsConnectionId ? { dnsConnectionId: options.dnsConnectionId } : {}),
     keySpec: keySpecOf(options.keyType, options.keySize),
     email: options.email,
     directoryUrl: options.staging ? config.ACME_STAGING_DIRECTORY_URL : config.ACME_DIRECTORY_URL,
@@ -126,7 +129,7 @@ export async function renewAcmeCertificate(deps: Deps, row: CertificateRow, by: 
   // A manual renew spends the team's allowance; the sweep's renewals are paced by the sweep itself.
   if (trigger === "manual") await deps.limits.takeCaCall(row.teamId);
   const how = row.issuance as AcmeIssuance;
-  // No credentials in the request: the issuer opens them from the row under its lock (run-issuance.ts).
+  // No credentials in the request: the issuer opens them from the row, or from its connection, under its lock (run-issuance.ts).
   const request: IssueRequest = {
     kind: "renew",
     teamId: row.teamId,
@@ -134,6 +137,7 @@ export async function renewAcmeCertificate(deps: Deps, row: CertificateRow, by: 
     names: row.names,
     challengeType: how.challengeType,
     ...(how.dnsProvider ? { dnsProvider: how.dnsProvider } : {}),
+    ...(row.dnsConnectionId ? { dnsConnectionId: row.dnsConnectionId } : {}),
     keySpec: how.keySpec,
     email: how.email,
     directoryUrl: how.directoryUrl,

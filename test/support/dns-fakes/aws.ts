@@ -223,6 +223,20 @@ export function createRoute53Fake(options: Route53FakeOptions): Route53Fake {
     return `<ChangeInfo><Id>/change/${id}</Id><Status>${status}</Status><SubmittedAt>${new Date(changes.get(id)!).toISOString()}</SubmittedAt></ChangeInfo>`;
   }
 
+  /** ListHostedZones (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListHostedZones.html): in creation order. */
+  function listHostedZones(url: URL): Response {
+    const max = Number(url.searchParams.get("maxitems") ?? 100);
+    const items = [...zones.values()]
+      .slice(0, max)
+      .map(
+        (z) =>
+          `<HostedZone><Id>/hostedzone/${z.id}</Id><Name>${z.name}.</Name><CallerReference>ref-${z.id}</CallerReference>` +
+          `<Config><PrivateZone>${z.private}</PrivateZone></Config><ResourceRecordSetCount>${z.sets.size + 2}</ResourceRecordSetCount></HostedZone>`,
+      )
+      .join("");
+    return xml(200, `<ListHostedZonesResponse xmlns="${XMLNS}"><HostedZones>${items}</HostedZones><IsTruncated>false</IsTruncated><MaxItems>${max}</MaxItems></ListHostedZonesResponse>`);
+  }
+
   function getChange(id: string): Response {
     const status = statusOf(id);
     if (!status) return awsError(404, "NoSuchChange", `A change with the specified change ID does not exist: ${id}`);
@@ -239,6 +253,7 @@ export function createRoute53Fake(options: Route53FakeOptions): Route53Fake {
     const url = new URL(request.url);
     const path = url.pathname.replace(/\/$/, "");
     if (request.method === "GET" && path === "/2013-04-01/hostedzonesbyname") return listHostedZonesByName(url);
+    if (request.method === "GET" && path === "/2013-04-01/hostedzone") return listHostedZones(url);
     const change = /^\/2013-04-01\/change\/([^/]+)$/.exec(path);
     if (change && request.method === "GET") return getChange(decodeURIComponent(change[1]!));
     const match = /^\/2013-04-01\/hostedzone\/([^/]+)\/rrset$/.exec(path);

@@ -45,6 +45,11 @@ export function createDigitaloceanFake(options: DigitaloceanFakeOptions): DnsFak
       return jsonResponse(429, { id: "too_many_requests", message: "API Rate limit exceeded." }, { "retry-after": String(throttled.retryAfterSeconds), "ratelimit-remaining": "0" });
     }
     const url = new URL(request.url);
+    // List All Domains: `{ domains: [{ name, ttl, zone_file }], links, meta: { total } }`.
+    if (request.method === "GET" && /^\/v2\/domains\/?$/.test(url.pathname)) {
+      const listed = [...domains].map((name) => ({ name, ttl: 1800, zone_file: "" }));
+      return jsonResponse(200, { domains: listed, links: {}, meta: { total: listed.length } });
+    }
     const match = /^\/v2\/domains\/([^/]+)(\/records(?:\/(\d+))?)?\/?$/.exec(url.pathname);
     if (!match) return notFound();
     const domain = decodeURIComponent(match[1]!);

@@ -63,6 +63,10 @@ export function createGodaddyFake(options: GodaddyFakeOptions): DnsFake {
       return jsonResponse(429, { code: "TOO_MANY_REQUESTS", message: "Too many requests received within interval", retryAfterSec: throttled.retryAfterSeconds });
     }
     const url = new URL(request.url);
+    // GET /v1/domains lists the account's registrations (a zone registered elsewhere is not among them).
+    if (request.method === "GET" && /^\/v1\/domains\/?$/.test(url.pathname)) {
+      return jsonResponse(200, [...registered].map((domain, i) => ({ domain, domainId: i + 1, status: "ACTIVE" })));
+    }
     const match = /^\/v1\/domains\/([^/]+)(?:\/records\/([A-Z]+)(?:\/([^/]+))?)?\/?$/.exec(url.pathname);
     if (!match) return jsonResponse(404, { code: "NOT_FOUND", message: "Not found" });
     const domain = decodeURIComponent(match[1]!);

@@ -5,7 +5,7 @@ import { parseDnsCredentials } from "../../../src/dns/credentials";
 import { createDnsProvider } from "../../../src/dns/factory";
 import { challengeRecordName } from "../../../src/dns/propagation";
 import { dnsProviders } from "../../../src/dns/registry";
-import { providerSetups } from "../../support/dns-fakes/setups";
+import { FAKE_ZONES, providerSetups } from "../../support/dns-fakes/setups";
 import { expectAppError } from "./expect-failure";
 
 const VALUE_A = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
@@ -129,12 +129,24 @@ describe.each(dnsProviders)("$name provider", (entry) => {
     });
   });
 
+  describe("zone listing (the probe of a saved DNS connection)", () => {
+    it("lists the public zones the credentials see, each once, without the trailing dot", async () => {
+      const { provider } = await setup();
+      const zones = await provider.listZones!();
+      expect(zones).toEqual(expect.arrayContaining(FAKE_ZONES));
+      expect(zones.every((zone) => [...FAKE_ZONES, "example.net"].includes(zone))).toBe(true);
+      // A private zone of the same name (Route 53, Cloud DNS) is not listed beside the public one.
+      expect(new Set(zones).size).toBe(zones.length);
+    });
+  });
+
   describe("auth", () => {
     it("turns a rejected credential into dns_provider_error without the secret", async () => {
       const { rejected, secrets } = await setup();
       const attempts = [
         () => rejected.present("_acme-challenge.example.com", VALUE_A),
         () => rejected.cleanUp("_acme-challenge.example.com", VALUE_A),
+        () => rejected.listZones!(),
       ];
       for (const attempt of attempts) {
         const error = await expectAppError(attempt());

@@ -351,6 +351,30 @@ const WRITES: WriteCase[] = [
       return { send: send("DELETE", `/api/v1/webhooks/${id}`, t.token), target: id };
     },
   },
+  // Saved DNS connections (the Cloudflare API fake of test/support/dns-fakes/unit-host.mjs takes any `cf-ok-` token).
+  {
+    action: "POST /api/v1/dns-connections",
+    status: 201,
+    async arrange(t) {
+      const json = { name: `audited-${Date.now()}`, provider: "cloudflare", credentials: { apiToken: "cf-ok-audited-0123456789abcdef" } };
+      return { send: send("POST", "/api/v1/dns-connections", t.token, json), target: (res) => res.body.id };
+    },
+  },
+  {
+    action: "PATCH /api/v1/dns-connections/:id",
+    async arrange(t) {
+      const { id } = await ok("POST", "/api/v1/dns-connections", t.token, { name: `audited-${Date.now()}`, provider: "cloudflare", credentials: { apiToken: "cf-ok-audited-0123456789abcdef" } });
+      return { send: send("PATCH", `/api/v1/dns-connections/${id}`, t.token, { credentials: { apiToken: "cf-ok-rotated-0123456789abcdef" } }), target: id };
+    },
+  },
+  {
+    action: "DELETE /api/v1/dns-connections/:id",
+    status: 204,
+    async arrange(t) {
+      const { id } = await ok("POST", "/api/v1/dns-connections", t.token, { name: `audited-${Date.now()}`, provider: "cloudflare", credentials: { apiToken: "cf-ok-audited-0123456789abcdef" } });
+      return { send: send("DELETE", `/api/v1/dns-connections/${id}`, t.token), target: id };
+    },
+  },
   // The operator.
   ...["renewal-sweep", "deploy-sweep", "ari-refresh", "webhook-sweep"].map(
     (tick): WriteCase => ({

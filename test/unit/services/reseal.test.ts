@@ -78,6 +78,15 @@ async function plantRows(key: string): Promise<Planted[]> {
     .bind(target, team, project, await seal(key, credentials, `${target}:deploy`))
     .run();
   planted.push({ table: "deploy_targets", column: "sealed_credentials", id: target, associatedData: `${target}:deploy`, plaintext: credentials });
+
+  const connection = `dnc_reseal_${suffix}`;
+  const dnsCredentials = JSON.stringify({ apiToken: `cf-${connection}` });
+  await env.DB.prepare(
+    "INSERT INTO dns_connections (id, team_id, name, provider, sealed_credentials, zones, created_at, updated_at) VALUES (?, ?, ?, 'cloudflare', ?, '[]', 0, 0)",
+  )
+    .bind(connection, team, connection, await seal(key, dnsCredentials, `${connection}:dns-connection`))
+    .run();
+  planted.push({ table: "dns_connections", column: "sealed_credentials", id: connection, associatedData: `${connection}:dns-connection`, plaintext: dnsCredentials });
   return planted;
 }
 
@@ -93,7 +102,7 @@ describe("resealEverything", () => {
       .flatMap((table) => Object.values(getTableColumns(table)).map((column) => `${getTableName(table)}.${column.name}`))
       .filter((name) => /\.sealed_/.test(name));
     expect(SEALED_COLUMNS.map((c) => c.name).sort()).toEqual(sealedInSchema.sort());
-    expect(sealedInSchema).toHaveLength(8);
+    expect(sealedInSchema).toHaveLength(9);
   });
 
   it("moves everything sealed under A to B, so A can be dropped", async () => {
