@@ -4,7 +4,9 @@ import { describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../../../src/core/config";
 import { targetCheckOf, webhookTargetProblem, webhookUrlProblem } from "../../../src/services/webhooks/endpoint-url";
 
-const base = { ...env, ACME_DIRECTORY_URL: "https://acme.example/directory", ACME_STAGING_DIRECTORY_URL: "https://acme.example/staging", DOH_RESOLVER_URL: "https://doh.example/dns-query" };
+// Without the unit project's DNS_API_BASE_URLS (a test-only switch too): a production parse must fail only on the one set here.
+const { DNS_API_BASE_URLS: _unitDnsFakes, ...unitEnv } = env as typeof env & { DNS_API_BASE_URLS?: string };
+const base = { ...unitEnv, ACME_DIRECTORY_URL: "https://acme.example/directory", ACME_STAGING_DIRECTORY_URL: "https://acme.example/staging", DOH_RESOLVER_URL: "https://doh.example/dns-query" };
 
 describe("ALLOW_PRIVATE_WEBHOOK_TARGETS", () => {
   it("counts only where CERTDESK_ENV is development or test; a production deployment that sets it does not start", () => {
