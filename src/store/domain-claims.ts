@@ -74,11 +74,11 @@ export function heldByAnotherTeam(teamId: string, domain: string): SQL {
     apex === null
       ? sql`0`
       : sql`(held.domain LIKE ${`%.${apex}`} AND instr(substr(held.domain, 1, length(held.domain) - ${apex.length + 1}), '.') = 0)`;
-  return sql`EXISTS (
+  return sql`(EXISTS (
     SELECT 1 FROM domain_claims AS held
     WHERE held.team_id <> ${teamId}
       AND (held.domain IN (${domain}, '*.' || substr(${domain}, instr(${domain}, '.') + 1)) OR ${oneLabelBelow})
-  )`;
+  ))`;
 }
 
 /** The team that holds `domain` exactly (a query for a batch, read after the claim statement). */

@@ -16,7 +16,7 @@ export function newVerificationToken(): string {
 
 /** SQL condition: the team holds `domain` (its own claim, or the wildcard one label above it). */
 export function teamHolds(teamId: string, domain: string) {
-  return sql`NOT EXISTS (${unheldNames(teamId, JSON.stringify([domain]))})`;
+  return sql`(NOT EXISTS (${unheldNames(teamId, JSON.stringify([domain]))}))`;
 }
 
 /**
@@ -26,7 +26,7 @@ export function teamHolds(teamId: string, domain: string) {
 export function pendingVerificationStatement(db: Database, teamId: string, domain: string, token: string, now: number) {
   return db
     .insert(domainVerifications)
-    .select(sql`SELECT ${domain}, ${teamId}, ${token}, ${now}, NULL WHERE ${teamHolds(teamId, domain)} = 0`)
+    .select(sql`SELECT ${domain}, ${teamId}, ${token}, ${now}, NULL WHERE EXISTS (${unheldNames(teamId, JSON.stringify([domain]))})`)
     .onConflictDoNothing();
 }
 

@@ -154,6 +154,19 @@ describe("verified claims: DOMAIN_VERIFICATION=required", () => {
     expect(project.verification.recordName).toBe(`_certdesk.${apex}`);
   });
 
+  it("a name under the team's verified wildcard is the team's at once: no pending verification", async () => {
+    const tenant = await newTenant();
+    const apex = uniqueDomain("covered");
+    const wildcard = await createPending(tenant, `*.${apex}`);
+    published[`_certdesk.${apex}`] = [wildcard.verification.recordValue];
+    const verified = await required.request("POST", `/api/v1/projects/${wildcard.id}/domain/verify`, { token: tenant.token });
+    expect(verified.body.verification.status).toBe("verified");
+    const below = await createPending(tenant, `shop.${apex}`);
+    expect(below.verification).toEqual({ status: "verified", method: "txt", recordName: `_certdesk.shop.${apex}` });
+    const rows = await env.DB.prepare("SELECT domain FROM domain_verifications WHERE team_id = ?").bind(tenant.teamId).all<{ domain: string }>();
+    expect(rows.results.map((row) => row.domain)).toEqual([`*.${apex}`]);
+  });
+
   it("the cron stage domain_verification verifies a pending name whose record is published", async () => {
     expect(CRON_STAGES).toContain("domain_verification");
     const tenant = await newTenant();
