@@ -11,6 +11,7 @@ import { depsFrom } from "../../../src/deps";
 import { CRON_STAGES } from "../../../src/services/cron-tick";
 import { verifyPendingDomains } from "../../../src/services/domain-verification";
 import { type ApiResponse, call, newProject, newTenant, type Tenant, uniqueDomain } from "../../support/api";
+import { auditRowOf, withAuditFailing } from "../../support/audit-outage";
 import { makeChain } from "../../support/pki-fixtures";
 
 const app = createApp();
@@ -112,6 +113,21 @@ describe("verified claims: DOMAIN_VERIFICATION=required", () => {
     expect((await required.request("GET", `/api/v1/projects/${project.id}`, { token: tenant.readToken })).body.verification.status).toBe("verified");
     // A projects:read token may look, not verify.
     expect((await required.request("POST", path, { token: tenant.readToken })).status).toBe(403);
+  });
+
+  it("claims nothing when the verification's audit row cannot be written (500), and verifies on the next try", async () => {
+    const tenant = await newTenant();
+    const domain = uniqueDomain("outage");
+    const project = await createPending(tenant, domain);
+    published[`_certdesk.${domain}`] = [project.verification.recordValue];
+    const path = `/api/v1/projects/${project.id}/domain/verify`;
+    const failed = await withAuditFailing(auditRowOf("POST /api/v1/projects/:id/domain/verify", tenant.teamId), () =>
+      required.request("POST", path, { token: tenant.token }),
+    );
+    expect(failed.status).toBe(500);
+    expect(await holderOf(domain)).toBeNull();
+    expect((await required.request("POST", path, { token: tenant.token })).body.verification.status).toBe("verified");
+    expect(await holderOf(domain)).toBe(tenant.teamId);
   });
 
   it("refuses an obtain and an upload for a pending name with a 400 that names the TXT record to create", async () => {
