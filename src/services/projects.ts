@@ -111,7 +111,11 @@ const projectDetail = (row: Pick<ProjectRow, "name" | "domain">) => ({ name: row
 /** SQL: the project `id` is there as this change wrote it (the audit row of a change that may not happen). */
 const projectWritten = (id: string, updatedAt: number) => sql`EXISTS (SELECT 1 FROM projects WHERE id = ${id} AND updated_at = ${updatedAt})`;
 
-/** Creates the project, with its audit row only when it was created (`commit`: the edge's audited commit). */
+/**
+ * Creates the project, with its audit row only when it was created (`commit`: the edge's audited commit). With
+ * `verification` required the domain is not claimed: the team gets a pending verification of it instead
+ * (services/domain-verification.ts), and only another team's claim refuses the name.
+ */
 export async function createProject(
   db: Database,
   teamId: string,
@@ -217,7 +221,8 @@ type DomainChange = { name?: string; domain: string | null; updatedAt: number };
  * read with, no certificate (one may have been obtained meanwhile) and the team's claim on the new name;
  * then release whichever name no project of the team uses any more (the new one too, when the move did
  * not happen) and stop renewing every certificate of the team that carries a released name. The audit row is
- * written only when the project moved.
+ * written only when the project moved. With `verification` required the new name is not claimed: the project moves
+ * unless another team holds it, and the team gets a pending verification of it (its pending one of the old name goes).
  */
 async function moveDomain(
   db: Database,
