@@ -105,8 +105,10 @@ beforeAll(async () => {
 afterEach(({ task }) => {
   if (task.result?.state === "fail") failed = true;
 });
-afterAll(async () => {
-  await worker?.stop(failed);
+// The Worker's logs stay (and their end is printed) when a test failed, or beforeAll did (timed out included): then
+// every test is skipped, afterEach sees no failure, and the file's own result says it.
+afterAll(async ({}, file) => {
+  await worker?.stop(failed || file.result?.state === "fail");
 });
 
 describe("certificates of the private CA, as openssl sees them", () => {

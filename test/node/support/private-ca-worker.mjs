@@ -1,13 +1,23 @@
 /**
  * A `wrangler dev` of this Worker with a migrated local D1 (fresh per call, throwaway secrets) for Node-side tests
- * that judge what it serves with real tools (openssl, Node's TLS). Returns { url, adminToken, stop }.
+ * that judge what it serves with real tools (openssl, Node's TLS). Returns { url, adminToken, runDir, stop }.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { freeTcpPorts } from "../../../scripts/pebble/ports.mjs";
 import { REPO_ROOT } from "../../../scripts/pebble/test-ca.mjs";
 import { applyMigrations, startWranglerDev, stopWranglerDev } from "../../../scripts/pebble/wrangler-dev.mjs";
+
+/** Lines of the Worker's log printed when something failed: enough for `handleError`'s line and what led to it. */
+const TAIL_LINES = 80;
+
+/** Says on stderr where the run's logs stay and prints the end of the Worker's own, so a CI log shows the cause. */
+function reportLogs(runDir, why) {
+  const log = join(runDir, "wrangler.log");
+  const tail = existsSync(log) ? readFileSync(log, "utf8").trimEnd().split("\n").slice(-TAIL_LINES).join("\n") : "(no log written)";
+  console.error(`${why}: the Worker's logs stay in ${runDir}; the last ${TAIL_LINES} lines of ${log}:\n${tail}`);
+}
 
 export async function startWorker(name) {
   const runDir = join(REPO_ROOT, ".tmp", name, `run-${process.pid}-${randomBytes(3).toString("hex")}`);
@@ -16,24 +26,31 @@ export async function startWorker(name) {
   const debugLog = join(runDir, "wrangler-debug.log");
   const [port, inspectorPort] = await freeTcpPorts(2);
   const adminToken = randomBytes(16).toString("hex");
-  await applyMigrations({ persistTo, debugLog });
-  const worker = await startWranglerDev({
-    port,
-    inspectorPort,
-    persistTo,
-    logFile: join(runDir, "wrangler.log"),
-    debugLog,
-    vars: { CERTDESK_ENV: "test", ADMIN_TOKEN: adminToken, ENCRYPTION_KEY: randomBytes(32).toString("base64") },
-    portMayMove: true,
-  });
+  let worker;
+  try {
+    await applyMigrations({ persistTo, debugLog });
+    worker = await startWranglerDev({
+      port,
+      inspectorPort,
+      persistTo,
+      logFile: join(runDir, "wrangler.log"),
+      debugLog,
+      vars: { CERTDESK_ENV: "test", ADMIN_TOKEN: adminToken, ENCRYPTION_KEY: randomBytes(32).toString("base64") },
+      portMayMove: true,
+    });
+  } catch (error) {
+    reportLogs(runDir, "the Worker did not start");
+    throw error;
+  }
   return {
     url: `http://127.0.0.1:${worker.port}`,
     adminToken,
     runDir,
-    /** Stops the Worker; its logs stay only when `keepLogs` (a test failed). */
+    /** Stops the Worker; its run directory (logs, local state, files written there) stays only when `keepLogs` (something failed). */
     async stop(keepLogs = false) {
       await stopWranglerDev(worker);
-      rmSync(keepLogs ? persistTo : runDir, { recursive: true, force: true });
+      if (keepLogs) reportLogs(runDir, "a test or its setup failed");
+      else rmSync(runDir, { recursive: true, force: true });
     },
   };
 }
