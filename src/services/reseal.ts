@@ -1,7 +1,7 @@
 /** Key rotation: re-seals every sealed value in D1 under the current ENCRYPTION_KEY, so previous keys can be dropped. */
-import { and, asc, eq, gt, isNotNull, ne, sql } from "drizzle-orm";
+import { and, asc, eq, getTableName, gt, isNotNull, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import type { SQLiteColumn, SQLiteTable, SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { currentKeyPrefix, reseal } from "../crypto/sealing";
 import type { Database } from "../db/client";
 import { acmeAccounts, certificateAuthorities, certificates, clientCertificates, deployTargets, dnsConnections, privateCertificates, webhookEndpoints } from "../db/schema";
@@ -21,82 +21,37 @@ interface SealedColumn {
   update(db: Database, id: string, from: string, to: string): BatchItem<"sqlite">;
 }
 
+/** Column `field` of `table` (rows keyed by `id`), sealed with `associatedData(id)`: by default the row's id. */
+function sealedColumn<T extends SQLiteTable & { id: SQLiteColumn }>(table: T, field: keyof T & string, associatedData: (id: string) => string = (id) => id): SealedColumn {
+  const sealed = table[field] as unknown as SQLiteColumn;
+  return {
+    name: `${getTableName(table)}.${sealed.name}`,
+    associatedData,
+    id: table.id,
+    sealed,
+    update: (db, id, from, to) =>
+      db
+        .update(table)
+        .set({ [field]: to } as SQLiteUpdateSetSource<T>)
+        .where(and(eq(table.id, id), eq(sealed, from))),
+  };
+}
+
 /**
  * Every sealed column of db/schema.ts. The Durable Object's stored job (objects/certificate-issuer.ts) is not
  * here: it lives only while an order runs (at most JOB_BUDGET_MS, then its alarm's grace) and opens with the
  * same keyring, so the previous key must stay that long after this has run, and no longer.
  */
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
-  {
-    name: "certificates.sealed_key",
-    associatedData: (id) => id,
-    id: certificates.id,
-    sealed: certificates.sealedKey,
-    update: (db, id, from, to) => db.update(certificates).set({ sealedKey: to }).where(and(eq(certificates.id, id), eq(certificates.sealedKey, from))),
-  },
-  {
-    name: "certificates.sealed_dns_credentials",
-    associatedData: (id) => `${id}:dns`,
-    id: certificates.id,
-    sealed: certificates.sealedDnsCredentials,
-    update: (db, id, from, to) =>
-      db.update(certificates).set({ sealedDnsCredentials: to }).where(and(eq(certificates.id, id), eq(certificates.sealedDnsCredentials, from))),
-  },
-  {
-    name: "acme_accounts.sealed_key",
-    associatedData: (id) => id,
-    id: acmeAccounts.id,
-    sealed: acmeAccounts.sealedKey,
-    update: (db, id, from, to) => db.update(acmeAccounts).set({ sealedKey: to }).where(and(eq(acmeAccounts.id, id), eq(acmeAccounts.sealedKey, from))),
-  },
-  {
-    name: "client_certificates.sealed_key",
-    associatedData: (id) => id,
-    id: clientCertificates.id,
-    sealed: clientCertificates.sealedKey,
-    update: (db, id, from, to) =>
-      db.update(clientCertificates).set({ sealedKey: to }).where(and(eq(clientCertificates.id, id), eq(clientCertificates.sealedKey, from))),
-  },
-  {
-    name: "deploy_targets.sealed_credentials",
-    associatedData: deployCredentialsAad,
-    id: deployTargets.id,
-    sealed: deployTargets.sealedCredentials,
-    update: (db, id, from, to) =>
-      db.update(deployTargets).set({ sealedCredentials: to }).where(and(eq(deployTargets.id, id), eq(deployTargets.sealedCredentials, from))),
-  },
-  {
-    name: "dns_connections.sealed_credentials",
-    associatedData: dnsConnectionAad,
-    id: dnsConnections.id,
-    sealed: dnsConnections.sealedCredentials,
-    update: (db, id, from, to) =>
-      db.update(dnsConnections).set({ sealedCredentials: to }).where(and(eq(dnsConnections.id, id), eq(dnsConnections.sealedCredentials, from))),
-  },
-  {
-    name: "webhook_endpoints.sealed_secret",
-    associatedData: webhookSecretAad,
-    id: webhookEndpoints.id,
-    sealed: webhookEndpoints.sealedSecret,
-    update: (db, id, from, to) =>
-      db.update(webhookEndpoints).set({ sealedSecret: to }).where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.sealedSecret, from))),
-  },
-  {
-    name: "certificate_authorities.sealed_key",
-    associatedData: (id) => id,
-    id: certificateAuthorities.id,
-    sealed: certificateAuthorities.sealedKey,
-    update: (db, id, from, to) =>
-      db.update(certificateAuthorities).set({ sealedKey: to }).where(and(eq(certificateAuthorities.id, id), eq(certificateAuthorities.sealedKey, from))),
-  },
-  {
-    name: "private_certificates.sealed_key",
-    associatedData: (id) => id,
-    id: privateCertificates.id,
-    sealed: privateCertificates.sealedKey,
-    update: (db, id, from, to) =>
-      db.update(privateCertificates).set({ sealedKey: to }).where(and(eq(privateCertificates.id, id), eq(privateCertificates.sealedKey, from))),
-  },
+  sealedColumn(certificates, "sealedKey"),
+  sealedColumn(certificates, "sealedDnsCredentials", (id) => `${id}:dns`),
+  sealedColumn(acmeAccounts, "sealedKey"),
+  sealedColumn(clientCertificates, "sealedKey"),
+  sealedColumn(deployTargets, "sealedCredentials", deployCredentialsAad),
+  sealedColumn(dnsConnections, "sealedCredentials", dnsConnectionAad),
+  sealedColumn(webhookEndpoints, "sealedSecret", webhookSecretAad),
+  sealedColumn(certificateAuthorities, "sealedKey"),
+  sealedColumn(privateCertificates, "sealedKey"),
 ];
 
 /** Rows read and written per D1 round trip. */
