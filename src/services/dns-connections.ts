@@ -117,7 +117,7 @@ export function listDnsConnections(db: Database, teamId: string, page: { limit: 
 }
 
 /** The team's connection `id`, or 404 (another team's too). */
-export async function getDnsConnection(db: Database, teamId: string, id: string): Promise<DnsConnectionRow> {
+export async function requireTeamConnection(db: Database, teamId: string, id: string): Promise<DnsConnectionRow> {
   const row = await dnsConnectionOf(db, teamId, id);
   if (!row) throw notFound(id);
   return row;
@@ -136,7 +136,7 @@ export async function dnsConnectionForObtain(db: Database, teamId: string, id: s
  */
 export async function updateDnsConnection(deps: Deps, teamId: string, id: string, changes: DnsConnectionChanges, commit: CommitChange): Promise<DnsConnectionRow> {
   const { db, config, clock } = deps;
-  const current = await getDnsConnection(db, teamId, id);
+  const current = await requireTeamConnection(db, teamId, id);
   const provider = current.provider as DnsProviderName;
   const credentials = changes.credentials === undefined ? undefined : (parseDnsCredentials(provider, changes.credentials, "credentials") as Record<string, unknown>);
   if (changes.name !== undefined && changes.name !== current.name && (await dnsConnectionNameTaken(db, teamId, changes.name, id))) throw nameTaken(changes.name);
@@ -169,7 +169,7 @@ export async function updateDnsConnection(deps: Deps, teamId: string, id: string
 /** Removes the connection, or 409 naming the certificates that still use it (they would have nothing to renew with). */
 export async function deleteDnsConnection(deps: Deps, teamId: string, id: string, commit: CommitChange): Promise<void> {
   const { db } = deps;
-  const current = await getDnsConnection(db, teamId, id);
+  const current = await requireTeamConnection(db, teamId, id);
   const [deleted] = (await commit({
     teamId,
     statements: [deleteUnusedDnsConnectionStatement(db, teamId, id)],

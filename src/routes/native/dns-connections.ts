@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { dnsProviderNames, dnsProviders } from "../../dns";
 import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
-import { createDnsConnection, deleteDnsConnection, getDnsConnection, listDnsConnections, updateDnsConnection } from "../../services/dns-connections";
+import { createDnsConnection, deleteDnsConnection, requireTeamConnection, listDnsConnections, updateDnsConnection } from "../../services/dns-connections";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
 import { dnsConnectionSchema, dnsConnectionView } from "./dns-connection-views";
 import { cursorOf, pageQuery, parseCursor } from "./private-ca-schemas";
@@ -110,7 +110,7 @@ export const dnsConnectionRoutes = newRouter()
       request: { params: idParam },
       responses: { 200: jsonResponse(dnsConnectionSchema, "The connection"), ...nativeErrors },
     }),
-    async (c) => c.json(dnsConnectionView(await getDnsConnection(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id)), 200),
+    async (c) => c.json(dnsConnectionView(await requireTeamConnection(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id)), 200),
   )
   .openapi(
     createRoute({

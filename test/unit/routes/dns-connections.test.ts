@@ -29,8 +29,15 @@ const okToken = () => `cf-ok-${Date.now().toString(36)}-${counter++}-0123456789a
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${counter++}`;
 const tokensSeen = async (): Promise<string[]> => (await fetch(`${DNS_FAKE_ORIGIN}/__seen`)).json();
 
+/** POST of a connection as `token` (any body, to check refusals too). */
+const save = (token: string, json: unknown) => call("POST", PATH, { token, json });
+/** A Cloudflare connection's body. */
+const cloudflare = (name: string, apiToken: string) => ({ name, provider: "cloudflare", credentials: { apiToken } });
+/** `method` on the connection `id`, as `token`. */
+const onConnection = (method: string, id: string, token: string, json?: unknown) => call(method, `${PATH}/${id}`, { token, json });
+
 async function create(t: Tenant, apiToken = okToken(), name = unique("cf")) {
-  const res = await call("POST", PATH, { token: t.token, json: { name, provider: "cloudflare", credentials: { apiToken } } });
+  const res = await save(t.token, cloudflare(name, apiToken));
   expect(res.status, res.text).toBe(201);
   return { ...(res.body as { id: string; name: string; provider: string; zones: string[] }), apiToken };
 }
@@ -38,11 +45,11 @@ async function create(t: Tenant, apiToken = okToken(), name = unique("cf")) {
 const countRows = async (teamId: string) =>
   (await env.DB.prepare("SELECT count(*) AS n FROM dns_connections WHERE team_id = ?").bind(teamId).first<{ n: number }>())?.n ?? 0;
 
+type AuditEvent = { target: string; action: string; detail: Record<string, unknown> };
+/** The team's audit events, newest first. */
+const auditEvents = async (t: Tenant) => (await call("GET", "/api/v1/audit-log?limit=200", { token: t.token })).body.events as AuditEvent[];
 /** The audit events about `target`, newest first. */
-const auditOf = async (t: Tenant, target: string) =>
-  ((await call("GET", "/api/v1/audit-log?limit=200", { token: t.token })).body.events as { target: string; action: string; detail: unknown }[]).filter(
-    (e) => e.target === target,
-  );
+const auditOf = async (t: Tenant, target: string) => (await auditEvents(t)).filter((e) => e.target === target);
 
 /** A project with an uploaded certificate whose row names `connectionId`, as an obtain through it stores it. */
 async function certificateUsing(t: Tenant, connectionId: string) {
@@ -54,11 +61,33 @@ async function certificateUsing(t: Tenant, connectionId: string) {
   return project;
 }
 
+/** The job a DNS-01 renewal of the project's certificate would run (`extra` added to its request): the credentials it opens, or the error. */
+async function renewalJob(t: Tenant, projectId: string, extra: Partial<IssueRequest> = {}) {
+  const db = database(env.DB);
+  const previous = (await db.query.certificates.findFirst({ where: (c, { eq }) => eq(c.projectId, projectId) })) as CertificateRow;
+  const request: IssueRequest = {
+    kind: "renew",
+    teamId: t.teamId,
+    projectId,
+    names: previous.names,
+    challengeType: "dns-01",
+    keySpec: { keyType: "ec", curve: "P-256" },
+    email: null,
+    directoryUrl: "https://127.0.0.1:9/directory",
+    staging: false,
+    dryRun: false,
+    autoRenew: true,
+    certificateId: previous.id,
+    ...extra,
+  };
+  return withStoredCredentials(db, parseConfig(env as unknown as Record<string, unknown>).ENCRYPTION_KEY, request, previous);
+}
+
 describe("creating a DNS connection", () => {
   it("probes the credentials with the provider's zone listing and answers 201 with the zones, never the credentials", async () => {
     const t = await newTenant();
     const apiToken = okToken();
-    const res = await call("POST", PATH, { token: t.token, json: { name: "cloudflare-prod", provider: "cloudflare", credentials: { apiToken } } });
+    const res = await save(t.token, cloudflare("cloudflare-prod", apiToken));
     expect(res.status, res.text).toBe(201);
     expect(res.body).toEqual({
       id: expect.stringMatching(/^dnc_/),
@@ -80,12 +109,12 @@ describe("creating a DNS connection", () => {
   it("refuses credentials the provider rejects with a 400 giving its reason, and stores nothing", async () => {
     const t = await newTenant();
     const apiToken = "revoked-token-0123456789abcdefghij";
-    const res = await call("POST", PATH, { token: t.token, json: { name: "bad", provider: "cloudflare", credentials: { apiToken } } });
+    const res = await save(t.token, cloudflare("bad", apiToken));
     expect(res.status, res.text).toBe(400);
     expect(res.body.error).toMatch(/^credentials: Cloudflare .*Invalid access token.*\(nothing was stored\)$/);
     expect(res.text).not.toContain(apiToken);
     expect(await countRows(t.teamId)).toBe(0);
-    expect((await call("GET", "/api/v1/audit-log?limit=200", { token: t.token })).body.events.filter((e: { action: string }) => e.action.includes("dns-connections"))).toEqual([]);
+    expect((await auditEvents(t)).filter((e) => e.action.includes("dns-connections"))).toEqual([]);
   });
 
   it.each([
@@ -98,7 +127,7 @@ describe("creating a DNS connection", () => {
     [{ name: "x", provider: "cloudflare", credentials: { apiToken: "cf-ok-0123456789abcdef" }, extra: 1 }, "Unrecognized key"],
   ])("refuses %j with a 400 naming the field", async (json, message) => {
     const t = await newTenant();
-    const res = await call("POST", PATH, { token: t.token, json });
+    const res = await save(t.token, json);
     expect(res.status, res.text).toBe(400);
     expect(res.body.error).toContain(message);
     expect(await countRows(t.teamId)).toBe(0);
@@ -111,11 +140,11 @@ describe("creating a DNS connection", () => {
     );
     await env.DB.batch(Array.from({ length: 99 }, (_, i) => filler.bind(`dnc_filler_${t.teamId}_${i}`, t.teamId, `filler-${i}`)));
     await create(t);
-    const res = await call("POST", PATH, { token: t.token, json: { name: "one-too-many", provider: "cloudflare", credentials: { apiToken: okToken() } } });
+    const res = await save(t.token, cloudflare("one-too-many", okToken()));
     expect(res.status, res.text).toBe(409);
     expect(res.body).toMatchObject({ code: "limit_reached", error: "A team can have at most 100 DNS connections (DNS_CONNECTIONS_PER_TEAM); delete one before adding another" });
     expect(await countRows(t.teamId)).toBe(100);
-    expect((await call("GET", "/api/v1/audit-log?limit=200", { token: t.token })).body.events.filter((e: { action: string }) => e.action === "POST /api/v1/dns-connections")).toHaveLength(1);
+    expect((await auditEvents(t)).filter((e) => e.action === "POST /api/v1/dns-connections")).toHaveLength(1);
   });
 
   it("names a field an adapter checks itself under credentials (a Google key that is not a usable private key)", async () => {
@@ -125,7 +154,7 @@ describe("creating a DNS connection", () => {
       client_email: "dns@proj-123456.iam.gserviceaccount.com",
       private_key: "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
     };
-    const res = await call("POST", PATH, { token: t.token, json: { name: "gcp", provider: "google", credentials: { projectId: "proj-123456", credentials: serviceAccount } } });
+    const res = await save(t.token, { name: "gcp", provider: "google", credentials: { projectId: "proj-123456", credentials: serviceAccount } });
     expect(res.status, res.text).toBe(400);
     expect(res.body.error).toBe("credentials.credentials.private_key: Not a usable RSA PKCS#8 private key");
     expect(await countRows(t.teamId)).toBe(0);
@@ -133,7 +162,7 @@ describe("creating a DNS connection", () => {
 
   it("refuses a second connection of the same name with 409", async () => {
     const first = await create(tenant);
-    const res = await call("POST", PATH, { token: tenant.token, json: { name: first.name, provider: "cloudflare", credentials: { apiToken: okToken() } } });
+    const res = await save(tenant.token, cloudflare(first.name, okToken()));
     expect(res.status, res.text).toBe(409);
     expect(res.body.error).toBe(`The team already has a DNS connection named "${first.name}"`);
     // Another team may use the name.
@@ -152,11 +181,11 @@ describe("reading DNS connections", () => {
     const page2 = await call("GET", `${PATH}?limit=1&before=${encodeURIComponent(page1.body.next)}`, { token: t.token });
     expect(page2.body).toEqual({ connections: [expect.objectContaining({ id: a.id, name: a.name, provider: "cloudflare" })], next: null });
     expect(JSON.stringify([page1.body, page2.body])).not.toContain(a.apiToken);
-    expect((await call("GET", `${PATH}/${a.id}`, { token: t.token })).body).toMatchObject({ id: a.id, zones: [...DNS_FAKE_ZONES].sort() });
+    expect((await onConnection("GET", a.id, t.token)).body).toMatchObject({ id: a.id, zones: [...DNS_FAKE_ZONES].sort() });
 
-    expect((await call("GET", `${PATH}/${a.id}`, { token: stranger.token })).status).toBe(404);
-    expect((await call("PATCH", `${PATH}/${a.id}`, { token: stranger.token, json: { name: "mine" } })).status).toBe(404);
-    expect((await call("DELETE", `${PATH}/${a.id}`, { token: stranger.token })).status).toBe(404);
+    expect((await onConnection("GET", a.id, stranger.token)).status).toBe(404);
+    expect((await onConnection("PATCH", a.id, stranger.token, { name: "mine" })).status).toBe(404);
+    expect((await onConnection("DELETE", a.id, stranger.token)).status).toBe(404);
     expect((await call("GET", PATH, { token: stranger.token })).body.connections.map((c: { id: string }) => c.id)).not.toContain(a.id);
     expect(await countRows(t.teamId)).toBe(2);
   });
@@ -168,18 +197,18 @@ describe("scopes", () => {
     const others = ["projects:write", "certs:write", "organization:write", "tokens:write", "certificates:export", "webhooks:write", "cas:write", "cas:issue"];
     const { token: without } = await tokenWith(tenant, others);
     expect((await call("GET", PATH, { token: without })).status).toBe(403);
-    const one = await call("GET", `${PATH}/${connection.id}`, { token: without });
+    const one = await onConnection("GET", connection.id, without);
     expect(one.status).toBe(403);
     expect(one.body.error).toBe("This token lacks the dns:read scope");
     const { token: reader } = await tokenWith(tenant, ["dns:read"]);
-    expect((await call("GET", `${PATH}/${connection.id}`, { token: reader })).status).toBe(200);
-    const post = await call("POST", PATH, { token: reader, json: { name: unique("r"), provider: "cloudflare", credentials: { apiToken: okToken() } } });
+    expect((await onConnection("GET", connection.id, reader)).status).toBe(200);
+    const post = await save(reader, cloudflare(unique("r"), okToken()));
     expect(post.status).toBe(403);
     expect(post.body.error).toBe("This token lacks the dns:write scope");
-    expect((await call("PATCH", `${PATH}/${connection.id}`, { token: reader, json: { name: "renamed" } })).status).toBe(403);
-    expect((await call("DELETE", `${PATH}/${connection.id}`, { token: reader })).status).toBe(403);
+    expect((await onConnection("PATCH", connection.id, reader, { name: "renamed" })).status).toBe(403);
+    expect((await onConnection("DELETE", connection.id, reader)).status).toBe(403);
     const { token: writer } = await tokenWith(tenant, ["dns:write"]);
-    expect((await call("GET", `${PATH}/${connection.id}`, { token: writer })).status).toBe(200);
+    expect((await onConnection("GET", connection.id, writer)).status).toBe(200);
   });
 
   it("gives new teams' bootstrap tokens dns:read and dns:write", async () => {
@@ -194,7 +223,7 @@ describe("rotating and deleting", () => {
     const connection = await create(tenant);
     const project = await certificateUsing(tenant, connection.id);
     const rotated = okToken();
-    const res = await call("PATCH", `${PATH}/${connection.id}`, { token: tenant.token, json: { credentials: { apiToken: rotated } } });
+    const res = await onConnection("PATCH", connection.id, tenant.token, { credentials: { apiToken: rotated } });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ id: connection.id, name: connection.name, zones: [...DNS_FAKE_ZONES].sort() });
     expect(res.text).not.toContain(rotated);
@@ -204,30 +233,13 @@ describe("rotating and deleting", () => {
     expect(JSON.stringify(audit)).not.toContain(rotated);
 
     // A renewal of a certificate that uses the connection opens what the connection holds now.
-    const db = database(env.DB);
-    const previous = (await db.query.certificates.findFirst({ where: (c, { eq }) => eq(c.projectId, project.id) })) as CertificateRow;
-    const request: IssueRequest = {
-      kind: "renew",
-      teamId: tenant.teamId,
-      projectId: project.id,
-      names: previous.names,
-      challengeType: "dns-01",
-      dnsProvider: "cloudflare",
-      keySpec: { keyType: "ec", curve: "P-256" },
-      email: null,
-      directoryUrl: "https://127.0.0.1:9/directory",
-      staging: false,
-      dryRun: false,
-      autoRenew: true,
-      certificateId: previous.id,
-    };
-    const job = await withStoredCredentials(db, parseConfig(env as unknown as Record<string, unknown>).ENCRYPTION_KEY, request, previous);
+    const job = await renewalJob(tenant, project.id, { dnsProvider: "cloudflare" });
     expect(job).toMatchObject({ dnsConnectionId: connection.id, dnsProvider: "cloudflare", dnsCredentials: { apiToken: rotated } });
   });
 
   it("refuses rotated credentials the provider rejects, keeping the old ones", async () => {
     const connection = await create(tenant);
-    const res = await call("PATCH", `${PATH}/${connection.id}`, { token: tenant.token, json: { credentials: { apiToken: "bad-token-0123456789abcdefghij" } } });
+    const res = await onConnection("PATCH", connection.id, tenant.token, { credentials: { apiToken: "bad-token-0123456789abcdefghij" } });
     expect(res.status, res.text).toBe(400);
     expect(res.body.error).toContain("credentials: Cloudflare");
     const row = await env.DB.prepare("SELECT updated_at, created_at FROM dns_connections WHERE id = ?").bind(connection.id).first<{ updated_at: number; created_at: number }>();
@@ -237,33 +249,33 @@ describe("rotating and deleting", () => {
   it("renames, refusing a name the team already uses", async () => {
     const a = await create(tenant);
     const b = await create(tenant);
-    expect((await call("PATCH", `${PATH}/${a.id}`, { token: tenant.token, json: { name: b.name } })).status).toBe(409);
+    expect((await onConnection("PATCH", a.id, tenant.token, { name: b.name })).status).toBe(409);
     const renamed = unique("renamed");
-    const res = await call("PATCH", `${PATH}/${a.id}`, { token: tenant.token, json: { name: renamed } });
+    const res = await onConnection("PATCH", a.id, tenant.token, { name: renamed });
     expect(res.status, res.text).toBe(200);
     expect(res.body.name).toBe(renamed);
-    expect((await call("PATCH", `${PATH}/${a.id}`, { token: tenant.token, json: {} })).status).toBe(400);
+    expect((await onConnection("PATCH", a.id, tenant.token, {})).status).toBe(400);
   });
 
   it("DELETE is a 409 naming the certificates that use the connection, then 204 once none does", async () => {
     const connection = await create(tenant);
     const project = await certificateUsing(tenant, connection.id);
-    const refused = await call("DELETE", `${PATH}/${connection.id}`, { token: tenant.token });
+    const refused = await onConnection("DELETE", connection.id, tenant.token);
     expect(refused.status, refused.text).toBe(409);
     expect(refused.body.error).toBe(
       `DNS connection "${connection.name}" is used by 1 certificate (${project.domain}); delete them or obtain them again with other DNS credentials before deleting it`,
     );
-    expect((await call("GET", `${PATH}/${connection.id}`, { token: tenant.token })).status).toBe(200);
+    expect((await onConnection("GET", connection.id, tenant.token)).status).toBe(200);
     expect((await auditOf(tenant, connection.id)).filter((e) => e.action.startsWith("DELETE"))).toEqual([]);
     expect((await call("GET", `/api/v1/projects/${project.id}/certificate`, { token: tenant.token })).body).toMatchObject({ dnsConnectionId: connection.id });
 
     expect((await call("DELETE", `/api/v1/projects/${project.id}/certificate`, { token: tenant.token })).status).toBe(200);
-    const deleted = await call("DELETE", `${PATH}/${connection.id}`, { token: tenant.token });
+    const deleted = await onConnection("DELETE", connection.id, tenant.token);
     expect(deleted.status, deleted.text).toBe(204);
     expect(deleted.text).toBe("");
-    expect((await call("GET", `${PATH}/${connection.id}`, { token: tenant.token })).status).toBe(404);
+    expect((await onConnection("GET", connection.id, tenant.token)).status).toBe(404);
     expect((await auditOf(tenant, connection.id))[0]).toMatchObject({ action: "DELETE /api/v1/dns-connections/:id" });
-    expect((await call("DELETE", `${PATH}/${connection.id}`, { token: tenant.token })).status).toBe(404);
+    expect((await onConnection("DELETE", connection.id, tenant.token)).status).toBe(404);
   });
 });
 
@@ -298,34 +310,16 @@ describe("obtaining with a DNS connection", () => {
     const project = await newProject(tenant);
     const res = await obtain(tenant, project.id, { ...dns01, dnsConnectionId: connection.id });
     expect(res.status, res.text).toBe(503);
-    const audit = ((await call("GET", "/api/v1/audit-log?limit=200", { token: tenant.token })).body.events as { target: string; detail: Record<string, unknown> }[]).find(
-      (e) => e.target === project.id,
-    );
+    const audit = (await auditOf(tenant, project.id))[0];
     expect(audit?.detail).toMatchObject({ challengeType: "dns-01", dnsProvider: "cloudflare", dnsConnectionId: connection.id });
     expect(JSON.stringify(audit)).not.toContain(connection.apiToken);
   });
 
   it("a renewal whose connection is gone fails with a clear message and orders nothing", async () => {
     const connection = await create(tenant);
-    const db = database(env.DB);
     const project = await certificateUsing(tenant, connection.id);
-    const previous = (await db.query.certificates.findFirst({ where: (c, { eq }) => eq(c.projectId, project.id) })) as CertificateRow;
     await env.DB.prepare("DELETE FROM dns_connections WHERE id = ?").bind(connection.id).run();
-    const request: IssueRequest = {
-      kind: "renew",
-      teamId: tenant.teamId,
-      projectId: project.id,
-      names: previous.names,
-      challengeType: "dns-01",
-      keySpec: { keyType: "ec", curve: "P-256" },
-      email: null,
-      directoryUrl: "https://127.0.0.1:9/directory",
-      staging: false,
-      dryRun: false,
-      autoRenew: true,
-      certificateId: previous.id,
-    };
-    const job = await withStoredCredentials(db, parseConfig(env as unknown as Record<string, unknown>).ENCRYPTION_KEY, request, previous);
+    const job = await renewalJob(tenant, project.id);
     expect(job).toBeInstanceOf(Error);
     expect((job as Error).message).toBe(`DNS connection ${connection.id} no longer exists: obtain the certificate again with other DNS credentials`);
   });
