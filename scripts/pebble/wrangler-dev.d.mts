@@ -16,6 +16,7 @@ export interface WranglerDevOptions {
   timeoutMs?: number;
   portMayMove?: boolean;
 }
-export function applyMigrations(options: { persistTo: string; debugLog: string }): Promise<void>;
+/** Rejects when wrangler fails or `timeoutMs` (default 120 s) ends it. */
+export function applyMigrations(options: { persistTo: string; debugLog: string; timeoutMs?: number }): Promise<void>;
 export function startWranglerDev(options: WranglerDevOptions): Promise<WranglerDevHandle>;
 export function stopWranglerDev(handle: WranglerDevHandle): Promise<void>;

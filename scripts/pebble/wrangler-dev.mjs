@@ -15,16 +15,26 @@ function wranglerEnv(extra = {}) {
   return { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1", FORCE_COLOR: "0", ...extra };
 }
 
-/** Applies migrations/ to the local D1 under `persistTo`. */
-export async function applyMigrations({ persistTo, debugLog }) {
+/**
+ * Applies migrations/ to the local D1 under `persistTo`, or throws. wrangler applies them one at a time, each in a
+ * local runtime of its own: on a loaded machine that takes minutes (about 10 s a migration seen on 2 busy cores).
+ */
+export async function applyMigrations({ persistTo, debugLog, timeoutMs = 120_000 }) {
+  const applying = run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
+    cwd: REPO_ROOT,
+    env: wranglerEnv({ WRANGLER_LOG_PATH: debugLog }),
+    timeout: timeoutMs,
+  });
   try {
-    await run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
-      cwd: REPO_ROOT,
-      env: wranglerEnv({ WRANGLER_LOG_PATH: debugLog }),
-      timeout: 120_000,
-    });
+    await applying;
   } catch (error) {
     throw new Error(`wrangler d1 migrations apply failed: ${error.stderr || error.stdout || error.message}`);
+  }
+  // The timeout's SIGTERM reaches wrangler's launcher (bin/wrangler.js), which passes it to its CLI process and then
+  // exits 0 when that one dies of it: a run cut short looks like a success, and the Worker would start on a database
+  // holding only the first migrations (every route on a later table a 500). So the kill itself decides.
+  if (applying.child.killed) {
+    throw new Error(`wrangler d1 migrations apply did not finish within ${timeoutMs} ms (killed; the database is partly migrated); see ${debugLog}`);
   }
 }
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { connect, createServer, type TLSSocket } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { jsonClient } from "../support/http-client";
-import { startWorker, type RunningWorker } from "./support/private-ca-worker.mjs";
+import { MIGRATIONS_TIMEOUT_MS, START_TIMEOUT_MS, startWorker, type RunningWorker } from "./support/private-ca-worker.mjs";
 
 let worker: RunningWorker;
 let dir = "";
@@ -100,7 +100,8 @@ beforeAll(async () => {
   });
   file("root.pem", root.certificate);
   file("intermediate.pem", intermediate.certificate);
-}, 180_000);
+  // The Worker's start (migrations, then wrangler dev) and a minute for the team and its two CAs.
+}, MIGRATIONS_TIMEOUT_MS + START_TIMEOUT_MS + 60_000);
 
 afterEach(({ task }) => {
   if (task.result?.state === "fail") failed = true;

@@ -11,6 +11,10 @@ import { applyMigrations, startWranglerDev, stopWranglerDev } from "../../../scr
 
 /** Lines of the Worker's log printed when something failed: enough for `handleError`'s line and what led to it. */
 const TAIL_LINES = 80;
+/** Room for wrangler's one-runtime-per-migration apply on a loaded 2-core machine (a parallel CI run took over 120 s). */
+export const MIGRATIONS_TIMEOUT_MS = 240_000;
+/** wrangler dev's own start, after the migrations. */
+export const START_TIMEOUT_MS = 120_000;
 
 /** Says on stderr where the run's logs stay and prints the end of the Worker's own, so a CI log shows the cause. */
 function reportLogs(runDir, why) {
@@ -28,7 +32,7 @@ export async function startWorker(name) {
   const adminToken = randomBytes(16).toString("hex");
   let worker;
   try {
-    await applyMigrations({ persistTo, debugLog });
+    await applyMigrations({ persistTo, debugLog, timeoutMs: MIGRATIONS_TIMEOUT_MS });
     worker = await startWranglerDev({
       port,
       inspectorPort,
@@ -37,6 +41,7 @@ export async function startWorker(name) {
       debugLog,
       vars: { CERTDESK_ENV: "test", ADMIN_TOKEN: adminToken, ENCRYPTION_KEY: randomBytes(32).toString("base64") },
       portMayMove: true,
+      timeoutMs: START_TIMEOUT_MS,
     });
   } catch (error) {
     reportLogs(runDir, "the Worker did not start");
