@@ -53,12 +53,16 @@ function fromHttpException(error: HTTPException): AppError {
   });
 }
 
+/** The "at …" lines of a stack, without the message, however many lines the message has. */
+const stackFrames = (error: Error) => (error.stack ?? "").split("\n").map((line) => line.trim()).filter((line) => line.startsWith("at "));
+
 export function handleError(error: unknown, c: Context<AppBindings>): Response {
   const appError = error instanceof HTTPException ? fromHttpException(error) : toAppError(error);
   if (appError.status >= 500 && !(error instanceof AppError)) {
     // Log the failure's kind and where, never its values: errors from crypto code can quote input.
     const name = error instanceof Error ? error.name : typeof error;
-    const where = error instanceof Error ? (error.stack ?? "").split("\n").slice(1, 4).join(" | ") : "";
+    // Frames only: a message may span lines (a failed query's second line lists its parameters).
+    const where = error instanceof Error ? stackFrames(error).slice(0, 3).join(" | ") : "";
     console.error(`request ${c.get("requestId") ?? "-"} ${c.req.method} ${c.req.path} failed: ${name} ${where}`);
   }
   return renderError(c, appError);
