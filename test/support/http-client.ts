@@ -3,7 +3,9 @@ export function jsonClient(baseUrl: () => string) {
   return async function api(method: string, path: string, token: string, json?: unknown) {
     const response = await fetch(`${baseUrl()}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${token}`, ...(json === undefined ? {} : { "Content-Type": "application/json" }) },
+      // A connection per request: fetch keeps an idle one 4 s, and the Worker's side may close it about as soon, so on a
+      // loaded machine a request after a pause went out on a closed connection ("other side closed", no answer).
+      headers: { Authorization: `Bearer ${token}`, Connection: "close", ...(json === undefined ? {} : { "Content-Type": "application/json" }) },
       body: json === undefined ? undefined : JSON.stringify(json),
     });
     const text = await response.text();
