@@ -24,6 +24,8 @@ export interface ObtainOptions {
   dnsCredentials?: Record<string, unknown>;
   /** A saved connection of the owner's team (already looked up: `dnsProvider` is its provider), instead of `dnsCredentials`. */
   dnsConnectionId?: string;
+  /** DNS-01 through the operator's delegation zone (dns/delegation.ts): no provider or credentials of the customer's. */
+  dnsDelegation?: boolean;
   autoRenew: boolean;
   keyType: "rsa" | "ec";
   keySize?: number;
@@ -81,8 +83,8 @@ export function throwIfFailed(outcome: IssueOutcome): Exclude<IssueOutcome, { st
 
 /** What an obtain's audit row says: the request as given, never the DNS credentials. */
 function obtainDetail(names: string[], options: ObtainOptions): Record<string, unknown> {
-  const { challengeType, dnsProvider, dnsConnectionId, keyType, keySize, staging, dryRun, autoRenew, profile } = options;
-  return { names, challengeType, dnsProvider: dnsProvider ?? null, ...(dnsConnectionId ? { dnsConnectionId } : {}), keyType, keySize: keySize ?? null, staging, dryRun, autoRenew, profile: profile ?? null };
+  const { challengeType, dnsProvider, dnsConnectionId, dnsDelegation, keyType, keySize, staging, dryRun, autoRenew, profile } = options;
+  return { names, challengeType, dnsProvider: dnsProvider ?? null, ...(dnsConnectionId ? { dnsConnectionId } : {}), ...(dnsDelegation ? { dnsDelegation } : {}), keyType, keySize: keySize ?? null, staging, dryRun, autoRenew, profile: profile ?? null };
 }
 
 /** Hands the request to the owner's issuer, recorded first (`commit`). */
@@ -102,6 +104,7 @@ export async function obtainAcmeCertificate(deps: Deps, owner: Owner, names: str
     ...(options.dnsProvider ? { dnsProvider: options.dnsProvider } : {}),
     ...(options.dnsCredentials ? { dnsCredentials: options.dnsCredentials } : {}),
     ...(options.dnsConnectionId ? { dnsConnectionId: options.dnsConnectionId } : {}),
+    ...(options.dnsDelegation ? { dnsDelegation: true } : {}),
     keySpec: keySpecOf(options.keyType, options.keySize),
     email: options.email,
     directoryUrl: options.staging ? config.ACME_STAGING_DIRECTORY_URL : config.ACME_DIRECTORY_URL,
@@ -138,6 +141,8 @@ export async function renewAcmeCertificate(deps: Deps, row: CertificateRow, by: 
     challengeType: how.challengeType,
     ...(how.dnsProvider ? { dnsProvider: how.dnsProvider } : {}),
     ...(row.dnsConnectionId ? { dnsConnectionId: row.dnsConnectionId } : {}),
+    // Delegated: the operator's credentials as configured now; nothing of the customer's is needed.
+    ...(row.dnsDelegation ? { dnsDelegation: true } : {}),
     keySpec: how.keySpec,
     email: how.email,
     directoryUrl: how.directoryUrl,
