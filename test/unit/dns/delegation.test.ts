@@ -9,6 +9,9 @@ import { bytesToBase64 } from "../../../src/crypto/encoding";
 import { checkDelegation, delegationLabel, delegationRecord, type DelegationRecord } from "../../../src/dns/delegation";
 import type { DnsProvider } from "../../../src/dns";
 import { dns01Solver } from "../../../src/issuance/dns01-solver";
+import { requestFingerprint, type IssueRequest } from "../../../src/issuance/issue-request";
+import { withStoredCredentials } from "../../../src/issuance/run-issuance";
+import type { CertificateRow } from "../../../src/store/certificates";
 import { preflightOrder } from "../../../src/issuance/preflight";
 import { obtainBody } from "../../../src/routes/native/obtain-schema";
 
@@ -116,6 +119,33 @@ describe("delegated issuance", () => {
     await solver.settle?.([task]);
     await solver.cleanUp(task);
     expect(calls).toEqual([`present ${record!.recordValue} value-1`, `cleanUp ${record!.recordValue} value-1`]);
+  });
+});
+
+describe("a delegated renewal", () => {
+  const request: IssueRequest = {
+    kind: "renew",
+    teamId: "team_1",
+    projectId: "prj_1",
+    names: ["shop.example.com"],
+    challengeType: "dns-01",
+    dnsDelegation: true,
+    keySpec: { keyType: "ec", curve: "P-256" },
+    email: null,
+    directoryUrl: "https://ca.example/directory",
+    staging: false,
+    dryRun: false,
+    autoRenew: true,
+    certificateId: "crt_1",
+  };
+
+  it("opens no credentials of the row or a connection: the operator's come from the configuration", async () => {
+    const previous = { id: "crt_1", sealedDnsCredentials: "v2.sealed", dnsConnectionId: null } as unknown as CertificateRow;
+    expect(await withStoredCredentials(null as never, "unused", request, previous)).toBe(request);
+  });
+
+  it("is not the same job as an undelegated one for the same names", () => {
+    expect(requestFingerprint(request)).not.toBe(requestFingerprint({ ...request, dnsDelegation: undefined }));
   });
 });
 
