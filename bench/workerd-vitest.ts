@@ -40,6 +40,7 @@ export async function workerdBenchConfig({ name, include, provide = {}, alias = 
             ADMIN_TOKEN: "test-admin-token-0123456789",
             ENCRYPTION_KEY: "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=",
             TEST_MIGRATIONS: migrations,
+            DOMAIN_VERIFICATION: "off",
             ACME_DIRECTORY_URL: "https://127.0.0.1:9/directory",
             ACME_STAGING_DIRECTORY_URL: "https://127.0.0.1:9/staging/directory",
           },

@@ -41,9 +41,11 @@ export function applyLocalMigrations(args) {
 
 /**
  * Marks the run as local development, so the Worker accepts the committed secrets of .dev.vars.example: also for a
- * .dev.vars copied before CERTDESK_ENV existed. Before the user's arguments, so their own --var still wins.
+ * .dev.vars copied before CERTDESK_ENV existed. A local run publishes no DNS, so a project's domain is the team's at
+ * once (DOMAIN_VERIFICATION=off; `npm start -- --var DOMAIN_VERIFICATION:required` tries verification). Before the
+ * user's arguments, so their own --var still wins.
  */
-const DEVELOPMENT = ["--var", "CERTDESK_ENV:development"];
+const DEVELOPMENT = ["--var", "CERTDESK_ENV:development", "--var", "DOMAIN_VERIFICATION:off"];
 
 /** `wrangler dev --local <args>` in the foreground, SIGINT/SIGTERM passed on; resolves with its exit code. */
 export function runWranglerDev(args, env = process.env) {

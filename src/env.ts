@@ -23,6 +23,8 @@ export interface Env {
   ACME_DIRECTORY_URL: string;
   ACME_STAGING_DIRECTORY_URL: string;
   DOH_RESOLVER_URL: string;
+  /** Optional: "required" (default) or "off": whether a project's domain needs a TXT record before the team holds it. */
+  DOMAIN_VERIFICATION?: string;
   /** Optional: base URL overrides for DNS provider APIs (tests point them at local fakes). JSON object. */
   DNS_API_BASE_URLS?: string;
   /** Optional: seconds an HTTP request may wait on issuance before answering "pending" (default 25). */

@@ -20,6 +20,7 @@ const testBindings = {
   ADMIN_TOKEN: "test-admin-token-0123456789",
   ENCRYPTION_KEY: "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=",
   TEST_MIGRATIONS: migrations,
+  DOMAIN_VERIFICATION: "off",
 };
 
 const number = (name: string, fallback: number) => {

@@ -165,6 +165,12 @@ const baseSchema = z.object({
   /** The DNS-over-HTTPS resolver for propagation and CAA checks; `none` skips both. */
   DOH_RESOLVER_URL: z.union([z.literal("none"), z.url()]),
   /**
+   * Whether a team must prove control of a name before it holds it (services/domain-verification.ts): `required` (the
+   * default) holds a project's new domain pending until a TXT record at `_certdesk.<domain>` carries the team's token;
+   * `off` lets the first team to add a name hold it at once (tests and local runs, where no DNS is published).
+   */
+  DOMAIN_VERIFICATION: z.enum(["required", "off"], { error: "DOMAIN_VERIFICATION must be required or off" }).default("required"),
+  /**
    * The most of any outbound answer's body that is read, in KiB (ACME, DNS providers, DoH, deploy targets, webhooks;
    * outbound/bounded-body.ts): past it the rest is cancelled unread and the call fails. Default 1 MiB, at most 64 MiB.
    */

@@ -54,6 +54,23 @@ export const domainClaims = sqliteTable("domain_claims", {
   createdAt: timestamp("created_at").notNull(),
 });
 
+/**
+ * Pending proofs of control (DOMAIN_VERIFICATION=required): a team asked for `domain` and must publish `token` in a
+ * TXT record before it holds the name (a domain_claims row). Several teams may wait on one name; the first whose
+ * record is found gets the claim. `checkedAt`: the last DNS lookup, so the cron checks the least recently looked at first.
+ */
+export const domainVerifications = sqliteTable(
+  "domain_verifications",
+  {
+    domain: text("domain").notNull(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    token: text("token").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    checkedAt: timestamp("checked_at"),
+  },
+  (t) => [primaryKey({ columns: [t.domain, t.teamId] }), index("domain_verifications_checked_idx").on(t.checkedAt)],
+);
+
 export type CertificateType = "custom" | "letsencrypt";
 export type CertificateState = "active" | "revoked";
 

@@ -26,6 +26,9 @@ const nearestLine = document.getElementById("nearest");
 const casSection = document.getElementById("cas");
 const casSummary = document.getElementById("cas-summary");
 const caList = document.getElementById("ca-list");
+const dnsSection = document.getElementById("dns-connections");
+const dnsSummary = document.getElementById("dns-connections-summary");
+const dnsRows = document.getElementById("dns-connection-rows");
 
 let token = null;
 let certificates = [];
@@ -126,8 +129,13 @@ async function load() {
       say(errorOf(result));
       inventory.hidden = true;
       // A token without certs:read may still read the team's CAs.
-      if (result.status === 403) await loadCas();
-      else hideCas();
+      if (result.status === 403) {
+        await loadCas();
+        await loadDnsConnections();
+      } else {
+        hideCas();
+        hideDnsConnections();
+      }
       return;
     }
     for (const certificate of result.body.certificates) all.push(certificate);
@@ -140,6 +148,68 @@ async function load() {
   say(all.length === 1 ? "1 certificate" + more : all.length + " certificates" + more);
   // After the certificates, not beside them: each request carries the newest bookmark of the answers before it.
   await loadCas();
+  await loadDnsConnections();
+}
+
+function hideDnsConnections() {
+  dnsSection.hidden = true;
+  dnsRows.replaceChildren();
+  dnsSummary.textContent = "";
+}
+
+/** The team's saved DNS connections (never their credentials: the API has none to give); no section without dns:read. */
+async function loadDnsConnections() {
+  const connections = [];
+  let before = null;
+  let pages = 0;
+  try {
+    do {
+      const query = "?limit=" + PAGE_LIMIT + (before ? "&before=" + encodeURIComponent(before) : "");
+      const result = await api("GET", "/api/v1/dns-connections" + query);
+      if (result.status === 403) {
+        hideDnsConnections();
+        return;
+      }
+      if (!result.ok) {
+        showDnsProblem("Could not load the DNS connections: " + errorOf(result));
+        return;
+      }
+      for (const connection of result.body.connections) connections.push(connection);
+      before = result.body.next;
+      pages += 1;
+    } while (before && pages < MAX_PAGES);
+    renderDnsConnections(connections);
+  } catch {
+    showDnsProblem("Could not reach the API for the DNS connections; try again.");
+  }
+}
+
+function showDnsProblem(message) {
+  dnsRows.replaceChildren();
+  dnsSummary.textContent = message;
+  dnsSummary.className = "error";
+  dnsSection.hidden = false;
+}
+
+function renderDnsConnections(connections) {
+  dnsSummary.className = "";
+  dnsSummary.textContent = connections.length === 1 ? "1 connection" : connections.length + " connections";
+  dnsRows.replaceChildren(
+    ...connections.map(function (connection) {
+      const row = document.createElement("tr");
+      const id = element("td", null);
+      id.append(element("code", connection.id));
+      row.append(
+        element("td", connection.name),
+        element("td", connection.provider),
+        element("td", connection.zones.length > 0 ? connection.zones.join(", ") : "none listed"),
+        element("td", day(connection.updatedAt)),
+        id,
+      );
+      return row;
+    }),
+  );
+  dnsSection.hidden = false;
 }
 
 function hideCas() {
@@ -540,6 +610,7 @@ forgetButton.addEventListener("click", function () {
   rowsBody.replaceChildren();
   inventory.hidden = true;
   hideCas();
+  hideDnsConnections();
   say("Token forgotten.");
 });
 

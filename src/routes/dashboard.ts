@@ -90,6 +90,19 @@ export function dashboardPage({ name, links }: DashboardPageContent): string {
 <div id="ca-list"></div>
 <p class="note">Shown when the token holds <code>cas:read</code>. Each CA lists its certificates newest first, a page at a time: Show more loads the older ones (<code>GET /api/v1/cas/:id/certificates</code>). Its CA certificate and CRL are public, for relying parties.</p>
 </section>
+<section id="dns-connections" aria-labelledby="dns-connections-heading" hidden>
+<h2 id="dns-connections-heading">DNS connections</h2>
+<p id="dns-connections-summary"></p>
+<div class="table-wrap">
+<table>
+<thead>
+<tr><th scope="col">Name</th><th scope="col">Provider</th><th scope="col">Zones</th><th scope="col">Credentials last set</th><th scope="col">Id</th></tr>
+</thead>
+<tbody id="dns-connection-rows"></tbody>
+</table>
+</div>
+<p class="note">Shown when the token holds <code>dns:read</code>. Credentials are sealed and never shown; give the id as <code>dnsConnectionId</code> to obtain a certificate over DNS-01.</p>
+</section>
 </main>
 </body>
 </html>

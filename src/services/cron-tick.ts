@@ -1,6 +1,6 @@
 /**
  * One cron tick: the renewal sweep, the deploy sweep, the ARI refresh, the webhook sweep, the private certificates'
- * renewal, the private CAs' CRL refresh and the renewal of client certificates issued by the teams' CAs, in that
+ * renewal, the private CAs' CRL refresh and the renewal of client certificates issued by the teams' CAs and the pending domain verifications, in that
  * order, each on
  * its own. A stage that throws is logged and counted (`certdesk_cron_stage_failures_total{stage}`), and the stages
  * after it still run: a target that breaks its delivery, or a CA that is down, holds back no renewal, ARI refresh or
@@ -15,8 +15,9 @@ import { sweepDueCertificates } from "./renewal-sweep";
 import { renewDuePrivateCertificates } from "./private-ca/auto-renew";
 import { refreshDueCrls } from "./private-ca/crl-refresh";
 import { sweepWebhooks } from "./webhooks/sweep";
+import { verifyPendingDomains } from "./domain-verification";
 
-export const CRON_STAGES = ["renewal_sweep", "deploy_sweep", "ari_refresh", "webhook_sweep", "private_renewal", "crl_refresh", "client_certificate_renewal"] as const;
+export const CRON_STAGES = ["renewal_sweep", "deploy_sweep", "ari_refresh", "webhook_sweep", "private_renewal", "crl_refresh", "client_certificate_renewal", "domain_verification"] as const;
 export type CronStage = (typeof CRON_STAGES)[number];
 
 /** How the log names each stage. */
@@ -28,6 +29,7 @@ const LABELS: Record<CronStage, string> = {
   private_renewal: "private renewal",
   crl_refresh: "CRL refresh",
   client_certificate_renewal: "client certificate renewal",
+  domain_verification: "domain verification",
 };
 
 export type StageReport = { stage: CronStage; ok: true; summary: string } | { stage: CronStage; ok: false; error: string };
@@ -68,6 +70,11 @@ const STAGES: Record<CronStage, (deps: Deps, asOf: number) => Promise<string>> =
   async client_certificate_renewal(deps, asOf) {
     const r = await renewDueClientCertificates(deps, asOf);
     return `${r.due} due, ${r.renewed} renewed, ${r.stopped} stopped, ${r.failed} failed`;
+  },
+  // Pending proofs of control (DOMAIN_VERIFICATION=required): the TXT records looked up, least recently checked first.
+  async domain_verification(deps, asOf) {
+    const r = await verifyPendingDomains(deps, asOf);
+    return `${r.due} due, ${r.verified} verified, ${r.conflicts} taken by another team, ${r.failed} failed`;
   },
 };
 

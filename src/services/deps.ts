@@ -28,4 +28,6 @@ export interface Deps extends IssuanceDeps {
   webhookQueue: { sendBatch(messages: Iterable<MessageSendRequest<WebhookMessage>>): Promise<unknown> };
   /** The fetch webhook deliveries and their DNS-over-HTTPS checks use (tests pass fakes); the global fetch when absent. */
   webhookFetch?: typeof fetch;
+  /** The fetch domain verification's DNS-over-HTTPS lookups use (tests pass a fake resolver); the global fetch when absent. */
+  dnsFetch?: typeof fetch;
 }

@@ -4,13 +4,18 @@ import type { Database } from "../db/client";
 import { certificates, projects } from "../db/schema";
 import { newId } from "../core/ids";
 import { AppError } from "../core/errors";
-import { claimDomainStatement, claimHolderQuery, releaseUnusedClaimStatement, unheldNames } from "../store/domain-claims";
+import { claimDomainStatement, claimHolderQuery, heldByAnotherTeam, releaseUnusedClaimStatement, unheldNames } from "../store/domain-claims";
+import { releaseUnusedVerificationStatement } from "../store/domain-verifications";
 import type { CertificateRow } from "../store/certificates";
 import { stopRenewalsOfReleasedNamesStatement } from "../store/released-names";
 import type { Change, CommitChange } from "./change";
 import { certificateOf } from "./certificates/lookup";
 import { projectOwner } from "./certificates/owner";
 import { claimableDomain, normalizeDomain, refusePublicSuffix } from "./domain-name";
+import { pendingVerificationFor } from "./domain-verification";
+
+/** DOMAIN_VERIFICATION: `required` holds a new domain pending until its TXT record is found; `off` claims it at once. */
+export type VerificationMode = "required" | "off";
 
 export type ProjectRow = typeof projects.$inferSelect;
 
@@ -79,14 +84,46 @@ function insertProjectWhereClaimed(db: Database, row: ProjectRow & { domain: str
     .returning({ id: projects.id });
 }
 
+/**
+ * The project row, inserted only where no other team holds a name its domain overlaps (verification required: a
+ * verified claim is exclusive, pending ones are not); a concurrent create of the same name inserts nothing.
+ */
+function insertProjectWhereFree(db: Database, row: ProjectRow & { domain: string }) {
+  return db
+    .insert(projects)
+    .select(
+      sql`SELECT ${row.id}, ${row.teamId}, ${row.name}, ${row.domain}, ${row.createdAt}, ${row.updatedAt}
+        WHERE NOT ${heldByAnotherTeam(row.teamId, row.domain)}`,
+    )
+    .onConflictDoNothing()
+    .returning({ id: projects.id });
+}
+
+/** Whether another team holds a name `domain` overlaps (read after a refused write, to say which rule refused it). */
+async function takenByAnotherTeam(db: Database, teamId: string, domain: string): Promise<boolean> {
+  const [row] = await db.all<{ taken: number }>(sql`SELECT ${heldByAnotherTeam(teamId, domain)} AS taken`);
+  return row?.taken === 1;
+}
+
 /** What a project's audit row says about it. */
 const projectDetail = (row: Pick<ProjectRow, "name" | "domain">) => ({ name: row.name, domain: row.domain });
 
 /** SQL: the project `id` is there as this change wrote it (the audit row of a change that may not happen). */
 const projectWritten = (id: string, updatedAt: number) => sql`EXISTS (SELECT 1 FROM projects WHERE id = ${id} AND updated_at = ${updatedAt})`;
 
-/** Creates the project, with its audit row only when it was created (`commit`: the edge's audited commit). */
-export async function createProject(db: Database, teamId: string, input: { name: string; domain?: string | null }, now: number, commit: CommitChange) {
+/**
+ * Creates the project, with its audit row only when it was created (`commit`: the edge's audited commit). With
+ * `verification` required the domain is not claimed: the team gets a pending verification of it instead
+ * (services/domain-verification.ts), and only another team's claim refuses the name.
+ */
+export async function createProject(
+  db: Database,
+  teamId: string,
+  input: { name: string; domain?: string | null },
+  now: number,
+  commit: CommitChange,
+  verification: VerificationMode = "off",
+) {
   const domain = input.domain == null ? null : claimableDomain(input.domain);
   if (await nameInUse(db, teamId, input.name)) throw nameTaken(input.name);
   const row: ProjectRow = { id: newId("prj"), teamId, name: input.name, domain, createdAt: now, updatedAt: now };
@@ -95,6 +132,19 @@ export async function createProject(db: Database, teamId: string, input: { name:
     const [stored] = (await commit({ ...change, statements: [db.insert(projects).values(row).onConflictDoNothing().returning({ id: projects.id })] })) as [unknown[]];
     if (stored.length === 0) throw nameTaken(input.name);
     return row;
+  }
+  if (verification === "required") {
+    // One D1 batch: the project where no other team holds the name, the team's pending verification (with a new
+    // token unless it has one or holds the name already), dropped again when the insert lost a race on the name.
+    const statements = [
+      insertProjectWhereFree(db, { ...row, domain: row.domain }),
+      pendingVerificationFor(db, teamId, row.domain, now),
+      releaseUnusedVerificationStatement(db, teamId, row.domain),
+    ];
+    const [inserted] = (await commit({ ...change, statements })) as [unknown[]];
+    if (inserted.length > 0) return row;
+    if (await takenByAnotherTeam(db, teamId, row.domain)) throw domainTaken(row.domain);
+    throw nameTaken(input.name);
   }
   // One D1 batch, one transaction: the claim (its overlap check and insert are one statement), the
   // project only where the claim is the team's, and the claim released again when no project uses it
@@ -131,6 +181,7 @@ export async function updateProject(
   input: { name?: string; domain?: string | null },
   now: number,
   commit: CommitChange,
+  verification: VerificationMode = "off",
 ) {
   const current = await getProject(db, teamId, projectId);
   const changes: { name?: string; domain?: string | null; updatedAt: number } = { updatedAt: now };
@@ -155,7 +206,7 @@ export async function updateProject(
     await asNameConflict(db, teamId, projectId, changes.name, () => commit({ teamId, statements: [rename], target: projectId, detail: audited.detail }));
     return updated;
   }
-  await moveDomain(db, current, { ...changes, domain: changes.domain }, now, audited);
+  await moveDomain(db, current, { ...changes, domain: changes.domain }, now, audited, verification);
   return updated;
 }
 
@@ -170,9 +221,17 @@ type DomainChange = { name?: string; domain: string | null; updatedAt: number };
  * read with, no certificate (one may have been obtained meanwhile) and the team's claim on the new name;
  * then release whichever name no project of the team uses any more (the new one too, when the move did
  * not happen) and stop renewing every certificate of the team that carries a released name. The audit row is
- * written only when the project moved.
+ * written only when the project moved. With `verification` required the new name is not claimed: the project moves
+ * unless another team holds it, and the team gets a pending verification of it (its pending one of the old name goes).
  */
-async function moveDomain(db: Database, current: ProjectRow, change: DomainChange, now: number, { commit, detail }: Audited): Promise<void> {
+async function moveDomain(
+  db: Database,
+  current: ProjectRow,
+  change: DomainChange,
+  now: number,
+  { commit, detail }: Audited,
+  verification: VerificationMode,
+): Promise<void> {
   const { teamId, id: projectId } = current;
   const next = change.domain;
   const move = db
@@ -184,16 +243,28 @@ async function moveDomain(db: Database, current: ProjectRow, change: DomainChang
         eq(projects.teamId, teamId),
         sql`${projects.domain} IS ${current.domain}`,
         sql`NOT EXISTS (SELECT 1 FROM certificates WHERE certificates.project_id = ${projectId})`,
-        next === null ? undefined : sql`EXISTS (SELECT 1 FROM domain_claims WHERE domain = ${next} AND team_id = ${teamId})`,
+        next === null
+          ? undefined
+          : verification === "required"
+            ? sql`NOT ${heldByAnotherTeam(teamId, next)}`
+            : sql`EXISTS (SELECT 1 FROM domain_claims WHERE domain = ${next} AND team_id = ${teamId})`,
       ),
     )
     .returning({ id: projects.id });
-  const releaseOld = current.domain === null ? [] : [releaseUnusedClaimStatement(db, teamId, current.domain)];
+  const releaseOld =
+    current.domain === null
+      ? []
+      : [releaseUnusedClaimStatement(db, teamId, current.domain), ...(verification === "required" ? [releaseUnusedVerificationStatement(db, teamId, current.domain)] : [])];
   const stop = stopRenewalsOfReleasedNamesStatement(db, teamId, now);
   const moved = sql`EXISTS (SELECT 1 FROM projects WHERE id = ${projectId} AND updated_at = ${change.updatedAt} AND domain IS ${next})`;
   const audited = (statements: Change["statements"]) => commit({ teamId, statements, target: projectId, detail, recordIf: { holds: moved, checked: "after" } });
   let movedRows: { id: string }[];
-  if (next === null) {
+  if (next !== null && verification === "required") {
+    // No claim: the team's pending verification of the new name (dropped again when the move did not happen).
+    const pending = [pendingVerificationFor(db, teamId, next, now), releaseUnusedVerificationStatement(db, teamId, next)];
+    [movedRows] = (await asNameConflict(db, teamId, projectId, change.name, () => audited([move, ...pending, ...releaseOld, stop]))) as [{ id: string }[]];
+    if (movedRows.length === 0 && (await takenByAnotherTeam(db, teamId, next))) throw domainTaken(next);
+  } else if (next === null) {
     [movedRows] = (await asNameConflict(db, teamId, projectId, change.name, () => audited([move, ...releaseOld, stop]))) as [{ id: string }[]];
   } else {
     let holder: { teamId: string }[];
@@ -212,7 +283,15 @@ async function moveDomain(db: Database, current: ProjectRow, change: DomainChang
 /** Deletes the project with its audit row; answers the certificates deleted with it (for their `certificate.deleted` events). */
 export async function deleteProject(db: Database, teamId: string, projectId: string, now: number, commit: CommitChange): Promise<CertificateRow[]> {
   const current = await getProject(db, teamId, projectId);
-  const released = current.domain === null ? [] : [releaseUnusedClaimStatement(db, teamId, current.domain), stopRenewalsOfReleasedNamesStatement(db, teamId, now)];
+  const released =
+    current.domain === null
+      ? []
+      : [
+          releaseUnusedClaimStatement(db, teamId, current.domain),
+          // The team's pending verification of the name goes too (none when verification is off).
+          releaseUnusedVerificationStatement(db, teamId, current.domain),
+          stopRenewalsOfReleasedNamesStatement(db, teamId, now),
+        ];
   // Certificates, client certificates and activations go with the project (ON DELETE CASCADE); the
   // claim goes when no other project of the team uses the name, and with it every renewal of that name.
   const statements = [

@@ -57,23 +57,28 @@ export async function ownerHolds(db: Database, owner: NameOwner, names: readonly
  * both pass the check. The team's own earlier claim is left as it is (ON CONFLICT DO NOTHING).
  */
 export function claimDomainStatement(db: Database, teamId: string, domain: string, now: number) {
+  return db
+    .insert(domainClaims)
+    .select(sql`SELECT ${domain}, ${teamId}, ${now} WHERE NOT ${heldByAnotherTeam(teamId, domain)}`)
+    .onConflictDoNothing();
+}
+
+/**
+ * SQL condition: another team holds a name `domain` overlaps: the name itself, the wildcard covering it, or (for a
+ * wildcard) a name exactly one label below its apex. What claimDomainStatement refuses on.
+ */
+export function heldByAnotherTeam(teamId: string, domain: string): SQL {
   const apex = domain.startsWith("*.") ? domain.slice(2) : null;
   // Normalized names hold only [a-z0-9-] and dots, so the apex has no LIKE wildcard (% or _) in it.
   const oneLabelBelow =
     apex === null
       ? sql`0`
       : sql`(held.domain LIKE ${`%.${apex}`} AND instr(substr(held.domain, 1, length(held.domain) - ${apex.length + 1}), '.') = 0)`;
-  return db
-    .insert(domainClaims)
-    .select(
-      sql`SELECT ${domain}, ${teamId}, ${now}
-        WHERE NOT EXISTS (
-          SELECT 1 FROM domain_claims AS held
-          WHERE held.team_id <> ${teamId}
-            AND (held.domain IN (${domain}, '*.' || substr(${domain}, instr(${domain}, '.') + 1)) OR ${oneLabelBelow})
-        )`,
-    )
-    .onConflictDoNothing();
+  return sql`(EXISTS (
+    SELECT 1 FROM domain_claims AS held
+    WHERE held.team_id <> ${teamId}
+      AND (held.domain IN (${domain}, '*.' || substr(${domain}, instr(${domain}, '.') + 1)) OR ${oneLabelBelow})
+  ))`;
 }
 
 /** The team that holds `domain` exactly (a query for a batch, read after the claim statement). */

@@ -12,6 +12,8 @@ import { issuerName } from "../../issuance/issue-request";
 import { revocationRefusal } from "../../issuance/revoke";
 import { isAcmeCertificate } from "../../store/certificate-type";
 import type { CertificateRow } from "../../store/certificates";
+import { firstUnheldName } from "../../store/domain-claims";
+import { pendingVerificationError } from "../domain-verification";
 import { type Owner, ownerColumns } from "./owner";
 import { type SubscriberRevocationReason, revocationCode } from "./revocation-reasons";
 import { emitCertificateEvent } from "../webhooks/emit";
@@ -87,12 +89,26 @@ function obtainDetail(names: string[], options: ObtainOptions): Record<string, u
   return { names, challengeType, dnsProvider: dnsProvider ?? null, ...(dnsConnectionId ? { dnsConnectionId } : {}), ...(dnsDelegation ? { dnsDelegation } : {}), keyType, keySize: keySize ?? null, staging, dryRun, autoRenew, profile: profile ?? null };
 }
 
+/**
+ * With verified claims a project may have a domain its team does not hold yet: refused here, before the CA is called,
+ * with the TXT record to create (the issuer's own check under the certificate's lock would call it a released name).
+ */
+async function refuseUnverifiedNames(deps: Deps, teamId: string, names: readonly string[]): Promise<void> {
+  const unheld = await firstUnheldName(deps.db, teamId, names);
+  if (unheld === null) return;
+  throw (
+    (await pendingVerificationError(deps.db, teamId, unheld)) ??
+    new AppError("domain_not_configured", `The team does not hold ${unheld}: verify the project's domain first (GET /api/v1/projects/{id}/domain)`)
+  );
+}
+
 /** Hands the request to the owner's issuer, recorded first (`commit`). */
 export async function obtainAcmeCertificate(deps: Deps, owner: Owner, names: string[], options: ObtainOptions, commit: CommitChange): Promise<IssueOutcome> {
   if (options.challengeType === "http-01" && names.some((n) => n.startsWith("*."))) {
     // RFC 8555 §7.1.3 and CA policy: wildcard names can only be validated over DNS.
     throw new AppError("bad_request", "Wildcard names need challengeType dns-01", { param: "challengeType" });
   }
+  if (deps.config.DOMAIN_VERIFICATION === "required") await refuseUnverifiedNames(deps, owner.teamId, names);
   // Fair use: every order reaches the CA, whose limits all teams share.
   await deps.limits.takeCaCall(owner.teamId);
   const config = deps.config;

@@ -10,7 +10,7 @@ import { type ProjectRow, getProject, getProjectWithUnheldName } from "../projec
 import { certificateOf } from "./lookup";
 import { projectOwner } from "./owner";
 import { storeUploadedCertificate } from "./store-uploaded";
-import { EVERY_CHECK, type NameHolder, admitCertificate, failedWith, namesRuleError } from "./validation-gate";
+import { EVERY_CHECK, type NameHolder, admitCertificate, failedWith, namesRuleError, unverifiedNameError } from "./validation-gate";
 
 export interface CustomCertificateInput {
   certificate: string;
@@ -50,7 +50,8 @@ export async function validateForProject(db: Database, teamId: string, projectId
   const { project, unheld } = await getProjectWithUnheldName(db, teamId, projectId, checked.report.names);
   const domain = projectCheck(project, input, now).domain;
   const judged = { ...checked, report: withFailure(checked.report, domainFailure(checked.report.names, domain)) };
-  return failedWith(judged, namesRuleError(CERTIFICATE_FIELD, checked.report.names, unheld));
+  const unverified = await unverifiedNameError(holderOf(db, project), unheld);
+  return failedWith(judged, unverified ?? namesRuleError(CERTIFICATE_FIELD, checked.report.names, unheld));
 }
 
 /**

@@ -5,6 +5,7 @@ import { AppError } from "../../core/errors";
 import type { CertificateRow } from "../../store/certificates";
 import { normalizeDomain } from "../domain-name";
 import { firstUnheldName } from "../../store/domain-claims";
+import { pendingVerificationError } from "../domain-verification";
 import { obtainAcmeCertificate } from "./acme";
 import { getOwnedCertificate } from "./lookup";
 import { teamOwner } from "./owner";
@@ -29,7 +30,7 @@ export async function issueTeamCertificate(deps: Deps, teamId: string, cns: stri
   // Checked again under the certificate's lock before ordering, and when storing (issuance/ownership.ts).
   const unheld = await firstUnheldName(db, teamId, names);
   if (unheld !== null) {
-    throw new AppError("bad_request", `${unheld} is not a domain of this team: add it to a project first`, { param: "cns" });
+    throw (await pendingVerificationError(db, teamId, unheld, "cns")) ?? new AppError("bad_request", `${unheld} is not a domain of this team: add it to a project first`, { param: "cns" });
   }
   const owner = teamOwner(teamId);
   const outcome = await obtainAcmeCertificate(deps, owner, names, {

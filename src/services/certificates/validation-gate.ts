@@ -4,6 +4,7 @@ import type { Database } from "../../db/client";
 import { type CertificateCheckInput, type CheckedCertificate, type ValidationReport, checkCertificate, withFailure } from "../../pki";
 import { firstUnheldName } from "../../store/domain-claims";
 import { requireNameLimit } from "../limits/san-list";
+import { pendingVerificationError } from "../domain-verification";
 
 /** How strictly an upload is judged: Vercel's `skipValidation` flag, or every check for the native API. */
 export interface ValidationPolicy {
@@ -59,10 +60,18 @@ export function namesRuleError(param: string, names: readonly string[], unheld: 
   );
 }
 
-/** The names rule with its own D1 read (see namesRuleError). */
+/** The names rule with its own D1 read (see namesRuleError and unverifiedNameError). */
 export async function unheldNameError(holder: NameHolder, names: readonly string[]): Promise<AppError | null> {
   const unheld = names.length === 0 ? null : await firstUnheldName(holder.db, holder.teamId, names);
-  return namesRuleError(holder.param, names, unheld);
+  return (await unverifiedNameError(holder, unheld)) ?? namesRuleError(holder.param, names, unheld);
+}
+
+/**
+ * When the team waits on the verification of the name it does not hold (DOMAIN_VERIFICATION=required), the refusal
+ * says which TXT record to create; null otherwise (no pending verification: namesRuleError's words stand).
+ */
+export async function unverifiedNameError(holder: NameHolder, unheld: string | null): Promise<AppError | null> {
+  return unheld === null ? null : pendingVerificationError(holder.db, holder.teamId, unheld, holder.param);
 }
 
 /** A checked certificate whose report fails with `error` unless it already failed (no error: unchanged). */

@@ -5,7 +5,7 @@ import type { MetricFamily, Sample } from "./exposition";
 const FAMILIES: Record<ServiceCounterName, Omit<MetricFamily, "samples">> = {
   cron_stage_failures: {
     name: "certdesk_cron_stage_failures_total",
-    help: "Cron ticks in which a stage failed, by stage (renewal_sweep, deploy_sweep, ari_refresh, webhook_sweep, private_renewal, crl_refresh, client_certificate_renewal); the other stages of that tick still ran.",
+    help: "Cron ticks in which a stage failed, by stage (renewal_sweep, deploy_sweep, ari_refresh, webhook_sweep, private_renewal, crl_refresh, client_certificate_renewal, domain_verification); the other stages of that tick still ran.",
     type: "counter",
   },
 };
