@@ -15,6 +15,7 @@ import { homeRoutes } from "./routes/home";
 import { metricsRoutes } from "./routes/metrics";
 import { certificateRoutes } from "./routes/native/certificate";
 import { certificateAcmeRoutes } from "./routes/native/certificate-acme";
+import { dnsDelegationRoutes } from "./routes/native/dns-delegation";
 import { certificateExportRoutes } from "./routes/native/certificate-export";
 import { certificatesInventoryRoutes } from "./routes/native/certificates-inventory";
 import { adminTestRoutes } from "./routes/native/admin-test";
@@ -99,6 +100,7 @@ export function createApp() {
     .route("/", projectRoutes)
     .route("/", certificateRoutes)
     .route("/", certificateAcmeRoutes)
+    .route("/", dnsDelegationRoutes)
     .route("/", certificateExportRoutes)
     .route("/", certificatesInventoryRoutes)
     .route("/", deployTargetRoutes)

@@ -108,6 +108,11 @@ export const certificates = sqliteTable(
      * so this row keeps no copy. No foreign key: a connection is refused deletion while a certificate names it.
      */
     dnsConnectionId: text("dns_connection_id"),
+    /**
+     * ACME DNS-01 through the operator's delegation zone (dns/delegation.ts): the customer's `_acme-challenge` CNAME
+     * points there, and every renewal writes its TXT with the operator's credentials as configured then.
+     */
+    dnsDelegation: integer("dns_delegation", { mode: "boolean" }).notNull().default(false),
     /** When the renewal sweep should next look at this certificate; null = never. */
     nextRenewalAt: timestamp("next_renewal_at"),
     renewalFailures: integer("renewal_failures").notNull().default(0),

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, freshDomain, newProject, newTeamToken, obtainHttp01 } from "../support/e2e-api";
-import { caNetwork, pebbleNewOrderCount, restartPebble } from "../support/pebble-context";
+import { caNetwork, restartPebble } from "../support/pebble-context";
 
 let token: string;
 
@@ -16,12 +16,12 @@ afterEach(async () => {
   await caNetwork.clear();
 });
 
+/** An obtain for a name nobody used before, and how many orders the CA created for that name. */
 async function obtainFresh(label: string) {
   const domain = freshDomain(label);
   const projectId = await newProject(token, domain);
-  const before = await pebbleNewOrderCount();
   const res = await obtainHttp01(token, projectId);
-  return { res, projectId, domain, orders: (await pebbleNewOrderCount()) - before };
+  return { res, projectId, domain, orders: await caNetwork.ordersFor(domain) };
 }
 
 describe("obtain when the CA's connections break", () => {

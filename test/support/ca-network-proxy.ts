@@ -14,6 +14,9 @@
  *   POST /refuse {ms}                                    reset every new connection for ms
  *   POST /clear                                          no faults
  *   GET  /log                                            [{kind, method, path, fault?}] of every request since /clear
+ *   GET  /orders?name=<name>[&name=…]                    {count}: orders the CA created naming any of these names
+ * The orders are counted by name (each newOrder's identifiers, RFC 8555 §7.4, read from its JWS payload; never
+ * cleared), so a test's count of its own orders holds whatever renewals other tests set off run meanwhile.
  */
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, request as httpsRequest } from "node:https";
@@ -69,6 +72,8 @@ export async function startCaNetworkProxy(tls: { cert: string; key: string; caCe
   let faults: Fault[] = [];
   let refuseUntil = 0;
   let log: LogEntry[] = [];
+  /** The identifier values of each order the CA created (answered 201 Created, RFC 8555 §7.4). */
+  const orders: string[][] = [];
   const sockets = new Set<Socket>();
 
   const proxy = createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, (req, res) => {
@@ -85,7 +90,13 @@ export async function startCaNetworkProxy(tls: { cert: string; key: string; caCe
     // An error answer (Pebble refuses a share of nonces, RFC 8555 §6.5) means the CA did not act: the fault waits for
     // the next answer of its kind, so "after" always follows a request the CA carried out.
     const giveBack = () => void faults.push({ kind: fault!.kind, when: "after", times: 1 });
-    forward(req, res, fault?.when === "after" ? { loseAnswer, giveBack } : undefined);
+    // The CA answers once it has read the whole request, so the body is complete by the time its status is known.
+    const body: Buffer[] = [];
+    if (entry.kind === "newOrder") req.on("data", (chunk: Buffer) => body.push(chunk));
+    const answered = (status: number) => {
+      if (entry.kind === "newOrder" && status === 201) orders.push(orderedNames(Buffer.concat(body)));
+    };
+    forward(req, res, answered, fault?.when === "after" ? { loseAnswer, giveBack } : undefined);
   });
   // A refused connection is reset as soon as it is accepted, before TLS: what a CA that is restarting looks like.
   proxy.on("connection", (socket: Socket) => {
@@ -106,12 +117,13 @@ export async function startCaNetworkProxy(tls: { cert: string; key: string; caCe
     return { kind: fault.kind, when: fault.when };
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, after?: { loseAnswer: () => void; giveBack: () => void }) {
+  function forward(req: IncomingMessage, res: ServerResponse, answered: (status: number) => void, after?: { loseAnswer: () => void; giveBack: () => void }) {
     const upstream = new URL(upstreamDirectory());
     const outbound = httpsRequest(
       // A new upstream connection per request: a pooled one to a restarted Pebble would add faults nobody asked for.
       { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: endToEnd(req.headers), ca, agent: false },
       (answer) => {
+        answered(answer.statusCode ?? 502);
         if (after && (answer.statusCode ?? 500) < 400) {
           // The CA has acted on the request; its answer never reaches the client.
           answer.resume();
@@ -133,6 +145,13 @@ export async function startCaNetworkProxy(tls: { cert: string; key: string; caCe
       res.end(JSON.stringify(body));
     };
     const body = req.method === "POST" ? await readJson(req) : {};
+    const url = new URL(req.url ?? "/", "http://control");
+    if (req.method === "GET" && url.pathname === "/orders") {
+      // DNS names compare case-insensitively (RFC 4343): the Worker orders its normalized, lower-case form.
+      const names = url.searchParams.getAll("name").map((name) => name.toLowerCase());
+      if (names.length === 0) return send(400, { error: "name is required (one or more)" });
+      return send(200, { count: orders.filter((identifiers) => identifiers.some((value) => names.includes(value))).length });
+    }
     switch (`${req.method} ${req.url}`) {
       case "POST /faults": {
         const kind = String(body.kind ?? "");
@@ -176,6 +195,17 @@ export async function startCaNetworkProxy(tls: { cert: string; key: string; caCe
       await Promise.all([close(proxy), close(control)]);
     },
   };
+}
+
+/** The identifier values a newOrder asks for: its flattened JWS's payload (RFC 7515 §7.2.2), base64url JSON. */
+function orderedNames(jws: Buffer): string[] {
+  try {
+    const { payload } = JSON.parse(jws.toString("utf8")) as { payload: string };
+    const { identifiers } = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { identifiers: Array<{ value: string }> };
+    return identifiers.map((identifier) => identifier.value.toLowerCase());
+  } catch {
+    return [];
+  }
 }
 
 /** RFC 9110 §7.6.1: hop-by-hop fields stay on their hop, so the client keeps its keep-alive connection to the proxy. */

@@ -23,6 +23,8 @@ declare module "vitest" {
     cloudflareApiToken: string;
     /** That fake's origin (its TXT changes are mirrored into challtestsrv). */
     cloudflareDnsUrl: string;
+    /** The Worker's ACME_DELEGATION_ZONE (its provider: the Cloudflare fake above). */
+    delegationZone: string;
     /** The ARI endpoint in front of Pebble (the Worker's staging CA): POST /window {start, end}, GET /seen. */
     ariControlUrl: string;
     /** Control of the network between the Worker and Pebble (see test/support/ca-network-proxy.ts). */
@@ -58,6 +60,15 @@ async function post(url: string, body: unknown): Promise<Response> {
 /** Sets the TXT record challtestsrv serves for `name` (e.g. `_acme-challenge.a.certdesk.test`). */
 export async function setTxt(name: string, value: string): Promise<void> {
   await post(`${inject("challtestsrvUrl")}/set-txt`, { host: fqdn(name), value });
+}
+
+/** Sets the CNAME challtestsrv serves at `name` (it follows it one level for every other query type). */
+export async function setCname(name: string, target: string): Promise<void> {
+  await post(`${inject("challtestsrvUrl")}/set-cname`, { host: fqdn(name), target: fqdn(target) });
+}
+
+export async function clearCname(name: string): Promise<void> {
+  await post(`${inject("challtestsrvUrl")}/clear-cname`, { host: fqdn(name) });
 }
 
 export async function clearTxt(name: string): Promise<void> {
@@ -114,6 +125,19 @@ export async function settledOrderCount(): Promise<number> {
   }
   lastSettled = { ...last, stableSince, test };
   return last.count;
+}
+
+/**
+ * After a renewal sweep (`before`: the order count taken before it, `due`: how many certificates it handed off):
+ * waits until that many orders have come, then for quiet, and returns the orders since `before`. A sweep with a
+ * moved clock hands off every certificate of the run due by then, other files' too; the queue hands them over a batch
+ * at a time, and on a loaded machine a batch can start later than the settle window. Waiting for all of them keeps
+ * them from ordering during a later test. Gives up waiting after `timeoutMs` (the caller's assertion shows the count).
+ */
+export async function ordersAfterSweep(before: number, due: number, timeoutMs = 120_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await pebbleNewOrderCount()) - before < due && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  return (await settledOrderCount()) - before;
 }
 
 /** What the last settledOrderCount saw, and since when Pebble had been quiet then. */
@@ -198,4 +222,14 @@ export const caNetwork = {
   clear: async () => void (await post(`${inject("caNetworkUrl")}/clear`, {})),
   /** Every request since the last clear. */
   log: async (): Promise<CaNetworkRequest[]> => ((await (await fetch(`${inject("caNetworkUrl")}/log`)).json()) as { requests: CaNetworkRequest[] }).requests,
+  /**
+   * How many orders the Worker's CA (ACME_DIRECTORY_URL, not the staging one) created for any of `names` this run: a
+   * test's own orders, counted by name, so renewals that other tests' sweeps set off meanwhile are not among them.
+   */
+  ordersFor: async (...names: string[]): Promise<number> => {
+    const query = names.map((name) => `name=${encodeURIComponent(name)}`).join("&");
+    const response = await fetch(`${inject("caNetworkUrl")}/orders?${query}`);
+    if (!response.ok) throw new Error(`GET /orders → ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { count: number }).count;
+  },
 };
