@@ -16,7 +16,10 @@ export interface WranglerDevOptions {
   timeoutMs?: number;
   portMayMove?: boolean;
 }
-/** Rejects when wrangler fails or `timeoutMs` (default 120 s) ends it. */
-export function applyMigrations(options: { persistTo: string; debugLog: string; timeoutMs?: number }): Promise<void>;
+/**
+ * Rejects when wrangler fails or `timeoutMs` (default 120 s) ends it. With `reuse` (the default) the database is
+ * migrated once per set of migrations and copied (scripts/pebble/migrated-state.mjs).
+ */
+export function applyMigrations(options: { persistTo: string; debugLog: string; timeoutMs?: number; reuse?: boolean }): Promise<void>;
 export function startWranglerDev(options: WranglerDevOptions): Promise<WranglerDevHandle>;
 export function stopWranglerDev(handle: WranglerDevHandle): Promise<void>;

@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { freeTcpPorts } from "./ports.mjs";
+import { withMigratedState } from "./migrated-state.mjs";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "./test-ca.mjs";
 import { spawnLogged, stopProcess, waitForHttp } from "./processes.mjs";
@@ -19,7 +20,12 @@ function wranglerEnv(extra = {}) {
  * Applies migrations/ to the local D1 under `persistTo`, or throws. wrangler applies them one at a time, each in a
  * local runtime of its own: on a loaded machine that takes minutes (about 10 s a migration seen on 2 busy cores).
  */
-export async function applyMigrations({ persistTo, debugLog, timeoutMs = 120_000 }) {
+export async function applyMigrations({ persistTo, debugLog, timeoutMs = 120_000, reuse = true }) {
+  if (!reuse) return applyWithWrangler({ persistTo, debugLog, timeoutMs });
+  return withMigratedState({ persistTo, timeoutMs, apply: (dir) => applyWithWrangler({ persistTo: dir, debugLog, timeoutMs }) });
+}
+
+async function applyWithWrangler({ persistTo, debugLog, timeoutMs }) {
   const applying = run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], {
     cwd: REPO_ROOT,
     env: wranglerEnv({ WRANGLER_LOG_PATH: debugLog }),

@@ -16,6 +16,6 @@ afterAll(() => rmSync(runDir, { recursive: true, force: true }));
 
 it("refuses a migrations apply its timeout cut short, instead of leaving a partly migrated database for the Worker", async () => {
   // Far less than wrangler needs to start and apply every migration, even on an idle machine.
-  const applying = applyMigrations({ persistTo: join(runDir, "state"), debugLog: join(runDir, "migrate.log"), timeoutMs: 1000 });
+  const applying = applyMigrations({ persistTo: join(runDir, "state"), debugLog: join(runDir, "migrate.log"), timeoutMs: 1000, reuse: false });
   await expect(applying).rejects.toThrow(/^wrangler d1 migrations apply (did not finish within 1000 ms|failed)/);
 });
