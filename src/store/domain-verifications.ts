@@ -7,7 +7,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { domainVerifications } from "../db/schema";
 import { bytesToHex } from "../crypto/encoding";
-import { heldByAnotherTeam, unheldNames } from "./domain-claims";
+import { heldByAnotherTeam, noProjectUses, unheldNames } from "./domain-claims";
 
 /** A new token: 160 random bits, hex (crypto.getRandomValues, the Web Crypto API's CSPRNG). */
 export function newVerificationToken(): string {
@@ -34,13 +34,7 @@ export function pendingVerificationStatement(db: Database, teamId: string, domai
 export function releaseUnusedVerificationStatement(db: Database, teamId: string, domain: string) {
   return db
     .delete(domainVerifications)
-    .where(
-      and(
-        eq(domainVerifications.domain, domain),
-        eq(domainVerifications.teamId, teamId),
-        sql`NOT EXISTS (SELECT 1 FROM projects WHERE projects.team_id = ${teamId} AND projects.domain = ${domain})`,
-      ),
-    );
+    .where(and(eq(domainVerifications.domain, domain), eq(domainVerifications.teamId, teamId), noProjectUses(teamId, domain)));
 }
 
 /** Where a team stands on `domain`, read in one statement. */
