@@ -274,8 +274,10 @@ describe("the dashboard's private CAs in chromium", () => {
     const page = await openWith(certsOnlyToken);
     // The page asks, is refused, and leaves the section out: it asks for no CA's certificates either.
     await expect.poll(() => answered.get(page)).toContain("403 /api/v1/cas");
+    // Then the DNS connections (no dns:read either): refused as quietly.
+    await expect.poll(() => answered.get(page)).toContain("403 /api/v1/dns-connections");
     await page.waitForLoadState("networkidle");
-    expect(answered.get(page)).toEqual(["200 /api/v1/certificates", "403 /api/v1/cas"]);
+    expect(answered.get(page)).toEqual(["200 /api/v1/certificates", "403 /api/v1/cas", "403 /api/v1/dns-connections"]);
     expect(await page.locator("#cas").isHidden()).toBe(true);
     expect(await page.locator("#status").textContent()).toBe("0 certificates");
     expect(await page.locator("#inventory").isHidden()).toBe(false);

@@ -70,8 +70,12 @@ describe("GET /", () => {
     expect(res.text).toMatch(/<label for="token">[^<]+<\/label>/);
     expect(res.text).not.toMatch(/<form\b[^>]*\b(action|method)=/);
     // A table people can read: a header per column, days left sortable by a button in its header.
-    const headers = [...res.text.matchAll(/<th scope="col"[^>]*>/g)];
+    const inventoryTable = /<section id="inventory"[\s\S]*?<\/section>/.exec(res.text)?.[0] ?? "";
+    const headers = [...inventoryTable.matchAll(/<th scope="col"[^>]*>/g)];
     expect(headers).toHaveLength(8);
+    // The DNS connections table has its own five.
+    const dnsTable = /<section id="dns-connections"[\s\S]*?<\/section>/.exec(res.text)?.[0] ?? "";
+    expect([...dnsTable.matchAll(/<th scope="col"[^>]*>/g)]).toHaveLength(5);
     expect(res.text).toMatch(/<th scope="col" id="days-header" aria-sort="ascending"><button type="button" id="sort-days">Days left/);
   });
 
