@@ -6,7 +6,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/core/config";
 import { database } from "../../../src/db/client";
-import { withStoredCredentials } from "../../../src/issuance/run-issuance";
+import { depsFrom } from "../../../src/deps";
+import { runIssuance, withStoredCredentials } from "../../../src/issuance/run-issuance";
+import { CA, FakeCa } from "../acme/fake-ca";
 import type { IssueRequest } from "../../../src/issuance/issue-request";
 import type { CertificateRow } from "../../../src/store/certificates";
 import { call, env, newProject, newTenant, type Tenant } from "../../support/api";
@@ -223,6 +225,22 @@ describe("rotating and deleting", () => {
     };
     const job = await withStoredCredentials(db, parseConfig(env as unknown as Record<string, unknown>).ENCRYPTION_KEY, request, previous);
     expect(job).toMatchObject({ dnsConnectionId: connection.id, dnsProvider: "cloudflare", dnsCredentials: { apiToken: rotated } });
+
+    // The renewal itself, at a scripted CA that refuses the order: the preflight lists the zones with the rotated
+    // token before any order, so the provider's fake sees it once more and the old one never (the fake's log is shared
+    // by the whole run: other tests' tokens may be in it too).
+    const ca = new FakeCa();
+    ca.on("POST", "/acct", (asked) => {
+      ca.addAccount(`${CA}/acct/1`, asked.protected!.jwk!);
+      return { status: 201, headers: { location: `${CA}/acct/1` }, body: { status: "valid" } };
+    });
+    const seenBefore = await tokensSeen();
+    const outcome = await runIssuance({ ...depsFrom(env), acmeFetch: ca.fetch }, { ...request, directoryUrl: `${CA}/dir`, trigger: "manual" });
+    expect(outcome.state).toBe("failed");
+    expect(ca.posts("/order")).toHaveLength(1);
+    const seenDuring = (await tokensSeen()).slice(seenBefore.length);
+    expect(seenDuring).toContain(rotated);
+    expect(seenDuring).not.toContain(connection.apiToken);
   });
 
   it("refuses rotated credentials the provider rejects, keeping the old ones", async () => {
