@@ -8,6 +8,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, call, newProject, newTenant, type Tenant, uniqueDomain } from "../../support/api";
 import { makeChain } from "../../support/pki-fixtures";
+import { RELEASED_NAME_STOP } from "../../../src/store/released-names";
+import { readRow, storedAcmeCertificate } from "../issuance/acme-rows";
 import { createPending, holderOf, isolate, published, required } from "../../support/verification-isolate";
 
 const REVOKE_ACTION = "POST /api/v1/admin/domains/:domain/revoke-verification";
@@ -77,6 +79,7 @@ describe("POST /api/v1/admin/domains/{domain}/revoke-verification", () => {
     const held = await verifiedProject(holder, domain);
     const oldValue = held.verification.recordValue;
     expect((await statusOf(waiting, waitingProject.id)).status).toBe("conflict");
+    const certificate = await storedAcmeCertificate({ teamId: holder.teamId, projectId: held.id }, [domain]);
 
     const res = await required.request("POST", revokePath(domain), { token: ADMIN_TOKEN });
     expect(res.status, res.text).toBe(200);
@@ -96,6 +99,10 @@ describe("POST /api/v1/admin/domains/{domain}/revoke-verification", () => {
     });
     expect(upload.status).toBe(400);
     expect(upload.body.error).toContain(holderView.recordValue);
+
+    // Its certificate of the name stops renewing, saying why (as when a team releases a name).
+    const stopped = await readRow(certificate.id);
+    expect(stopped).toMatchObject({ autoRenew: false, nextRenewalAt: null, lastRenewError: `${RELEASED_NAME_STOP}${domain}` });
 
     // The team that saw conflict is pending again, and its own record makes it the holder.
     expect((await statusOf(waiting, waitingProject.id)).status).toBe("pending");
