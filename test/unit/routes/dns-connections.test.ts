@@ -56,6 +56,28 @@ async function certificateUsing(t: Tenant, connectionId: string) {
   return project;
 }
 
+/** The renewal request of a DNS-01 certificate (the connection's credentials are opened from the row, not sent). */
+function dns01RenewalOf(previous: CertificateRow): IssueRequest {
+  return {
+    kind: "renew",
+    teamId: previous.teamId,
+    projectId: previous.projectId,
+    names: previous.names,
+    challengeType: "dns-01",
+    keySpec: { keyType: "ec", curve: "P-256" },
+    email: null,
+    directoryUrl: "https://127.0.0.1:9/directory",
+    staging: false,
+    dryRun: false,
+    autoRenew: true,
+    certificateId: previous.id,
+  };
+}
+
+/** The job a renewal runs: the request with the credentials it opens from the row. */
+const openedFor = (request: IssueRequest, previous: CertificateRow) =>
+  withStoredCredentials(database(env.DB), parseConfig(env as unknown as Record<string, unknown>).ENCRYPTION_KEY, request, previous);
+
 describe("creating a DNS connection", () => {
   it("probes the credentials with the provider's zone listing and answers 201 with the zones, never the credentials", async () => {
     const t = await newTenant();
@@ -208,22 +230,8 @@ describe("rotating and deleting", () => {
     // A renewal of a certificate that uses the connection opens what the connection holds now.
     const db = database(env.DB);
     const previous = (await db.query.certificates.findFirst({ where: (c, { eq }) => eq(c.projectId, project.id) })) as CertificateRow;
-    const request: IssueRequest = {
-      kind: "renew",
-      teamId: tenant.teamId,
-      projectId: project.id,
-      names: previous.names,
-      challengeType: "dns-01",
-      dnsProvider: "cloudflare",
-      keySpec: { keyType: "ec", curve: "P-256" },
-      email: null,
-      directoryUrl: "https://127.0.0.1:9/directory",
-      staging: false,
-      dryRun: false,
-      autoRenew: true,
-      certificateId: previous.id,
-    };
-    const job = await withStoredCredentials(db, parseConfig(env as unknown as Record<string, unknown>).ENCRYPTION_KEY, request, previous);
+    const request: IssueRequest = { ...dns01RenewalOf(previous), dnsProvider: "cloudflare" };
+    const job = await openedFor(request, previous);
     expect(job).toMatchObject({ dnsConnectionId: connection.id, dnsProvider: "cloudflare", dnsCredentials: { apiToken: rotated } });
 
     // The renewal itself, at a scripted CA that refuses the order: the preflight lists the zones with the rotated
@@ -329,21 +337,8 @@ describe("obtaining with a DNS connection", () => {
     const project = await certificateUsing(tenant, connection.id);
     const previous = (await db.query.certificates.findFirst({ where: (c, { eq }) => eq(c.projectId, project.id) })) as CertificateRow;
     await env.DB.prepare("DELETE FROM dns_connections WHERE id = ?").bind(connection.id).run();
-    const request: IssueRequest = {
-      kind: "renew",
-      teamId: tenant.teamId,
-      projectId: project.id,
-      names: previous.names,
-      challengeType: "dns-01",
-      keySpec: { keyType: "ec", curve: "P-256" },
-      email: null,
-      directoryUrl: "https://127.0.0.1:9/directory",
-      staging: false,
-      dryRun: false,
-      autoRenew: true,
-      certificateId: previous.id,
-    };
-    const job = await withStoredCredentials(db, parseConfig(env as unknown as Record<string, unknown>).ENCRYPTION_KEY, request, previous);
+    const request = dns01RenewalOf(previous);
+    const job = await openedFor(request, previous);
     expect(job).toBeInstanceOf(Error);
     expect((job as Error).message).toBe(`DNS connection ${connection.id} no longer exists: obtain the certificate again with other DNS credentials`);
   });
