@@ -21,6 +21,7 @@ import { certificatesInventoryRoutes } from "./routes/native/certificates-invent
 import { adminTestRoutes } from "./routes/native/admin-test";
 import { deployTargetRoutes } from "./routes/native/deploy-targets";
 import { adminRoutes } from "./routes/native/admin";
+import { adminDomainRoutes } from "./routes/native/admin-domains";
 import { adminTokenRoutes } from "./routes/native/admin-tokens";
 import { auditRoutes } from "./routes/native/audit";
 import { caPublishRoutes } from "./routes/native/ca-publish";
@@ -110,6 +111,7 @@ export function createApp() {
     .route("/", privateCaCertificateRoutes)
     .route("/", adminRoutes)
     .route("/", adminTokenRoutes)
+    .route("/", adminDomainRoutes)
     .route("/", adminTestRoutes)
     .route("/", auditRoutes)
     .route("/", clientCertificateIssueRoutes)

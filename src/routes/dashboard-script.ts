@@ -29,12 +29,24 @@ const caList = document.getElementById("ca-list");
 const dnsSection = document.getElementById("dns-connections");
 const dnsSummary = document.getElementById("dns-connections-summary");
 const dnsRows = document.getElementById("dns-connection-rows");
+/** The sections besides the certificates: each has its element, its summary line and where its rows or blocks go. */
+const casParts = { section: casSection, summary: casSummary, body: caList };
+const dnsParts = { section: dnsSection, summary: dnsSummary, body: dnsRows };
+const domainParts = {
+  section: document.getElementById("domains"),
+  summary: document.getElementById("domains-summary"),
+  body: document.getElementById("domain-rows"),
+};
+// One request per project for its domain's verification: the first DOMAIN_LIMIT projects with a domain are shown.
+const DOMAIN_LIMIT = 100;
 
 let token = null;
 let certificates = [];
 let nearestFirst = true;
 /** What the last Renew of each certificate answered, kept across reloads of the list. */
 const outcomes = new Map();
+/** What the last Check now of each project's domain answered. */
+const checks = new Map();
 
 function readStoredToken() {
   try {
@@ -130,11 +142,11 @@ async function load() {
       inventory.hidden = true;
       // A token without certs:read may still read the team's CAs.
       if (result.status === 403) {
-        await loadCas();
-        await loadDnsConnections();
+        await loadSections();
       } else {
-        hideCas();
-        hideDnsConnections();
+        hideSection(casParts);
+        hideSection(dnsParts);
+        hideSection(domainParts);
       }
       return;
     }
@@ -147,48 +159,64 @@ async function load() {
   const more = before ? " (the first " + all.length + "; narrow down with the API)" : "";
   say(all.length === 1 ? "1 certificate" + more : all.length + " certificates" + more);
   // After the certificates, not beside them: each request carries the newest bookmark of the answers before it.
-  await loadCas();
-  await loadDnsConnections();
+  await loadSections();
 }
 
-function hideDnsConnections() {
-  dnsSection.hidden = true;
-  dnsRows.replaceChildren();
-  dnsSummary.textContent = "";
+/** The sections the token's scopes allow, one after the other (each request carries the newest bookmark). */
+async function loadSections() {
+  await loadSection(casParts, "private CAs", function () { return allPages("/api/v1/cas", "cas"); }, showCas);
+  await loadSection(dnsParts, "DNS connections", function () { return allPages("/api/v1/dns-connections", "connections"); }, renderDnsConnections);
+  await loadSection(domainParts, "domains", projectDomains, renderDomains);
 }
 
-/** The team's saved DNS connections (never their credentials: the API has none to give); no section without dns:read. */
-async function loadDnsConnections() {
-  const connections = [];
+/** An API refusal other than 403, in the API's words. */
+class Refusal extends Error {}
+
+/**
+ * Every item of a paged list (each answer's list under field, following next for up to MAX_PAGES pages); null when the token
+ * lacks the scope (403): the page is complete without that section, so no error either.
+ */
+async function allPages(path, field) {
+  const items = [];
   let before = null;
   let pages = 0;
+  do {
+    const query = "?limit=" + PAGE_LIMIT + (before ? "&before=" + encodeURIComponent(before) : "");
+    const result = await api("GET", path + query);
+    if (result.status === 403) return null;
+    if (!result.ok) throw new Refusal(errorOf(result));
+    for (const item of result.body[field]) items.push(item);
+    before = result.body.next;
+    pages += 1;
+  } while (before && pages < MAX_PAGES);
+  return items;
+}
+
+/** Fills one section with what fetchAll answers, leaves it out when that is null, or says what went wrong in it. */
+async function loadSection(parts, what, fetchAll, render) {
   try {
-    do {
-      const query = "?limit=" + PAGE_LIMIT + (before ? "&before=" + encodeURIComponent(before) : "");
-      const result = await api("GET", "/api/v1/dns-connections" + query);
-      if (result.status === 403) {
-        hideDnsConnections();
-        return;
-      }
-      if (!result.ok) {
-        showDnsProblem("Could not load the DNS connections: " + errorOf(result));
-        return;
-      }
-      for (const connection of result.body.connections) connections.push(connection);
-      before = result.body.next;
-      pages += 1;
-    } while (before && pages < MAX_PAGES);
-    renderDnsConnections(connections);
-  } catch {
-    showDnsProblem("Could not reach the API for the DNS connections; try again.");
+    const items = await fetchAll();
+    if (items === null) {
+      hideSection(parts);
+      return;
+    }
+    await render(items);
+  } catch (error) {
+    showProblem(parts, error instanceof Refusal ? "Could not load the " + what + ": " + error.message : "Could not reach the API for the " + what + "; try again.");
   }
 }
 
-function showDnsProblem(message) {
-  dnsRows.replaceChildren();
-  dnsSummary.textContent = message;
-  dnsSummary.className = "error";
-  dnsSection.hidden = false;
+function hideSection(parts) {
+  parts.section.hidden = true;
+  parts.body.replaceChildren();
+  parts.summary.textContent = "";
+}
+
+function showProblem(parts, message) {
+  parts.body.replaceChildren();
+  parts.summary.textContent = message;
+  parts.summary.className = "error";
+  parts.section.hidden = false;
 }
 
 function renderDnsConnections(connections) {
@@ -212,50 +240,106 @@ function renderDnsConnections(connections) {
   dnsSection.hidden = false;
 }
 
-function hideCas() {
-  casSection.hidden = true;
-  caList.replaceChildren();
-  casSummary.textContent = "";
-}
-
-/** The team's private CAs with the first page of each one's certificates; no section at all without cas:read. */
-async function loadCas() {
-  const cas = [];
-  let before = null;
-  let pages = 0;
-  try {
-    do {
-      const query = "?limit=" + PAGE_LIMIT + (before ? "&before=" + encodeURIComponent(before) : "");
-      const result = await api("GET", "/api/v1/cas" + query);
-      if (result.status === 403) {
-        // The token lacks cas:read: the page is complete without the section, so no error either.
-        hideCas();
-        return;
-      }
-      if (!result.ok) {
-        showCasProblem("Could not load the private CAs: " + errorOf(result));
-        return;
-      }
-      for (const ca of result.body.cas) cas.push(ca);
-      before = result.body.next;
-      pages += 1;
-    } while (before && pages < MAX_PAGES);
-    const issued = new Map();
-    for (const ca of cas) {
-      const result = await api("GET", "/api/v1/cas/" + encodeURIComponent(ca.id) + "/certificates?limit=" + CA_CERTIFICATE_LIMIT);
-      issued.set(ca.id, result.ok ? result.body : { error: errorOf(result) });
-    }
-    renderCas(cas, issued);
-  } catch {
-    showCasProblem("Could not reach the API for the private CAs; try again.");
+/** The private CAs (cas:read) with the first page of each one's certificates. */
+async function showCas(cas) {
+  const issued = new Map();
+  for (const ca of cas) {
+    const result = await api("GET", "/api/v1/cas/" + encodeURIComponent(ca.id) + "/certificates?limit=" + CA_CERTIFICATE_LIMIT);
+    issued.set(ca.id, result.ok ? result.body : { error: errorOf(result) });
   }
+  renderCas(cas, issued);
 }
 
-function showCasProblem(message) {
-  caList.replaceChildren();
-  casSummary.textContent = message;
-  casSummary.className = "error";
-  casSection.hidden = false;
+/** The team's projects with a domain (projects:read), each with its domain's verification; null without the scope. */
+async function projectDomains() {
+  const result = await api("GET", "/api/v1/projects");
+  if (result.status === 403) return null;
+  if (!result.ok) throw new Refusal(errorOf(result));
+  const named = result.body.projects.filter(function (project) {
+    return project.domain !== null;
+  });
+  const entries = [];
+  for (const project of named.slice(0, DOMAIN_LIMIT)) {
+    const answer = await api("GET", "/api/v1/projects/" + encodeURIComponent(project.id) + "/domain");
+    entries.push({ project: project, verification: answer.ok ? answer.body.verification : null, error: answer.ok ? null : errorOf(answer) });
+  }
+  return { entries: entries, total: named.length };
+}
+
+const VERIFICATION_TEXT = { pending: "Pending", verified: "Verified", conflict: "Conflict" };
+
+function renderDomains(domains) {
+  const parts = domainParts;
+  parts.summary.className = "";
+  const count = domains.total === 1 ? "1 domain" : domains.total + " domains";
+  parts.summary.textContent = domains.total > domains.entries.length ? count + " (the first " + domains.entries.length + " shown)" : count;
+  parts.body.replaceChildren(...domains.entries.map(domainRow));
+  parts.section.hidden = false;
+}
+
+/** What the team must do for a domain: the TXT record to create while pending, the API's words otherwise. */
+function todoCell(entry) {
+  const cell = element("td");
+  const verification = entry.verification;
+  if (!verification) {
+    cell.append(element("span", entry.error, "error"));
+  } else if (verification.status === "pending" && verification.recordValue) {
+    cell.append("Create a TXT record at ", element("code", verification.recordName), " with the value ", element("code", verification.recordValue));
+  } else if (verification.status === "verified") {
+    cell.append(element("span", "None", "muted"));
+  } else {
+    cell.append(element("span", verification.message || "", verification.status === "conflict" ? "error" : ""));
+  }
+  return cell;
+}
+
+function domainRow(entry) {
+  const row = element("tr");
+  const name = element("th", entry.project.domain);
+  name.scope = "row";
+  const status = entry.verification ? entry.verification.status : "unknown";
+  row.append(name, element("td", entry.project.name), element("td", VERIFICATION_TEXT[status] || "Unknown", "verification status-" + status), todoCell(entry));
+  const action = element("td");
+  if (status === "pending") {
+    const button = element("button", "Check now");
+    button.type = "button";
+    button.appendChild(element("span", " " + entry.project.domain, "visually-hidden"));
+    const outcome = element("span", checks.get(entry.project.id), "outcome");
+    outcome.setAttribute("role", "status");
+    button.addEventListener("click", function () {
+      checkNow(entry, row, button, outcome);
+    });
+    action.append(button, outcome);
+  } else {
+    action.append(element("span", checks.get(entry.project.id) || "", "outcome"));
+  }
+  row.append(action);
+  return row;
+}
+
+/** Looks the record up now (POST /api/v1/projects/:id/domain/verify, projects:write) and shows the row as it stands. */
+async function checkNow(entry, row, button, outcome) {
+  button.disabled = true;
+  outcome.textContent = "Checking…";
+  let result;
+  try {
+    result = await api("POST", "/api/v1/projects/" + encodeURIComponent(entry.project.id) + "/domain/verify");
+  } catch {
+    result = { status: 0, ok: false, body: { error: "Could not reach the API; try again." } };
+  }
+  if (!result.ok) {
+    checks.set(entry.project.id, "Not checked: " + errorOf(result));
+    outcome.textContent = checks.get(entry.project.id);
+    button.disabled = false;
+    return;
+  }
+  const verification = result.body.verification;
+  const said = verification.status === "verified" ? "Verified" : verification.message || VERIFICATION_TEXT[verification.status];
+  checks.set(entry.project.id, said);
+  const updated = domainRow({ project: entry.project, verification: verification, error: null });
+  row.replaceWith(updated);
+  const again = updated.querySelector("button");
+  if (again) again.focus();
 }
 
 /** The first hex digits of a fingerprint or serial, in pairs; the whole value is the element's title. */
@@ -609,8 +693,10 @@ forgetButton.addEventListener("click", function () {
   outcomes.clear();
   rowsBody.replaceChildren();
   inventory.hidden = true;
-  hideCas();
-  hideDnsConnections();
+  checks.clear();
+  hideSection(casParts);
+  hideSection(dnsParts);
+  hideSection(domainParts);
   say("Token forgotten.");
 });
 

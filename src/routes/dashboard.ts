@@ -58,7 +58,7 @@ export function dashboardPage({ name, links }: DashboardPageContent): string {
   <input id="token" type="password" autocomplete="off" spellcheck="false" aria-describedby="token-help">
   <button type="submit">Show certificates</button>
   <button type="button" id="forget" hidden>Forget token</button>
-  <p id="token-help">Needs <code>certs:read</code>; Renew needs <code>projects:write</code>; the private CAs show with <code>cas:read</code>. The token stays in this tab (session storage) and is sent only to this service, in the Authorization header.</p>
+  <p id="token-help">Needs <code>certs:read</code>; Renew needs <code>projects:write</code>; the private CAs show with <code>cas:read</code>, the DNS connections with <code>dns:read</code>, the domains with <code>projects:read</code>. The token stays in this tab (session storage) and is sent only to this service, in the Authorization header.</p>
 </form>
 <noscript><p>The dashboard needs JavaScript. The same data is at <code>GET /api/v1/certificates</code> (see the <a href="${links.docs}">API docs</a>).</p></noscript>
 <p id="status" role="status" aria-live="polite"></p>
@@ -102,6 +102,19 @@ export function dashboardPage({ name, links }: DashboardPageContent): string {
 </table>
 </div>
 <p class="note">Shown when the token holds <code>dns:read</code>. Credentials are sealed and never shown; give the id as <code>dnsConnectionId</code> to obtain a certificate over DNS-01.</p>
+</section>
+<section id="domains" aria-labelledby="domains-heading" hidden>
+<h2 id="domains-heading">Domains</h2>
+<p id="domains-summary"></p>
+<div class="table-wrap">
+<table>
+<thead>
+<tr><th scope="col">Domain</th><th scope="col">Project</th><th scope="col">Verification</th><th scope="col">To do</th><th scope="col">Action</th></tr>
+</thead>
+<tbody id="domain-rows"></tbody>
+</table>
+</div>
+<p class="note">Shown when the token holds <code>projects:read</code>. Nothing is obtained or uploaded for a domain until it is verified; Check now (<code>projects:write</code>) looks the TXT record up at once, and the schedule looks again on its own. Conflict: another team verified the name first.</p>
 </section>
 </main>
 </body>

@@ -12,12 +12,14 @@ import { dohQuery, NXDOMAIN, RR_TYPE } from "../dns/doh";
 import { unquoteTxt } from "../dns/txt";
 import { responseLimitOf } from "../outbound/bounded-body";
 import { auditInsert } from "../store/audit-log";
-import { claimDomainStatement, claimHolderQuery } from "../store/domain-claims";
+import { claimDomainStatement, claimHolderQuery, teamClaims } from "../store/domain-claims";
+import { stopRenewalsOfReleasedNamesStatement } from "../store/released-names";
 import {
   duePendingVerifications,
   markCheckedStatement,
   newVerificationToken,
   pendingVerificationStatement,
+  revokeClaimStatements,
   teamHolds,
   verificationState,
 } from "../store/domain-verifications";
@@ -258,4 +260,40 @@ export async function pendingVerificationError(db: Database, teamId: string, nam
     );
   }
   return null;
+}
+
+/** What an operator's revocation did: whose claim went, and its projects now pending on a fresh token. */
+export interface Revocation {
+  domain: string;
+  teamId: string;
+  pendingProjects: string[];
+}
+
+/**
+ * An operator revokes a team's claim on `domain` (a verified name stays verified when its record disappears, until
+ * then). The name is nobody's: the holder's projects using it wait on a fresh token, as a new domain does, and its
+ * certificates carrying the name stop renewing with the reason (as when a team releases a name); a team whose claim
+ * was `conflict` is `pending` again, and the first team to verify holds the name. One batch, with the audit row in the
+ * holder's log written only while the claim is there.
+ */
+export async function revokeVerification(deps: Deps, domain: string, commit: CommitChange): Promise<Revocation> {
+  if (deps.config.DOMAIN_VERIFICATION === "off") {
+    throw new AppError("bad_request", "Domain verification is off on this deployment (DOMAIN_VERIFICATION=off): a revoked claim could not be verified again");
+  }
+  const { db } = deps;
+  const notHeld = () => new AppError("not_found", `No team holds ${domain}`);
+  const [holder] = await claimHolderQuery(db, domain);
+  if (!holder) throw notHeld();
+  const { teamId } = holder;
+  const now = deps.clock.now();
+  const results = await commit({
+    teamId,
+    target: domain,
+    detail: { domain, revoked: true },
+    statements: [...revokeClaimStatements(db, teamId, domain, newVerificationToken(), now), stopRenewalsOfReleasedNamesStatement(db, teamId, now)],
+    recordIf: { holds: teamClaims(teamId, domain), checked: "before" },
+  });
+  const [, revoked, , pending] = results as [unknown, { teamId: string }[], unknown, { id: string }[]];
+  if (revoked.length === 0) throw notHeld();
+  return { domain, teamId, pendingProjects: pending.map((row) => row.id) };
 }

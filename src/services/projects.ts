@@ -4,7 +4,7 @@ import type { Database } from "../db/client";
 import { certificates, projects } from "../db/schema";
 import { newId } from "../core/ids";
 import { AppError } from "../core/errors";
-import { claimDomainStatement, claimHolderQuery, heldByAnotherTeam, releaseUnusedClaimStatement, unheldNames } from "../store/domain-claims";
+import { claimDomainStatement, claimHolderQuery, heldByAnotherTeam, releaseUnusedClaimStatement, teamClaims, unheldNames } from "../store/domain-claims";
 import { releaseUnusedVerificationStatement } from "../store/domain-verifications";
 import type { CertificateRow } from "../store/certificates";
 import { stopRenewalsOfReleasedNamesStatement } from "../store/released-names";
@@ -78,7 +78,7 @@ function insertProjectWhereClaimed(db: Database, row: ProjectRow & { domain: str
     .insert(projects)
     .select(
       sql`SELECT ${row.id}, ${row.teamId}, ${row.name}, ${row.domain}, ${row.createdAt}, ${row.updatedAt}
-        WHERE EXISTS (SELECT 1 FROM domain_claims WHERE domain = ${row.domain} AND team_id = ${row.teamId})`,
+        WHERE ${teamClaims(row.teamId, row.domain)}`,
     )
     .onConflictDoNothing()
     .returning({ id: projects.id });
@@ -247,7 +247,7 @@ async function moveDomain(
           ? undefined
           : verification === "required"
             ? sql`NOT ${heldByAnotherTeam(teamId, next)}`
-            : sql`EXISTS (SELECT 1 FROM domain_claims WHERE domain = ${next} AND team_id = ${teamId})`,
+            : teamClaims(teamId, next),
       ),
     )
     .returning({ id: projects.id });

@@ -86,15 +86,17 @@ export function claimHolderQuery(db: Database, domain: string) {
   return db.select({ teamId: domainClaims.teamId }).from(domainClaims).where(eq(domainClaims.domain, domain));
 }
 
+/** SQL condition: the team's own claim on exactly `domain` is there. */
+export function teamClaims(teamId: string, domain: string): SQL {
+  return sql`EXISTS (SELECT 1 FROM domain_claims AS own WHERE own.domain = ${domain} AND own.team_id = ${teamId})`;
+}
+
+/** SQL condition: no project of the team uses `domain`, so the team may let the name go. */
+export function noProjectUses(teamId: string, domain: string): SQL {
+  return sql`NOT EXISTS (SELECT 1 FROM projects WHERE projects.team_id = ${teamId} AND projects.domain = ${domain})`;
+}
+
 /** Releases the team's claim on `domain` unless one of its projects still uses it (a statement for a batch). */
 export function releaseUnusedClaimStatement(db: Database, teamId: string, domain: string) {
-  return db
-    .delete(domainClaims)
-    .where(
-      and(
-        eq(domainClaims.domain, domain),
-        eq(domainClaims.teamId, teamId),
-        sql`NOT EXISTS (SELECT 1 FROM projects WHERE projects.team_id = ${teamId} AND projects.domain = ${domain})`,
-      ),
-    );
+  return db.delete(domainClaims).where(and(eq(domainClaims.domain, domain), eq(domainClaims.teamId, teamId), noProjectUses(teamId, domain)));
 }

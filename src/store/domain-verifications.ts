@@ -5,9 +5,9 @@
  */
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { domainVerifications } from "../db/schema";
+import { domainClaims, domainVerifications, projects } from "../db/schema";
 import { bytesToHex } from "../crypto/encoding";
-import { heldByAnotherTeam, unheldNames } from "./domain-claims";
+import { heldByAnotherTeam, noProjectUses, teamClaims, unheldNames } from "./domain-claims";
 
 /** A new token: 160 random bits, hex (crypto.getRandomValues, the Web Crypto API's CSPRNG). */
 export function newVerificationToken(): string {
@@ -34,13 +34,7 @@ export function pendingVerificationStatement(db: Database, teamId: string, domai
 export function releaseUnusedVerificationStatement(db: Database, teamId: string, domain: string) {
   return db
     .delete(domainVerifications)
-    .where(
-      and(
-        eq(domainVerifications.domain, domain),
-        eq(domainVerifications.teamId, teamId),
-        sql`NOT EXISTS (SELECT 1 FROM projects WHERE projects.team_id = ${teamId} AND projects.domain = ${domain})`,
-      ),
-    );
+    .where(and(eq(domainVerifications.domain, domain), eq(domainVerifications.teamId, teamId), noProjectUses(teamId, domain)));
 }
 
 /** Where a team stands on `domain`, read in one statement. */
@@ -86,4 +80,29 @@ export async function duePendingVerifications(db: Database, limit: number) {
     )
     .orderBy(sql`${v.checkedAt} IS NOT NULL`, asc(v.checkedAt), asc(v.createdAt))
     .limit(limit);
+}
+
+/**
+ * The statements of an operator's revocation of the team's claim on `domain`, for one batch: the team's old token
+ * goes (a record still carrying it proves nothing new) while the claim is there to be revoked, then the claim (its
+ * row returned: none when it went meanwhile), then each project of the team using the name waits on a fresh token as
+ * a new domain does (a token the team still has stays), and last the projects so left pending.
+ */
+export function revokeClaimStatements(db: Database, teamId: string, domain: string, token: string, now: number) {
+  return [
+    db
+      .delete(domainVerifications)
+      .where(
+        and(eq(domainVerifications.domain, domain), eq(domainVerifications.teamId, teamId), teamClaims(teamId, domain)),
+      ),
+    db.delete(domainClaims).where(and(eq(domainClaims.domain, domain), eq(domainClaims.teamId, teamId))).returning({ teamId: domainClaims.teamId }),
+    db
+      .insert(domainVerifications)
+      .select(
+        sql`SELECT ${domain}, ${teamId}, ${token}, ${now}, NULL
+          WHERE EXISTS (${unheldNames(teamId, JSON.stringify([domain]))}) AND NOT ${noProjectUses(teamId, domain)}`,
+      )
+      .onConflictDoNothing(),
+    db.select({ id: projects.id }).from(projects).where(and(eq(projects.teamId, teamId), eq(projects.domain, domain))).orderBy(asc(projects.id)),
+  ] as const;
 }

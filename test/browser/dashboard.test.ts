@@ -70,7 +70,8 @@ async function domainsShown(on: Page = page): Promise<string[]> {
   return on.locator("#rows th[scope=row] .domain").allTextContents();
 }
 
-const rowOf = (domain: string, on: Page = page) => on.getByRole("row").filter({ has: on.getByRole("rowheader", { name: domain }) });
+// The certificates table's rows only: the Domains section has rows headed by a domain too.
+const rowOf = (domain: string, on: Page = page) => on.locator("#rows").getByRole("row").filter({ has: on.getByRole("rowheader", { name: domain }) });
 
 beforeAll(async () => {
   const team = await fetch(`${workerUrl}/api/v1/teams`, {

@@ -4,10 +4,11 @@
  * credentials, shown only to a token holding `dns:read`.
  */
 import "./context";
-import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CHROMIUM_ARGS } from "./chromium.mjs";
 import { jsonClient } from "../support/http-client";
+import { openWith as openPage, pageWatch } from "./dashboard-page";
 
 const workerUrl = inject("browserWorkerUrl");
 const api = jsonClient(() => workerUrl);
@@ -20,19 +21,8 @@ let certsOnlyToken: string;
 let connection: { id: string; name: string };
 let browser: Browser;
 let context: BrowserContext;
-const dialogs: string[] = [];
-
-async function openWith(pasted: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on("dialog", (dialog) => {
-    dialogs.push(dialog.message());
-    return dialog.dismiss();
-  });
-  await page.goto(`${workerUrl}/`);
-  await page.getByLabel("Team API token").fill(pasted);
-  await page.getByRole("button", { name: "Show certificates" }).click();
-  return page;
-}
+const watch = pageWatch();
+const openWith = (pasted: string) => openPage(context, watch, pasted);
 
 beforeAll(async () => {
   const team = await api("POST", "/api/v1/teams", inject("browserAdminToken"), { slug: `dns-${unique()}`, name: "DNS team" });
@@ -64,7 +54,7 @@ describe("dashboard DNS connections", () => {
     expect(cells.slice(0, 3)).toEqual([connection.name, "cloudflare", "example.com, example.net"]);
     expect(await section.locator("#dns-connections-summary").textContent()).toBe("1 connection");
     expect(await page.content()).not.toContain(secretToken);
-    expect(dialogs).toEqual([]);
+    expect(watch.dialogs).toEqual([]);
     await page.close();
   });
 

@@ -12,6 +12,7 @@ import { REPO_ROOT } from "../../scripts/pebble/test-ca.mjs";
 import { dayMs } from "../support/pki-fixtures";
 import { CHROMIUM_ARGS } from "./chromium.mjs";
 import { jsonClient } from "../support/http-client";
+import { openWith as openPage, pageWatch } from "./dashboard-page";
 
 const workerUrl = inject("browserWorkerUrl");
 const MARKUP = "<img src=x onerror=alert(1)>";
@@ -41,29 +42,9 @@ let active: { serialNumber: string; notAfter: string };
 let revoked: { id: string; serialNumber: string };
 let browser: Browser;
 let context: BrowserContext;
-const pageErrors: string[] = [];
-const dialogs: string[] = [];
-/** Each API answer a page got: its path and status. */
-const answered = new WeakMap<Page, string[]>();
-
-async function openWith(pasted: string): Promise<Page> {
-  const page = await context.newPage();
-  const answers: string[] = [];
-  answered.set(page, answers);
-  page.on("requestfinished", async (request) => {
-    const path = new URL(request.url()).pathname;
-    if (path.startsWith("/api/")) answers.push(`${(await request.response())?.status()} ${path}`);
-  });
-  page.on("pageerror", (error) => pageErrors.push(String(error)));
-  page.on("dialog", (dialog) => {
-    dialogs.push(dialog.message());
-    return dialog.dismiss();
-  });
-  await page.goto(`${workerUrl}/`);
-  await page.getByLabel("Team API token").fill(pasted);
-  await page.getByRole("button", { name: "Show certificates" }).click();
-  return page;
-}
+const watch = pageWatch();
+const { pageErrors, dialogs, answered } = watch;
+const openWith = (pasted: string) => openPage(context, watch, pasted);
 
 const caRegion = (page: Page, name: string) => page.locator("#cas").getByRole("region", { name, exact: true });
 const issuedRow = (page: Page, serial: string) => page.locator("#cas tr").filter({ has: page.locator(`th.serial[title="${serial}"]`) });
@@ -276,8 +257,10 @@ describe("the dashboard's private CAs in chromium", () => {
     await expect.poll(() => answered.get(page)).toContain("403 /api/v1/cas");
     // Then the DNS connections (no dns:read either): refused as quietly.
     await expect.poll(() => answered.get(page)).toContain("403 /api/v1/dns-connections");
+    // And the domains (no projects:read): the same.
+    await expect.poll(() => answered.get(page)).toContain("403 /api/v1/projects");
     await page.waitForLoadState("networkidle");
-    expect(answered.get(page)).toEqual(["200 /api/v1/certificates", "403 /api/v1/cas", "403 /api/v1/dns-connections"]);
+    expect(answered.get(page)).toEqual(["200 /api/v1/certificates", "403 /api/v1/cas", "403 /api/v1/dns-connections", "403 /api/v1/projects"]);
     expect(await page.locator("#cas").isHidden()).toBe(true);
     expect(await page.locator("#status").textContent()).toBe("0 certificates");
     expect(await page.locator("#inventory").isHidden()).toBe(false);

@@ -65,6 +65,13 @@ export const obtainBody = z
         message: body.keyType === "rsa" ? "RSA keys are 2048, 3072 or 4096 bits" : "EC keys are 256 (P-256) or 384 (P-384)",
       });
     }
+  })
+  .openapi({
+    examples: [
+      { email: "admin@example.com", challengeType: "http-01", keyType: "ec" },
+      { email: "admin@example.com", challengeType: "dns-01", dnsConnectionId: "dnc_4Fq9T2mXcV7bK1pLz8Rw", keyType: "ec" },
+      { email: "admin@example.com", challengeType: "dns-01", dnsDelegation: true, keyType: "ec" },
+    ],
   });
 
 export type ObtainBody = z.infer<typeof obtainBody>;

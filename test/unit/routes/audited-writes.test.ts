@@ -542,6 +542,8 @@ const WRITES: WriteCase[] = [
 const COVERED_ELSEWHERE: Record<string, string> = {
   "POST /api/v1/teams": "test/unit/routes/audit-trail.test.ts: the team does not exist before, so its rows are checked there",
   "POST /api/v1/projects/:id/certificate/validate": "changes nothing: no row (test/unit/routes/d1-queries.test.ts)",
+  "POST /api/v1/admin/domains/:domain/revoke-verification":
+    "a 400 with DOMAIN_VERIFICATION=off (this project's setting); with it required, the revocation and its row in the holder's log are one batch (test/unit/routes/domain-transfer.test.ts)",
   "POST /api/v1/projects/:id/domain/verify":
     "changes nothing with DOMAIN_VERIFICATION=off (this project's setting); with it required, the claim and its row are one batch (test/unit/routes/domain-verification.test.ts)",
 };

@@ -6,7 +6,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../src/core/config";
 import { database } from "../../../src/db/client";
-import { withStoredCredentials } from "../../../src/issuance/run-issuance";
+import { depsFrom } from "../../../src/deps";
+import { runIssuance, withStoredCredentials } from "../../../src/issuance/run-issuance";
+import { CA, FakeCa } from "../acme/fake-ca";
 import type { IssueRequest } from "../../../src/issuance/issue-request";
 import type { CertificateRow } from "../../../src/store/certificates";
 import { call, env, newProject, newTenant, type Tenant } from "../../support/api";
@@ -61,14 +63,12 @@ async function certificateUsing(t: Tenant, connectionId: string) {
   return project;
 }
 
-/** The job a DNS-01 renewal of the project's certificate would run (`extra` added to its request): the credentials it opens, or the error. */
-async function renewalJob(t: Tenant, projectId: string, extra: Partial<IssueRequest> = {}) {
-  const db = database(env.DB);
-  const previous = (await db.query.certificates.findFirst({ where: (c, { eq }) => eq(c.projectId, projectId) })) as CertificateRow;
-  const request: IssueRequest = {
+/** The renewal request of a DNS-01 certificate (the connection's credentials are opened from the row, not sent). */
+function dns01RenewalOf(previous: CertificateRow): IssueRequest {
+  return {
     kind: "renew",
-    teamId: t.teamId,
-    projectId,
+    teamId: previous.teamId,
+    projectId: previous.projectId,
     names: previous.names,
     challengeType: "dns-01",
     keySpec: { keyType: "ec", curve: "P-256" },
@@ -78,9 +78,23 @@ async function renewalJob(t: Tenant, projectId: string, extra: Partial<IssueRequ
     dryRun: false,
     autoRenew: true,
     certificateId: previous.id,
-    ...extra,
   };
-  return withStoredCredentials(db, parseConfig(env as unknown as Record<string, unknown>).ENCRYPTION_KEY, request, previous);
+}
+
+/** The certificate row of the project's DNS-01 certificate. */
+async function certificateOf(projectId: string): Promise<CertificateRow> {
+  const db = database(env.DB);
+  return (await db.query.certificates.findFirst({ where: (c, { eq }) => eq(c.projectId, projectId) })) as CertificateRow;
+}
+
+/** The job a renewal runs: the request with the credentials it opens from the row. */
+const openedFor = (request: IssueRequest, previous: CertificateRow) =>
+  withStoredCredentials(database(env.DB), parseConfig(env as unknown as Record<string, unknown>).ENCRYPTION_KEY, request, previous);
+
+/** The job a DNS-01 renewal of the project's certificate would run (`extra` added to its request): the credentials it opens, or the error. */
+async function renewalJob(projectId: string, extra: Partial<IssueRequest> = {}) {
+  const previous = await certificateOf(projectId);
+  return openedFor({ ...dns01RenewalOf(previous), ...extra }, previous);
 }
 
 describe("creating a DNS connection", () => {
@@ -233,8 +247,26 @@ describe("rotating and deleting", () => {
     expect(JSON.stringify(audit)).not.toContain(rotated);
 
     // A renewal of a certificate that uses the connection opens what the connection holds now.
-    const job = await renewalJob(tenant, project.id, { dnsProvider: "cloudflare" });
+    const previous = await certificateOf(project.id);
+    const request: IssueRequest = { ...dns01RenewalOf(previous), dnsProvider: "cloudflare" };
+    const job = await openedFor(request, previous);
     expect(job).toMatchObject({ dnsConnectionId: connection.id, dnsProvider: "cloudflare", dnsCredentials: { apiToken: rotated } });
+
+    // The renewal itself, at a scripted CA that refuses the order: the preflight lists the zones with the rotated
+    // token before any order, so the provider's fake sees it once more and the old one never (the fake's log is shared
+    // by the whole run: other tests' tokens may be in it too).
+    const ca = new FakeCa();
+    ca.on("POST", "/acct", (asked) => {
+      ca.addAccount(`${CA}/acct/1`, asked.protected!.jwk!);
+      return { status: 201, headers: { location: `${CA}/acct/1` }, body: { status: "valid" } };
+    });
+    const seenBefore = await tokensSeen();
+    const outcome = await runIssuance({ ...depsFrom(env), acmeFetch: ca.fetch }, { ...request, directoryUrl: `${CA}/dir`, trigger: "manual" });
+    expect(outcome.state).toBe("failed");
+    expect(ca.posts("/order")).toHaveLength(1);
+    const seenDuring = (await tokensSeen()).slice(seenBefore.length);
+    expect(seenDuring).toContain(rotated);
+    expect(seenDuring).not.toContain(connection.apiToken);
   });
 
   it("refuses rotated credentials the provider rejects, keeping the old ones", async () => {
@@ -319,7 +351,7 @@ describe("obtaining with a DNS connection", () => {
     const connection = await create(tenant);
     const project = await certificateUsing(tenant, connection.id);
     await env.DB.prepare("DELETE FROM dns_connections WHERE id = ?").bind(connection.id).run();
-    const job = await renewalJob(tenant, project.id);
+    const job = await renewalJob(project.id);
     expect(job).toBeInstanceOf(Error);
     expect((job as Error).message).toBe(`DNS connection ${connection.id} no longer exists: obtain the certificate again with other DNS credentials`);
   });

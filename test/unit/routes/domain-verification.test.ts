@@ -1,70 +1,18 @@
 /**
  * Verified claims (DOMAIN_VERIFICATION=required): a project's domain is the team's only once a TXT record at
- * `_certdesk.<domain>` carries the team's token. The Worker under test is an isolate of its own (deps.ts builds
- * dependencies per env object) with verification required, whose DNS-over-HTTPS lookups go to a resolver fake
- * answering from `published` (the JSON API of dns/doh.ts). The unit project's own Worker (SELF) runs with it off.
+ * `_certdesk.<domain>` carries the team's token. The Worker under test is an isolate with verification required whose
+ * DNS-over-HTTPS lookups a resolver fake answers (test/support/verification-isolate.ts); the unit project's own Worker
+ * (SELF) runs with it off.
  */
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../../src/app";
-import { depsFrom } from "../../../src/deps";
 import { CRON_STAGES } from "../../../src/services/cron-tick";
 import { verifyPendingDomains } from "../../../src/services/domain-verification";
-import { type ApiResponse, call, newProject, newTenant, type Tenant, uniqueDomain } from "../../support/api";
+import { call, newProject, newTenant, uniqueDomain } from "../../support/api";
 import { auditRowOf, withAuditFailing } from "../../support/audit-outage";
 import { makeChain } from "../../support/pki-fixtures";
+import { cnames, createPending, holderOf, isolate, published, queried, required } from "../../support/verification-isolate";
 import { delegationRecord } from "../../../src/dns/delegation";
-
-const app = createApp();
-
-/** TXT values by record name, as the fake resolver publishes them. */
-const published: Record<string, string[]> = {};
-/** CNAME targets by record name (the `_acme-challenge` delegations). */
-const cnames: Record<string, string> = {};
-const queried: string[] = [];
-
-const dnsFetch: typeof fetch = async (input, init) => {
-  const url = new URL(new Request(input, init).url);
-  const name = url.searchParams.get("name") ?? "";
-  queried.push(`${name}/${url.searchParams.get("type")}`);
-  if (url.searchParams.get("type") === "CNAME") {
-    const target = cnames[name];
-    return Response.json(target === undefined ? { Status: 3 } : { Status: 0, Answer: [{ name: `${name}.`, type: 5, TTL: 60, data: `${target}.` }] });
-  }
-  const values = published[name];
-  if (values === undefined) return Response.json({ Status: 3 });
-  // Presentation format, as resolvers answer: quoted character-strings.
-  return Response.json({ Status: 0, Answer: values.map((value) => ({ name, type: 16, TTL: 60, data: JSON.stringify(value) })) });
-};
-
-/** A Worker isolate with `vars` over the unit bindings, its DoH lookups answered by the fake. */
-function isolate(vars: Record<string, string>) {
-  const isolateEnv = { ...env, ...vars } as typeof env;
-  const deps = depsFrom(isolateEnv);
-  deps.dnsFetch = dnsFetch;
-  async function request(method: string, path: string, options: { token: string; json?: unknown }): Promise<ApiResponse> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${options.token}` };
-    if (options.json !== undefined) headers["Content-Type"] = "application/json";
-    const ctx = createExecutionContext();
-    const body = options.json === undefined ? undefined : JSON.stringify(options.json);
-    const response = await app.fetch(new Request(`https://certdesk.test${path}`, { method, headers, body }), isolateEnv, ctx);
-    await waitOnExecutionContext(ctx);
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, text, body: text === "" ? undefined : JSON.parse(text) };
-  }
-  return { deps, request };
-}
-
-const required = isolate({ DOMAIN_VERIFICATION: "required" });
-
-async function createPending(tenant: Tenant, domain: string) {
-  const res = await required.request("POST", "/api/v1/projects", { token: tenant.token, json: { name: `p-${crypto.randomUUID().slice(0, 8)}`, domain } });
-  expect(res.status, res.text).toBe(200);
-  return res.body as { id: string; domain: string; verification: { status: string; recordName: string; recordValue: string } };
-}
-
-const holderOf = async (domain: string) =>
-  (await env.DB.prepare("SELECT team_id FROM domain_claims WHERE domain = ?").bind(domain).first<{ team_id: string }>())?.team_id ?? null;
 
 describe("verified claims: DOMAIN_VERIFICATION=required", () => {
   it("two teams wait on one name; both publish their tokens and verify at once: exactly one holds it, the other sees conflict", async () => {
