@@ -31,6 +31,7 @@ import { tokenRoutes } from "./routes/native/tokens";
 import { webhookRoutes } from "./routes/native/webhooks";
 import { dnsConnectionRoutes } from "./routes/native/dns-connections";
 import { privateCaRoutes } from "./routes/native/private-cas";
+import { acmeDirectoryRoutes } from "./routes/native/acme-directories";
 import { privateCaCertificateRoutes } from "./routes/native/private-ca-certificates";
 import { PKI_PATH, pkiRoutes } from "./routes/pki";
 import { newRouter } from "./routes/router";
@@ -104,6 +105,7 @@ export function createApp() {
     .route("/", dnsConnectionRoutes)
     .route("/", privateCaRoutes)
     .route("/", privateCaCertificateRoutes)
+    .route("/", acmeDirectoryRoutes)
     .route("/", adminRoutes)
     .route("/", adminTokenRoutes)
     .route("/", adminTestRoutes)
