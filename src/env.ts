@@ -9,6 +9,8 @@ export interface Env {
   CERTIFICATE_ISSUER: DurableObjectNamespace;
   /** The per-team limiter of calls that reach the CA (objects/team-limiter.ts). */
   TEAM_LIMITER: DurableObjectNamespace;
+  /** The ACME server's replay nonces, one object per shard (objects/acme-nonces.ts). */
+  ACME_NONCES: DurableObjectNamespace;
   /** The renewal queue: the cron's sweep sends due certificates, the Worker's queue handler renews them (services/renewal-queue.ts). */
   RENEWALS: Queue<RenewalMessage>;
   /** The webhook queue: one message per outbox row to send (services/webhooks/queue.ts consumes it). */
