@@ -34,6 +34,7 @@ import { privateCaRoutes } from "./routes/native/private-cas";
 import { acmeDirectoryRoutes } from "./routes/native/acme-directories";
 import { privateCaCertificateRoutes } from "./routes/native/private-ca-certificates";
 import { PKI_PATH, pkiRoutes } from "./routes/pki";
+import { acmeServerRoutes } from "./routes/acme-server";
 import { newRouter } from "./routes/router";
 import { openaiRoutes } from "./routes/openai";
 import { vercelRoutes } from "./routes/vercel";
@@ -117,6 +118,7 @@ export function createApp() {
   app.route("/", openaiRoutes);
   app.route("/", metricsRoutes);
   app.route("/", pkiRoutes);
+  app.route("/", acmeServerRoutes);
   mountDocs(app);
   app.route("/", homeRoutes);
   app.notFound((c) => renderError(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`)));

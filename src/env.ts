@@ -56,4 +56,6 @@ export interface Env {
   WEBHOOK_ENDPOINTS_PER_TEAM?: string;
   /** Optional, local runs only: "true" lets webhooks go to http:// and loopback receivers (core/config.ts). */
   ALLOW_PRIVATE_WEBHOOK_TARGETS?: string;
+  /** Optional, tests only: the port the ACME server's http-01 validation fetches instead of 80 (core/config.ts). */
+  ACME_SERVER_HTTP01_PORT?: string;
 }

@@ -5,7 +5,7 @@
  */
 import { AppError } from "../../core/errors";
 import { newId } from "../../core/ids";
-import { bytesToBase64Url } from "../../crypto/encoding";
+import { generateEabKey } from "../../acme-server/eab-verify";
 import type { SealingKeys } from "../../crypto/sealing";
 import type { Database } from "../../db/client";
 import type { AcmeDirectoryAuthorization, AcmeDirectoryIssuer } from "../../db/schema";
@@ -103,20 +103,9 @@ export async function deleteAcmeDirectory(db: Database, row: AcmeDirectoryRow, n
   if (deleted.length === 0) throw new AppError("not_found", `ACME directory ${row.id} not found`);
 }
 
-/**
- * 256 random bits as unpadded base64url, redrawn while it starts with "-": certbot reads such a value as an option
- * (certbot #7114), and padding breaks lego and cert-manager.
- */
-function newHmacKey(): string {
-  for (;;) {
-    const key = bytesToBase64Url(crypto.getRandomValues(new Uint8Array(32)));
-    if (!key.startsWith("-")) return key;
-  }
-}
-
 export async function createEabKey(ctx: { db: Database; encryptionKey: SealingKeys; now: number }, directory: AcmeDirectoryRow, commit: CommitChange): Promise<{ row: AcmeEabKeyRow; hmacKey: string }> {
   const id = newId("eab");
-  const hmacKey = newHmacKey();
+  const { hmacKey } = generateEabKey();
   const row: AcmeEabKeyRow = { id, directoryId: directory.id, teamId: directory.teamId, sealedHmacKey: await sealEabKey(ctx.encryptionKey, id, hmacKey), accountId: null, createdAt: ctx.now, revokedAt: null };
   await commit({ teamId: directory.teamId, statements: [insertEabKeyStatement(ctx.db, row)], target: id, detail: { directoryId: directory.id } });
   return { row, hmacKey };
