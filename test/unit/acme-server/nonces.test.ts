@@ -5,7 +5,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { NonceWindow } from "../../../src/acme-server/nonce-window";
-import { issueNonce, nonceShardName, redeemNonce } from "../../../src/acme-server/nonces";
+import { issueNonce, nonceShardName, redeemNonce, requestNonces } from "../../../src/acme-server/nonces";
 import { AcmeNonceStore } from "../../../src/objects/acme-nonces";
 
 const shardStub = (shard: string) => env.ACME_NONCES.get(env.ACME_NONCES.idFromName(nonceShardName(shard)));
@@ -68,6 +68,34 @@ describe("issueNonce / redeemNonce", () => {
     expect(await redeemNonce(env, nonce)).toBe(false);
     const fresh = await issueNonce(env);
     expect(await redeemNonce(env, fresh)).toBe(true);
+  });
+});
+
+describe("requestNonces", () => {
+  it("redeeming brings the response's nonce from the same shard; it is fresh and redeems once", async () => {
+    const incoming = await issueNonce(env);
+    const nonces = requestNonces(env);
+    expect(await nonces.redeem(incoming)).toBe(true);
+    const next = await nonces.next();
+    expect(next).not.toBe(incoming);
+    expect(next[0]).toBe(incoming[0]);
+    expect(await redeemNonce(env, incoming)).toBe(false);
+    expect(await redeemNonce(env, next)).toBe(true);
+    expect(await redeemNonce(env, next)).toBe(false);
+  });
+
+  it("a refused nonce still brings a fresh one for the badNonce answer", async () => {
+    const nonces = requestNonces(env);
+    expect(await nonces.redeem("0AAAAAAAAAAAAAAAAAAAAAA")).toBe(false);
+    expect(await redeemNonce(env, await nonces.next())).toBe(true);
+  });
+
+  it("without a redeem (a GET, a body refused early) next issues one; each call a different nonce", async () => {
+    const nonces = requestNonces(env);
+    const [a, b] = [await nonces.next(), await nonces.next()];
+    expect(a).not.toBe(b);
+    expect(await redeemNonce(env, a)).toBe(true);
+    expect(await redeemNonce(env, b)).toBe(true);
   });
 });
 
