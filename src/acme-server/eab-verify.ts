@@ -1,6 +1,6 @@
 /** External account binding on the server side (RFC 8555 §7.3.4): checking the MAC'd JWS and minting EAB keys. */
-import { jwkThumbprint } from "../acme/jws";
 import { bytesToBase64Url } from "../crypto/encoding";
+import { sameKey } from "./jws-keys";
 import { decodeJson, jwsSigningInput, parseFlattenedJws } from "./jws-parse";
 import { AcmeServerProblem } from "./problems";
 
@@ -38,16 +38,6 @@ export async function verifyExternalAccountBinding(
     throw new AcmeServerProblem("unauthorized", `${what} MAC does not verify with the key of this key identifier`);
   }
   return { keyId };
-}
-
-/** Whether `candidate` is a JWK of the same public key as `jwk`, by RFC 7638 thumbprint. */
-export async function sameKey(candidate: unknown, jwk: JsonWebKey): Promise<boolean> {
-  if (typeof candidate !== "object" || candidate === null || Array.isArray(candidate)) return false;
-  try {
-    return (await jwkThumbprint(candidate as JsonWebKey)) === (await jwkThumbprint(jwk));
-  } catch {
-    return false; // an unknown kty
-  }
 }
 
 /** A new EAB key pair as handed to an ACME client once: both values unpadded base64url. */

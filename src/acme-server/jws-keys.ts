@@ -1,5 +1,6 @@
 /** Account keys the ACME server accepts (RFC 8555 §6.2, RFC 7518 §3): the `alg` list, key policy, WebCrypto verify. */
 import { toPublicJwk, type PublicJwk } from "../acme/account-key";
+import { jwkThumbprint } from "../acme/jws";
 import { jwsSigningInput, decodeBase64Url } from "./jws-parse";
 import { AcmeServerProblem } from "./problems";
 
@@ -104,5 +105,15 @@ export async function verifyJwsSignature(alg: JwsAlgorithm, key: CryptoKey, jws:
     return await crypto.subtle.verify(spec.verifyParams, key, jws.signature, jwsSigningInput(jws));
   } catch {
     return false;
+  }
+}
+
+/** Whether `candidate` is a JWK of the same public key as `jwk`, by RFC 7638 thumbprint. */
+export async function sameKey(candidate: unknown, jwk: JsonWebKey): Promise<boolean> {
+  if (typeof candidate !== "object" || candidate === null || Array.isArray(candidate)) return false;
+  try {
+    return (await jwkThumbprint(candidate as JsonWebKey)) === (await jwkThumbprint(jwk));
+  } catch {
+    return false; // an unknown kty
   }
 }

@@ -1,8 +1,7 @@
 /** Account key rollover on the server side (RFC 8555 §7.3.5): checking the inner JWS that the new key signed. */
 import { jwkThumbprint } from "../acme/jws";
-import { sameKey } from "./eab-verify";
 import { decodeJson, parseFlattenedJws } from "./jws-parse";
-import { checkPublicJwk, importVerifyKey, requireJwsAlgorithm, verifyJwsSignature } from "./jws-keys";
+import { checkPublicJwk, importVerifyKey, requireJwsAlgorithm, sameKey, verifyJwsSignature } from "./jws-keys";
 import type { VerifiedJws } from "./jws-verify";
 import { AcmeServerProblem } from "./problems";
 

@@ -22,4 +22,8 @@ export class AcmeNonceStore extends DurableObject<Env> implements AcmeNonceStore
   async redeem(nonce: string): Promise<boolean> {
     return this.window.redeem(nonce);
   }
+
+  async redeemAndIssue(nonce: string): Promise<{ redeemed: boolean; next: string }> {
+    return { redeemed: this.window.redeem(nonce), next: this.window.issue() };
+  }
 }
