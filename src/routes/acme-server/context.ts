@@ -6,7 +6,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { verifyJwsRequest, type VerifiedJws } from "../../acme-server/jws-verify";
-import { issueNonce, redeemNonce } from "../../acme-server/nonces";
+import { type RequestNonces, requestNonces } from "../../acme-server/nonces";
 import { AcmeServerProblem, PROBLEM_CONTENT_TYPE, problemDocument, toAcmeServerProblem } from "../../acme-server/problems";
 import type { AppBindings } from "../../http/context";
 import { commitWithAudit } from "../../http/audited-commit";
@@ -17,7 +17,7 @@ import type { AcmeServerAccountRow } from "../../store/acme-server-accounts";
 import { directoryById } from "../../store/acme-server-directories";
 
 export interface AcmeBindings extends AppBindings {
-  Variables: AppBindings["Variables"] & { acme: AcmeServerContext };
+  Variables: AppBindings["Variables"] & { acme: AcmeServerContext; nonces: RequestNonces };
 }
 export type AcmeContext = Context<AcmeBindings>;
 
@@ -42,6 +42,8 @@ export const acmeContext: MiddlewareHandler<AcmeBindings> = async (c, next) => {
   const { db, clock, config } = c.var.deps;
   const directoryId = c.req.param("directoryId") ?? "";
   const link = new AcmeLinker(new URL(c.req.url).origin, directoryId);
+  const nonces = requestNonces(c.env);
+  c.set("nonces", nonces);
   const directory = /^[A-Za-z0-9_]{1,64}$/.test(directoryId) ? await directoryById(db, directoryId) : undefined;
   if (!directory || directory.deletedAt !== null) {
     c.res = problemResponse(c, new AcmeServerProblem("malformed", `no ACME directory at ${link.directory()}`), 404);
@@ -61,7 +63,7 @@ export const acmeContext: MiddlewareHandler<AcmeBindings> = async (c, next) => {
     await next();
   }
   // RFC 8555 §6.5: every answer carries a fresh nonce, so a client never needs an extra newNonce round trip.
-  c.res.headers.set("Replay-Nonce", await issueNonce(c.env));
+  c.res.headers.set("Replay-Nonce", await nonces.next());
   c.res.headers.set("Cache-Control", "no-store");
   if (new URL(c.req.url).pathname !== new URL(link.directory()).pathname) c.res.headers.append("Link", `<${link.directory()}>;rel="index"`);
 };
@@ -80,7 +82,7 @@ export async function verifiedRequest(c: AcmeContext, key: "jwk" | "kid" | "eith
       account = await requireAccount(ctx, kid);
       return account ? (account.jwk as JsonWebKey) : null;
     },
-    redeemNonce: (nonce) => redeemNonce(c.env, nonce),
+    redeemNonce: (nonce) => c.var.nonces.redeem(nonce),
   });
   return { verified, account };
 }

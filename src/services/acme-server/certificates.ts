@@ -5,7 +5,7 @@
  */
 import { Certificate } from "@peculiar/asn1-x509";
 import { AsnConvert } from "@peculiar/asn1-schema";
-import { sameKey } from "../../acme-server/eab-verify";
+import { sameKey } from "../../acme-server/jws-keys";
 import type { VerifiedJws } from "../../acme-server/jws-verify";
 import { AcmeServerProblem } from "../../acme-server/problems";
 import { ariCertificateId } from "../../acme/certificate-id";
