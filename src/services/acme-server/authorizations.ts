@@ -100,12 +100,15 @@ export async function runValidation(db: Database, authorization: AcmeAuthorizati
   const now = Date.now();
   if (failure) {
     const error = problemDocument(failure.problem) as unknown as Record<string, unknown>;
-    await moveChallenge(db, challenge.id, "processing", { status: "invalid", error, updatedAt: now });
+    // Only the run that settles the challenge settles its authorization and order.
+    const [settled] = await moveChallenge(db, challenge.id, "processing", { status: "invalid", error, updatedAt: now });
+    if (!settled) return;
     await moveAuthorization(db, authorization.id, "pending", { status: "invalid", updatedAt: now });
     await invalidateOrder(db, authorization.orderId, `${authorization.identifier.value}: ${failure.problem.detail}`, now);
     return;
   }
-  await moveChallenge(db, challenge.id, "processing", { status: "valid", validatedAt: now, updatedAt: now });
+  const [settled] = await moveChallenge(db, challenge.id, "processing", { status: "valid", validatedAt: now, updatedAt: now });
+  if (!settled) return;
   await moveAuthorization(db, authorization.id, "pending", { status: "valid", expiresAt: now + 30 * 86_400_000, updatedAt: now });
   const all = await authorizationsOf(db, authorization.orderId);
   if (all.every((row) => row.status === "valid")) await moveOrder(db, authorization.orderId, "pending", { status: "ready", updatedAt: now });
