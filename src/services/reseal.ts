@@ -4,7 +4,8 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { currentKeyPrefix, reseal } from "../crypto/sealing";
 import type { Database } from "../db/client";
-import { acmeAccounts, certificateAuthorities, certificates, clientCertificates, deployTargets, dnsConnections, privateCertificates, webhookEndpoints } from "../db/schema";
+import { acmeAccounts, acmeEabKeys, certificateAuthorities, certificates, clientCertificates, deployTargets, dnsConnections, privateCertificates, webhookEndpoints } from "../db/schema";
+import { eabAad } from "../store/acme-server-directories";
 import { deployCredentialsAad } from "../store/deploy-targets";
 import { dnsConnectionAad } from "../store/dns-connections";
 import { webhookSecretAad } from "../store/webhooks";
@@ -88,6 +89,13 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     sealed: certificateAuthorities.sealedKey,
     update: (db, id, from, to) =>
       db.update(certificateAuthorities).set({ sealedKey: to }).where(and(eq(certificateAuthorities.id, id), eq(certificateAuthorities.sealedKey, from))),
+  },
+  {
+    name: "acme_eab_keys.sealed_hmac_key",
+    associatedData: eabAad,
+    id: acmeEabKeys.id,
+    sealed: acmeEabKeys.sealedHmacKey,
+    update: (db, id, from, to) => db.update(acmeEabKeys).set({ sealedHmacKey: to }).where(and(eq(acmeEabKeys.id, id), eq(acmeEabKeys.sealedHmacKey, from))),
   },
   {
     name: "private_certificates.sealed_key",

@@ -9,7 +9,7 @@ export type AcmeDirectoryRow = typeof acmeDirectories.$inferSelect;
 export type AcmeEabKeyRow = typeof acmeEabKeys.$inferSelect;
 
 /** The associated data an HMAC key is sealed with: a sealed value moved to another row or column does not open. */
-const eabAad = (keyId: string) => `${keyId}:acme-eab`;
+export const eabAad = (keyId: string) => `${keyId}:acme-eab`;
 
 export const sealEabKey = (keys: SealingKeys, keyId: string, hmacKey: string) => seal(keys, hmacKey, eabAad(keyId));
 export const openEabKey = (keys: SealingKeys, row: Pick<AcmeEabKeyRow, "id" | "sealedHmacKey">) => unseal(keys, row.sealedHmacKey, eabAad(row.id));
