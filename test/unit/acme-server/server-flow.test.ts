@@ -119,4 +119,16 @@ describe("a pre-approved order through our own client", () => {
     expect(list.status, list.text).toBe(200);
     expect(list.body).toEqual({ orders: [order.url] });
   });
+
+  it("rolls the account key over (RFC 8555 §7.3.5) and, once deactivated, refuses the account", async () => {
+    const { directoryUrl, eab } = await newDirectory(tenant);
+    const { client, accountUrl } = await registered(directoryUrl, eab);
+    const rolled = await client.keyChange(await generateAccountKey());
+    expect(rolled).toBeTruthy();
+    expect((await client.newOrder({ identifiers: ["k.svc.internal.example"] })).status).toBe("ready");
+    expect((await client.deactivateAccount()).status).toBe("deactivated");
+    const refused = await client.newOrder({ identifiers: ["k.svc.internal.example"] }).catch((error: { type?: string }) => error);
+    expect((refused as { type?: string }).type).toBe("urn:ietf:params:acme:error:unauthorized");
+    expect(accountUrl).toMatch(/\/acct\/acma_/);
+  });
 });
