@@ -52,6 +52,11 @@ export async function orderBySerial(db: Database, directoryId: string, serial: s
   return db.query.acmeServerOrders.findFirst({ where: and(eq(acmeServerOrders.directoryId, directoryId), eq(acmeServerOrders.certificateSerial, serial)) });
 }
 
+/** The order that already replaces the certificate with ARI id `replaces` (RFC 9773 §5), if any. */
+export async function orderReplacing(db: Database, directoryId: string, replaces: string): Promise<AcmeOrderRow | undefined> {
+  return db.query.acmeServerOrders.findFirst({ where: and(eq(acmeServerOrders.directoryId, directoryId), eq(acmeServerOrders.replaces, replaces)) });
+}
+
 export function moveOrder(db: Database, id: string, from: AcmeOrderStatus, set: Partial<AcmeOrderRow>) {
   return db.update(acmeServerOrders).set(set).where(and(eq(acmeServerOrders.id, id), eq(acmeServerOrders.status, from))).returning();
 }

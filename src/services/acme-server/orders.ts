@@ -9,7 +9,7 @@ import { bytesToBase64Url } from "../../crypto/encoding";
 import type { AcmeIdentifier } from "../../db/schema";
 import { type NameConstraints, namesOutsideConstraints } from "../../pki/private-ca";
 import type { AcmeServerAccountRow } from "../../store/acme-server-accounts";
-import { type AcmeAuthorizationRow, type AcmeChallengeRow, type AcmeOrderRow, authorizationsOf, insertOrderStatements, moveOrder, orderById } from "../../store/acme-server-orders";
+import { type AcmeAuthorizationRow, type AcmeChallengeRow, type AcmeOrderRow, authorizationsOf, insertOrderStatements, moveOrder, orderById, orderReplacing } from "../../store/acme-server-orders";
 import { findTeamCa } from "../../store/certificate-authorities";
 import { requireUnrevokedBinding } from "./accounts";
 import { accountActor, type AcmeServerContext } from "./context";
@@ -64,7 +64,12 @@ export async function newOrder(ctx: AcmeServerContext, account: AcmeServerAccoun
   if (body.profile !== undefined && body.profile !== (ctx.directory.issuer as { profile?: string }).profile) {
     throw new AcmeServerProblem("invalidProfile", `this directory issues only the profile it advertises in meta.profiles`);
   }
-  if (body.replaces !== undefined && typeof body.replaces !== "string") throw new AcmeServerProblem("malformed", "replaces must be a string (RFC 9773 §5)");
+  if (body.replaces !== undefined && (typeof body.replaces !== "string" || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(body.replaces))) {
+    throw new AcmeServerProblem("malformed", "replaces must be an ARI certificate identifier, <AKI>.<serial> (RFC 9773 §5)");
+  }
+  if (typeof body.replaces === "string" && (await orderReplacing(ctx.db, ctx.directory.id, body.replaces))) {
+    throw new AcmeServerProblem("alreadyReplaced", "another order already replaces that certificate (RFC 9773 §5)");
+  }
   await requireAllowed(ctx.db, ctx.directory, identifiers);
   const { ca } = await issuingCa(ctx);
   requireInsideConstraints(ca.constraintsPath as unknown as NameConstraints[], identifiers);

@@ -153,6 +153,13 @@ describe("orders and finalize", () => {
     expect(await issuedCount()).toBe(before + 1);
   });
 
+  it("answers alreadyReplaced for a second order replacing the same certificate (RFC 9773 §5)", async () => {
+    const replaces = "AQID.BAUG";
+    const first = await send(`${base}/new-order`, keys, { identifiers: [{ type: "dns", value: "rep.svc.internal.example" }], replaces }, { kid: accountUrl });
+    expect(first.status, first.text).toBe(201);
+    expectProblem(await send(`${base}/new-order`, keys, { identifiers: [{ type: "dns", value: "rep.svc.internal.example" }], replaces }, { kid: accountUrl }), "alreadyReplaced", 409);
+  });
+
   it("does not show one account's order to another (unauthorized)", async () => {
     const order = await send(`${base}/new-order`, keys, { identifiers: [{ type: "dns", value: "o.svc.internal.example" }] }, { kid: accountUrl });
     const key = await (await call("POST", `/api/v1/acme-directories/${setup.dir.id}/eab-keys`, { token: tenant.token })).body;
