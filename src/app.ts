@@ -32,8 +32,10 @@ import { tokenRoutes } from "./routes/native/tokens";
 import { webhookRoutes } from "./routes/native/webhooks";
 import { dnsConnectionRoutes } from "./routes/native/dns-connections";
 import { privateCaRoutes } from "./routes/native/private-cas";
+import { acmeDirectoryRoutes } from "./routes/native/acme-directories";
 import { privateCaCertificateRoutes } from "./routes/native/private-ca-certificates";
 import { PKI_PATH, pkiRoutes } from "./routes/pki";
+import { acmeServerRoutes } from "./routes/acme-server";
 import { newRouter } from "./routes/router";
 import { openaiRoutes } from "./routes/openai";
 import { vercelRoutes } from "./routes/vercel";
@@ -109,6 +111,7 @@ export function createApp() {
     .route("/", dnsConnectionRoutes)
     .route("/", privateCaRoutes)
     .route("/", privateCaCertificateRoutes)
+    .route("/", acmeDirectoryRoutes)
     .route("/", adminRoutes)
     .route("/", adminTokenRoutes)
     .route("/", adminDomainRoutes)
@@ -121,6 +124,7 @@ export function createApp() {
   app.route("/", openaiRoutes);
   app.route("/", metricsRoutes);
   app.route("/", pkiRoutes);
+  app.route("/", acmeServerRoutes);
   mountDocs(app);
   app.route("/", homeRoutes);
   app.notFound((c) => renderError(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`)));

@@ -242,6 +242,17 @@ const baseSchema = z.object({
     .optional()
     .transform((v) => v === "true"),
   /**
+   * Test only, refused in production: the port the ACME server's http-01 validation fetches instead of 80 (RFC 8555
+   * §8.3), as Pebble's `httpPort`. Set, it also lets validation reach private and loopback addresses (a local run's
+   * client listens there); unset, validation reaches only public addresses on port 80.
+   */
+  ACME_SERVER_HTTP01_PORT: z.coerce
+    .number("ACME_SERVER_HTTP01_PORT must be a port number")
+    .int("ACME_SERVER_HTTP01_PORT must be a port number")
+    .min(1, "ACME_SERVER_HTTP01_PORT must be a port number")
+    .max(65535, "ACME_SERVER_HTTP01_PORT must be a port number")
+    .optional(),
+  /**
    * CNAME-delegated DNS-01 (dns/delegation.ts): the operator's zone that customers' `_acme-challenge` CNAMEs point into,
    * e.g. acme-validation.example.net. Unset, delegation is unavailable (an obtain asking for it is a 400).
    */
@@ -331,6 +342,7 @@ const TEST_ONLY_SWITCHES: Record<string, (config: z.output<typeof baseSchema>) =
   DEPLOY_API_BASE_URLS: (config) => Object.keys(config.DEPLOY_API_BASE_URLS).length > 0,
   TEST_HTTP01_KV_LAG: (config) => config.TEST_HTTP01_KV_LAG !== undefined,
   ALLOW_PRIVATE_WEBHOOK_TARGETS: (config) => config.ALLOW_PRIVATE_WEBHOOK_TARGETS,
+  ACME_SERVER_HTTP01_PORT: (config) => config.ACME_SERVER_HTTP01_PORT !== undefined,
 };
 
 /** Their names: `npm run deploy` refuses them before deploying (scripts/deploy/deploy.mjs keeps the same list). */

@@ -4,7 +4,8 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn, SQLiteTable, SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { currentKeyPrefix, reseal } from "../crypto/sealing";
 import type { Database } from "../db/client";
-import { acmeAccounts, certificateAuthorities, certificates, clientCertificates, deployTargets, dnsConnections, privateCertificates, webhookEndpoints } from "../db/schema";
+import { acmeAccounts, acmeEabKeys, certificateAuthorities, certificates, clientCertificates, deployTargets, dnsConnections, privateCertificates, webhookEndpoints } from "../db/schema";
+import { eabAad } from "../store/acme-server-directories";
 import { deployCredentialsAad } from "../store/deploy-targets";
 import { dnsConnectionAad } from "../store/dns-connections";
 import { webhookSecretAad } from "../store/webhooks";
@@ -51,6 +52,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   sealedColumn(dnsConnections, "sealedCredentials", dnsConnectionAad),
   sealedColumn(webhookEndpoints, "sealedSecret", webhookSecretAad),
   sealedColumn(certificateAuthorities, "sealedKey"),
+  sealedColumn(acmeEabKeys, "sealedHmacKey", eabAad),
   sealedColumn(privateCertificates, "sealedKey"),
 ];
 
