@@ -3,26 +3,29 @@
  * register with External Account Binding (RFC 8555 §7.3.4) at a Pebble that requires it, answer http-01 themselves,
  * and obtain a certificate whose key file is the certificate's key and whose chain leads to Pebble's root. lego does
  * the whole cycle (a wrong MAC refused, obtain, forced renewal, revocation); the others one obtain each, to keep the
- * file short (dehydrated forks a process for nearly every step). Each client has a Pebble of its own (Pebble
+ * file short (dehydrated forks a process for nearly every step), and Caddy serves a site with its certificate. Each client has a Pebble of its own (Pebble
  * validates http-01 on one port), so the three run side by side. lego's obtain is also the Pebble baseline of the
  * "lego wall time" benchmark.
  */
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { freeTcpPort } from "../../scripts/pebble/ports.mjs";
 import { REPO_ROOT } from "../../scripts/pebble/test-ca.mjs";
+import { caddyClient, type CaddyClient } from "./support/acme-caddy.mjs";
 import { ACME_CLIENTS_MISSING_MESSAGE, missingAcmeClients } from "./support/acme-client-binaries.mjs";
 import { certbotClient, dehydratedClient, legoClient, type AcmeClient, type ClientOptions, type ObtainRun } from "./support/acme-clients.mjs";
 import { startEabPebble, type EabPebble } from "./support/eab-pebble.mjs";
 import { dnsNames, keyMatchesCertificate, leafOf, verifyChain } from "./support/issued-certificate";
 
 const runDir = join(REPO_ROOT, ".tmp", "acme-clients-pebble", `run-${process.pid}-${randomBytes(3).toString("hex")}`);
-const started: { pebble: EabPebble; client: AcmeClient }[] = [];
+const started: { pebble: EabPebble; client: AcmeClient | CaddyClient }[] = [];
 let failed = false;
 
 beforeAll(() => {
-  const missing = missingAcmeClients().filter((name) => name !== "caddy");
+  const missing = missingAcmeClients();
   if (missing.length > 0) throw new Error(`${ACME_CLIENTS_MISSING_MESSAGE} (not found: ${missing.join(", ")})`);
   mkdirSync(runDir, { recursive: true });
 });
@@ -92,5 +95,25 @@ describe.concurrent("real ACME clients against a Pebble requiring External Accou
     const { pebble, client } = await clientOfPebble("dehydrated", dehydratedClient);
     const names = [freshName("dehydrated")];
     await expectIssued(await client.obtain(names), names, pebble);
+  });
+
+  it("caddy: serves a site over HTTPS with the certificate it obtained (acme_ca + acme_eab)", async () => {
+    const pebble = await startEabPebble({ runDir: join(runDir, "pebble-caddy") });
+    const httpsPort = await freeTcpPort();
+    const dir = join(runDir, "caddy");
+    mkdirSync(dir, { recursive: true });
+    const caddy = caddyClient({ directoryUrl: pebble.directoryUrl, eab: pebble.eab, caCert: pebble.caCert, http01Port: pebble.httpPort, httpsPort, dir });
+    started.push({ pebble, client: caddy });
+    const name = freshName("caddy");
+    const served = await caddy.serve([name], "hello from caddy");
+    expect(served.ok, served.logTail).toBe(true);
+    const files = served.files[name]!;
+    expect(keyMatchesCertificate(files.key, files.certificate)).toBe(true);
+    const root = join(dir, "pebble-root.pem");
+    writeFileSync(root, await pebble.rootPem());
+    // curl trusts only Pebble's root and reaches Caddy by the certificate's name (RFC 6066 SNI) at 127.0.0.1.
+    const curl = spawnSync("curl", ["-sS", "--max-time", "10", "--cacert", root, "--resolve", `${name}:${httpsPort}:127.0.0.1`, `https://${name}:${httpsPort}/`], { encoding: "utf8" });
+    expect(curl.stderr).toBe("");
+    expect(curl.stdout).toBe("hello from caddy");
   });
 });
