@@ -15,6 +15,7 @@ import { homeRoutes } from "./routes/home";
 import { metricsRoutes } from "./routes/metrics";
 import { certificateRoutes } from "./routes/native/certificate";
 import { certificateAcmeRoutes } from "./routes/native/certificate-acme";
+import { dnsDelegationRoutes } from "./routes/native/dns-delegation";
 import { certificateExportRoutes } from "./routes/native/certificate-export";
 import { certificatesInventoryRoutes } from "./routes/native/certificates-inventory";
 import { adminTestRoutes } from "./routes/native/admin-test";
@@ -30,8 +31,10 @@ import { tokenRoutes } from "./routes/native/tokens";
 import { webhookRoutes } from "./routes/native/webhooks";
 import { dnsConnectionRoutes } from "./routes/native/dns-connections";
 import { privateCaRoutes } from "./routes/native/private-cas";
+import { acmeDirectoryRoutes } from "./routes/native/acme-directories";
 import { privateCaCertificateRoutes } from "./routes/native/private-ca-certificates";
 import { PKI_PATH, pkiRoutes } from "./routes/pki";
+import { acmeServerRoutes } from "./routes/acme-server";
 import { newRouter } from "./routes/router";
 import { openaiRoutes } from "./routes/openai";
 import { vercelRoutes } from "./routes/vercel";
@@ -95,6 +98,7 @@ export function createApp() {
     .route("/", projectRoutes)
     .route("/", certificateRoutes)
     .route("/", certificateAcmeRoutes)
+    .route("/", dnsDelegationRoutes)
     .route("/", certificateExportRoutes)
     .route("/", certificatesInventoryRoutes)
     .route("/", deployTargetRoutes)
@@ -102,6 +106,7 @@ export function createApp() {
     .route("/", dnsConnectionRoutes)
     .route("/", privateCaRoutes)
     .route("/", privateCaCertificateRoutes)
+    .route("/", acmeDirectoryRoutes)
     .route("/", adminRoutes)
     .route("/", adminTokenRoutes)
     .route("/", adminTestRoutes)
@@ -113,6 +118,7 @@ export function createApp() {
   app.route("/", openaiRoutes);
   app.route("/", metricsRoutes);
   app.route("/", pkiRoutes);
+  app.route("/", acmeServerRoutes);
   mountDocs(app);
   app.route("/", homeRoutes);
   app.notFound((c) => renderError(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`)));

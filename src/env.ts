@@ -9,6 +9,8 @@ export interface Env {
   CERTIFICATE_ISSUER: DurableObjectNamespace;
   /** The per-team limiter of calls that reach the CA (objects/team-limiter.ts). */
   TEAM_LIMITER: DurableObjectNamespace;
+  /** The ACME server's replay nonces, one object per shard (objects/acme-nonces.ts). */
+  ACME_NONCES: DurableObjectNamespace;
   /** The renewal queue: the cron's sweep sends due certificates, the Worker's queue handler renews them (services/renewal-queue.ts). */
   RENEWALS: Queue<RenewalMessage>;
   /** The webhook queue: one message per outbox row to send (services/webhooks/queue.ts consumes it). */
@@ -54,4 +56,6 @@ export interface Env {
   WEBHOOK_ENDPOINTS_PER_TEAM?: string;
   /** Optional, local runs only: "true" lets webhooks go to http:// and loopback receivers (core/config.ts). */
   ALLOW_PRIVATE_WEBHOOK_TARGETS?: string;
+  /** Optional, tests only: the port the ACME server's http-01 validation fetches instead of 80 (core/config.ts). */
+  ACME_SERVER_HTTP01_PORT?: string;
 }

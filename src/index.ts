@@ -9,6 +9,7 @@ import { answerChallenge, CHALLENGE_PATH } from "./routes/well-known";
 import { runCronTick } from "./services/cron-tick";
 import { consumeQueueBatch } from "./services/queue-routing";
 
+export { AcmeNonceStore } from "./objects/acme-nonces";
 export { CertificateIssuer } from "./objects/certificate-issuer";
 export { TeamLimiter } from "./objects/team-limiter";
 

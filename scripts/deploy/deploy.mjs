@@ -22,7 +22,7 @@ export const REQUIRED_SECRETS = {
  * Variables for tests and local runs, which the Worker refuses in production (TEST_ONLY_SWITCHES in src/core/config.ts):
  * a deployment that carries one would not start, so it is refused here, before anything in the account changes.
  */
-export const TEST_ONLY_VARIABLES = ["DNS_API_BASE_URLS", "DEPLOY_API_BASE_URLS", "TEST_HTTP01_KV_LAG", "ALLOW_PRIVATE_WEBHOOK_TARGETS"];
+export const TEST_ONLY_VARIABLES = ["DNS_API_BASE_URLS", "DEPLOY_API_BASE_URLS", "TEST_HTTP01_KV_LAG", "ALLOW_PRIVATE_WEBHOOK_TARGETS", "ACME_SERVER_HTTP01_PORT"];
 
 /** Pages of `wrangler queues list` read at most, looking for the configuration's queues. */
 const MAX_QUEUE_PAGES = 100;

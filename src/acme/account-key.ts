@@ -42,7 +42,7 @@ export async function publicJwk(key: CryptoKey): Promise<PublicJwk> {
 }
 
 /** Strips a JWK down to its required public members. */
-function toPublicJwk(jwk: JsonWebKey): PublicJwk {
+export function toPublicJwk(jwk: JsonWebKey): PublicJwk {
   switch (jwk.kty) {
     case "EC":
       return { kty: "EC", crv: req(jwk.crv, "crv"), x: req(jwk.x, "x"), y: req(jwk.y, "y") };

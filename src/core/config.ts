@@ -1,6 +1,8 @@
 /** The service's configuration: the Worker's variables and secrets, checked with zod (names, never values, in errors). */
 import { z } from "zod";
 import { keyring } from "../crypto/sealing";
+import { dnsProviderNameSchema, parseDnsCredentials } from "../dns/credentials";
+import type { DnsProviderName } from "../dns/registry";
 import { AppError } from "./errors";
 
 /**
@@ -239,8 +241,74 @@ const baseSchema = z.object({
     .enum(["true", "false"], { error: "ALLOW_PRIVATE_WEBHOOK_TARGETS must be true or false" })
     .optional()
     .transform((v) => v === "true"),
+  /**
+   * Test only, refused in production: the port the ACME server's http-01 validation fetches instead of 80 (RFC 8555
+   * §8.3), as Pebble's `httpPort`. Set, it also lets validation reach private and loopback addresses (a local run's
+   * client listens there); unset, validation reaches only public addresses on port 80.
+   */
+  ACME_SERVER_HTTP01_PORT: z.coerce
+    .number("ACME_SERVER_HTTP01_PORT must be a port number")
+    .int("ACME_SERVER_HTTP01_PORT must be a port number")
+    .min(1, "ACME_SERVER_HTTP01_PORT must be a port number")
+    .max(65535, "ACME_SERVER_HTTP01_PORT must be a port number")
+    .optional(),
+  /**
+   * CNAME-delegated DNS-01 (dns/delegation.ts): the operator's zone that customers' `_acme-challenge` CNAMEs point into,
+   * e.g. acme-validation.example.net. Unset, delegation is unavailable (an obtain asking for it is a 400).
+   */
+  ACME_DELEGATION_ZONE: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").trim().toLowerCase().replace(/\.$/, "") || undefined)
+    .refine((v) => v === undefined || DELEGATION_ZONE.test(v), "ACME_DELEGATION_ZONE must be a DNS name such as acme-validation.example.net"),
+  /** The DNS provider hosting ACME_DELEGATION_ZONE: one of the registered providers (dns/registry.ts). */
+  ACME_DELEGATION_DNS_PROVIDER: dnsProviderNameSchema.optional(),
+  /** A secret: that provider's credentials as JSON, in the shape `dnsCredentials` takes for it. Never logged or returned. */
+  ACME_DELEGATION_DNS_CREDENTIALS: z.string().optional(),
   ...limitsShape,
 });
+
+/** A DNS name of at least two labels (letters, digits, `-`). */
+const DELEGATION_ZONE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** The operator's delegation zone, provider and parsed credentials, or null when ACME_DELEGATION_ZONE is unset. */
+export interface DelegationConfig {
+  zone: string;
+  provider: DnsProviderName;
+  credentials: Record<string, unknown>;
+}
+
+/**
+ * ACME_DELEGATION_*: with a zone, the provider and its credentials are required, and the credentials must have the
+ * provider's shape (messages name the field and the rule, never a value). Without a zone, neither may be set.
+ */
+function withDelegation<T extends { ACME_DELEGATION_ZONE?: string; ACME_DELEGATION_DNS_PROVIDER?: DnsProviderName; ACME_DELEGATION_DNS_CREDENTIALS?: string }>(config: T, ctx: z.RefinementCtx) {
+  const { ACME_DELEGATION_ZONE: zone, ACME_DELEGATION_DNS_PROVIDER: provider, ACME_DELEGATION_DNS_CREDENTIALS: raw, ...rest } = config;
+  let delegation: DelegationConfig | null = null;
+  if (!zone) {
+    if (provider !== undefined || raw !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["ACME_DELEGATION_ZONE"], message: "ACME_DELEGATION_ZONE is required when ACME_DELEGATION_DNS_PROVIDER or ACME_DELEGATION_DNS_CREDENTIALS is set" });
+    }
+  } else if (provider === undefined) {
+    ctx.addIssue({ code: "custom", path: ["ACME_DELEGATION_DNS_PROVIDER"], message: "ACME_DELEGATION_DNS_PROVIDER is required with ACME_DELEGATION_ZONE" });
+  } else if (raw === undefined) {
+    ctx.addIssue({ code: "custom", path: ["ACME_DELEGATION_DNS_CREDENTIALS"], message: "ACME_DELEGATION_DNS_CREDENTIALS is required with ACME_DELEGATION_ZONE (a secret: wrangler secret put)" });
+  } else {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      ctx.addIssue({ code: "custom", path: ["ACME_DELEGATION_DNS_CREDENTIALS"], message: "ACME_DELEGATION_DNS_CREDENTIALS must be a JSON object" });
+      return { ...rest, ACME_DELEGATION: null };
+    }
+    try {
+      delegation = { zone, provider, credentials: parseDnsCredentials(provider, json, "ACME_DELEGATION_DNS_CREDENTIALS") as Record<string, unknown> };
+    } catch (error) {
+      ctx.addIssue({ code: "custom", path: ["ACME_DELEGATION_DNS_CREDENTIALS"], message: error instanceof Error ? error.message : "invalid credentials" });
+    }
+  }
+  return { ...rest, ACME_DELEGATION: delegation };
+}
 
 /** Refuses the committed secrets outside a local run: a deployment that forgot `wrangler secret put` fails loudly. */
 function refuseCommittedSecrets(config: z.output<typeof baseSchema>, ctx: z.RefinementCtx): void {
@@ -274,6 +342,7 @@ const TEST_ONLY_SWITCHES: Record<string, (config: z.output<typeof baseSchema>) =
   DEPLOY_API_BASE_URLS: (config) => Object.keys(config.DEPLOY_API_BASE_URLS).length > 0,
   TEST_HTTP01_KV_LAG: (config) => config.TEST_HTTP01_KV_LAG !== undefined,
   ALLOW_PRIVATE_WEBHOOK_TARGETS: (config) => config.ALLOW_PRIVATE_WEBHOOK_TARGETS,
+  ACME_SERVER_HTTP01_PORT: (config) => config.ACME_SERVER_HTTP01_PORT !== undefined,
 };
 
 /** Their names: `npm run deploy` refuses them before deploying (scripts/deploy/deploy.mjs keeps the same list). */
@@ -294,7 +363,11 @@ function withKeyring({ ENCRYPTION_KEY_PREVIOUS, ...config }: z.output<typeof bas
   return { ...config, ENCRYPTION_KEY: keyring(config.ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS) };
 }
 
-export const configSchema = baseSchema.superRefine(refuseCommittedSecrets).superRefine(refuseTestSwitches).transform(withKeyring);
+export const configSchema = baseSchema
+  .superRefine(refuseCommittedSecrets)
+  .superRefine(refuseTestSwitches)
+  .transform(withKeyring)
+  .transform((config, ctx) => withDelegation(config, ctx));
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -108,6 +108,11 @@ export const certificates = sqliteTable(
      * so this row keeps no copy. No foreign key: a connection is refused deletion while a certificate names it.
      */
     dnsConnectionId: text("dns_connection_id"),
+    /**
+     * ACME DNS-01 through the operator's delegation zone (dns/delegation.ts): the customer's `_acme-challenge` CNAME
+     * points there, and every renewal writes its TXT with the operator's credentials as configured then.
+     */
+    dnsDelegation: integer("dns_delegation", { mode: "boolean" }).notNull().default(false),
     /** When the renewal sweep should next look at this certificate; null = never. */
     nextRenewalAt: timestamp("next_renewal_at"),
     renewalFailures: integer("renewal_failures").notNull().default(0),
@@ -567,4 +572,157 @@ export const privateCertificates = sqliteTable(
     // The cron's renewal of private certificates reads only the due rows (services/private-ca/auto-renew.ts).
     index("private_certificates_renewal_idx").on(t.nextRenewalAt).where(sql`next_renewal_at IS NOT NULL`),
   ],
+);
+
+/** What signs for an ACME directory: one of the team's CAs with a leaf profile, or a public CA the order is relayed to. */
+export type AcmeDirectoryIssuer =
+  | { type: "private"; caId: string; profile: "server" | "client" | "server-client"; validityHours: number }
+  | { type: "relay"; challengeType: "http-01" | "dns-01"; dnsConnectionId?: string; dnsDelegation?: boolean };
+
+/** `pre-approved`: allowed names get a valid authorization at order time; `challenge`: RFC 8555 §8 validation by us. */
+export type AcmeDirectoryAuthorization = "pre-approved" | "challenge";
+
+/**
+ * A team's RFC 8555 ACME server endpoint (`/acme/<id>/directory`): who signs, how identifiers are authorized and
+ * which names it allows besides those the team holds. Deleting it refuses new requests; its certificates stay.
+ */
+export const acmeDirectories = sqliteTable(
+  "acme_directories",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    issuer: text("issuer", { mode: "json" }).$type<AcmeDirectoryIssuer>().notNull(),
+    authorization: text("authorization").$type<AcmeDirectoryAuthorization>().notNull(),
+    /** Patterns (`*.x` = exactly one label) allowed in addition to the names the team holds. */
+    allowedNames: text("allowed_names", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    deletedAt: timestamp("deleted_at"),
+  },
+  (t) => [
+    // A name is unique among the team's directories still in use; a deleted one frees its name.
+    uniqueIndex("acme_directories_team_name_idx").on(t.teamId, t.name).where(sql`deleted_at IS NULL`),
+    index("acme_directories_team_idx").on(t.teamId, t.createdAt, t.id),
+  ],
+);
+
+/**
+ * External Account Binding keys of a directory (RFC 8555 §7.3.4): the HMAC key sealed (`<id>:acme-eab` as associated
+ * data) and shown once; bound to the first account made with it, never to another; revoked keys stop their accounts.
+ */
+export const acmeEabKeys = sqliteTable(
+  "acme_eab_keys",
+  {
+    id: text("id").primaryKey(),
+    directoryId: text("directory_id").notNull().references(() => acmeDirectories.id, { onDelete: "cascade" }),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    sealedHmacKey: text("sealed_hmac_key").notNull(),
+    /** The account this key created (RFC 8555 §7.3.4: a key binds one account), set in the account insert's batch. */
+    accountId: text("account_id"),
+    createdAt: timestamp("created_at").notNull(),
+    revokedAt: timestamp("revoked_at"),
+  },
+  (t) => [index("acme_eab_keys_directory_idx").on(t.directoryId, t.createdAt, t.id)],
+);
+
+export type AcmeServerAccountStatus = "valid" | "deactivated" | "revoked";
+
+/** Accounts of Certdesk's ACME server (not to be confused with acme_accounts, Certdesk's own accounts at public CAs). */
+export const acmeServerAccounts = sqliteTable(
+  "acme_server_accounts",
+  {
+    id: text("id").primaryKey(),
+    directoryId: text("directory_id").notNull().references(() => acmeDirectories.id, { onDelete: "cascade" }),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    /** RFC 7638 JWK thumbprint of the account key (base64url): one account per key and directory. */
+    thumbprint: text("thumbprint").notNull(),
+    jwk: text("jwk", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    status: text("status").$type<AcmeServerAccountStatus>().notNull(),
+    contact: text("contact", { mode: "json" }).$type<string[]>().notNull(),
+    eabKeyId: text("eab_key_id").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("acme_server_accounts_key_idx").on(t.directoryId, t.thumbprint), index("acme_server_accounts_eab_idx").on(t.eabKeyId)],
+);
+
+export type AcmeOrderStatus = "pending" | "ready" | "processing" | "valid" | "invalid";
+export interface AcmeIdentifier {
+  type: "dns" | "ip";
+  value: string;
+}
+
+/** Orders of the ACME server (RFC 8555 §7.1.3), each the account's, in its directory and team. */
+export const acmeServerOrders = sqliteTable(
+  "acme_server_orders",
+  {
+    id: text("id").primaryKey(),
+    directoryId: text("directory_id").notNull().references(() => acmeDirectories.id, { onDelete: "cascade" }),
+    accountId: text("account_id").notNull().references(() => acmeServerAccounts.id, { onDelete: "cascade" }),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    status: text("status").$type<AcmeOrderStatus>().notNull(),
+    identifiers: text("identifiers", { mode: "json" }).$type<AcmeIdentifier[]>().notNull(),
+    notBefore: timestamp("not_before"),
+    notAfter: timestamp("not_after"),
+    expiresAt: timestamp("expires_at").notNull(),
+    /** The problem document (RFC 7807) that made it invalid. */
+    error: text("error", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** The private_certificates row issued for it (private issuer). */
+    certificateId: text("certificate_id"),
+    /** Its serial (lowercase hex), for RFC 9773 renewalInfo look-ups by `{AKI}.{serial}`. */
+    certificateSerial: text("certificate_serial"),
+    /** RFC 9773 §5: the ARI certificate id this order replaces. */
+    replaces: text("replaces"),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [
+    index("acme_server_orders_account_idx").on(t.accountId, t.createdAt, t.id),
+    index("acme_server_orders_serial_idx").on(t.directoryId, t.certificateSerial).where(sql`certificate_serial IS NOT NULL`),
+    uniqueIndex("acme_server_orders_replaces_idx").on(t.directoryId, t.replaces).where(sql`replaces IS NOT NULL`),
+  ],
+);
+
+export type AcmeAuthorizationStatus = "pending" | "valid" | "invalid" | "deactivated" | "expired" | "revoked";
+
+/** Authorizations of the ACME server (RFC 8555 §7.1.4), one per identifier of an order. */
+export const acmeServerAuthorizations = sqliteTable(
+  "acme_server_authorizations",
+  {
+    id: text("id").primaryKey(),
+    orderId: text("order_id").notNull().references(() => acmeServerOrders.id, { onDelete: "cascade" }),
+    accountId: text("account_id").notNull(),
+    directoryId: text("directory_id").notNull(),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    /** The identifier without `*.`; `wildcard` says whether the order asked for the wildcard (RFC 8555 §7.1.4). */
+    identifier: text("identifier", { mode: "json" }).$type<AcmeIdentifier>().notNull(),
+    wildcard: integer("wildcard", { mode: "boolean" }).notNull().default(false),
+    status: text("status").$type<AcmeAuthorizationStatus>().notNull(),
+    expiresAt: timestamp("expires_at").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [index("acme_server_authorizations_order_idx").on(t.orderId)],
+);
+
+export type AcmeChallengeStatus = "pending" | "processing" | "valid" | "invalid";
+
+/** Challenges of an authorization (RFC 8555 §7.1.5, §8): validated by the server, off the request path. */
+export const acmeServerChallenges = sqliteTable(
+  "acme_server_challenges",
+  {
+    id: text("id").primaryKey(),
+    authorizationId: text("authorization_id").notNull().references(() => acmeServerAuthorizations.id, { onDelete: "cascade" }),
+    type: text("type").$type<"http-01" | "dns-01">().notNull(),
+    /** At least 128 bits, base64url (RFC 8555 §8.1). */
+    token: text("token").notNull(),
+    status: text("status").$type<AcmeChallengeStatus>().notNull(),
+    validatedAt: timestamp("validated_at"),
+    error: text("error", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** Validation attempts made so far (a few, then invalid). */
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [index("acme_server_challenges_authorization_idx").on(t.authorizationId)],
 );

@@ -6,8 +6,8 @@
  */
 import { discardBody, readBodyJson, ResponseTooLarge } from "../outbound/bounded-body";
 
-/** RR type codes as the JSON API gives them in `type` (RFC 1035 §3.2.2, RFC 3596 §2.1, RFC 8659 §4.1). */
-export const RR_TYPE = { A: 1, TXT: 16, AAAA: 28, CAA: 257 } as const;
+/** RR type codes as the JSON API gives them in `type` (RFC 1035 §3.2.2 for A, CNAME and TXT, RFC 3596 §2.1, RFC 8659 §4.1). */
+export const RR_TYPE = { A: 1, CNAME: 5, TXT: 16, AAAA: 28, CAA: 257 } as const;
 export type DohRecordType = keyof typeof RR_TYPE;
 
 /** RCODEs (RFC 1035 §4.1.1) as the JSON API gives them in `Status`. */

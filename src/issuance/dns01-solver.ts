@@ -19,13 +19,19 @@ export interface Dns01Options {
   responseLimitBytes?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Where the TXT for a name is written and looked for: `_acme-challenge.<name>` unless the name is delegated, then
+   * the CNAME's target in the operator's zone (dns/delegation.ts), which the CA reaches by following the CNAME.
+   */
+  recordName?: (domain: string) => string;
 }
 
 export function dns01Solver(provider: DnsProvider, options: Dns01Options): ChallengeSolver {
+  const recordName = options.recordName ?? challengeRecordName;
   return {
     type: "dns-01",
     async present(task) {
-      await provider.present(challengeRecordName(task.domain), task.dnsTxtValue);
+      await provider.present(recordName(task.domain), task.dnsTxtValue);
     },
     async settle(tasks) {
       // Answering before the records are visible costs failed authorizations, which the CA rate-limits.
@@ -34,7 +40,7 @@ export function dns01Solver(provider: DnsProvider, options: Dns01Options): Chall
       const deadline = now() + budgetMs;
       await provider.settle?.(deadline);
       if (!options.resolverUrl) return;
-      await waitForTxtRecords(expectedRecords(tasks), {
+      await waitForTxtRecords(expectedRecords(tasks, recordName), {
         resolverUrl: options.resolverUrl,
         fetch: options.fetch,
         responseLimitBytes: options.responseLimitBytes,
@@ -46,16 +52,16 @@ export function dns01Solver(provider: DnsProvider, options: Dns01Options): Chall
       });
     },
     async cleanUp(task) {
-      await provider.cleanUp(challengeRecordName(task.domain), task.dnsTxtValue);
+      await provider.cleanUp(recordName(task.domain), task.dnsTxtValue);
     },
   };
 }
 
 /** The TXT values each challenge record name must show, one entry per name. */
-function expectedRecords(tasks: readonly ChallengeTask[]): Map<string, string[]> {
+function expectedRecords(tasks: readonly ChallengeTask[], recordName: (domain: string) => string): Map<string, string[]> {
   const expected = new Map<string, string[]>();
   for (const task of tasks) {
-    const name = challengeRecordName(task.domain);
+    const name = recordName(task.domain);
     const values = expected.get(name) ?? [];
     if (!values.includes(task.dnsTxtValue)) values.push(task.dnsTxtValue);
     expected.set(name, values);

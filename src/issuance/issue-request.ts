@@ -19,6 +19,11 @@ export interface IssueRequest {
    * request carries none) and the certificate records the id, so its renewals use whatever the connection holds then.
    */
   dnsConnectionId?: string;
+  /**
+   * DNS-01 through the operator's delegation zone (dns/delegation.ts): the customer's `_acme-challenge` CNAME points
+   * there, the TXT is written with the operator's credentials (config ACME_DELEGATION_*), and the request carries none.
+   */
+  dnsDelegation?: boolean;
   keySpec: CertificateKeySpec;
   email: string | null;
   directoryUrl: string;
@@ -76,6 +81,6 @@ export function issuerName(target: { teamId: string; projectId: string | null; n
 
 /** Two requests that would produce the same certificate. */
 export function requestFingerprint(request: IssueRequest): string {
-  const { kind, names, challengeType, dnsProvider, dnsConnectionId, keySpec, directoryUrl, dryRun, profile } = request;
-  return JSON.stringify({ kind, names: [...names].sort(), challengeType, dnsProvider, dnsConnectionId, keySpec, directoryUrl, dryRun, profile });
+  const { kind, names, challengeType, dnsProvider, dnsConnectionId, dnsDelegation, keySpec, directoryUrl, dryRun, profile } = request;
+  return JSON.stringify({ kind, names: [...names].sort(), challengeType, dnsProvider, dnsConnectionId, dnsDelegation, keySpec, directoryUrl, dryRun, profile });
 }

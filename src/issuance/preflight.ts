@@ -2,13 +2,16 @@
  * What is checked before an order is placed, so a certificate the CA must refuse, or DNS-01 credentials that cannot
  * work, cost no order (CAs rate-limit orders and failed authorizations):
  *   - CAA (RFC 8659) for every name, against the CA's `caaIdentities` (RFC 8555 §7.1.1);
- *   - DNS-01: the team's DNS provider finds the zone of every challenge record with the credentials given.
+ *   - DNS-01 delegated (dns/delegation.ts): every `_acme-challenge` CNAME points at its target in the operator's zone;
+ *   - DNS-01: the team's DNS provider finds the zone of every challenge record with the credentials given (for a
+ *     delegated name, of its target).
  * Refusals are 400s and not retryable: a renewal refused here stops, with the reason on the certificate.
  */
 import type { AcmeDirectory } from "../acme";
 import { AppError } from "../core/errors";
 import { challengeRecordName, type DnsProvider } from "../dns";
 import { evaluateCaa, findRelevantCaa, type CaaRecord } from "../dns/caa";
+import { checkDelegation, delegationRefusal, type DelegationRecord } from "../dns/delegation";
 import { responseLimitOf } from "../outbound/bounded-body";
 import type { IssuanceDeps } from "./deps";
 import type { IssueRequest } from "./issue-request";
@@ -21,6 +24,8 @@ export interface PreflightInput {
   resolverUrl: string | null;
   /** DNS-01: the provider that will present the challenge records (null for HTTP-01). */
   dnsProvider: DnsProvider | null;
+  /** Delegated DNS-01: the customer's record for each `_acme-challenge` name (keyed by it); absent otherwise. */
+  delegation?: ReadonlyMap<string, DelegationRecord>;
   /** For the DoH queries (tests pass a fake resolver). */
   fetch?: typeof fetch;
   /** The most of an answer's body read (outbound/bounded-body.ts; its default when absent). */
@@ -32,13 +37,20 @@ export interface PreflightInput {
  * The preflight of one issuance job, from its request and the CA's directory. `dnsProvider` is the one the DNS-01
  * solver will use: the zones found here are then not looked up again (each lookup is a subrequest).
  */
-export async function preflight(deps: IssuanceDeps, request: IssueRequest, directory: AcmeDirectory, dnsProvider: DnsProvider | null): Promise<void> {
+export async function preflight(
+  deps: IssuanceDeps,
+  request: IssueRequest,
+  directory: AcmeDirectory,
+  dnsProvider: DnsProvider | null,
+  delegation?: ReadonlyMap<string, DelegationRecord>,
+): Promise<void> {
   const { config } = deps;
   await preflightOrder({
     names: request.names,
     directory,
     resolverUrl: config.DOH_RESOLVER_URL === "none" ? null : config.DOH_RESOLVER_URL,
     dnsProvider,
+    ...(delegation ? { delegation } : {}),
     responseLimitBytes: responseLimitOf(config),
   });
 }
@@ -46,7 +58,26 @@ export async function preflight(deps: IssuanceDeps, request: IssueRequest, direc
 /** Throws a 400 AppError (not retryable) when the order must not be placed; a provider outage stays its 502. */
 export async function preflightOrder(input: PreflightInput): Promise<void> {
   if (input.resolverUrl) await refuseForbiddenByCaa(input, input.resolverUrl);
-  if (input.dnsProvider) await checkDnsProvider(input.dnsProvider, input.names);
+  if (input.delegation && input.resolverUrl) await refuseMissingDelegation(input, input.delegation, input.resolverUrl);
+  if (input.dnsProvider) await checkDnsProvider(input.dnsProvider, input.names, input.delegation);
+}
+
+/**
+ * Every delegated name's CNAME must point at its target: without it the CA would find no TXT (a failed authorization,
+ * which it rate-limits). A resolver that does not answer does not block; the CA looks for itself.
+ */
+async function refuseMissingDelegation(input: PreflightInput, delegation: ReadonlyMap<string, DelegationRecord>, resolverUrl: string): Promise<void> {
+  const log = input.log ?? ((message: string) => console.warn(message));
+  for (const record of delegation.values()) {
+    let check;
+    try {
+      check = await checkDelegation(record, { resolverUrl, fetch: input.fetch, responseLimitBytes: input.responseLimitBytes });
+    } catch (error) {
+      log(`delegation preflight for ${record.recordName}: lookup failed (${error instanceof Error ? error.message : "unknown error"}); leaving it to the CA`);
+      continue;
+    }
+    if (check.status !== "active") throw delegationRefusal(record, check);
+  }
 }
 
 
@@ -81,9 +112,13 @@ const NO_ZONE = / hosts no DNS zone for /;
  * makes to present). Credentials the provider rejects, or that see no zone for a name, are the caller's to fix:
  * 400 on `dnsCredentials`. Outages, throttling and timeouts stay the provider's 502.
  */
-async function checkDnsProvider(provider: DnsProvider, names: readonly string[]): Promise<void> {
+async function checkDnsProvider(provider: DnsProvider, names: readonly string[], delegation?: ReadonlyMap<string, DelegationRecord>): Promise<void> {
   if (!provider.check) return;
-  for (const fqdn of new Set(names.map(challengeRecordName))) {
+  const recordName = (name: string) => {
+    const own = challengeRecordName(name);
+    return delegation?.get(own)?.recordValue ?? own;
+  };
+  for (const fqdn of new Set(names.map(recordName))) {
     try {
       await provider.check(fqdn);
     } catch (error) {

@@ -5,6 +5,8 @@ import type { Database } from "../db/client";
 import { certificates } from "../db/schema";
 import { createDnsProvider, parseDnsCredentials, type DnsProvider, type DnsProviderName } from "../dns";
 import type { Config } from "../core/config";
+import { challengeRecordName } from "../dns";
+import { delegationConfig, delegationRecord, type DelegationRecord } from "../dns/delegation";
 import type { IssuanceDeps } from "./deps";
 import { AppError } from "../core/errors";
 import { type SealingKeys, unseal } from "../crypto/sealing";
@@ -43,17 +45,45 @@ async function currentCertificate(db: Database, request: IssueRequest): Promise<
   return null;
 }
 
-/** The team's DNS provider for a DNS-01 job (operator base URL included), or null for HTTP-01. */
+/**
+ * The team's DNS provider for a DNS-01 job (operator base URL included), or null for HTTP-01. A delegated job uses the
+ * operator's provider and credentials for the delegation zone as configured now, never credentials of the request.
+ */
 function dnsProviderFor(config: Config, request: IssueRequest): DnsProvider | null {
+  if (request.challengeType === "dns-01" && request.dnsDelegation) {
+    const delegation = delegationConfig(config);
+    const baseUrl = config.DNS_API_BASE_URLS[delegation.provider];
+    return createDnsProvider(delegation.provider, parseDnsCredentials(delegation.provider, delegation.credentials, "ACME_DELEGATION_DNS_CREDENTIALS"), {
+      ...(baseUrl ? { baseUrl } : {}),
+      responseLimitBytes: responseLimitOf(config),
+    });
+  }
   if (request.challengeType !== "dns-01" || !request.dnsProvider) return null;
   const name = request.dnsProvider;
   const baseUrl = config.DNS_API_BASE_URLS[name];
   return createDnsProvider(name, parseDnsCredentials(name, request.dnsCredentials ?? {}), { ...(baseUrl ? { baseUrl } : {}), responseLimitBytes: responseLimitOf(config) });
 }
 
-function solverFor(deps: IssuanceDeps, dnsProvider: DnsProvider | null) {
+/** Delegated DNS-01: the customer's CNAME for each `_acme-challenge` name of the job, keyed by that name. */
+async function delegationRecordsFor(config: Config, request: IssueRequest): Promise<Map<string, DelegationRecord> | undefined> {
+  if (request.challengeType !== "dns-01" || !request.dnsDelegation) return undefined;
+  const { zone } = delegationConfig(config);
+  const records = new Map<string, DelegationRecord>();
+  for (const name of request.names) {
+    const record = await delegationRecord(request.teamId, name, zone);
+    records.set(record.recordName, record);
+  }
+  return records;
+}
+
+function solverFor(deps: IssuanceDeps, dnsProvider: DnsProvider | null, delegation?: ReadonlyMap<string, DelegationRecord>) {
   if (dnsProvider === null) return http01Solver(deps.challenges, deps.db);
-  return dns01Solver(dnsProvider, { resolverUrl: deps.config.DOH_RESOLVER_URL === "none" ? null : deps.config.DOH_RESOLVER_URL, responseLimitBytes: responseLimitOf(deps.config) });
+  return dns01Solver(dnsProvider, {
+    resolverUrl: deps.config.DOH_RESOLVER_URL === "none" ? null : deps.config.DOH_RESOLVER_URL,
+    responseLimitBytes: responseLimitOf(deps.config),
+    // Delegated: the TXT goes to the CNAME's target; the authorization's identifier stays the customer's name.
+    ...(delegation ? { recordName: (domain: string) => delegation.get(challengeRecordName(domain))?.recordValue ?? challengeRecordName(domain) } : {}),
+  });
 }
 
 /** Whether a certificate issued by an earlier job is still the stored, active one, unchanged since `asOf`. */
@@ -182,7 +212,8 @@ async function issueAt(
   // CAA and the DNS-01 credentials, before any order (preflight.ts): a refusal places none.
   // One provider for the preflight and the solver: the zones the preflight finds are not looked up again.
   const dnsProvider = dnsProviderFor(config, request);
-  await preflight(deps, request, await client.getDirectory(), dnsProvider);
+  const delegation = await delegationRecordsFor(config, request);
+  await preflight(deps, request, await client.getDirectory(), dnsProvider, delegation);
   let replaces: string | undefined;
   if (request.kind === "renew" && previous && (await client.getDirectory()).renewalInfo) {
     try {
@@ -192,7 +223,7 @@ async function issueAt(
     }
   }
   // An order naming the certificate it replaces is exempt from the CA's order limits (order-budget.ts).
-  const result = await issueCertificate(client, solverFor(deps, dnsProvider), {
+  const result = await issueCertificate(client, solverFor(deps, dnsProvider, delegation), {
     names: request.names,
     ...(replaces ? {} : { beforeNewOrder: budget.spend, newOrderUnanswered: budget.giveBack }),
     keySpec: request.keySpec,
@@ -224,7 +255,8 @@ async function issueAt(
       renewedFrom: request.kind === "renew" ? (previous?.issuedAt ?? null) : null,
       issuance: {
         challengeType: request.challengeType,
-        dnsProvider: request.dnsProvider ?? null,
+        // Delegated: no provider of the customer's; renewals use the operator's as configured then.
+        dnsProvider: request.dnsDelegation ? null : (request.dnsProvider ?? null),
         keySpec: request.keySpec,
         email: request.email,
         staging: request.staging,
@@ -235,6 +267,7 @@ async function issueAt(
       // Through a connection the row keeps its id, never a copy of its credentials.
       dnsCredentials: request.dnsConnectionId ? null : (request.dnsCredentials ?? null),
       dnsConnectionId: request.dnsConnectionId ?? null,
+      dnsDelegation: request.dnsDelegation === true,
       nextRenewalAt: request.autoRenew ? renewalDueAt({ issuedAt, expiresAt, ariWindow }) : null,
       // RFC 9773 §4.3.2: kept with the next check, which the cron's ARI refresh (services/ari-refresh) makes.
       ari: ari ? ariColumns(ari, now()) : null,
@@ -266,7 +299,8 @@ async function issueAt(
  * so a rotation reaches every certificate that uses it; its provider is the connection's.
  */
 export async function withStoredCredentials(db: Database, keys: SealingKeys, request: IssueRequest, previous: CertificateRow | null): Promise<IssueRequest | AppError> {
-  if (request.dnsCredentials || request.challengeType !== "dns-01") return request;
+  // Delegated: the operator's credentials come from the configuration when the provider is made (dnsProviderFor).
+  if (request.dnsCredentials || request.challengeType !== "dns-01" || request.dnsDelegation) return request;
   const connectionId = request.dnsConnectionId ?? (request.kind === "renew" ? previous?.dnsConnectionId : null);
   if (connectionId) {
     const connection = await dnsConnectionOf(db, request.teamId, connectionId);

@@ -36,6 +36,9 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   "Private CA":
     "The team's own certificate authorities: roots, intermediates and imported CAs with name constraints; leaf certificates " +
     "for servers and mTLS clients from a CSR or with a sealed generated key; revocation into a CRL re-signed at once.",
+  "ACME server":
+    "The team's RFC 8555 ACME server directories (`/acme/{id}/directory`) for certbot, lego, Caddy and cert-manager, and their " +
+    "External Account Binding keys, shown once.",
   Operator: "The operator's calls (ADMIN_TOKEN): sweeps run by hand, resealing after a key rotation, ACME account keys.",
   PKI: "What relying parties fetch, unauthenticated: a private CA's CRL and certificate (DER), cacheable for 10 seconds.",
   Monitoring: "Prometheus metrics: certificate expiry, renewal and readiness, and request counters.",

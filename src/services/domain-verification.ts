@@ -7,6 +7,7 @@
  */
 import { AppError } from "../core/errors";
 import type { Database } from "../db/client";
+import { checkDelegation, type DelegationCheck, type DelegationRecord, delegationRecord } from "../dns/delegation";
 import { dohQuery, NXDOMAIN, RR_TYPE } from "../dns/doh";
 import { unquoteTxt } from "../dns/txt";
 import { responseLimitOf } from "../outbound/bounded-body";
@@ -91,12 +92,58 @@ async function lookUpToken(deps: Pick<Deps, "config" | "dnsFetch">, domain: stri
   return { found: seen.includes(verificationRecordValue(token)), seen, nxdomain: result.status === NXDOMAIN };
 }
 
+/**
+ * The name's DNS delegation, when the deployment offers it (ACME_DELEGATION_ZONE): the `_acme-challenge` CNAME the
+ * customer points at the team's label (RFC 8555 §8.4). One in place proves control of the name as the TXT record
+ * does (the customer's DNS says so), so it verifies the name too. Null when delegation is not configured.
+ */
+async function lookUpDelegation(deps: Pick<Deps, "config" | "dnsFetch">, teamId: string, domain: string): Promise<{ record: DelegationRecord; check: DelegationCheck } | null> {
+  const delegation = deps.config.ACME_DELEGATION;
+  if (!delegation || deps.config.DOH_RESOLVER_URL === "none") return null;
+  const record = await delegationRecord(teamId, domain, delegation.zone);
+  const check = await checkDelegation(record, {
+    resolverUrl: deps.config.DOH_RESOLVER_URL,
+    timeoutMs: LOOKUP_MS,
+    responseLimitBytes: responseLimitOf(deps.config),
+    ...(deps.dnsFetch ? { fetch: deps.dnsFetch } : {}),
+  });
+  return { record, check };
+}
+
+/** Whether the name's delegation CNAME is in place (false when delegation is off or the lookup fails). */
+async function delegationInPlace(deps: Pick<Deps, "config" | "dnsFetch">, teamId: string, domain: string): Promise<DelegationRecord | null> {
+  const found = await lookUpDelegation(deps, teamId, domain).catch(() => null);
+  return found?.check.status === "active" ? found.record : null;
+}
+
+/**
+ * A delegated obtain of a name the team does not hold yet: the CNAME in place verifies it (the claim is made here,
+ * with the verifier's audit row); without it, the 400 names the exact CNAME to create. Conflict when another team
+ * holds the name.
+ */
+export async function verifyByDelegation(deps: Deps, teamId: string, domain: string): Promise<"verified" | "conflict" | { record: DelegationRecord; check: DelegationCheck } | null> {
+  const found = await lookUpDelegation(deps, teamId, domain);
+  if (!found) return null;
+  if (found.check.status !== "active") return found;
+  const now = deps.clock.now();
+  const claimed = await claimVerified(deps.db, teamId, domain, domain, now, verifierCommit(deps.db, now), { method: "cname", recordName: found.record.recordName });
+  return claimed ? "verified" : "conflict";
+}
+
 /** Claims `domain` for the team (one batch, with the audit row only when the claim is the team's); whether it is. */
-async function claimVerified(db: Database, teamId: string, domain: string, target: string, now: number, commit: CommitChange): Promise<boolean> {
+async function claimVerified(
+  db: Database,
+  teamId: string,
+  domain: string,
+  target: string,
+  now: number,
+  commit: CommitChange,
+  proof: { method: "txt" | "cname"; recordName: string } = { method: "txt", recordName: verificationRecordName(domain) },
+): Promise<boolean> {
   const [, holder] = (await commit({
     teamId,
     target,
-    detail: { domain, verified: true, method: "txt", recordName: verificationRecordName(domain) },
+    detail: { domain, verified: true, ...proof },
     statements: [claimDomainStatement(db, teamId, domain, now), claimHolderQuery(db, domain), markCheckedStatement(db, teamId, domain, now)],
     recordIf: { holds: teamHolds(teamId, domain), checked: "after" },
   })) as [unknown, { teamId: string }[]];
@@ -130,6 +177,11 @@ export async function verifyDomain(deps: Deps, teamId: string, projectId: string
   }
   if (lookup.found) {
     const verified = await claimVerified(db, teamId, domain, projectId, now, commit);
+    return verified ? viewOf(domain, "verified", state.token, now) : viewOf(domain, "conflict", state.token, now, CONFLICT_MESSAGE);
+  }
+  const delegated = await delegationInPlace(deps, teamId, domain);
+  if (delegated) {
+    const verified = await claimVerified(db, teamId, domain, projectId, now, commit, { method: "cname", recordName: delegated.recordName });
     return verified ? viewOf(domain, "verified", state.token, now) : viewOf(domain, "conflict", state.token, now, CONFLICT_MESSAGE);
   }
   await markCheckedStatement(db, teamId, domain, now).run();
@@ -171,11 +223,13 @@ export async function verifyPendingDomains(deps: Deps, asOf: number): Promise<{ 
   for (const row of due) {
     try {
       const lookup = await lookUpToken(deps, row.domain, row.token);
-      if (!lookup.found) {
+      const delegated = lookup.found ? null : await delegationInPlace(deps, row.teamId, row.domain);
+      if (!lookup.found && !delegated) {
         await markCheckedStatement(db, row.teamId, row.domain, asOf).run();
         continue;
       }
-      if (await claimVerified(db, row.teamId, row.domain, row.domain, asOf, commit)) result.verified++;
+      const proof = delegated ? { method: "cname" as const, recordName: delegated.recordName } : undefined;
+      if (await claimVerified(db, row.teamId, row.domain, row.domain, asOf, commit, proof)) result.verified++;
       else result.conflicts++;
     } catch {
       result.failed++;

@@ -24,6 +24,10 @@ export const SCOPES = [
   // Obtaining with one takes only `projects:write`: the credentials never leave the service.
   "dns:read",
   "dns:write",
+  // The team's ACME server directories and their EAB keys (routes/native/acme-directories.ts). What an ACME account
+  // may do afterwards is the directory's rules, not a token's scopes.
+  "acme-server:read",
+  "acme-server:write",
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

@@ -30,6 +30,8 @@ export interface NewCertificate {
   dnsCredentials?: Record<string, unknown> | null;
   /** DNS-01 through a saved connection: its id, and no `dnsCredentials` (renewals open the connection's). */
   dnsConnectionId?: string | null;
+  /** DNS-01 through the operator's delegation zone (dns/delegation.ts): no credentials of the customer's at all. */
+  dnsDelegation?: boolean;
   nextRenewalAt?: number | null;
   /** A renewal records when it ran on the row it stores. */
   lastRenewAttempt?: number | null;
@@ -104,6 +106,7 @@ export async function sealedRow(encryptionKey: string, input: NewCertificate, no
       ? await seal(encryptionKey, JSON.stringify(input.dnsCredentials), `${id}:dns`)
       : null,
     dnsConnectionId: input.dnsConnectionId ?? null,
+    dnsDelegation: input.dnsDelegation ?? false,
     nextRenewalAt: input.nextRenewalAt ?? null,
     renewalFailures: 0,
     renewalQueuedUntil: null,

@@ -8,6 +8,8 @@ import { startFakeHttpServer } from "./fake-http-server";
 
 export const E2E_CLOUDFLARE_TOKEN = "e2e-cloudflare-api-token-0123456789abcdef";
 export const E2E_CLOUDFLARE_ZONE = "certdesk.test";
+/** The Worker's ACME_DELEGATION_ZONE in the e2e run: inside the fake's zone, so delegated TXT writes go to challtestsrv too. */
+export const E2E_DELEGATION_ZONE = "acme-delegation.certdesk.test";
 
 export interface CloudflareFakeServer {
   baseUrl: string;

@@ -5,7 +5,7 @@
 import type { TestProject } from "vitest/node";
 import { startE2eEnvironment } from "../../scripts/pebble/e2e-environment.mjs";
 import "./pebble-context";
-import { E2E_CLOUDFLARE_TOKEN, startCloudflareFakeServer } from "./cloudflare-fake-server";
+import { E2E_CLOUDFLARE_TOKEN, E2E_DELEGATION_ZONE, startCloudflareFakeServer } from "./cloudflare-fake-server";
 import { startAriProxyServer } from "./ari-proxy-server";
 import { startCaNetworkProxy } from "./ca-network-proxy";
 import { startDeployFakes } from "./deploy-fakes-server";
@@ -24,6 +24,11 @@ export default async function setup(project: TestProject) {
     issuanceWaitSeconds: Number(process.env.E2E_ISSUANCE_WAIT_SECONDS ?? 20),
     extraVars: {
       DNS_API_BASE_URLS: JSON.stringify({ cloudflare: cloudflare.baseUrl }),
+      // CNAME-delegated DNS-01 (test/e2e/dns-delegation.test.ts): the operator's zone sits in the Cloudflare fake's
+      // certdesk.test, so its TXT writes reach challtestsrv like every other DNS-01 answer.
+      ACME_DELEGATION_ZONE: E2E_DELEGATION_ZONE,
+      ACME_DELEGATION_DNS_PROVIDER: "cloudflare",
+      ACME_DELEGATION_DNS_CREDENTIALS: JSON.stringify({ apiToken: E2E_CLOUDFLARE_TOKEN }),
       DEPLOY_API_BASE_URLS: JSON.stringify({ cloudflare: deploy.cloudflareUrl, aws: deploy.acmUrl }),
       // A local run: HTTPS pushes may go to the receiver's http://127.0.0.1 URL (refused in production).
       CERTDESK_ENV: "test",
@@ -55,6 +60,7 @@ export default async function setup(project: TestProject) {
   cloudflare.setChalltestsrv(values.challtestsrvUrl);
   project.provide("cloudflareApiToken", E2E_CLOUDFLARE_TOKEN);
   project.provide("cloudflareDnsUrl", cloudflare.baseUrl);
+  project.provide("delegationZone", E2E_DELEGATION_ZONE);
   project.provide("workerUrl", values.workerUrl);
   project.provide("pebbleDirectoryUrl", values.pebbleDirectoryUrl);
   project.provide("pebbleManagementUrl", values.pebbleManagementUrl);

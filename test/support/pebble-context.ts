@@ -23,6 +23,8 @@ declare module "vitest" {
     cloudflareApiToken: string;
     /** That fake's origin (its TXT changes are mirrored into challtestsrv). */
     cloudflareDnsUrl: string;
+    /** The Worker's ACME_DELEGATION_ZONE (its provider: the Cloudflare fake above). */
+    delegationZone: string;
     /** The ARI endpoint in front of Pebble (the Worker's staging CA): POST /window {start, end}, GET /seen. */
     ariControlUrl: string;
     /** Control of the network between the Worker and Pebble (see test/support/ca-network-proxy.ts). */
@@ -58,6 +60,15 @@ async function post(url: string, body: unknown): Promise<Response> {
 /** Sets the TXT record challtestsrv serves for `name` (e.g. `_acme-challenge.a.certdesk.test`). */
 export async function setTxt(name: string, value: string): Promise<void> {
   await post(`${inject("challtestsrvUrl")}/set-txt`, { host: fqdn(name), value });
+}
+
+/** Sets the CNAME challtestsrv serves at `name` (it follows it one level for every other query type). */
+export async function setCname(name: string, target: string): Promise<void> {
+  await post(`${inject("challtestsrvUrl")}/set-cname`, { host: fqdn(name), target: fqdn(target) });
+}
+
+export async function clearCname(name: string): Promise<void> {
+  await post(`${inject("challtestsrvUrl")}/clear-cname`, { host: fqdn(name) });
 }
 
 export async function clearTxt(name: string): Promise<void> {

@@ -16,4 +16,6 @@ export const ALL_SCOPES = [
   "cas:issue",
   "dns:read",
   "dns:write",
+  "acme-server:read",
+  "acme-server:write",
 ];

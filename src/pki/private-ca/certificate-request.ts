@@ -1,7 +1,7 @@
 /** A PKCS#10 certificate request (RFC 2986) from a requester who keeps its key: parsed, its signature verified, its key and names read. */
 import { CertificationRequest } from "@peculiar/asn1-csr";
 import { AsnConvert } from "@peculiar/asn1-schema";
-import { Extensions, type GeneralName, SubjectAlternativeName, type SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { BasicConstraints, Extensions, type GeneralName, SubjectAlternativeName, type SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { AppError } from "../../core/errors";
 import { base64ToBytes } from "../../crypto/encoding";
 import type { Bytes } from "../der";
@@ -18,6 +18,8 @@ export interface CertificateRequest {
   names: SubjectNames;
   /** "EC P-256", "RSA 2048". */
   keyDescription: string;
+  /** Whether it asks for basicConstraints cA TRUE (the profile ignores it; an ACME finalize refuses it, RFC 8555 §7.4). */
+  asksForCa: boolean;
 }
 
 /** A CSR is 0.5–6 KiB; bounds the parser's work on hostile input. */
@@ -117,6 +119,17 @@ function requestedExtensions(request: CertificationRequest): Extensions {
   }
 }
 
+/** Whether the CSR's extensionRequest holds basicConstraints with cA TRUE. */
+function asksForCa(request: CertificationRequest): boolean {
+  const extension = requestedExtensions(request).find((item) => item.extnID === oid.basicConstraints);
+  if (!extension) return false;
+  try {
+    return AsnConvert.parse(extension.extnValue, BasicConstraints).cA;
+  } catch (error) {
+    throw unparsable("its basicConstraints extension is malformed", error);
+  }
+}
+
 /** GeneralName kinds by what the API calls them, for the refusal of the kinds a private-CA leaf does not carry. */
 function generalNameKind(name: GeneralName): string {
   const kind = Object.keys(name).find((key) => (name as unknown as Record<string, unknown>)[key] !== undefined);
@@ -191,5 +204,5 @@ export async function readCertificateRequest(pem: string, options: { allowWildca
   const publicKey = await verifiedKey(request, key);
   if (!publicKey) throw new AppError("validation_failed", "the CSR's signature does not verify", { param: PARAM });
   const names = csrNames(request, options.allowWildcards ?? true);
-  return { publicKey, spki: key.spkiDer, names, keyDescription: key.description };
+  return { publicKey, spki: key.spkiDer, names, keyDescription: key.description, asksForCa: asksForCa(request) };
 }

@@ -1,6 +1,7 @@
 /** The project certificate's ACME endpoints: obtain (HTTP-01 / DNS-01, RFC 8555 §8.3 / §8.4), renew, revoke (§7.6). */
 import { createRoute, z } from "@hono/zod-openapi";
 import { parseDnsCredentials } from "../../dns";
+import { delegationConfig } from "../../dns/delegation";
 import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
 import { AppError } from "../../core/errors";
@@ -66,6 +67,8 @@ export const certificateAcmeRoutes = newRouter()
       const body = c.req.valid("json");
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
       if (!project.domain) throw new AppError("domain_not_configured", "Project has no domain configured");
+      // Delegation unavailable here: refused before anything is recorded or ordered.
+      if (body.dnsDelegation) delegationConfig(c.var.deps.config);
       const dnsCredentials = body.dnsProvider ? (parseDnsCredentials(body.dnsProvider, body.dnsCredentials) as Record<string, unknown>) : undefined;
       // A saved connection stands for its provider; its credentials stay in D1 until the issuer opens them.
       const connection = body.dnsConnectionId === undefined ? undefined : await dnsConnectionForObtain(db, project.teamId, body.dnsConnectionId);

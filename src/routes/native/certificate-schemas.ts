@@ -37,6 +37,7 @@ export const certificateSchema = z
     revokedAt: z.string().optional(),
     acmeDirectoryUrl: z.string().optional().describe("ACME certificates: the CA that issued it (its directory URL); renewals try it first"),
     dnsConnectionId: z.string().optional().describe("DNS-01 through a saved DNS connection: its id; renewals use its current credentials"),
+    dnsDelegation: z.boolean().optional().describe("DNS-01 through the operator's delegation zone (GET /api/v1/projects/{id}/dns-delegation); renewals need nothing from the domain's owner"),
   })
   .openapi("Certificate");
 

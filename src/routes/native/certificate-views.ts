@@ -27,6 +27,7 @@ export function certificateSummary(row: CertificateRow) {
     ...(row.state === "revoked" ? { revokedAt: certificateTime(row.revokedAt ?? row.updatedAt) } : {}),
     ...acmeDirectoryOf(row),
     ...(row.dnsConnectionId !== null ? { dnsConnectionId: row.dnsConnectionId } : {}),
+    ...(row.dnsDelegation ? { dnsDelegation: true } : {}),
   };
 }
 

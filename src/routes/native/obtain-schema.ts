@@ -1,4 +1,4 @@
-/** The obtain request (RFC 8555 §8 challenge types): challenge type, DNS provider and credentials (or a saved connection), key options. */
+/** The obtain request (RFC 8555 §8 challenge types): challenge type, DNS provider and credentials (or a saved connection, or delegation), key options. */
 import { z } from "@hono/zod-openapi";
 import { dnsProviderNames, dnsProviders } from "../../dns";
 
@@ -17,6 +17,12 @@ export const obtainBody = z
       .max(64)
       .optional()
       .describe("A saved DNS connection of the team (`POST /api/v1/dns-connections`), instead of dnsProvider and dnsCredentials: renewals use its current credentials"),
+    dnsDelegation: z
+      .boolean()
+      .optional()
+      .describe(
+        "dns-01 through the operator's delegation zone, instead of dnsProvider, dnsCredentials or dnsConnectionId: the domain's `_acme-challenge` CNAME (GET /api/v1/projects/{id}/dns-delegation) must point there; renewals need nothing more",
+      ),
     autoRenew: z.boolean().default(true),
     keyType: z.enum(["rsa", "ec"]).default("rsa"),
     keySize: z
@@ -34,12 +40,18 @@ export const obtainBody = z
   .strict()
   .superRefine((body, ctx) => {
     const inline = body.dnsProvider !== undefined || body.dnsCredentials !== undefined;
-    if (body.challengeType === "dns-01" && body.dnsConnectionId !== undefined) {
+    if (body.dnsDelegation === true) {
+      // The operator answers for a delegated name: no credentials of the caller's, of any kind.
+      if (body.challengeType !== "dns-01") ctx.addIssue({ code: "custom", path: ["dnsDelegation"], message: "Only used with challengeType dns-01" });
+      else if (inline || body.dnsConnectionId !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["dnsDelegation"], message: "Give either dnsDelegation or dnsProvider and dnsCredentials (or dnsConnectionId), not both" });
+      }
+    } else if (body.challengeType === "dns-01" && body.dnsConnectionId !== undefined) {
       // One source of credentials: a saved connection or the credentials given here, never both.
       if (inline) ctx.addIssue({ code: "custom", path: ["dnsConnectionId"], message: "Give either dnsConnectionId or dnsProvider and dnsCredentials, not both" });
     } else if (body.challengeType === "dns-01") {
-      if (!body.dnsProvider) ctx.addIssue({ code: "custom", path: ["dnsProvider"], message: "Required for challengeType dns-01 (or give dnsConnectionId)" });
-      if (!body.dnsCredentials) ctx.addIssue({ code: "custom", path: ["dnsCredentials"], message: "Required for challengeType dns-01 (or give dnsConnectionId)" });
+      if (!body.dnsProvider) ctx.addIssue({ code: "custom", path: ["dnsProvider"], message: "Required for challengeType dns-01 (or give dnsConnectionId or dnsDelegation)" });
+      if (!body.dnsCredentials) ctx.addIssue({ code: "custom", path: ["dnsCredentials"], message: "Required for challengeType dns-01 (or give dnsConnectionId or dnsDelegation)" });
     } else if (inline) {
       ctx.addIssue({ code: "custom", path: ["dnsProvider"], message: "Only used with challengeType dns-01" });
     } else if (body.dnsConnectionId !== undefined) {

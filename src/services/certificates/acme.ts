@@ -13,7 +13,8 @@ import { revocationRefusal } from "../../issuance/revoke";
 import { isAcmeCertificate } from "../../store/certificate-type";
 import type { CertificateRow } from "../../store/certificates";
 import { firstUnheldName } from "../../store/domain-claims";
-import { pendingVerificationError } from "../domain-verification";
+import { delegationRefusal } from "../../dns/delegation";
+import { pendingVerificationError, verifyByDelegation } from "../domain-verification";
 import { type Owner, ownerColumns } from "./owner";
 import { type SubscriberRevocationReason, revocationCode } from "./revocation-reasons";
 import { emitCertificateEvent } from "../webhooks/emit";
@@ -26,6 +27,8 @@ export interface ObtainOptions {
   dnsCredentials?: Record<string, unknown>;
   /** A saved connection of the owner's team (already looked up: `dnsProvider` is its provider), instead of `dnsCredentials`. */
   dnsConnectionId?: string;
+  /** DNS-01 through the operator's delegation zone (dns/delegation.ts): no provider or credentials of the customer's. */
+  dnsDelegation?: boolean;
   autoRenew: boolean;
   keyType: "rsa" | "ec";
   keySize?: number;
@@ -83,17 +86,27 @@ export function throwIfFailed(outcome: IssueOutcome): Exclude<IssueOutcome, { st
 
 /** What an obtain's audit row says: the request as given, never the DNS credentials. */
 function obtainDetail(names: string[], options: ObtainOptions): Record<string, unknown> {
-  const { challengeType, dnsProvider, dnsConnectionId, keyType, keySize, staging, dryRun, autoRenew, profile } = options;
-  return { names, challengeType, dnsProvider: dnsProvider ?? null, ...(dnsConnectionId ? { dnsConnectionId } : {}), keyType, keySize: keySize ?? null, staging, dryRun, autoRenew, profile: profile ?? null };
+  const { challengeType, dnsProvider, dnsConnectionId, dnsDelegation, keyType, keySize, staging, dryRun, autoRenew, profile } = options;
+  return { names, challengeType, dnsProvider: dnsProvider ?? null, ...(dnsConnectionId ? { dnsConnectionId } : {}), ...(dnsDelegation ? { dnsDelegation } : {}), keyType, keySize: keySize ?? null, staging, dryRun, autoRenew, profile: profile ?? null };
 }
 
 /**
  * With verified claims a project may have a domain its team does not hold yet: refused here, before the CA is called,
  * with the TXT record to create (the issuer's own check under the certificate's lock would call it a released name).
  */
-async function refuseUnverifiedNames(deps: Deps, teamId: string, names: readonly string[]): Promise<void> {
-  const unheld = await firstUnheldName(deps.db, teamId, names);
+async function refuseUnverifiedNames(deps: Deps, teamId: string, names: readonly string[], delegated: boolean): Promise<void> {
+  let unheld = await firstUnheldName(deps.db, teamId, names);
   if (unheld === null) return;
+  if (delegated) {
+    // A delegated obtain: the `_acme-challenge` CNAME in place proves control and verifies the name (domain-verification.ts).
+    const outcome = await verifyByDelegation(deps, teamId, unheld);
+    if (outcome !== null && typeof outcome === "object") throw delegationRefusal(outcome.record, outcome.check);
+    if (outcome === "conflict") throw new AppError("domain_taken", `Domain ${unheld} is already in use by another team`, { param: "domain" });
+    if (outcome === "verified") {
+      unheld = await firstUnheldName(deps.db, teamId, names);
+      if (unheld === null) return;
+    }
+  }
   throw (
     (await pendingVerificationError(deps.db, teamId, unheld)) ??
     new AppError("domain_not_configured", `The team does not hold ${unheld}: verify the project's domain first (GET /api/v1/projects/{id}/domain)`)
@@ -106,7 +119,7 @@ export async function obtainAcmeCertificate(deps: Deps, owner: Owner, names: str
     // RFC 8555 §7.1.3 and CA policy: wildcard names can only be validated over DNS.
     throw new AppError("bad_request", "Wildcard names need challengeType dns-01", { param: "challengeType" });
   }
-  if (deps.config.DOMAIN_VERIFICATION === "required") await refuseUnverifiedNames(deps, owner.teamId, names);
+  if (deps.config.DOMAIN_VERIFICATION === "required") await refuseUnverifiedNames(deps, owner.teamId, names, options.dnsDelegation === true);
   // Fair use: every order reaches the CA, whose limits all teams share.
   await deps.limits.takeCaCall(owner.teamId);
   const config = deps.config;
@@ -118,6 +131,7 @@ export async function obtainAcmeCertificate(deps: Deps, owner: Owner, names: str
     ...(options.dnsProvider ? { dnsProvider: options.dnsProvider } : {}),
     ...(options.dnsCredentials ? { dnsCredentials: options.dnsCredentials } : {}),
     ...(options.dnsConnectionId ? { dnsConnectionId: options.dnsConnectionId } : {}),
+    ...(options.dnsDelegation ? { dnsDelegation: true } : {}),
     keySpec: keySpecOf(options.keyType, options.keySize),
     email: options.email,
     directoryUrl: options.staging ? config.ACME_STAGING_DIRECTORY_URL : config.ACME_DIRECTORY_URL,
@@ -154,6 +168,8 @@ export async function renewAcmeCertificate(deps: Deps, row: CertificateRow, by: 
     challengeType: how.challengeType,
     ...(how.dnsProvider ? { dnsProvider: how.dnsProvider } : {}),
     ...(row.dnsConnectionId ? { dnsConnectionId: row.dnsConnectionId } : {}),
+    // Delegated: the operator's credentials as configured now; nothing of the customer's is needed.
+    ...(row.dnsDelegation ? { dnsDelegation: true } : {}),
     keySpec: how.keySpec,
     email: how.email,
     directoryUrl: how.directoryUrl,

@@ -68,6 +68,7 @@ describe("test-only switches", () => {
     ["DEPLOY_API_BASE_URLS", JSON.stringify({ cloudflare: "https://deploy-fake.example", aws: "https://acm-fake.example" })],
     ["TEST_HTTP01_KV_LAG", JSON.stringify({ ms: 1_000, hostSuffix: "kvlag.example" })],
     ["ALLOW_PRIVATE_WEBHOOK_TARGETS", "true"],
+    ["ACME_SERVER_HTTP01_PORT", "5002"],
   ];
 
   it.each(switches)("refuses %s in production (the default): the service does not start", (name, value) => {

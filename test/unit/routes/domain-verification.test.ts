@@ -13,17 +13,24 @@ import { verifyPendingDomains } from "../../../src/services/domain-verification"
 import { type ApiResponse, call, newProject, newTenant, type Tenant, uniqueDomain } from "../../support/api";
 import { auditRowOf, withAuditFailing } from "../../support/audit-outage";
 import { makeChain } from "../../support/pki-fixtures";
+import { delegationRecord } from "../../../src/dns/delegation";
 
 const app = createApp();
 
 /** TXT values by record name, as the fake resolver publishes them. */
 const published: Record<string, string[]> = {};
+/** CNAME targets by record name (the `_acme-challenge` delegations). */
+const cnames: Record<string, string> = {};
 const queried: string[] = [];
 
 const dnsFetch: typeof fetch = async (input, init) => {
   const url = new URL(new Request(input, init).url);
   const name = url.searchParams.get("name") ?? "";
   queried.push(`${name}/${url.searchParams.get("type")}`);
+  if (url.searchParams.get("type") === "CNAME") {
+    const target = cnames[name];
+    return Response.json(target === undefined ? { Status: 3 } : { Status: 0, Answer: [{ name: `${name}.`, type: 5, TTL: 60, data: `${target}.` }] });
+  }
   const values = published[name];
   if (values === undefined) return Response.json({ Status: 3 });
   // Presentation format, as resolvers answer: quoted character-strings.
@@ -232,5 +239,60 @@ describe("verified claims: DOMAIN_VERIFICATION=off", () => {
     expect(queried.length).toBe(before);
     const pending = await env.DB.prepare("SELECT count(*) AS n FROM domain_verifications WHERE team_id = ?").bind(tenant.teamId).first<{ n: number }>();
     expect(pending?.n).toBe(0);
+  });
+});
+
+describe("verified claims through DNS delegation (RFC 8555 §8.4 CNAME)", () => {
+  const ZONE = "acme-validation.example.net";
+  const delegating = isolate({
+    DOMAIN_VERIFICATION: "required",
+    ACME_DELEGATION_ZONE: ZONE,
+    ACME_DELEGATION_DNS_PROVIDER: "cloudflare",
+    ACME_DELEGATION_DNS_CREDENTIALS: JSON.stringify({ apiToken: "cf-ok-operator-zone" }),
+  });
+
+  it("verifies a name whose _acme-challenge CNAME points at the team's label, and not one pointing elsewhere", async () => {
+    const tenant = await newTenant();
+    const domain = uniqueDomain("delegated");
+    const res = await delegating.request("POST", "/api/v1/projects", { token: tenant.token, json: { name: `p-${crypto.randomUUID().slice(0, 8)}`, domain } });
+    expect(res.status, res.text).toBe(200);
+    const project = res.body as { id: string };
+    const record = await delegationRecord(tenant.teamId, domain, ZONE);
+
+    cnames[record.recordName] = `someone-else.${ZONE}`;
+    const wrong = await delegating.request("POST", `/api/v1/projects/${project.id}/domain/verify`, { token: tenant.token });
+    expect(wrong.status, wrong.text).toBe(200);
+    expect(wrong.body.verification.status).toBe("pending");
+    expect(await holderOf(domain)).toBeNull();
+
+    cnames[record.recordName] = record.recordValue;
+    const right = await delegating.request("POST", `/api/v1/projects/${project.id}/domain/verify`, { token: tenant.token });
+    expect(right.status, right.text).toBe(200);
+    expect(right.body.verification.status).toBe("verified");
+    expect(await holderOf(domain)).toBe(tenant.teamId);
+    const audit = await env.DB.prepare("SELECT detail FROM audit_log WHERE team_id = ? AND target = ? ORDER BY rowid DESC LIMIT 1").bind(tenant.teamId, project.id).first<{ detail: string }>();
+    expect(JSON.parse(audit!.detail)).toMatchObject({ domain, verified: true, method: "cname", recordName: record.recordName });
+  });
+
+  it("a delegated obtain of a pending name without the CNAME is a 400 naming the CNAME to create; with it, the name is verified", async () => {
+    const tenant = await newTenant();
+    const domain = uniqueDomain("delegated-obtain");
+    const res = await delegating.request("POST", "/api/v1/projects", { token: tenant.token, json: { name: `p-${crypto.randomUUID().slice(0, 8)}`, domain } });
+    expect(res.status, res.text).toBe(200);
+    const project = res.body as { id: string };
+    const record = await delegationRecord(tenant.teamId, domain, ZONE);
+    const obtain = () =>
+      delegating.request("POST", `/api/v1/projects/${project.id}/certificate/obtain`, {
+        token: tenant.token,
+        json: { email: "ops@example.com", challengeType: "dns-01", dnsDelegation: true, dryRun: true },
+      });
+    const refused = await obtain();
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body.error).toContain(`${record.recordName}. CNAME ${record.recordValue}.`);
+    expect(await holderOf(domain)).toBeNull();
+
+    cnames[record.recordName] = record.recordValue;
+    await obtain(); // Past the claim it goes on to the issuance (no CA is reachable here): the claim is what is checked.
+    expect(await holderOf(domain)).toBe(tenant.teamId);
   });
 });

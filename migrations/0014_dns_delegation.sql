@@ -1,0 +1,1 @@
+ALTER TABLE `certificates` ADD `dns_delegation` integer DEFAULT false NOT NULL;

@@ -1,0 +1,95 @@
+/**
+ * The ACME server's HTTP plumbing (RFC 8555 §6): the directory of the URL loaded (a deleted one is a 404 problem),
+ * the linker, a `Replay-Nonce` on every answer (errors included), `Link: rel="index"` on all but the directory, and
+ * errors as problem documents (RFC 7807) with `Retry-After` where they have one.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { Hono } from "hono";
+import { verifyJwsRequest, type VerifiedJws } from "../../acme-server/jws-verify";
+import { issueNonce, redeemNonce } from "../../acme-server/nonces";
+import { AcmeServerProblem, PROBLEM_CONTENT_TYPE, problemDocument, toAcmeServerProblem } from "../../acme-server/problems";
+import type { AppBindings } from "../../http/context";
+import { commitWithAudit } from "../../http/audited-commit";
+import { requireAccount } from "../../services/acme-server/accounts";
+import type { AcmeServerContext } from "../../services/acme-server/context";
+import { AcmeLinker } from "../../services/acme-server/linker";
+import type { AcmeServerAccountRow } from "../../store/acme-server-accounts";
+import { directoryById } from "../../store/acme-server-directories";
+
+export interface AcmeBindings extends AppBindings {
+  Variables: AppBindings["Variables"] & { acme: AcmeServerContext };
+}
+export type AcmeContext = Context<AcmeBindings>;
+
+export const newAcmeRouter = () => new Hono<AcmeBindings>();
+
+/** A problem document answer; `status` overrides the type's (a 404 for a directory that is not there). */
+export function problemResponse(c: Context, problem: AcmeServerProblem, status?: number): Response {
+  const body = { ...problemDocument(problem), ...(status !== undefined ? { status } : {}) };
+  const headers: Record<string, string> = { "Content-Type": PROBLEM_CONTENT_TYPE };
+  if (problem.retryAfterSeconds !== undefined) headers["Retry-After"] = String(problem.retryAfterSeconds);
+  return c.body(JSON.stringify(body), (status ?? problem.status) as 400, headers);
+}
+
+export function acmeErrorHandler(error: Error, c: AcmeContext): Response {
+  const problem = toAcmeServerProblem(error);
+  if (problem !== error) console.error(`acme ${c.req.method} ${c.req.path} failed: ${error.name} ${(error.stack ?? "").split("\n").slice(1, 4).join(" | ")}`);
+  return problemResponse(c, problem);
+}
+
+/** Loads the directory and sets the request's context; adds the nonce and index link to whatever is answered. */
+export const acmeContext: MiddlewareHandler<AcmeBindings> = async (c, next) => {
+  const { db, clock, config } = c.var.deps;
+  const directoryId = c.req.param("directoryId") ?? "";
+  const link = new AcmeLinker(new URL(c.req.url).origin, directoryId);
+  const directory = /^[A-Za-z0-9_]{1,64}$/.test(directoryId) ? await directoryById(db, directoryId) : undefined;
+  if (!directory || directory.deletedAt !== null) {
+    c.res = problemResponse(c, new AcmeServerProblem("malformed", `no ACME directory at ${link.directory()}`), 404);
+  } else {
+    const now = clock.now();
+    const action = `${c.req.method} ${new URL(c.req.url).pathname.replace(link.base, "/acme/:directoryId").replace(/\/(acct|order|authz|chall|cert)\/[^/]+/, "/$1/:id")}`;
+    c.set("acme", {
+      db,
+      encryptionKey: config.ENCRYPTION_KEY,
+      now,
+      maxLeafDays: config.PRIVATE_CA_MAX_LEAF_DAYS,
+      maxCertificates: config.PRIVATE_CERTIFICATES_PER_TEAM,
+      directory,
+      link,
+      commitAs: (actor) => commitWithAudit(db, { actor, action }, () => clock.now()),
+    });
+    await next();
+  }
+  // RFC 8555 §6.5: every answer carries a fresh nonce, so a client never needs an extra newNonce round trip.
+  c.res.headers.set("Replay-Nonce", await issueNonce(c.env));
+  c.res.headers.set("Cache-Control", "no-store");
+  if (new URL(c.req.url).pathname !== new URL(link.directory()).pathname) c.res.headers.append("Link", `<${link.directory()}>;rel="index"`);
+};
+
+/** The request's URL as the client must have signed it (RFC 8555 §6.4): the linker's base and the path, no query. */
+const canonicalUrl = (c: AcmeContext) => `${c.var.acme.link.origin}${new URL(c.req.url).pathname}`;
+
+/** Verifies the JWS (RFC 8555 §6.2-6.5); with `kid`, also answers the account behind it. */
+export async function verifiedRequest(c: AcmeContext, key: "jwk" | "kid" | "either"): Promise<{ verified: VerifiedJws; account: AcmeServerAccountRow | null }> {
+  const ctx = c.var.acme;
+  let account: AcmeServerAccountRow | null = null;
+  const verified = await verifyJwsRequest(await c.req.text(), c.req.header("Content-Type"), {
+    url: canonicalUrl(c),
+    key,
+    accountKey: async (kid) => {
+      account = await requireAccount(ctx, kid);
+      return account ? (account.jwk as JsonWebKey) : null;
+    },
+    redeemNonce: (nonce) => redeemNonce(c.env, nonce),
+  });
+  return { verified, account };
+}
+
+/** A `kid` request's account (RFC 8555 §6.2). */
+export async function accountRequest(c: AcmeContext): Promise<{ verified: VerifiedJws; account: AcmeServerAccountRow }> {
+  const { verified, account } = await verifiedRequest(c, "kid");
+  return { verified, account: account! };
+}
+
+/** RFC 8555 §7.1.6: pending objects tell the client when to poll again. */
+export const RETRY_AFTER_SECONDS = "2";

@@ -1,0 +1,116 @@
+/**
+ * Certificates the ACME server issued: download (RFC 8555 §7.4.2: leaf and issuing chain, the root too when the CA is
+ * one, as certbot needs two certificates), revocation (§7.6: by the ordering account or by the certificate's own key,
+ * through the private CA's revocation so the CRL lists it) and renewal information (RFC 9773).
+ */
+import { Certificate } from "@peculiar/asn1-x509";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { sameKey } from "../../acme-server/eab-verify";
+import type { VerifiedJws } from "../../acme-server/jws-verify";
+import { AcmeServerProblem } from "../../acme-server/problems";
+import { ariCertificateId } from "../../acme/certificate-id";
+import { REVOCATION_REASONS } from "../../acme/certificate";
+import { AppError } from "../../core/errors";
+import { base64UrlToBytes, bytesToHex } from "../../crypto/encoding";
+import type { RevocationReason } from "../../pki/private-ca";
+import { pemToDer } from "../../pki";
+import { x509 } from "../../pki/x509-setup";
+import type { AcmeServerAccountRow } from "../../store/acme-server-accounts";
+import { type AcmeOrderRow, orderBySerial } from "../../store/acme-server-orders";
+import { findTeamCa } from "../../store/certificate-authorities";
+import { findPrivateCertificate, type PrivateCertificateRow } from "../../store/private-certificates";
+import { revokePrivateCertificate } from "../private-ca/revoke";
+import { accountActor, type AcmeServerContext } from "./context";
+
+/** The order's certificate row and its CA. */
+async function issuedOf(ctx: AcmeServerContext, order: AcmeOrderRow) {
+  const caId = ctx.directory.issuer.type === "private" ? ctx.directory.issuer.caId : null;
+  const ca = caId === null ? undefined : await findTeamCa(ctx.db, ctx.directory.teamId, caId);
+  const certificate = ca && order.certificateId ? await findPrivateCertificate(ctx.db, ca.id, order.certificateId) : undefined;
+  if (!ca || !certificate) throw new AcmeServerProblem("malformed", "no certificate for this order");
+  return { ca, certificate };
+}
+
+/** The PEM chain of the order's certificate: each block ends in a newline (certbot splits on them). */
+export async function certificateChainPem(ctx: AcmeServerContext, order: AcmeOrderRow): Promise<string> {
+  const { ca, certificate } = await issuedOf(ctx, order);
+  const blocks = [certificate.certificatePem, certificate.chainPem];
+  // The stored chain stops below the root; a root CA's own certificate is then the whole chain.
+  if (ca.kind === "root" || ca.chainPem === "") blocks.push(ca.certificatePem);
+  return blocks.map((pem) => pem.trim()).filter((pem) => pem !== "").map((pem) => `${pem}\n`).join("");
+}
+
+const REASON_NAMES = new Map<number, string>(Object.entries(REVOCATION_REASONS).map(([name, code]) => [code, name]));
+
+function revocationReason(value: unknown): RevocationReason {
+  if (value === undefined) return "unspecified";
+  const name = typeof value === "number" ? REASON_NAMES.get(value) : undefined;
+  // removeFromCRL (8) belongs to delta CRLs, which are not issued here.
+  if (name === undefined || name === "removeFromCRL") throw new AcmeServerProblem("badRevocationReason", "reason must be an RFC 5280 §5.3.1 CRLReason code other than 7 and 8");
+  return name as RevocationReason;
+}
+
+/**
+ * revokeCert (RFC 8555 §7.6). `account` is set for a `kid` request (it must be the account that ordered the
+ * certificate); otherwise the JWS must be signed by the certificate's own key.
+ */
+export async function revokeCertificate(ctx: AcmeServerContext, verified: VerifiedJws, account: AcmeServerAccountRow | null): Promise<void> {
+  const payload = verified.payload as { certificate?: unknown; reason?: unknown } | undefined;
+  if (typeof payload?.certificate !== "string" || !/^[A-Za-z0-9_-]+$/.test(payload.certificate)) throw new AcmeServerProblem("malformed", 'the payload must be {"certificate": base64url DER, "reason"?} (RFC 8555 §7.6)');
+  const reason = revocationReason(payload.reason);
+  let der: Uint8Array<ArrayBuffer>;
+  let serial: string;
+  try {
+    der = base64UrlToBytes(payload.certificate);
+    serial = bytesToHex(new Uint8Array(AsnConvert.parse(der, Certificate).tbsCertificate.serialNumber)).replace(/^(00)+(?=.)/, "");
+  } catch {
+    throw new AcmeServerProblem("malformed", "the certificate is not a DER X.509 certificate");
+  }
+  const order = await orderBySerial(ctx.db, ctx.directory.id, serial);
+  const issued = order ? await issuedOf(ctx, order).catch(() => null) : null;
+  if (!order || !issued || !sameDer(pemToDer(issued.certificate.certificatePem), der)) throw new AcmeServerProblem("unauthorized", "this directory did not issue that certificate");
+  if (account ? account.id !== order.accountId : !(await sameKey(await publicJwkOf(der), verified.jwk))) {
+    throw new AcmeServerProblem("unauthorized", account ? "the certificate was ordered by another account" : "the JWS is not signed by the certificate's key");
+  }
+  const { ca, certificate } = issued;
+  if (certificate.status === "revoked") throw new AcmeServerProblem("alreadyRevoked", "the certificate is already revoked");
+  const actor = account ? accountActor(account.id) : `acme-certificate-key:${certificate.id}`;
+  try {
+    await revokePrivateCertificate({ db: ctx.db, encryptionKey: ctx.encryptionKey, now: ctx.now }, ca, certificate as PrivateCertificateRow, reason, ctx.commitAs(actor));
+  } catch (error) {
+    if (error instanceof AppError && error.code === "conflict") throw new AcmeServerProblem("alreadyRevoked", error.message);
+    // A short-lived certificate lapses instead (no CRL lists it); an expired one is not listed either.
+    if (error instanceof AppError && error.code === "not_revocable") throw new AcmeServerProblem("unauthorized", error.message);
+    throw error;
+  }
+}
+
+const sameDer = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
+
+async function publicJwkOf(der: Uint8Array<ArrayBuffer>): Promise<JsonWebKey> {
+  const certificate = new x509.X509Certificate(der);
+  const algorithm = certificate.publicKey.algorithm as Algorithm & { namedCurve?: string };
+  const params = algorithm.name === "ECDSA" ? { name: "ECDSA", namedCurve: algorithm.namedCurve } : algorithm.name === "Ed25519" ? { name: "Ed25519" } : { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
+  const key = await crypto.subtle.importKey("spki", certificate.publicKey.rawData, params, true, ["verify"]);
+  return (await crypto.subtle.exportKey("jwk", key)) as JsonWebKey;
+}
+
+/** RFC 9773 §4.2: the suggested window for `{AKI}.{serial}`, or null for a certificate this directory did not issue. */
+export async function renewalInfo(ctx: AcmeServerContext, certId: string): Promise<{ start: number; end: number } | null> {
+  const match = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(certId);
+  if (!match) throw new AcmeServerProblem("malformed", "the renewalInfo path must be <AKI keyIdentifier>.<serial>, both base64url (RFC 9773 §4.1)");
+  let serial: string;
+  try {
+    serial = bytesToHex(base64UrlToBytes(match[2]!)).replace(/^(00)+(?=.)/, "");
+  } catch {
+    throw new AcmeServerProblem("malformed", "the serial is not base64url");
+  }
+  const order = await orderBySerial(ctx.db, ctx.directory.id, serial);
+  const issued = order ? await issuedOf(ctx, order).catch(() => null) : null;
+  if (!issued || ariCertificateId(issued.certificate.certificatePem) !== certId) return null;
+  const { certificate } = issued;
+  // A revoked certificate is due now (RFC 9773 §4.2); otherwise the middle third of the last half, as Let's Encrypt suggests.
+  if (certificate.status === "revoked") return { start: ctx.now - 60_000, end: ctx.now };
+  const lifetime = certificate.notAfter - certificate.notBefore;
+  return { start: certificate.notBefore + Math.round((lifetime * 2) / 3) - Math.round(lifetime / 18), end: certificate.notBefore + Math.round((lifetime * 2) / 3) + Math.round(lifetime / 18) };
+}

@@ -1,0 +1,92 @@
+/**
+ * Validating a `challenge` directory's challenges ourselves (RFC 8555 §8.3 http-01, §8.4 dns-01), off the request
+ * path: the name resolved over DNS-over-HTTPS, then the key authorization fetched from port 80 of that address (or
+ * ACME_SERVER_HTTP01_PORT in tests) or the TXT record read at `_acme-challenge.<name>`. A few attempts a few seconds
+ * apart; a definite wrong answer fails at once.
+ */
+import { dns01TxtValue, keyAuthorization } from "../../acme/jws";
+import type { PublicJwk } from "../../acme/account-key";
+import { AcmeServerProblem } from "../../acme-server/problems";
+import { dohQuery, NOERROR, NXDOMAIN, RR_TYPE } from "../../dns/doh";
+import { resolveAddresses } from "../../dns/resolve-host";
+import { txtMatches } from "../../dns/txt";
+import { addressProblem } from "../../outbound/address-class";
+import type { AcmeAuthorizationRow, AcmeChallengeRow } from "../../store/acme-server-orders";
+
+/** RFC 8555 §8.3: the answer is the key authorization, at most a little whitespace around it. */
+const MAX_ANSWER_BYTES = 4096;
+const FETCH_MS = 10_000;
+
+export interface ValidationSettings {
+  resolverUrl: string;
+  /** ACME_SERVER_HTTP01_PORT: set only in tests, where private and loopback addresses are then allowed too. */
+  http01Port?: number;
+  fetch?: typeof fetch;
+}
+
+/** A failed attempt: `final` when trying again cannot help (a wrong answer), else a transient failure. */
+export class ValidationFailure extends Error {
+  constructor(
+    readonly problem: AcmeServerProblem,
+    readonly final: boolean,
+  ) {
+    super(problem.detail);
+  }
+}
+
+async function addressOf(name: string, settings: ValidationSettings): Promise<string> {
+  let addresses: string[];
+  try {
+    addresses = await resolveAddresses(name, { resolverUrl: settings.resolverUrl, ...(settings.fetch ? { fetch: settings.fetch } : {}) });
+  } catch (error) {
+    throw new ValidationFailure(new AcmeServerProblem("dns", `could not resolve ${name}: ${error instanceof Error ? error.message : "DNS-over-HTTPS failed"}`), false);
+  }
+  const address = addresses[0];
+  if (address === undefined) throw new ValidationFailure(new AcmeServerProblem("dns", `${name} has no A or AAAA record`), false);
+  return address;
+}
+
+async function validateHttp01(name: string, isIp: boolean, token: string, expected: string, settings: ValidationSettings): Promise<void> {
+  const address = isIp ? name : await addressOf(name, settings);
+  // Without the test port, validation goes only to public addresses: this Worker must not probe private networks.
+  const refused = settings.http01Port === undefined ? addressProblem(address, { allowLoopback: false }) : undefined;
+  if (refused) throw new ValidationFailure(new AcmeServerProblem("connection", `${name} resolves to ${address}: ${refused}`), true);
+  const host = address.includes(":") ? `[${address}]` : address;
+  const url = `http://${host}:${settings.http01Port ?? 80}/.well-known/acme-challenge/${token}`;
+  let body: string;
+  try {
+    const response = await (settings.fetch ?? fetch)(url, { headers: { Host: name }, redirect: "manual", signal: AbortSignal.timeout(FETCH_MS) });
+    body = (await response.text()).slice(0, MAX_ANSWER_BYTES);
+    if (response.status !== 200) throw new ValidationFailure(new AcmeServerProblem("unauthorized", `http://${name}/.well-known/acme-challenge/${token} answered HTTP ${response.status}`), response.status === 404);
+  } catch (error) {
+    if (error instanceof ValidationFailure) throw error;
+    throw new ValidationFailure(new AcmeServerProblem("connection", `could not fetch the challenge from ${name} (${address}): ${error instanceof Error ? error.name : "failed"}`), false);
+  }
+  if (body.trim() !== expected) throw new ValidationFailure(new AcmeServerProblem("incorrectResponse", `http://${name}/.well-known/acme-challenge/${token} answered something other than the key authorization`), true);
+}
+
+async function validateDns01(name: string, expected: string, settings: ValidationSettings): Promise<void> {
+  const fqdn = `_acme-challenge.${name}`;
+  let result;
+  try {
+    result = await dohQuery(fqdn, "TXT", { resolverUrl: settings.resolverUrl, timeoutMs: FETCH_MS, ...(settings.fetch ? { fetch: settings.fetch } : {}) });
+  } catch (error) {
+    throw new ValidationFailure(new AcmeServerProblem("dns", `could not look up TXT ${fqdn}: ${error instanceof Error ? error.message : "failed"}`), false);
+  }
+  if (result.status !== NOERROR && result.status !== NXDOMAIN) throw new ValidationFailure(new AcmeServerProblem("dns", `TXT ${fqdn}: DNS status ${result.status}`), false);
+  const values = result.answers.filter((answer) => answer.type === RR_TYPE.TXT);
+  if (!values.some((answer) => txtMatches(answer.data, expected))) {
+    throw new ValidationFailure(new AcmeServerProblem("unauthorized", `no TXT record at ${fqdn} holds the expected value`), false);
+  }
+}
+
+/** One attempt at `challenge` of `authorization` for the account key `jwk`; throws ValidationFailure. */
+export async function validateOnce(authorization: AcmeAuthorizationRow, challenge: AcmeChallengeRow, jwk: PublicJwk, settings: ValidationSettings): Promise<void> {
+  if (settings.resolverUrl === "none" && !(challenge.type === "http-01" && authorization.identifier.type === "ip")) {
+    throw new ValidationFailure(new AcmeServerProblem("dns", "this server has no DNS-over-HTTPS resolver (DOH_RESOLVER_URL=none)"), true);
+  }
+  const keyAuthz = await keyAuthorization(challenge.token, jwk);
+  const name = authorization.identifier.value;
+  if (challenge.type === "http-01") return validateHttp01(name, authorization.identifier.type === "ip", challenge.token, keyAuthz, settings);
+  return validateDns01(name, await dns01TxtValue(keyAuthz), settings);
+}

@@ -1,0 +1,50 @@
+/** Accounts of the ACME server: one per key and directory, created in the same batch that binds its EAB key. */
+import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { acmeEabKeys, acmeServerAccounts, type AcmeServerAccountStatus } from "../db/schema";
+import { selectValues } from "../db/select-values";
+
+export type AcmeServerAccountRow = typeof acmeServerAccounts.$inferSelect;
+
+export async function accountByKey(db: Database, directoryId: string, thumbprint: string): Promise<AcmeServerAccountRow | undefined> {
+  return db.query.acmeServerAccounts.findFirst({ where: and(eq(acmeServerAccounts.directoryId, directoryId), eq(acmeServerAccounts.thumbprint, thumbprint)) });
+}
+
+export async function accountById(db: Database, id: string): Promise<AcmeServerAccountRow | undefined> {
+  return db.query.acmeServerAccounts.findFirst({ where: eq(acmeServerAccounts.id, id) });
+}
+
+/**
+ * RFC 8555 §7.3.4: the EAB key binds this account only. The key is bound while still unbound and unrevoked, and the
+ * account inserted only where that binding holds: a concurrent newAccount with the same key makes one of them insert nothing.
+ */
+export function createAccountStatements(db: Database, row: AcmeServerAccountRow) {
+  return [
+    db
+      .update(acmeEabKeys)
+      .set({ accountId: row.id })
+      .where(and(eq(acmeEabKeys.id, row.eabKeyId), eq(acmeEabKeys.directoryId, row.directoryId), sql`account_id IS NULL AND revoked_at IS NULL`)),
+    db
+      .insert(acmeServerAccounts)
+      .select(sql`SELECT ${selectValues(acmeServerAccounts, row)} WHERE EXISTS (SELECT 1 FROM acme_eab_keys WHERE id = ${row.eabKeyId} AND account_id = ${row.id})`)
+      .onConflictDoNothing()
+      .returning({ id: acmeServerAccounts.id }),
+  ] as const;
+}
+
+export const accountThere = (id: string) => sql`EXISTS (SELECT 1 FROM acme_server_accounts WHERE id = ${id})`;
+
+/** Changes a valid account (contact, status, key), only while it is still valid and, for a key change, still has `thumbprint`. */
+export function updateValidAccountStatement(
+  db: Database,
+  id: string,
+  set: Partial<Pick<AcmeServerAccountRow, "contact" | "status" | "jwk" | "thumbprint" | "updatedAt">>,
+  thumbprint?: string,
+) {
+  const keyStill = thumbprint === undefined ? undefined : eq(acmeServerAccounts.thumbprint, thumbprint);
+  return db
+    .update(acmeServerAccounts)
+    .set(set)
+    .where(and(eq(acmeServerAccounts.id, id), eq(acmeServerAccounts.status, "valid" satisfies AcmeServerAccountStatus), keyStill))
+    .returning();
+}
