@@ -106,8 +106,21 @@ export default defineConfig({
           name: "node",
           environment: "node",
           include: ["test/node/**/*.test.ts"],
+          exclude: ["test/node/acme-clients-*.test.ts"],
           maxWorkers: 2,
           testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // Real ACME clients (Debian's certbot, lego, dehydrated, caddy; unmodified) against Pebble and against this
+        // Worker's ACME server, from Node. A project of its own: `npm test` runs it only where the clients are installed.
+        test: {
+          name: "clients",
+          environment: "node",
+          include: ["test/node/acme-clients-*.test.ts"],
+          maxWorkers: 2,
+          testTimeout: 180_000,
           hookTimeout: 120_000,
         },
       },

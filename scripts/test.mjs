@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm test`: type-check and vitest (unit, e2e against a real Pebble, browser: the dashboard in Debian's chromium,
- * node), extra arguments passed to vitest.
+ * node, clients: Debian's certbot, lego, dehydrated and caddy against Pebble and our ACME server), extra arguments
+ * passed to vitest.
  * NODE_EXTRA_CA_CERTS must be in vitest's own environment (setting it in vitest.config.ts is too late for
  * workerd), so this wrapper creates the test CA first and starts vitest with it.
  *
@@ -18,6 +19,7 @@ import { findPebbleBinaries, PEBBLE_MISSING_MESSAGE } from "./pebble/binaries.mj
 import { ensureTestCa, REPO_ROOT } from "./pebble/test-ca.mjs";
 import { startChild } from "./test/child-process.mjs";
 import { CHROMIUM_MISSING_MESSAGE, findChromium } from "../test/browser/chromium.mjs";
+import { ACME_CLIENTS_MISSING_MESSAGE, missingAcmeClients } from "../test/node/support/acme-client-binaries.mjs";
 
 const args = process.argv.slice(2);
 const bin = (name) => join(REPO_ROOT, "node_modules", ".bin", name);
@@ -32,18 +34,22 @@ const heldEnv = process.stdout.isTTY && !env.NO_COLOR ? { ...env, FORCE_COLOR: "
 // The projects of vitest.config.ts, by lane: each lane is one vitest run, the lanes run at the same time. `nice`:
 // the lane's processes (vitest, its workerd runtimes, its wrangler dev) yield the CPU to the others.
 const LANES = [
-  { name: "unit-node-browser", projects: ["unit", "node", "browser"], nice: 10 },
+  { name: "unit-node-browser", projects: ["unit", "node", "clients", "browser"], nice: 10 },
   { name: "e2e", projects: ["e2e"], nice: 0 },
 ];
 const PROJECTS = LANES.flatMap((lane) => lane.projects);
 
-// The e2e tests need Pebble and the browser tests chromium; both are mandatory: a run without either is not green.
-// When a tool is missing, the other projects still run (the run fails either way).
+// The e2e tests need Pebble, the browser tests chromium, the clients tests the ACME clients and Pebble; all are
+// mandatory: a run without any of them is not green. When a tool is missing, the other projects still run (the run
+// fails either way).
 const requested = projectsIn(args);
 const wanted = (name) => requested.length === 0 || requested.includes(name);
 const missing = [];
 if (wanted("e2e") && !pebble) missing.push({ project: "e2e", message: PEBBLE_MISSING_MESSAGE });
 if (wanted("browser") && !findChromium(env)) missing.push({ project: "browser", message: CHROMIUM_MISSING_MESSAGE });
+const clientsLacking = missingAcmeClients(env);
+if (wanted("clients") && clientsLacking.length > 0) missing.push({ project: "clients", message: `${ACME_CLIENTS_MISSING_MESSAGE} (not found: ${clientsLacking.join(", ")})` });
+else if (wanted("clients") && !pebble) missing.push({ project: "clients", message: PEBBLE_MISSING_MESSAGE });
 const runnable = PROJECTS.filter((name) => wanted(name) && !missing.some((gap) => gap.project === name));
 // A project name vitest does not know is left for vitest to refuse, in the first lane.
 const unknown = requested.filter((name) => !PROJECTS.includes(name));
@@ -83,7 +89,7 @@ if (typecheckCode !== 0) {
   typecheck.showLive();
   console.error("tsc --noEmit failed (vitest still ran, so you see the test results)");
 }
-for (const gap of missing) console.error(gap.message);
+for (const message of new Set(missing.map((gap) => gap.message))) console.error(message);
 
 const summary = summarize(runs.map((run) => run.reportFile));
 let failed = codes.some((code) => code !== 0) || missing.length > 0;

@@ -13,7 +13,8 @@ export function findPebbleBinaries(env = process.env) {
   return { pebble, challtestsrv };
 }
 
-function which(name, env) {
+/** The absolute path of an executable `name` on PATH (or /usr/bin, /usr/local/bin, ~/go/bin), or null. */
+export function which(name, env = process.env) {
   const dirs = [...(env.PATH ?? "").split(delimiter), "/usr/bin", "/usr/local/bin", join(homedir(), "go", "bin")];
   for (const dir of dirs) {
     if (!dir) continue;

@@ -13,9 +13,11 @@ export class PebbleServer {
    * @param {number} options.httpPort    where Pebble sends HTTP-01 validation requests (the Worker's port)
    * @param {string} options.dnsServer   challtestsrv's DNS, host:port
    * @param {string} options.binary      path of pebble
+   * @param {Record<string, string>} [options.eabKeys] key id → base64url HMAC key: Pebble then requires External
+   *   Account Binding (RFC 8555 §7.3.4) with one of them on every new account
    */
-  constructor({ name, runDir, ca, httpPort, dnsServer, binary }) {
-    Object.assign(this, { name, runDir, ca, httpPort, dnsServer, binary });
+  constructor({ name, runDir, ca, httpPort, dnsServer, binary, eabKeys }) {
+    Object.assign(this, { name, runDir, ca, httpPort, dnsServer, binary, eabKeys });
     this.caPem = readFileSync(ca.caCert);
     this.logFile = join(runDir, `${name}.log`);
     this.configPath = join(runDir, `${name}-config.json`);
@@ -56,7 +58,8 @@ export class PebbleServer {
             httpPort: this.httpPort,
             tlsPort: this.ports.tls,
             ocspResponderURL: "",
-            externalAccountBindingRequired: false,
+            externalAccountBindingRequired: this.eabKeys !== undefined,
+            ...(this.eabKeys ? { externalAccountMACKeys: this.eabKeys } : {}),
           },
         },
         null,

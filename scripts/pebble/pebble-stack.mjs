@@ -12,9 +12,10 @@ export class PebbleStack {
    * @param {{ caCert: string, cert: string, key: string }} options.ca
    * @param {number} options.httpPort where Pebble sends HTTP-01 validation requests (the Worker's port)
    * @param {{ pebble: string, challtestsrv: string }} options.binaries
+   * @param {Record<string, string>} [options.eabKeys] External Account Binding keys every Pebble of the stack requires
    */
-  constructor({ runDir, ca, httpPort, binaries }) {
-    Object.assign(this, { runDir, ca, httpPort, binaries });
+  constructor({ runDir, ca, httpPort, binaries, eabKeys }) {
+    Object.assign(this, { runDir, ca, httpPort, binaries, eabKeys });
     this.challtestsrv = undefined;
     this.main = undefined;
     /** @type {Map<string, PebbleServer>} */
@@ -76,6 +77,6 @@ export class PebbleStack {
   }
 
   newServer(name) {
-    return new PebbleServer({ name, runDir: this.runDir, ca: this.ca, httpPort: this.httpPort, dnsServer: this.dnsServer, binary: this.binaries.pebble });
+    return new PebbleServer({ name, runDir: this.runDir, ca: this.ca, httpPort: this.httpPort, dnsServer: this.dnsServer, binary: this.binaries.pebble, eabKeys: this.eabKeys });
   }
 }
