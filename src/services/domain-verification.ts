@@ -140,7 +140,7 @@ async function claimVerified(
   target: string,
   now: number,
   commit: CommitChange,
-  proof: { method: "txt" | "cname"; recordName: string } = { method: "txt", recordName: verificationRecordName(domain) },
+  proof: { method: "txt" | "cname"; recordName: string } | { method: "none" } = { method: "txt", recordName: verificationRecordName(domain) },
 ): Promise<boolean> {
   const [, holder] = (await commit({
     teamId,
@@ -157,7 +157,7 @@ async function claimVerified(
  * verified, conflict (another team holds the name, or won the race), or pending with what was found.
  */
 export async function verifyDomain(deps: Deps, teamId: string, projectId: string, domain: string, commit: CommitChange): Promise<VerificationView> {
-  if (deps.config.DOMAIN_VERIFICATION === "off") return viewOf(domain, "verified", null, null);
+  if (deps.config.DOMAIN_VERIFICATION === "off") return claimUnchecked(deps, teamId, projectId, domain, commit);
   if (deps.config.DOH_RESOLVER_URL === "none") {
     throw new AppError("bad_request", "DNS checks are disabled on this deployment (DOH_RESOLVER_URL is none): a domain cannot be verified");
   }
@@ -188,6 +188,18 @@ export async function verifyDomain(deps: Deps, teamId: string, projectId: string
   }
   await markCheckedStatement(db, teamId, domain, now).run();
   return viewOf(domain, "pending", state.token, now, notFoundMessage(domain, state.token, lookup));
+}
+
+/**
+ * Verify with DOMAIN_VERIFICATION=off: nothing is looked up, and the name is the team's unless another team holds it,
+ * as adding it is. A name the team was still waiting on when verification was required (pending, or revoked by the
+ * operator) is claimed here, so turning verification off strands no project that obtain and upload would refuse.
+ */
+async function claimUnchecked(deps: Deps, teamId: string, projectId: string, domain: string, commit: CommitChange): Promise<VerificationView> {
+  const state = await verificationState(deps.db, teamId, domain);
+  if (state.held) return viewOf(domain, "verified", null, null);
+  const claimed = !state.taken && (await claimVerified(deps.db, teamId, domain, projectId, deps.clock.now(), commit, { method: "none" }));
+  return claimed ? viewOf(domain, "verified", null, null) : viewOf(domain, "conflict", null, null, CONFLICT_MESSAGE);
 }
 
 function notFoundMessage(domain: string, token: string, lookup: { seen: string[]; nxdomain: boolean }): string {

@@ -188,6 +188,31 @@ describe("verified claims: DOMAIN_VERIFICATION=off", () => {
     const pending = await env.DB.prepare("SELECT count(*) AS n FROM domain_verifications WHERE team_id = ?").bind(tenant.teamId).first<{ n: number }>();
     expect(pending?.n).toBe(0);
   });
+
+  it("verify claims a name the team was still waiting on when verification was required; another team's name stays theirs", async () => {
+    const [tenant, other] = [await newTenant(), await newTenant()];
+    const project = await createPending(tenant, uniqueDomain("switched"));
+    const waiting = await createPending(other, project.domain);
+    const chain = await makeChain({ key: "EC-P256", names: [project.domain] });
+    const upload = () =>
+      call("POST", `/api/v1/projects/${project.id}/certificate/upload`, { token: tenant.token, json: { certificate: chain.chainPem, privateKey: chain.keyPem } });
+    expect((await upload()).status).toBe(400);
+
+    const before = queried.length;
+    const verified = await call("POST", `/api/v1/projects/${project.id}/domain/verify`, { token: tenant.token });
+    expect(verified.status, verified.text).toBe(200);
+    expect(verified.body.verification.status).toBe("verified");
+    expect(queried.length).toBe(before);
+    expect(await holderOf(project.domain)).toBe(tenant.teamId);
+    const uploaded = await upload();
+    expect(uploaded.status, uploaded.text).toBe(200);
+
+    // The other team waiting on the same name now that this one holds it: verify claims nothing for it.
+    const refused = await call("POST", `/api/v1/projects/${waiting.id}/domain/verify`, { token: other.token });
+    expect(refused.status, refused.text).toBe(200);
+    expect(refused.body.verification.status).toBe("conflict");
+    expect(await holderOf(project.domain)).toBe(tenant.teamId);
+  });
 });
 
 describe("verified claims through DNS delegation (RFC 8555 §8.4 CNAME)", () => {
