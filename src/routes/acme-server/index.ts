@@ -5,6 +5,8 @@ import { AcmeServerProblem } from "../../acme-server/problems";
 import { changeAccountKey, newAccount, updateAccount } from "../../services/acme-server/accounts";
 import { certificateChainPem, renewalInfo, revokeCertificate } from "../../services/acme-server/certificates";
 import { finalizeOrder } from "../../services/acme-server/finalize";
+import { emitPrivateCertificateEvent } from "../../services/webhooks/private-ca-events";
+import { forgetCrl } from "../pki-cache";
 import { newOrder, requireOrder } from "../../services/acme-server/orders";
 import { accountOrders, takeOrderAllowance } from "../../services/acme-server/order-list";
 import { deactivateAuthorization, requireAuthorization, respondToChallenge } from "../../services/acme-server/authorizations";
@@ -93,7 +95,8 @@ export const acmeServerRoutes = newAcmeRouter()
     const ctx = c.var.acme;
     const { order, authorizationIds } = await requireOrder(ctx, account, c.req.param("id"));
     const finalized = await finalizeOrder(ctx, account, order, verified.payload);
-    return json(c, orderView(ctx.link, finalized, authorizationIds), 200, { Location: ctx.link.order(order.id) });
+    await emitPrivateCertificateEvent(c.var.deps, "certificate.issued", finalized.certificate);
+    return json(c, orderView(ctx.link, finalized.order, authorizationIds), 200, { Location: ctx.link.order(order.id) });
   })
   .post("/acme/:directoryId/authz/:id", async (c) => {
     const { verified, account } = await accountRequest(c);
@@ -121,7 +124,10 @@ export const acmeServerRoutes = newAcmeRouter()
   })
   .post("/acme/:directoryId/revoke-cert", async (c) => {
     const { verified, account } = await verifiedRequest(c, "either");
-    await revokeCertificate(c.var.acme, verified, account);
+    const { ca, certificate, reason } = await revokeCertificate(c.var.acme, verified, account);
+    // As the API's revoke route does: this location's cached CRL goes at once (routes/pki-cache.ts), and subscribers hear of it.
+    await forgetCrl([ca.publicOrigin, new URL(c.req.url).origin], ca.id);
+    await emitPrivateCertificateEvent(c.var.deps, "certificate.revoked", certificate, { reason, revokedAt: new Date(certificate.revokedAt!).toISOString() });
     return c.body(null, 200);
   })
   .post("/acme/:directoryId/key-change", async (c) => {

@@ -17,7 +17,7 @@ import { pemToDer } from "../../pki";
 import { x509 } from "../../pki/x509-setup";
 import type { AcmeServerAccountRow } from "../../store/acme-server-accounts";
 import { type AcmeOrderRow, orderBySerial } from "../../store/acme-server-orders";
-import { findTeamCa } from "../../store/certificate-authorities";
+import { type CertificateAuthorityRow, findTeamCa } from "../../store/certificate-authorities";
 import { findPrivateCertificate, type PrivateCertificateRow } from "../../store/private-certificates";
 import { revokePrivateCertificate } from "../private-ca/revoke";
 import { accountActor, type AcmeServerContext } from "./context";
@@ -54,7 +54,14 @@ function revocationReason(value: unknown): RevocationReason {
  * revokeCert (RFC 8555 §7.6). `account` is set for a `kid` request (it must be the account that ordered the
  * certificate); otherwise the JWS must be signed by the certificate's own key.
  */
-export async function revokeCertificate(ctx: AcmeServerContext, verified: VerifiedJws, account: AcmeServerAccountRow | null): Promise<void> {
+/** What a revocation changed: the CA (whose CRL now lists the certificate) and the revoked row. */
+export interface AcmeRevocation {
+  ca: CertificateAuthorityRow;
+  certificate: PrivateCertificateRow;
+  reason: RevocationReason;
+}
+
+export async function revokeCertificate(ctx: AcmeServerContext, verified: VerifiedJws, account: AcmeServerAccountRow | null): Promise<AcmeRevocation> {
   const payload = verified.payload as { certificate?: unknown; reason?: unknown } | undefined;
   if (typeof payload?.certificate !== "string" || !/^[A-Za-z0-9_-]+$/.test(payload.certificate)) throw new AcmeServerProblem("malformed", 'the payload must be {"certificate": base64url DER, "reason"?} (RFC 8555 §7.6)');
   const reason = revocationReason(payload.reason);
@@ -76,7 +83,8 @@ export async function revokeCertificate(ctx: AcmeServerContext, verified: Verifi
   if (certificate.status === "revoked") throw new AcmeServerProblem("alreadyRevoked", "the certificate is already revoked");
   const actor = account ? accountActor(account.id) : `acme-certificate-key:${certificate.id}`;
   try {
-    await revokePrivateCertificate({ db: ctx.db, encryptionKey: ctx.encryptionKey, now: ctx.now }, ca, certificate as PrivateCertificateRow, reason, ctx.commitAs(actor));
+    const revoked = await revokePrivateCertificate({ db: ctx.db, encryptionKey: ctx.encryptionKey, now: ctx.now }, ca, certificate as PrivateCertificateRow, reason, ctx.commitAs(actor));
+    return { ca, certificate: revoked, reason };
   } catch (error) {
     if (error instanceof AppError && error.code === "conflict") throw new AcmeServerProblem("alreadyRevoked", error.message);
     // A short-lived certificate lapses instead (no CRL lists it); an expired one is not listed either.

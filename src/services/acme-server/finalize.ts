@@ -11,6 +11,7 @@ import { readCertificateRequest } from "../../pki/private-ca";
 import type { AcmeServerAccountRow } from "../../store/acme-server-accounts";
 import { type AcmeOrderRow, moveOrder } from "../../store/acme-server-orders";
 import { findTeamCa } from "../../store/certificate-authorities";
+import type { PrivateCertificateRow } from "../../store/private-certificates";
 import { issuePrivateCertificate } from "../private-ca/issue";
 import { requireUnrevokedBinding } from "./accounts";
 import { accountActor, type AcmeServerContext } from "./context";
@@ -56,7 +57,13 @@ async function checkCsr(csr: string, order: AcmeOrderRow, account: AcmeServerAcc
   return names;
 }
 
-export async function finalizeOrder(ctx: AcmeServerContext, account: AcmeServerAccountRow, order: AcmeOrderRow, payload: unknown): Promise<AcmeOrderRow> {
+/** The finalized order and the certificate it now holds (for the caller's webhook event). */
+export interface FinalizedOrder {
+  order: AcmeOrderRow;
+  certificate: PrivateCertificateRow;
+}
+
+export async function finalizeOrder(ctx: AcmeServerContext, account: AcmeServerAccountRow, order: AcmeOrderRow, payload: unknown): Promise<FinalizedOrder> {
   await requireUnrevokedBinding(ctx, account);
   if (order.status !== "ready") {
     throw new AcmeServerProblem("orderNotReady", `the order is ${order.status}, not ready: ${order.status === "pending" ? "complete its authorizations first" : "it cannot be finalized again"}`);
@@ -87,7 +94,7 @@ export async function finalizeOrder(ctx: AcmeServerContext, account: AcmeServerA
       const valid = moveOrder(ctx.db, order.id, "processing", { status: "valid", certificateId: change.target, certificateSerial: serial, updatedAt: ctx.now });
       return commit({ ...change, statements: [...change.statements, valid], detail: { ...change.detail, acmeOrderId: order.id, directoryId: ctx.directory.id } });
     });
-    return { ...processing, status: "valid", certificateId: row.id, certificateSerial: row.serial };
+    return { order: { ...processing, status: "valid", certificateId: row.id, certificateSerial: row.serial }, certificate: row };
   } catch (error) {
     const problem = error instanceof AcmeServerProblem ? error : error instanceof AppError && error.status < 500 ? badCsr(error.message) : null;
     const stored = problem ? { type: `urn:ietf:params:acme:error:${problem.type}`, detail: problem.detail, status: problem.status } : { type: "urn:ietf:params:acme:error:serverInternal", detail: "issuance failed", status: 500 };

@@ -7,6 +7,7 @@ import { createCsr } from "../../../src/pki/csr";
 import { x509 } from "../../../src/pki/x509-setup";
 import { newTenant, type Tenant } from "../../support/api";
 import { fetchCrl } from "../routes/private-ca-support";
+import { fakeNetwork, webhookIsolate } from "../../support/webhook-receiver-fakes";
 import { newClient, newDirectory, post, registered } from "./server-support";
 
 let tenant: Tenant;
@@ -95,6 +96,30 @@ describe("a pre-approved order through our own client", () => {
     await client.revokeCertificate(new Uint8Array(leaf.rawData), 1);
     const { crl } = await fetchCrl(ca.crlUrl);
     expect(crl!.entries.map((entry) => entry.serialNumber.toLowerCase())).toContain(leaf.serialNumber.toLowerCase());
+  });
+
+  it("announces the issuance and the revocation to the team's webhooks, and a CRL already served lists the revocation at once", async () => {
+    const t = await newTenant();
+    const endpoint = await webhookIsolate(fakeNetwork()).request("POST", "/api/v1/webhooks", t.token, { url: "https://hooks.example.com/acme", events: ["certificate.issued", "certificate.revoked"] });
+    expect(endpoint.status, endpoint.text).toBe(201);
+    const { directoryUrl, eab, ca } = await newDirectory(t);
+    const { client } = await registered(directoryUrl, eab);
+    const order = await client.newOrder({ identifiers: ["hooks.svc.internal.example"] });
+    const finalized = await client.finalizeOrder(order, await createCsr(await ecKeys(), ["hooks.svc.internal.example"]));
+    const leaf = new x509.X509Certificate((await client.downloadCertificate(finalized.certificate!)).pem.split(/(?<=-----END CERTIFICATE-----\n)/)[0]!);
+    // Served (and so kept in this isolate's memory) before the revocation.
+    expect((await fetchCrl(ca.crlUrl)).crl!.entries).toHaveLength(0);
+    await client.revokeCertificate(new Uint8Array(leaf.rawData), 4);
+    expect((await fetchCrl(ca.crlUrl)).crl!.entries.map((entry) => entry.serialNumber.toLowerCase())).toEqual([leaf.serialNumber.toLowerCase()]);
+
+    const rows = await env.DB.prepare("SELECT e.payload FROM webhook_outbox o JOIN webhook_events e ON e.id = o.event_id WHERE o.endpoint_id = ? ORDER BY o.created_at, o.rowid")
+      .bind(endpoint.body.id)
+      .all<{ payload: string }>();
+    const events = rows.results.map((row) => JSON.parse(row.payload) as { type: string; data: Record<string, unknown> });
+    expect(events.map((e) => e.type)).toEqual(["certificate.issued", "certificate.revoked"]);
+    expect(events[0]!.data).toMatchObject({ caId: ca.id, certificateType: "private", names: ["hooks.svc.internal.example"] });
+    expect(events[1]!.data).toMatchObject({ caId: ca.id, reason: "superseded" });
+    expect(JSON.stringify(events)).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
   });
 
   it("includes the root in the download when the directory's CA is a root (certbot needs two certificates)", async () => {
