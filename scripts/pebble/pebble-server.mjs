@@ -38,8 +38,9 @@ export class PebbleServer {
   /**
    * Starts Pebble; `nonceReject` sets PEBBLE_WFE_NONCEREJECT (percent, Pebble's default is 5) and
    * `alternateRoots` PEBBLE_ALTERNATE_ROOTS (extra chains, Link rel="alternate"). Ports stay across restarts.
+   * `alwaysValid` sets PEBBLE_VA_ALWAYS_VALID=1: for a benchmark's baseline only (bench/acme-server-orders.mjs), never a test.
    */
-  async start({ nonceReject, alternateRoots } = {}) {
+  async start({ nonceReject, alternateRoots, alwaysValid = false } = {}) {
     if (!this.ports) {
       const [acme, management, tls] = await freeTcpPorts(3);
       this.ports = { acme, management, tls };
@@ -73,6 +74,7 @@ export class PebbleServer {
     delete env.PEBBLE_ALTERNATE_ROOTS;
     if (nonceReject !== undefined) env.PEBBLE_WFE_NONCEREJECT = String(nonceReject);
     if (alternateRoots) env.PEBBLE_ALTERNATE_ROOTS = String(alternateRoots);
+    if (alwaysValid) env.PEBBLE_VA_ALWAYS_VALID = "1";
     this.process = spawnLogged(this.name, this.binary, ["-config", this.configPath, "-dnsserver", this.dnsServer], { env, logFile: this.logFile });
     await waitForHttp(this.directoryUrl, { ca: this.caPem, handle: this.process, timeoutMs: 20_000 });
     await waitForHttp(`${this.managementUrl}/roots/0`, { ca: this.caPem, handle: this.process, timeoutMs: 10_000 });
@@ -84,9 +86,9 @@ export class PebbleServer {
   }
 
   /** A new CA (new root, no accounts) on the same ports; keeps alternateRoots unless given. */
-  async restart({ nonceReject, alternateRoots = this.alternateRoots } = {}) {
+  async restart({ nonceReject, alternateRoots = this.alternateRoots, alwaysValid = false } = {}) {
     await this.stop();
-    await this.start({ nonceReject, alternateRoots });
+    await this.start({ nonceReject, alternateRoots, alwaysValid });
   }
 
   /** How many orders this Pebble created (across restarts); a newOrder it refused (unknown account, bad nonce) does not count. */

@@ -12,4 +12,4 @@ export interface EabPebble {
   certificateStatus(serial: string): Promise<string>;
   stop(): Promise<void>;
 }
-export function startEabPebble(options: { runDir: string; httpPort?: number }): Promise<EabPebble>;
+export function startEabPebble(options: { runDir: string; httpPort?: number; alwaysValid?: boolean }): Promise<EabPebble>;

@@ -12,8 +12,9 @@ import { PebbleStack } from "../../../scripts/pebble/pebble-stack.mjs";
 import { freeTcpPort } from "../../../scripts/pebble/ports.mjs";
 import { ensureTestCa } from "../../../scripts/pebble/test-ca.mjs";
 
-/** Starts the stack under `runDir`; returns { directoryUrl, caCert, eab: { keyId, hmacKey }, httpPort, rootPem(), certificateStatus(), stop() }. */
-export async function startEabPebble({ runDir, httpPort }) {
+/**
+ * Starts the stack under `runDir` (`alwaysValid`: PEBBLE_VA_ALWAYS_VALID=1, for a benchmark's baseline only); returns { directoryUrl, caCert, eab: { keyId, hmacKey }, httpPort, rootPem(), certificateStatus(), stop() }. */
+export async function startEabPebble({ runDir, httpPort, alwaysValid = false }) {
   const binaries = findPebbleBinaries();
   if (!binaries) throw new Error(PEBBLE_MISSING_MESSAGE);
   mkdirSync(runDir, { recursive: true });
@@ -23,7 +24,7 @@ export async function startEabPebble({ runDir, httpPort }) {
   const stack = new PebbleStack({ runDir, ca, httpPort: port, binaries, eabKeys: { [eab.keyId]: eab.hmacKey } });
   try {
     await stack.start();
-    await stack.main.restart({ nonceReject: 0 });
+    await stack.main.restart({ nonceReject: 0, alwaysValid });
   } catch (error) {
     await stack.stop();
     throw error;
