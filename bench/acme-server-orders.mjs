@@ -6,7 +6,7 @@
  * then loops newOrder → (Pebble: authorization + challenge POST, order polls) → finalize → download with EC P-256 CSRs
  * made beforehand. Rounds alternate the two servers (order reversed every other round) so both see the same load.
  *
- *   node bench/acme-server-orders.mjs [--clients 8] [--rounds 5] [--duration 8] [--warmup 4] [--csrs 64] [--write]
+ *   node bench/acme-server-orders.mjs [--clients 4] [--rounds 5] [--duration 8] [--warmup 4] [--csrs 64] [--write]
  */
 import "reflect-metadata"; // @peculiar/x509 (tsyringe) needs it loaded first
 import * as x509 from "@peculiar/x509";
@@ -20,7 +20,7 @@ import { AcmeLoadClient, acmeAgent, makeCsr } from "./acme-orders/jws-client.mjs
 import { cpuDelta, cpuSnapshot } from "./acme-orders/process-cpu.mjs";
 import { machineLine, markdownTable, median, option, roundOrder, runBench, runDirectory, writeResultsSection } from "./lib.mjs";
 
-const clients = option("clients", 8);
+const clients = option("clients", 4);
 const rounds = option("rounds", 5);
 const duration = option("duration", 8);
 const warmup = option("warmup", 4);
@@ -28,6 +28,23 @@ const csrCount = option("csrs", 64);
 const write = option("write", false);
 const DOMAIN = "bench.clients.test";
 const PRIVATE = "private directory";
+/** Written by hand from the run and the isolate's CPU profile of 2026-12-06 (see bench/README.md); kept on --write. */
+const PROFILE = `Where our time goes (below 0.5): the CPU column above is the whole story at this load. An order costs Pebble about
+5 ms of its own CPU for 7 requests; it costs ours about 106 ms in workerd plus about 74 ms in wrangler dev's Node
+process for 3 requests, so on 2 shared cores the Worker saturates at a few orders per second while Pebble is idle
+most of the time. A CPU profile of the Worker's isolate through wrangler dev's inspector (the \`Profiler\` domain,
+10 s of this load with 4 clients, 2026-12-06, under the same CI load) put about 60 % of the isolate's JS time
+under D1 access through drizzle (query building, row mapping, the D1 binding's bookmark and JSON handling), and the
+rest in reading and verifying the CSR (\`@peculiar/asn1\` parsing), signing the leaf, JWS verification and Hono's
+middleware. Two costs are per request rather than per order and stand out: \`provideDeps\` (src/app.ts) builds a new
+drizzle client over each request's D1 session (\`drizzle(session, { schema })\`, src/db/client.ts), which walks the
+whole schema's relations every time (an \`is\` function of the bundle, by its name drizzle's entity check, was
+about 4 % of the isolate's samples alone); and every POST,
+POST-as-GET included, is a change for the session logic (src/http/d1-session.ts), so it pays one more D1 statement
+(\`SELECT 1\` on a first-primary session) for the bookmark, which an ACME client never sends back. wrangler dev's
+Node process is not the app: its inspector proxy logs every request's Network events to the debug log (about 2 MB a
+minute here); a deployed Worker has neither that nor the local SQLite. Not changed here (src/ is out of this bench's
+scope).`;
 
 x509.cryptoProvider.set(crypto);
 
@@ -154,7 +171,9 @@ ${table}
 
 ${line}
 
-Each round's ratio: ${ratios.map((r) => r.toFixed(2)).join(", ")}. 1-minute load average after each run (Pebble/ours): ${loads}.`,
+Each round's ratio: ${ratios.map((r) => r.toFixed(2)).join(", ")}. 1-minute load average after each run (Pebble/ours): ${loads}.
+
+${PROFILE}`,
       );
     }
     failed = false;

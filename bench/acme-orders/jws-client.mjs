@@ -12,7 +12,8 @@ const POLL_MS = 25;
 
 /** A connection pool for one server; `ca` (PEM) for a TLS server with a private root. */
 export function acmeAgent({ ca, connections }) {
-  return new Agent({ connections, keepAliveTimeout: 30_000, connect: ca ? { ca } : undefined });
+  // Idle connections are dropped well before Node's http server closes them (its keepAliveTimeout is 5 s).
+  return new Agent({ connections, keepAliveTimeout: 2_000, keepAliveMaxTimeout: 2_000, headersTimeout: 60_000, bodyTimeout: 60_000, connect: ca ? { ca } : undefined });
 }
 
 export class AcmeLoadClient {
@@ -41,8 +42,11 @@ export class AcmeLoadClient {
     return { status: res.statusCode, headers: res.headers, text };
   }
 
-  /** POST a JWS (RFC 8555 §6.2); `payload` undefined is POST-as-GET. Retries once on badNonce with the fresh nonce. */
-  async post(kind, url, payload, { jwk = false, extra } = {}) {
+  /**
+   * POST a JWS (RFC 8555 §6.2); `payload` undefined is POST-as-GET. Retries once on badNonce with the fresh nonce, and
+   * once when a kept-alive connection was closed under the request (then with a new nonce: the old one may be spent).
+   */
+  async post(kind, url, payload, { jwk = false } = {}) {
     for (let attempt = 0; ; attempt++) {
       if (!this.nonce) await this.call("newNonce", "HEAD", this.dir.newNonce);
       const protectedHeader = { alg: "ES256", nonce: this.nonce, url, ...(jwk ? { jwk: this.jwk } : { kid: this.kid }) };
@@ -50,9 +54,20 @@ export class AcmeLoadClient {
       const p = b64u(JSON.stringify(protectedHeader));
       const body = payload === undefined ? "" : b64u(JSON.stringify(payload));
       const signature = sign("sha256", Buffer.from(`${p}.${body}`), { key: this.key, dsaEncoding: "ieee-p1363" });
-      const res = await this.call(kind, "POST", url, { protected: p, payload: body, signature: b64u(signature), ...extra });
+      let res;
+      try {
+        res = await this.call(kind, "POST", url, { protected: p, payload: body, signature: b64u(signature) });
+      } catch (error) {
+        if (attempt === 0 && error?.code === "UND_ERR_SOCKET") continue;
+        throw error;
+      }
       if (res.status < 400) return { ...res, json: res.text && res.headers["content-type"]?.includes("json") ? JSON.parse(res.text) : undefined };
       if (attempt === 0 && res.text.includes("badNonce")) continue;
+      // wrangler dev's proxy answers this when its runtime reloaded under the request; counted, then sent again.
+      if (attempt < 3 && res.status === 503 && res.text.includes("restarted mid-request")) {
+        this.requests["wrangler 503, resent"] = (this.requests["wrangler 503, resent"] ?? 0) + 1;
+        continue;
+      }
       throw new Error(`${kind} ${url} answered ${res.status}: ${res.text.slice(0, 300)}`);
     }
   }
@@ -90,7 +105,13 @@ export class AcmeLoadClient {
       order = await this.pollOrder(orderUrl, (s) => s !== "pending");
     }
     if (order.status !== "ready") throw new Error(`order ${orderUrl} is ${order.status}, not ready`);
-    order = (await this.post("finalize", order.finalize, { csr: b64u(csr) })).json;
+    try {
+      order = (await this.post("finalize", order.finalize, { csr: b64u(csr) })).json;
+    } catch (error) {
+      // A finalize resent after wrangler's 503 may find the order already finalized (RFC 8555 §7.4: orderNotReady).
+      if (!String(error.message).includes("orderNotReady")) throw error;
+      order = { status: "processing" };
+    }
     if (order.status !== "valid") order = await this.pollOrder(orderUrl, (s) => s !== "processing");
     if (order.status !== "valid") throw new Error(`order ${orderUrl} is ${order.status} after finalize`);
     const pem = (await this.post("certificate", order.certificate)).text;
