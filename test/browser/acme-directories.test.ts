@@ -3,11 +3,9 @@
  * issuer, authorization, allowed names and URL, never an EAB HMAC key, shown only to a token holding `acme-server:read`.
  */
 import "./context";
-import { type Browser, type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { CHROMIUM_ARGS } from "./chromium.mjs";
 import { jsonClient } from "../support/http-client";
-import { openWith as openPage, pageWatch } from "./dashboard-page";
+import { launchDashboardBrowser, openWith as openPage, pageWatch } from "./dashboard-page";
 
 const workerUrl = inject("browserWorkerUrl");
 const api = jsonClient(() => workerUrl);
@@ -19,10 +17,9 @@ let certsOnlyToken: string;
 let ca: { id: string; name: string };
 let directory: { id: string; name: string; directoryUrl: string; createdAt: string };
 let hmacKey: string;
-let browser: Browser;
-let context: BrowserContext;
+let dashboard: Awaited<ReturnType<typeof launchDashboardBrowser>>;
 const watch = pageWatch();
-const openWith = (pasted: string) => openPage(context, watch, pasted);
+const openWith = (pasted: string) => openPage(dashboard.context, watch, pasted);
 
 async function created<T>(path: string, bearer: string, body: unknown, status = 201): Promise<T> {
   const answer = await api("POST", path, bearer, body);
@@ -42,13 +39,11 @@ beforeAll(async () => {
   hmacKey = (await created<{ hmacKey: string }>(`/api/v1/acme-directories/${directory.id}/eab-keys`, token, undefined)).hmacKey;
   acmeOnlyToken = (await created<{ token: string }>("/api/v1/tokens", token, { name: "acme only", scopes: ["acme-server:read"] }, 200)).token;
   certsOnlyToken = (await created<{ token: string }>("/api/v1/tokens", token, { name: "certs only", scopes: ["certs:read"] }, 200)).token;
-  browser = await chromium.launch({ executablePath: inject("chromiumPath"), args: CHROMIUM_ARGS });
-  context = await browser.newContext();
+  dashboard = await launchDashboardBrowser();
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
+  await dashboard?.close();
 });
 
 describe("dashboard ACME directories", () => {
@@ -88,7 +83,7 @@ describe("dashboard ACME directories", () => {
     const page = await openWith(certsOnlyToken);
     await expect.poll(() => page.locator("#status").textContent(), { timeout: 30_000 }).toMatch(/certificate/);
     // The section request is the last one: wait for its 403 so the assertion is not made before it.
-    await expect.poll(() => watch.answered.get(page)?.includes("403 /api/v1/acme-directories")).toBe(true);
+    await expect.poll(() => watch.answered.get(page)?.includes("403 /api/v1/acme-directories"), { timeout: 30_000 }).toBe(true);
     expect(await page.locator("#acme-directories").isVisible()).toBe(false);
     await page.close();
   });
