@@ -5,6 +5,8 @@
  * Every value from the API reaches the page through textContent, never as markup, so the page can require Trusted
  * Types and allow none (https://w3c.github.io/trusted-types/dist/spec/).
  */
+import { DASHBOARD_ACME_SCRIPT } from "./dashboard-acme-script";
+
 // Kept free of backticks and dollar-brace so it can live in this template string as it is served.
 export const DASHBOARD_SCRIPT = `const TOKEN_KEY = "certdesk.token";
 const PAGE_LIMIT = 200;
@@ -37,6 +39,7 @@ const domainParts = {
   summary: document.getElementById("domains-summary"),
   body: document.getElementById("domain-rows"),
 };
+${DASHBOARD_ACME_SCRIPT}
 // One request per project for its domain's verification: the first DOMAIN_LIMIT projects with a domain are shown.
 const DOMAIN_LIMIT = 100;
 
@@ -147,6 +150,7 @@ async function load() {
         hideSection(casParts);
         hideSection(dnsParts);
         hideSection(domainParts);
+        hideSection(acmeParts);
       }
       return;
     }
@@ -164,9 +168,12 @@ async function load() {
 
 /** The sections the token's scopes allow, one after the other (each request carries the newest bookmark). */
 async function loadSections() {
+  // The CA section refills these; a token without cas:read names a private issuer by its id only.
+  caNames.clear();
   await loadSection(casParts, "private CAs", function () { return allPages("/api/v1/cas", "cas"); }, showCas);
   await loadSection(dnsParts, "DNS connections", function () { return allPages("/api/v1/dns-connections", "connections"); }, renderDnsConnections);
   await loadSection(domainParts, "domains", projectDomains, renderDomains);
+  await loadSection(acmeParts, "ACME directories", function () { return allPages("/api/v1/acme-directories", "directories"); }, renderAcmeDirectories);
 }
 
 /** An API refusal other than 403, in the API's words. */
@@ -243,6 +250,8 @@ function renderDnsConnections(connections) {
 /** The private CAs (cas:read) with the first page of each one's certificates. */
 async function showCas(cas) {
   const issued = new Map();
+  caNames.clear();
+  for (const ca of cas) caNames.set(ca.id, ca.name);
   for (const ca of cas) {
     const result = await api("GET", "/api/v1/cas/" + encodeURIComponent(ca.id) + "/certificates?limit=" + CA_CERTIFICATE_LIMIT);
     issued.set(ca.id, result.ok ? result.body : { error: errorOf(result) });
@@ -697,6 +706,8 @@ forgetButton.addEventListener("click", function () {
   hideSection(casParts);
   hideSection(dnsParts);
   hideSection(domainParts);
+  hideSection(acmeParts);
+  caNames.clear();
   say("Token forgotten.");
 });
 

@@ -58,6 +58,8 @@ tr.status-expired { background: #ffebe9; }
 .state.status-active { color: var(--valid); }
 .state.status-disabled { color: var(--revoked); font-weight: 600; }
 table.issued { background: #fff; }
+.directory-url code { overflow-wrap: anywhere; }
+.copyable { user-select: all; }
 .ca-constraints { margin-bottom: 0.5rem; font-size: 0.9em; }
 .constraint-label { color: var(--muted); }
 .constraint-values { overflow-wrap: anywhere; }

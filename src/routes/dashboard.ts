@@ -58,7 +58,7 @@ export function dashboardPage({ name, links }: DashboardPageContent): string {
   <input id="token" type="password" autocomplete="off" spellcheck="false" aria-describedby="token-help">
   <button type="submit">Show certificates</button>
   <button type="button" id="forget" hidden>Forget token</button>
-  <p id="token-help">Needs <code>certs:read</code>; Renew needs <code>projects:write</code>; the private CAs show with <code>cas:read</code>, the DNS connections with <code>dns:read</code>, the domains with <code>projects:read</code>. The token stays in this tab (session storage) and is sent only to this service, in the Authorization header.</p>
+  <p id="token-help">Needs <code>certs:read</code>; Renew needs <code>projects:write</code>; the private CAs show with <code>cas:read</code>, the DNS connections with <code>dns:read</code>, the domains with <code>projects:read</code>, the ACME directories with <code>acme-server:read</code>. The token stays in this tab (session storage) and is sent only to this service, in the Authorization header.</p>
 </form>
 <noscript><p>The dashboard needs JavaScript. The same data is at <code>GET /api/v1/certificates</code> (see the <a href="${links.docs}">API docs</a>).</p></noscript>
 <p id="status" role="status" aria-live="polite"></p>
@@ -115,6 +115,19 @@ export function dashboardPage({ name, links }: DashboardPageContent): string {
 </table>
 </div>
 <p class="note">Shown when the token holds <code>projects:read</code>. Nothing is obtained or uploaded for a domain until it is verified; Check now (<code>projects:write</code>) looks the TXT record up at once, and the schedule looks again on its own. Conflict: another team verified the name first.</p>
+</section>
+<section id="acme-directories" aria-labelledby="acme-directories-heading" hidden>
+<h2 id="acme-directories-heading">ACME directories</h2>
+<p id="acme-directories-summary"></p>
+<div class="table-wrap">
+<table>
+<thead>
+<tr><th scope="col">Name</th><th scope="col">Issuer</th><th scope="col">Authorization</th><th scope="col">Allowed names</th><th scope="col">Directory URL</th><th scope="col">Created</th></tr>
+</thead>
+<tbody id="acme-directory-rows"></tbody>
+</table>
+</div>
+<p class="note">Shown when the token holds <code>acme-server:read</code>. Give the directory URL to an ACME client (certbot <code>--server</code>, lego <code>--server</code>, Caddy <code>acme_ca</code>) with an EAB key of the directory (<code>POST /api/v1/acme-directories/:id/eab-keys</code>); its HMAC key is shown only in that answer, never here.</p>
 </section>
 </main>
 </body>

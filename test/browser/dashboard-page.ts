@@ -1,6 +1,7 @@
 /** Opening the dashboard in chromium with a pasted token, and what each page then saw: its API answers, errors, dialogs. */
-import type { BrowserContext, Page } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { inject } from "vitest";
+import { CHROMIUM_ARGS } from "./chromium.mjs";
 
 /** What the pages a test file opened saw: script errors and dialogs (an `alert` would mean markup ran). */
 export interface PageWatch {
@@ -32,4 +33,17 @@ export async function openWith(context: BrowserContext, watch: PageWatch, pasted
   await page.getByLabel("Team API token").fill(pasted);
   await page.getByRole("button", { name: "Show certificates" }).click();
   return page;
+}
+
+/** A chromium with one context for a test file's pages; `close` ends both (safe to call when launching failed). */
+export async function launchDashboardBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const browser = await chromium.launch({ executablePath: inject("chromiumPath"), args: CHROMIUM_ARGS });
+  const context = await browser.newContext();
+  return {
+    context,
+    async close() {
+      await context.close();
+      await browser.close();
+    },
+  };
 }

@@ -4,11 +4,9 @@
  * credentials, shown only to a token holding `dns:read`.
  */
 import "./context";
-import { type Browser, type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { CHROMIUM_ARGS } from "./chromium.mjs";
 import { jsonClient } from "../support/http-client";
-import { openWith as openPage, pageWatch } from "./dashboard-page";
+import { launchDashboardBrowser, openWith as openPage, pageWatch } from "./dashboard-page";
 
 const workerUrl = inject("browserWorkerUrl");
 const api = jsonClient(() => workerUrl);
@@ -19,10 +17,9 @@ const secretToken = `cf-ok-${unique()}${unique()}`;
 let token: string;
 let certsOnlyToken: string;
 let connection: { id: string; name: string };
-let browser: Browser;
-let context: BrowserContext;
+let dashboard: Awaited<ReturnType<typeof launchDashboardBrowser>>;
 const watch = pageWatch();
-const openWith = (pasted: string) => openPage(context, watch, pasted);
+const openWith = (pasted: string) => openPage(dashboard.context, watch, pasted);
 
 beforeAll(async () => {
   const team = await api("POST", "/api/v1/teams", inject("browserAdminToken"), { slug: `dns-${unique()}`, name: "DNS team" });
@@ -34,13 +31,11 @@ beforeAll(async () => {
   const limited = await api("POST", "/api/v1/tokens", token, { name: "certs only", scopes: ["certs:read"] });
   expect(limited.status, limited.text).toBe(200);
   certsOnlyToken = (limited.body as { token: string }).token;
-  browser = await chromium.launch({ executablePath: inject("chromiumPath"), args: CHROMIUM_ARGS });
-  context = await browser.newContext();
+  dashboard = await launchDashboardBrowser();
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
+  await dashboard?.close();
 });
 
 describe("dashboard DNS connections", () => {
