@@ -125,6 +125,13 @@ async function privateRoot(t: Tenant) {
   return (await ok("POST", "/api/v1/cas", t.token, body)).id as string;
 }
 
+const acmeDirectoryBody = (caId: string) => ({ name: `acme-${crypto.randomUUID().slice(0, 8)}`, issuer: { type: "private", caId, profile: "server" }, authorization: "pre-approved" });
+
+/** An ACME server directory issuing from a new root of the team. */
+async function acmeDirectory(t: Tenant) {
+  return (await ok("POST", "/api/v1/acme-directories", t.token, acmeDirectoryBody(await privateRoot(t)))).id as string;
+}
+
 /** A certificate of that CA with a generated key. */
 async function privateLeaf(t: Tenant) {
   const caId = await privateRoot(t);
@@ -373,6 +380,39 @@ const WRITES: WriteCase[] = [
     async arrange(t) {
       const { id } = await ok("POST", "/api/v1/dns-connections", t.token, { name: `audited-${Date.now()}`, provider: "cloudflare", credentials: { apiToken: "cf-ok-audited-0123456789abcdef" } });
       return { send: send("DELETE", `/api/v1/dns-connections/${id}`, t.token), target: id };
+    },
+  },
+  // The team's ACME server directories and their EAB keys.
+  {
+    action: "POST /api/v1/acme-directories",
+    status: 201,
+    async arrange(t) {
+      const caId = await privateRoot(t);
+      return { send: send("POST", "/api/v1/acme-directories", t.token, acmeDirectoryBody(caId)), target: (res) => res.body.id };
+    },
+  },
+  {
+    action: "DELETE /api/v1/acme-directories/:id",
+    status: 204,
+    async arrange(t) {
+      const directoryId = await acmeDirectory(t);
+      return { send: send("DELETE", `/api/v1/acme-directories/${directoryId}`, t.token), target: directoryId };
+    },
+  },
+  {
+    action: "POST /api/v1/acme-directories/:id/eab-keys",
+    status: 201,
+    async arrange(t) {
+      const directoryId = await acmeDirectory(t);
+      return { send: send("POST", `/api/v1/acme-directories/${directoryId}/eab-keys`, t.token), target: (res) => res.body.keyId };
+    },
+  },
+  {
+    action: "DELETE /api/v1/acme-directories/:id/eab-keys/:keyId",
+    async arrange(t) {
+      const directoryId = await acmeDirectory(t);
+      const { keyId } = await ok("POST", `/api/v1/acme-directories/${directoryId}/eab-keys`, t.token);
+      return { send: send("DELETE", `/api/v1/acme-directories/${directoryId}/eab-keys/${keyId}`, t.token), target: keyId };
     },
   },
   // The operator.
