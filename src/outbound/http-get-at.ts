@@ -50,11 +50,13 @@ async function exchange(socket: ReturnType<typeof connect>, target: HttpTarget, 
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = socket.readable.getReader();
+  // Until the close, or sooner once the whole answer is in (a server may keep the connection open all the same).
   while (size < limit) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
     size += value.byteLength;
+    if (answerComplete(concat(chunks))) break;
   }
   reader.releaseLock();
   return concat(chunks);
@@ -70,36 +72,65 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+interface Head {
+  status: number;
+  chunked: boolean;
+  contentLength: number | undefined;
+  bodyStart: number;
+}
+
+/** The status line and the headers that frame the body (RFC 9112 §4, §6.1-6.2), or undefined while they are incomplete. */
+function readHead(raw: Uint8Array): Head | undefined {
+  const text = new TextDecoder("latin1").decode(raw);
+  const headEnd = text.indexOf("\r\n\r\n");
+  if (headEnd < 0) return undefined;
+  const [statusLine = "", ...headerLines] = text.slice(0, headEnd).split("\r\n");
+  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(statusLine);
+  if (!status) throw new Error("the answer is not HTTP (no status line)");
+  const headers = new Map(headerLines.map((line) => [line.slice(0, line.indexOf(":")).trim().toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
+  const length = headers.get("content-length");
+  return {
+    status: Number(status[1]),
+    chunked: /(^|,)\s*chunked\s*$/i.test(headers.get("transfer-encoding") ?? ""),
+    contentLength: length === undefined ? undefined : Number(length) || 0,
+    bodyStart: headEnd + 4,
+  };
+}
+
+/** Whether `raw` holds a whole answer by its own framing; one without a length ends only with the close. */
+export function answerComplete(raw: Uint8Array): boolean {
+  const head = readHead(raw);
+  if (!head) return false;
+  const body = raw.subarray(head.bodyStart);
+  if (head.chunked) return dechunk(body).complete;
+  return head.contentLength !== undefined && body.byteLength >= head.contentLength;
+}
+
 /**
  * The status and body of a raw HTTP/1.x answer (RFC 9112 §4 status line, §6 body: chunked, Content-Length, or up to
  * the close). A body cut short by `maxBytes` or by the close is what arrived.
  */
 export function parseHttpAnswer(raw: Uint8Array, maxBytes: number): HttpAnswer {
-  const text = new TextDecoder("latin1").decode(raw);
-  const headEnd = text.indexOf("\r\n\r\n");
-  if (headEnd < 0) throw new Error("the answer is not HTTP (no end of headers)");
-  const [statusLine = "", ...headerLines] = text.slice(0, headEnd).split("\r\n");
-  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(statusLine);
-  if (!status) throw new Error("the answer is not HTTP (no status line)");
-  const headers = new Map(headerLines.map((line) => [line.slice(0, line.indexOf(":")).trim().toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
-  let body = raw.subarray(headEnd + 4);
-  if (/(^|,)\s*chunked\s*$/i.test(headers.get("transfer-encoding") ?? "")) body = dechunk(body);
-  else if (headers.has("content-length")) body = body.subarray(0, Number(headers.get("content-length")) || 0);
-  return { status: Number(status[1]), body: new TextDecoder().decode(body.subarray(0, maxBytes)) };
+  const head = readHead(raw);
+  if (!head) throw new Error("the answer is not HTTP (no end of headers)");
+  let body = raw.subarray(head.bodyStart);
+  if (head.chunked) body = dechunk(body).data;
+  else if (head.contentLength !== undefined) body = body.subarray(0, head.contentLength);
+  return { status: head.status, body: new TextDecoder().decode(body.subarray(0, maxBytes)) };
 }
 
-/** RFC 9112 §7.1: size line (hex, extensions after `;`), data, CRLF; a zero size ends it. */
-function dechunk(body: Uint8Array): Uint8Array {
+/** RFC 9112 §7.1: size line (hex, extensions after `;`), data, CRLF; `complete` once the zero-size chunk has come. */
+function dechunk(body: Uint8Array): { data: Uint8Array; complete: boolean } {
   const text = new TextDecoder("latin1").decode(body);
   const parts: Uint8Array[] = [];
   let at = 0;
   for (;;) {
     const lineEnd = text.indexOf("\r\n", at);
-    if (lineEnd < 0) break;
+    if (lineEnd < 0) return { data: concat(parts), complete: false };
     const size = Number.parseInt(text.slice(at, lineEnd).split(";")[0]!.trim(), 16);
-    if (!Number.isFinite(size) || size <= 0) break;
+    // The last chunk (or a size line that is not one, after which nothing more can be read as the body).
+    if (!Number.isFinite(size) || size <= 0) return { data: concat(parts), complete: true };
     parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
     at = lineEnd + 2 + size + 2;
   }
-  return concat(parts);
 }

@@ -1,6 +1,6 @@
 /** The raw HTTP/1.x answers http-01 validation reads over its socket (RFC 9112 §4, §6, §7.1). */
 import { describe, expect, it } from "vitest";
-import { parseHttpAnswer } from "../../../src/outbound/http-get-at";
+import { answerComplete, parseHttpAnswer } from "../../../src/outbound/http-get-at";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -22,5 +22,19 @@ describe("parseHttpAnswer", () => {
   it("refuses what is not HTTP", () => {
     expect(() => parseHttpAnswer(bytes("SSH-2.0-OpenSSH_9.6\r\n"), 4096)).toThrow("no end of headers");
     expect(() => parseHttpAnswer(bytes("hello\r\n\r\nworld"), 4096)).toThrow("no status line");
+  });
+});
+
+describe("answerComplete (reading stops there even when the server keeps the connection open)", () => {
+  it("waits for the end of the headers, then for Content-Length bytes or the last chunk", () => {
+    expect(answerComplete(bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"))).toBe(false);
+    expect(answerComplete(bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel"))).toBe(false);
+    expect(answerComplete(bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"))).toBe(true);
+    expect(answerComplete(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n"))).toBe(false);
+    expect(answerComplete(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n"))).toBe(true);
+  });
+
+  it("takes an answer without a length as complete only at the close", () => {
+    expect(answerComplete(bytes("HTTP/1.0 200 OK\r\n\r\nall of it"))).toBe(false);
   });
 });
