@@ -5,6 +5,8 @@ export interface WranglerDevHandle {
   exitCode: number | string | undefined;
   /** The port it listens on (another than asked when the port moved). */
   port: number;
+  /** `http://127.0.0.1:<port>`, or `https://…` when started with `https`. */
+  url: string;
 }
 export interface WranglerDevOptions {
   port: number;
@@ -15,6 +17,8 @@ export interface WranglerDevOptions {
   debugLog: string;
   timeoutMs?: number;
   portMayMove?: boolean;
+  /** Listen over TLS with this certificate and key (PEM files), issued by `caCert`. */
+  https?: { cert: string; key: string; caCert: string };
 }
 /**
  * Rejects when wrangler fails or `timeoutMs` (default 120 s) ends it. With `reuse` (the default) the database is

@@ -49,17 +49,21 @@ const TEST_RUN_VARS = { DOMAIN_VERIFICATION: "off" };
 
 /**
  * Starts `wrangler dev` on 127.0.0.1:`port` with `vars` (name → value, secrets included) and waits until it answers.
- * Returns the process handle (stop it with stopWranglerDev), with the `port` it listens on.
+ * Returns the process handle (stop it with stopWranglerDev), with the `port` it listens on and its `url`.
+ *
+ * With `https` ({ cert, key, caCert }: PEM file paths) it listens over TLS (`--local-protocol https`) with that
+ * certificate instead of wrangler's self-signed one, so clients can trust it through the CA that issued it (`caCert`,
+ * which the readiness check trusts too).
  *
  * Ready means wrangler itself said "Ready on" that address: an answer on the port alone could come from another
  * process that took the port between freeTcpPorts and this start (several suites on one machine), and then the tests
  * would talk to someone else's Worker. When wrangler finds a port taken, the inspector port is chosen again, and so is
  * `port` when `portMayMove` (a caller whose port nothing else has been told yet); otherwise the start fails, saying so.
  */
-export async function startWranglerDev({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs = 120_000, portMayMove = false }) {
+export async function startWranglerDev({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs = 120_000, portMayMove = false, https }) {
   for (let attempt = 1; ; attempt++) {
-    const handle = await startOnce({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs });
-    if (handle.exitCode === undefined) return Object.assign(handle, { port });
+    const handle = await startOnce({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs, https });
+    if (handle.exitCode === undefined) return Object.assign(handle, { port, url: originOf(port, https) });
     const taken = Number(/Address already in use \(127\.0\.0\.1:(\d+)\)/.exec(handle.startLog)?.[1]);
     const canMove = taken === inspectorPort || (taken === port && portMayMove);
     if (!canMove || attempt >= 3) {
@@ -72,8 +76,10 @@ export async function startWranglerDev({ port, inspectorPort, persistTo, vars, l
   }
 }
 
+const originOf = (port, https) => `${https ? "https" : "http"}://127.0.0.1:${port}`;
+
 /** One start: resolves once wrangler said it is ready on `port` and the port answers, or once it exited (startLog says why). */
-async function startOnce({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs }) {
+async function startOnce({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs, https }) {
   const args = [
     "dev",
     "--ip", "127.0.0.1",
@@ -84,6 +90,7 @@ async function startOnce({ port, inspectorPort, persistTo, vars, logFile, debugL
     "--show-interactive-dev-session=false",
     "--test-scheduled",
     "--log-level", "info",
+    ...(https ? ["--local-protocol", "https", "--https-cert-path", https.cert, "--https-key-path", https.key] : []),
   ];
   // Test runs publish no TXT records: a project's domain is the team's at once (DOMAIN_VERIFICATION=off), unless `vars` says otherwise.
   for (const [name, value] of Object.entries({ ...TEST_RUN_VARS, ...vars })) args.push("--var", `${name}:${value}`);
@@ -91,7 +98,8 @@ async function startOnce({ port, inspectorPort, persistTo, vars, logFile, debugL
   const handle = spawnLogged("wrangler dev", WRANGLER, args, { cwd: REPO_ROOT, env: wranglerEnv({ WRANGLER_LOG_PATH: debugLog }), logFile });
   const ownLog = () => readFileSync(logFile).subarray(logStart).toString("utf8");
   const deadline = Date.now() + timeoutMs;
-  while (!ownLog().includes(`Ready on http://127.0.0.1:${port}`)) {
+  const origin = originOf(port, https);
+  while (!ownLog().includes(`Ready on ${origin}`)) {
     if (handle.exitCode !== undefined) {
       // Its esbuild service may outlive it: end the whole group before another attempt.
       await stopProcess(handle);
@@ -103,7 +111,8 @@ async function startOnce({ port, inspectorPort, persistTo, vars, logFile, debugL
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  await waitForHttp(`http://127.0.0.1:${port}/`, { handle, timeoutMs: Math.max(1000, deadline - Date.now()) });
+  const ca = https ? readFileSync(https.caCert) : undefined;
+  await waitForHttp(`${origin}/`, { handle, ca, timeoutMs: Math.max(1000, deadline - Date.now()) });
   return handle;
 }
 

@@ -1,10 +1,13 @@
 /**
  * Our ACME server judged by real clients, unmodified (Debian's certbot, lego, dehydrated, Caddy): a `wrangler dev`
- * of the Worker, a team's private CA (root → issuing intermediate), a `private` directory with `pre-approved`
- * authorization and an EAB key per client (RFC 8555 §7.3.4), all made through the API. certbot, lego and dehydrated
- * obtain, renew (forced) and revoke; the key file is the certificate's key, the chain leads to the team's root
- * (`openssl verify`), and the revoked serial is in the CA's CRL (RFC 5280 §5.3). Caddy serves a site with a
- * certificate from the directory, and curl trusting only the root reaches it.
+ * of the Worker over HTTPS with the test CA's localhost certificate, which each client trusts by its own documented
+ * means (REQUESTS_CA_BUNDLE, LEGO_CA_CERTIFICATES, CURL_CA_BUNDLE, `acme_ca_root`); a team's private CA (root →
+ * issuing intermediate) and `private` directories with an EAB key per client (RFC 8555 §7.3.4), all made through
+ * the API. From a `pre-approved` directory certbot, lego and dehydrated obtain, renew (forced) and revoke, and Caddy
+ * serves a site. From a `challenge` directory the server itself validates http-01 (RFC 8555 §8.3): it resolves the
+ * name over DoH (a table answering 127.0.0.1) and fetches the token from ACME_SERVER_HTTP01_PORT, where the clients
+ * answer one at a time. Each time the key file is the certificate's key, the chain leads to the team's root
+ * (`openssl verify`), and a revoked serial is in the CA's CRL (RFC 5280 §5.3).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -13,6 +16,8 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freeTcpPort } from "../../scripts/pebble/ports.mjs";
 import { PKI_MAX_AGE_SECONDS } from "../../src/routes/pki-cache";
+import { dohAnswer, type DohTable } from "../support/doh-fake";
+import { startFakeHttpServer, type FakeHttpServer } from "../support/fake-http-server";
 import { ACME_CLIENTS_MISSING_MESSAGE, missingAcmeClients } from "./support/acme-client-binaries.mjs";
 import { caddyClient, type CaddyClient } from "./support/acme-caddy.mjs";
 import { certbotClient, dehydratedClient, legoClient, type AcmeClient, type ClientOptions, type ObtainRun } from "./support/acme-clients.mjs";
@@ -21,22 +26,41 @@ import { createPrivateDirectory, type PrivateDirectory } from "./support/private
 import { startWorker, type RunningWorker } from "./support/private-ca-worker.mjs";
 
 const DOMAIN = "fleet.clients.test";
+const CHALLENGE_DOMAIN = "http01.clients.test";
+/** A challenge test waits for the validation port while the others use it: room for their runs before its own. */
+const CHALLENGE_TEST_TIMEOUT_MS = 360_000;
 
 let worker: RunningWorker;
 let dir = "";
 let failed = false;
-let setup: PrivateDirectory;
+let preApproved: PrivateDirectory;
+let challenged: PrivateDirectory;
+let doh: FakeHttpServer | undefined;
+/** What the Worker's DoH resolver answers: the challenge tests' names → 127.0.0.1; and every query it was asked. */
+const dohTable: DohTable = {};
+const dohQueries: string[] = [];
+/** ACME_SERVER_HTTP01_PORT: where the Worker fetches every http-01 token, so one client at a time listens there. */
+let validationPort = 0;
 const clients: (AcmeClient | CaddyClient)[] = [];
 
 beforeAll(async () => {
   const missing = missingAcmeClients();
   if (missing.length > 0) throw new Error(`${ACME_CLIENTS_MISSING_MESSAGE} (not found: ${missing.join(", ")})`);
-  worker = await startWorker("node-acme-server-clients");
+  doh = await startFakeHttpServer(async (request) => dohAnswer(request, dohTable, dohQueries) ?? new Response("not a DoH query", { status: 400 }));
+  validationPort = await freeTcpPort();
+  worker = await startWorker("node-acme-server-clients", {
+    https: true,
+    vars: { DOH_RESOLVER_URL: `${doh.baseUrl}/dns-query`, ACME_SERVER_HTTP01_PORT: String(validationPort) },
+  });
+  expect(worker.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   dir = join(worker.runDir, "clients");
   mkdirSync(dir, { recursive: true });
 
-  setup = await createPrivateDirectory(worker.url, worker.adminToken, { slug: "fleet", domain: DOMAIN });
-  expect(setup.directory.directoryUrl).toBe(`${worker.url}/acme/${setup.directory.id}/directory`);
+  [preApproved, challenged] = await Promise.all([
+    createPrivateDirectory(worker.url, worker.adminToken, { slug: "fleet", domain: DOMAIN }),
+    createPrivateDirectory(worker.url, worker.adminToken, { slug: "checked", domain: CHALLENGE_DOMAIN, authorization: "challenge" }),
+  ]);
+  for (const setup of [preApproved, challenged]) expect(setup.directory.directoryUrl).toBe(`${worker.url}/acme/${setup.directory.id}/directory`);
 }, 180_000);
 
 afterEach(({ task }) => {
@@ -46,25 +70,33 @@ afterEach(({ task }) => {
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.stop()));
   await worker?.stop(failed);
+  await doh?.close();
 });
 
 /** A fresh EAB key of the directory (each client its own account); the HMAC key is base64url (RFC 8555 §7.3.4). */
-async function eabKey(): Promise<ClientOptions["eab"]> {
+async function eabKey(setup: PrivateDirectory): Promise<ClientOptions["eab"]> {
   const key = await setup.eabKey();
   expect(key.hmacKey).toMatch(/^[A-Za-z0-9_-]{22,}$/);
   return key;
 }
 
-async function clientOf(name: string, make: (options: ClientOptions) => AcmeClient): Promise<AcmeClient> {
-  const client = make({ directoryUrl: setup.directory.directoryUrl, eab: await eabKey(), http01Port: await freeTcpPort(), dir: join(dir, name) });
+/** A client of `setup`'s directory trusting the Worker's CA, answering http-01 on `http01Port` (its own unless given). */
+async function clientOf(name: string, make: (options: ClientOptions) => AcmeClient, setup: PrivateDirectory, http01Port?: number): Promise<AcmeClient> {
+  const client = make({
+    directoryUrl: setup.directory.directoryUrl,
+    eab: await eabKey(setup),
+    caCert: worker.caCert!,
+    http01Port: http01Port ?? (await freeTcpPort()),
+    dir: join(dir, name),
+  });
   clients.push(client);
   return client;
 }
 
-const freshName = (label: string) => `${label}-${randomBytes(4).toString("hex")}.${DOMAIN}`;
+const freshName = (label: string, domain: string) => `${label}-${randomBytes(4).toString("hex")}.${domain}`;
 
 /** The run succeeded; its files are a certificate for `names` with its key, chaining through the intermediate to the root. */
-function expectIssued(run: ObtainRun, names: string[]) {
+function expectIssued(run: ObtainRun, names: string[], setup: PrivateDirectory) {
   expect(run.ok, run.logTail).toBe(true);
   const files = run.files!;
   expect(dnsNames(files.certificate)).toEqual([...names].sort());
@@ -75,7 +107,7 @@ function expectIssued(run: ObtainRun, names: string[]) {
 }
 
 /** The serial numbers (uppercase hex, no leading zeros) the CA's current CRL lists, read by openssl. */
-async function crlSerials(): Promise<string[]> {
+async function crlSerials(setup: PrivateDirectory): Promise<string[]> {
   const response = await fetch(setup.issuing.crlUrl);
   expect(response.status).toBe(200);
   const der = join(dir, `crl-${randomBytes(3).toString("hex")}.der`);
@@ -90,13 +122,38 @@ const normalSerial = (hex: string) => hex.toUpperCase().replace(/^0+(?=.)/, "");
  * The CRL's serials once it lists `serial`, or as they are when the route's freshness bound has passed: a copy of the
  * CRL is served for up to PKI_MAX_AGE_SECONDS after it was read (src/routes/pki-cache.ts).
  */
-async function crlSerialsOnceListing(serial: string): Promise<string[]> {
+async function crlSerialsOnceListing(setup: PrivateDirectory, serial: string): Promise<string[]> {
   const deadline = Date.now() + (PKI_MAX_AGE_SECONDS + 2) * 1000;
   for (;;) {
-    const serials = await crlSerials();
+    const serials = await crlSerials(setup);
     if (serials.includes(normalSerial(serial)) || Date.now() > deadline) return serials;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+let validationPortQueue: Promise<unknown> = Promise.resolve();
+/** Runs `step` once no other client listens on the validation port: the Worker sends every http-01 fetch there. */
+function onValidationPort<T>(step: () => Promise<T>): Promise<T> {
+  const next = validationPortQueue.then(step, step);
+  validationPortQueue = next.catch(() => {});
+  return next;
+}
+
+/**
+ * Obtain, forced renewal (a new serial), revocation (the renewed serial lands in the CA's CRL, the first does not).
+ * `issue` wraps the runs that need http-01 answered.
+ */
+async function fullCycle(client: AcmeClient, names: string[], setup: PrivateDirectory, issue = <T>(step: () => Promise<T>) => step()) {
+  const first = expectIssued(await issue(() => client.obtain(names)), names, setup);
+  const renewed = expectIssued(await issue(() => client.renew(names)), names, setup);
+  expect(renewed.serialNumber).not.toBe(first.serialNumber);
+
+  expect(await crlSerials(setup)).not.toContain(normalSerial(renewed.serialNumber));
+  const revoked = await client.revoke(names);
+  expect(revoked.ok, revoked.logTail).toBe(true);
+  const listed = await crlSerialsOnceListing(setup, renewed.serialNumber);
+  expect(listed).toContain(normalSerial(renewed.serialNumber));
+  expect(listed).not.toContain(normalSerial(first.serialNumber));
 }
 
 const cycles = [
@@ -105,40 +162,71 @@ const cycles = [
   { name: "dehydrated", make: dehydratedClient },
 ];
 
-describe.concurrent("real ACME clients against a private pre-approved directory", () => {
-  for (const { name, make } of cycles) {
-    it(`${name}: obtain, forced renewal, revocation (the serial lands in the CA's CRL)`, async () => {
-      const client = await clientOf(name, make);
-      const names = [freshName(name)];
-      const first = expectIssued(await client.obtain(names), names);
-      const renewed = expectIssued(await client.renew(names), names);
-      expect(renewed.serialNumber).not.toBe(first.serialNumber);
+describe.concurrent("real ACME clients against the Worker's ACME server over HTTPS", () => {
+  it("the directory, its links and newNonce's Link name https URLs of the origin the client reached", async () => {
+    const directoryUrl = preApproved.directory.directoryUrl;
+    const base = `${worker.url}/acme/${preApproved.directory.id}/`;
+    const directory = (await (await fetch(directoryUrl)).json()) as Record<string, unknown>;
+    const urls = Object.entries(directory).filter(([key]) => key !== "meta");
+    expect(urls.map(([key]) => key)).toEqual(expect.arrayContaining(["newNonce", "newAccount", "newOrder", "revokeCert", "keyChange"]));
+    for (const [key, url] of urls) expect(String(url).startsWith(base), `${key}: ${String(url)}`).toBe(true);
+    const nonce = await fetch(directory.newNonce as string, { method: "HEAD" });
+    expect(nonce.headers.get("replay-nonce")).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(nonce.headers.get("link")).toBe(`<${directoryUrl}>;rel="index"`);
+  });
 
-      expect(await crlSerials()).not.toContain(normalSerial(renewed.serialNumber));
-      const revoked = await client.revoke(names);
-      expect(revoked.ok, revoked.logTail).toBe(true);
-      const listed = await crlSerialsOnceListing(renewed.serialNumber);
-      expect(listed).toContain(normalSerial(renewed.serialNumber));
-      expect(listed).not.toContain(normalSerial(first.serialNumber));
+  for (const { name, make } of cycles) {
+    it(`${name}, pre-approved: obtain, forced renewal, revocation (the serial lands in the CA's CRL)`, async () => {
+      const client = await clientOf(`${name}-pre-approved`, make, preApproved);
+      const names = [freshName(name, DOMAIN)];
+      await fullCycle(client, names, preApproved);
+      // Pre-approved: nothing was validated, so the name was never even resolved.
+      expect(dohQueries.filter((query) => query.startsWith(`${names[0]}/`))).toEqual([]);
     });
   }
 
-  it("caddy: serves a site with a certificate from the directory (acme_ca + acme_eab)", async () => {
+  // dehydrated only obtains here: its runs are the slowest, and renewal and revocation are the pre-approved test's.
+  // lego's http-01 server answers only a request whose Host is the name: it checks that the server asks for the name.
+  for (const { name, make } of cycles) {
+    const full = name !== "dehydrated";
+    it(
+      `${name}, challenge: ${full ? "obtain, forced renewal, revocation" : "obtain"} with http-01 validated by the server`,
+      async () => {
+        const client = await clientOf(`${name}-challenge`, make, challenged, validationPort);
+        const names = [freshName(name, CHALLENGE_DOMAIN)];
+        dohTable[names[0]!] = ["127.0.0.1"];
+        if (full) await fullCycle(client, names, challenged, onValidationPort);
+        else expectIssued(await onValidationPort(() => client.obtain(names)), names, challenged);
+        // The server resolved the name itself (RFC 8555 §8.3: the client's answer is fetched from the name's address).
+        expect(dohQueries).toContain(`${names[0]}/A`);
+      },
+      CHALLENGE_TEST_TIMEOUT_MS,
+    );
+  }
+
+  it("caddy: serves a site with a certificate from the directory (acme_ca + acme_eab + acme_ca_root)", async () => {
     const httpsPort = await freeTcpPort();
     const caddyDir = join(dir, "caddy");
     mkdirSync(caddyDir, { recursive: true });
-    const caddy = caddyClient({ directoryUrl: setup.directory.directoryUrl, eab: await eabKey(), http01Port: await freeTcpPort(), httpsPort, dir: caddyDir });
+    const caddy = caddyClient({
+      directoryUrl: preApproved.directory.directoryUrl,
+      eab: await eabKey(preApproved),
+      caCert: worker.caCert!,
+      http01Port: await freeTcpPort(),
+      httpsPort,
+      dir: caddyDir,
+    });
     clients.push(caddy);
-    const name = freshName("caddy");
+    const name = freshName("caddy", DOMAIN);
     const served = await caddy.serve([name], "hello from the fleet");
     expect(served.ok, served.logTail).toBe(true);
     const files = served.files[name]!;
     expect(keyMatchesCertificate(files.key, files.certificate)).toBe(true);
-    const verified = verifyChain(files.certificate, setup.rootPem, dir);
+    const verified = verifyChain(files.certificate, preApproved.rootPem, dir);
     expect(verified.ok, verified.output).toBe(true);
 
     const root = join(caddyDir, "root.pem");
-    writeFileSync(root, setup.rootPem);
+    writeFileSync(root, preApproved.rootPem);
     const curl = spawnSync("curl", ["-sS", "--max-time", "10", "--cacert", root, "--resolve", `${name}:${httpsPort}:127.0.0.1`, `https://${name}:${httpsPort}/`], { encoding: "utf8" });
     expect(curl.stderr).toBe("");
     expect(curl.stdout).toBe("hello from the fleet");

@@ -11,6 +11,7 @@ import { dohQuery, NOERROR, NXDOMAIN, RR_TYPE } from "../../dns/doh";
 import { resolveAddresses } from "../../dns/resolve-host";
 import { txtMatches } from "../../dns/txt";
 import { addressProblem } from "../../outbound/address-class";
+import { httpGetAt, type HttpGetAt } from "../../outbound/http-get-at";
 import type { AcmeAuthorizationRow, AcmeChallengeRow } from "../../store/acme-server-orders";
 
 /** RFC 8555 §8.3: the answer is the key authorization, at most a little whitespace around it. */
@@ -21,7 +22,10 @@ export interface ValidationSettings {
   resolverUrl: string;
   /** ACME_SERVER_HTTP01_PORT: set only in tests, where private and loopback addresses are then allowed too. */
   http01Port?: number;
+  /** DoH queries go through this (tests give a fake). */
   fetch?: typeof fetch;
+  /** http-01's GET to the resolved address (tests give a fake). */
+  httpGet?: HttpGetAt;
 }
 
 /** A failed attempt: `final` when trying again cannot help (a wrong answer), else a transient failure. */
@@ -51,18 +55,17 @@ async function validateHttp01(name: string, isIp: boolean, token: string, expect
   // Without the test port, validation goes only to public addresses: this Worker must not probe private networks.
   const refused = settings.http01Port === undefined ? addressProblem(address, { allowLoopback: false }) : undefined;
   if (refused) throw new ValidationFailure(new AcmeServerProblem("connection", `${name} resolves to ${address}: ${refused}`), true);
-  const host = address.includes(":") ? `[${address}]` : address;
-  const url = `http://${host}:${settings.http01Port ?? 80}/.well-known/acme-challenge/${token}`;
-  let body: string;
+  const path = `/.well-known/acme-challenge/${token}`;
+  const port = settings.http01Port ?? 80;
+  let answer;
   try {
-    const response = await (settings.fetch ?? fetch)(url, { headers: { Host: name }, redirect: "manual", signal: AbortSignal.timeout(FETCH_MS) });
-    body = (await response.text()).slice(0, MAX_ANSWER_BYTES);
-    if (response.status !== 200) throw new ValidationFailure(new AcmeServerProblem("unauthorized", `http://${name}/.well-known/acme-challenge/${token} answered HTTP ${response.status}`), response.status === 404);
+    // To the address, asking for the name: RFC 8555 §8.3 dereferences http://{domain}/..., so Host is the name.
+    answer = await (settings.httpGet ?? httpGetAt)({ address, port, host: name, path }, { timeoutMs: FETCH_MS, maxBytes: MAX_ANSWER_BYTES });
   } catch (error) {
-    if (error instanceof ValidationFailure) throw error;
     throw new ValidationFailure(new AcmeServerProblem("connection", `could not fetch the challenge from ${name} (${address}): ${error instanceof Error ? error.name : "failed"}`), false);
   }
-  if (body.trim() !== expected) throw new ValidationFailure(new AcmeServerProblem("incorrectResponse", `http://${name}/.well-known/acme-challenge/${token} answered something other than the key authorization`), true);
+  if (answer.status !== 200) throw new ValidationFailure(new AcmeServerProblem("unauthorized", `http://${name}${path} answered HTTP ${answer.status}`), answer.status === 404);
+  if (answer.body.trim() !== expected) throw new ValidationFailure(new AcmeServerProblem("incorrectResponse", `http://${name}${path} answered something other than the key authorization`), true);
 }
 
 async function validateDns01(name: string, expected: string, settings: ValidationSettings): Promise<void> {

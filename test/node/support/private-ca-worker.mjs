@@ -1,12 +1,13 @@
 /**
  * A `wrangler dev` of this Worker with a migrated local D1 (fresh per call, throwaway secrets) for Node-side tests
- * that judge what it serves with real tools (openssl, Node's TLS). Returns { url, adminToken, runDir, stop }.
+ * that judge what it serves with real tools (openssl, Node's TLS). Returns { url, adminToken, runDir, caCert?, stop }.
+ * With `https` it serves the test CA's localhost certificate (scripts/pebble/test-ca.mjs), and `caCert` is that CA.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { freeTcpPorts } from "../../../scripts/pebble/ports.mjs";
-import { REPO_ROOT } from "../../../scripts/pebble/test-ca.mjs";
+import { ensureTestCa, REPO_ROOT } from "../../../scripts/pebble/test-ca.mjs";
 import { applyMigrations, startWranglerDev, stopWranglerDev } from "../../../scripts/pebble/wrangler-dev.mjs";
 
 /** Lines of the Worker's log printed when something failed: enough for `handleError`'s line and what led to it. */
@@ -23,7 +24,21 @@ function reportLogs(runDir, why) {
   console.error(`${why}: the Worker's logs stay in ${runDir}; the last ${TAIL_LINES} lines of ${log}:\n${tail}`);
 }
 
-export async function startWorker(name) {
+/**
+ * The test CA, which this process must trust for its own requests to an HTTPS Worker: Node reads
+ * NODE_EXTRA_CA_CERTS only at start, so `npm test` (scripts/test.mjs) sets it before vitest starts.
+ */
+function trustedTestCa() {
+  const ca = ensureTestCa();
+  if (process.env.NODE_EXTRA_CA_CERTS !== ca.caCert) {
+    throw new Error(`an HTTPS Worker needs NODE_EXTRA_CA_CERTS=${ca.caCert} in this process's environment: run the tests with \`npm test\` (node scripts/test.mjs)`);
+  }
+  return ca;
+}
+
+/** `vars` adds to (or overrides) the Worker's variables, e.g. DOH_RESOLVER_URL. */
+export async function startWorker(name, { https = false, vars = {} } = {}) {
+  const ca = https ? trustedTestCa() : undefined;
   const runDir = join(REPO_ROOT, ".tmp", name, `run-${process.pid}-${randomBytes(3).toString("hex")}`);
   mkdirSync(runDir, { recursive: true });
   const persistTo = join(runDir, "state");
@@ -39,8 +54,9 @@ export async function startWorker(name) {
       persistTo,
       logFile: join(runDir, "wrangler.log"),
       debugLog,
-      vars: { CERTDESK_ENV: "test", ADMIN_TOKEN: adminToken, ENCRYPTION_KEY: randomBytes(32).toString("base64") },
+      vars: { CERTDESK_ENV: "test", ADMIN_TOKEN: adminToken, ENCRYPTION_KEY: randomBytes(32).toString("base64"), ...vars },
       portMayMove: true,
+      ...(ca ? { https: { cert: ca.cert, key: ca.key, caCert: ca.caCert } } : {}),
       timeoutMs: START_TIMEOUT_MS,
     });
   } catch (error) {
@@ -48,9 +64,10 @@ export async function startWorker(name) {
     throw error;
   }
   return {
-    url: `http://127.0.0.1:${worker.port}`,
+    url: worker.url,
     adminToken,
     runDir,
+    ...(ca ? { caCert: ca.caCert } : {}),
     /** Stops the Worker; its run directory (logs, local state, files written there) stays only when `keepLogs` (something failed). */
     async stop(keepLogs = false) {
       await stopWranglerDev(worker);

@@ -9,6 +9,7 @@ import { generateAccountKey, type PublicJwk } from "../../../src/acme";
 import { dns01TxtValue, keyAuthorization } from "../../../src/acme/jws";
 import { publicJwk } from "../../../src/acme/account-key";
 import { database } from "../../../src/db/client";
+import type { HttpGetAt } from "../../../src/outbound/http-get-at";
 import { runValidation } from "../../../src/services/acme-server/authorizations";
 import { authorizationById, challengeById } from "../../../src/store/acme-server-orders";
 import { createCsr } from "../../../src/pki/csr";
@@ -41,10 +42,16 @@ function network(options: { address: string; answer: (token: string) => Promise<
       if (type === "TXT") return Response.json({ Status: 0, Answer: (options.txt ?? []).map((data) => ({ type: 16, data: `"${data}"` })) });
       return Response.json({ Status: 0, Answer: type === "A" ? [{ type: 1, data: options.address }] : [] });
     }
-    const token = url.pathname.split("/").pop()!;
-    return new Response(await options.answer(token), { status: 200 });
+    return new Response("no such host", { status: 502 });
   };
-  return { fake, seen };
+  /** The web server at `address`: what it was asked (as a URL) and the Host header each request carried. */
+  const hosts: string[] = [];
+  const httpGet: HttpGetAt = async ({ address, port, host, path }) => {
+    seen.push(`http://${address}:${port}${path}`);
+    hosts.push(host);
+    return { status: 200, body: await options.answer(path.split("/").pop()!) };
+  };
+  return { fake, httpGet, seen, hosts };
 }
 
 async function pendingOrder(name: string) {
@@ -79,8 +86,10 @@ describe("challenge validation", () => {
     const { order, authz } = await pendingOrder("web.svc.internal.example");
     const { db, challenge, authorization } = await processing(authz.challenges.find((ch) => ch.type === "http-01")!.url);
     const net = network({ address: "127.0.0.1", answer: (token) => keyAuthorization(token, jwk) });
-    await runValidation(db, authorization, challenge, jwk, { resolverUrl: "https://doh.test/dns-query", http01Port: 5002, fetch: net.fake });
+    await runValidation(db, authorization, challenge, jwk, { resolverUrl: "https://doh.test/dns-query", http01Port: 5002, fetch: net.fake, httpGet: net.httpGet });
     expect(net.seen).toContain(`http://127.0.0.1:5002/.well-known/acme-challenge/${challenge.token}`);
+    // Sent to the resolved address, asking for the name (RFC 8555 §8.3).
+    expect(net.hosts).toEqual(["web.svc.internal.example"]);
     expect((await client.getAuthorization(order.authorizations[0]!)).status).toBe("valid");
     const ready = await client.getOrder(order.url);
     expect(ready.status).toBe("ready");
@@ -101,7 +110,8 @@ describe("challenge validation", () => {
   it("makes the challenge, authorization and order invalid on a wrong answer, and refuses private addresses without the test port", async () => {
     const wrong = await pendingOrder("bad.svc.internal.example");
     const one = await processing(wrong.authz.challenges.find((ch) => ch.type === "http-01")!.url);
-    await runValidation(one.db, one.authorization, one.challenge, jwk, { resolverUrl: "https://doh.test/dns-query", http01Port: 5002, fetch: network({ address: "127.0.0.1", answer: async () => "not it" }).fake });
+    const wrongNet = network({ address: "127.0.0.1", answer: async () => "not it" });
+    await runValidation(one.db, one.authorization, one.challenge, jwk, { resolverUrl: "https://doh.test/dns-query", http01Port: 5002, fetch: wrongNet.fake, httpGet: wrongNet.httpGet });
     const authz = await client.getAuthorization(wrong.order.authorizations[0]!);
     expect(authz.status).toBe("invalid");
     expect(authz.challenges.find((ch) => ch.type === "http-01")!.error).toMatchObject({ type: "urn:ietf:params:acme:error:incorrectResponse" });
@@ -110,7 +120,7 @@ describe("challenge validation", () => {
     const privateAddress = await pendingOrder("lan.svc.internal.example");
     const two = await processing(privateAddress.authz.challenges.find((ch) => ch.type === "http-01")!.url);
     const net = network({ address: "10.0.0.5", answer: (token) => keyAuthorization(token, jwk) });
-    await runValidation(two.db, two.authorization, two.challenge, jwk, { resolverUrl: "https://doh.test/dns-query", fetch: net.fake });
+    await runValidation(two.db, two.authorization, two.challenge, jwk, { resolverUrl: "https://doh.test/dns-query", fetch: net.fake, httpGet: net.httpGet });
     expect(net.seen.some((url) => url.startsWith("http://10.0.0.5"))).toBe(false);
     expect((await client.getAuthorization(privateAddress.order.authorizations[0]!)).status).toBe("invalid");
   });
