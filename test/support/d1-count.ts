@@ -138,6 +138,8 @@ export interface CountingIsolate {
     token: string,
     init?: { headers?: Record<string, string>; json?: unknown },
   ): Promise<CountedResponse>;
+  /** The Worker's fetch handler on this isolate's env, shaped as `fetch` (for a client that takes one, e.g. src/acme's). */
+  fetch: typeof fetch;
 }
 
 /**
@@ -148,6 +150,13 @@ export function countingIsolate(binding: (db: D1Database) => D1Database = (db) =
   const recording: D1Recording = { log: [], via: [], sessions: [] };
   const isolateEnv = { ...env, DB: countedD1(binding(env.DB), recording) };
   const deps = depsFrom(isolateEnv);
+  const handle = async (request: Request) => {
+    const ctx = createExecutionContext();
+    // The handler's type wants the cf properties of an incoming request; a test request has none.
+    const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, isolateEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  };
   return {
     log: recording.log,
     sessions: recording.sessions,
@@ -155,18 +164,14 @@ export function countingIsolate(binding: (db: D1Database) => D1Database = (db) =
     async request(method, path, token, init = {}) {
       const before = recording.log.length;
       const sessionsBefore = recording.sessions.length;
-      const ctx = createExecutionContext();
       const headers: Record<string, string> = { Authorization: `Bearer ${token}`, ...init.headers };
       let requestBody: string | undefined;
       if (init.json !== undefined) {
         headers["Content-Type"] = "application/json";
         requestBody = JSON.stringify(init.json);
       }
-      const request = new Request(`https://certdesk.test${path}`, { method, headers, body: requestBody });
-      // The handler's type wants the cf properties of an incoming request; a test request has none.
-      const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, isolateEnv, ctx);
+      const response = await handle(new Request(`https://certdesk.test${path}`, { method, headers, body: requestBody }));
       const text = await response.text();
-      await waitOnExecutionContext(ctx);
       let body: any = text;
       try {
         body = JSON.parse(text);
@@ -182,5 +187,6 @@ export function countingIsolate(binding: (db: D1Database) => D1Database = (db) =
         sessions: recording.sessions.slice(sessionsBefore),
       };
     },
+    fetch: (input, init) => handle(new Request(input, init)),
   };
 }
