@@ -17,6 +17,7 @@ const accountQuery = preparedPer((db) =>
       account: acmeServerAccounts,
       // The outer columns by their table's name: drizzle writes a one-table select's columns unqualified.
       bindingRevoked: sql<number>`NOT EXISTS (SELECT 1 FROM acme_eab_keys k WHERE k.id = acme_server_accounts.eab_key_id AND k.directory_id = acme_server_accounts.directory_id AND k.revoked_at IS NULL)`,
+      directoryLive: sql<number>`EXISTS (SELECT 1 FROM acme_directories d WHERE d.id = acme_server_accounts.directory_id AND d.deleted_at IS NULL)`,
     })
     .from(acmeServerAccounts)
     .where(eq(acmeServerAccounts.id, sql.placeholder("id")))
@@ -25,12 +26,13 @@ const accountQuery = preparedPer((db) =>
 );
 
 /**
- * The account of a `kid`, and whether its EAB key is revoked (or gone) now: one statement on every ACME request but
- * newAccount, where newOrder and finalize need both.
+ * The account of a `kid`, whether its EAB key is revoked (or gone) now, and whether its directory is still in use:
+ * one statement on every ACME request but newAccount, where newOrder and finalize need the key's state, and a
+ * directory kept from an earlier request needs its liveness (routes/acme-server/context.ts).
  */
-export async function accountById(db: Database, id: string): Promise<{ account: AcmeServerAccountRow; bindingRevoked: boolean } | undefined> {
+export async function accountById(db: Database, id: string): Promise<{ account: AcmeServerAccountRow; bindingRevoked: boolean; directoryLive: boolean } | undefined> {
   const found = await accountQuery(db).get({ id });
-  return found && { account: found.account, bindingRevoked: Number(found.bindingRevoked) !== 0 };
+  return found && { account: found.account, bindingRevoked: Number(found.bindingRevoked) !== 0, directoryLive: Number(found.directoryLive) !== 0 };
 }
 
 /**

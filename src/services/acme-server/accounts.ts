@@ -46,6 +46,9 @@ export async function requireAccount(ctx: AcmeServerContext, kid: string): Promi
   if (!found) return null;
   const { account } = found;
   if (account.directoryId !== ctx.directory.id) throw new AcmeServerProblem("unauthorized", "the account belongs to another directory");
+  // Read in the same statement: a directory deleted since the request's row was kept is answered a 404 by the caller.
+  if (!found.directoryLive) throw new AcmeServerProblem("malformed", "this ACME directory was deleted");
+  ctx.directoryConfirmed = true;
   if (account.status !== "valid") throw new AcmeServerProblem("unauthorized", `the account is ${account.status}`);
   bindingRevokedAtRead.set(account, found.bindingRevoked);
   return account;
