@@ -150,12 +150,12 @@ export function countingIsolate(binding: (db: D1Database) => D1Database = (db) =
   const recording: D1Recording = { log: [], via: [], sessions: [] };
   const isolateEnv = { ...env, DB: countedD1(binding(env.DB), recording) };
   const deps = depsFrom(isolateEnv);
+  /** The Worker's answer to `request`, and the wait for what it left running (`waitUntil`), to call once the body is read. */
   const handle = async (request: Request) => {
     const ctx = createExecutionContext();
     // The handler's type wants the cf properties of an incoming request; a test request has none.
     const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, isolateEnv, ctx);
-    await waitOnExecutionContext(ctx);
-    return response;
+    return { response, settled: () => waitOnExecutionContext(ctx) };
   };
   return {
     log: recording.log,
@@ -170,8 +170,9 @@ export function countingIsolate(binding: (db: D1Database) => D1Database = (db) =
         headers["Content-Type"] = "application/json";
         requestBody = JSON.stringify(init.json);
       }
-      const response = await handle(new Request(`https://certdesk.test${path}`, { method, headers, body: requestBody }));
+      const { response, settled } = await handle(new Request(`https://certdesk.test${path}`, { method, headers, body: requestBody }));
       const text = await response.text();
+      await settled();
       let body: any = text;
       try {
         body = JSON.parse(text);
@@ -187,6 +188,12 @@ export function countingIsolate(binding: (db: D1Database) => D1Database = (db) =
         sessions: recording.sessions.slice(sessionsBefore),
       };
     },
-    fetch: (input, init) => handle(new Request(input, init)),
+    async fetch(input, init) {
+      const { response, settled } = await handle(new Request(input, init));
+      // A null-body status (Fetch standard) takes no body, not even an empty one.
+      const body = response.body === null || [101, 204, 205, 304].includes(response.status) ? null : await response.arrayBuffer();
+      await settled();
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    },
   };
 }
