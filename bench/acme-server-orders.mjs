@@ -35,7 +35,7 @@ download) went from 23 to 12, and each costs less JS.
 
 - The ACME routes (\`/acme/…\`) get the isolate's own database client, with no D1 session (src/app.ts \`provideDeps\`),
   as the HTTP-01 and \`/pki/\` routes do: no drizzle client built over a session per request (its walk of the schema
-  was 5–8 % of the isolate's samples), and no \`SELECT 1\` on the primary after each POST for a bookmark that no ACME
+  was about 6 % of the isolate's samples), and no \`SELECT 1\` on the primary after each POST for a bookmark that no ACME
   client sends back. Every ACME query goes to the primary, so a client still reads its own writes on its next
   request; nonces were already single-use in a Durable Object.
 - The lookups of the hot path are prepared once per client (src/db/prepared.ts) instead of built per call, and are
@@ -48,11 +48,10 @@ download) went from 23 to 12, and each costs less JS.
 - A DNS name no longer goes through ipaddr's parsers unless it could be an IPv4 form (about 3 % of the samples).
 
 Where the time goes now, and why 0.5 is still out of reach here. The CPU of an order roughly halved (the table's
-last column against the first run's 228.5 ms), but the ratio moved less, and follows the machine's load: earlier runs today
-gave 0.19 with the first half of these changes while Pebble made 21.6 orders/s, and 0.12 with all of them while
-Pebble made 35.9. At 4 clients our processes use
-about half of one core: an order is bound by its latency (p50 about 0.9 s against Pebble's 0.1 s), and that latency
-is a chain of waits. Each of our 3 requests crosses wrangler dev's proxy (a second workerd) and then makes its calls
+last column against the first run's 228.5 ms), but the ratio moved less, and follows the machine's load: earlier
+runs today gave 0.19 with the first half of these changes while Pebble made 21.6 orders/s, and 0.12 with all of
+them while Pebble made 35.9. At 4 clients our processes use about half of one core: an order is bound by its
+latency (p50 0.8–0.9 s against Pebble's 0.1–0.2 s), and that latency is a chain of waits. Each of our 3 requests crosses wrangler dev's proxy (a second workerd) and then makes its calls
 one after another, 16 per order: newOrder 5 (the account, the nonce's Durable Object, the account's order allowance
 in the team limiter's Durable Object, the CA, the insert batch), finalize 7 (account, nonce, the order, the CA, the
 move to processing, the certificate's batch, the team's webhook subscriptions), download 4 (account, nonce, the
