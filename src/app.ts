@@ -36,6 +36,7 @@ import { acmeDirectoryRoutes } from "./routes/native/acme-directories";
 import { privateCaCertificateRoutes } from "./routes/native/private-ca-certificates";
 import { PKI_PATH, pkiRoutes } from "./routes/pki";
 import { acmeServerRoutes } from "./routes/acme-server";
+import { ACME_PATH } from "./services/acme-server/linker";
 import { newRouter } from "./routes/router";
 import { openaiRoutes } from "./routes/openai";
 import { vercelRoutes } from "./routes/vercel";
@@ -72,6 +73,9 @@ export function handleError(error: unknown, c: Context<AppBindings>): Response {
   return renderError(c, appError);
 }
 
+/** The ACME server's routes (routes/acme-server), whose queries all go to the primary (see provideDeps). */
+const ACME_SERVER_PREFIX = `${ACME_PATH}/`;
+
 export function createApp() {
   const app = newRouter();
   // Outermost, so that every answer gets the headers: errors, 404s and 413s included.
@@ -82,13 +86,17 @@ export function createApp() {
     // The HTTP-01 route reads the primary, as it does when answered ahead of the app (index.ts): the CA's request
     // carries no bookmark, and the row it needs was written moments ago, maybe not yet on a nearby replica.
     // So do a private CA's public routes: a revocation's CRL must be served at once (routes/pki.ts), and no replica lags it.
-    if (c.req.path.startsWith(CHALLENGE_PATH) || c.req.path.startsWith(PKI_PATH)) {
+    // And the ACME server's: an ACME client sends no bookmark back (RFC 8555 defines no such header), and reads its
+    // own writes (a finalize, then the certificate) on the next request, so the primary answers every query there; no
+    // session is built, and no `SELECT 1` probes the primary for a bookmark nobody returns.
+    const path = c.req.path;
+    if (path.startsWith(CHALLENGE_PATH) || path.startsWith(PKI_PATH) || path.startsWith(ACME_SERVER_PREFIX)) {
       c.set("deps", shared);
       return next();
     }
     // Everything is the isolate's but the database client: this request's D1 session (read replication and the
     // x-d1-bookmark header, http/d1-session.ts). A malformed bookmark is a 400 here, before anything runs.
-    const session = openRequestSession(c.env.DB, shared.db, c.req.method, c.req.header(BOOKMARK_HEADER), changesNothing(c.req.method, c.req.path));
+    const session = openRequestSession(c.env.DB, shared.db, c.req.method, c.req.header(BOOKMARK_HEADER), changesNothing(c.req.method, path));
     c.set("deps", { ...shared, db: session.db });
     await next();
     const bookmark = await session.bookmark();

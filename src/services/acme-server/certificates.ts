@@ -17,18 +17,17 @@ import { pemToDer } from "../../pki";
 import { x509 } from "../../pki/x509-setup";
 import type { AcmeServerAccountRow } from "../../store/acme-server-accounts";
 import { type AcmeOrderRow, orderBySerial } from "../../store/acme-server-orders";
-import { type CertificateAuthorityRow, findTeamCa } from "../../store/certificate-authorities";
-import { findPrivateCertificate, type PrivateCertificateRow } from "../../store/private-certificates";
+import type { CertificateAuthorityRow } from "../../store/certificate-authorities";
+import { findTeamCaCertificate, type PrivateCertificateRow } from "../../store/private-certificates";
 import { revokePrivateCertificate } from "../private-ca/revoke";
 import { accountActor, type AcmeServerContext } from "./context";
 
 /** The order's certificate row and its CA. */
 async function issuedOf(ctx: AcmeServerContext, order: AcmeOrderRow) {
   const caId = ctx.directory.issuer.type === "private" ? ctx.directory.issuer.caId : null;
-  const ca = caId === null ? undefined : await findTeamCa(ctx.db, ctx.directory.teamId, caId);
-  const certificate = ca && order.certificateId ? await findPrivateCertificate(ctx.db, ca.id, order.certificateId) : undefined;
-  if (!ca || !certificate) throw new AcmeServerProblem("malformed", "no certificate for this order");
-  return { ca, certificate };
+  const found = caId !== null && order.certificateId ? await findTeamCaCertificate(ctx.db, ctx.directory.teamId, caId, order.certificateId) : undefined;
+  if (!found) throw new AcmeServerProblem("malformed", "no certificate for this order");
+  return found;
 }
 
 /** The PEM chain of the order's certificate: each block ends in a newline (certbot splits on them). */
