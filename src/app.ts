@@ -41,17 +41,18 @@ import { newRouter } from "./routes/router";
 import { openaiRoutes } from "./routes/openai";
 import { vercelRoutes } from "./routes/vercel";
 import { CHALLENGE_PATH, wellKnownRoutes } from "./routes/well-known";
+import { malformedJsonMessage } from "./http/malformed-json";
 
 /** Hono's own 4xx (malformed JSON, wrong Content-Type) keep their status with a clear message. */
-function fromHttpException(error: HTTPException): AppError {
+async function fromHttpException(error: HTTPException, c: Context<AppBindings>): Promise<AppError> {
   if (error.status === 415) {
     return new AppError("unsupported_media_type", "Content-Type must be application/json");
   }
   if (error.status === 400) {
-    const message = /malformed json/i.test(error.message)
-      ? "Request body is not valid JSON"
-      : error.message || "Bad request";
-    return new AppError("invalid_json", message);
+    if (!/malformed json/i.test(error.message)) return new AppError("invalid_json", error.message || "Bad request");
+    // Hono's json() parses the text it cached, so the body can be read again here to say where it broke.
+    const text = await c.req.text().catch(() => null);
+    return new AppError("invalid_json", malformedJsonMessage(text));
   }
   return new AppError(error.status >= 500 ? "internal" : "bad_request", error.message || "Request failed", {
     status: error.status,
@@ -61,8 +62,8 @@ function fromHttpException(error: HTTPException): AppError {
 /** The "at …" lines of a stack, without the message, however many lines the message has. */
 const stackFrames = (error: Error) => (error.stack ?? "").split("\n").map((line) => line.trim()).filter((line) => line.startsWith("at "));
 
-export function handleError(error: unknown, c: Context<AppBindings>): Response {
-  const appError = error instanceof HTTPException ? fromHttpException(error) : toAppError(error);
+export async function handleError(error: unknown, c: Context<AppBindings>): Promise<Response> {
+  const appError = error instanceof HTTPException ? await fromHttpException(error, c) : toAppError(error);
   if (appError.status >= 500 && !(error instanceof AppError)) {
     // Log the failure's kind and where, never its values: errors from crypto code can quote input.
     const name = error instanceof Error ? error.name : typeof error;
