@@ -70,6 +70,7 @@ export async function finalizeOrder(ctx: AcmeServerContext, account: AcmeServerA
   }
   const issuer = ctx.directory.issuer;
   if (issuer.type !== "private") throw new AcmeServerProblem("unauthorized", "this directory's issuer is not available");
+  if (order.notAfter !== null && order.notAfter <= ctx.now) throw new AcmeServerProblem("malformed", "the order's notAfter has passed: order again with a later one");
   const csr = csrBase64((payload as { csr?: unknown } | undefined)?.csr);
   const names = await checkCsr(csr, order, account, issuer.profile !== "client");
   const ca = await findTeamCa(ctx.db, ctx.directory.teamId, issuer.caId);
@@ -86,6 +87,8 @@ export async function finalizeOrder(ctx: AcmeServerContext, account: AcmeServerA
       dnsNames: names.dnsNames,
       ipAddresses: names.ipAddresses,
       validityHours: issuer.validityHours,
+      // RFC 8555 §7.4: the window the order asked for (checked at newOrder), else the directory's validity from now.
+      ...(order.notBefore !== null || order.notAfter !== null ? { window: { ...(order.notBefore !== null ? { notBefore: order.notBefore } : {}), ...(order.notAfter !== null ? { notAfter: order.notAfter } : {}) } } : {}),
       csr,
     };
     // The order becomes valid in the certificate's own batch: a stored certificate always has its valid order.
