@@ -17,7 +17,7 @@ import { createCsr } from "../../../src/pki/csr";
 import { x509 } from "../../../src/pki/x509-setup";
 import { authorizationById, challengeById } from "../../../src/store/acme-server-orders";
 import { call, newTenant, type Tenant } from "../../support/api";
-import { newDirectory, post } from "./server-support";
+import { ecKeys, expectProblem, newDirectory, post } from "./server-support";
 
 let tenant: Tenant;
 let setup: Awaited<ReturnType<typeof newDirectory>>;
@@ -27,18 +27,10 @@ let accountUrl: string;
 const statuses: number[] = [];
 const HOUR = 3_600_000;
 
-const ecKeys = () => crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]) as Promise<CryptoKeyPair>;
-
 async function send(url: string, signer: CryptoKeyPair, payload: unknown, options: Parameters<typeof post>[3] = {}) {
   const res = await post(url, signer, payload, options);
   statuses.push(res.status);
   return res;
-}
-
-function expectProblem(res: { status: number; headers: Headers; body: any; text: string }, type: string, detail?: RegExp, status = 400) {
-  expect(res.status, res.text).toBe(status);
-  expect(res.body.type, res.text).toBe(`urn:ietf:params:acme:error:${type}`);
-  if (detail) expect(res.body.detail).toMatch(detail);
 }
 
 const count = async (sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!.n;
@@ -140,9 +132,19 @@ describe("notBefore and notAfter (RFC 8555 §7.4)", () => {
     ];
     const before = await orderCount(setup.dir.id);
     for (const [window, detail] of cases) {
-      expectProblem(await send(`${base}/new-order`, keys, { identifiers: [{ type: "dns", value: "bad-window.svc.internal.example" }], ...window }, { kid: accountUrl }), "malformed", detail);
+      expectProblem(await send(`${base}/new-order`, keys, { identifiers: [{ type: "dns", value: "bad-window.svc.internal.example" }], ...window }, { kid: accountUrl }), "malformed", 400, detail);
     }
     expect(await orderCount(setup.dir.id)).toBe(before);
+  });
+
+  it("refuses to finalize an order whose notAfter has passed meanwhile (malformed), issuing nothing", async () => {
+    const order = await send(`${base}/new-order`, keys, { identifiers: [{ type: "dns", value: "late.svc.internal.example" }], notAfter: new Date(Date.now() + HOUR).toISOString() }, { kid: accountUrl });
+    expect(order.status, order.text).toBe(201);
+    await env.DB.prepare("UPDATE acme_server_orders SET not_after = ? WHERE id = ?").bind(Date.now() - 1000, order.headers.get("Location")!.split("/").pop()).run();
+    const before = await issuedCount();
+    const csr = bytesToBase64Url(new Uint8Array(await createCsr(await ecKeys(), ["late.svc.internal.example"])));
+    expectProblem(await send(order.body.finalize, keys, { csr }, { kid: accountUrl }), "malformed", 400, /notAfter has passed/);
+    expect(await issuedCount()).toBe(before);
   });
 
   it("refuses them with malformed for a relay directory, whose public CA sets the validity", async () => {
@@ -152,7 +154,7 @@ describe("notBefore and notAfter (RFC 8555 §7.4)", () => {
     // Relay issuance is built elsewhere; the refusal depends only on the issuer's type.
     await env.DB.prepare("UPDATE acme_directories SET issuer = ? WHERE id = ?").bind(JSON.stringify({ type: "relay", challengeType: "http-01" }), relay.dir.id).run();
     const res = await send(`${relayBase}/new-order`, signer, { identifiers: [{ type: "dns", value: "r.svc.internal.example" }], notAfter: new Date(Date.now() + 24 * HOUR).toISOString() }, { kid: url });
-    expectProblem(res, "malformed", /public CA.*sets the validity/);
+    expectProblem(res, "malformed", 400, /public CA.*sets the validity/);
     expect(await orderCount(relay.dir.id)).toBe(0);
   });
 });
@@ -177,8 +179,8 @@ describe("ip identifiers (RFC 8738)", () => {
     expect(authz.body.challenges.map((ch: { type: string }) => ch.type)).toEqual(["http-01"]);
 
     const before = await issuedCount();
-    expectProblem(await send(order.body.finalize, keys, { csr: await csrFor(["10.0.0.5", "2001:db8::1", "10.0.0.6"]) }, { kid: accountUrl }), "badCSR", /not in the order: 10\.0\.0\.6/);
-    expectProblem(await send(order.body.finalize, keys, { csr: await csrFor(["10.0.0.5"]) }, { kid: accountUrl }), "badCSR", /missing: 2001:db8::1/);
+    expectProblem(await send(order.body.finalize, keys, { csr: await csrFor(["10.0.0.5", "2001:db8::1", "10.0.0.6"]) }, { kid: accountUrl }), "badCSR", 400, /not in the order: 10\.0\.0\.6/);
+    expectProblem(await send(order.body.finalize, keys, { csr: await csrFor(["10.0.0.5"]) }, { kid: accountUrl }), "badCSR", 400, /missing: 2001:db8::1/);
     expectProblem(await send(order.body.finalize, keys, { csr: await csrFor(["10.0.0.5"], ["2001.db8.example"]) }, { kid: accountUrl }), "badCSR");
     expect(await issuedCount()).toBe(before);
 
@@ -192,10 +194,10 @@ describe("ip identifiers (RFC 8738)", () => {
   it("rejects an IP address allowedNames does not list (rejectedIdentifier) and a malformed one (malformed), storing no order", async () => {
     const before = await orderCount(setup.dir.id);
     const res = await send(`${base}/new-order`, keys, { identifiers: [{ type: "ip", value: "10.0.0.5" }, { type: "ip", value: "10.0.0.6" }] }, { kid: accountUrl });
-    expectProblem(res, "rejectedIdentifier", /10\.0\.0\.6/);
+    expectProblem(res, "rejectedIdentifier", 400, /10\.0\.0\.6/);
     expect(res.body.subproblems).toEqual([expect.objectContaining({ identifier: { type: "ip", value: "10.0.0.6" } })]);
     for (const value of ["::ffff:10.0.0.5", "10.0.0", "10.0.0.5/32", "ten"]) {
-      expectProblem(await send(`${base}/new-order`, keys, { identifiers: [{ type: "ip", value }] }, { kid: accountUrl }), "malformed", /RFC 8738/);
+      expectProblem(await send(`${base}/new-order`, keys, { identifiers: [{ type: "ip", value }] }, { kid: accountUrl }), "malformed", 400, /RFC 8738/);
     }
     expect(await orderCount(setup.dir.id)).toBe(before);
   });
