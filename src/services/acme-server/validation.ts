@@ -1,8 +1,8 @@
 /**
  * Validating a `challenge` directory's challenges ourselves (RFC 8555 §8.3 http-01, §8.4 dns-01), off the request
  * path: the name resolved over DNS-over-HTTPS, then the key authorization fetched from port 80 of that address (or
- * ACME_SERVER_HTTP01_PORT in tests; up to 10 http redirects followed, as Let's Encrypt does) or the TXT record read at
- * `_acme-challenge.<name>`. A few attempts a few seconds apart; a definite wrong answer fails at once.
+ * ACME_SERVER_HTTP01_PORT in tests; up to 10 redirects followed, to http or https, as Let's Encrypt does) or the TXT
+ * record read at `_acme-challenge.<name>`. A few attempts a few seconds apart; a definite wrong answer fails at once.
  */
 import { dns01TxtValue, keyAuthorization } from "../../acme/jws";
 import type { PublicJwk } from "../../acme/account-key";
@@ -13,6 +13,7 @@ import { txtMatches } from "../../dns/txt";
 import { addressProblem } from "../../outbound/address-class";
 import { checkDnsName, checkIpAddress } from "../../pki/private-ca";
 import { httpGetAt, type HttpGetAt } from "../../outbound/http-get-at";
+import { httpsGet, type HttpsGet } from "../../outbound/https-get";
 import type { AcmeAuthorizationRow, AcmeChallengeRow } from "../../store/acme-server-orders";
 
 /** RFC 8555 §8.3: the answer is the key authorization, at most a little whitespace around it. */
@@ -27,6 +28,8 @@ export interface ValidationSettings {
   fetch?: typeof fetch;
   /** http-01's GET to the resolved address (tests give a fake). */
   httpGet?: HttpGetAt;
+  /** The GET of a redirect to https (tests give a fake). */
+  httpsGet?: HttpsGet;
 }
 
 /** A failed attempt: `final` when trying again cannot help (a wrong answer), else a transient failure. */
@@ -53,6 +56,7 @@ async function addressOf(name: string, settings: ValidationSettings): Promise<st
 
 /** Where one http-01 request goes: the name (or IP address) asked for, the port, and the request target. */
 interface Http01Hop {
+  https: boolean;
   host: string;
   isIp: boolean;
   port: number;
@@ -63,12 +67,11 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Let's Encrypt's limit; a loop ends there too. */
 export const MAX_REDIRECTS = 10;
 
-const hopUrl = (hop: Http01Hop) => `http://${hop.host.includes(":") ? `[${hop.host}]` : hop.host}${hop.port === 80 ? "" : `:${hop.port}`}${hop.path}`;
+const hopUrl = (hop: Http01Hop) => `${hop.https ? "https" : "http"}://${hop.host.includes(":") ? `[${hop.host}]` : hop.host}${hop.port === (hop.https ? 443 : 80) ? "" : `:${hop.port}`}${hop.path}`;
 
 /**
- * The next hop of a redirect, as Let's Encrypt follows them: http only (an https target is refused: this Worker's
- * sockets cannot skip certificate checks as its validation authority does), port 80 or the test port, a DNS name or an
- * IP address; anything else fails the challenge for good.
+ * The next hop of a redirect, as Let's Encrypt follows them: http on port 80 (or the test port) or https on port 443,
+ * to a DNS name or an IP address; anything else fails the challenge for good.
  */
 function redirectHop(from: Http01Hop, location: string | undefined, settings: ValidationSettings): Http01Hop {
   const refuse = (why: string) => new ValidationFailure(new AcmeServerProblem("connection", `${hopUrl(from)} redirected ${why}`), true);
@@ -79,16 +82,18 @@ function redirectHop(from: Http01Hop, location: string | undefined, settings: Va
   } catch {
     throw refuse(`to "${location.slice(0, 200)}", which is not a URL`);
   }
-  if (url.protocol === "https:") throw refuse(`to ${url.href.slice(0, 200)}: this server follows http redirects only (serve the challenge over http)`);
-  if (url.protocol !== "http:") throw refuse(`to a ${url.protocol.replace(/:$/, "")} URL: only http is followed`);
-  const port = url.port === "" ? 80 : Number(url.port);
-  if (port !== 80 && port !== settings.http01Port) throw refuse(`to port ${port}: only port 80 is followed`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw refuse(`to a ${url.protocol.replace(/:$/, "")} URL: only http and https are followed`);
+  const https = url.protocol === "https:";
+  const port = url.port === "" ? (https ? 443 : 80) : Number(url.port);
+  const allowed = https ? [443] : [80, settings.http01Port];
+  if (!allowed.includes(port)) throw refuse(`to port ${port}: only ports 80 (http) and 443 (https) are followed`);
+  const path = `${url.pathname}${url.search}`;
   const bare = url.hostname.replace(/^\[(.*)\]$/, "$1");
   const ip = checkIpAddress(bare);
-  if ("address" in ip) return { host: ip.address, isIp: true, port, path: `${url.pathname}${url.search}` };
+  if ("address" in ip) return { https, host: ip.address, isIp: true, port, path };
   const dns = checkDnsName(bare, { allowWildcards: false });
   if ("why" in dns) throw refuse(`to the host "${bare.slice(0, 80)}": ${dns.why}`);
-  return { host: dns.name, isIp: false, port, path: `${url.pathname}${url.search}` };
+  return { https, host: dns.name, isIp: false, port, path };
 }
 
 async function fetchHop(hop: Http01Hop, settings: ValidationSettings) {
@@ -96,16 +101,19 @@ async function fetchHop(hop: Http01Hop, settings: ValidationSettings) {
   // Without the test port, validation goes only to public addresses: this Worker must not probe private networks.
   const refused = settings.http01Port === undefined ? addressProblem(address, { allowLoopback: false }) : undefined;
   if (refused) throw new ValidationFailure(new AcmeServerProblem("connection", `${hop.host} resolves to ${address}: ${refused}`), true);
+  const limits = { timeoutMs: FETCH_MS, maxBytes: MAX_ANSWER_BYTES };
   try {
+    // https goes by name through the Worker's fetch (it verifies the certificate for the name); the address was checked above.
+    if (hop.https) return await (settings.httpsGet ?? httpsGet)(hopUrl(hop), limits);
     // To the address, asking for the name: RFC 8555 §8.3 dereferences http://{domain}/..., so Host is the name.
-    return await (settings.httpGet ?? httpGetAt)({ address, port: hop.port, host: hop.host, path: hop.path }, { timeoutMs: FETCH_MS, maxBytes: MAX_ANSWER_BYTES });
+    return await (settings.httpGet ?? httpGetAt)({ address, port: hop.port, host: hop.host, path: hop.path }, limits);
   } catch (error) {
     throw new ValidationFailure(new AcmeServerProblem("connection", `could not fetch ${hopUrl(hop)} (${address}): ${error instanceof Error ? error.name : "failed"}`), false);
   }
 }
 
 async function validateHttp01(name: string, isIp: boolean, token: string, expected: string, settings: ValidationSettings): Promise<void> {
-  let hop: Http01Hop = { host: name, isIp, port: settings.http01Port ?? 80, path: `/.well-known/acme-challenge/${token}` };
+  let hop: Http01Hop = { https: false, host: name, isIp, port: settings.http01Port ?? 80, path: `/.well-known/acme-challenge/${token}` };
   const visited = new Set<string>();
   for (;;) {
     visited.add(hopUrl(hop));

@@ -1,13 +1,14 @@
 /**
- * http-01 validation follows redirects as Let's Encrypt does: up to 10, http only, port 80 (or the test port), each
- * target resolved over DoH and held to the same address rules; anything else fails the challenge for good with a
- * `connection` problem. The resolver and the web servers are fakes.
+ * http-01 validation follows redirects as Let's Encrypt does: up to 10, http on port 80 (or the test port) or https on
+ * 443, each target resolved over DoH and held to the same address rules; anything else fails the challenge for good
+ * with a `connection` problem. The resolver and the web servers are fakes.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateAccountKey, type PublicJwk } from "../../../src/acme";
 import { keyAuthorization } from "../../../src/acme/jws";
 import { publicJwk } from "../../../src/acme/account-key";
 import type { HttpAnswer, HttpGetAt } from "../../../src/outbound/http-get-at";
+import type { HttpsGet } from "../../../src/outbound/https-get";
 import { MAX_REDIRECTS, validateOnce, ValidationFailure, type ValidationSettings } from "../../../src/services/acme-server/validation";
 import type { AcmeAuthorizationRow, AcmeChallengeRow } from "../../../src/store/acme-server-orders";
 
@@ -39,7 +40,13 @@ function network(addresses: Record<string, string>, server: (hop: { address: str
     asked.push(`${hop.address}:${hop.port} ${hop.host} ${hop.path}`);
     return server(hop);
   };
-  return { asked, settings: (extra: Partial<ValidationSettings> = {}): ValidationSettings => ({ resolverUrl: "https://doh.test/dns-query", fetch, httpGet, ...extra }) };
+  // https goes by name (the Worker's fetch); the fake answers as the name's address would.
+  const httpsGet: HttpsGet = async (href) => {
+    const url = new URL(href);
+    asked.push(href);
+    return server({ address: addresses[url.hostname] ?? url.hostname, port: Number(url.port || 443), host: url.hostname, path: `${url.pathname}${url.search}` });
+  };
+  return { asked, settings: (extra: Partial<ValidationSettings> = {}): ValidationSettings => ({ resolverUrl: "https://doh.test/dns-query", fetch, httpGet, httpsGet, ...extra }) };
 }
 
 const redirect = (location: string | undefined, status = 302): HttpAnswer => ({ status, body: "", ...(location !== undefined ? { location } : {}) });
@@ -62,6 +69,16 @@ describe("http-01 redirects", () => {
     expect(net.asked).toEqual([`93.184.216.34:80 a.example.com ${FIRST}`, `93.184.216.34:80 a.example.com /moved/${TOKEN}`, `93.184.216.35:80 b.example.com /acme/${TOKEN}?x=1`]);
   });
 
+  it("follows a redirect to https on port 443, by name, its address checked first", async () => {
+    const net = network({ "s.example.com": "93.184.216.34" }, ({ port, path }) => (port === 80 ? redirect(`https://s.example.com${path}`, 301) : { status: 200, body: expected }));
+    await validateOnce(authorization("s.example.com"), challenge, jwk, net.settings());
+    expect(net.asked).toEqual([`93.184.216.34:80 s.example.com ${FIRST}`, `https://s.example.com${FIRST}`]);
+    const lan = network({ "t.example.com": "93.184.216.34", "lan.example.com": "10.0.0.9" }, () => redirect(`https://lan.example.com${FIRST}`));
+    const refused = await failure(validateOnce(authorization("t.example.com"), challenge, jwk, lan.settings()));
+    expect(refused.problem.detail).toMatch(/resolves to 10\.0\.0\.9/);
+    expect(lan.asked).toHaveLength(1);
+  });
+
   it(`follows ${MAX_REDIRECTS} redirects and refuses the ${MAX_REDIRECTS + 1}th`, async () => {
     const hops = (limit: number) =>
       network({ "c.example.com": "93.184.216.34" }, ({ path }) => {
@@ -79,12 +96,13 @@ describe("http-01 redirects", () => {
     expect(eleven.asked).toHaveLength(MAX_REDIRECTS + 1);
   });
 
-  it("refuses https, other schemes and ports, a loop, a missing Location and a host that is not one, each for good", async () => {
+  it("refuses other schemes and ports, a loop, a missing Location and a host that is not one, each for good", async () => {
     const cases: [string | undefined, RegExp][] = [
-      [`https://d.example.com${FIRST}`, /http redirects only/],
-      ["ftp://d.example.com/x", /only http is followed/],
+      ["ftp://d.example.com/x", /only http and https are followed/],
       [`http://d.example.com:8080${FIRST}`, /port 8080/],
       [`http://d.example.com:443${FIRST}`, /port 443/],
+      [`https://d.example.com:8443${FIRST}`, /port 8443/],
+      [`https://d.example.com:80${FIRST}`, /port 80:/],
       [FIRST, /redirect loop/],
       [undefined, /without a Location/],
       ["http://bad_name!.example/x", /host|not a URL/],
