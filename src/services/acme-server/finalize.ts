@@ -7,7 +7,7 @@ import { AcmeServerProblem } from "../../acme-server/problems";
 import { jwkThumbprint } from "../../acme/jws";
 import { AppError } from "../../core/errors";
 import { base64UrlToBytes, bytesToBase64 } from "../../crypto/encoding";
-import { readCertificateRequest } from "../../pki/private-ca";
+import { checkIpAddress, readCertificateRequest } from "../../pki/private-ca";
 import type { AcmeServerAccountRow } from "../../store/acme-server-accounts";
 import { type AcmeOrderRow, moveOrder } from "../../store/acme-server-orders";
 import { findTeamCa } from "../../store/certificate-authorities";
@@ -42,8 +42,10 @@ async function checkCsr(csr: string, order: AcmeOrderRow, account: AcmeServerAcc
   if (names.uris.length > 0 || names.emails.length > 0) throw badCsr("the CSR names URIs or email addresses; an order has only dns and ip identifiers");
   const asked = new Set([...names.dnsNames.map((name) => `dns:${name}`), ...names.ipAddresses.map((ip) => `ip:${ip}`)]);
   if (names.commonName !== undefined) {
-    const cn = names.commonName.toLowerCase();
-    if (!asked.has(`dns:${cn}`) && !asked.has(`ip:${cn}`)) asked.add(order.identifiers.some((id) => id.type === "ip" && id.value === cn) ? `ip:${cn}` : `dns:${cn}`);
+    // A CN that is an IP address counts in its canonical form, as the order's ip identifiers are kept (RFC 8738 §3).
+    const ip = checkIpAddress(names.commonName);
+    const cn = "address" in ip ? ip.address : names.commonName.toLowerCase();
+    if (!asked.has(`dns:${cn}`) && !asked.has(`ip:${cn}`)) asked.add("address" in ip ? `ip:${cn}` : `dns:${cn}`);
   }
   const ordered = new Set(order.identifiers.map((id) => `${id.type}:${id.value}`));
   const extra = [...asked].filter((name) => !ordered.has(name));

@@ -47,9 +47,10 @@ async function account(dirId: string, directoryBase: string) {
   return { signer, url: res.headers.get("Location")! };
 }
 
-/** A CSR naming these IP addresses (iPAddress SANs) and DNS names, and no CN. */
-async function csrFor(ips: string[], dns: string[] = []) {
+/** A CSR naming these IP addresses (iPAddress SANs) and DNS names, and `cn` as its CN if given. */
+async function csrFor(ips: string[], dns: string[] = [], cn?: string) {
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    ...(cn !== undefined ? { name: `CN=${cn}` } : {}),
     keys: await ecKeys(),
     signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
     extensions: [new x509.SubjectAlternativeNameExtension([...ips.map((value) => ({ type: "ip" as const, value })), ...dns.map((value) => ({ type: "dns" as const, value }))])],
@@ -182,9 +183,12 @@ describe("ip identifiers (RFC 8738)", () => {
     expectProblem(await send(order.body.finalize, keys, { csr: await csrFor(["10.0.0.5", "2001:db8::1", "10.0.0.6"]) }, { kid: accountUrl }), "badCSR", 400, /not in the order: 10\.0\.0\.6/);
     expectProblem(await send(order.body.finalize, keys, { csr: await csrFor(["10.0.0.5"]) }, { kid: accountUrl }), "badCSR", 400, /missing: 2001:db8::1/);
     expectProblem(await send(order.body.finalize, keys, { csr: await csrFor(["10.0.0.5"], ["2001.db8.example"]) }, { kid: accountUrl }), "badCSR");
+    // The CN counts as a name (RFC 8555 §7.4): an address outside the order is refused.
+    expectProblem(await send(order.body.finalize, keys, { csr: await csrFor(["10.0.0.5", "2001:db8::1"], [], "10.0.0.7") }, { kid: accountUrl }), "badCSR", 400, /10\.0\.0\.7/);
     expect(await issuedCount()).toBe(before);
 
-    const done = await send(order.body.finalize, keys, { csr: await csrFor(["2001:db8:0::1", "10.0.0.5"]) }, { kid: accountUrl });
+    // An IPv6 CN counts in canonical form, as the identifiers are kept.
+    const done = await send(order.body.finalize, keys, { csr: await csrFor(["2001:db8:0::1", "10.0.0.5"], [], "2001:0DB8::0:1") }, { kid: accountUrl });
     expect(done.status, done.text).toBe(200);
     expect(done.body.status).toBe("valid");
     const san = (await leafOf(done.body.certificate)).getExtension(x509.SubjectAlternativeNameExtension)!;
