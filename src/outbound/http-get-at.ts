@@ -19,6 +19,8 @@ export interface HttpAnswer {
   status: number;
   /** The body, decoded as UTF-8, at most `maxBytes` of it. */
   body: string;
+  /** The Location header (RFC 9110 §10.2.2), as sent: a redirect's target, perhaps relative. */
+  location?: string;
 }
 
 export type HttpGetAt = (target: HttpTarget, options: { timeoutMs: number; maxBytes: number }) => Promise<HttpAnswer>;
@@ -76,6 +78,7 @@ interface Head {
   status: number;
   chunked: boolean;
   contentLength: number | undefined;
+  location: string | undefined;
   bodyStart: number;
 }
 
@@ -93,6 +96,7 @@ function readHead(raw: Uint8Array): Head | undefined {
     status: Number(status[1]),
     chunked: /(^|,)\s*chunked\s*$/i.test(headers.get("transfer-encoding") ?? ""),
     contentLength: length === undefined ? undefined : Number(length) || 0,
+    location: headers.get("location"),
     bodyStart: headEnd + 4,
   };
 }
@@ -116,7 +120,7 @@ export function parseHttpAnswer(raw: Uint8Array, maxBytes: number): HttpAnswer {
   let body = raw.subarray(head.bodyStart);
   if (head.chunked) body = dechunk(body).data;
   else if (head.contentLength !== undefined) body = body.subarray(0, head.contentLength);
-  return { status: head.status, body: new TextDecoder().decode(body.subarray(0, maxBytes)) };
+  return { status: head.status, body: new TextDecoder().decode(body.subarray(0, maxBytes)), ...(head.location !== undefined ? { location: head.location } : {}) };
 }
 
 /** RFC 9112 §7.1: size line (hex, extensions after `;`), data, CRLF; `complete` once the zero-size chunk has come. */

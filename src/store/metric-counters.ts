@@ -10,7 +10,7 @@ import { metricCounters, teams } from "../db/schema";
 import { DEFAULT_RESPONSE_LIMIT_BYTES, readBodyJson } from "../outbound/bounded-body";
 
 /** Every counter, by its name in `metric_counters` (`webhook_events_dropped` is added in SQL: store/webhook-events.ts). */
-export type CounterName = "renewal_attempts" | "renewal_failures" | "acme_requests" | "webhook_events_dropped";
+export type CounterName = "renewal_attempts" | "renewal_failures" | "acme_requests" | "webhook_events_dropped" | "acme_server_operations";
 
 export type CounterLabels = Record<string, string>;
 

@@ -6,7 +6,7 @@ export { type CaKeySpec, type CaSubject, generateCaKey, createCaCertificate, caS
 export { createLeafCertificate } from "./leaf-certificate";
 export { LeafSigner, type LeafToSign, type SignedLeafCertificate } from "./leaf-signer";
 export { checkImportedCa } from "./imported-ca";
-export { checkDnsName, MAX_NAMES, normalizeSubjectNames, parseIpAddress, type SubjectNames } from "./names";
+export { checkDnsName, checkIpAddress, MAX_NAMES, normalizeSubjectNames, parseIpAddress, type SubjectNames } from "./names";
 export { namesOutsideConstraints, nameConstraintsExtension, parseNameConstraints, readNameConstraints, type NameConstraints } from "./name-constraints";
 export { readCertificateRequest, type CertificateRequest } from "./certificate-request";
 export { createCrl, REVOCATION_REASONS, type RevocationReason, type RevokedEntry } from "./crl";

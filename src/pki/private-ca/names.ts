@@ -93,6 +93,17 @@ export function parseIpAddress(input: string): ipaddr.IPv4 | ipaddr.IPv6 | null 
   return null;
 }
 
+/**
+ * An IP address as a certificate carries it (canonical text), or what it is instead ("not an IP address …"). An IPv4-mapped IPv6
+ * address is refused: RFC 5280 §4.2.1.6 encodes it as 16 octets, which IPv4 name constraints never match.
+ */
+export function checkIpAddress(input: string): { address: string } | { why: string } {
+  const address = parseIpAddress(input);
+  if (!address) return { why: "not an IP address (give one IPv4 dotted quad or IPv6 address, no range or zone)" };
+  if (address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress()) return { why: "an IPv4-mapped IPv6 address: give the IPv4 address itself" };
+  return { address: address.toString() };
+}
+
 function normalizeCommonName(input: unknown, allowWildcards: boolean): string | undefined {
   if (input === undefined || input === null) return undefined;
   if (typeof input !== "string") throw invalid("commonName", "commonName must be a string");
@@ -115,13 +126,9 @@ function normalizeEntry(field: (typeof LIST_FIELDS)[number], index: number, raw:
       return checked.name;
     }
     case "ipAddresses": {
-      const address = parseIpAddress(raw);
-      if (!address) throw invalid(field, `${where} is not an IP address (give one IPv4 dotted quad or IPv6 address, no range or zone)`);
-      // RFC 5280 §4.2.1.6 encodes it as 16 octets, which IPv4 name constraints never match: ask for the IPv4 form.
-      if (address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
-        throw invalid(field, `${where} is an IPv4-mapped IPv6 address: give the IPv4 address itself`);
-      }
-      return address.toString();
+      const checked = checkIpAddress(raw);
+      if ("why" in checked) throw invalid(field, `${where} is ${checked.why}`);
+      return checked.address;
     }
     case "uris": {
       const uri = raw.trim();

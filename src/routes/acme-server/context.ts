@@ -12,6 +12,7 @@ import type { AppBindings } from "../../http/context";
 import { commitWithAudit } from "../../http/audited-commit";
 import { requireAccount } from "../../services/acme-server/accounts";
 import type { AcmeServerContext } from "../../services/acme-server/context";
+import { type AcmeServerOperation, countAcmeServerOperation, OPERATION_SUCCESS } from "../../services/acme-server/counters";
 import { AcmeLinker } from "../../services/acme-server/linker";
 import type { AcmeServerAccountRow } from "../../store/acme-server-accounts";
 import { type AcmeDirectoryRow, directoryById } from "../../store/acme-server-directories";
@@ -22,6 +23,18 @@ export interface AcmeBindings extends AppBindings {
 export type AcmeContext = Context<AcmeBindings>;
 
 export const newAcmeRouter = () => new Hono<AcmeBindings>();
+
+/**
+ * Counts the request as `operation` once it is answered (services/acme-server/counters.ts): its success, or the
+ * problem type of its error. The write goes after the answer (waitUntil), off the client's path.
+ */
+export const countedAs =
+  (operation: AcmeServerOperation): MiddlewareHandler<AcmeBindings> =>
+  async (c, next) => {
+    await next();
+    const outcome = c.error ? toAcmeServerProblem(c.error).type : c.res.status < 400 ? OPERATION_SUCCESS[operation] : "error";
+    c.executionCtx.waitUntil(countAcmeServerOperation(c.var.acme.db, c.var.acme.directory, operation, outcome, c.var.acme.now));
+  };
 
 /** A problem document answer; `status` overrides the type's (a 404 for a directory that is not there). */
 export function problemResponse(c: Context, problem: AcmeServerProblem, status?: number): Response {

@@ -11,7 +11,7 @@ import { newOrder, requireOrder } from "../../services/acme-server/orders";
 import { accountOrders, takeOrderAllowance } from "../../services/acme-server/order-list";
 import { deactivateAuthorization, requireAuthorization, respondToChallenge } from "../../services/acme-server/authorizations";
 import { accountView, authorizationView, challengeView, orderView } from "../../services/acme-server/views";
-import { accountRequest, acmeContext, acmeErrorHandler, newAcmeRouter, problemResponse, RETRY_AFTER_SECONDS, verifiedRequest, type AcmeContext } from "./context";
+import { accountRequest, acmeContext, acmeErrorHandler, countedAs, newAcmeRouter, problemResponse, RETRY_AFTER_SECONDS, verifiedRequest, type AcmeContext } from "./context";
 
 /** draft-aaron-acme-profiles: what each private-CA profile issues. */
 const PROFILE_DESCRIPTIONS: Record<string, string> = {
@@ -75,7 +75,7 @@ export const acmeServerRoutes = newAcmeRouter()
     const page = await accountOrders(c.var.acme, account, c.req.query("cursor"));
     return json(c, { orders: page.orders }, 200, page.next ? { Link: `<${page.next}>;rel="next"` } : {});
   })
-  .post("/acme/:directoryId/new-order", async (c) => {
+  .post("/acme/:directoryId/new-order", countedAs("newOrder"), async (c) => {
     const { verified, account } = await accountRequest(c);
     const ctx = c.var.acme;
     await takeOrderAllowance(c.var.deps, account);
@@ -90,7 +90,7 @@ export const acmeServerRoutes = newAcmeRouter()
     const retry: Record<string, string> = order.status === "pending" || order.status === "processing" ? { "Retry-After": RETRY_AFTER_SECONDS } : {};
     return json(c, orderView(ctx.link, order, authorizationIds), 200, retry);
   })
-  .post("/acme/:directoryId/order/:id/finalize", async (c) => {
+  .post("/acme/:directoryId/order/:id/finalize", countedAs("finalize"), async (c) => {
     const { verified, account } = await accountRequest(c);
     const ctx = c.var.acme;
     const { order, authorizationIds } = await requireOrder(ctx, account, c.req.param("id"));
@@ -122,7 +122,7 @@ export const acmeServerRoutes = newAcmeRouter()
     if (order.status !== "valid") throw new AcmeServerProblem("malformed", "the order has no certificate yet");
     return c.body(await certificateChainPem(ctx, order), 200, { "Content-Type": "application/pem-certificate-chain" });
   })
-  .post("/acme/:directoryId/revoke-cert", async (c) => {
+  .post("/acme/:directoryId/revoke-cert", countedAs("revokeCert"), async (c) => {
     const { verified, account } = await verifiedRequest(c, "either");
     const { ca, certificate, reason } = await revokeCertificate(c.var.acme, verified, account);
     // As the API's revoke route does: this location's cached CRL goes at once (routes/pki-cache.ts), and subscribers hear of it.

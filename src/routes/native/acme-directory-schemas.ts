@@ -42,7 +42,7 @@ export const createDirectoryBody = z
       .array(z.string().max(256, "must be at most 256 characters"))
       .max(100, "must be at most 100 entries")
       .optional()
-      .describe("Names (or `*.name`, exactly one label) allowed besides the names the team holds"),
+      .describe("Names (or `*.name`, exactly one label) allowed besides the names the team holds, and IP addresses allowed as ip identifiers (RFC 8738)"),
   })
   .strict()
   .openapi("CreateAcmeDirectory", {

@@ -30,7 +30,11 @@ async function issuedOf(ctx: AcmeServerContext, order: AcmeOrderRow) {
   return found;
 }
 
-/** The PEM chain of the order's certificate: each block ends in a newline (certbot splits on them). */
+/**
+ * The PEM chain of the order's certificate: each block ends in a newline (certbot splits on them). It is the only
+ * chain: a team's CA keeps one issuer chain (no cross-signed or alternate paths are stored), so the download carries
+ * no `Link: rel="alternate"` (RFC 8555 §7.4.2 sends one only where the server has other chains to offer).
+ */
 export async function certificateChainPem(ctx: AcmeServerContext, order: AcmeOrderRow): Promise<string> {
   const { ca, certificate } = await issuedOf(ctx, order);
   const blocks = [certificate.certificatePem, certificate.chainPem];

@@ -9,7 +9,7 @@ import { generateEabKey } from "../../acme-server/eab-verify";
 import type { SealingKeys } from "../../crypto/sealing";
 import type { Database } from "../../db/client";
 import type { AcmeDirectoryAuthorization, AcmeDirectoryIssuer } from "../../db/schema";
-import { checkDnsName } from "../../pki/private-ca";
+import { checkDnsName, checkIpAddress, parseIpAddress } from "../../pki/private-ca";
 import { findTeamCa } from "../../store/certificate-authorities";
 import { dnsConnectionOf } from "../../store/dns-connections";
 import {
@@ -40,13 +40,21 @@ export const DEFAULT_VALIDITY_HOURS = 2160;
 
 const invalid = (param: string, message: string) => new AppError("validation_failed", `${param}: ${message}`, { param });
 
-/** The patterns, each a DNS name or `*.` and one, lower-cased and de-duplicated; a bad one is a 400 naming it. */
+/**
+ * The patterns, each a DNS name, `*.` and one, or an IP address (RFC 8738 identifiers, canonical form), lower-cased
+ * and de-duplicated; a bad one is a 400 naming it.
+ */
 function allowedNamesOf(names: readonly string[]): string[] {
   return [
     ...new Set(
       names.map((name, i) => {
+        if (parseIpAddress(name) !== null) {
+          const ip = checkIpAddress(name);
+          if ("why" in ip) throw invalid(`allowedNames[${i}]`, `"${name.slice(0, 80)}" is ${ip.why}`);
+          return ip.address;
+        }
         const checked = checkDnsName(name, { allowWildcards: true });
-        if ("why" in checked) throw invalid(`allowedNames[${i}]`, `"${name.slice(0, 80)}" is not a DNS name or *.name pattern: ${checked.why}`);
+        if ("why" in checked) throw invalid(`allowedNames[${i}]`, `"${name.slice(0, 80)}" is not a DNS name, *.name pattern or IP address: ${checked.why}`);
         return checked.name;
       }),
     ),

@@ -7,7 +7,7 @@ import { AcmeServerProblem } from "../../acme-server/problems";
 import { jwkThumbprint } from "../../acme/jws";
 import { AppError } from "../../core/errors";
 import { base64UrlToBytes, bytesToBase64 } from "../../crypto/encoding";
-import { readCertificateRequest } from "../../pki/private-ca";
+import { checkIpAddress, readCertificateRequest } from "../../pki/private-ca";
 import type { AcmeServerAccountRow } from "../../store/acme-server-accounts";
 import { type AcmeOrderRow, moveOrder } from "../../store/acme-server-orders";
 import { findTeamCa } from "../../store/certificate-authorities";
@@ -42,8 +42,10 @@ async function checkCsr(csr: string, order: AcmeOrderRow, account: AcmeServerAcc
   if (names.uris.length > 0 || names.emails.length > 0) throw badCsr("the CSR names URIs or email addresses; an order has only dns and ip identifiers");
   const asked = new Set([...names.dnsNames.map((name) => `dns:${name}`), ...names.ipAddresses.map((ip) => `ip:${ip}`)]);
   if (names.commonName !== undefined) {
-    const cn = names.commonName.toLowerCase();
-    if (!asked.has(`dns:${cn}`) && !asked.has(`ip:${cn}`)) asked.add(order.identifiers.some((id) => id.type === "ip" && id.value === cn) ? `ip:${cn}` : `dns:${cn}`);
+    // A CN that is an IP address counts in its canonical form, as the order's ip identifiers are kept (RFC 8738 §3).
+    const ip = checkIpAddress(names.commonName);
+    const cn = "address" in ip ? ip.address : names.commonName.toLowerCase();
+    if (!asked.has(`dns:${cn}`) && !asked.has(`ip:${cn}`)) asked.add("address" in ip ? `ip:${cn}` : `dns:${cn}`);
   }
   const ordered = new Set(order.identifiers.map((id) => `${id.type}:${id.value}`));
   const extra = [...asked].filter((name) => !ordered.has(name));
@@ -70,6 +72,7 @@ export async function finalizeOrder(ctx: AcmeServerContext, account: AcmeServerA
   }
   const issuer = ctx.directory.issuer;
   if (issuer.type !== "private") throw new AcmeServerProblem("unauthorized", "this directory's issuer is not available");
+  if (order.notAfter !== null && order.notAfter <= ctx.now) throw new AcmeServerProblem("malformed", "the order's notAfter has passed: order again with a later one");
   const csr = csrBase64((payload as { csr?: unknown } | undefined)?.csr);
   const names = await checkCsr(csr, order, account, issuer.profile !== "client");
   const ca = await findTeamCa(ctx.db, ctx.directory.teamId, issuer.caId);
@@ -86,6 +89,8 @@ export async function finalizeOrder(ctx: AcmeServerContext, account: AcmeServerA
       dnsNames: names.dnsNames,
       ipAddresses: names.ipAddresses,
       validityHours: issuer.validityHours,
+      // RFC 8555 §7.4: the window the order asked for (checked at newOrder), else the directory's validity from now.
+      ...(order.notBefore !== null || order.notAfter !== null ? { window: { ...(order.notBefore !== null ? { notBefore: order.notBefore } : {}), ...(order.notAfter !== null ? { notAfter: order.notAfter } : {}) } } : {}),
       csr,
     };
     // The order becomes valid in the certificate's own batch: a stored certificate always has its valid order.

@@ -1,5 +1,6 @@
 /**
- * newOrder identifiers (RFC 8555 §7.4, §9.7.7): DNS names lower-cased and de-duplicated, wildcards split as the
+ * newOrder identifiers (RFC 8555 §7.4, §9.7.7; RFC 8738 for ip): DNS names lower-cased and de-duplicated, IP addresses
+ * in canonical form, wildcards split as the
  * authorization shows them (§7.1.4: the value without "*.", `wildcard: true`), and the directory's policy: a name the
  * directory's `allowedNames` cover (`*.x` = exactly one label) or one the team holds, else `rejectedIdentifier`.
  */
@@ -7,7 +8,7 @@ import { AcmeServerProblem } from "../../acme-server/problems";
 import type { Database } from "../../db/client";
 import type { AcmeIdentifier } from "../../db/schema";
 import { coversName } from "../../pki/name-coverage";
-import { checkDnsName, MAX_NAMES, parseIpAddress } from "../../pki/private-ca";
+import { checkDnsName, checkIpAddress, MAX_NAMES } from "../../pki/private-ca";
 import type { AcmeDirectoryRow } from "../../store/acme-server-directories";
 import { unheldNames } from "../../store/domain-claims";
 
@@ -26,9 +27,10 @@ export function normalizeIdentifiers(input: unknown): AcmeIdentifier[] {
       }
       out.set(`dns:${checked.name}`, { type: "dns", value: checked.name });
     } else if (type === "ip") {
-      const address = parseIpAddress(value);
-      if (!address) throw new AcmeServerProblem("malformed", `"${value.slice(0, 80)}" is not an IP address (RFC 8738)`);
-      out.set(`ip:${address.toString()}`, { type: "ip", value: address.toString() });
+      // RFC 8738 §3: the address in its textual form; kept in the canonical form the certificate's SAN will show.
+      const checked = checkIpAddress(value);
+      if ("why" in checked) throw new AcmeServerProblem("malformed", `"${value.slice(0, 80)}" is ${checked.why} (RFC 8738 §3)`);
+      out.set(`ip:${checked.address}`, { type: "ip", value: checked.address });
     } else {
       throw new AcmeServerProblem("unsupportedIdentifier", `identifier type "${type.slice(0, 20)}" is not supported: use dns or ip`);
     }
@@ -44,17 +46,18 @@ export function authorizationIdentifier(identifier: AcmeIdentifier): { identifie
 
 /**
  * `rejectedIdentifier` (with one subproblem per refused identifier, RFC 8555 §6.7.1) unless each identifier is covered
- * by the directory's patterns or held by the team (a verified claim; with DOMAIN_VERIFICATION=off, a claimed name).
+ * by the directory's patterns or held by the team (a verified claim; with DOMAIN_VERIFICATION=off, a claimed name). An
+ * IP address (RFC 8738) is never held: the directory's `allowedNames` must list it.
  */
 export async function requireAllowed(db: Database, directory: AcmeDirectoryRow, identifiers: readonly AcmeIdentifier[]): Promise<void> {
-  const refused: AcmeIdentifier[] = identifiers.filter((id) => id.type !== "dns");
+  const refused: AcmeIdentifier[] = identifiers.filter((id) => id.type === "ip" && !directory.allowedNames.includes(id.value));
   const rest = identifiers.filter((id) => id.type === "dns" && !coversName(directory.allowedNames, id.value)).map((id) => id.value);
   if (rest.length > 0) {
     const unheld = await db.all<{ name: string }>(unheldNames(directory.teamId, JSON.stringify(rest)));
     refused.push(...unheld.map(({ name }) => ({ type: "dns" as const, value: name })));
   }
   if (refused.length === 0) return;
-  const why = (id: AcmeIdentifier) => (id.type === "dns" ? "neither allowed by this directory nor held by its team" : "IP identifiers are not allowed by this directory");
+  const why = (id: AcmeIdentifier) => (id.type === "dns" ? "neither allowed by this directory nor held by its team" : "not listed in this directory's allowedNames");
   throw new AcmeServerProblem("rejectedIdentifier", `this directory does not issue for ${refused.map((id) => id.value).join(", ")}: ${why(refused[0]!)}`, {
     subproblems: refused.map((identifier) => ({ type: "rejectedIdentifier", detail: why(identifier), identifier })),
   });

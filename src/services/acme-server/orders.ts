@@ -4,7 +4,7 @@
  */
 import { AcmeServerProblem } from "../../acme-server/problems";
 import { newId } from "../../core/ids";
-import { DAY_MS } from "../../core/time";
+import { DAY_MS, HOUR_MS } from "../../core/time";
 import { bytesToBase64Url } from "../../crypto/encoding";
 import type { AcmeIdentifier } from "../../db/schema";
 import { type NameConstraints, namesOutsideConstraints } from "../../pki/private-ca";
@@ -14,6 +14,7 @@ import { findTeamCa } from "../../store/certificate-authorities";
 import { requireUnrevokedBinding } from "./accounts";
 import { accountActor, type AcmeServerContext } from "./context";
 import { authorizationIdentifier, normalizeIdentifiers, requireAllowed } from "./identifiers";
+import { requestedValidity } from "./order-validity";
 
 /** How long a client has to finish an order, and how long a pending authorization waits (Boulder's and Pebble's order of magnitude). */
 const ORDER_LIFETIME_MS = 7 * DAY_MS;
@@ -58,9 +59,7 @@ export async function newOrder(ctx: AcmeServerContext, account: AcmeServerAccoun
   const body = payload as Record<string, unknown>;
   await requireUnrevokedBinding(ctx, account);
   const identifiers = normalizeIdentifiers(body.identifiers);
-  if (body.notBefore !== undefined || body.notAfter !== undefined) {
-    throw new AcmeServerProblem("malformed", "this directory sets the validity itself: send no notBefore or notAfter (RFC 8555 §7.4)");
-  }
+  const validity = requestedValidity(ctx.directory.issuer, body, ctx.now);
   if (body.profile !== undefined && body.profile !== (ctx.directory.issuer as { profile?: string }).profile) {
     throw new AcmeServerProblem("invalidProfile", `this directory issues only the profile it advertises in meta.profiles`);
   }
@@ -71,8 +70,11 @@ export async function newOrder(ctx: AcmeServerContext, account: AcmeServerAccoun
     throw new AcmeServerProblem("alreadyReplaced", "another order already replaces that certificate (RFC 9773 §5)");
   }
   await requireAllowed(ctx.db, ctx.directory, identifiers);
-  const { ca } = await issuingCa(ctx);
+  const { ca, issuer } = await issuingCa(ctx);
   requireInsideConstraints(ca.constraintsPath as unknown as NameConstraints[], identifiers);
+  // The window's end (notAfter, or notBefore plus the directory's validity) must fall within the CA's life.
+  const ends = validity.notAfter ?? (validity.notBefore !== null ? validity.notBefore + issuer.validityHours * HOUR_MS : null);
+  if (ends !== null && ends > ca.notAfter) throw new AcmeServerProblem("malformed", `the requested validity ends after this directory's CA expires (${new Date(ca.notAfter).toISOString()})`);
 
   const preApproved = ctx.directory.authorization === "pre-approved";
   const order: AcmeOrderRow = {
@@ -82,8 +84,8 @@ export async function newOrder(ctx: AcmeServerContext, account: AcmeServerAccoun
     teamId: account.teamId,
     status: preApproved ? "ready" : "pending",
     identifiers,
-    notBefore: null,
-    notAfter: null,
+    notBefore: validity.notBefore,
+    notAfter: validity.notAfter,
     expiresAt: ctx.now + ORDER_LIFETIME_MS,
     error: null,
     certificateId: null,

@@ -24,6 +24,11 @@ const FAMILIES: Record<CounterName, Omit<MetricFamily, "samples">> = {
     help: "Undelivered webhook events dropped, oldest first, to keep the team's outbox within WEBHOOK_EVENTS_PER_TEAM and WEBHOOK_OUTBOX_BYTES_PER_TEAM (each drop is also in the team's audit log).",
     type: "counter",
   },
+  acme_server_operations: {
+    name: "certdesk_acme_server_operations_total",
+    help: "Requests to the team's ACME server directories, by directory (its id), operation (newOrder, finalize, revokeCert) and outcome (created, issued, revoked; or the ACME problem type answered, e.g. rejectedIdentifier, badCSR, badNonce).",
+    type: "counter",
+  },
 };
 
 /** The rows as families; each sample is labelled with its team's slug first. A row of an unknown counter is left out. */

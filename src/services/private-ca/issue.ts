@@ -46,6 +46,8 @@ export interface IssueInput {
   uris?: string[];
   emails?: string[];
   validityHours?: number;
+  /** An explicit validity window (ms; an ACME order's notBefore/notAfter, RFC 8555 §7.4): either end may be left to the default. */
+  window?: { notBefore?: number; notAfter?: number };
   csr?: string;
   keyType?: "ec" | "rsa";
   keySize?: number;
@@ -84,18 +86,27 @@ export async function leafKey(
   return { publicKey: pair.publicKey, privateKey: pair.privateKey, fromCsr: null, description: keyType === "ec" ? `EC P-${keySize}` : `RSA ${keySize}` };
 }
 
-/** notBefore/notAfter, or a 400 when they pass the CA's notAfter or the configured maximum. */
-export function validityOf(ctx: Pick<IssueContext, "now" | "maxLeafDays">, ca: CertificateAuthorityRow, validityHours: number | undefined) {
+/**
+ * notBefore/notAfter, or a 400 when they pass the CA's notAfter or the configured maximum. Without `window` the
+ * certificate starts now (backdated a minute); a window's notBefore is taken as given, its notAfter too, and the
+ * lifetime (then counted from notBefore) obeys the same limits.
+ */
+export function validityOf(ctx: Pick<IssueContext, "now" | "maxLeafDays">, ca: CertificateAuthorityRow, validityHours: number | undefined, window?: IssueInput["window"]) {
   const maxMs = ctx.maxLeafDays * DAY_MS;
   if (validityHours !== undefined && validityHours * HOUR_MS > maxMs) {
     throw new AppError("validation_failed", `validityHours must be at most ${ctx.maxLeafDays * 24} (${ctx.maxLeafDays} days, PRIVATE_CA_MAX_LEAF_DAYS)`, { param: "validityHours" });
   }
-  const lifetime = validityHours !== undefined ? validityHours * HOUR_MS : Math.min(DEFAULT_LEAF_VALIDITY_MS, maxMs, ca.notAfter - ctx.now);
-  const notAfter = ctx.now + lifetime;
+  const start = window?.notBefore ?? ctx.now;
+  const notAfter = window?.notAfter ?? start + (validityHours !== undefined ? validityHours * HOUR_MS : Math.min(DEFAULT_LEAF_VALIDITY_MS, maxMs, ca.notAfter - start));
+  const lifetime = notAfter - start;
+  if (lifetime > maxMs) throw new AppError("validation_failed", `the validity window is longer than ${ctx.maxLeafDays} days (PRIVATE_CA_MAX_LEAF_DAYS)`, { param: "notAfter" });
+  if (window?.notAfter !== undefined && (lifetime <= 0 || notAfter <= ctx.now)) {
+    throw new AppError("validation_failed", `the validity window ends at ${new Date(notAfter).toISOString()}: that is not after its start and now`, { param: "notAfter" });
+  }
   if (lifetime <= 0 || notAfter > ca.notAfter) {
     throw new AppError("validation_failed", `the certificate would outlive its CA: the CA's notAfter is ${new Date(ca.notAfter).toISOString()}`, { param: "validityHours" });
   }
-  return { notBefore: ctx.now - BACKDATE_MS, notAfter, shortLived: lifetime <= SHORT_LIVED_MAX_MS };
+  return { notBefore: window?.notBefore ?? ctx.now - BACKDATE_MS, notAfter, shortLived: lifetime <= SHORT_LIVED_MAX_MS };
 }
 
 /** The chain served after the leaf: the issuing CA up to, not including, the root (a self-signed certificate). */
@@ -160,7 +171,7 @@ export async function issuePrivateCertificate(ctx: IssueContext, ca: Certificate
   if (ca.notAfter <= ctx.now) throw new AppError("validation_failed", `CA ${ca.id} expired at ${new Date(ca.notAfter).toISOString()}`);
   // Refused before the CSR is read: a profile the CA's EKU forbids (the signer checks it again, as it checks all).
   assertProfileAllowedBy((await openSigningCa(ctx.encryptionKey, ca)).certificate, input.profile);
-  const validity = validityOf(ctx, ca, input.validityHours);
+  const validity = validityOf(ctx, ca, input.validityHours, input.window);
   const key = await leafKey(input);
   const asked = requestsNames(input) || key.fromCsr === null ? input : key.fromCsr;
   const names = normalizeSubjectNames(asked, { allowWildcards: input.profile !== "client" });

@@ -8,7 +8,7 @@ import { bytesToBase64Url } from "../../../src/crypto/encoding";
 import { createCsr } from "../../../src/pki/csr";
 import { x509 } from "../../../src/pki/x509-setup";
 import { call, newTenant, type Tenant } from "../../support/api";
-import { freshNonce, newDirectory, post } from "./server-support";
+import { ecKeys, expectProblem, freshNonce, newDirectory, post } from "./server-support";
 
 let tenant: Tenant;
 let setup: Awaited<ReturnType<typeof newDirectory>>;
@@ -17,19 +17,10 @@ let keys: CryptoKeyPair;
 let accountUrl: string;
 const statuses: number[] = [];
 
-const ecKeys = () => crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]) as Promise<CryptoKeyPair>;
-
 async function send(url: string, signer: CryptoKeyPair, payload: unknown, options: Parameters<typeof post>[3] = {}) {
   const res = await post(url, signer, payload, options);
   statuses.push(res.status);
   return res;
-}
-
-function expectProblem(res: { status: number; headers: Headers; body: any; text: string }, type: string, status = 400) {
-  expect(res.status, res.text).toBe(status);
-  expect(res.headers.get("Content-Type")).toBe("application/problem+json");
-  expect(res.body.type).toBe(`urn:ietf:params:acme:error:${type}`);
-  expect(res.headers.get("Replay-Nonce")).toBeTruthy();
 }
 
 const issuedCount = async () => (await env.DB.prepare("SELECT count(*) AS n FROM private_certificates WHERE ca_id = ?").bind(setup.ca.id).first<{ n: number }>())!.n;

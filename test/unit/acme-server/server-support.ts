@@ -1,5 +1,6 @@
 /** Helpers of the ACME server tests: a private directory with an EAB key made through the API, our own client pointed at it. */
 import { SELF } from "cloudflare:test";
+import { expect } from "vitest";
 import { AcmeClient, generateAccountKey } from "../../../src/acme";
 import { signJws } from "../../../src/acme/jws";
 import type { Tenant } from "../../support/api";
@@ -47,4 +48,15 @@ export async function post(url: string, keys: CryptoKeyPair, payload: unknown, o
     parsed = text;
   }
   return { status: res.status, headers: res.headers, body: parsed, text, sent: body };
+}
+
+export const ecKeys = () => crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]) as Promise<CryptoKeyPair>;
+
+/** The answer is the ACME problem `type` (RFC 8555 §6.7) with its status, a fresh nonce, and a detail matching `detail`. */
+export function expectProblem(res: { status: number; headers: Headers; body: any; text: string }, type: string, status = 400, detail?: RegExp) {
+  expect(res.status, res.text).toBe(status);
+  expect(res.headers.get("Content-Type")).toBe("application/problem+json");
+  expect(res.body.type, res.text).toBe(`urn:ietf:params:acme:error:${type}`);
+  expect(res.headers.get("Replay-Nonce")).toBeTruthy();
+  if (detail) expect(res.body.detail).toMatch(detail);
 }

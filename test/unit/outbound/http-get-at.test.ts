@@ -19,6 +19,10 @@ describe("parseHttpAnswer", () => {
     expect(parseHttpAnswer(bytes(`HTTP/1.1 200 OK\r\n\r\n${"x".repeat(100)}`), 10).body).toBe("x".repeat(10));
   });
 
+  it("gives a redirect's Location as sent", () => {
+    expect(parseHttpAnswer(bytes("HTTP/1.1 301 Moved Permanently\r\nlocation: /next/path?q=1\r\nContent-Length: 0\r\n\r\n"), 4096)).toEqual({ status: 301, body: "", location: "/next/path?q=1" });
+  });
+
   it("refuses what is not HTTP", () => {
     expect(() => parseHttpAnswer(bytes("SSH-2.0-OpenSSH_9.6\r\n"), 4096)).toThrow("no end of headers");
     expect(() => parseHttpAnswer(bytes("hello\r\n\r\nworld"), 4096)).toThrow("no status line");
