@@ -3,7 +3,7 @@
  * endpoint, held while a round or an attempt has it; the body is the event's, store/webhook-events.ts), the attempts
  * kept for the deliveries listing, and which expiry notice each certificate last had.
  */
-import { and, asc, desc, eq, gt, inArray, isNull, lte, ne, notInArray, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lte, ne, notInArray, or, sql } from "drizzle-orm";
 import { seal, unseal, type SealingKeys } from "../crypto/sealing";
 import type { Database } from "../db/client";
 import { selectValues } from "../db/select-values";
@@ -201,13 +201,29 @@ export async function attemptsOf(db: Database, endpointId: string, limit: number
 
 export type ExpiryCandidate = Pick<
   typeof certificates.$inferSelect,
-  "id" | "teamId" | "projectId" | "type" | "domain" | "names" | "serial" | "fingerprint" | "issuedAt" | "expiresAt"
+  | "id"
+  | "teamId"
+  | "projectId"
+  | "type"
+  | "domain"
+  | "names"
+  | "serial"
+  | "fingerprint"
+  | "issuedAt"
+  | "expiresAt"
+  | "autoRenew"
+  | "nextRenewalAt"
+  | "renewalFailures"
+  | "lastRenewError"
+  | "ariWindowStart"
+  | "ariWindowEnd"
 > & { noticedExpiresAt: number | null; noticedLevel: number | null };
 
 /**
  * Active certificates expiring in (`floor`, `horizon`] of teams with an enabled webhook endpoint, whose notice is not
- * up to date at `asOf`: never seen, renewed since (another expiry), or their next notice has come. One range read of
- * the `expires_at` index, soonest first.
+ * up to date at `asOf`: never seen, renewed since (another expiry), their next notice has come, or the row changed
+ * since its notice was last looked at (a renewal failed, automatic renewal was switched off: a notice that waited for
+ * the renewal may be due now). One range read of the `expires_at` index, soonest first.
  */
 export async function expiryCandidates(db: Database, window: { asOf: number; floor: number; horizon: number }, limit: number): Promise<ExpiryCandidate[]> {
   const teamsWithEndpoints = db.select({ teamId: webhookEndpoints.teamId }).from(webhookEndpoints).where(isNull(webhookEndpoints.disabledAt));
@@ -223,6 +239,12 @@ export async function expiryCandidates(db: Database, window: { asOf: number; flo
       fingerprint: certificates.fingerprint,
       issuedAt: certificates.issuedAt,
       expiresAt: certificates.expiresAt,
+      autoRenew: certificates.autoRenew,
+      nextRenewalAt: certificates.nextRenewalAt,
+      renewalFailures: certificates.renewalFailures,
+      lastRenewError: certificates.lastRenewError,
+      ariWindowStart: certificates.ariWindowStart,
+      ariWindowEnd: certificates.ariWindowEnd,
       noticedExpiresAt: certificateExpiryNotices.expiresAt,
       noticedLevel: certificateExpiryNotices.level,
     })
@@ -238,6 +260,7 @@ export async function expiryCandidates(db: Database, window: { asOf: number; flo
           isNull(certificateExpiryNotices.certificateId),
           ne(certificateExpiryNotices.expiresAt, certificates.expiresAt),
           lte(certificateExpiryNotices.nextNoticeAt, window.asOf),
+          gte(certificates.updatedAt, certificateExpiryNotices.updatedAt),
         ),
       ),
     )
