@@ -3,11 +3,11 @@
  * endpoint, held while a round or an attempt has it; the body is the event's, store/webhook-events.ts), the attempts
  * kept for the deliveries listing, and which expiry notice each certificate last had.
  */
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lte, ne, notInArray, or, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lte, ne, notInArray, or, sql } from "drizzle-orm";
 import { seal, unseal, type SealingKeys } from "../crypto/sealing";
 import type { Database } from "../db/client";
 import { selectValues } from "../db/select-values";
-import { certificateExpiryNotices, certificates, webhookAttempts, webhookEndpoints, webhookOutbox } from "../db/schema";
+import { certificateExpiryNotices, certificates, teams, webhookAttempts, webhookEndpoints, webhookOutbox } from "../db/schema";
 
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookOutboxRow = typeof webhookOutbox.$inferSelect;
@@ -196,6 +196,23 @@ export async function attemptsOf(db: Database, endpointId: string, limit: number
     .orderBy(desc(webhookAttempts.at), desc(webhookAttempts.id))
     .limit(limit);
 }
+
+/**
+ * How many endpoints are disabled (by a PATCH, a 410 Gone or 3 days of failures), per team, of one team (`teamId`) or
+ * of every team (null), at most `limit` teams: one grouped statement for the metrics scrape.
+ */
+export function disabledEndpointCountsQuery(db: Database, teamId: string | null, limit: number) {
+  return db
+    .select({ teamSlug: teams.slug, endpoints: count() })
+    .from(webhookEndpoints)
+    .innerJoin(teams, eq(teams.id, webhookEndpoints.teamId))
+    .where(and(isNotNull(webhookEndpoints.disabledAt), teamId === null ? undefined : eq(webhookEndpoints.teamId, teamId)))
+    .groupBy(webhookEndpoints.teamId)
+    .orderBy(webhookEndpoints.teamId)
+    .limit(limit);
+}
+
+export type DisabledEndpointCount = Awaited<ReturnType<typeof disabledEndpointCountsQuery>>[number];
 
 // Expiry notices
 
