@@ -100,6 +100,9 @@ export function recordEndpointFailure(db: Database, endpointId: string, failure:
     .where(eq(webhookEndpoints.id, endpointId));
 }
 
+/** The reason a team's own PATCH `{"disabled": true}` records: the metrics tell it apart from deliveries that failed. */
+export const DISABLED_THROUGH_API = "Disabled through the API";
+
 /** Turns the endpoint off, saying why; unless it is off already (the first reason stays). */
 export function disableEndpointStatement(db: Database, endpointId: string, reason: string, at: number) {
   return db
@@ -198,17 +201,19 @@ export async function attemptsOf(db: Database, endpointId: string, limit: number
 }
 
 /**
- * How many endpoints are disabled (by a PATCH, a 410 Gone or 3 days of failures), per team, of one team (`teamId`) or
- * of every team (null), at most `limit` teams: one grouped statement for the metrics scrape.
+ * How many endpoints are disabled per team and by whom (`api`: the team's PATCH; `delivery`: a 410 Gone or 3 days of
+ * failures), of one team (`teamId`) or of every team (null), at most `limit` rows: one grouped statement for the
+ * metrics scrape.
  */
 export function disabledEndpointCountsQuery(db: Database, teamId: string | null, limit: number) {
+  const by = sql<"api" | "delivery">`CASE WHEN ${webhookEndpoints.disabledReason} = ${DISABLED_THROUGH_API} THEN 'api' ELSE 'delivery' END`;
   return db
-    .select({ teamSlug: teams.slug, endpoints: count() })
+    .select({ teamSlug: teams.slug, by, endpoints: count() })
     .from(webhookEndpoints)
     .innerJoin(teams, eq(teams.id, webhookEndpoints.teamId))
     .where(and(isNotNull(webhookEndpoints.disabledAt), teamId === null ? undefined : eq(webhookEndpoints.teamId, teamId)))
-    .groupBy(webhookEndpoints.teamId)
-    .orderBy(webhookEndpoints.teamId)
+    .groupBy(webhookEndpoints.teamId, by)
+    .orderBy(webhookEndpoints.teamId, by)
     .limit(limit);
 }
 

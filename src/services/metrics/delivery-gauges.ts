@@ -14,9 +14,9 @@ export function deliveryFamilies(failing: readonly FailingTargetCount[], disable
     },
     {
       name: "certdesk_webhook_endpoints_disabled",
-      help: "Webhook endpoints that record and receive nothing (disabled by a PATCH, a 410 Gone or 3 days of failed deliveries).",
+      help: "Webhook endpoints that record and receive nothing, by who disabled them (by: api, the team's PATCH; delivery, a 410 Gone or 3 days of failed deliveries).",
       type: "gauge",
-      samples: disabled.map((row) => ({ labels: { team: row.teamSlug }, value: row.endpoints })),
+      samples: disabled.map((row) => ({ labels: { team: row.teamSlug, by: row.by }, value: row.endpoints })),
     },
   ];
 }

@@ -8,6 +8,7 @@ import { env } from "cloudflare:test";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RETRY_POLICY } from "../../../src/acme";
+import { DISABLED_THROUGH_API } from "../../../src/store/webhooks";
 import { ADMIN_TOKEN, call, newProject, newTenant, type Tenant } from "../../support/api";
 import { countingIsolate } from "../../support/d1-count";
 import { makeChain } from "../../support/pki-fixtures";
@@ -211,7 +212,7 @@ describe("GET /metrics: counters", () => {
 });
 
 describe("GET /metrics: deliveries that need someone", () => {
-  it("counts a team's failing deploy targets by kind and its disabled webhook endpoints; none, no sample", async () => {
+  it("counts a team's failing deploy targets by kind and its disabled webhook endpoints by who disabled them; none, no sample", async () => {
     const [tenant, quiet] = [await newTenant(), await newTenant()];
     const project = await newProject(tenant);
     const target = env.DB.prepare(
@@ -219,19 +220,26 @@ describe("GET /metrics: deliveries that need someone", () => {
        VALUES (?, ?, ?, ?, '{}', '', ?, ?, 0, 0)`,
     );
     const endpoint = env.DB.prepare(
-      `INSERT INTO webhook_endpoints (id, team_id, url, events, sealed_secret, disabled_at, created_at, updated_at) VALUES (?, ?, 'https://hooks.example.com/in', '[]', '', ?, 0, 0)`,
+      `INSERT INTO webhook_endpoints (id, team_id, url, events, sealed_secret, disabled_at, disabled_reason, created_at, updated_at)
+       VALUES (?, ?, 'https://hooks.example.com/in', '[]', '', ?, ?, 0, 0)`,
     );
     const id = (kind: string) => `${kind}_${Math.random().toString(36).slice(2, 10)}`;
     await env.DB.batch([
       target.bind(id("dt"), tenant.teamId, project.id, "https_push", 3, Date.now() - 3_600_000),
       target.bind(id("dt"), tenant.teamId, project.id, "https_push", 1, Date.now()),
       target.bind(id("dt"), tenant.teamId, project.id, "aws_acm", 0, null),
-      endpoint.bind(id("whe"), tenant.teamId, Date.now()),
-      endpoint.bind(id("whe"), tenant.teamId, null),
+      endpoint.bind(id("whe"), tenant.teamId, Date.now(), "The endpoint answered 410 Gone"),
+      endpoint.bind(id("whe"), tenant.teamId, Date.now(), "Every delivery failed for 3 days"),
+      endpoint.bind(id("whe"), tenant.teamId, Date.now(), DISABLED_THROUGH_API),
+      endpoint.bind(id("whe"), tenant.teamId, null, null),
     ]);
     const { families } = await scrape(tenant.token);
     expect(samples(families, "certdesk_deploy_targets_failing")).toEqual([{ labels: { team: tenant.slug, kind: "https_push" }, value: "2" }]);
-    expect(samples(families, "certdesk_webhook_endpoints_disabled")).toEqual([{ labels: { team: tenant.slug }, value: "1" }]);
+    // A team's own pause is told apart from deliveries that failed: only those need someone.
+    expect(samples(families, "certdesk_webhook_endpoints_disabled")).toEqual([
+      { labels: { team: tenant.slug, by: "api" }, value: "1" },
+      { labels: { team: tenant.slug, by: "delivery" }, value: "2" },
+    ]);
     const operator = (await scrape(ADMIN_TOKEN)).families;
     expect(valueOf(operator, "certdesk_deploy_targets_failing", { team: tenant.slug, kind: "https_push" })).toBe(2);
     expect(samples(operator, "certdesk_deploy_targets_failing", { team: quiet.slug })).toEqual([]);
