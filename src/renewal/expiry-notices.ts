@@ -4,10 +4,13 @@
  * every notice down in proportion, so that the first notice is exactly when the certificate turns "expiring soon"
  * (pki/expiry.ts: 30 days, or the last third of shorter lifetimes) and a 6-day certificate is not announced from
  * birth. Let's Encrypt stopped sending its own expiry emails in 2025
- * (https://letsencrypt.org/2025/01/22/ending-expiration-emails/), so these are the team's warning.
+ * (https://letsencrypt.org/2025/01/22/ending-expiration-emails/), so these are the team's warning. Like those emails,
+ * which went only to certificates not renewed in time, a certificate that renews itself is announced only once its
+ * renewal is overdue (renewalStanding below): a notice then means someone has to act.
  */
 import { DAY_MS } from "../core/time";
 import { expiryWarningDays, expiryWindowMs } from "../pki/expiry";
+import { renewalOverdueAt } from "./policy";
 
 /** The notices of a certificate living 90 days or more, in days before expiry (the first is the "expiring soon" window). */
 export const EXPIRY_NOTICE_DAYS = [expiryWarningDays, 14, 7, 1] as const;
@@ -39,4 +42,38 @@ export function nextExpiryNoticeAt(issuedAt: number, expiresAt: number, level: n
 export function expiryNoticeThresholdDays(issuedAt: number, expiresAt: number, level: number): number | null {
   if (level < 1 || level >= EXPIRED_LEVEL) return null;
   return expiryNoticeOffsetsMs(issuedAt, expiresAt)[level - 1]! / DAY_MS;
+}
+
+/** What the expiry notices need of a certificate's renewal (the row's columns). */
+export interface RenewalFacts {
+  issuedAt: number;
+  expiresAt: number;
+  autoRenew: boolean;
+  nextRenewalAt: number | null;
+  /** Automatic renewal's failures since its last success (a manual renew's failure is not counted). */
+  renewalFailures: number;
+  ariWindowStart: number | null;
+  ariWindowEnd: number | null;
+}
+
+/**
+ * Why a certificate's notices are sent, or that they wait:
+ * - `auto_renew_off`: nothing renews it (renewal off, or an uploaded certificate): every notice, lifetime-scaled;
+ * - `on_time`: it renews itself and its renewal is not overdue: the notices wait until `overdueAt` (a failure
+ *   before then makes it overdue at once);
+ * - `renewal_failed`: the last automatic attempt failed (or automatic renewal stopped after a failure);
+ * - `renewal_overdue`: not renewed by the end of its renewal window and the grace after it (renewal/policy.ts).
+ */
+export type RenewalStanding =
+  | { reason: "auto_renew_off" | "renewal_failed" | "renewal_overdue" }
+  | { reason: "on_time"; overdueAt: number };
+
+export function renewalStanding(certificate: RenewalFacts, asOf: number): RenewalStanding {
+  const renews = certificate.autoRenew && (certificate.nextRenewalAt !== null || certificate.renewalFailures > 0);
+  if (!renews) return { reason: "auto_renew_off" };
+  if (certificate.renewalFailures > 0) return { reason: "renewal_failed" };
+  const { ariWindowStart: start, ariWindowEnd: end } = certificate;
+  const ariWindow = start !== null && end !== null ? { start, end } : null;
+  const overdueAt = renewalOverdueAt({ issuedAt: certificate.issuedAt, expiresAt: certificate.expiresAt, ariWindow });
+  return asOf >= overdueAt ? { reason: "renewal_overdue" } : { reason: "on_time", overdueAt };
 }

@@ -30,13 +30,37 @@ function isUsableWindow(window: RenewalWindow | null | undefined): window is Ren
  * - never later than when a twentieth of the lifetime remains, whatever the window says.
  */
 export function renewalDueAt(input: RenewalTimingInput): number {
-  const lifetime = Math.max(0, input.expiresAt - input.issuedAt);
-  const lastResort = input.expiresAt - lifetime / 20;
   if (isUsableWindow(input.ariWindow)) {
     const { start, end } = input.ariWindow;
     const point = start + Math.floor((end - start) * (input.random ?? Math.random)());
-    return Math.min(point, lastResort);
+    return Math.min(point, lastResortAt(input));
   }
+  return fixedDueAt(input);
+}
+
+const lifetimeOf = (input: RenewalTimingInput) => Math.max(0, input.expiresAt - input.issuedAt);
+const lastResortAt = (input: RenewalTimingInput) => input.expiresAt - lifetimeOf(input) / 20;
+
+function fixedDueAt(input: RenewalTimingInput): number {
+  const lifetime = lifetimeOf(input);
   const remainingShare = lifetime < 10 * DAY_MS ? 1 / 2 : 1 / 3;
   return input.expiresAt - lifetime * remainingShare;
+}
+
+/**
+ * How long a healthy renewal may take past the latest instant it could fall due: the next tick claims it (15
+ * minutes), the queue runs it within minutes, a lost message is sent again after the sweep's claim (2 hours), and a
+ * backlog that RENEWALS_PER_TICK spreads over a day's ticks is still on time. A lifetime's twentieth when that is
+ * shorter (6-day certificates: 7.2 hours).
+ */
+export const RENEWAL_GRACE_MS = DAY_MS;
+
+/**
+ * The instant a renewal not yet done is overdue: the end of the window it falls due in (the ARI window's end, capped
+ * like renewalDueAt; the fixed point without one) plus RENEWAL_GRACE_MS, never after expiry. Until then a certificate
+ * that renews itself needs nobody (the expiry notices, renewal/expiry-notices.ts, wait for it).
+ */
+export function renewalOverdueAt(input: Omit<RenewalTimingInput, "random">): number {
+  const latestDue = isUsableWindow(input.ariWindow) ? Math.min(input.ariWindow.end, lastResortAt(input)) : fixedDueAt(input);
+  return Math.min(input.expiresAt, latestDue + Math.min(RENEWAL_GRACE_MS, lifetimeOf(input) / 20));
 }

@@ -43,7 +43,8 @@ export const metricsRoutes = newRouter().openapi(
       "Prometheus text exposition format 0.0.4. Certificate gauges mirror cert-manager's " +
       "(`certdesk_certificate_expiration_timestamp_seconds`, `certdesk_certificate_renewal_timestamp_seconds`, " +
       "`certdesk_certificate_ready_status{condition}`), labelled `id`, `team`, `project`, `domain`, `type`; counters: " +
-      "`certdesk_renewal_attempts_total`, `certdesk_renewal_failures_total`, `certdesk_acme_requests_total`, and for the " +
+      "`certdesk_renewal_attempts_total`, `certdesk_renewal_failures_total`, `certdesk_acme_requests_total`; gauges of deliveries that need " +
+      "someone: `certdesk_deploy_targets_failing{team,kind}`, `certdesk_webhook_endpoints_disabled{team,by}`; and for the " +
       "operator alone `certdesk_cron_stage_failures_total{stage}`. The operator token sees every team (at most 5,000 certificates per scrape: `certdesk_metrics_truncated` says when more were left " +
       "out); a team token with `projects:read` sees its own team.",
     tags: ["Monitoring"],

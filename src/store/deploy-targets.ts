@@ -2,11 +2,11 @@
  * Deploy-target rows: their sealed credentials, the lease one delivery holds while it runs, and the outcome of each
  * attempt. A target is due while the project's active certificate has a serial it has not received.
  */
-import { and, asc, eq, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, count, eq, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
 import { seal, unseal, type SealingKeys } from "../crypto/sealing";
 import type { Database } from "../db/client";
 import { selectValues } from "../db/select-values";
-import { certificates, deployTargets } from "../db/schema";
+import { certificates, deployTargets, teams } from "../db/schema";
 
 export type DeployTargetRow = typeof deployTargets.$inferSelect;
 
@@ -136,3 +136,20 @@ export async function dueDeployTargets(db: Database, asOf: number, now: number, 
     .limit(limit);
   return rows.map((r) => r.target);
 }
+
+/**
+ * How many targets are failing (a run of failed deliveries, since `failing_since`), by team and kind, of one team
+ * (`teamId`) or of every team (null), at most `limit` rows: one grouped statement for the metrics scrape.
+ */
+export function failingTargetCountsQuery(db: Database, teamId: string | null, limit: number) {
+  return db
+    .select({ teamSlug: teams.slug, kind: deployTargets.kind, targets: count() })
+    .from(deployTargets)
+    .innerJoin(teams, eq(teams.id, deployTargets.teamId))
+    .where(and(isNotNull(deployTargets.failingSince), teamId === null ? undefined : eq(deployTargets.teamId, teamId)))
+    .groupBy(deployTargets.teamId, deployTargets.kind)
+    .orderBy(deployTargets.teamId, deployTargets.kind)
+    .limit(limit);
+}
+
+export type FailingTargetCount = Awaited<ReturnType<typeof failingTargetCountsQuery>>[number];

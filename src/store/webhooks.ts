@@ -3,11 +3,11 @@
  * endpoint, held while a round or an attempt has it; the body is the event's, store/webhook-events.ts), the attempts
  * kept for the deliveries listing, and which expiry notice each certificate last had.
  */
-import { and, asc, desc, eq, gt, inArray, isNull, lte, ne, notInArray, or, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lte, ne, notInArray, or, sql } from "drizzle-orm";
 import { seal, unseal, type SealingKeys } from "../crypto/sealing";
 import type { Database } from "../db/client";
 import { selectValues } from "../db/select-values";
-import { certificateExpiryNotices, certificates, webhookAttempts, webhookEndpoints, webhookOutbox } from "../db/schema";
+import { certificateExpiryNotices, certificates, teams, webhookAttempts, webhookEndpoints, webhookOutbox } from "../db/schema";
 
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookOutboxRow = typeof webhookOutbox.$inferSelect;
@@ -99,6 +99,9 @@ export function recordEndpointFailure(db: Database, endpointId: string, failure:
     .set({ failingSince: failure.failingSince, lastFailureAt: failure.at, lastError: failure.error, updatedAt: failure.at })
     .where(eq(webhookEndpoints.id, endpointId));
 }
+
+/** The reason a team's own PATCH `{"disabled": true}` records: the metrics tell it apart from deliveries that failed. */
+export const DISABLED_THROUGH_API = "Disabled through the API";
 
 /** Turns the endpoint off, saying why; unless it is off already (the first reason stays). */
 export function disableEndpointStatement(db: Database, endpointId: string, reason: string, at: number) {
@@ -197,17 +200,52 @@ export async function attemptsOf(db: Database, endpointId: string, limit: number
     .limit(limit);
 }
 
+/**
+ * How many endpoints are disabled per team and by whom (`api`: the team's PATCH; `delivery`: a 410 Gone or 3 days of
+ * failures), of one team (`teamId`) or of every team (null), at most `limit` rows: one grouped statement for the
+ * metrics scrape.
+ */
+export function disabledEndpointCountsQuery(db: Database, teamId: string | null, limit: number) {
+  const by = sql<"api" | "delivery">`CASE WHEN ${webhookEndpoints.disabledReason} = ${DISABLED_THROUGH_API} THEN 'api' ELSE 'delivery' END`;
+  return db
+    .select({ teamSlug: teams.slug, by, endpoints: count() })
+    .from(webhookEndpoints)
+    .innerJoin(teams, eq(teams.id, webhookEndpoints.teamId))
+    .where(and(isNotNull(webhookEndpoints.disabledAt), teamId === null ? undefined : eq(webhookEndpoints.teamId, teamId)))
+    .groupBy(webhookEndpoints.teamId, by)
+    .orderBy(webhookEndpoints.teamId, by)
+    .limit(limit);
+}
+
+export type DisabledEndpointCount = Awaited<ReturnType<typeof disabledEndpointCountsQuery>>[number];
+
 // Expiry notices
 
 export type ExpiryCandidate = Pick<
   typeof certificates.$inferSelect,
-  "id" | "teamId" | "projectId" | "type" | "domain" | "names" | "serial" | "fingerprint" | "issuedAt" | "expiresAt"
+  | "id"
+  | "teamId"
+  | "projectId"
+  | "type"
+  | "domain"
+  | "names"
+  | "serial"
+  | "fingerprint"
+  | "issuedAt"
+  | "expiresAt"
+  | "autoRenew"
+  | "nextRenewalAt"
+  | "renewalFailures"
+  | "lastRenewError"
+  | "ariWindowStart"
+  | "ariWindowEnd"
 > & { noticedExpiresAt: number | null; noticedLevel: number | null };
 
 /**
  * Active certificates expiring in (`floor`, `horizon`] of teams with an enabled webhook endpoint, whose notice is not
- * up to date at `asOf`: never seen, renewed since (another expiry), or their next notice has come. One range read of
- * the `expires_at` index, soonest first.
+ * up to date at `asOf`: never seen, renewed since (another expiry), their next notice has come, or the row changed
+ * since its notice was last looked at (a renewal failed, automatic renewal was switched off: a notice that waited for
+ * the renewal may be due now). One range read of the `expires_at` index, soonest first.
  */
 export async function expiryCandidates(db: Database, window: { asOf: number; floor: number; horizon: number }, limit: number): Promise<ExpiryCandidate[]> {
   const teamsWithEndpoints = db.select({ teamId: webhookEndpoints.teamId }).from(webhookEndpoints).where(isNull(webhookEndpoints.disabledAt));
@@ -223,6 +261,12 @@ export async function expiryCandidates(db: Database, window: { asOf: number; flo
       fingerprint: certificates.fingerprint,
       issuedAt: certificates.issuedAt,
       expiresAt: certificates.expiresAt,
+      autoRenew: certificates.autoRenew,
+      nextRenewalAt: certificates.nextRenewalAt,
+      renewalFailures: certificates.renewalFailures,
+      lastRenewError: certificates.lastRenewError,
+      ariWindowStart: certificates.ariWindowStart,
+      ariWindowEnd: certificates.ariWindowEnd,
       noticedExpiresAt: certificateExpiryNotices.expiresAt,
       noticedLevel: certificateExpiryNotices.level,
     })
@@ -238,6 +282,7 @@ export async function expiryCandidates(db: Database, window: { asOf: number; flo
           isNull(certificateExpiryNotices.certificateId),
           ne(certificateExpiryNotices.expiresAt, certificates.expiresAt),
           lte(certificateExpiryNotices.nextNoticeAt, window.asOf),
+          gte(certificates.updatedAt, certificateExpiryNotices.updatedAt),
         ),
       ),
     )

@@ -113,7 +113,8 @@ export const adminRoutes = newRouter().openapi(
   tickRoute(
     "/admin/webhook-sweep",
     "Run one webhook sweep now (what the cron trigger runs after the ARI refresh)",
-    "Announces the expiry notices due at `asOf` (`certificate.expiring`, `certificate.expired`), then runs a delivery round: the webhook " +
+    "Announces the expiry notices due at `asOf` (`certificate.expiring`, `certificate.expired`; a certificate that renews itself only once its " +
+      "renewal failed or is overdue), then runs a delivery round: the webhook " +
       "messages due at `asOf` that nothing holds, every team's in turn, as many as the free delivery slots, onto the webhook queue, judged due " +
       "on that clock (a moved `asOf` sends retries now).",
     z.object({

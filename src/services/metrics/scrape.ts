@@ -1,14 +1,17 @@
 /**
- * One scrape of `GET /metrics`: a team's certificates, counters and webhook outbox, or, for the operator, every team's
- * and the service's own counters. Three or four statements in one D1 batch (one round trip), however many certificates
- * there are; never a query per certificate.
+ * One scrape of `GET /metrics`: a team's certificates, counters, webhook outbox, failing deploy targets and disabled
+ * webhook endpoints, or, for the operator, every team's and the service's own counters. Five or six statements in one
+ * D1 batch (one round trip), however many certificates there are; never a query per certificate.
  */
 import type { Database } from "../../db/client";
 import { counterRowsQuery } from "../../store/metric-counters";
 import { serviceCounterRowsQuery } from "../../store/service-counters";
+import { failingTargetCountsQuery } from "../../store/deploy-targets";
 import { outboxUsageQuery } from "../../store/webhook-events";
+import { disabledEndpointCountsQuery } from "../../store/webhooks";
 import { certificateFamilies, certificateGaugeRowsQuery } from "./certificate-gauges";
 import { counterFamilies } from "./counter-families";
+import { deliveryFamilies } from "./delivery-gauges";
 import { type MetricFamily, renderExposition } from "./exposition";
 import { serviceCounterFamilies } from "./service-families";
 import { webhookOutboxFamilies } from "./webhook-outbox-gauges";
@@ -36,11 +39,13 @@ export async function scrapeMetrics(db: Database, scope: ScrapeScope, now: numbe
   const counters = counterRowsQuery(db, teamId, limits.counterRows + 1);
   // One row per team with anything waiting: bounded like the counters.
   const outbox = outboxUsageQuery(db, teamId, limits.counterRows);
+  const failingTargets = failingTargetCountsQuery(db, teamId, limits.counterRows);
+  const disabledEndpoints = disabledEndpointCountsQuery(db, teamId, limits.counterRows);
   // The service's own counters belong to no team: only the operator reads them. Their label sets are few (one per stage).
-  const [certificateRows, counterRows, outboxRows, serviceRows = []] =
+  const [certificateRows, counterRows, outboxRows, failingRows, disabledRows, serviceRows = []] =
     teamId === null
-      ? await db.batch([certificates, counters, outbox, serviceCounterRowsQuery(db, limits.counterRows)])
-      : await db.batch([certificates, counters, outbox]);
+      ? await db.batch([certificates, counters, outbox, failingTargets, disabledEndpoints, serviceCounterRowsQuery(db, limits.counterRows)])
+      : await db.batch([certificates, counters, outbox, failingTargets, disabledEndpoints]);
   const truncated: MetricFamily = {
     name: "certdesk_metrics_truncated",
     help: `1 when this scrape left rows out (part: certificates past ${limits.certificates}, counters past ${limits.counterRows} label sets); a team's own token scrapes that team alone.`,
@@ -54,6 +59,7 @@ export async function scrapeMetrics(db: Database, scope: ScrapeScope, now: numbe
     ...certificateFamilies(certificateRows.slice(0, limits.certificates), now),
     ...counterFamilies(counterRows.slice(0, limits.counterRows)),
     ...webhookOutboxFamilies(outboxRows),
+    ...deliveryFamilies(failingRows, disabledRows),
     ...(teamId === null ? serviceCounterFamilies(serviceRows) : []),
     truncated,
   ]);

@@ -8,6 +8,7 @@ import { generateWebhookSecret } from "../../crypto/webhook-signature";
 import { redactQueryValues } from "../../outbound/url-redaction";
 import {
   attemptsOf,
+  DISABLED_THROUGH_API,
   deleteAttemptsStatement,
   deleteWebhookEndpointStatement,
   dropPendingMessagesStatement,
@@ -125,7 +126,7 @@ export async function updateWebhookEndpoint(
     ...(changes.url !== undefined ? { url: changes.url } : {}),
     ...(secret !== undefined ? { sealedSecret: await sealWebhookSecret(config.ENCRYPTION_KEY, id, secret) } : {}),
     ...(changes.events !== undefined ? { events: eventList(changes.events) } : {}),
-    ...(changes.disabled === true && current.disabledAt === null ? { disabledAt: now, disabledReason: "Disabled through the API" } : {}),
+    ...(changes.disabled === true && current.disabledAt === null ? { disabledAt: now, disabledReason: DISABLED_THROUGH_API } : {}),
     ...(changes.disabled === false ? { disabledAt: null, disabledReason: null, failingSince: null, lastFailureAt: null } : {}),
   };
   // The events only those messages were waiting for go too: they no longer count against the team's outbox budget.

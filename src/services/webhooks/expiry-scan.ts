@@ -2,14 +2,15 @@
  * The expiry scan (each cron tick, in sweep.ts): certificates of teams with webhook endpoints whose next expiry notice
  * (renewal/expiry-notices.ts) has come are announced as `certificate.expiring` or `certificate.expired`, and the notice
  * is remembered in the same D1 batch as the event and its outbox rows (within the team's budget, emit.ts), so each
- * notice is announced once per expiry; a renewal moves the expiry and starts the notices over. The sweep's delivery
- * round sends them.
+ * notice is announced once per expiry; a renewal moves the expiry and starts the notices over. A certificate that
+ * renews itself on time is not announced: its notice waits until the renewal is overdue or fails, whichever of the
+ * tick's renewal sweep, the renewal queue and this scan runs first. The sweep's delivery round sends them.
  */
 import type { BatchItem } from "drizzle-orm/batch";
-import { DAY_MS } from "../../core/time";
+import { DAY_MS, isoSeconds } from "../../core/time";
 import type { Database } from "../../db/client";
 import { expiryWarningDays } from "../../pki/expiry";
-import { EXPIRED_LEVEL, expiryNoticeLevel, expiryNoticeThresholdDays, nextExpiryNoticeAt } from "../../renewal/expiry-notices";
+import { EXPIRED_LEVEL, expiryNoticeLevel, expiryNoticeThresholdDays, nextExpiryNoticeAt, renewalStanding } from "../../renewal/expiry-notices";
 import { type ExpiryCandidate, enabledEndpointsOfTeams, expiryCandidates, upsertExpiryNoticeStatement } from "../../store/webhooks";
 import type { Deps } from "../deps";
 import { eventRecord, recordEventStatements } from "./emit";
@@ -32,10 +33,21 @@ const BATCH_STATEMENTS = 100;
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-function noticeDetail(certificate: ExpiryCandidate, level: number, asOf: number): EventDetail {
+/**
+ * What a notice says: the threshold crossed and the days left (`certificate.expiring`), and why it needs someone:
+ * `reason` (renewalStanding's), the last renewal error (`error`: the failure's reason; for one overdue, what held it
+ * back, e.g. the CA's order budget), the failures since the last success and the next automatic try.
+ */
+function noticeDetail(certificate: ExpiryCandidate, level: number, reason: string, asOf: number): EventDetail {
   const threshold = expiryNoticeThresholdDays(certificate.issuedAt, certificate.expiresAt, level);
-  if (threshold === null) return {};
-  return { thresholdDays: round2(threshold), remainingDays: round2(Math.max(0, certificate.expiresAt - asOf) / DAY_MS) };
+  const days: EventDetail = threshold === null ? {} : { thresholdDays: round2(threshold), remainingDays: round2(Math.max(0, certificate.expiresAt - asOf) / DAY_MS) };
+  return {
+    ...days,
+    reason,
+    error: certificate.lastRenewError,
+    renewalFailures: certificate.renewalFailures,
+    nextRenewalAt: certificate.nextRenewalAt === null ? null : isoSeconds(certificate.nextRenewalAt),
+  };
 }
 
 /** Announces every expiry notice due at `asOf` (at most `limit` certificates). */
@@ -51,20 +63,24 @@ export async function announceExpiries(deps: Deps, asOf: number, limit = EXPIRY_
   for (const certificate of candidates) {
     const previous = certificate.noticedExpiresAt === certificate.expiresAt ? (certificate.noticedLevel ?? 0) : 0;
     const due = expiryNoticeLevel(certificate.issuedAt, certificate.expiresAt, asOf);
-    const level = Math.max(due, previous);
+    const standing = renewalStanding(certificate, asOf);
+    // Renewing on time: nothing is announced, and the certificate is looked at again once its renewal would be
+    // overdue (or when its row changes: a failure, renewal switched off), unless its next notice is later still.
+    const waiting = standing.reason === "on_time";
+    const level = waiting ? previous : Math.max(due, previous);
+    const nextNotice = nextExpiryNoticeAt(certificate.issuedAt, certificate.expiresAt, level);
     const notice = upsertExpiryNoticeStatement(db, {
       certificateId: certificate.id,
       expiresAt: certificate.expiresAt,
       level,
-      nextNoticeAt: nextExpiryNoticeAt(certificate.issuedAt, certificate.expiresAt, level),
+      nextNoticeAt: waiting ? Math.max(standing.overdueAt, nextNotice ?? standing.overdueAt) : nextNotice,
       updatedAt: now,
     });
     // Only the notice due now: a certificate first seen a week before expiry is told "7 days", not also "30" and "14".
-    const recorded =
-      due > previous
-        ? eventRecord(endpoints.get(certificate.teamId) ?? [], due === EXPIRED_LEVEL ? "certificate.expired" : "certificate.expiring", certificate, noticeDetail(certificate, due, asOf), now)
-        : null;
-    if (due > previous) announced++;
+    const announces = !waiting && due > previous;
+    const type = due === EXPIRED_LEVEL ? "certificate.expired" : "certificate.expiring";
+    const recorded = announces ? eventRecord(endpoints.get(certificate.teamId) ?? [], type, certificate, noticeDetail(certificate, due, standing.reason, asOf), now) : null;
+    if (announces) announced++;
     // The notice and its event in one batch: announced and remembered, or neither.
     await batches.add([notice, ...(recorded ? recordEventStatements(db, deps.config, recorded, now) : [])]);
   }

@@ -23,13 +23,14 @@ const ISSUANCE = {
   profile: null,
 } as const;
 
-/** What an issuance would store for `names`: a fresh certificate and key (from the test CA, not a real one). */
+/** What an issuance would store for `names`: a fresh certificate and key (from the test CA, not a real one), valid from `notBefore`. */
 export async function issuedMaterial(
   owner: { teamId: string; projectId: string | null },
   names: string[],
   extra: Partial<NewCertificate> = {},
+  notBefore?: Date,
 ): Promise<NewCertificate> {
-  const chain = await makeChain({ names });
+  const chain = await makeChain({ names, ...(notBefore ? { notBefore } : {}) });
   const checked = await checkCertificate({ certificatePem: chain.chainPem, privateKeyPem: chain.keyPem });
   return { ...owner, type: ACME_TYPE, domain: names[0]!, ...materialOf(checked), autoRenew: true, issuance: { ...ISSUANCE }, ...extra };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { nextRetryAt, RETRY_SCHEDULE_MS } from "../../../src/renewal/backoff";
 import { expiryWindowMs, isExpiringSoon as pkiIsExpiringSoon } from "../../../src/pki/expiry";
 import { isExpiringSoon } from "../../../src/renewal/expiry";
-import { renewalDueAt } from "../../../src/renewal/policy";
+import { RENEWAL_GRACE_MS, renewalDueAt, renewalOverdueAt } from "../../../src/renewal/policy";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -75,5 +75,28 @@ describe("nextRetryAt", () => {
     const delay = nextRetryAt({ failures: 6, now: T0, expiresAt: soon }) - T0;
     expect(delay).toBe(2 * HOUR);
     expect(RETRY_SCHEDULE_MS.at(-1)).toBe(24 * HOUR);
+  });
+});
+
+describe("renewalOverdueAt: when a renewal not yet done is late", () => {
+  const issuedAt = T0;
+  const expiresAt = T0 + 90 * DAY;
+  it.each([
+    { name: "90-day, no ARI: a day after its fixed point", expiresAt, ariWindow: null, want: T0 + 61 * DAY },
+    { name: "6-day, no ARI: a twentieth of the lifetime (7.2 h) after half", expiresAt: T0 + 6 * DAY, ariWindow: null, want: T0 + 3 * DAY + 7.2 * HOUR },
+    { name: "ARI: a day after the window's end, wherever the point was drawn", expiresAt, ariWindow: { start: T0 + 40 * DAY, end: T0 + 45 * DAY }, want: T0 + 46 * DAY },
+    { name: "ARI past the last twentieth: capped like the due time", expiresAt, ariWindow: { start: T0 + 88 * DAY, end: T0 + 89 * DAY }, want: expiresAt - 4.5 * DAY + DAY },
+    { name: "malformed ARI: the fixed point's", expiresAt, ariWindow: { start: T0 + 45 * DAY, end: T0 + 40 * DAY }, want: T0 + 61 * DAY },
+    { name: "a lifetime of an hour: never after expiry", expiresAt: T0 + HOUR, ariWindow: { start: T0 + HOUR, end: T0 + 2 * HOUR }, want: T0 + HOUR },
+  ])("$name", ({ expiresAt, ariWindow, want }) => {
+    expect(renewalOverdueAt({ issuedAt, expiresAt, ariWindow })).toBeCloseTo(want, -3);
+  });
+
+  it("is never before any due time the ARI window can draw", () => {
+    const ariWindow = { start: T0 + 50 * DAY, end: T0 + 52 * DAY };
+    const overdueAt = renewalOverdueAt({ issuedAt, expiresAt, ariWindow });
+    for (const random of [0, 0.5, 0.999999]) {
+      expect(overdueAt - renewalDueAt({ issuedAt, expiresAt, ariWindow, random: () => random })).toBeGreaterThanOrEqual(RENEWAL_GRACE_MS);
+    }
   });
 });

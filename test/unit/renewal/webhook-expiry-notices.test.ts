@@ -1,4 +1,7 @@
-/** When the `certificate.expiring` webhooks fall: 30/14/7/1 days for 90-day certificates, in proportion for shorter ones. */
+/**
+ * When the `certificate.expiring` webhooks fall: 30/14/7/1 days for 90-day certificates, in proportion for shorter ones;
+ * for a certificate that renews itself, only once its renewal failed or is overdue.
+ */
 import { describe, expect, it } from "vitest";
 import { isExpiringSoon } from "../../../src/pki/expiry";
 import {
@@ -7,7 +10,10 @@ import {
   expiryNoticeOffsetsMs,
   expiryNoticeThresholdDays,
   nextExpiryNoticeAt,
+  type RenewalFacts,
+  renewalStanding,
 } from "../../../src/renewal/expiry-notices";
+import { renewalOverdueAt } from "../../../src/renewal/policy";
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -75,5 +81,41 @@ describe("nextExpiryNoticeAt and the threshold announced", () => {
     expect([1, 2, 3, 4].map((level) => expiryNoticeThresholdDays(T0, expiresAt, level))).toEqual([30, 14, 7, 1]);
     expect(expiryNoticeThresholdDays(T0, expiresAt, 0)).toBeNull();
     expect(expiryNoticeThresholdDays(T0, expiresAt, EXPIRED_LEVEL)).toBeNull();
+  });
+});
+
+describe("renewalStanding: whether a certificate's notices are sent", () => {
+  const expiresAt = T0 + 90 * DAY;
+  const renewing: RenewalFacts = {
+    issuedAt: T0,
+    expiresAt,
+    autoRenew: true,
+    nextRenewalAt: T0 + 60 * DAY,
+    renewalFailures: 0,
+    ariWindowStart: null,
+    ariWindowEnd: null,
+  };
+  const overdueAt = renewalOverdueAt({ issuedAt: T0, expiresAt });
+
+  it("renewing on time: the notices wait until the renewal is overdue", () => {
+    expect(renewalStanding(renewing, T0 + 60 * DAY)).toEqual({ reason: "on_time", overdueAt });
+    expect(renewalStanding(renewing, overdueAt - 1)).toEqual({ reason: "on_time", overdueAt });
+    expect(renewalStanding(renewing, overdueAt)).toEqual({ reason: "renewal_overdue" });
+  });
+
+  it("a failed attempt makes it overdue at once, also once automatic renewal stopped after it", () => {
+    expect(renewalStanding({ ...renewing, renewalFailures: 1 }, T0 + 60 * DAY)).toEqual({ reason: "renewal_failed" });
+    expect(renewalStanding({ ...renewing, renewalFailures: 5, nextRenewalAt: null }, T0 + 60 * DAY)).toEqual({ reason: "renewal_failed" });
+  });
+
+  it("nothing renews it (renewal off, or nothing scheduled): the lifetime's notices", () => {
+    expect(renewalStanding({ ...renewing, autoRenew: false }, T0 + 60 * DAY)).toEqual({ reason: "auto_renew_off" });
+    expect(renewalStanding({ ...renewing, nextRenewalAt: null }, T0 + 60 * DAY)).toEqual({ reason: "auto_renew_off" });
+  });
+
+  it("the CA's ARI window sets when it is overdue", () => {
+    const ari = { ...renewing, ariWindowStart: T0 + 40 * DAY, ariWindowEnd: T0 + 45 * DAY };
+    expect(renewalStanding(ari, T0 + 45.5 * DAY)).toEqual({ reason: "on_time", overdueAt: T0 + 46 * DAY });
+    expect(renewalStanding(ari, T0 + 46 * DAY)).toEqual({ reason: "renewal_overdue" });
   });
 });

@@ -8,6 +8,7 @@ import { env } from "cloudflare:test";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RETRY_POLICY } from "../../../src/acme";
+import { DISABLED_THROUGH_API } from "../../../src/store/webhooks";
 import { ADMIN_TOKEN, call, newProject, newTenant, type Tenant } from "../../support/api";
 import { countingIsolate } from "../../support/d1-count";
 import { makeChain } from "../../support/pki-fixtures";
@@ -210,8 +211,44 @@ describe("GET /metrics: counters", () => {
   });
 });
 
+describe("GET /metrics: deliveries that need someone", () => {
+  it("counts a team's failing deploy targets by kind and its disabled webhook endpoints by who disabled them; none, no sample", async () => {
+    const [tenant, quiet] = [await newTenant(), await newTenant()];
+    const project = await newProject(tenant);
+    const target = env.DB.prepare(
+      `INSERT INTO deploy_targets (id, team_id, project_id, kind, settings, sealed_credentials, failures, failing_since, created_at, updated_at)
+       VALUES (?, ?, ?, ?, '{}', '', ?, ?, 0, 0)`,
+    );
+    const endpoint = env.DB.prepare(
+      `INSERT INTO webhook_endpoints (id, team_id, url, events, sealed_secret, disabled_at, disabled_reason, created_at, updated_at)
+       VALUES (?, ?, 'https://hooks.example.com/in', '[]', '', ?, ?, 0, 0)`,
+    );
+    const id = (kind: string) => `${kind}_${Math.random().toString(36).slice(2, 10)}`;
+    await env.DB.batch([
+      target.bind(id("dt"), tenant.teamId, project.id, "https_push", 3, Date.now() - 3_600_000),
+      target.bind(id("dt"), tenant.teamId, project.id, "https_push", 1, Date.now()),
+      target.bind(id("dt"), tenant.teamId, project.id, "aws_acm", 0, null),
+      endpoint.bind(id("whe"), tenant.teamId, Date.now(), "The endpoint answered 410 Gone"),
+      endpoint.bind(id("whe"), tenant.teamId, Date.now(), "Every delivery failed for 3 days"),
+      endpoint.bind(id("whe"), tenant.teamId, Date.now(), DISABLED_THROUGH_API),
+      endpoint.bind(id("whe"), tenant.teamId, null, null),
+    ]);
+    const { families } = await scrape(tenant.token);
+    expect(samples(families, "certdesk_deploy_targets_failing")).toEqual([{ labels: { team: tenant.slug, kind: "https_push" }, value: "2" }]);
+    // A team's own pause is told apart from deliveries that failed: only those need someone.
+    expect(samples(families, "certdesk_webhook_endpoints_disabled")).toEqual([
+      { labels: { team: tenant.slug, by: "api" }, value: "1" },
+      { labels: { team: tenant.slug, by: "delivery" }, value: "2" },
+    ]);
+    const operator = (await scrape(ADMIN_TOKEN)).families;
+    expect(valueOf(operator, "certdesk_deploy_targets_failing", { team: tenant.slug, kind: "https_push" })).toBe(2);
+    expect(samples(operator, "certdesk_deploy_targets_failing", { team: quiet.slug })).toEqual([]);
+    expect(samples(operator, "certdesk_webhook_endpoints_disabled", { team: quiet.slug })).toEqual([]);
+  });
+});
+
 describe("GET /metrics: cost", () => {
-  it("runs the same three statements, in one batch, however many certificates the team has", async () => {
+  it("runs the same five statements, in one batch, however many certificates the team has", async () => {
     const tenant = await newTenant();
     const first = await newProject(tenant);
     await upload(tenant, first);
@@ -222,10 +259,12 @@ describe("GET /metrics: cost", () => {
     const one = await isolate.request("GET", "/metrics", tenant.readToken);
     expect(one.status).toBe(200);
     expect(parseMetrics(one.body as string).length).toBeGreaterThan(0);
-    expect(one.statements).toHaveLength(3);
+    expect(one.statements).toHaveLength(5);
     expect(one.statements[0]).toMatch(/^batch: select .* from "certificates" inner join "teams"/);
     expect(one.statements[1]).toMatch(/^batch: select .* from "metric_counters" inner join "teams"/);
     expect(one.statements[2]).toMatch(/^batch: select .* from "webhook_events" inner join "teams" .* where .* group by/);
+    expect(one.statements[3]).toMatch(/^batch: select .* from "deploy_targets" inner join "teams" .* where .* group by/);
+    expect(one.statements[4]).toMatch(/^batch: select .* from "webhook_endpoints" inner join "teams" .* where .* group by/);
 
     for (let i = 0; i < 4; i++) {
       const project = await newProject(tenant);
@@ -235,16 +274,18 @@ describe("GET /metrics: cost", () => {
     expect(samples(parseMetrics(five.body as string), "certdesk_certificate_expiration_timestamp_seconds")).toHaveLength(5);
     expect(five.statements).toEqual(one.statements);
 
-    // The operator's scrape reads no token and costs the same three, over every team, and one more for the service's
+    // The operator's scrape reads no token and costs the same five, over every team, and one more for the service's
     // own counters (cron stage failures), in the same batch.
     const operator = await isolate.request("GET", "/metrics", ADMIN_TOKEN);
     expect(operator.status).toBe(200);
-    expect(operator.statements).toHaveLength(4);
+    expect(operator.statements).toHaveLength(6);
     expect(operator.statements[0]).toMatch(/^batch: select .* from "certificates" inner join "teams" .* order by/);
     // Every team's: no team filter (the private branch of the UNION ALL keeps only what has not expired).
     expect(operator.statements[0]).not.toMatch(/team_id" = /);
     expect(operator.statements[1]).toMatch(/^batch: select .* from "metric_counters" inner join "teams"/);
     expect(operator.statements[2]).toMatch(/^batch: select .* from "webhook_events" inner join "teams" .* group by/);
-    expect(operator.statements[3]).toMatch(/^batch: select .* from "service_counters" order by/);
+    expect(operator.statements[3]).toMatch(/^batch: select .* from "deploy_targets" inner join "teams" .* group by/);
+    expect(operator.statements[4]).toMatch(/^batch: select .* from "webhook_endpoints" inner join "teams" .* group by/);
+    expect(operator.statements[5]).toMatch(/^batch: select .* from "service_counters" order by/);
   });
 });

@@ -15,15 +15,10 @@ import { getProject } from "../../../src/services/projects";
 import { announceExpiries } from "../../../src/services/webhooks/expiry-scan";
 import { announceIssuance } from "../../../src/services/webhooks/issuance-events";
 import { newProject, newTenant, type Tenant } from "../../support/api";
+import { recordedEvents, teamWithEndpoint as teamWithEndpointOf } from "../../support/webhook-outbox";
 import { createCloudflareSslFake } from "../../support/deploy-fakes/cloudflare-ssl";
 import { dayMs, makeChain } from "../../support/pki-fixtures";
 import { fakeNetwork, webhookDeps, webhookIsolate, type WebhookIsolate } from "../../support/webhook-receiver-fakes";
-
-interface Event {
-  type: string;
-  timestamp: string;
-  data: Record<string, any>;
-}
 
 const network = fakeNetwork();
 let isolate: WebhookIsolate;
@@ -32,23 +27,8 @@ beforeAll(() => {
   isolate = webhookIsolate(network);
 });
 
-/** A team with one endpoint taking `events` (default all). */
-async function teamWithEndpoint(events?: string[]): Promise<{ tenant: Tenant; endpointId: string }> {
-  const tenant = await newTenant();
-  const res = await isolate.request("POST", "/api/v1/webhooks", tenant.token, { url: "https://hooks.example.com/in", ...(events ? { events } : {}) });
-  expect(res.status, res.text).toBe(201);
-  return { tenant, endpointId: res.body.id };
-}
-
-/** The events recorded for the endpoint, oldest first. */
-async function events(endpointId: string): Promise<Event[]> {
-  const rows = await env.DB.prepare(
-    "SELECT e.payload FROM webhook_outbox o JOIN webhook_events e ON e.id = o.event_id WHERE o.endpoint_id = ? ORDER BY o.created_at, o.rowid",
-  )
-    .bind(endpointId)
-    .all<{ payload: string }>();
-  return rows.results.map((row) => JSON.parse(row.payload) as Event);
-}
+const teamWithEndpoint = (events?: string[]) => teamWithEndpointOf(isolate, events);
+const events = recordedEvents;
 
 async function uploadTo(tenant: Tenant, projectId: string, domain: string) {
   const chain = await makeChain({ names: [domain] });
@@ -233,7 +213,8 @@ describe("the expiry scan", () => {
       ["certificate.expired", null],
     ]);
     const first = (await events(endpointId))[0]!;
-    expect(first.data).toMatchObject({ certificateId: id, teamId: tenant.teamId, projectId: null, remainingDays: 29 });
+    // Uploaded: nothing renews it, so every notice is sent, saying so.
+    expect(first.data).toMatchObject({ certificateId: id, teamId: tenant.teamId, projectId: null, remainingDays: 29, reason: "auto_renew_off", error: null, renewalFailures: 0, nextRenewalAt: null });
   });
 
   it("announces only the notice due when first seen, and starts over once the certificate is renewed", async () => {
