@@ -13,7 +13,7 @@ import { type AcmeAuthorizationRow, type AcmeChallengeRow, type AcmeOrderRow, au
 import { findTeamCa } from "../../store/certificate-authorities";
 import { requireUnrevokedBinding } from "./accounts";
 import { accountActor, type AcmeServerContext } from "./context";
-import { authorizationIdentifier, normalizeIdentifiers, requireAllowed } from "./identifiers";
+import { authorizationIdentifier, normalizeIdentifiers, requireAllowed, requireRelayable } from "./identifiers";
 
 /** How long a client has to finish an order, and how long a pending authorization waits (Boulder's and Pebble's order of magnitude). */
 const ORDER_LIFETIME_MS = 7 * DAY_MS;
@@ -71,8 +71,8 @@ export async function newOrder(ctx: AcmeServerContext, account: AcmeServerAccoun
     throw new AcmeServerProblem("alreadyReplaced", "another order already replaces that certificate (RFC 9773 §5)");
   }
   await requireAllowed(ctx.db, ctx.directory, identifiers);
-  const { ca } = await issuingCa(ctx);
-  requireInsideConstraints(ca.constraintsPath as unknown as NameConstraints[], identifiers);
+  if (ctx.directory.issuer.type === "relay") requireRelayable(ctx.directory.issuer, identifiers);
+  else requireInsideConstraints((await issuingCa(ctx)).ca.constraintsPath as unknown as NameConstraints[], identifiers);
 
   const preApproved = ctx.directory.authorization === "pre-approved";
   const order: AcmeOrderRow = {
