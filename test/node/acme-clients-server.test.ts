@@ -34,6 +34,8 @@ import { startWorker, type RunningWorker } from "./support/private-ca-worker.mjs
 const DOMAIN = "fleet.clients.test";
 const CHALLENGE_DOMAIN = "http01.clients.test";
 const RELAY_DOMAIN = `relay-${randomBytes(4).toString("hex")}.clients.test`;
+/** A name the relay team holds whose challenge the forwarder never passes on: Pebble's validation fails. */
+const UNREACHABLE_RELAY_DOMAIN = `unreachable-${randomBytes(4).toString("hex")}.clients.test`;
 /** A challenge test waits for the validation port while the others use it: room for their runs before its own. */
 const CHALLENGE_TEST_TIMEOUT_MS = 360_000;
 
@@ -61,8 +63,8 @@ beforeAll(async () => {
   doh = await startFakeHttpServer(async (request) => dohAnswer(request, dohTable, dohQueries) ?? new Response("not a DoH query", { status: 400 }));
   // Pebble validates http-01 over plain HTTP; the Worker here speaks HTTPS only: the forwarder passes challenge paths on.
   forwarder = await startFakeHttpServer(async (request) => {
-    const path = new URL(request.url).pathname;
-    if (!worker || !path.startsWith("/.well-known/acme-challenge/")) return new Response("not a challenge", { status: 404 });
+    const { pathname: path, hostname } = new URL(request.url);
+    if (!worker || !path.startsWith("/.well-known/acme-challenge/") || hostname === UNREACHABLE_RELAY_DOMAIN) return new Response("not a challenge", { status: 404 });
     const answer = await fetch(`${worker.url}${path}`);
     return new Response(await answer.text(), { status: answer.status });
   });
@@ -86,7 +88,7 @@ beforeAll(async () => {
   [preApproved, challenged, relay] = await Promise.all([
     createPrivateDirectory(worker.url, worker.adminToken, { slug: "fleet", domain: DOMAIN }),
     createPrivateDirectory(worker.url, worker.adminToken, { slug: "checked", domain: CHALLENGE_DOMAIN, authorization: "challenge" }),
-    createRelayDirectory(worker.url, worker.adminToken, { slug: "relayed", domain: RELAY_DOMAIN }),
+    createRelayDirectory(worker.url, worker.adminToken, { slug: "relayed", domains: [RELAY_DOMAIN, UNREACHABLE_RELAY_DOMAIN] }),
   ]);
   for (const setup of [preApproved, challenged]) expect(setup.directory.directoryUrl).toBe(`${worker.url}/acme/${setup.directory.id}/directory`);
 }, 180_000);
@@ -271,6 +273,22 @@ describe.concurrent("real ACME clients against the Worker's ACME server over HTT
     expect(revoked.ok, revoked.logTail).toBe(true);
     expect(await pebble!.certificateStatus(serial)).toBe("Revoked");
     expect((await inventory())[0]).toMatchObject({ id: stored!.id, status: "revoked" });
+  });
+
+  it("certbot, relay: Pebble's failed validation makes the order invalid with a problem certbot reports; nothing is stored", async () => {
+    const client = await clientOf("certbot-relay-refused", certbotClient, relay);
+    const run = await client.obtain([UNREACHABLE_RELAY_DOMAIN]);
+    expect(run.ok).toBe(false);
+    expect(run.logTail).toMatch(/IssuanceError/);
+    // The order certbot last read (its debug log): invalid, its error (RFC 8555 §7.1.3) the public CA's reason, passed on.
+    const orders = readFileSync(join(client.dir, "logs", "certbot", "letsencrypt.log"), "utf8").split("\n").filter((line) => line.startsWith('{"status":'));
+    const last = JSON.parse(orders.at(-1)!) as { status: string; error?: { type: string; detail: string; status: number } };
+    expect(last).toMatchObject({ status: "invalid", error: { type: "urn:ietf:params:acme:error:unauthorized", status: 403 } });
+    expect(last.error!.detail).toMatch(/^the public CA did not issue the certificate: HTTP-01 challenge failed: .*returned 404/);
+    expect(readFileSync(join(worker.runDir, "wrangler.log"), "utf8")).not.toMatch(/\/finalize 5\d\d|\/order\/acmo_\w+ 5\d\d/);
+    const listed = await fetch(`${worker.url}/api/v1/certificates`, { headers: { Authorization: `Bearer ${relay.token}` } });
+    const names = ((await listed.json()) as { certificates: { names: string[] }[] }).certificates.flatMap((row) => row.names);
+    expect(names).not.toContain(UNREACHABLE_RELAY_DOMAIN);
   });
 
   it("caddy: serves a site with a certificate from the directory (acme_ca + acme_eab + acme_ca_root)", async () => {

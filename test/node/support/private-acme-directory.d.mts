@@ -16,4 +16,4 @@ export interface RelayDirectory {
   directory: { id: string; directoryUrl: string };
   eabKey(): Promise<{ keyId: string; hmacKey: string }>;
 }
-export function createRelayDirectory(baseUrl: string, adminToken: string, options: { slug: string; domain: string }): Promise<RelayDirectory>;
+export function createRelayDirectory(baseUrl: string, adminToken: string, options: { slug: string; domains: string[] }): Promise<RelayDirectory>;

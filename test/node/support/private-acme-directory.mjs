@@ -58,14 +58,14 @@ export async function createPrivateDirectory(baseUrl, adminToken, { slug, domain
 }
 
 /**
- * A team whose project has `domain` (a name the team then holds, with DOMAIN_VERIFICATION=off) and a `relay` directory
- * proving control over http-01 through the Worker's challenge route.
+ * A team with a project for each of `domains` (names the team then holds, with DOMAIN_VERIFICATION=off) and a `relay`
+ * directory proving control over http-01 through the Worker's challenge route.
  * @returns {Promise<{ token: string, directory: { id: string, directoryUrl: string }, eabKey(): Promise<{ keyId: string, hmacKey: string }> }>}
  */
-export async function createRelayDirectory(baseUrl, adminToken, { slug, domain }) {
+export async function createRelayDirectory(baseUrl, adminToken, { slug, domains }) {
   const call = poster(baseUrl);
   const { token } = await call("/api/v1/teams", adminToken, { slug, name: slug }, 200);
-  await call("/api/v1/projects", token, { name: slug, domain }, 200);
+  for (const [i, domain] of domains.entries()) await call("/api/v1/projects", token, { name: `${slug}-${i}`, domain }, 200);
   const directory = await call("/api/v1/acme-directories", token, { name: slug, issuer: { type: "relay", challengeType: "http-01" }, authorization: "pre-approved" }, 201);
   return {
     token,
