@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freeTcpPort } from "../../scripts/pebble/ports.mjs";
 import { REPO_ROOT } from "../../scripts/pebble/test-ca.mjs";
+import { ariCertificateId } from "../../src/acme/certificate-id";
 import { PKI_MAX_AGE_SECONDS } from "../../src/routes/pki-cache";
 import { dohAnswer, type DohTable } from "../support/doh-fake";
 import { startFakeHttpServer, type FakeHttpServer } from "../support/fake-http-server";
@@ -235,7 +236,7 @@ describe.concurrent("real ACME clients against the Worker's ACME server over HTT
     );
   }
 
-  it("certbot, relay: Pebble issues for a name the team holds, on certbot's own key; no key reaches the Worker; revocation reaches Pebble", async () => {
+  it("certbot, relay: Pebble issues for a name the team holds, on certbot's own key; no key reaches the Worker (none to export); ARI; revocation reaches Pebble", async () => {
     const client = await clientOf("certbot-relay", certbotClient, relay);
     const names = [RELAY_DOMAIN];
     const run = await client.obtain(names);
@@ -269,9 +270,19 @@ describe.concurrent("real ACME clients against the Worker's ACME server over HTT
       for (const form of [scalar, scalar.toString("base64"), scalar.toString("base64url"), scalar.toString("hex")]) expect(bytes.includes(form), file).toBe(false);
     }
 
+    const exported = await fetch(`${worker.url}/v8/certs/${String(stored!.id)}/export`, { method: "POST", headers: { Authorization: `Bearer ${relay.token}` } });
+    expect(exported.status).toBe(404);
+    expect(await exported.text()).toContain("holds no key");
+    // Renewal information (RFC 9773) for it, from the directory, as for a certificate of a private directory.
+    const renewalInfo = `${relay.directory.directoryUrl.replace(/\/directory$/, "")}/renewal-info/${ariCertificateId(readFileSync(files.certificate, "utf8"))}`;
+    expect((await fetch(renewalInfo)).status).toBe(200);
+
     const revoked = await client.revoke(names);
     expect(revoked.ok, revoked.logTail).toBe(true);
     expect(await pebble!.certificateStatus(serial)).toBe("Revoked");
+    // Revoked: renew now (RFC 9773 §4.2).
+    const window = ((await (await fetch(renewalInfo)).json()) as { suggestedWindow: { end: string } }).suggestedWindow;
+    expect(Date.parse(window.end)).toBeLessThanOrEqual(Date.now());
     expect((await inventory())[0]).toMatchObject({ id: stored!.id, status: "revoked" });
   });
 
