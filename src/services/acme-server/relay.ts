@@ -6,8 +6,7 @@
  * `valid` with the public CA's chain stored as a team certificate holding no key, or `invalid` with an ACME problem.
  */
 import { AcmeServerProblem, type AcmeProblemType, problemDocument } from "../../acme-server/problems";
-import type { AppErrorData, ErrorCode } from "../../core/errors";
-import { AppError } from "../../core/errors";
+import { AppError, type AppErrorData, type ErrorCode } from "../../core/errors";
 import type { Database } from "../../db/client";
 import { type IssueOutcome, type IssueRequest, issuerName } from "../../issuance/issue-request";
 import type { CertificateKeySpec } from "../../pki";
