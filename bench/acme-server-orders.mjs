@@ -28,22 +28,45 @@ const csrCount = option("csrs", 64);
 const write = option("write", false);
 const DOMAIN = "bench.clients.test";
 const PRIVATE = "private directory";
-/** Written by hand from the run and the isolate's CPU profile of 2026-12-06 (see bench/README.md); kept on --write. */
-const PROFILE = `Where our time goes (below 0.5): the CPU column above is the whole story at this load. An order costs Pebble a few
-ms of its own CPU for 7 requests; it costs ours some 20 times more in workerd plus wrangler dev's Node process for 3
-requests, so on 2 shared cores the Worker saturates at a few orders per second while Pebble is idle most of the time. A CPU profile of the Worker's isolate through wrangler dev's inspector (the \`Profiler\` domain,
-10 s of this load with 4 clients, 2026-12-06, under the same CI load) put about 60 % of the isolate's JS time
-under D1 access through drizzle (query building, row mapping, the D1 binding's bookmark and JSON handling), and the
-rest in reading and verifying the CSR (\`@peculiar/asn1\` parsing), signing the leaf, JWS verification and Hono's
-middleware. Two costs are per request rather than per order and stand out: \`provideDeps\` (src/app.ts) builds a new
-drizzle client over each request's D1 session (\`drizzle(session, { schema })\`, src/db/client.ts), which walks the
-whole schema's relations every time (an \`is\` function of the bundle, by its name drizzle's entity check, was
-about 4 % of the isolate's samples alone); and every POST,
-POST-as-GET included, is a change for the session logic (src/http/d1-session.ts), so it pays one more D1 statement
-(\`SELECT 1\` on a first-primary session) for the bookmark, which an ACME client never sends back. wrangler dev's
-Node process is not the app: its inspector proxy logs every request's Network events to the debug log (about 2 MB a
-minute here); a deployed Worker has neither that nor the local SQLite. Not changed here (src/ is out of this bench's
-scope).`;
+/** Written by hand from the runs and the isolate's CPU profiles of 2026-12-06 (bench/acme-orders/profile.mjs); kept on --write. */
+const PROFILE = `What changed since the first run (0.08 at 07:23 UTC the same day, under a similar load: Pebble 35.6 orders/s, ours
+2.7; CPU per order workerd 126.8 ms, wrangler dev's Node 88.9 ms): the D1 calls of an order (newOrder → finalize →
+download) went from 23 to 12, and each costs less JS.
+
+- The ACME routes (\`/acme/…\`) get the isolate's own database client, with no D1 session (src/app.ts \`provideDeps\`),
+  as the HTTP-01 and \`/pki/\` routes do: no drizzle client built over a session per request (its walk of the schema
+  was about 6 % of the isolate's samples), and no \`SELECT 1\` on the primary after each POST for a bookmark that no ACME
+  client sends back. Every ACME query goes to the primary, so a client still reads its own writes on its next
+  request; nonces were already single-use in a Durable Object.
+- The lookups of the hot path are prepared once per client (src/db/prepared.ts) instead of built per call, and are
+  plain selects rather than relational \`findFirst\` (which also walks the schema per call).
+- One statement reads the account, whether its EAB key is revoked, and whether its directory is in use (was three:
+  directory, account, key); one reads the order with its authorization ids (was two); one the CA with the
+  certificate to download (was two). A \`kid\` request starts from the directory row the isolate kept (a directory
+  changes only by deletion) and the account's statement confirms it is still in use; a request that did not get
+  that far reads the directory again before answering, so a deleted directory answers 404 as before.
+- A DNS name no longer goes through ipaddr's parsers unless it could be an IPv4 form (about 3 % of the samples).
+
+Where the time goes now, and why 0.5 is still out of reach here. The CPU of an order roughly halved (the table's
+last column against the first run's 228.5 ms), but the ratio moved less, and follows the machine's load: earlier
+runs today gave 0.19 with the first half of these changes while Pebble made 21.6 orders/s, and 0.12 with all of
+them while Pebble made 35.9. At 4 clients our processes use about half of one core: an order is bound by its
+latency (p50 0.8–0.9 s against Pebble's 0.1–0.2 s), and that latency is a chain of waits. Each of our 3 requests crosses wrangler dev's proxy (a second workerd) and then makes its calls
+one after another, 16 per order: newOrder 5 (the account, the nonce's Durable Object, the account's order allowance
+in the team limiter's Durable Object, the CA, the insert batch), finalize 7 (account, nonce, the order, the CA, the
+move to processing, the certificate's batch, the team's webhook subscriptions), download 4 (account, nonce, the
+order, the CA with the certificate). In \`wrangler dev\` each D1 statement is a subrequest to the local D1 simulator,
+which wrangler's inspector proxy also reports as four DevTools \`Network\` events that its Node process relays and
+writes to its debug log whatever \`--log-level\` says (the node column: not the app, and absent from a deployed
+Worker). On 2 cores that other work keeps at a load of 10 to 15, every one of those hops waits for a core; Pebble
+answers each of its 7 requests within one Go process, from memory, in about 6 ms of CPU per order in all. In the
+isolate itself (bench/acme-orders/profile.mjs, 10 s of this load after the changes, about 100 ms of JS per order
+counted as wall time under this load): the D1 binding's own JS (serializing each call, \`toJson\` of the results,
+tracing spans) 25–30 %, Hono's routing and middleware about 15 %, the JWS checks with their WebCrypto imports about
+10 %, reading the CSR (\`@peculiar/asn1\`) and signing the leaf 10–15 %. What is left to cut is mostly hops: the
+order's reads and the CA's could share statements in finalize, and the webhook read could move after the answer;
+a quiet machine or a deployed Worker (no proxy, no inspector, D1 over the network instead) would change the balance
+more than any of it.`;
 
 x509.cryptoProvider.set(crypto);
 

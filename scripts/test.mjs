@@ -97,9 +97,15 @@ if (summary && summary.files === 0 && passWithNoTests.length > 0 && !args.includ
   console.error("No test files found in any project");
   failed = true;
 }
+// vitest exits 1 after an unhandled error even when every test passed: say so, or the last line reads as green.
+runs.forEach((run, index) => {
+  if (codes[index] !== 0) console.error(`[npm test] the ${run.lane.projects.join(", ")} tests exited with code ${codes[index]}: see "Unhandled Errors" or "Failed Suites" in their output above`);
+});
 if (summary) {
   // A failed type-check, and each project that could not run, counts as one failure: the run must not read as green.
-  const failures = summary.failed + (typecheckCode === 0 ? 0 : 1) + missing.length;
+  // A lane that failed with no failed test (an unhandled error, a file that did not load) counts as one failure.
+  const laneErrors = summary.failed === 0 ? codes.filter((code) => code !== 0).length : 0;
+  const failures = summary.failed + laneErrors + (typecheckCode === 0 ? 0 : 1) + missing.length;
   console.log(`tests: ${summary.passed} passed, ${failures} failed, ${summary.skipped} skipped`);
 }
 process.exit(failed ? 1 : typecheckCode);

@@ -36,21 +36,23 @@ import { acmeDirectoryRoutes } from "./routes/native/acme-directories";
 import { privateCaCertificateRoutes } from "./routes/native/private-ca-certificates";
 import { PKI_PATH, pkiRoutes } from "./routes/pki";
 import { acmeServerRoutes } from "./routes/acme-server";
+import { ACME_PATH } from "./services/acme-server/linker";
 import { newRouter } from "./routes/router";
 import { openaiRoutes } from "./routes/openai";
 import { vercelRoutes } from "./routes/vercel";
 import { CHALLENGE_PATH, wellKnownRoutes } from "./routes/well-known";
+import { malformedJsonMessage } from "./http/malformed-json";
 
 /** Hono's own 4xx (malformed JSON, wrong Content-Type) keep their status with a clear message. */
-function fromHttpException(error: HTTPException): AppError {
+async function fromHttpException(error: HTTPException, c: Context<AppBindings>): Promise<AppError> {
   if (error.status === 415) {
     return new AppError("unsupported_media_type", "Content-Type must be application/json");
   }
   if (error.status === 400) {
-    const message = /malformed json/i.test(error.message)
-      ? "Request body is not valid JSON"
-      : error.message || "Bad request";
-    return new AppError("invalid_json", message);
+    if (!/malformed json/i.test(error.message)) return new AppError("invalid_json", error.message || "Bad request");
+    // Hono's json() parses the text it cached, so the body can be read again here to say where it broke.
+    const text = await c.req.text().catch(() => null);
+    return new AppError("invalid_json", malformedJsonMessage(text));
   }
   return new AppError(error.status >= 500 ? "internal" : "bad_request", error.message || "Request failed", {
     status: error.status,
@@ -60,8 +62,8 @@ function fromHttpException(error: HTTPException): AppError {
 /** The "at …" lines of a stack, without the message, however many lines the message has. */
 const stackFrames = (error: Error) => (error.stack ?? "").split("\n").map((line) => line.trim()).filter((line) => line.startsWith("at "));
 
-export function handleError(error: unknown, c: Context<AppBindings>): Response {
-  const appError = error instanceof HTTPException ? fromHttpException(error) : toAppError(error);
+export async function handleError(error: unknown, c: Context<AppBindings>): Promise<Response> {
+  const appError = error instanceof HTTPException ? await fromHttpException(error, c) : toAppError(error);
   if (appError.status >= 500 && !(error instanceof AppError)) {
     // Log the failure's kind and where, never its values: errors from crypto code can quote input.
     const name = error instanceof Error ? error.name : typeof error;
@@ -71,6 +73,9 @@ export function handleError(error: unknown, c: Context<AppBindings>): Response {
   }
   return renderError(c, appError);
 }
+
+/** The ACME server's routes (routes/acme-server), whose queries all go to the primary (see provideDeps). */
+const ACME_SERVER_PREFIX = `${ACME_PATH}/`;
 
 export function createApp() {
   const app = newRouter();
@@ -82,13 +87,17 @@ export function createApp() {
     // The HTTP-01 route reads the primary, as it does when answered ahead of the app (index.ts): the CA's request
     // carries no bookmark, and the row it needs was written moments ago, maybe not yet on a nearby replica.
     // So do a private CA's public routes: a revocation's CRL must be served at once (routes/pki.ts), and no replica lags it.
-    if (c.req.path.startsWith(CHALLENGE_PATH) || c.req.path.startsWith(PKI_PATH)) {
+    // And the ACME server's: an ACME client sends no bookmark back (RFC 8555 defines no such header), and reads its
+    // own writes (a finalize, then the certificate) on the next request, so the primary answers every query there; no
+    // session is built, and no `SELECT 1` probes the primary for a bookmark nobody returns.
+    const path = c.req.path;
+    if (path.startsWith(CHALLENGE_PATH) || path.startsWith(PKI_PATH) || path.startsWith(ACME_SERVER_PREFIX)) {
       c.set("deps", shared);
       return next();
     }
     // Everything is the isolate's but the database client: this request's D1 session (read replication and the
     // x-d1-bookmark header, http/d1-session.ts). A malformed bookmark is a 400 here, before anything runs.
-    const session = openRequestSession(c.env.DB, shared.db, c.req.method, c.req.header(BOOKMARK_HEADER), changesNothing(c.req.method, c.req.path));
+    const session = openRequestSession(c.env.DB, shared.db, c.req.method, c.req.header(BOOKMARK_HEADER), changesNothing(c.req.method, path));
     c.set("deps", { ...shared, db: session.db });
     await next();
     const bookmark = await session.bookmark();

@@ -63,7 +63,7 @@ const TEST_RUN_VARS = { DOMAIN_VERIFICATION: "off" };
 export async function startWranglerDev({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs = 120_000, portMayMove = false, https }) {
   for (let attempt = 1; ; attempt++) {
     const handle = await startOnce({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs, https });
-    if (handle.exitCode === undefined) return Object.assign(handle, { port, url: originOf(port, https) });
+    if (handle.exitCode === undefined) return Object.assign(handle, { port, inspectorPort, url: originOf(port, https) });
     const taken = Number(/Address already in use \(127\.0\.0\.1:(\d+)\)/.exec(handle.startLog)?.[1]);
     const canMove = taken === inspectorPort || (taken === port && portMayMove);
     if (!canMove || attempt >= 3) {

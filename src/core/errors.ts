@@ -96,6 +96,10 @@ export const badRequest = (message: string, param?: string) =>
   new AppError("bad_request", message, { param });
 export const notFound = (message: string) => new AppError("not_found", message);
 
+/** A project without a domain cannot hold a certificate: say how to give it one. */
+export const projectHasNoDomain = (projectId: string) =>
+  new AppError("domain_not_configured", `Project has no domain configured: set one with PATCH /api/v1/projects/${projectId} and {"domain": "app.example.com"}`);
+
 /** Turns anything thrown into an AppError; unknown failures become a bare 500 with no internal detail. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;

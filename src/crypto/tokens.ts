@@ -1,9 +1,12 @@
 /** API tokens: generation, the hash they are stored under, and constant-time comparison. */
 import { bytesToBase64Url, bytesToHex, sha256 } from "./encoding";
 
+/** What every team API token starts with, so a token pasted into the wrong place can be recognised (never the operator's). */
+export const TEAM_TOKEN_PREFIX = "cdk_";
+
 /** A new API token: 32 random bytes, shown to its owner once. */
 export function newApiToken(): string {
-  return `cdk_${bytesToBase64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
+  return `${TEAM_TOKEN_PREFIX}${bytesToBase64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
 }
 
 /** Tokens carry 256 bits of entropy, so an unsalted SHA-256 is a sound one-way lookup key. */

@@ -1,6 +1,6 @@
 /** Bearer-token authentication: a team token (identifying a team, carrying scopes) or the operator secret. */
 import type { MiddlewareHandler } from "hono";
-import { hashApiToken, timingSafeEqual } from "../crypto/tokens";
+import { hashApiToken, TEAM_TOKEN_PREFIX, timingSafeEqual } from "../crypto/tokens";
 import { type Database, primaryDatabase, readsMayLag } from "../db/client";
 import { hasScope, type Scope } from "../services/scopes";
 import { type CachedToken, type TokenCache, tokenCacheFor } from "../services/token-cache";
@@ -61,9 +61,19 @@ async function verifiedToken(db: Database, token: string, now: number): Promise<
 export function requireScope(scope: Scope, ...more: Scope[]): MiddlewareHandler<AppBindings> {
   return async function requireScope(c, next) {
     const token = bearerToken(c.req.header("Authorization"));
-    const { db, clock } = c.var.deps;
+    const { db, clock, config } = c.var.deps;
     const now = clock.now();
-    const found = await verifiedToken(db, token, now);
+    const found = await verifiedToken(db, token, now).catch(async (error: unknown) => {
+      // Only on the way to a 401, so a valid token pays nothing for it: say which kind of token the route needs.
+      if (await timingSafeEqual(token, config.ADMIN_TOKEN)) {
+        throw new AppError(
+          "unauthorized",
+          `This is the operator token (ADMIN_TOKEN); this route needs a team API token with the ${scope} scope. ` +
+            "The operator makes one with POST /api/v1/teams (a new team) or POST /api/v1/admin/tokens (an existing team)",
+        );
+      }
+      throw error;
+    });
     // Record use at most once a minute: a write on every request would cost more than it tells. The cached value
     // is this isolate's last write, so a hit decides without reading D1.
     if (found.lastUsedAt === null || now - found.lastUsedAt > 60_000) {
@@ -86,6 +96,9 @@ export function requireAdmin(): MiddlewareHandler<AppBindings> {
     const token = bearerToken(c.req.header("Authorization"));
     const { ADMIN_TOKEN } = c.var.deps.config;
     if (!(await timingSafeEqual(token, ADMIN_TOKEN))) {
+      if (token.startsWith(TEAM_TOKEN_PREFIX)) {
+        throw new AppError("unauthorized", "This route needs the operator token (ADMIN_TOKEN), not a team API token");
+      }
       throw new AppError("unauthorized", "Invalid admin token");
     }
     c.set("actor", OPERATOR);

@@ -9,7 +9,8 @@ import { ALL_SCOPES, prepareToken, tokenDetail } from "./tokens";
 
 export type TeamRow = typeof teams.$inferSelect;
 
-const slugTaken = (slug: string) => new AppError("conflict", `A team with slug "${slug}" already exists`, { param: "slug" });
+const slugTaken = (slug: string) =>
+  new AppError("conflict", `A team with slug "${slug}" already exists; to get back in, the operator makes it a token with POST /api/v1/admin/tokens and {"teamSlug": "${slug}", "name": "…", "scopes": [...]}`, { param: "slug" });
 
 const slugExists = async (db: Database, slug: string) =>
   (await db.query.teams.findFirst({ where: eq(teams.slug, slug) })) !== undefined;

@@ -112,13 +112,14 @@ export async function createToken(
  */
 export async function createTokenAsOperator(
   db: Database,
-  teamId: string,
+  which: { id: string } | { slug: string },
   input: { name: string; scopes: readonly Scope[]; expiresInDays?: number },
   now: number,
   commit: CommitChange,
 ): Promise<{ token: string; row: TokenRow }> {
-  const team = await db.query.teams.findFirst({ where: eq(teams.id, teamId) });
-  if (!team) throw new AppError("not_found", "Team not found", { param: "teamId" });
+  const team = await db.query.teams.findFirst({ where: "id" in which ? eq(teams.id, which.id) : eq(teams.slug, which.slug) });
+  if (!team) throw "id" in which ? new AppError("not_found", "Team not found", { param: "teamId" }) : new AppError("not_found", `No team has the slug "${which.slug}"`, { param: "teamSlug" });
+  const teamId = team.id;
   const expiresAt = input.expiresInDays === undefined ? null : now + input.expiresInDays * DAY_MS;
   const { token, row, insert } = await prepareToken(db, teamId, { name: input.name, scopes: input.scopes, expiresAt }, now);
   await commit({ teamId, statements: [insert], target: row.id, detail: tokenDetail(row) });

@@ -1,6 +1,7 @@
 /** Accounts of the ACME server: one per key and directory, created in the same batch that binds its EAB key. */
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { preparedPer } from "../db/prepared";
 import { acmeEabKeys, acmeServerAccounts, type AcmeServerAccountStatus } from "../db/schema";
 import { selectValues } from "../db/select-values";
 
@@ -10,8 +11,28 @@ export async function accountByKey(db: Database, directoryId: string, thumbprint
   return db.query.acmeServerAccounts.findFirst({ where: and(eq(acmeServerAccounts.directoryId, directoryId), eq(acmeServerAccounts.thumbprint, thumbprint)) });
 }
 
-export async function accountById(db: Database, id: string): Promise<AcmeServerAccountRow | undefined> {
-  return db.query.acmeServerAccounts.findFirst({ where: eq(acmeServerAccounts.id, id) });
+const accountQuery = preparedPer((db) =>
+  db
+    .select({
+      account: acmeServerAccounts,
+      // The outer columns by their table's name: drizzle writes a one-table select's columns unqualified.
+      bindingRevoked: sql<number>`NOT EXISTS (SELECT 1 FROM acme_eab_keys k WHERE k.id = acme_server_accounts.eab_key_id AND k.directory_id = acme_server_accounts.directory_id AND k.revoked_at IS NULL)`,
+      directoryLive: sql<number>`EXISTS (SELECT 1 FROM acme_directories d WHERE d.id = acme_server_accounts.directory_id AND d.deleted_at IS NULL)`,
+    })
+    .from(acmeServerAccounts)
+    .where(eq(acmeServerAccounts.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare(),
+);
+
+/**
+ * The account of a `kid`, whether its EAB key is revoked (or gone) now, and whether its directory is still in use:
+ * one statement on every ACME request but newAccount, where newOrder and finalize need the key's state, and a
+ * directory kept from an earlier request needs its liveness (routes/acme-server/context.ts).
+ */
+export async function accountById(db: Database, id: string): Promise<{ account: AcmeServerAccountRow; bindingRevoked: boolean; directoryLive: boolean } | undefined> {
+  const found = await accountQuery(db).get({ id });
+  return found && { account: found.account, bindingRevoked: Number(found.bindingRevoked) !== 0, directoryLive: Number(found.directoryLive) !== 0 };
 }
 
 /**

@@ -2,6 +2,7 @@
 import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { seal, unseal, type SealingKeys } from "../crypto/sealing";
 import type { Database } from "../db/client";
+import { preparedPer } from "../db/prepared";
 import { acmeDirectories, acmeEabKeys } from "../db/schema";
 import { pageOf, type PageCursor } from "./certificate-authorities";
 
@@ -19,9 +20,11 @@ export async function teamDirectory(db: Database, teamId: string, id: string): P
   return db.query.acmeDirectories.findFirst({ where: and(eq(acmeDirectories.id, id), eq(acmeDirectories.teamId, teamId)) });
 }
 
-/** Directory `id` as the protocol reaches it (by its URL alone), deleted or not. */
+const directoryQuery = preparedPer((db) => db.select().from(acmeDirectories).where(eq(acmeDirectories.id, sql.placeholder("id"))).limit(1).prepare());
+
+/** Directory `id` as the protocol reaches it (by its URL alone), deleted or not: on every ACME request, so prepared once. */
 export async function directoryById(db: Database, id: string): Promise<AcmeDirectoryRow | undefined> {
-  return db.query.acmeDirectories.findFirst({ where: eq(acmeDirectories.id, id) });
+  return directoryQuery(db).get({ id });
 }
 
 /** One page of the team's directories in use, newest first. */
@@ -52,8 +55,12 @@ export async function eabKeysOf(db: Database, directoryId: string): Promise<Acme
   return db.select().from(acmeEabKeys).where(eq(acmeEabKeys.directoryId, directoryId)).orderBy(desc(acmeEabKeys.createdAt), desc(acmeEabKeys.id)).limit(1000);
 }
 
+const eabKeyQuery = preparedPer((db) =>
+  db.select().from(acmeEabKeys).where(and(eq(acmeEabKeys.directoryId, sql.placeholder("directoryId")), eq(acmeEabKeys.id, sql.placeholder("id")))).limit(1).prepare(),
+);
+
 export async function eabKeyOf(db: Database, directoryId: string, id: string): Promise<AcmeEabKeyRow | undefined> {
-  return db.query.acmeEabKeys.findFirst({ where: and(eq(acmeEabKeys.directoryId, directoryId), eq(acmeEabKeys.id, id)) });
+  return eabKeyQuery(db).get({ directoryId, id });
 }
 
 /** Revokes the key, only while it is not revoked. */

@@ -5,6 +5,7 @@
  */
 import { type SQL, and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { preparedPer } from "../db/prepared";
 import { acmeServerAuthorizations, acmeServerChallenges, acmeServerOrders, type AcmeAuthorizationStatus, type AcmeChallengeStatus, type AcmeOrderStatus } from "../db/schema";
 
 export type AcmeOrderRow = typeof acmeServerOrders.$inferSelect;
@@ -19,8 +20,37 @@ export function insertOrderStatements(db: Database, order: AcmeOrderRow, authori
   ];
 }
 
+const orderQuery = preparedPer((db) => db.select().from(acmeServerOrders).where(eq(acmeServerOrders.id, sql.placeholder("id"))).limit(1).prepare());
+
+/** Order `id`. */
 export async function orderById(db: Database, id: string): Promise<AcmeOrderRow | undefined> {
-  return db.query.acmeServerOrders.findFirst({ where: eq(acmeServerOrders.id, id) });
+  return orderQuery(db).get({ id });
+}
+
+const orderWithAuthorizationsQuery = preparedPer((db) =>
+  db
+    .select({
+      order: acmeServerOrders,
+      // [createdAt, id] of each of its authorizations, as a JSON array: SQLite does not promise an aggregate's order.
+      // The outer column by its table's name: drizzle writes a one-table select's columns unqualified.
+      authorizations: sql<string>`(SELECT json_group_array(json_array(a.created_at, a.id)) FROM acme_server_authorizations a WHERE a.order_id = acme_server_orders.id)`,
+    })
+    .from(acmeServerOrders)
+    .where(eq(acmeServerOrders.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare(),
+);
+
+/**
+ * Order `id` and the ids of its authorizations, oldest first (as `authorizationsOf`), in one statement: every order,
+ * finalize and certificate request reads both.
+ */
+export async function orderWithAuthorizationIds(db: Database, id: string): Promise<{ order: AcmeOrderRow; authorizationIds: string[] } | undefined> {
+  const found = await orderWithAuthorizationsQuery(db).get({ id });
+  if (!found) return undefined;
+  const pairs = JSON.parse(found.authorizations) as [number, string][];
+  pairs.sort(([atA, idA], [atB, idB]) => atA - atB || (idA < idB ? -1 : idA > idB ? 1 : 0));
+  return { order: found.order, authorizationIds: pairs.map(([, authorizationId]) => authorizationId) };
 }
 
 export async function authorizationsOf(db: Database, orderId: string): Promise<AcmeAuthorizationRow[]> {

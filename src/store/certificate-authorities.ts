@@ -1,6 +1,7 @@
 /** A team's certificate authorities: rows with their key sealed, pages, and the CRL kept beside each CA. */
 import { type SQL, and, desc, eq, lt, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { preparedPer } from "../db/prepared";
 import { certificateAuthorities } from "../db/schema";
 import { selectValues } from "../db/select-values";
 
@@ -14,9 +15,12 @@ export interface PageCursor {
   id: string;
 }
 
+// Read by every issuance (the API's and the ACME server's newOrder, finalize and download), so prepared once.
+const teamCaQuery = preparedPer((db) => db.select().from(table).where(and(eq(table.teamId, sql.placeholder("teamId")), eq(table.id, sql.placeholder("id")))).limit(1).prepare());
+
 /** The team's CA `id`, or undefined (another team's is not found either). */
 export async function findTeamCa(db: Database, teamId: string, id: string): Promise<CertificateAuthorityRow | undefined> {
-  return db.query.certificateAuthorities.findFirst({ where: and(eq(table.teamId, teamId), eq(table.id, id)) });
+  return teamCaQuery(db).get({ teamId, id });
 }
 
 /** Any team's CA by id: for the public routes, which name the CA and nothing else. */

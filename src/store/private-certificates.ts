@@ -1,7 +1,8 @@
 /** Leaf certificates of a team's CAs: rows with their generated key sealed (none for a CSR), pages, revocation. */
 import { and, desc, eq, gt, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { privateCertificates } from "../db/schema";
+import { preparedPer } from "../db/prepared";
+import { certificateAuthorities, privateCertificates } from "../db/schema";
 import { selectValues } from "../db/select-values";
 import { type PageCursor, pageOf } from "./certificate-authorities";
 
@@ -20,9 +21,27 @@ export function insertPrivateCertificateStatement(db: Database, row: PrivateCert
 /** SQL: certificate `id` is stored. */
 export const privateCertificateThere = (id: string) => sql`EXISTS (SELECT 1 FROM private_certificates WHERE id = ${id})`;
 
+// Read by every ACME certificate download, so prepared once.
+const certificateQuery = preparedPer((db) => db.select().from(table).where(and(eq(table.caId, sql.placeholder("caId")), eq(table.id, sql.placeholder("id")))).limit(1).prepare());
+
 /** The CA's certificate `id`, or undefined (the CA must be the team's: the caller looked it up so). */
 export async function findPrivateCertificate(db: Database, caId: string, id: string): Promise<PrivateCertificateRow | undefined> {
-  return db.query.privateCertificates.findFirst({ where: and(eq(table.caId, caId), eq(table.id, id)) });
+  return certificateQuery(db).get({ caId, id });
+}
+
+const withCaQuery = preparedPer((db) =>
+  db
+    .select({ ca: certificateAuthorities, certificate: table })
+    .from(table)
+    .innerJoin(certificateAuthorities, eq(certificateAuthorities.id, table.caId))
+    .where(and(eq(certificateAuthorities.teamId, sql.placeholder("teamId")), eq(certificateAuthorities.id, sql.placeholder("caId")), eq(table.id, sql.placeholder("id"))))
+    .limit(1)
+    .prepare(),
+);
+
+/** Certificate `id` of the team's CA `caId`, with that CA (as `findTeamCa` then `findPrivateCertificate`), in one statement. */
+export async function findTeamCaCertificate(db: Database, teamId: string, caId: string, id: string) {
+  return withCaQuery(db).get({ teamId, caId, id });
 }
 
 /** One page of the CA's certificates, newest first, through private_certificates_ca_idx. */

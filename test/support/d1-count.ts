@@ -138,6 +138,8 @@ export interface CountingIsolate {
     token: string,
     init?: { headers?: Record<string, string>; json?: unknown },
   ): Promise<CountedResponse>;
+  /** The Worker's fetch handler on this isolate's env, shaped as `fetch` (for a client that takes one, e.g. src/acme's). */
+  fetch: typeof fetch;
 }
 
 /**
@@ -148,6 +150,13 @@ export function countingIsolate(binding: (db: D1Database) => D1Database = (db) =
   const recording: D1Recording = { log: [], via: [], sessions: [] };
   const isolateEnv = { ...env, DB: countedD1(binding(env.DB), recording) };
   const deps = depsFrom(isolateEnv);
+  /** The Worker's answer to `request`, and the wait for what it left running (`waitUntil`), to call once the body is read. */
+  const handle = async (request: Request) => {
+    const ctx = createExecutionContext();
+    // The handler's type wants the cf properties of an incoming request; a test request has none.
+    const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, isolateEnv, ctx);
+    return { response, settled: () => waitOnExecutionContext(ctx) };
+  };
   return {
     log: recording.log,
     sessions: recording.sessions,
@@ -155,18 +164,15 @@ export function countingIsolate(binding: (db: D1Database) => D1Database = (db) =
     async request(method, path, token, init = {}) {
       const before = recording.log.length;
       const sessionsBefore = recording.sessions.length;
-      const ctx = createExecutionContext();
       const headers: Record<string, string> = { Authorization: `Bearer ${token}`, ...init.headers };
       let requestBody: string | undefined;
       if (init.json !== undefined) {
         headers["Content-Type"] = "application/json";
         requestBody = JSON.stringify(init.json);
       }
-      const request = new Request(`https://certdesk.test${path}`, { method, headers, body: requestBody });
-      // The handler's type wants the cf properties of an incoming request; a test request has none.
-      const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, isolateEnv, ctx);
+      const { response, settled } = await handle(new Request(`https://certdesk.test${path}`, { method, headers, body: requestBody }));
       const text = await response.text();
-      await waitOnExecutionContext(ctx);
+      await settled();
       let body: any = text;
       try {
         body = JSON.parse(text);
@@ -181,6 +187,13 @@ export function countingIsolate(binding: (db: D1Database) => D1Database = (db) =
         via: recording.via.slice(before),
         sessions: recording.sessions.slice(sessionsBefore),
       };
+    },
+    async fetch(input, init) {
+      const { response, settled } = await handle(new Request(input, init));
+      // A null-body status (Fetch standard) takes no body, not even an empty one.
+      const body = response.body === null || [101, 204, 205, 304].includes(response.status) ? null : await response.arrayBuffer();
+      await settled();
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
     },
   };
 }

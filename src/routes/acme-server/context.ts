@@ -14,7 +14,7 @@ import { requireAccount } from "../../services/acme-server/accounts";
 import type { AcmeServerContext } from "../../services/acme-server/context";
 import { AcmeLinker } from "../../services/acme-server/linker";
 import type { AcmeServerAccountRow } from "../../store/acme-server-accounts";
-import { directoryById } from "../../store/acme-server-directories";
+import { type AcmeDirectoryRow, directoryById } from "../../store/acme-server-directories";
 
 export interface AcmeBindings extends AppBindings {
   Variables: AppBindings["Variables"] & { acme: AcmeServerContext; nonces: RequestNonces };
@@ -37,20 +37,58 @@ export function acmeErrorHandler(error: Error, c: AcmeContext): Response {
   return problemResponse(c, problem);
 }
 
-/** Loads the directory and sets the request's context; adds the nonce and index link to whatever is answered. */
+/**
+ * Directories this isolate has read in use, by id. A directory's row changes only when it is deleted (and a deleted
+ * one never comes back), so a kept row is right in all but `deletedAt`; see `acmeContext` for how that is checked.
+ */
+const keptDirectories = new Map<string, AcmeDirectoryRow>();
+const KEPT_DIRECTORIES = 1000;
+
+function keepDirectory(row: AcmeDirectoryRow): void {
+  keptDirectories.delete(row.id);
+  keptDirectories.set(row.id, row);
+  // Past the bound the least recently kept goes (a Map iterates in insertion order).
+  if (keptDirectories.size > KEPT_DIRECTORIES) keptDirectories.delete(keptDirectories.keys().next().value!);
+}
+
+/** POSTs signed with a `jwk` (or either), or with no JWS: every other POST is signed with an account's `kid`. */
+const NOT_KID_POSTS = /\/(new-account|revoke-cert|new-nonce)$/;
+
+/**
+ * Loads the directory and sets the request's context; adds the nonce and index link to whatever is answered.
+ *
+ * A `kid` request (RFC 8555 §6.2: every POST but newAccount, revokeCert by the certificate's key and newNonce) starts
+ * from the row kept from an earlier request, with no statement of its own: its handler's first step reads the account
+ * (`requireAccount`), in a statement that also says whether the directory is still in use, and only then changes
+ * anything. Whatever the request did not confirm so (it failed before, or the directory is gone) is read again
+ * before answering, so a deleted directory answers its 404 as when it is read first. Other requests read the row.
+ */
 export const acmeContext: MiddlewareHandler<AcmeBindings> = async (c, next) => {
   const { db, clock, config } = c.var.deps;
   const directoryId = c.req.param("directoryId") ?? "";
-  const link = new AcmeLinker(new URL(c.req.url).origin, directoryId);
+  const url = new URL(c.req.url);
+  const link = new AcmeLinker(url.origin, directoryId);
   const nonces = requestNonces(c.env);
   c.set("nonces", nonces);
-  const directory = /^[A-Za-z0-9_]{1,64}$/.test(directoryId) ? await directoryById(db, directoryId) : undefined;
-  if (!directory || directory.deletedAt !== null) {
-    c.res = problemResponse(c, new AcmeServerProblem("malformed", `no ACME directory at ${link.directory()}`), 404);
+  const validId = /^[A-Za-z0-9_]{1,64}$/.test(directoryId);
+  const kept = validId && c.req.method === "POST" && !NOT_KID_POSTS.test(url.pathname) ? keptDirectories.get(directoryId) : undefined;
+  const inUse = async () => {
+    const row = validId ? await directoryById(db, directoryId) : undefined;
+    if (!row || row.deletedAt !== null) {
+      keptDirectories.delete(directoryId);
+      return undefined;
+    }
+    keepDirectory(row);
+    return row;
+  };
+  const directory = kept ?? (await inUse());
+  const gone = () => problemResponse(c, new AcmeServerProblem("malformed", `no ACME directory at ${link.directory()}`), 404);
+  if (!directory) {
+    c.res = gone();
   } else {
     const now = clock.now();
-    const action = `${c.req.method} ${new URL(c.req.url).pathname.replace(link.base, "/acme/:directoryId").replace(/\/(acct|order|authz|chall|cert)\/[^/]+/, "/$1/:id")}`;
-    c.set("acme", {
+    const action = `${c.req.method} ${url.pathname.replace(link.base, "/acme/:directoryId").replace(/\/(acct|order|authz|chall|cert)\/[^/]+/, "/$1/:id")}`;
+    const ctx: AcmeServerContext = {
       db,
       encryptionKey: config.ENCRYPTION_KEY,
       now,
@@ -59,13 +97,16 @@ export const acmeContext: MiddlewareHandler<AcmeBindings> = async (c, next) => {
       directory,
       link,
       commitAs: (actor) => commitWithAudit(db, { actor, action }, () => clock.now()),
-    });
+      directoryConfirmed: kept === undefined,
+    };
+    c.set("acme", ctx);
     await next();
+    if (!ctx.directoryConfirmed && !(await inUse())) c.res = gone();
   }
   // RFC 8555 §6.5: every answer carries a fresh nonce, so a client never needs an extra newNonce round trip.
   c.res.headers.set("Replay-Nonce", await nonces.next());
   c.res.headers.set("Cache-Control", "no-store");
-  if (new URL(c.req.url).pathname !== new URL(link.directory()).pathname) c.res.headers.append("Link", `<${link.directory()}>;rel="index"`);
+  if (url.pathname !== new URL(link.directory()).pathname) c.res.headers.append("Link", `<${link.directory()}>;rel="index"`);
 };
 
 /** The request's URL as the client must have signed it (RFC 8555 §6.4): the linker's base and the path, no query. */

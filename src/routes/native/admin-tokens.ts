@@ -10,7 +10,13 @@ import { createTokenAsOperator } from "../../services/tokens";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { createTokenBody, tokenSchema, tokenView } from "./tokens";
 
-const operatorTokenBody = createTokenBody.extend({ teamId: z.string().min(1).max(64).describe("The team the token is for") }).strict();
+const operatorTokenBody = createTokenBody
+  .extend({
+    teamId: z.string().min(1).max(64).optional().describe("The team the token is for (this or teamSlug)"),
+    teamSlug: z.string().min(1).max(64).optional().describe("The team's slug, as given when it was created (this or teamId)"),
+  })
+  .strict()
+  .refine((body) => (body.teamId === undefined) !== (body.teamSlug === undefined), { message: "give exactly one of teamId and teamSlug", path: ["teamId"] });
 
 export const adminTokenRoutes = newRouter().openapi(
   createRoute({
@@ -20,7 +26,8 @@ export const adminTokenRoutes = newRouter().openapi(
     description:
       "For a team that needs a scope none of its tokens holds, e.g. one created before `certificates:export` or `cas:*` existed " +
       "(a token grants only what it holds, and existing tokens are never widened). Recorded in the team's audit log with the " +
-      "operator as actor (name, scopes, expiry; never the secret). Unknown team: 404.",
+      "operator as actor (name, scopes, expiry; never the secret). Unknown team: 404. The way back into a team whose first " +
+      "token was lost: name it by `teamSlug`, as `POST /api/v1/teams` answered 409 for it.",
     tags: ["Operator"],
     security: bearerSecurity,
     middleware: [requireAdmin()],
@@ -29,8 +36,9 @@ export const adminTokenRoutes = newRouter().openapi(
   }),
   async (c) => {
     const { db, clock } = c.var.deps;
-    const { teamId, ...input } = c.req.valid("json");
-    const { token, row } = await createTokenAsOperator(db, teamId, input, clock.now(), auditedCommit(c));
+    const { teamId, teamSlug, ...input } = c.req.valid("json");
+    const team = teamId !== undefined ? { id: teamId } : { slug: teamSlug! };
+    const { token, row } = await createTokenAsOperator(db, team, input, clock.now(), auditedCommit(c));
     return c.json({ ...tokenView(row), token }, 200);
   },
 );

@@ -4,8 +4,10 @@ import { parseDnsCredentials } from "../../dns";
 import { delegationConfig } from "../../dns/delegation";
 import { auditedCommit } from "../../http/audited-commit";
 import { requireScope } from "../../http/auth";
-import { AppError } from "../../core/errors";
+import { AppError, projectHasNoDomain } from "../../core/errors";
+import type { Config } from "../../core/config";
 import type { Database } from "../../db/client";
+import type { IssueOutcome } from "../../issuance/issue-request";
 import { obtainAcmeCertificate, renewAcmeCertificate, revokeAcmeCertificate, throwIfFailed } from "../../services/certificates/acme";
 import { certificateOf, requireCertificateOf } from "../../services/certificates/lookup";
 import { type ProjectOwner, projectOwner } from "../../services/certificates/owner";
@@ -50,6 +52,15 @@ async function issuedBody(db: Database, owner: ProjectOwner) {
   return issuedView(row);
 }
 
+/**
+ * Under `npm start` the configured CA is the public one, which a laptop's first try often cannot reach (or should not
+ * use): a CA that cannot be reached in development says where a local one is.
+ */
+export function withLocalCaHint(config: Config, outcome: IssueOutcome): IssueOutcome {
+  if (outcome.state !== "failed" || outcome.error.code !== "ca_unreachable" || config.CERTDESK_ENV !== "development") return outcome;
+  return { ...outcome, error: { ...outcome.error, message: `${outcome.error.message}. Running locally? \`npm run start:pebble\` serves the same data with a local test CA (Pebble) that issues at once` } };
+}
+
 export const certificateAcmeRoutes = newRouter()
   .openapi(
     createRoute({
@@ -66,7 +77,7 @@ export const certificateAcmeRoutes = newRouter()
       const db = c.var.deps.db;
       const body = c.req.valid("json");
       const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
-      if (!project.domain) throw new AppError("domain_not_configured", "Project has no domain configured");
+      if (!project.domain) throw projectHasNoDomain(project.id);
       // Delegation unavailable here: refused before anything is recorded or ordered.
       if (body.dnsDelegation) delegationConfig(c.var.deps.config);
       const dnsCredentials = body.dnsProvider ? (parseDnsCredentials(body.dnsProvider, body.dnsCredentials) as Record<string, unknown>) : undefined;
@@ -74,7 +85,7 @@ export const certificateAcmeRoutes = newRouter()
       const connection = body.dnsConnectionId === undefined ? undefined : await dnsConnectionForObtain(db, project.teamId, body.dnsConnectionId);
       const owner = projectOwner(project);
       const options = { ...body, ...(dnsCredentials ? { dnsCredentials } : {}), ...(connection ? { dnsProvider: connection.provider } : {}) };
-      const outcome = throwIfFailed(await obtainAcmeCertificate(c.var.deps, owner, [project.domain], options, auditedCommit(c)));
+      const outcome = throwIfFailed(withLocalCaHint(c.var.deps.config, await obtainAcmeCertificate(c.var.deps, owner, [project.domain], options, auditedCommit(c))));
       if (outcome.state === "pending") return c.json({ success: true as const, pending: true as const, message: PENDING_MESSAGE }, 202);
       if (outcome.state === "validated") {
         return c.json(

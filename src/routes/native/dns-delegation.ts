@@ -3,7 +3,7 @@
  * operator's zone (dns/delegation.ts, RFC 8555 §8.4), and whether it is in place now, asked over DNS-over-HTTPS.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { AppError } from "../../core/errors";
+import { AppError, projectHasNoDomain } from "../../core/errors";
 import { requireScope } from "../../http/auth";
 import { checkDelegation, delegationConfig, delegationRecord } from "../../dns/delegation";
 import { responseLimitOf } from "../../outbound/bounded-body";
@@ -47,7 +47,7 @@ export const dnsDelegationRoutes = newRouter().openapi(
   async (c) => {
     const { db, config, clock } = c.var.deps;
     const project = await getProject(db, c.var.auth.teamId, c.req.valid("param").id);
-    if (!project.domain) throw new AppError("domain_not_configured", "Project has no domain configured");
+    if (!project.domain) throw projectHasNoDomain(project.id);
     const { zone } = delegationConfig(config);
     const record = await delegationRecord(project.teamId, project.domain, zone);
     if (config.DOH_RESOLVER_URL === "none") return c.json({ ...record, status: "pending" as const, found: null, checkedAt: null }, 200);

@@ -6,7 +6,7 @@ import { type ProjectRow, createProject, deleteProject, getProject, listProjects
 import { domainVerification, verifyDomain } from "../../services/domain-verification";
 import type { Deps } from "../../services/deps";
 import { emitCertificateEvent } from "../../services/webhooks/emit";
-import { AppError } from "../../core/errors";
+import { projectHasNoDomain } from "../../core/errors";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { recordTime } from "./wire-time";
 
@@ -55,7 +55,6 @@ async function projectWithVerification(deps: Pick<Deps, "db" | "config">, row: P
   return { ...projectView(row), verification: await domainVerification(deps, row.teamId, row.domain) };
 }
 
-const noDomain = () => new AppError("domain_not_configured", "Project has no domain configured");
 
 const projectName = z
   .string()
@@ -179,7 +178,7 @@ export const projectRoutes = newRouter()
     }),
     async (c) => {
       const row = await getProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id);
-      if (row.domain === null) throw noDomain();
+      if (row.domain === null) throw projectHasNoDomain(row.id);
       return c.json({ domain: row.domain, verification: await domainVerification(c.var.deps, row.teamId, row.domain) }, 200);
     },
   )
@@ -200,7 +199,7 @@ export const projectRoutes = newRouter()
     }),
     async (c) => {
       const row = await getProject(c.var.deps.db, c.var.auth.teamId, c.req.valid("param").id);
-      if (row.domain === null) throw noDomain();
+      if (row.domain === null) throw projectHasNoDomain(row.id);
       const verification = await verifyDomain(c.var.deps, row.teamId, row.id, row.domain, auditedCommit(c));
       return c.json({ domain: row.domain, verification }, 200);
     },

@@ -32,21 +32,36 @@ const payloadObject = (verified: VerifiedJws): Record<string, unknown> => {
   return payload as Record<string, unknown>;
 };
 
+/**
+ * Whether the EAB key of an account `requireAccount` read was revoked (or gone) when it was read, in the same
+ * statement: the request's own moment, as a second read at the start of the request would see it.
+ */
+const bindingRevokedAtRead = new WeakMap<AcmeServerAccountRow, boolean>();
+
 /** The account behind a `kid`, checked: one of this directory's, valid, its EAB key not revoked. */
 export async function requireAccount(ctx: AcmeServerContext, kid: string): Promise<AcmeServerAccountRow | null> {
   const id = ctx.link.accountIdOf(kid);
   if (id === null) throw new AcmeServerProblem("malformed", '"kid" is not an account URL of this directory');
-  const account = await accountById(ctx.db, id);
-  if (!account) return null;
+  const found = await accountById(ctx.db, id);
+  if (!found) return null;
+  const { account } = found;
   if (account.directoryId !== ctx.directory.id) throw new AcmeServerProblem("unauthorized", "the account belongs to another directory");
+  // Read in the same statement: a directory deleted since the request's row was kept is answered a 404 by the caller.
+  if (!found.directoryLive) throw new AcmeServerProblem("malformed", "this ACME directory was deleted");
+  ctx.directoryConfirmed = true;
   if (account.status !== "valid") throw new AcmeServerProblem("unauthorized", `the account is ${account.status}`);
+  bindingRevokedAtRead.set(account, found.bindingRevoked);
   return account;
 }
 
 /** Whether the account's EAB key was revoked since: its account may still read, never order or finalize. */
 export async function requireUnrevokedBinding(ctx: AcmeServerContext, account: AcmeServerAccountRow): Promise<void> {
-  const key = await eabKeyOf(ctx.db, ctx.directory.id, account.eabKeyId);
-  if (!key || key.revokedAt !== null) throw new AcmeServerProblem("unauthorized", "the external account binding of this account was revoked");
+  let revoked = bindingRevokedAtRead.get(account);
+  if (revoked === undefined) {
+    const key = await eabKeyOf(ctx.db, ctx.directory.id, account.eabKeyId);
+    revoked = !key || key.revokedAt !== null;
+  }
+  if (revoked) throw new AcmeServerProblem("unauthorized", "the external account binding of this account was revoked");
 }
 
 /** newAccount: `{status: 201 | 200, account}`; the Location is the account URL either way (RFC 8555 §7.3, §7.3.1). */

@@ -20,9 +20,9 @@ import { pemToDer } from "../../pki";
 import { x509 } from "../../pki/x509-setup";
 import type { AcmeServerAccountRow } from "../../store/acme-server-accounts";
 import { type AcmeOrderRow, orderBySerial } from "../../store/acme-server-orders";
-import { type CertificateAuthorityRow, findTeamCa } from "../../store/certificate-authorities";
+import type { CertificateAuthorityRow } from "../../store/certificate-authorities";
 import type { CertificateRow } from "../../store/certificates";
-import { findPrivateCertificate, type PrivateCertificateRow } from "../../store/private-certificates";
+import { findTeamCaCertificate, type PrivateCertificateRow } from "../../store/private-certificates";
 import { revokeAcmeCertificate } from "../certificates/acme";
 import { type SubscriberRevocationReason, subscriberRevocationReasons } from "../certificates/revocation-reasons";
 import type { Deps } from "../deps";
@@ -48,10 +48,9 @@ async function issuedOf(ctx: AcmeServerContext, order: AcmeOrderRow): Promise<Is
     if (!certificate) throw new AcmeServerProblem("malformed", "no certificate for this order");
     return { kind: "relay", certificate };
   }
-  const ca = await findTeamCa(ctx.db, ctx.directory.teamId, issuer.caId);
-  const certificate = ca && order.certificateId ? await findPrivateCertificate(ctx.db, ca.id, order.certificateId) : undefined;
-  if (!ca || !certificate) throw new AcmeServerProblem("malformed", "no certificate for this order");
-  return { kind: "private", ca, certificate };
+  const found = order.certificateId ? await findTeamCaCertificate(ctx.db, ctx.directory.teamId, issuer.caId, order.certificateId) : undefined;
+  if (!found) throw new AcmeServerProblem("malformed", "no certificate for this order");
+  return { kind: "private", ...found };
 }
 
 /** The PEM chain of the order's certificate: each block ends in a newline (certbot splits on them). */

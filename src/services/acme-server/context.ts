@@ -15,6 +15,11 @@ export interface AcmeServerContext {
   link: AcmeLinker;
   /** A commit whose audit row names `actor` (the ACME account, `acme-account:<id>`) and this request's action. */
   commitAs(actor: string): CommitChange;
+  /**
+   * Whether this request has seen `directory` in use: false while it is a row kept from an earlier request
+   * (routes/acme-server/context.ts), until `requireAccount`'s statement says the directory is still in use.
+   */
+  directoryConfirmed: boolean;
 }
 
 export const accountActor = (accountId: string) => `acme-account:${accountId}`;

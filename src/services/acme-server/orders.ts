@@ -9,7 +9,7 @@ import { bytesToBase64Url } from "../../crypto/encoding";
 import type { AcmeIdentifier } from "../../db/schema";
 import { type NameConstraints, namesOutsideConstraints } from "../../pki/private-ca";
 import type { AcmeServerAccountRow } from "../../store/acme-server-accounts";
-import { type AcmeAuthorizationRow, type AcmeChallengeRow, type AcmeOrderRow, authorizationsOf, insertOrderStatements, moveOrder, orderById, orderReplacing } from "../../store/acme-server-orders";
+import { type AcmeAuthorizationRow, type AcmeChallengeRow, type AcmeOrderRow, insertOrderStatements, moveOrder, orderById, orderReplacing, orderWithAuthorizationIds } from "../../store/acme-server-orders";
 import { findTeamCa } from "../../store/certificate-authorities";
 import { requireUnrevokedBinding } from "./accounts";
 import { accountActor, type AcmeServerContext } from "./context";
@@ -138,10 +138,10 @@ export async function newOrder(ctx: AcmeServerContext, account: AcmeServerAccoun
 
 /** The account's order `id` (another account's is `unauthorized`), expired on read when its time is past. */
 export async function requireOrder(ctx: AcmeServerContext, account: AcmeServerAccountRow, id: string): Promise<OrderWithAuthorizations> {
-  const order = await orderById(ctx.db, id);
-  if (!order || order.directoryId !== ctx.directory.id) throw new AcmeServerProblem("malformed", `no order ${id.slice(0, 64)} in this directory`);
-  if (order.accountId !== account.id) throw new AcmeServerProblem("unauthorized", "this order belongs to another account");
-  return { order: await expireIfDue(ctx, order), authorizationIds: (await authorizationsOf(ctx.db, order.id)).map((row) => row.id) };
+  const found = await orderWithAuthorizationIds(ctx.db, id);
+  if (!found || found.order.directoryId !== ctx.directory.id) throw new AcmeServerProblem("malformed", `no order ${id.slice(0, 64)} in this directory`);
+  if (found.order.accountId !== account.id) throw new AcmeServerProblem("unauthorized", "this order belongs to another account");
+  return { order: await expireIfDue(ctx, found.order), authorizationIds: found.authorizationIds };
 }
 
 /** A non-final order past its `expires` reads as invalid (RFC 8555 §7.1.6), and is stored so. */

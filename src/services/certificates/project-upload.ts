@@ -2,7 +2,7 @@
 import type { Database } from "../../db/client";
 import type { CertificateLimits } from "../limits/certificate-quota";
 import { requireNameLimit } from "../limits/san-list";
-import { AppError } from "../../core/errors";
+import { projectHasNoDomain } from "../../core/errors";
 import { type CertificateCheckInput, type CheckedCertificate, checkCertificate, domainFailure, withFailure } from "../../pki";
 import type { CertificateRow } from "../../store/certificates";
 import type { CommitChange } from "../change";
@@ -19,7 +19,7 @@ export interface CustomCertificateInput {
 
 /** Every check, against the project's domain; a project without a domain has nothing to check against. */
 function projectCheck(project: ProjectRow, input: CustomCertificateInput, now: number): CertificateCheckInput {
-  if (!project.domain) throw new AppError("domain_not_configured", "Project has no domain configured");
+  if (!project.domain) throw projectHasNoDomain(project.id);
   return { certificatePem: input.certificate, privateKeyPem: input.privateKey, domain: project.domain, now: new Date(now) };
 }
 

@@ -65,6 +65,8 @@ export async function startWorker(name, { https = false, vars = {} } = {}) {
   }
   return {
     url: worker.url,
+    /** wrangler dev's inspector (Chrome DevTools Protocol) of the Worker's isolate: bench/acme-orders/profile.mjs reads it. */
+    inspectorPort: worker.inspectorPort,
     adminToken,
     runDir,
     ...(ca ? { caCert: ca.caCert } : {}),

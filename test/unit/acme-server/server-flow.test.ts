@@ -131,6 +131,22 @@ describe("a pre-approved order through our own client", () => {
     expect(chain.pem.match(/-----END CERTIFICATE-----\n/g)!.length).toBe(2);
   });
 
+  it("answers an order's authorizations alike at newOrder, on every read and at finalize", async () => {
+    const { directoryUrl, eab } = await newDirectory(tenant);
+    const { client } = await registered(directoryUrl, eab);
+    const names = ["c.svc.internal.example", "a.svc.internal.example", "b.svc.internal.example"];
+    const order = await client.newOrder({ identifiers: names });
+    expect(order.authorizations).toHaveLength(3);
+    const identifiers = await Promise.all(order.authorizations.map(async (url) => (await client.getAuthorization(url)).identifier.value));
+    expect(identifiers.sort()).toEqual([...names].sort());
+    // A read lists them oldest first (ids break the tie of one creation time), so as a set like newOrder's, then stably.
+    const read = (await client.getOrder(order.url)).authorizations;
+    expect([...read].sort()).toEqual([...order.authorizations].sort());
+    const finalized = await client.finalizeOrder(order, await createCsr(await ecKeys(), names));
+    expect(finalized.authorizations).toEqual(read);
+    expect((await client.getOrder(order.url)).authorizations).toEqual(read);
+  });
+
   it("lists the account's orders and offers only dns-01 for a wildcard", async () => {
     const { directoryUrl, eab } = await newDirectory(tenant, { allowedNames: ["*.svc.internal.example", "*.wild.internal.example"] });
     const keys = await generateAccountKey();

@@ -168,6 +168,35 @@ describe("orders and finalize", () => {
     expectProblem(await send(order.headers.get("Location")!, other, null, { kid: made.headers.get("Location")! }), "unauthorized", 403);
   });
 
+  it("answers an account's requests with the 404 once its directory is deleted, well-formed or not, and stores nothing", async () => {
+    const own = await newDirectory(tenant);
+    const ownBase = own.directoryUrl.replace(/\/directory$/, "");
+    const signer = await generateAccountKey();
+    const account = await send(`${ownBase}/new-account`, signer, {
+      externalAccountBinding: await signExternalAccountBinding({ kid: own.eab.keyId, hmacKeyB64url: own.eab.hmacKey }, await publicJwk(signer.publicKey), `${ownBase}/new-account`),
+    });
+    expect(account.status, account.text).toBe(201);
+    const kid = account.headers.get("Location")!;
+    // Served once in use, so this isolate keeps the directory's row for the account's next requests.
+    const first = await send(`${ownBase}/new-order`, signer, { identifiers: [{ type: "dns", value: "kept.svc.internal.example" }] }, { kid });
+    expect(first.status, first.text).toBe(201);
+    expect((await call("DELETE", `/api/v1/acme-directories/${own.dir.id}`, { token: tenant.token })).status).toBe(204);
+    const orders = async () => (await env.DB.prepare("SELECT count(*) AS n FROM acme_server_orders WHERE directory_id = ?").bind(own.dir.id).first<{ n: number }>())!.n;
+    const before = await orders();
+    const nonce = await freshNonce(own.directoryUrl);
+    for (const res of [
+      await send(`${ownBase}/new-order`, signer, { identifiers: [{ type: "dns", value: "after.svc.internal.example" }] }, { kid, nonce }),
+      await send(first.headers.get("Location")!, signer, null, { kid }),
+      // Refused by the JWS checks before the account is read: still the directory's 404.
+      await send(`${ownBase}/new-order`, signer, null, { kid, body: "{}" }),
+      await send(`${ownBase}/no-such-resource`, signer, null, { kid }),
+    ]) {
+      expectProblem(res, "malformed", 404);
+      expect(res.body.detail).toContain("no ACME directory");
+    }
+    expect(await orders()).toBe(before);
+  });
+
   it("answered no request with a 5xx", () => {
     expect(statuses.length).toBeGreaterThan(10);
     expect(statuses.filter((status) => status >= 500)).toEqual([]);

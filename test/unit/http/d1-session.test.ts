@@ -14,6 +14,9 @@ import type { CertificateIssuerRpc, IssueOutcome } from "../../../src/issuance/i
 import { TOKEN_CACHE_TTL_MS, TokenCache } from "../../../src/services/token-cache";
 import { call, newProject, newTenant } from "../../support/api";
 import { countingIsolate, NO_SESSION } from "../../support/d1-count";
+import { AcmeClient, generateAccountKey } from "../../../src/acme";
+import { createCsr } from "../../../src/pki/csr";
+import { newDirectory } from "../acme-server/server-support";
 
 const tokenRead = (sql: string) => /from "api_tokens"/.test(sql);
 /** D1's bookmarks are hyphen-separated hex groups, sortable as strings (developers.cloudflare.com/d1/reference/time-travel/#bookmarks). */
@@ -104,6 +107,34 @@ describe("the x-d1-bookmark header", () => {
     expect(res.sessions).toEqual([]);
     expect(res.via.every((where) => where === NO_SESSION)).toBe(true);
     expect(res.headers.has(BOOKMARK_HEADER)).toBe(false);
+  });
+
+  it("the ACME server reads the primary, with no session, no bookmark probe and no bookmark answered", async () => {
+    const { directoryUrl, eab } = await newDirectory(await newTenant());
+    const isolate = countingIsolate();
+    const answers: Response[] = [];
+    const client = new AcmeClient({
+      directoryUrl,
+      accountKey: await generateAccountKey(),
+      fetch: async (input, init) => {
+        const res = await isolate.fetch(input, init);
+        answers.push(res);
+        return res;
+      },
+      sleep: async () => {},
+    });
+    await client.createAccount({ termsOfServiceAgreed: true, externalAccountBinding: { kid: eab.keyId, hmacKeyB64url: eab.hmacKey } });
+    const order = await client.newOrder({ identifiers: ["api.svc.internal.example"] });
+    const certKeys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+    const finalized = await client.finalizeOrder(order, await createCsr(certKeys, ["api.svc.internal.example"]));
+    expect((await client.downloadCertificate(finalized.certificate!)).pem).toContain("BEGIN CERTIFICATE");
+    // The directory, newAccount, newOrder, finalize and the certificate (each answer brings the next nonce).
+    expect(answers.length).toBeGreaterThanOrEqual(5);
+    expect(isolate.log.length).toBeGreaterThan(0);
+    // No session was opened, so each statement ran on the binding itself: the primary.
+    expect(isolate.sessions).toEqual([]);
+    expect(isolate.log).not.toContain("SELECT 1");
+    for (const res of answers) expect(res.headers.has(BOOKMARK_HEADER)).toBe(false);
   });
 
   it("a change starts first-primary and answers the primary's bookmark after the handler: one statement more", async () => {

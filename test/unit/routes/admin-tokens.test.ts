@@ -38,6 +38,32 @@ describe("POST /api/v1/admin/tokens", () => {
     expect(log.text).not.toContain(created.body.token);
   });
 
+  it("gets back into a team whose first token was lost, named by the slug its second create was refused for", async () => {
+    const slug = `lost-${Date.now().toString(36)}`;
+    const first = await call("POST", "/api/v1/teams", { token: ADMIN_TOKEN, json: { slug, name: "Lost" } });
+    expect(first.status, first.text).toBe(200);
+    const again = await call("POST", "/api/v1/teams", { token: ADMIN_TOKEN, json: { slug, name: "Lost" } });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toContain(`"teamSlug": "${slug}"`);
+
+    const back = await call("POST", "/api/v1/admin/tokens", { token: ADMIN_TOKEN, json: { teamSlug: slug, name: "again", scopes: ["projects:write"] } });
+    expect(back.status, back.text).toBe(200);
+    const team = await call("GET", "/api/v1/team", { token: back.body.token });
+    expect(team.body).toMatchObject({ id: first.body.id, slug });
+  });
+
+  it("needs exactly one of teamId and teamSlug, and names an unknown slug", async () => {
+    const t = await newTenant();
+    const both = await call("POST", "/api/v1/admin/tokens", { token: ADMIN_TOKEN, json: { teamId: t.teamId, teamSlug: "x", name: "x", scopes: ["cas:read"] } });
+    expect(both.status).toBe(400);
+    expect(both.body.error).toContain("give exactly one of teamId and teamSlug");
+    const neither = await call("POST", "/api/v1/admin/tokens", { token: ADMIN_TOKEN, json: { name: "x", scopes: ["cas:read"] } });
+    expect(neither.status).toBe(400);
+    const unknown = await call("POST", "/api/v1/admin/tokens", { token: ADMIN_TOKEN, json: { teamSlug: "no-such-team-slug", name: "x", scopes: ["cas:read"] } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toBe('No team has the slug "no-such-team-slug"');
+  });
+
   it("refuses a team token, an unknown team, an unknown scope and an empty list, and creates nothing", async () => {
     const t = await newTenant();
     const count = async () => (await env.DB.prepare("SELECT count(*) AS n FROM api_tokens").first<{ n: number }>())!.n;

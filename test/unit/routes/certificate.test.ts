@@ -81,7 +81,7 @@ describe("custom certificate: errors", () => {
     const p = await newProject(tenant, null);
     const res = await call("POST", path(p.id, "/upload"), { token: tenant.token, json: { certificate: good.chainPem, privateKey: good.keyPem } });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ success: false, error: "Project has no domain configured", code: "domain_not_configured" });
+    expect(res.body).toEqual({ success: false, error: `Project has no domain configured: set one with PATCH /api/v1/projects/${p.id} and {"domain": "app.example.com"}`, code: "domain_not_configured" });
   });
 
   it("refuses a certificate for another domain, naming the domain", async () => {
@@ -121,7 +121,7 @@ describe("validate: the certificate is read before the project, the answers keep
     for (const json of [{ certificate: good.chainPem, privateKey: good.keyPem }, malformed]) {
       const res = await validate(p.id, json);
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ success: false, error: "Project has no domain configured", code: "domain_not_configured" });
+      expect(res.body).toEqual({ success: false, error: `Project has no domain configured: set one with PATCH /api/v1/projects/${p.id} and {"domain": "app.example.com"}`, code: "domain_not_configured" });
     }
   });
 

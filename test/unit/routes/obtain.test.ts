@@ -51,7 +51,7 @@ describe("obtain: bad input changes nothing", () => {
     const project = await newProject(tenant, null);
     const res = await obtain(project.id, http01);
     expect(res.status).toBe(400);
-    expect(res.body.error).toBe("Project has no domain configured");
+    expect(res.body.error).toBe(`Project has no domain configured: set one with PATCH /api/v1/projects/${project.id} and {"domain": "app.example.com"}`);
   });
 
   it("refuses HTTP-01 for a wildcard domain", async () => {

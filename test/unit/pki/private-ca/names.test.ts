@@ -75,6 +75,9 @@ describe("normalizeSubjectNames: refused with a 400 naming the field", () => {
     { name: "a 64-character label", input: { dnsNames: [`${"a".repeat(64)}.example`] }, param: "dnsNames", message: /1-63/ },
     { name: "a 254-character name", input: { dnsNames: [`${"a.".repeat(126)}ab`] }, param: "dnsNames", message: /longer than 253/ },
     { name: "an IP address as a DNS name", input: { dnsNames: ["10.0.0.1"] }, param: "dnsNames", message: /ipAddresses/ },
+    // IPv4 in ipaddr's other forms: one 32-bit hex number, hex parts.
+    { name: "a hex IPv4 address as a DNS name", input: { dnsNames: ["0x7F000001"] }, param: "dnsNames", message: /ipAddresses/ },
+    { name: "an IPv4 address in hex parts as a DNS name", input: { dnsNames: ["0x7f.0x0.0x0.0x1"] }, param: "dnsNames", message: /ipAddresses/ },
     { name: "a numeric top-level label", input: { dnsNames: ["host.123"] }, param: "dnsNames", message: /numeric/ },
     { name: "an empty DNS name", input: { dnsNames: [" "] }, param: "dnsNames", message: /empty/ },
     { name: "an IP that does not parse", input: { ipAddresses: ["abc"] }, param: "ipAddresses", message: /ipAddresses\[0\]: "abc" is not an IP address/ },
