@@ -17,8 +17,8 @@ import { certificateSerialHex } from "./certificates";
 import { accountActor, type AcmeServerContext } from "./context";
 import { finalizableCsr } from "./finalize";
 
-/** How long finalize waits for the public CA before answering `processing` (the job goes on in the issuer). */
-const RELAY_WAIT_MS = 10_000;
+/** How long finalize waits for the public CA before answering `processing` (the job goes on in the issuer; clients poll). */
+const RELAY_WAIT_MS = 5_000;
 
 /** The issuer's failures as the ACME problems a client of ours understands; anything else is `serverInternal`. */
 const RELAY_PROBLEMS: Partial<Record<ErrorCode, AcmeProblemType>> = {

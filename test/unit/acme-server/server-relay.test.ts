@@ -5,10 +5,12 @@
  */
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { generateAccountKey } from "../../../src/acme";
+import { bytesToBase64Url } from "../../../src/crypto/encoding";
 import { createCsr } from "../../../src/pki/csr";
 import { call, newProject, newTenant, type Tenant } from "../../support/api";
 import { uniqueName } from "../routes/private-ca-support";
-import { registered } from "./server-support";
+import { newClient, post, registered } from "./server-support";
 
 let tenant: Tenant;
 let held: string;
@@ -66,13 +68,23 @@ describe("orders of a relay directory", () => {
     expect(await ordersOf(dir.id)).toBe(0);
   });
 
-  it("a public CA that cannot be reached: finalize answers the order (no 5xx), which turns invalid with a problem; no certificate, no key", async () => {
+  it("a public CA that cannot be reached: finalize answers processing with Retry-After (no 5xx), then the order turns invalid with a problem; no certificate, no key", async () => {
     const { dir, directoryUrl, eab } = await relayDirectory();
-    const { client } = await registered(directoryUrl, eab);
+    const keys = await generateAccountKey();
+    const client = await newClient(directoryUrl, keys);
+    const { accountUrl } = await client.createAccount({ termsOfServiceAgreed: true, externalAccountBinding: { kid: eab.keyId, hmacKeyB64url: eab.hmacKey } });
     const order = await client.newOrder({ identifiers: [held] });
     expect(order.status).toBe("ready");
-    const finalized = await client.finalizeOrder(order, await createCsr(await ecKeys(), [held]));
-    expect(["processing", "invalid"]).toContain(finalized.status);
+    const csr = bytesToBase64Url(await createCsr(await ecKeys(), [held]));
+    // The unreachable CA costs the job its whole backoff (RETRY_POLICY.transientBackoffMs, about 8 s): longer than finalize waits.
+    const answer = await post(order.finalize, keys, { csr }, { kid: accountUrl });
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body.status).toBe("processing");
+    expect(answer.headers.get("Retry-After")).toMatch(/^\d+$/);
+    expect(answer.headers.get("Location")).toBe(order.url);
+    const again = await post(order.finalize, keys, { csr }, { kid: accountUrl });
+    expect(again.body.type).toBe("urn:ietf:params:acme:error:orderNotReady");
+    const finalized = await client.getOrder(order.url);
     let current = finalized;
     for (let i = 0; i < 120 && current.status === "processing"; i++) {
       await new Promise((resolve) => setTimeout(resolve, 500));
