@@ -1,6 +1,6 @@
 /**
  * The issuance flow ("porcelain" over src/acme): order, prove control of every name, finalize
- * with a fresh key, download. Storage is the caller's business.
+ * with a fresh key (or the CSR given), download. Storage is the caller's business.
  */
 import { AcmeProblem, AcmeTimeoutError, authorizationProblem, isUnanswered, RETRY_POLICY, type AcmeClient, type AcmeOrder } from "../acme";
 import { AppError } from "../core/errors";
@@ -18,6 +18,8 @@ export interface IssuancePlan {
   replaces?: string;
   /** draft-ietf-acme-profiles: the profile to order under. */
   profile?: string;
+  /** Finalize with this CSR (base64 DER, its key held elsewhere) instead of a fresh key: no key is made. */
+  csr?: string;
   /** Absolute deadline (ms) for the whole flow. */
   deadline: number;
   /** Runs just before a new order is placed (not for a resumed one): the CA's order budget is spent here. */
@@ -30,7 +32,7 @@ export interface IssuancePlan {
 }
 
 export type IssuanceResult =
-  | { dryRun: false; chainPem: string; privateKeyPem: string }
+  | { dryRun: false; chainPem: string; privateKeyPem: string | null }
   | { dryRun: true; validated: string[] };
 
 const challengeLabel = (type: ChallengeSolver["type"]) => type.toUpperCase();
@@ -163,9 +165,9 @@ async function proveControl(
 }
 
 /**
- * Finalize with a fresh key (RFC 8555 §7.4) and download the chain. The key and the CSR are saved before finalize is
- * sent: resumed after finalize, the order is `processing` or `valid` and its certificate is this key's; still `ready`,
- * the same CSR is sent again.
+ * Finalize with a fresh key (RFC 8555 §7.4), or the plan's CSR, and download the chain. The key and the CSR are saved
+ * before finalize is sent: resumed after finalize, the order is `processing` or `valid` and its certificate is this
+ * key's; still `ready`, the same CSR is sent again.
  */
 async function finalizeAndDownload(
   client: AcmeClient,
@@ -176,14 +178,20 @@ async function finalizeAndDownload(
 ): Promise<IssuanceResult> {
   let order = await client.waitForOrder(orderUrl, { deadline: plan.deadline });
   if (order.status === "ready") {
-    if (!checkpoint.privateKeyPem || !checkpoint.csrBase64) {
-      const keys = await generateCertificateKey(plan.keySpec);
-      checkpoint.privateKeyPem = await exportPrivateKeyPem(keys.privateKey);
-      checkpoint.csrBase64 = bytesToBase64(await createCsr(keys, plan.names));
+    let csr = checkpoint.csrBase64;
+    if (plan.csr ? csr !== plan.csr : !checkpoint.privateKeyPem || !csr) {
+      if (plan.csr) {
+        csr = plan.csr;
+      } else {
+        const keys = await generateCertificateKey(plan.keySpec);
+        checkpoint.privateKeyPem = await exportPrivateKeyPem(keys.privateKey);
+        csr = bytesToBase64(await createCsr(keys, plan.names));
+      }
+      checkpoint.csrBase64 = csr;
       checkpoint.step = "finalizing";
       await checkpoints.save(checkpoint);
     }
-    order = await client.finalizeOrder(order, base64ToBytes(checkpoint.csrBase64));
+    order = await client.finalizeOrder(order, base64ToBytes(csr!));
     checkpoint.step = "finalized";
     await checkpoints.save(checkpoint);
     if (order.status !== "valid") order = await client.waitForOrder(orderUrl, { deadline: plan.deadline });
@@ -196,9 +204,10 @@ async function finalizeAndDownload(
   }
   if (!order.certificate) throw new AppError("ca_error", "The CA marked the order valid without a certificate URL");
   // Valid before this job made a key (an order finalized by a job whose checkpoint was lost): its key is gone.
-  if (!checkpoint.privateKeyPem) throw new AppError("ca_error", "The order was finalized with a key this job does not hold; order again");
+  // With a CSR given, the caller checks that the certificate is for its key.
+  if (!checkpoint.privateKeyPem && !plan.csr) throw new AppError("ca_error", "The order was finalized with a key this job does not hold; order again");
   const chain = await client.downloadCertificate(order.certificate);
-  return { dryRun: false, chainPem: chain.pem, privateKeyPem: checkpoint.privateKeyPem };
+  return { dryRun: false, chainPem: chain.pem, privateKeyPem: checkpoint.privateKeyPem ?? null };
 }
 
 function challengeFailed(type: ChallengeSolver["type"], detail: string, subproblems: { detail?: string; identifier?: { value: string } }[]): AppError {

@@ -38,6 +38,17 @@ export interface IssueRequest {
   trigger?: "manual" | "sweep";
   /** The sweep's clock (ms): "due" and retry times are judged against it, so tests can move time. */
   asOf?: number;
+  /**
+   * An order of Certdesk's own ACME server relayed to this CA (services/acme-server/relay.ts): finalized with the
+   * client's CSR (base64 DER) so no key is made or stored here, and that order settled when the job ends.
+   */
+  relay?: RelayedOrder;
+}
+
+export interface RelayedOrder {
+  csr: string;
+  directoryId: string;
+  orderId: string;
 }
 
 export type IssueOutcome =
@@ -81,6 +92,8 @@ export function issuerName(target: { teamId: string; projectId: string | null; n
 
 /** Two requests that would produce the same certificate. */
 export function requestFingerprint(request: IssueRequest): string {
-  const { kind, names, challengeType, dnsProvider, dnsConnectionId, dnsDelegation, keySpec, directoryUrl, dryRun, profile } = request;
-  return JSON.stringify({ kind, names: [...names].sort(), challengeType, dnsProvider, dnsConnectionId, dnsDelegation, keySpec, directoryUrl, dryRun, profile });
+  const { kind, names, challengeType, dnsProvider, dnsConnectionId, dnsDelegation, keySpec, directoryUrl, dryRun, profile, relay } = request;
+  // A relayed order is its own job: another order's CSR (another client's key) must never be answered with this certificate.
+  const relayedOrder = relay?.orderId;
+  return JSON.stringify({ kind, names: [...names].sort(), challengeType, dnsProvider, dnsConnectionId, dnsDelegation, keySpec, directoryUrl, dryRun, profile, relayedOrder });
 }

@@ -10,7 +10,7 @@ import { delegationConfig, delegationRecord, type DelegationRecord } from "../dn
 import type { IssuanceDeps } from "./deps";
 import { AppError } from "../core/errors";
 import { type SealingKeys, unseal } from "../crypto/sealing";
-import { checkCertificate } from "../pki";
+import { certifiesRequestKey, checkCertificate } from "../pki";
 import { ariColumns } from "../renewal/ari-schedule";
 import { renewalDueAt } from "../renewal/policy";
 import { materialOf, type CertificateRow } from "../store/certificates";
@@ -231,11 +231,15 @@ async function issueAt(
     deadline: Date.now() + JOB_BUDGET_MS,
     ...(replaces ? { replaces } : {}),
     ...(request.profile ? { profile: request.profile } : {}),
+    ...(request.relay ? { csr: request.relay.csr } : {}),
   }, atCa(checkpoints, ca.directoryUrl));
   if (result.dryRun) return { state: "validated", names: result.validated };
 
   const checked = await checkCertificate({ certificatePem: result.chainPem, privateKeyPem: result.privateKeyPem, domain: request.names[0] });
   if (!checked.report.valid) throw new AppError("ca_error", `The CA issued an unusable certificate: ${checked.report.error}`);
+  if (request.relay && !certifiesRequestKey(checked.leafPem, request.relay.csr)) {
+    throw new AppError("ca_error", "The CA issued a certificate for another key than the CSR's", { retryable: false });
+  }
   const issuedAt = checked.notBefore.getTime();
   const expiresAt = checked.notAfter.getTime();
   const ari = await client.getRenewalInfo(checked.leafPem).catch(() => null);
@@ -251,6 +255,8 @@ async function issueAt(
       type: ACME_TYPE,
       domain: request.names[0]!,
       ...materialOf(checked),
+      // Relayed: the client's CSR, so there is no key here to store.
+      privateKeyPem: result.privateKeyPem,
       autoRenew: request.autoRenew,
       renewedFrom: request.kind === "renew" ? (previous?.issuedAt ?? null) : null,
       issuance: {
@@ -263,6 +269,8 @@ async function issueAt(
         // The CA that issued it: renewals try it first (ca-fallback.ts).
         directoryUrl: ca.directoryUrl,
         profile: request.profile ?? null,
+        // Relayed for Certdesk's own ACME server: its client renews it there (renewal here is refused).
+        ...(request.relay ? { relayedFor: { directoryId: request.relay.directoryId, orderId: request.relay.orderId } } : {}),
       },
       // Through a connection the row keeps its id, never a copy of its credentials.
       dnsCredentials: request.dnsConnectionId ? null : (request.dnsCredentials ?? null),

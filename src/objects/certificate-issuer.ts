@@ -24,6 +24,7 @@ import { hasDeployTargets } from "../store/deploy-targets";
 import { storedCheckpoints } from "./checkpoint-storage";
 import { deliverToProjectTargets } from "../services/deploy-targets/deliver";
 import { announceIssuance } from "../services/webhooks/issuance-events";
+import { settleRelayedOrder } from "../services/acme-server/relay";
 
 /** A finished obtain is handed to identical requests arriving this soon after it, instead of a new order. */
 const DEDUPE_WINDOW_MS = 60_000;
@@ -190,6 +191,8 @@ export class CertificateIssuer extends DurableObject<Env> implements Certificate
     const asOf = request.asOf;
     const checkpoints = storedCheckpoints(this.ctx.storage, ENCRYPTION_KEY, this.ctx.id.toString(), fingerprint, (step) => this.crashIfArmed(step));
     const outcome = await runIssuance(this.deps, request, asOf === undefined ? Date.now : () => asOf + (Date.now() - stored.startedAt), checkpoints);
+    // A relayed order of the ACME server: valid with this certificate, or invalid with the problem (never throws).
+    await settleRelayedOrder(this.deps.db, request, outcome);
     await this.ctx.storage.put("last", { fingerprint, finishedAt: Date.now(), outcome } satisfies FinishedJob);
     await this.ctx.storage.delete(["job", "checkpoint"]);
     await announceIssuance(this.deps, request, outcome); // webhooks: issued, renewed, renewal_failed (never throws)

@@ -1,5 +1,6 @@
 /** PKCS#10 certificate signing requests (RFC 2986) for ACME finalize (RFC 8555 §7.4). */
 import { AppError } from "../core/errors";
+import { base64ToBytes } from "../crypto/encoding";
 import type { Bytes } from "./der";
 import { asAppError } from "./guard";
 import { normalizeDnsName } from "./name-coverage";
@@ -52,5 +53,16 @@ export async function createCsr(keys: CryptoKeyPair, names: string[]): Promise<B
     return new Uint8Array(request.rawData);
   } catch (error) {
     throw asAppError(error, "bad_request", "The CSR could not be signed with this key");
+  }
+}
+
+/** Whether the certificate (PEM) is for the key of the CSR (base64 DER): the same SubjectPublicKeyInfo, byte for byte. */
+export function certifiesRequestKey(certificatePem: string, csrBase64: string): boolean {
+  try {
+    const certified = new Uint8Array(new x509.X509Certificate(certificatePem).publicKey.rawData);
+    const requested = new Uint8Array(new x509.Pkcs10CertificateRequest(base64ToBytes(csrBase64)).publicKey.rawData);
+    return certified.length === requested.length && certified.every((byte, i) => byte === requested[i]);
+  } catch {
+    return false;
   }
 }

@@ -12,5 +12,5 @@ export { type ReportFailure, type ValidationReport, fingerprintSha256, withFailu
 export { type Purpose } from "./policy";
 export { isExpiringSoon } from "./expiry";
 export { type CertificateKeySpec, generateCertificateKey, exportPrivateKeyPem } from "./key-generation";
-export { createCsr } from "./csr";
+export { certifiesRequestKey, createCsr } from "./csr";
 export { pemToDer, derToPem } from "./pem";

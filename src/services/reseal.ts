@@ -71,11 +71,12 @@ async function resealColumn(deps: Pick<IssuanceDeps, "db" | "config">, target: S
   const { db, config } = deps;
   let after = "";
   for (;;) {
-    // substr, not LIKE: a key id may hold "_", which LIKE reads as a wildcard.
+    // substr, not LIKE: a key id may hold "_", which LIKE reads as a wildcard. An empty value seals nothing (a relayed
+    // certificate's absent key, store/certificates.ts NO_STORED_KEY).
     const rows = await db
       .select({ id: sql<string>`${target.id}`, sealed: sql<string>`${target.sealed}` })
       .from(target.id.table)
-      .where(and(isNotNull(target.sealed), ne(sql`substr(${target.sealed}, 1, ${prefix.length})`, prefix), gt(target.id, after)))
+      .where(and(isNotNull(target.sealed), ne(target.sealed, ""), ne(sql`substr(${target.sealed}, 1, ${prefix.length})`, prefix), gt(target.id, after)))
       .orderBy(asc(target.id))
       .limit(PAGE_SIZE);
     if (rows.length === 0) return;

@@ -3,7 +3,7 @@
  * challenges in one batch; every status change is a guarded `UPDATE … WHERE id = ? AND status = ?` whose returned
  * rows say whether it happened (a concurrent change makes it change nothing).
  */
-import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { type SQL, and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { preparedPer } from "../db/prepared";
 import { acmeServerAuthorizations, acmeServerChallenges, acmeServerOrders, type AcmeAuthorizationStatus, type AcmeChallengeStatus, type AcmeOrderStatus } from "../db/schema";
@@ -89,6 +89,11 @@ export async function orderReplacing(db: Database, directoryId: string, replaces
 
 export function moveOrder(db: Database, id: string, from: AcmeOrderStatus, set: Partial<AcmeOrderRow>) {
   return db.update(acmeServerOrders).set(set).where(and(eq(acmeServerOrders.id, id), eq(acmeServerOrders.status, from))).returning();
+}
+
+/** SQL condition: the order is now in `status` (an audit row's condition, services/change.ts). */
+export function acmeOrderStatusIs(id: string, status: AcmeOrderStatus): SQL {
+  return sql`EXISTS (SELECT 1 FROM acme_server_orders WHERE id = ${id} AND status = ${status})`;
 }
 
 export function moveAuthorization(db: Database, id: string, from: AcmeAuthorizationStatus, set: Partial<AcmeAuthorizationRow>) {

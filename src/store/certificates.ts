@@ -17,7 +17,8 @@ export interface NewCertificate {
   names: string[];
   certificatePem: string;
   chainPem: string;
-  privateKeyPem: string;
+  /** Null for a relayed ACME server order: the client kept its key, and the row stores none (NO_STORED_KEY). */
+  privateKeyPem: string | null;
   keyType: string;
   issuer: string;
   serial: string;
@@ -63,6 +64,12 @@ export function nextVersionTime(row: Pick<CertificateRow, "updatedAt">, now: num
   return Math.max(now, row.updatedAt + 1);
 }
 
+/** `sealed_key` of a certificate whose key never reached Certdesk (a relayed ACME server order: its client kept it). */
+export const NO_STORED_KEY = "";
+
+/** Whether the row holds a private key to open (every row but a relayed one). */
+export const hasStoredKey = (row: Pick<CertificateRow, "sealedKey">) => row.sealedKey !== NO_STORED_KEY;
+
 /** The stored fields that a checked certificate (and its key) provide. */
 export function materialOf(checked: CheckedCertificate) {
   const { report } = checked;
@@ -92,7 +99,7 @@ export async function sealedRow(encryptionKey: string, input: NewCertificate, no
     names: input.names,
     certificatePem: input.certificatePem,
     chainPem: input.chainPem,
-    sealedKey: await seal(encryptionKey, input.privateKeyPem, id),
+    sealedKey: input.privateKeyPem === null ? NO_STORED_KEY : await seal(encryptionKey, input.privateKeyPem, id),
     keyType: input.keyType,
     issuer: input.issuer,
     serial: input.serial,

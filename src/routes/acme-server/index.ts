@@ -5,6 +5,7 @@ import { AcmeServerProblem } from "../../acme-server/problems";
 import { changeAccountKey, newAccount, updateAccount } from "../../services/acme-server/accounts";
 import { certificateChainPem, renewalInfo, revokeCertificate } from "../../services/acme-server/certificates";
 import { finalizeOrder } from "../../services/acme-server/finalize";
+import { finalizeRelayedOrder } from "../../services/acme-server/relay";
 import { emitPrivateCertificateEvent } from "../../services/webhooks/private-ca-events";
 import { forgetCrl } from "../pki-cache";
 import { newOrder, requireOrder } from "../../services/acme-server/orders";
@@ -94,6 +95,12 @@ export const acmeServerRoutes = newAcmeRouter()
     const { verified, account } = await accountRequest(c);
     const ctx = c.var.acme;
     const { order, authorizationIds } = await requireOrder(ctx, account, c.req.param("id"));
+    if (ctx.directory.issuer.type === "relay") {
+      // The public CA's work goes on in the issuer; the client polls the order meanwhile (RFC 8555 §7.4).
+      const relayed = await finalizeRelayedOrder(c.var.deps, ctx, account, order, verified.payload);
+      const retry: Record<string, string> = relayed.status === "processing" ? { "Retry-After": RETRY_AFTER_SECONDS } : {};
+      return json(c, orderView(ctx.link, relayed, authorizationIds), 200, { Location: ctx.link.order(order.id), ...retry });
+    }
     const finalized = await finalizeOrder(ctx, account, order, verified.payload);
     await emitPrivateCertificateEvent(c.var.deps, "certificate.issued", finalized.certificate);
     return json(c, orderView(ctx.link, finalized.order, authorizationIds), 200, { Location: ctx.link.order(order.id) });
@@ -124,10 +131,14 @@ export const acmeServerRoutes = newAcmeRouter()
   })
   .post("/acme/:directoryId/revoke-cert", countedAs("revokeCert"), async (c) => {
     const { verified, account } = await verifiedRequest(c, "either");
-    const { ca, certificate, reason } = await revokeCertificate(c.var.acme, verified, account);
-    // As the API's revoke route does: this location's cached CRL goes at once (routes/pki-cache.ts), and subscribers hear of it.
-    await forgetCrl([ca.publicOrigin, new URL(c.req.url).origin], ca.id);
-    await emitPrivateCertificateEvent(c.var.deps, "certificate.revoked", certificate, { reason, revokedAt: new Date(certificate.revokedAt!).toISOString() });
+    const revocation = await revokeCertificate(c.var.acme, verified, account, c.var.deps);
+    // A relayed certificate's event was sent by the API's revocation it went through.
+    if (revocation.kind === "private") {
+      const { ca, certificate, reason } = revocation;
+      // As the API's revoke route does: this location's cached CRL goes at once (routes/pki-cache.ts), and subscribers hear of it.
+      await forgetCrl([ca.publicOrigin, new URL(c.req.url).origin], ca.id);
+      await emitPrivateCertificateEvent(c.var.deps, "certificate.revoked", certificate, { reason, revokedAt: new Date(certificate.revokedAt!).toISOString() });
+    }
     return c.body(null, 200);
   })
   .post("/acme/:directoryId/key-change", async (c) => {

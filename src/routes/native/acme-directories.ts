@@ -37,7 +37,9 @@ export const acmeDirectoryRoutes = newRouter()
       description:
         "RFC 8555 clients (certbot, lego, Caddy, cert-manager) use `directoryUrl` with an EAB key of the directory. A `private` issuer signs with one of the " +
         "team's CAs and the given profile; `pre-approved` authorizes at order time the names in `allowedNames` (`*.x` = exactly one label) and the names " +
-        "the team holds, and rejects others (`rejectedIdentifier`); `challenge` validates http-01 or dns-01 itself (RFC 8555 §8.3-8.4).",
+        "the team holds, and rejects others (`rejectedIdentifier`); `challenge` validates http-01 or dns-01 itself (RFC 8555 §8.3-8.4). A `relay` issuer " +
+        "(always `pre-approved`, names the team holds only) places the client's CSR at the public CA on the team's ACME account and proves control itself " +
+        "(http-01 through Certdesk's challenge route, or dns-01 through `dnsConnectionId` or `dnsDelegation`); the client keeps its key.",
       tags: TAGS,
       security: bearerSecurity,
       middleware: [requireScope("acme-server:write")],
@@ -46,7 +48,7 @@ export const acmeDirectoryRoutes = newRouter()
     }),
     async (c) => {
       const { db, clock, config } = c.var.deps;
-      const ctx = { db, now: clock.now(), maxLeafDays: config.PRIVATE_CA_MAX_LEAF_DAYS };
+      const ctx = { db, now: clock.now(), maxLeafDays: config.PRIVATE_CA_MAX_LEAF_DAYS, delegationAvailable: config.ACME_DELEGATION != null };
       const row = await createAcmeDirectory(ctx, c.var.auth.teamId, c.req.valid("json") as NewAcmeDirectory, auditedCommit(c));
       return c.json(directoryView(row, originOf(c)), 201);
     },

@@ -22,11 +22,12 @@ const privateIssuer = z
 const relayIssuer = z
   .object({
     type: z.literal("relay"),
-    challengeType: z.enum(["http-01", "dns-01"], "must be http-01 or dns-01"),
-    dnsConnectionId: z.string().min(1).max(64).optional(),
-    dnsDelegation: z.boolean().optional(),
+    challengeType: z.enum(["http-01", "dns-01"], "must be http-01 or dns-01").describe("How Certdesk proves control to the public CA: its own challenge route, or a TXT record"),
+    dnsConnectionId: z.string().min(1).max(64).optional().describe("dns-01: the team's saved DNS connection that writes the TXT records"),
+    dnsDelegation: z.boolean().optional().describe("dns-01: through the deployment's delegation zone (each name's `_acme-challenge` CNAME points there)"),
   })
-  .strict();
+  .strict()
+  .describe("Relays the client's CSR to the public CA (ACME_DIRECTORY_URL) for names the team holds; Certdesk never sees the key");
 
 export const createDirectoryBody = z
   .object({

@@ -1,6 +1,6 @@
 /**
  * A team's ACME server directories and their External Account Binding keys (RFC 8555 §7.3.4): create (the issuer
- * checked: a CA of the team that may sign the profile), list, delete (new requests refused; certificates stay), and
+ * checked: a CA of the team that may sign the profile, or a relay's way of proving control), list, delete (new requests refused; certificates stay), and
  * EAB keys made (the HMAC key shown once, sealed), listed (never the key) and revoked. Each change with its audit row.
  */
 import { AppError } from "../../core/errors";
@@ -61,19 +61,30 @@ function allowedNamesOf(names: readonly string[]): string[] {
   ];
 }
 
-async function issuerOf(db: Database, teamId: string, input: NewAcmeDirectory, maxLeafDays: number, now: number): Promise<AcmeDirectoryIssuer> {
+async function issuerOf(db: Database, teamId: string, input: NewAcmeDirectory, maxLeafDays: number, now: number, delegationAvailable: boolean): Promise<AcmeDirectoryIssuer> {
   const issuer = input.issuer;
   if (issuer.type === "relay") {
     // The public CA validates every name itself: a second, local validation would prove nothing more.
     if (input.authorization === "challenge") throw invalid("authorization", 'a relay directory issues only for names the team holds: its authorization is "pre-approved"');
+    // The public CA issues on the team's account: only names the team holds, never a pattern.
+    if ((input.allowedNames ?? []).length > 0) throw invalid("allowedNames", "a relay directory issues only for names the team holds: give no allowedNames");
     if (issuer.dnsConnectionId !== undefined && !(await dnsConnectionOf(db, teamId, issuer.dnsConnectionId))) {
       throw invalid("issuer.dnsConnectionId", `DNS connection ${issuer.dnsConnectionId} not found in this team`);
     }
     if (issuer.challengeType === "dns-01" && issuer.dnsConnectionId === undefined && !issuer.dnsDelegation) {
       throw invalid("issuer", "a dns-01 relay needs dnsConnectionId or dnsDelegation: true");
     }
-    // TODO(issue 23): relaying the client's CSR to the public CA is not built yet; refuse rather than store a directory that cannot issue.
-    throw new AppError("validation_failed", "issuer.type: relay directories are not available yet on this server; use a private issuer", { param: "issuer.type" });
+    if (issuer.challengeType === "http-01" && (issuer.dnsConnectionId !== undefined || issuer.dnsDelegation)) {
+      throw invalid("issuer", "dnsConnectionId and dnsDelegation belong to a dns-01 relay");
+    }
+    if (issuer.dnsConnectionId !== undefined && issuer.dnsDelegation) throw invalid("issuer", "give dnsConnectionId or dnsDelegation, not both");
+    if (issuer.dnsDelegation && !delegationAvailable) throw invalid("issuer.dnsDelegation", "DNS delegation is not available on this deployment (ACME_DELEGATION_ZONE is not set)");
+    return {
+      type: "relay",
+      challengeType: issuer.challengeType,
+      ...(issuer.dnsConnectionId !== undefined ? { dnsConnectionId: issuer.dnsConnectionId } : {}),
+      ...(issuer.dnsDelegation ? { dnsDelegation: true } : {}),
+    };
   }
   const ca = await findTeamCa(db, teamId, issuer.caId);
   if (!ca) throw invalid("issuer.caId", `CA ${issuer.caId} not found in this team`);
@@ -85,13 +96,13 @@ async function issuerOf(db: Database, teamId: string, input: NewAcmeDirectory, m
 }
 
 export async function createAcmeDirectory(
-  ctx: { db: Database; now: number; maxLeafDays: number },
+  ctx: { db: Database; now: number; maxLeafDays: number; delegationAvailable?: boolean },
   teamId: string,
   input: NewAcmeDirectory,
   commit: CommitChange,
 ): Promise<AcmeDirectoryRow> {
   const allowedNames = allowedNamesOf(input.allowedNames ?? []);
-  const issuer = await issuerOf(ctx.db, teamId, input, ctx.maxLeafDays, ctx.now);
+  const issuer = await issuerOf(ctx.db, teamId, input, ctx.maxLeafDays, ctx.now, ctx.delegationAvailable === true);
   const row: AcmeDirectoryRow = { id: newId("acmd"), teamId, name: input.name, issuer, authorization: input.authorization, allowedNames, createdAt: ctx.now, deletedAt: null };
   const detail = { name: row.name, issuer: issuer.type, authorization: row.authorization, allowedNames };
   const [inserted] = (await commit({ teamId, statements: [insertDirectoryStatement(ctx.db, row)], target: row.id, detail, recordIf: { holds: directoryThere(row.id), checked: "after" } })) as [unknown[]];

@@ -56,7 +56,20 @@ async function checkCsr(csr: string, order: AcmeOrderRow, account: AcmeServerAcc
   }
   const spkiJwk = (await crypto.subtle.exportKey("jwk", request.publicKey)) as JsonWebKey;
   if ((await jwkThumbprint(spkiJwk)) === account.thumbprint) throw badCsr("the CSR's key is the account key; use a separate key for the certificate (RFC 8555 §11.1)");
-  return names;
+  return request;
+}
+
+/**
+ * What every finalize checks first: the account may still order, the order is ready, and its CSR (base64 DER) is
+ * well-formed and names exactly the order's identifiers. Answers the CSR and what it asks for.
+ */
+export async function finalizableCsr(ctx: AcmeServerContext, account: AcmeServerAccountRow, order: AcmeOrderRow, payload: unknown, allowWildcards: boolean) {
+  await requireUnrevokedBinding(ctx, account);
+  if (order.status !== "ready") {
+    throw new AcmeServerProblem("orderNotReady", `the order is ${order.status}, not ready: ${order.status === "pending" ? "complete its authorizations first" : "it cannot be finalized again"}`);
+  }
+  const csr = csrBase64((payload as { csr?: unknown } | undefined)?.csr);
+  return { csr, request: await checkCsr(csr, order, account, allowWildcards) };
 }
 
 /** The finalized order and the certificate it now holds (for the caller's webhook event). */
@@ -66,15 +79,11 @@ export interface FinalizedOrder {
 }
 
 export async function finalizeOrder(ctx: AcmeServerContext, account: AcmeServerAccountRow, order: AcmeOrderRow, payload: unknown): Promise<FinalizedOrder> {
-  await requireUnrevokedBinding(ctx, account);
-  if (order.status !== "ready") {
-    throw new AcmeServerProblem("orderNotReady", `the order is ${order.status}, not ready: ${order.status === "pending" ? "complete its authorizations first" : "it cannot be finalized again"}`);
-  }
   const issuer = ctx.directory.issuer;
   if (issuer.type !== "private") throw new AcmeServerProblem("unauthorized", "this directory's issuer is not available");
   if (order.notAfter !== null && order.notAfter <= ctx.now) throw new AcmeServerProblem("malformed", "the order's notAfter has passed: order again with a later one");
-  const csr = csrBase64((payload as { csr?: unknown } | undefined)?.csr);
-  const names = await checkCsr(csr, order, account, issuer.profile !== "client");
+  const { csr, request } = await finalizableCsr(ctx, account, order, payload, issuer.profile !== "client");
+  const { names } = request;
   const ca = await findTeamCa(ctx.db, ctx.directory.teamId, issuer.caId);
   if (!ca) throw new AcmeServerProblem("unauthorized", "this directory's CA no longer exists");
 

@@ -2,11 +2,12 @@
  * newOrder identifiers (RFC 8555 §7.4, §9.7.7; RFC 8738 for ip): DNS names lower-cased and de-duplicated, IP addresses
  * in canonical form, wildcards split as the
  * authorization shows them (§7.1.4: the value without "*.", `wildcard: true`), and the directory's policy: a name the
- * directory's `allowedNames` cover (`*.x` = exactly one label) or one the team holds, else `rejectedIdentifier`.
+ * directory's `allowedNames` cover (`*.x` = exactly one label) or one the team holds, else `rejectedIdentifier`; a relay
+ * directory takes only names the team holds, since the public CA issues them on the team's account.
  */
 import { AcmeServerProblem } from "../../acme-server/problems";
 import type { Database } from "../../db/client";
-import type { AcmeIdentifier } from "../../db/schema";
+import type { AcmeDirectoryIssuer, AcmeIdentifier } from "../../db/schema";
 import { coversName } from "../../pki/name-coverage";
 import { checkDnsName, checkIpAddress, MAX_NAMES } from "../../pki/private-ca";
 import type { AcmeDirectoryRow } from "../../store/acme-server-directories";
@@ -50,8 +51,10 @@ export function authorizationIdentifier(identifier: AcmeIdentifier): { identifie
  * IP address (RFC 8738) is never held: the directory's `allowedNames` must list it.
  */
 export async function requireAllowed(db: Database, directory: AcmeDirectoryRow, identifiers: readonly AcmeIdentifier[]): Promise<void> {
-  const refused: AcmeIdentifier[] = identifiers.filter((id) => id.type === "ip" && !directory.allowedNames.includes(id.value));
-  const rest = identifiers.filter((id) => id.type === "dns" && !coversName(directory.allowedNames, id.value)).map((id) => id.value);
+  // A relay directory issues only names the team holds (the public CA validates them); it has no patterns of its own.
+  const patterns = directory.issuer.type === "relay" ? [] : directory.allowedNames;
+  const refused: AcmeIdentifier[] = identifiers.filter((id) => id.type !== "dns" && !(id.type === "ip" && patterns.includes(id.value)));
+  const rest = identifiers.filter((id) => id.type === "dns" && !coversName(patterns, id.value)).map((id) => id.value);
   if (rest.length > 0) {
     const unheld = await db.all<{ name: string }>(unheldNames(directory.teamId, JSON.stringify(rest)));
     refused.push(...unheld.map(({ name }) => ({ type: "dns" as const, value: name })));
@@ -60,5 +63,15 @@ export async function requireAllowed(db: Database, directory: AcmeDirectoryRow, 
   const why = (id: AcmeIdentifier) => (id.type === "dns" ? "neither allowed by this directory nor held by its team" : "not listed in this directory's allowedNames");
   throw new AcmeServerProblem("rejectedIdentifier", `this directory does not issue for ${refused.map((id) => id.value).join(", ")}: ${why(refused[0]!)}`, {
     subproblems: refused.map((identifier) => ({ type: "rejectedIdentifier", detail: why(identifier), identifier })),
+  });
+}
+
+/** A relay over http-01 cannot prove a wildcard (RFC 8555 §7.1.3: the public CA validates those over DNS only). */
+export function requireRelayable(issuer: Extract<AcmeDirectoryIssuer, { type: "relay" }>, identifiers: readonly AcmeIdentifier[]): void {
+  if (issuer.challengeType !== "http-01") return;
+  const wildcards = identifiers.filter((id) => id.value.startsWith("*."));
+  if (wildcards.length === 0) return;
+  throw new AcmeServerProblem("rejectedIdentifier", `this directory proves control over http-01, which cannot prove a wildcard: ${wildcards.map((id) => id.value).join(", ")}`, {
+    subproblems: wildcards.map((identifier) => ({ type: "rejectedIdentifier", detail: "a wildcard needs a dns-01 relay directory", identifier })),
   });
 }

@@ -13,7 +13,7 @@ import { type AcmeAuthorizationRow, type AcmeChallengeRow, type AcmeOrderRow, in
 import { findTeamCa } from "../../store/certificate-authorities";
 import { requireUnrevokedBinding } from "./accounts";
 import { accountActor, type AcmeServerContext } from "./context";
-import { authorizationIdentifier, normalizeIdentifiers, requireAllowed } from "./identifiers";
+import { authorizationIdentifier, normalizeIdentifiers, requireAllowed, requireRelayable } from "./identifiers";
 import { requestedValidity } from "./order-validity";
 
 /** How long a client has to finish an order, and how long a pending authorization waits (Boulder's and Pebble's order of magnitude). */
@@ -70,11 +70,15 @@ export async function newOrder(ctx: AcmeServerContext, account: AcmeServerAccoun
     throw new AcmeServerProblem("alreadyReplaced", "another order already replaces that certificate (RFC 9773 §5)");
   }
   await requireAllowed(ctx.db, ctx.directory, identifiers);
-  const { ca, issuer } = await issuingCa(ctx);
-  requireInsideConstraints(ca.constraintsPath as unknown as NameConstraints[], identifiers);
-  // The window's end (notAfter, or notBefore plus the directory's validity) must fall within the CA's life.
-  const ends = validity.notAfter ?? (validity.notBefore !== null ? validity.notBefore + issuer.validityHours * HOUR_MS : null);
-  if (ends !== null && ends > ca.notAfter) throw new AcmeServerProblem("malformed", `the requested validity ends after this directory's CA expires (${new Date(ca.notAfter).toISOString()})`);
+  if (ctx.directory.issuer.type === "relay") {
+    requireRelayable(ctx.directory.issuer, identifiers);
+  } else {
+    const { ca, issuer } = await issuingCa(ctx);
+    requireInsideConstraints(ca.constraintsPath as unknown as NameConstraints[], identifiers);
+    // The window's end (notAfter, or notBefore plus the directory's validity) must fall within the CA's life.
+    const ends = validity.notAfter ?? (validity.notBefore !== null ? validity.notBefore + issuer.validityHours * HOUR_MS : null);
+    if (ends !== null && ends > ca.notAfter) throw new AcmeServerProblem("malformed", `the requested validity ends after this directory's CA expires (${new Date(ca.notAfter).toISOString()})`);
+  }
 
   const preApproved = ctx.directory.authorization === "pre-approved";
   const order: AcmeOrderRow = {

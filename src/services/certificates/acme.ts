@@ -156,6 +156,10 @@ export async function renewAcmeCertificate(deps: Deps, row: CertificateRow, by: 
     throw new AppError("not_renewable", "A custom certificate is renewed by uploading its successor");
   }
   if (row.state === "revoked") throw new AppError("not_renewable", "A revoked certificate cannot be renewed; obtain a new one");
+  // Relayed for an ACME client of Certdesk's own server: only that client holds the key a renewal would need.
+  if ((row.issuance as { relayedFor?: unknown }).relayedFor) {
+    throw new AppError("not_renewable", "This certificate was relayed for an ACME client, which keeps its key: the client renews it through its ACME directory");
+  }
   // A manual renew spends the team's allowance; the sweep's renewals are paced by the sweep itself.
   if (trigger === "manual") await deps.limits.takeCaCall(row.teamId);
   const how = row.issuance as AcmeIssuance;

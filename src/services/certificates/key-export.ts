@@ -2,7 +2,7 @@
 import { AppError } from "../../core/errors";
 import { type RecipientJwk, sealToRecipient, summarizeRecipient } from "../../crypto/recipient-jwe";
 import { type SealingKeys, unseal } from "../../crypto/sealing";
-import type { CertificateRow } from "../../store/certificates";
+import { type CertificateRow, hasStoredKey } from "../../store/certificates";
 import type { CommitChange } from "../change";
 
 /** What an export reads of a stored certificate (a project's, a team's, or one a private CA issued with a generated key). */
@@ -15,6 +15,7 @@ const PKCS8_PEM = /^-----BEGIN PRIVATE KEY-----\r?\n/;
 
 /** The stored key: sealed under ENCRYPTION_KEY with the row's id as associated data (store/certificates.ts). */
 async function openStoredKey(keys: SealingKeys, row: ExportableRow): Promise<string> {
+  if (!hasStoredKey(row)) throw new AppError("not_found", "Certdesk holds no key for this certificate: it was relayed for an ACME client, which kept its key");
   const pem = await unseal(keys, row.sealedKey, row.id);
   // Every store path keeps PKCS#8 (store/certificates.ts materialOf); anything else is a bug, not something to hand out.
   if (!PKCS8_PEM.test(pem)) throw new AppError("internal", "Internal server error");
