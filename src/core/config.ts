@@ -181,6 +181,11 @@ const baseSchema = z.object({
   DEPLOY_API_BASE_URLS: baseUrls("DEPLOY_API_BASE_URLS"),
   ISSUANCE_WAIT_SECONDS: z.coerce.number().int().min(0).max(120).default(25),
   /**
+   * The certificates a `GET /metrics` scrape gives their own series (services/metrics/scrape.ts), the most urgent
+   * first; the aggregates count every one whatever this is. Six lines (about 1 KB) each: 5,000 keep a scrape near 5 MB.
+   */
+  METRICS_CERTIFICATE_SERIES: count(5_000, 100_000),
+  /**
    * The longest validity a team's private CA gives a leaf certificate, in days (services/private-ca/issue.ts). 398 is
    * the CA/B Baseline Requirements' ceiling for public TLS certificates; a private PKI has no rule but this one.
    */

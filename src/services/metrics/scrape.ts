@@ -1,23 +1,25 @@
 /**
  * One scrape of `GET /metrics`: a team's certificates, counters and webhook outbox, or, for the operator, every team's
- * and the service's own counters. Three or four statements in one D1 batch (one round trip), however many certificates
- * there are; never a query per certificate.
+ * and the service's own counters. Six or seven statements in one D1 batch and the two aggregate statements beside it
+ * (sent at once: one round trip's wait), however many certificates there are; never a query per certificate.
  */
 import type { Database } from "../../db/client";
 import { counterRowsQuery } from "../../store/metric-counters";
 import { serviceCounterRowsQuery } from "../../store/service-counters";
 import { outboxUsageQuery } from "../../store/webhook-events";
-import { certificateFamilies, certificateGaugeRowsQuery } from "./certificate-gauges";
+import { aggregateFamilies, privateAggregateQuery, publicAggregateQuery } from "./certificate-aggregates";
+import { certificateFamilies, certificateGaugeRowsQueries, mergeUrgentRows } from "./certificate-gauges";
 import { counterFamilies } from "./counter-families";
 import { type MetricFamily, renderExposition } from "./exposition";
 import { serviceCounterFamilies } from "./service-families";
 import { webhookOutboxFamilies } from "./webhook-outbox-gauges";
 
 /**
- * The most rows one scrape reads and writes. A certificate makes six lines (about 1 KB), so the operator's scrape of
- * a large service stays around 5 MB and well inside a Worker's memory and CPU; past the limit the rest (in team id, then
- * creation order) is left out and `certdesk_metrics_truncated` says so. A team token's scrape holds that team
- * alone, under the same limits.
+ * The most rows one scrape reads and writes. A certificate's series make six lines (about 1 KB), so the operator's
+ * scrape of a large service stays around 5 MB and well inside a Worker's memory and CPU. Past the limit, the
+ * certificates failing to renew and those nearest expiry keep their series, the rest are left out and
+ * `certdesk_metrics_truncated` says so; the aggregates (certificate-aggregates.ts) still count every one. A team
+ * token's scrape holds that team alone, under the same limits.
  */
 export const SCRAPE_LIMITS = { certificates: 5_000, counterRows: 10_000 } as const;
 
@@ -32,18 +34,23 @@ export type ScrapeScope = { teamId: string } | "all";
 export async function scrapeMetrics(db: Database, scope: ScrapeScope, now: number, limits: ScrapeLimits = SCRAPE_LIMITS): Promise<string> {
   const teamId = scope === "all" ? null : scope.teamId;
   // One row more than the limit tells whether anything was left out.
-  const certificates = certificateGaugeRowsQuery(db, teamId, limits.certificates + 1, now);
+  const [failing, soonest, privateSoonest] = certificateGaugeRowsQueries(db, teamId, limits.certificates + 1, now);
   const counters = counterRowsQuery(db, teamId, limits.counterRows + 1);
   // One row per team with anything waiting: bounded like the counters.
   const outbox = outboxUsageQuery(db, teamId, limits.counterRows);
   // The service's own counters belong to no team: only the operator reads them. Their label sets are few (one per stage).
-  const [certificateRows, counterRows, outboxRows, serviceRows = []] =
+  // The aggregates are statements drizzle cannot put in a batch (raw SQL with parameters): sent beside it.
+  const [[failingRows, soonestRows, privateRows, counterRows, outboxRows, serviceRows = []], publicGroups, privateGroups] = await Promise.all([
     teamId === null
-      ? await db.batch([certificates, counters, outbox, serviceCounterRowsQuery(db, limits.counterRows)])
-      : await db.batch([certificates, counters, outbox]);
+      ? db.batch([failing, soonest, privateSoonest, counters, outbox, serviceCounterRowsQuery(db, limits.counterRows)])
+      : db.batch([failing, soonest, privateSoonest, counters, outbox]),
+    publicAggregateQuery(db, teamId, now),
+    privateAggregateQuery(db, teamId, now),
+  ]);
+  const certificateRows = mergeUrgentRows([failingRows, soonestRows, privateRows]);
   const truncated: MetricFamily = {
     name: "certdesk_metrics_truncated",
-    help: `1 when this scrape left rows out (part: certificates past ${limits.certificates}, counters past ${limits.counterRows} label sets); a team's own token scrapes that team alone.`,
+    help: `1 when this scrape left rows out (part: certificates past ${limits.certificates}, the least urgent left out, every one still counted in the certdesk_certificates_* aggregates; counters past ${limits.counterRows} label sets); a team's own token scrapes that team alone.`,
     type: "gauge",
     samples: [
       { labels: { part: "certificates" }, value: certificateRows.length > limits.certificates ? 1 : 0 },
@@ -51,6 +58,7 @@ export async function scrapeMetrics(db: Database, scope: ScrapeScope, now: numbe
     ],
   };
   return renderExposition([
+    ...aggregateFamilies([...publicGroups, ...privateGroups]),
     ...certificateFamilies(certificateRows.slice(0, limits.certificates), now),
     ...counterFamilies(counterRows.slice(0, limits.counterRows)),
     ...webhookOutboxFamilies(outboxRows),
