@@ -48,7 +48,7 @@ export const metricsRoutes = newRouter().openapi(
       "`certdesk_certificates_earliest_expiration_timestamp_seconds`; counters: " +
       "`certdesk_renewal_attempts_total`, `certdesk_renewal_failures_total`, `certdesk_acme_requests_total`, and for the " +
       "operator alone `certdesk_cron_stage_failures_total{stage}`. The operator token sees every team, a team token with " +
-      "`projects:read` its own team. At most METRICS_CERTIFICATE_SERIES certificates (default 5,000) get their own series, " +
+      "`projects:read` its own team. At most METRICS_CERTIFICATE_SERIES certificates (default 1,000) get their own series, " +
       "those failing to renew and those nearest expiry first; `certdesk_metrics_truncated` says when others were left out.",
     tags: ["Monitoring"],
     security: bearerSecurity,

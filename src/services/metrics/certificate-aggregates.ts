@@ -117,28 +117,32 @@ export function aggregateFamilies(rows: readonly AggregateRow[]): MetricFamily[]
   for (const row of rows) {
     const labels = { team: row.team, type: row.type, issuer: row.issuer, status: row.status };
     const counts = groupCounts(row);
-    EXPIRY_WINDOWS.forEach((w, i) => expiring.push({ labels: { ...labels, within: w.within }, value: counts.within[i]! }));
-    expired.push({ labels, value: counts.expired });
-    failing.push({ labels, value: row.failing });
-    // Absent when the group holds only expired certificates: there is no expiry to come.
+    // A count of 0 has no sample: thousands of teams × 7 series would pass 5 MB alone, and `> 0` alerts and sum()
+    // read an absent series as none. The earliest expiry is always there, so every group shows.
+    EXPIRY_WINDOWS.forEach((w, i) => {
+      if (counts.within[i]! > 0) expiring.push({ labels: { ...labels, within: w.within }, value: counts.within[i]! });
+    });
+    if (counts.expired > 0) expired.push({ labels, value: counts.expired });
+    if (row.failing > 0) failing.push({ labels, value: row.failing });
+    // Absent only when the group holds nothing but expired certificates: there is no expiry to come.
     if (row.earliest !== null) earliest.push({ labels, value: Math.floor(row.earliest / 1000) });
   }
   return [
     {
       name: "certdesk_certificates_expiring",
-      help: "Certificates not yet expired whose notAfter is within the window (within: 1d, 7d, 14d, 30d; each window includes the shorter ones), every certificate of the group counted.",
+      help: "Certificates not yet expired whose notAfter is within the window (within: 1d, 7d, 14d, 30d; each window includes the shorter ones), every certificate of the group counted; no sample when none.",
       type: "gauge",
       samples: expiring,
     },
     {
       name: "certdesk_certificates_expired",
-      help: "Certificates past their notAfter (ACME and uploaded; an expired private certificate is not kept in view).",
+      help: "Certificates past their notAfter (ACME and uploaded; an expired private certificate is not kept in view); no sample when none.",
       type: "gauge",
       samples: expired,
     },
     {
       name: "certdesk_certificates_renewal_failing",
-      help: "Certificates whose last renewal attempts failed (at least one failure since the last success).",
+      help: "Certificates whose last renewal attempts failed (at least one failure since the last success); no sample when none.",
       type: "gauge",
       samples: failing,
     },

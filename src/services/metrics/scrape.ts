@@ -3,6 +3,7 @@
  * and the service's own counters. Six or seven statements in one D1 batch and the two aggregate statements beside it
  * (sent at once: one round trip's wait), however many certificates there are; never a query per certificate.
  */
+import { METRICS_CERTIFICATE_SERIES_DEFAULT } from "../../core/config";
 import type { Database } from "../../db/client";
 import { counterRowsQuery } from "../../store/metric-counters";
 import { serviceCounterRowsQuery } from "../../store/service-counters";
@@ -15,13 +16,14 @@ import { serviceCounterFamilies } from "./service-families";
 import { webhookOutboxFamilies } from "./webhook-outbox-gauges";
 
 /**
- * The most rows one scrape reads and writes. A certificate's series make six lines (about 1 KB), so the operator's
- * scrape of a large service stays around 5 MB and well inside a Worker's memory and CPU. Past the limit, the
- * certificates failing to renew and those nearest expiry keep their series, the rest are left out and
- * `certdesk_metrics_truncated` says so; the aggregates (certificate-aggregates.ts) still count every one. A team
- * token's scrape holds that team alone, under the same limits.
+ * The most rows one scrape reads and writes. A certificate's series make six lines (about 1.2 KB): 1,000 of them
+ * (METRICS_CERTIFICATE_SERIES) beside the aggregates of thousands of teams keep the operator's scrape of a million
+ * certificates under 5 MB and well inside a Worker's memory and CPU. Past the limit, the certificates failing to renew
+ * and those nearest expiry keep their series, the rest are left out and `certdesk_metrics_truncated` says so; the
+ * aggregates (certificate-aggregates.ts) still count every one. A team token's scrape holds that team alone, under
+ * the same limits.
  */
-export const SCRAPE_LIMITS = { certificates: 5_000, counterRows: 10_000 } as const;
+export const SCRAPE_LIMITS = { certificates: METRICS_CERTIFICATE_SERIES_DEFAULT, counterRows: 10_000 } as const;
 
 export interface ScrapeLimits {
   certificates: number;

@@ -75,11 +75,11 @@ function expectedGroups(slug: string, rows: readonly Seeded[], now: number) {
   const failing: { labels: Record<string, string>; value: string }[] = [];
   const earliest: { labels: Record<string, string>; value: string }[] = [];
   for (const { labels, rows: members } of groups.values()) {
-    for (const w of EXPIRY_WINDOWS) {
-      expiring.push({ labels: { ...labels, within: w.within }, value: String(members.filter((r) => r.expiresAt > now && r.expiresAt <= now + w.ms).length) });
-    }
-    expired.push({ labels, value: String(members.filter((r) => r.expiresAt <= now).length) });
-    failing.push({ labels, value: String(members.filter((r) => r.renewalFailures > 0).length) });
+    // A count of 0 has no sample.
+    const sample = (list: typeof expiring, sampleLabels: Record<string, string>, count: number) => count > 0 && list.push({ labels: sampleLabels, value: String(count) });
+    for (const w of EXPIRY_WINDOWS) sample(expiring, { ...labels, within: w.within }, members.filter((r) => r.expiresAt > now && r.expiresAt <= now + w.ms).length);
+    sample(expired, labels, members.filter((r) => r.expiresAt <= now).length);
+    sample(failing, labels, members.filter((r) => r.renewalFailures > 0).length);
     const upcoming = members.filter((r) => r.expiresAt > now).map((r) => r.expiresAt);
     if (upcoming.length > 0) earliest.push({ labels, value: String(Math.floor(Math.min(...upcoming) / 1000)) });
   }
@@ -121,6 +121,8 @@ describe("a scrape of more certificates than get series", () => {
 
     const expected = expectedGroups(tenant.slug, rows, now);
     expect(sortSamples(family(families, "certdesk_certificates_expiring"))).toEqual(sortSamples(expected.expiring));
+    expect(expected.expiring.length).toBeGreaterThan(4);
+    expect(expected.failing.length).toBeGreaterThan(0);
     expect(sortSamples(family(families, "certdesk_certificates_expired"))).toEqual(sortSamples(expected.expired));
     expect(sortSamples(family(families, "certdesk_certificates_renewal_failing"))).toEqual(sortSamples(expected.failing));
     expect(sortSamples(family(families, "certdesk_certificates_earliest_expiration_timestamp_seconds"))).toEqual(sortSamples(expected.earliest));
