@@ -31,7 +31,7 @@ import {
   writeResultsSection, REPO_ROOT,
 } from "../lib.mjs";
 import { batchConcurrency, groupCpuSeconds, LogTail, QueueWatch } from "./observe.mjs";
-import { certificatesSql, DAY_MS, MIX, openLocalD1, rearmDueSql, teamsSql } from "./seed.mjs";
+import { DAY_MS, MIX, openLocalD1, rearmDueSql, seedCertificates } from "./seed.mjs";
 import { applyMigrations, snapshotWorker, startWorker } from "./worker.mjs";
 
 const rows = option("rows", 1_000_000);
@@ -131,17 +131,10 @@ function d1FileBytes(persistTo) {
 async function seedDatabase(root, persistTo, total, asOf) {
   const started = performance.now();
   await applyMigrations(root, persistTo);
-  const db = await openLocalD1(persistTo);
-  try {
-    await db.run(teamsSql(teams, asOf));
-    for (let from = 1; from <= total; from += SEED_BATCH) {
-      const to = Math.min(total, from + SEED_BATCH - 1);
-      await db.run(certificatesSql({ rows: total, due, teams, asOf, from, to }));
-      console.log(`  ${persistTo.split("/").pop()}: ${fmt(to)} / ${fmt(total)} rows (${((performance.now() - started) / 1000).toFixed(0)} s)`);
-    }
-  } finally {
-    await db.close();
-  }
+  await seedCertificates(persistTo, {
+    rows: total, due, teams, asOf, batch: SEED_BATCH,
+    progress: (to) => console.log(`  ${persistTo.split("/").pop()}: ${fmt(to)} / ${fmt(total)} rows (${((performance.now() - started) / 1000).toFixed(0)} s)`),
+  });
   return { seconds: (performance.now() - started) / 1000 };
 }
 

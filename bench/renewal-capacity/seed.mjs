@@ -149,3 +149,21 @@ SELECT id, printf('team_%06d', team), NULL,
   next_at, 0, issued, issued
 FROM c`;
 }
+
+/**
+ * Fills the local D1 under `persistTo` (migrated already): `teams` teams, then `rows` certificates of which `due` are
+ * due at `asOf`, `batch` rows per statement; `progress(to)` after each statement.
+ */
+export async function seedCertificates(persistTo, { rows, due, teams, asOf, batch = 100_000, progress = () => {} }) {
+  const db = await openLocalD1(persistTo);
+  try {
+    await db.run(teamsSql(teams, asOf));
+    for (let from = 1; from <= rows; from += batch) {
+      const to = Math.min(rows, from + batch - 1);
+      await db.run(certificatesSql({ rows, due, teams, asOf, from, to }));
+      progress(to);
+    }
+  } finally {
+    await db.close();
+  }
+}

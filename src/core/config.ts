@@ -42,6 +42,9 @@ function count(defaultValue: number, max: number) {
 
 const MiB = 1024 * 1024;
 
+/** METRICS_CERTIFICATE_SERIES unless set: the certificates of a `/metrics` scrape that get their own series. */
+export const METRICS_CERTIFICATE_SERIES_DEFAULT = 1_000;
+
 const OUTBOUND_LIMIT_RULE = "OUTBOUND_RESPONSE_MAX_KIB must be a whole number of KiB from 1 to 65536";
 
 /** A JSON object of provider name → URL, overriding those providers' API origins (tests and local runs point them at fakes; refused in production). */
@@ -180,6 +183,12 @@ const baseSchema = z.object({
   /** Test only, refused in production: where deploy targets' APIs are called instead of their own (`{"cloudflare": "...", "aws": "..."}`). */
   DEPLOY_API_BASE_URLS: baseUrls("DEPLOY_API_BASE_URLS"),
   ISSUANCE_WAIT_SECONDS: z.coerce.number().int().min(0).max(120).default(25),
+  /**
+   * The certificates a `GET /metrics` scrape gives their own series (services/metrics/scrape.ts), the most urgent
+   * first; the aggregates count every one whatever this is. Six lines (about 1.2 KB) each: 1,000 leave room in a
+   * 5 MB scrape for the aggregates of thousands of teams.
+   */
+  METRICS_CERTIFICATE_SERIES: count(METRICS_CERTIFICATE_SERIES_DEFAULT, 100_000),
   /**
    * The longest validity a team's private CA gives a leaf certificate, in days (services/private-ca/issue.ts). 398 is
    * the CA/B Baseline Requirements' ceiling for public TLS certificates; a private PKI has no rule but this one.

@@ -143,8 +143,16 @@ export const certificates = sqliteTable(
     index("certificates_renewal_idx").on(t.nextRenewalAt, t.renewalQueuedUntil, t.teamId, t.id).where(sql`next_renewal_at IS NOT NULL`),
     // The ARI refresh reads only rows whose renewal information is due again, like the sweep.
     index("certificates_ari_retry_idx").on(t.ariRetryAt).where(sql`ari_retry_at IS NOT NULL`),
-    // The webhooks' expiry scan (services/webhooks/expiry-scan.ts) reads only certificates near their expiry.
+    // The webhooks' expiry scan (services/webhooks/expiry-scan.ts) reads only certificates near their expiry; so does
+    // the operator's scrape, for the per-certificate series nearest expiry (services/metrics/certificate-gauges.ts).
     index("certificates_expiry_idx").on(t.expiresAt),
+    // The scrape's aggregates (services/metrics/certificate-aggregates.ts): one seek per team × type × issuer × state
+    // finds the next group and its earliest expiry, and a range of it counts those expiring within 30 days.
+    index("certificates_expiry_group_idx").on(t.teamId, t.type, t.issuer, t.state, t.expiresAt),
+    // A team's scrape: its certificates nearest expiry first.
+    index("certificates_team_expiry_idx").on(t.teamId, t.expiresAt),
+    // The certificates whose renewal is failing: counted by group and shown first, read without the healthy ones.
+    index("certificates_renewal_failing_idx").on(t.teamId, t.type, t.issuer, t.state).where(sql`renewal_failures > 0`),
     // Deleting a DNS connection looks for the certificates that still use it (services/dns-connections.ts).
     index("certificates_dns_connection_idx").on(t.dnsConnectionId).where(sql`dns_connection_id IS NOT NULL`),
   ],
@@ -571,6 +579,12 @@ export const privateCertificates = sqliteTable(
     index("private_certificates_crl_idx").on(t.caId, t.notAfter).where(sql`status = 'revoked' AND short_lived = 0`),
     // The cron's renewal of private certificates reads only the due rows (services/private-ca/auto-renew.ts).
     index("private_certificates_renewal_idx").on(t.nextRenewalAt).where(sql`next_renewal_at IS NOT NULL`),
+    // The scrape's aggregates per CA and status (services/metrics/certificate-aggregates.ts), the id to leave out a
+    // superseded client certificate from the index alone; and its per-certificate series, nearest expiry first, of a
+    // team or of every team.
+    index("private_certificates_expiry_group_idx").on(t.caId, t.status, t.notAfter, t.id),
+    index("private_certificates_team_expiry_idx").on(t.teamId, t.notAfter),
+    index("private_certificates_expiry_idx").on(t.notAfter),
   ],
 );
 

@@ -4,7 +4,7 @@
  * `…_renewal_timestamp_seconds`, `…_ready_status{condition}`), so that dashboards and alerts written for it carry
  * over: cert-manager's `namespace` and `name` are the team and the certificate's id here.
  */
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { type CertificateState, type CertificateType, certificateAuthorities, certificates, clientCertificates, privateCertificates, projects, teams } from "../../db/schema";
 import type { MetricFamily, Sample } from "./exposition";
@@ -15,8 +15,8 @@ type GaugeType = CertificateType | "private";
 /** The `issuer` label of a certificate a team's own CA issued: its CA's name, which the team chose and sees. */
 export const PRIVATE_ISSUER_PREFIX = "private:";
 
-/** The ACME and uploaded certificates: the team's rows through certificates_team_idx (team_id, created_at), in its order. */
-function publicCertificateRows(db: Database, teamId: string | null) {
+/** The ACME and uploaded certificates of one team (null: every team) that also meet `where`. */
+function publicCertificateRows(db: Database, teamId: string | null, where?: SQL) {
   return db
     .select({
       id: certificates.id,
@@ -31,22 +31,18 @@ function publicCertificateRows(db: Database, teamId: string | null) {
       renewalFailures: certificates.renewalFailures,
       // The issuing CA's subject, as stored at upload or issuance ("CN=R11, O=Let's Encrypt, C=US").
       issuer: certificates.issuer,
-      sortTeam: sql<string>`${certificates.teamId}`.as("sort_team"),
-      sortCreated: sql<number>`${certificates.createdAt}`.as("sort_created"),
     })
     .from(certificates)
     .innerJoin(teams, eq(teams.id, certificates.teamId))
     .leftJoin(projects, eq(projects.id, certificates.projectId))
-    .where(teamId === null ? undefined : eq(certificates.teamId, teamId));
+    .where(and(teamId === null ? undefined : eq(certificates.teamId, teamId), where));
 }
 
 /**
- * Certificates the teams' own CAs issued and that have not expired (a private CA's short-lived certificates pile up:
- * an expired one has nothing left to watch). A client certificate replaced in its egress slot (renewed, re-issued) is
- * left out: it was superseded, its expiry is no alarm. A team's are read through its CAs (certificate_authorities_team_idx,
- * then private_certificates_ca_idx); the project is that of the egress slot holding it, "" otherwise.
+ * Certificates the teams' own CAs issued (`where` chooses which), with their CA, team and the project of the egress
+ * slot holding them ("" otherwise).
  */
-function privateCertificateRows(db: Database, teamId: string | null, now: number) {
+function privateCertificateRows(db: Database, where: SQL) {
   const pc = privateCertificates;
   return db
     .select({
@@ -61,38 +57,73 @@ function privateCertificateRows(db: Database, teamId: string | null, now: number
       // In an egress slot: renewed at two thirds of the lifetime (services/client-certificate-renewal.ts); otherwise
       // when the private_renewal stage will renew it in place (null: never).
       nextRenewalAt: sql<number | null>`CASE WHEN ${clientCertificates.id} IS NOT NULL THEN (CASE WHEN ${pc.autoRenew} = 1 AND ${pc.status} = 'active' THEN ${pc.notBefore} + (${pc.notAfter} - ${pc.notBefore}) * 2 / 3 END) ELSE ${pc.nextRenewalAt} END`,
-      renewalFailures: sql<number>`0`,
+      // Named: a batch's rows come back as objects, and a column named "0" (an integer key) would come first.
+      renewalFailures: sql<number>`0`.as("renewal_failures"),
       issuer: sql<string>`${PRIVATE_ISSUER_PREFIX} || ${certificateAuthorities.name}`,
-      sortTeam: sql<string>`${pc.teamId}`.as("sort_team"),
-      sortCreated: sql<number>`${pc.createdAt}`.as("sort_created"),
     })
     .from(certificateAuthorities)
     .innerJoin(pc, eq(pc.caId, certificateAuthorities.id))
     .innerJoin(teams, eq(teams.id, certificateAuthorities.teamId))
     .leftJoin(clientCertificates, eq(clientCertificates.id, pc.id))
     .leftJoin(projects, eq(projects.id, clientCertificates.projectId))
-    .where(
-      and(
-        teamId === null ? undefined : eq(certificateAuthorities.teamId, teamId),
-        gt(pc.notAfter, now),
-        sql`(${pc.id} NOT LIKE 'ccert%' OR ${clientCertificates.id} IS NOT NULL)`,
-      ),
-    );
+    .where(where);
 }
 
 /**
- * The certificates of one team (`teamId`) or of every team (null), ACME, uploaded and private, at most `limit`, in
- * one statement (a UNION ALL: the scrape's statement count stays as it was), only the columns the gauges need, in team
- * then creation order.
+ * The rowids of at most `limit` certificates of `table`, read through `index` (SQLite's INDEXED BY) in its order and
+ * stopped at the limit: D1 keeps no statistics, so the planner cannot tell that a partial index holds a few rows, nor
+ * that an index's order makes a sort of every row needless.
  */
-export function certificateGaugeRowsQuery(db: Database, teamId: string | null, limit: number, now: number) {
-  return publicCertificateRows(db, teamId)
-    .unionAll(privateCertificateRows(db, teamId, now))
-    .orderBy(sql`sort_team`, sql`sort_created`)
-    .limit(limit);
+function rowidsThrough(table: string, index: string, where: SQL, orderBy: string, limit: number): SQL {
+  return sql`${sql.identifier(table)}.rowid IN (SELECT rowid FROM ${sql.identifier(table)} INDEXED BY ${sql.identifier(index)} WHERE ${where} ORDER BY ${sql.raw(orderBy)} LIMIT ${limit})`;
 }
 
-export type CertificateGaugeRow = Awaited<ReturnType<typeof certificateGaugeRowsQuery>>[number];
+/** A team's rows (null: every team's). */
+const ofTeam = (teamId: string | null) => (teamId === null ? sql`1` : sql`team_id = ${teamId}`);
+
+/**
+ * The certificates that get a series when not every one fits, urgency first: those failing to renew, then those
+ * nearest their expiry (expired ones first: a lapsed certificate still served is an outage), of one team (`teamId`)
+ * or every team (null), ACME, uploaded and private. Three statements of at most `limit` rows each, each read in the
+ * order of an index and stopped at its limit (certificates_renewal_failing_idx holds only the failing ones;
+ * certificates_team_expiry_idx or certificates_expiry_idx; private_certificates_team_expiry_idx or
+ * private_certificates_expiry_idx), so a scrape reads about `limit` rows per statement however many certificates
+ * there are; mergeUrgentRows picks the `limit` most urgent of them.
+ *
+ * Private certificates count while unexpired (a private CA's short-lived certificates pile up: an expired one has
+ * nothing left to watch), and a client certificate replaced in its egress slot (renewed, re-issued) is left out: it
+ * was superseded, its expiry is no alarm.
+ */
+export function certificateGaugeRowsQueries(db: Database, teamId: string | null, limit: number, now: number) {
+  const team = ofTeam(teamId);
+  const currentPrivate = sql`not_after > ${now} AND (id NOT LIKE 'ccert%' OR EXISTS (SELECT 1 FROM client_certificates cc WHERE cc.id = private_certificates.id))`;
+  return [
+    publicCertificateRows(db, null, rowidsThrough("certificates", "certificates_renewal_failing_idx", sql`renewal_failures > 0 AND ${team}`, "expires_at", limit))
+      .orderBy(asc(certificates.expiresAt)),
+    publicCertificateRows(db, teamId).orderBy(asc(certificates.expiresAt)).limit(limit),
+    privateCertificateRows(
+      db,
+      rowidsThrough("private_certificates", teamId === null ? "private_certificates_expiry_idx" : "private_certificates_team_expiry_idx", sql`${team} AND ${currentPrivate}`, "not_after", limit),
+    ).orderBy(asc(privateCertificates.notAfter)),
+  ] as const;
+}
+
+export type CertificateGaugeRow = Awaited<ReturnType<typeof publicCertificateRows>>[number];
+
+/** Failing to renew first, then the soonest expiry, then the id (a stable order between scrapes). */
+function byUrgency(a: CertificateGaugeRow, b: CertificateGaugeRow): number {
+  return Number(b.renewalFailures > 0) - Number(a.renewalFailures > 0) || a.expiresAt - b.expiresAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * The rows of certificateGaugeRowsQueries, each certificate once, most urgent first: the first `limit` get series;
+ * more than `limit` means some were left out.
+ */
+export function mergeUrgentRows(lists: readonly (readonly CertificateGaugeRow[])[]): CertificateGaugeRow[] {
+  const byId = new Map<string, CertificateGaugeRow>();
+  for (const list of lists) for (const row of list) byId.set(row.id, row);
+  return [...byId.values()].sort(byUrgency);
+}
 
 /** cert-manager's Ready condition values; one series each, 1 for the current one. */
 const CONDITIONS = ["True", "False", "Unknown"] as const;

@@ -1,15 +1,18 @@
 /**
  * One scrape of `GET /metrics`: a team's certificates, counters, webhook outbox, failing deploy targets and disabled
- * webhook endpoints, or, for the operator, every team's and the service's own counters. Five or six statements in one
- * D1 batch (one round trip), however many certificates there are; never a query per certificate.
+ * webhook endpoints, or, for the operator, every team's and the service's own counters. Eight or nine statements in one
+ * D1 batch and the two aggregate statements beside it (sent at once: one round trip's wait), however many certificates
+ * there are; never a query per certificate.
  */
+import { METRICS_CERTIFICATE_SERIES_DEFAULT } from "../../core/config";
 import type { Database } from "../../db/client";
 import { counterRowsQuery } from "../../store/metric-counters";
 import { serviceCounterRowsQuery } from "../../store/service-counters";
 import { failingTargetCountsQuery } from "../../store/deploy-targets";
 import { outboxUsageQuery } from "../../store/webhook-events";
 import { disabledEndpointCountsQuery } from "../../store/webhooks";
-import { certificateFamilies, certificateGaugeRowsQuery } from "./certificate-gauges";
+import { aggregateFamilies, privateAggregateQuery, publicAggregateQuery } from "./certificate-aggregates";
+import { certificateFamilies, certificateGaugeRowsQueries, mergeUrgentRows } from "./certificate-gauges";
 import { counterFamilies } from "./counter-families";
 import { deliveryFamilies } from "./delivery-gauges";
 import { type MetricFamily, renderExposition } from "./exposition";
@@ -17,12 +20,14 @@ import { serviceCounterFamilies } from "./service-families";
 import { webhookOutboxFamilies } from "./webhook-outbox-gauges";
 
 /**
- * The most rows one scrape reads and writes. A certificate makes six lines (about 1 KB), so the operator's scrape of
- * a large service stays around 5 MB and well inside a Worker's memory and CPU; past the limit the rest (in team id, then
- * creation order) is left out and `certdesk_metrics_truncated` says so. A team token's scrape holds that team
- * alone, under the same limits.
+ * The most rows one scrape reads and writes. A certificate's series make six lines (about 1.2 KB): 1,000 of them
+ * (METRICS_CERTIFICATE_SERIES) beside the aggregates of thousands of teams keep the operator's scrape of a million
+ * certificates under 5 MB and well inside a Worker's memory and CPU. Past the limit, the certificates failing to renew
+ * and those nearest expiry keep their series, the rest are left out and `certdesk_metrics_truncated` says so; the
+ * aggregates (certificate-aggregates.ts) still count every one. A team token's scrape holds that team alone, under
+ * the same limits.
  */
-export const SCRAPE_LIMITS = { certificates: 5_000, counterRows: 10_000 } as const;
+export const SCRAPE_LIMITS = { certificates: METRICS_CERTIFICATE_SERIES_DEFAULT, counterRows: 10_000 } as const;
 
 export interface ScrapeLimits {
   certificates: number;
@@ -35,20 +40,25 @@ export type ScrapeScope = { teamId: string } | "all";
 export async function scrapeMetrics(db: Database, scope: ScrapeScope, now: number, limits: ScrapeLimits = SCRAPE_LIMITS): Promise<string> {
   const teamId = scope === "all" ? null : scope.teamId;
   // One row more than the limit tells whether anything was left out.
-  const certificates = certificateGaugeRowsQuery(db, teamId, limits.certificates + 1, now);
+  const [failing, soonest, privateSoonest] = certificateGaugeRowsQueries(db, teamId, limits.certificates + 1, now);
   const counters = counterRowsQuery(db, teamId, limits.counterRows + 1);
   // One row per team with anything waiting: bounded like the counters.
   const outbox = outboxUsageQuery(db, teamId, limits.counterRows);
   const failingTargets = failingTargetCountsQuery(db, teamId, limits.counterRows);
   const disabledEndpoints = disabledEndpointCountsQuery(db, teamId, limits.counterRows);
   // The service's own counters belong to no team: only the operator reads them. Their label sets are few (one per stage).
-  const [certificateRows, counterRows, outboxRows, failingRows, disabledRows, serviceRows = []] =
+  // The aggregates are statements drizzle cannot put in a batch (raw SQL with parameters): sent beside it.
+  const [[failingRows, soonestRows, privateRows, counterRows, outboxRows, failingTargetRows, disabledRows, serviceRows = []], publicGroups, privateGroups] = await Promise.all([
     teamId === null
-      ? await db.batch([certificates, counters, outbox, failingTargets, disabledEndpoints, serviceCounterRowsQuery(db, limits.counterRows)])
-      : await db.batch([certificates, counters, outbox, failingTargets, disabledEndpoints]);
+      ? db.batch([failing, soonest, privateSoonest, counters, outbox, failingTargets, disabledEndpoints, serviceCounterRowsQuery(db, limits.counterRows)])
+      : db.batch([failing, soonest, privateSoonest, counters, outbox, failingTargets, disabledEndpoints]),
+    publicAggregateQuery(db, teamId, now),
+    privateAggregateQuery(db, teamId, now),
+  ]);
+  const certificateRows = mergeUrgentRows([failingRows, soonestRows, privateRows]);
   const truncated: MetricFamily = {
     name: "certdesk_metrics_truncated",
-    help: `1 when this scrape left rows out (part: certificates past ${limits.certificates}, counters past ${limits.counterRows} label sets); a team's own token scrapes that team alone.`,
+    help: `1 when this scrape left rows out (part: certificates past ${limits.certificates}, the least urgent left out, every one still counted in the certdesk_certificates_* aggregates; counters past ${limits.counterRows} label sets); a team's own token scrapes that team alone.`,
     type: "gauge",
     samples: [
       { labels: { part: "certificates" }, value: certificateRows.length > limits.certificates ? 1 : 0 },
@@ -56,10 +66,11 @@ export async function scrapeMetrics(db: Database, scope: ScrapeScope, now: numbe
     ],
   };
   return renderExposition([
+    ...aggregateFamilies([...publicGroups, ...privateGroups]),
     ...certificateFamilies(certificateRows.slice(0, limits.certificates), now),
     ...counterFamilies(counterRows.slice(0, limits.counterRows)),
     ...webhookOutboxFamilies(outboxRows),
-    ...deliveryFamilies(failingRows, disabledRows),
+    ...deliveryFamilies(failingTargetRows, disabledRows),
     ...(teamId === null ? serviceCounterFamilies(serviceRows) : []),
     truncated,
   ]);

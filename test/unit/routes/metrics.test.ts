@@ -248,7 +248,7 @@ describe("GET /metrics: deliveries that need someone", () => {
 });
 
 describe("GET /metrics: cost", () => {
-  it("runs the same five statements, in one batch, however many certificates the team has", async () => {
+  it("runs the same statements, seven in one batch and the two aggregates beside it, however many certificates the team has", async () => {
     const tenant = await newTenant();
     const first = await newProject(tenant);
     await upload(tenant, first);
@@ -259,12 +259,18 @@ describe("GET /metrics: cost", () => {
     const one = await isolate.request("GET", "/metrics", tenant.readToken);
     expect(one.status).toBe(200);
     expect(parseMetrics(one.body as string).length).toBeGreaterThan(0);
-    expect(one.statements).toHaveLength(5);
-    expect(one.statements[0]).toMatch(/^batch: select .* from "certificates" inner join "teams"/);
-    expect(one.statements[1]).toMatch(/^batch: select .* from "metric_counters" inner join "teams"/);
-    expect(one.statements[2]).toMatch(/^batch: select .* from "webhook_events" inner join "teams" .* where .* group by/);
-    expect(one.statements[3]).toMatch(/^batch: select .* from "deploy_targets" inner join "teams" .* where .* group by/);
-    expect(one.statements[4]).toMatch(/^batch: select .* from "webhook_endpoints" inner join "teams" .* where .* group by/);
+    expect(one.statements).toHaveLength(9);
+    // The per-certificate series: those failing to renew, those nearest expiry, the private ones nearest expiry.
+    expect(one.statements[0]).toMatch(/^batch: select .* from "certificates" inner join "teams" .* INDEXED BY "certificates_renewal_failing_idx"/);
+    expect(one.statements[1]).toMatch(/^batch: select .* from "certificates" inner join "teams" .* order by "certificates"."expires_at" asc limit/);
+    expect(one.statements[2]).toMatch(/^batch: select .* from "certificate_authorities" .* INDEXED BY "private_certificates_team_expiry_idx"/);
+    expect(one.statements[3]).toMatch(/^batch: select .* from "metric_counters" inner join "teams"/);
+    expect(one.statements[4]).toMatch(/^batch: select .* from "webhook_events" inner join "teams" .* where .* group by/);
+    expect(one.statements[5]).toMatch(/^batch: select .* from "deploy_targets" inner join "teams" .* where .* group by/);
+    expect(one.statements[6]).toMatch(/^batch: select .* from "webhook_endpoints" inner join "teams" .* where .* group by/);
+    // The aggregates, raw SQL drizzle cannot batch: sent at once beside the batch.
+    expect(one.statements[7]).toMatch(/^\s*WITH RECURSIVE g\(team_id, type, issuer, state\)/);
+    expect(one.statements[8]).toMatch(/FROM certificate_authorities ca JOIN teams t/);
 
     for (let i = 0; i < 4; i++) {
       const project = await newProject(tenant);
@@ -274,18 +280,20 @@ describe("GET /metrics: cost", () => {
     expect(samples(parseMetrics(five.body as string), "certdesk_certificate_expiration_timestamp_seconds")).toHaveLength(5);
     expect(five.statements).toEqual(one.statements);
 
-    // The operator's scrape reads no token and costs the same five, over every team, and one more for the service's
-    // own counters (cron stage failures), in the same batch.
+    // The operator's scrape reads no token and costs the same, over every team, and one more for the service's own
+    // counters (cron stage failures), in the same batch.
     const operator = await isolate.request("GET", "/metrics", ADMIN_TOKEN);
     expect(operator.status).toBe(200);
-    expect(operator.statements).toHaveLength(6);
-    expect(operator.statements[0]).toMatch(/^batch: select .* from "certificates" inner join "teams" .* order by/);
-    // Every team's: no team filter (the private branch of the UNION ALL keeps only what has not expired).
-    expect(operator.statements[0]).not.toMatch(/team_id" = /);
-    expect(operator.statements[1]).toMatch(/^batch: select .* from "metric_counters" inner join "teams"/);
-    expect(operator.statements[2]).toMatch(/^batch: select .* from "webhook_events" inner join "teams" .* group by/);
-    expect(operator.statements[3]).toMatch(/^batch: select .* from "deploy_targets" inner join "teams" .* group by/);
-    expect(operator.statements[4]).toMatch(/^batch: select .* from "webhook_endpoints" inner join "teams" .* group by/);
-    expect(operator.statements[5]).toMatch(/^batch: select .* from "service_counters" order by/);
+    expect(operator.statements).toHaveLength(10);
+    expect(operator.statements[1]).toMatch(/^batch: select .* from "certificates" inner join "teams" .* order by/);
+    // Every team's: no team filter, the private ones through the index of every team's expiries.
+    expect(operator.statements.slice(0, 3).join("\n")).not.toMatch(/team_id" = |team_id = /);
+    expect(operator.statements[2]).toMatch(/INDEXED BY "private_certificates_expiry_idx"/);
+    expect(operator.statements[3]).toMatch(/^batch: select .* from "metric_counters" inner join "teams"/);
+    expect(operator.statements[4]).toMatch(/^batch: select .* from "webhook_events" inner join "teams" .* group by/);
+    expect(operator.statements[5]).toMatch(/^batch: select .* from "deploy_targets" inner join "teams" .* group by/);
+    expect(operator.statements[6]).toMatch(/^batch: select .* from "webhook_endpoints" inner join "teams" .* group by/);
+    expect(operator.statements[7]).toMatch(/^batch: select .* from "service_counters" order by/);
+    expect(operator.statements.slice(8).join("\n")).not.toMatch(/team_id = \?/);
   });
 });

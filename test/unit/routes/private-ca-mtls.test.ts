@@ -13,7 +13,7 @@ import { commitWithAudit } from "../../../src/http/audited-commit";
 import { issueClientCertificate } from "../../../src/services/client-certificate-issue";
 import { CLIENT_RENEWAL_RETRY_MS, RENEWAL_ACTOR, dueClientCertificatesQuery, renewDueClientCertificates } from "../../../src/services/client-certificate-renewal";
 import { renewDuePrivateCertificates } from "../../../src/services/private-ca/auto-renew";
-import { certificateGaugeRowsQuery } from "../../../src/services/metrics/certificate-gauges";
+import { certificateGaugeRowsQueries } from "../../../src/services/metrics/certificate-gauges";
 import { x509 } from "../../../src/pki/x509-setup";
 import { call, newProject, newTenant, type Tenant } from "../../support/api";
 import { insertTeamCa } from "../../support/private-ca-mtls-rows";
@@ -469,15 +469,24 @@ describe("GET /metrics: the expiry gauge covers private certificates", () => {
     expect(lines[0]!.endsWith(` ${notAfter}`)).toBe(true);
     expect(res.text).not.toContain(replaced.body.id);
     expect(res.text).toMatch(new RegExp(`certdesk_certificate_ready_status\\{[^}]*id="${issued.body.id}"[^}]*condition="True"\\} 1`));
+    // The aggregates group it by its CA and status, the replaced one left out of them too.
+    const labels = `team="${t.slug}",type="private",issuer="private:${ca.name}",status="active"`;
+    expect(res.text).toContain(`certdesk_certificates_earliest_expiration_timestamp_seconds{${labels}} ${notAfter}\n`);
+    const counted = [...res.text.matchAll(new RegExp(`^certdesk_certificates_expiring\\{${labels.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")},within="(\\w+)"\\} (\\d+)$`, "gm"))];
+    // One certificate, in each window its expiry falls in (a window with none has no sample).
+    const days = (notAfter * 1000 - Date.now()) / 86_400_000;
+    const windows = [1, 7, 14, 30].filter((within) => days <= within).map((within) => [`${within}d`, 1]);
+    expect(counted.map((m) => [m[1], Number(m[2])])).toEqual(windows);
   });
 
-  it("reads a team's private certificates through its CAs' indexes, never a scan", async () => {
+  it("reads a team's private certificates nearest expiry first through an index, never a scan", async () => {
     const t = await newTenant();
-    const { sql, params } = certificateGaugeRowsQuery(database(env.DB), t.teamId, 10, Date.now()).toSQL();
+    const { sql, params } = certificateGaugeRowsQueries(database(env.DB), t.teamId, 10, Date.now())[2].toSQL();
     const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
     const plan = results.map((r) => r.detail);
-    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH certificate_authorities USING (COVERING )?INDEX certificate_authorities_team_\w+ \(team_id=\?\)/));
-    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH private_certificates USING INDEX private_certificates_ca_\w+ \(ca_id=\?\)/));
+    // Unexpired ones in expiry order, stopped at the limit: only those few are then sorted, not the team's certificates.
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH private_certificates USING (COVERING )?INDEX private_certificates_team_expiry_idx \(team_id=\? AND not_after>\?\)/));
+    expect(plan).toContainEqual(expect.stringMatching(/^SEARCH private_certificates USING INTEGER PRIMARY KEY \(rowid=\?\)/));
     expect(plan.filter((d) => /^SCAN /.test(d))).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { describe, expect, it, vi } from "vitest";
 import { database } from "../../../src/db/client";
 import { depsFrom } from "../../../src/deps";
-import { certificateGaugeRowsQuery, readyCondition } from "../../../src/services/metrics/certificate-gauges";
+import { certificateGaugeRowsQueries, readyCondition } from "../../../src/services/metrics/certificate-gauges";
 import { escapeLabelValue, formatValue, renderExposition } from "../../../src/services/metrics/exposition";
 import { scrapeMetrics } from "../../../src/services/metrics/scrape";
 import { CounterTally, counterRowsQuery, countingAcmeFetch, countRenewal } from "../../../src/store/metric-counters";
@@ -179,7 +179,7 @@ describe("a scrape", () => {
 
   it("shows a revoked certificate as not ready, and says when it left certificates out", async () => {
     const tenant = await newTenant();
-    const rows = [];
+    const rows: Awaited<ReturnType<typeof storedAcmeCertificate>>[] = [];
     for (let i = 0; i < 2; i++) {
       const project = await newProject(tenant);
       rows.push(await storedAcmeCertificate({ teamId: tenant.teamId, projectId: project.id }, [project.domain!]));
@@ -187,13 +187,15 @@ describe("a scrape", () => {
     await env.DB.prepare("UPDATE certificates SET state = 'revoked' WHERE id = ?").bind(rows[0]!.id).run();
     const full = parseMetrics(await scrapeMetrics(db(), { teamId: tenant.teamId }, Date.now()));
     const ready = full.find((f) => f.name === "certdesk_certificate_ready_status")!.metrics;
-    expect(ready.filter((m) => m.value === "1").map((m) => [m.labels!.id, m.labels!.condition])).toEqual([
+    expect(ready.filter((m) => m.value === "1").map((m) => [m.labels!.id, m.labels!.condition]).sort((a, b) => rows.findIndex((r) => r.id === a[0]) - rows.findIndex((r) => r.id === b[0]))).toEqual([
       [rows[0]!.id, "False"],
       [rows[1]!.id, "True"],
     ]);
 
+    // Past the limit, the certificate nearest expiry keeps its series (urgency first, not creation order).
+    await env.DB.prepare("UPDATE certificates SET expires_at = expires_at - 86400000 WHERE id = ?").bind(rows[1]!.id).run();
     const capped = parseMetrics(await scrapeMetrics(db(), { teamId: tenant.teamId }, Date.now(), { certificates: 1, counterRows: 10 }));
-    expect(capped.find((f) => f.name === "certdesk_certificate_expiration_timestamp_seconds")!.metrics.map((m) => m.labels!.id)).toEqual([rows[0]!.id]);
+    expect(capped.find((f) => f.name === "certdesk_certificate_expiration_timestamp_seconds")!.metrics.map((m) => m.labels!.id)).toEqual([rows[1]!.id]);
     const truncated = capped.find((f) => f.name === "certdesk_metrics_truncated")!.metrics;
     expect(truncated).toEqual([
       { labels: { part: "certificates" }, value: "1" },
@@ -208,9 +210,15 @@ describe("a scrape", () => {
       const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
       return results.map((r) => r.detail);
     };
-    const certificates = await plan(certificateGaugeRowsQuery(db(), tenant.teamId, 10, Date.now()));
-    expect(certificates).toContainEqual(expect.stringMatching(/^SEARCH certificates USING INDEX certificates_team_idx \(team_id=\?\)/));
-    expect(certificates.filter((d) => /^SCAN /.test(d))).toEqual([]);
+    const [failing, soonest] = certificateGaugeRowsQueries(db(), tenant.teamId, 10, Date.now());
+    // The failing ones from the partial index that holds only them; the rest in expiry order, stopped at the limit.
+    expect(await plan(failing)).toContainEqual(expect.stringMatching(/^SEARCH certificates USING INDEX certificates_renewal_failing_idx \(team_id=\?\)/));
+    const nearest = await plan(soonest);
+    expect(nearest).toContainEqual(expect.stringMatching(/^SEARCH certificates USING INDEX certificates_team_expiry_idx \(team_id=\?\)/));
+    expect(nearest.filter((d) => /^SCAN |TEMP B-TREE/.test(d))).toEqual([]);
+    const everyTeam = await plan(certificateGaugeRowsQueries(db(), null, 10, Date.now())[1]);
+    expect(everyTeam).toContainEqual(expect.stringMatching(/^SCAN certificates USING INDEX certificates_expiry_idx/));
+    expect(everyTeam.filter((d) => /TEMP B-TREE/.test(d))).toEqual([]);
     const counters = await plan(counterRowsQuery(db(), tenant.teamId, 10));
     expect(counters).toContainEqual(expect.stringMatching(/^SEARCH metric_counters USING (INDEX sqlite_autoindex_metric_counters_1|PRIMARY KEY) \(team_id=\?\)/));
     expect(counters.filter((d) => /^SCAN /.test(d))).toEqual([]);
