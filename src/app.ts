@@ -18,6 +18,7 @@ import { certificateAcmeRoutes } from "./routes/native/certificate-acme";
 import { dnsDelegationRoutes } from "./routes/native/dns-delegation";
 import { certificateExportRoutes } from "./routes/native/certificate-export";
 import { certificatesInventoryRoutes } from "./routes/native/certificates-inventory";
+import { certificatesSummaryRoutes } from "./routes/native/certificates-summary";
 import { adminTestRoutes } from "./routes/native/admin-test";
 import { deployTargetRoutes } from "./routes/native/deploy-targets";
 import { adminRoutes } from "./routes/native/admin";
@@ -114,6 +115,7 @@ export function createApp() {
     .route("/", certificateAcmeRoutes)
     .route("/", dnsDelegationRoutes)
     .route("/", certificateExportRoutes)
+    .route("/", certificatesSummaryRoutes)
     .route("/", certificatesInventoryRoutes)
     .route("/", deployTargetRoutes)
     .route("/", webhookRoutes)

@@ -572,9 +572,6 @@ export const privateCertificates = sqliteTable(
     uniqueIndex("private_certificates_ca_serial_idx").on(t.caId, t.serial),
     // GET /api/v1/cas/:id/certificates pages newest first.
     index("private_certificates_ca_idx").on(t.caId, t.createdAt, t.id),
-    // The team's quota (PRIVATE_CERTIFICATES_PER_TEAM) counts its rows in every issuing statement: from this index,
-    // not by scanning every team's certificates.
-    index("private_certificates_team_idx").on(t.teamId),
     // A CRL lists the revoked serials not yet expired (RFC 5280 §3.3: an expired certificate may leave the CRL).
     index("private_certificates_crl_idx").on(t.caId, t.notAfter).where(sql`status = 'revoked' AND short_lived = 0`),
     // The cron's renewal of private certificates reads only the due rows (services/private-ca/auto-renew.ts).
@@ -583,6 +580,8 @@ export const privateCertificates = sqliteTable(
     // superseded client certificate from the index alone; and its per-certificate series, nearest expiry first, of a
     // team or of every team.
     index("private_certificates_expiry_group_idx").on(t.caId, t.status, t.notAfter, t.id),
+    // Also the team's quota (PRIVATE_CERTIFICATES_PER_TEAM), which counts its rows in every issuing statement: from
+    // this index, not by scanning every team's certificates (it replaces private_certificates_team_idx on team_id alone).
     index("private_certificates_team_expiry_idx").on(t.teamId, t.notAfter),
     index("private_certificates_expiry_idx").on(t.notAfter),
   ],

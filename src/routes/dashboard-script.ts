@@ -25,6 +25,7 @@ const rowsBody = document.getElementById("rows");
 const sortButton = document.getElementById("sort-days");
 const sortHeader = document.getElementById("days-header");
 const nearestLine = document.getElementById("nearest");
+const summaryLine = document.getElementById("expiry-summary");
 const casSection = document.getElementById("cas");
 const casSummary = document.getElementById("cas-summary");
 const caList = document.getElementById("ca-list");
@@ -160,10 +161,34 @@ async function load() {
   } while (before && pages < MAX_PAGES);
   certificates = all;
   render();
+  await loadSummary();
   const more = before ? " (the first " + all.length + "; narrow down with the API)" : "";
   say(all.length === 1 ? "1 certificate" + more : all.length + " certificates" + more);
   // After the certificates, not beside them: each request carries the newest bookmark of the answers before it.
   await loadSections();
+}
+
+/**
+ * Every certificate of the team by days left (GET /api/v1/certificates/summary: counted in the database, however many
+ * there are), not only the pages loaded into the table.
+ */
+async function loadSummary() {
+  let result = null;
+  try {
+    result = await api("GET", "/api/v1/certificates/summary");
+  } catch {
+    result = null;
+  }
+  if (!result || !result.ok) {
+    summaryLine.textContent = result ? "Could not count the team's certificates: " + errorOf(result) : "";
+    return;
+  }
+  const counts = result.body;
+  const failing = counts.renewalFailing === 1 ? "1 failing to renew" : counts.renewalFailing + " failing to renew";
+  summaryLine.textContent =
+    "Every certificate of the team: " + counts.expired + " expired, " + counts.expiring["1d"] + " within 1 day, " +
+    counts.expiring["7d"] + " within 7 days, " + counts.expiring["14d"] + " within 14 days, " + counts.expiring["30d"] +
+    " within 30 days; " + failing + ".";
 }
 
 /** The sections the token's scopes allow, one after the other (each request carries the newest bookmark). */
@@ -701,6 +726,7 @@ forgetButton.addEventListener("click", function () {
   certificates = [];
   outcomes.clear();
   rowsBody.replaceChildren();
+  summaryLine.textContent = "";
   inventory.hidden = true;
   checks.clear();
   hideSection(casParts);

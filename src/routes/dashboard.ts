@@ -64,6 +64,7 @@ export function dashboardPage({ name, links }: DashboardPageContent): string {
 <p id="status" role="status" aria-live="polite"></p>
 <section id="inventory" aria-labelledby="dashboard-heading" hidden>
 <p id="nearest" class="nearest"></p>
+<p id="expiry-summary"></p>
 <div class="table-wrap">
 <table>
 <caption>Every certificate of the team, project and team-level. Sort by days left with the column's button.</caption>

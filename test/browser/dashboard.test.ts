@@ -121,6 +121,10 @@ describe("the dashboard in chromium", () => {
     expect(await rowOf(soon.domain).locator(".state").textContent()).toBe("Expiring soon");
     expect(await rowOf(later.domain).locator(".state").textContent()).toBe("Valid");
     expect(await page.locator("#nearest").textContent()).toContain(`Nearest expiry: ${soon.domain} expires in 10 days`);
+    // The whole team, counted by the API (10.5 days left is within 14 and 30 days; 30.5 and 60.5 are beyond both).
+    await expect
+      .poll(() => page.locator("#expiry-summary").textContent())
+      .toBe("Every certificate of the team: 0 expired, 0 within 1 day, 0 within 7 days, 1 within 14 days, 1 within 30 days; 0 failing to renew.");
     // The form field no longer holds the token once it is used.
     expect(await page.getByLabel("Team API token").inputValue()).toBe("");
   });

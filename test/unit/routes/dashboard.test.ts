@@ -30,7 +30,7 @@ describe("dashboard assets", () => {
     const { text } = await call("GET", "/dashboard.js");
     expect(text).not.toMatch(/https?:|\/\/[a-z]/i);
     const paths = [...text.matchAll(/"(\/[^"]*)"/g)].map((m) => m[1]);
-    expect(new Set(paths)).toEqual(new Set(["/api/v1/certificates", "/api/v1/projects/", "/certificate/renew", "/api/v1/cas", "/api/v1/cas/", "/certificates?limit=", "/certificates", "/api/v1/dns-connections", "/api/v1/projects", "/domain", "/domain/verify", "/api/v1/acme-directories"]));
+    expect(new Set(paths)).toEqual(new Set(["/api/v1/certificates", "/api/v1/certificates/summary", "/api/v1/projects/", "/certificate/renew", "/api/v1/cas", "/api/v1/cas/", "/certificates?limit=", "/certificates", "/api/v1/dns-connections", "/api/v1/projects", "/domain", "/domain/verify", "/api/v1/acme-directories"]));
     expect(text).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
   });
 

@@ -11,6 +11,7 @@ import { depsFrom } from "../../../src/deps";
 import { EXPIRY_WINDOWS, publicAggregateQuery } from "../../../src/services/metrics/certificate-aggregates";
 import { scrapeMetrics } from "../../../src/services/metrics/scrape";
 import { newTenant } from "../../support/api";
+import { DAY, farRows, insertCertificateRows as insert, type SeededCertificate as Seeded } from "../../support/certificate-rows";
 
 interface ParsedFamily {
   name: string;
@@ -20,46 +21,6 @@ const parseMetrics = (text: string): ParsedFamily[] => parsePrometheusTextFormat
 const family = (families: ParsedFamily[], name: string) => families.find((f) => f.name === name)?.metrics ?? [];
 
 const db = () => depsFrom(env).db;
-const DAY = 86_400_000;
-
-interface Seeded {
-  id: string;
-  type: "letsencrypt" | "custom";
-  issuer: string;
-  state: "active" | "revoked";
-  createdAt: number;
-  expiresAt: number;
-  renewalFailures: number;
-}
-
-/** Rows as a renewal or an upload leaves them; the PEM columns hold placeholders (nothing here parses them). */
-async function insert(teamId: string, rows: readonly Seeded[]): Promise<void> {
-  const statements = rows.map((r) =>
-    env.DB.prepare(
-      `INSERT INTO certificates (id, team_id, project_id, type, state, domain, names, certificate_pem, sealed_key, key_type, issuer, serial,
-         fingerprint, issued_at, expires_at, auto_renew, next_renewal_at, renewal_failures, created_at, updated_at)
-       VALUES (?, ?, NULL, ?, ?, ?, ?, 'placeholder', 'placeholder', 'EC-P256', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).bind(
-      r.id, teamId, r.type, r.state, `${r.id}.example.com`, JSON.stringify([`${r.id}.example.com`]), r.issuer, r.id, r.id,
-      r.expiresAt - 90 * DAY, r.expiresAt, r.type === "letsencrypt" ? 1 : 0, r.type === "letsencrypt" ? r.expiresAt - 30 * DAY : null,
-      r.renewalFailures, r.createdAt, r.createdAt,
-    ),
-  );
-  await env.DB.batch(statements);
-}
-
-/** `count` rows created one millisecond apart from `base`, expiring `firstDay`, `firstDay + 1`… days after `now`. */
-function farRows(prefix: string, count: number, base: number, now: number, firstDay: number): Seeded[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `${prefix}${String(i).padStart(5, "0")}`,
-    type: i % 3 === 0 ? "custom" : "letsencrypt",
-    issuer: i % 3 === 0 ? "CN=Example Uploaded CA" : "CN=E6, O=Let's Encrypt, C=US",
-    state: i % 17 === 5 ? "revoked" : "active",
-    createdAt: base + i,
-    expiresAt: now + (firstDay + (i % 50)) * DAY + i,
-    renewalFailures: 0,
-  }));
-}
 
 /** What every group should report, counted here from the seeded rows. */
 function expectedGroups(slug: string, rows: readonly Seeded[], now: number) {
