@@ -35,7 +35,8 @@ export async function openWith(context: BrowserContext, watch: PageWatch, pasted
     watch.dialogs.push(dialog.message());
     return dialog.dismiss();
   });
-  await page.goto(`${inject("browserWorkerUrl")}/`);
+  // Longer than playwright's 30 s: on two loaded cores the first page of a fresh `wrangler dev` has taken that long.
+  await page.goto(`${inject("browserWorkerUrl")}/`, { timeout: 50_000 });
   await page.getByLabel("Team API token").fill(pasted);
   await page.getByRole("button", { name: "Show certificates" }).click();
   return page;
