@@ -262,7 +262,7 @@ describe("the dashboard's private CAs in chromium", () => {
     // And the ACME directories (no acme-server:read): the same.
     await expect.poll(() => answered.get(page)).toContain("403 /api/v1/acme-directories");
     await page.waitForLoadState("networkidle");
-    expect(answered.get(page)).toEqual(["200 /api/v1/certificates", "403 /api/v1/cas", "403 /api/v1/dns-connections", "403 /api/v1/projects", "403 /api/v1/acme-directories"]);
+    expect(answered.get(page)).toEqual(["200 /api/v1/certificates", "200 /api/v1/certificates/summary", "403 /api/v1/cas", "403 /api/v1/dns-connections", "403 /api/v1/projects", "403 /api/v1/acme-directories"]);
     expect(await page.locator("#cas").isHidden()).toBe(true);
     expect(await page.locator("#status").textContent()).toBe("0 certificates");
     expect(await page.locator("#inventory").isHidden()).toBe(false);
