@@ -100,7 +100,7 @@ function summarize(profile) {
 
 async function main() {
   const dir = runDirectory("acme-orders-profile");
-  const worker = await startWorker("bench-acme-profile");
+  const worker = await startWorker("bench-acme-profile", { inspect: true });
   let failed = true;
   try {
     const setup = await createPrivateDirectory(worker.url, worker.adminToken, { slug: "bench", domain: DOMAIN });

@@ -10,6 +10,7 @@ import { spawnLogged, stopProcess, waitForHttp } from "./processes.mjs";
 
 const run = promisify(execFile);
 const WRANGLER = join(REPO_ROOT, "node_modules", ".bin", "wrangler");
+const LAUNCHER = join(REPO_ROOT, "scripts", "pebble", "worker-launcher.mjs");
 
 function wranglerEnv(extra = {}) {
   // NODE_EXTRA_CA_CERTS comes from the parent (scripts/test.mjs), so workerd trusts Pebble's HTTPS certificate.
@@ -60,9 +61,9 @@ const TEST_RUN_VARS = { DOMAIN_VERIFICATION: "off" };
  * would talk to someone else's Worker. When wrangler finds a port taken, the inspector port is chosen again, and so is
  * `port` when `portMayMove` (a caller whose port nothing else has been told yet); otherwise the start fails, saying so.
  */
-export async function startWranglerDev({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs = 120_000, portMayMove = false, https }) {
+export async function startWranglerDev({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs = 120_000, portMayMove = false, https, inspect = false }) {
   for (let attempt = 1; ; attempt++) {
-    const handle = await startOnce({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs, https });
+    const handle = await startOnce({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs, https, inspect });
     if (handle.exitCode === undefined) return Object.assign(handle, { port, inspectorPort, url: originOf(port, https) });
     const taken = Number(/Address already in use \(127\.0\.0\.1:(\d+)\)/.exec(handle.startLog)?.[1]);
     const canMove = taken === inspectorPort || (taken === port && portMayMove);
@@ -79,23 +80,19 @@ export async function startWranglerDev({ port, inspectorPort, persistTo, vars, l
 const originOf = (port, https) => `${https ? "https" : "http"}://127.0.0.1:${port}`;
 
 /** One start: resolves once wrangler said it is ready on `port` and the port answers, or once it exited (startLog says why). */
-async function startOnce({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs, https }) {
-  const args = [
-    "dev",
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-port", String(inspectorPort),
-    "--local",
-    "--persist-to", persistTo,
-    "--show-interactive-dev-session=false",
-    "--test-scheduled",
-    "--log-level", "info",
-    ...(https ? ["--local-protocol", "https", "--https-cert-path", https.cert, "--https-key-path", https.key] : []),
-  ];
+async function startOnce({ port, inspectorPort, persistTo, vars, logFile, debugLog, timeoutMs, https, inspect }) {
+  // Without `inspect`: wrangler dev as the CLI runs it (local, scheduled route on, info logs), but with the inspector
+  // off and no file watching (worker-launcher.mjs says why). With it: the CLI itself, its inspector on `inspectorPort`
+  // (a profiler attaches there).
+  const tls = https ? ["--https-cert-path", https.cert, "--https-key-path", https.key] : [];
+  const common = ["--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo];
+  const [command, args] = inspect
+    ? [WRANGLER, ["dev", ...common, "--inspector-port", String(inspectorPort), "--local", "--show-interactive-dev-session=false", "--test-scheduled", "--log-level", "info", ...(https ? ["--local-protocol", "https"] : []), ...tls]]
+    : [process.execPath, [LAUNCHER, ...common, ...tls]];
   // Test runs publish no TXT records: a project's domain is the team's at once (DOMAIN_VERIFICATION=off), unless `vars` says otherwise.
   for (const [name, value] of Object.entries({ ...TEST_RUN_VARS, ...vars })) args.push("--var", `${name}:${value}`);
   const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
-  const handle = spawnLogged("wrangler dev", WRANGLER, args, { cwd: REPO_ROOT, env: wranglerEnv({ WRANGLER_LOG_PATH: debugLog }), logFile });
+  const handle = spawnLogged("wrangler dev", command, args, { cwd: REPO_ROOT, env: wranglerEnv({ WRANGLER_LOG_PATH: debugLog }), logFile });
   const ownLog = () => readFileSync(logFile).subarray(logStart).toString("utf8");
   const deadline = Date.now() + timeoutMs;
   const origin = originOf(port, https);

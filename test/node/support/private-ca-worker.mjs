@@ -36,8 +36,8 @@ function trustedTestCa() {
   return ca;
 }
 
-/** `vars` adds to (or overrides) the Worker's variables, e.g. DOH_RESOLVER_URL. */
-export async function startWorker(name, { https = false, vars = {} } = {}) {
+/** `vars` adds to (or overrides) the Worker's variables, e.g. DOH_RESOLVER_URL; `inspect` opens wrangler's inspector (a profiler's). */
+export async function startWorker(name, { https = false, vars = {}, inspect = false } = {}) {
   const ca = https ? trustedTestCa() : undefined;
   const runDir = join(REPO_ROOT, ".tmp", name, `run-${process.pid}-${randomBytes(3).toString("hex")}`);
   mkdirSync(runDir, { recursive: true });
@@ -56,6 +56,7 @@ export async function startWorker(name, { https = false, vars = {} } = {}) {
       debugLog,
       vars: { CERTDESK_ENV: "test", ADMIN_TOKEN: adminToken, ENCRYPTION_KEY: randomBytes(32).toString("base64"), ...vars },
       portMayMove: true,
+      inspect,
       ...(ca ? { https: { cert: ca.cert, key: ca.key, caCert: ca.caCert } } : {}),
       timeoutMs: START_TIMEOUT_MS,
     });
@@ -65,7 +66,7 @@ export async function startWorker(name, { https = false, vars = {} } = {}) {
   }
   return {
     url: worker.url,
-    /** wrangler dev's inspector (Chrome DevTools Protocol) of the Worker's isolate: bench/acme-orders/profile.mjs reads it. */
+    /** With `inspect`: wrangler dev's inspector (Chrome DevTools Protocol) of the Worker's isolate, which bench/acme-orders/profile.mjs reads. */
     inspectorPort: worker.inspectorPort,
     adminToken,
     runDir,
