@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { UsageError } from "./errors.mjs";
 
 /** `$XDG_CONFIG_HOME/certdesk/config.json`, `~/.config` when unset or not absolute (XDG Base Directory Specification). */
@@ -26,7 +26,7 @@ export function normalizeUrl(url) {
 /** Writes url and token to the config file, 0600 from its first byte (a temporary file renamed over the old one). */
 export function saveConfig(url, token, env = process.env) {
   const path = configPath(env);
-  const dir = join(path, "..");
+  const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const temp = join(dir, `.config.json.${randomBytes(6).toString("hex")}`);
   writeFileSync(temp, `${JSON.stringify({ url, token }, null, 2)}\n`, { mode: 0o600, flag: "wx" });
