@@ -178,6 +178,24 @@ describe("certdesk", () => {
     expect(quiet).toEqual({ status: 0, stdout: "", stderr: "" });
   });
 
+  it("with certificates:export alone (no projects:read), sync still writes only when the serial changed", async () => {
+    const minted = await api("POST", "/tokens", token, { name: "sync-only", scopes: ["certificates:export"] });
+    expect(minted.status, JSON.stringify(minted.json)).toBe(200);
+    const env = { CERTDESK_URL: worker.url, CERTDESK_TOKEN: minted.json.token };
+    const { serial } = await upload();
+    const dir = join(scratch, "live", "export-only");
+    const hookLog = join(scratch, "export-only-reloads.log");
+    const sync = () => certdesk(["sync", "--project", project, "--dir", dir, "--reload", `echo reloaded >> '${hookLog}'`], { env });
+
+    const written = sync();
+    expect(written.status, written.stderr).toBe(0);
+    expect(written.stdout).toContain(serial);
+    const before = statSync(join(dir, "privkey.pem")).mtimeMs;
+    expect(sync()).toEqual({ status: 0, stdout: "", stderr: "" });
+    expect(statSync(join(dir, "privkey.pem")).mtimeMs).toBe(before);
+    expect(readFileSync(hookLog, "utf8")).toBe("reloaded\n");
+  });
+
   it("export leaves the plaintext key in privkey.pem and nowhere else, and says nothing of it", async () => {
     const { privateKey } = await upload();
     const dir = join(scratch, "export");
@@ -203,6 +221,8 @@ describe("certdesk", () => {
 
     expect(certdesk(["sync", "--project", project], { env: connected() }).status).toBe(2);
     expect(certdesk(["frobnicate"], { env: connected() }).status).toBe(2);
+    expect(certdesk(["obtain", "--project", project], { env: connected() }).stderr).toContain("--email");
+    expect(certdesk(["obtain", "--project", project, "--email", "a@example.com", "--challenge", "tls-alpn-01"], { env: connected() }).status).toBe(2);
     expect(certdesk(["certificates"], { env: { XDG_CONFIG_HOME: mkdtempSync(join(scratch, "empty-")) } }).status).toBe(2);
     const help = certdesk(["--help"]);
     expect(help.status).toBe(0);
