@@ -40,7 +40,8 @@ function readConfigFile(env) {
     return JSON.parse(readFileSync(configPath(env), "utf8"));
   } catch (error) {
     if (error.code === "ENOENT") return {};
-    throw new UsageError(`cannot read ${configPath(env)}: ${error.message}; run \`certdesk login\` again`);
+    // The parser's message would quote the file, token included: say only what to do.
+    throw new UsageError(`cannot read ${configPath(env)} (${error.code ?? "not JSON"}): run \`certdesk login\` again`);
   }
 }
 

@@ -25,16 +25,19 @@ function writeAtomically(dir, name, content, mode) {
   // Created with its final mode (wx: never someone else's file), so the key is never readable by others, even briefly.
   const fd = openSync(temp, "wx", mode);
   try {
-    writeSync(fd, content);
-    fsyncSync(fd);
+    try {
+      writeSync(fd, content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(temp, mode);
+    renameSync(temp, join(dir, name));
   } catch (error) {
-    closeSync(fd);
+    // No copy of a key left behind under another name.
     rmSync(temp, { force: true });
     throw error;
   }
-  closeSync(fd);
-  chmodSync(temp, mode);
-  renameSync(temp, join(dir, name));
 }
 
 /** The recipient key of `dir`, generated (P-256, 0600) the first time. */
@@ -44,7 +47,8 @@ function recipientKey(dir) {
   try {
     privateKey = createPrivateKey({ key: JSON.parse(readFileSync(path, "utf8")), format: "jwk" });
   } catch (error) {
-    if (error.code !== "ENOENT") throw new Error(`cannot read the recipient key ${path}: ${error.message}`);
+    // Not the parser's message: it quotes the file, and this one holds a private key.
+    if (error.code !== "ENOENT") throw new Error(`cannot read the recipient key ${path}: not a private JWK; remove it to make a new one`);
     privateKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
     writeAtomically(dir, RECIPIENT_FILE, `${JSON.stringify(privateKey.export({ format: "jwk" }))}\n`, PRIVATE);
   }

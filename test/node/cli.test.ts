@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { X509Certificate, createPrivateKey, createPublicKey } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -209,7 +209,8 @@ describe("certdesk", () => {
     expect(`${exported.stdout}${exported.stderr}`).not.toContain(token);
   });
 
-  it("API refusals print the API's message (exit 3), usage mistakes exit 2", () => {
+  it("API refusals print the API's message (exit 3), usage mistakes exit 2", async () => {
+    await upload();
     const renew = certdesk(["renew", "--project", project], { env: connected() });
     expect(renew.status).toBe(3);
     expect(renew.stderr).toMatch(/^certdesk: .*upload/i);
@@ -224,6 +225,16 @@ describe("certdesk", () => {
     expect(certdesk(["obtain", "--project", project], { env: connected() }).stderr).toContain("--email");
     expect(certdesk(["obtain", "--project", project, "--email", "a@example.com", "--challenge", "tls-alpn-01"], { env: connected() }).status).toBe(2);
     expect(certdesk(["certificates"], { env: { XDG_CONFIG_HOME: mkdtempSync(join(scratch, "empty-")) } }).status).toBe(2);
+    // A damaged config file is not quoted back (the parser's message would show the token in it).
+    const damaged = mkdtempSync(join(scratch, "damaged-"));
+    mkdirSync(join(damaged, "certdesk"));
+    writeFileSync(join(damaged, "certdesk", "config.json"), `{"url": "${worker.url}", "token": ${token}}`);
+    const broken = certdesk(["certificates"], { env: { XDG_CONFIG_HOME: damaged } });
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toContain("certdesk login");
+    // Node's JSON.parse message quotes a few characters around the fault: those after the token's prefix, here.
+    expect(broken.stderr).not.toContain(token.slice(4, 10));
+
     const help = certdesk(["--help"]);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/Exit codes[\s\S]*4\s+the reload hook failed/);
