@@ -130,8 +130,8 @@ describe("certdesk", () => {
 
     const written = sync();
     expect(written.status, written.stderr).toBe(0);
-    expect(written.stdout).toContain(first.serial);
-    expect(reloads()).toBe(1);
+    expect(written.stdout, JSON.stringify(written)).toContain(first.serial);
+    expect(reloads(), JSON.stringify(written)).toBe(1);
     expect(readdirSync(dir).sort()).toEqual(["cert.pem", "chain.pem", "fullchain.pem", "privkey.pem", "recipient.jwk"]);
     expect(mode(join(dir, "privkey.pem"))).toBe(0o600);
     expect(mode(join(dir, "recipient.jwk"))).toBe(0o600);
@@ -219,6 +219,11 @@ describe("certdesk", () => {
     const missing = certdesk(["export", "--project", "prj_doesnotexist", "--dir", join(scratch, "none")], { env: connected() });
     expect(missing.status).toBe(3);
     expect(missing.stderr).toMatch(/^certdesk: .+\(not_found\)\n$/);
+
+    const unreachable = certdesk(["certificates"], { env: { CERTDESK_URL: "http://127.0.0.1:9", CERTDESK_TOKEN: token } });
+    expect(unreachable.status).toBe(3);
+    expect(unreachable.stderr).toMatch(/^certdesk: cannot reach http:\/\/127\.0\.0\.1:9: /);
+    expect(unreachable.stderr).not.toContain(token);
 
     expect(certdesk(["sync", "--project", project], { env: connected() }).status).toBe(2);
     expect(certdesk(["frobnicate"], { env: connected() }).status).toBe(2);
