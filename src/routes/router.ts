@@ -25,6 +25,7 @@ export const nativeErrorSchema = z
   .object({ success: z.literal(false), error: z.string(), code: z.string() })
   .openapi("Error");
 
+/** The shared wording of the common error statuses; the document's every error status is derived in openapi-errors.ts. */
 export const nativeErrors = {
   400: jsonResponse(nativeErrorSchema, "Invalid input"),
   401: jsonResponse(nativeErrorSchema, "Missing or invalid token"),

@@ -26,6 +26,7 @@ import {
   openaiErrors,
   organizationCertificateSchema,
 } from "./schemas";
+import { raises } from "../openapi-errors";
 
 const orgRoute = <M extends "get" | "post" | "delete">(method: M, path: string, summary: string, scope: Scope) => ({
   method,
@@ -90,6 +91,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
   .openapi(
     createRoute({
       ...orgRoute("post", "", "Upload a certificate (not activated; at most 50 per organization)", "organization:write"),
+      ...raises("invalid_certificate", "invalid_private_key", "key_mismatch", "limit_reached"),
       request: { body: jsonBody(createBody) },
       responses: {
         200: jsonResponse(certificateSchema, "The certificate"),
@@ -162,6 +164,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
   .openapi(
     createRoute({
       ...orgRoute("delete", "/{certificate_id}", "Delete a certificate (it must be inactive for the organization and every project)", "organization:write"),
+      ...raises("conflict"),
       request: { params: certificateIdParam },
       responses: {
         200: jsonResponse(z.object({ object: z.literal("certificate.deleted"), id: z.string() }).openapi("OpenAICertificateDeleted"), "Deleted"),
