@@ -67,7 +67,7 @@ export const certificateAcmeRoutes = newRouter()
     createRoute({
       ...acmeRoute("post", "/obtain", "Obtain a certificate from Let's Encrypt (or the configured ACME CA)"),
       ...raises(...CA_CALL, "domain_not_configured", "domain_taken", "challenge_failed", "configuration_error", "dns_provider_error"),
-      request: { params: projectIdParam, body: jsonBody(obtainBody) },
+      request: { params: projectIdParam, body: jsonBody(obtainBody, undefined, { email: "admin@example.com", challengeType: "http-01" }) },
       responses: {
         200: jsonResponse(z.union([issuedSchema, dryRunSchema]), "Issued and stored (or, with dryRun, validated only)"),
         202: jsonResponse(pendingSchema, "Still in progress; poll the status endpoint"),

@@ -107,7 +107,7 @@ export const certificateRoutes = newRouter()
     createRoute({
       ...route("patch", "", "Turn automatic renewal on or off", "projects:write"),
       ...raises("not_renewable"),
-      request: { params: projectIdParam, body: jsonBody(z.object({ autoRenew: z.boolean() }).strict()) },
+      request: { params: projectIdParam, body: jsonBody(z.object({ autoRenew: z.boolean() }).strict(), undefined, { autoRenew: false }) },
       responses: { 200: jsonResponse(certificateSchema, "The certificate"), ...nativeErrors },
     }),
     async (c) => {

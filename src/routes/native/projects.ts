@@ -80,7 +80,7 @@ export const projectRoutes = newRouter()
       tags: ["Projects"],
       security: bearerSecurity,
       middleware: [requireScope("projects:write")],
-      request: { body: jsonBody(createBody) },
+      request: { body: jsonBody(createBody, undefined, { name: "shop", domain: "shop.example.com" }) },
       responses: { 200: jsonResponse(projectSchema, "The project"), ...nativeErrors },
     }),
     async (c) => {
@@ -129,7 +129,7 @@ export const projectRoutes = newRouter()
       tags: ["Projects"],
       security: bearerSecurity,
       middleware: [requireScope("projects:write")],
-      request: { params: projectIdParam, body: jsonBody(updateBody) },
+      request: { params: projectIdParam, body: jsonBody(updateBody, undefined, { name: "shop-eu" }) },
       responses: { 200: jsonResponse(projectSchema, "The project"), ...nativeErrors },
     }),
     async (c) => {

@@ -32,7 +32,7 @@ const createTeamRoute = createRoute({
   tags: ["Teams"],
   security: bearerSecurity,
   middleware: [requireAdmin()],
-  request: { body: jsonBody(createTeamBody) },
+  request: { body: jsonBody(createTeamBody, undefined, { slug: "acme-platform", name: "Acme platform team" }) },
   responses: {
     200: jsonResponse(
       teamSchema.extend({ token: z.string().describe("An API token with every scope. Shown once.") }),

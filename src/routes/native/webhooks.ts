@@ -97,7 +97,7 @@ export const webhookRoutes = newRouter()
       tags,
       security: bearerSecurity,
       middleware: write,
-      request: { body: jsonBody(createBody) },
+      request: { body: jsonBody(createBody, undefined, { url: "https://hooks.example.com/certdesk", events: ["certificate.renewed", "certificate.expiring"] }) },
       responses: {
         201: jsonResponse(createdSchema, "The endpoint and its signing secret"),
         ...nativeErrors,
@@ -147,7 +147,7 @@ export const webhookRoutes = newRouter()
       tags,
       security: bearerSecurity,
       middleware: write,
-      request: { params: idParam, body: jsonBody(patchBody) },
+      request: { params: idParam, body: jsonBody(patchBody, undefined, { disabled: true }) },
       responses: {
         200: jsonResponse(changedSchema, "The endpoint as changed (with its new secret when the URL changed)"),
         ...nativeErrors,

@@ -147,7 +147,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
   .openapi(
     createRoute({
       ...orgRoute("post", "/{certificate_id}", "Modify a certificate (only the name)", "organization:write"),
-      request: { params: certificateIdParam, body: jsonBody(z.object({ name })) },
+      request: { params: certificateIdParam, body: jsonBody(z.object({ name }), undefined, { name: "Partner mTLS root" }) },
       responses: { 200: jsonResponse(certificateSchema, "The certificate"), ...openaiErrors },
     }),
     async (c) => {

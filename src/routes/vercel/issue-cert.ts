@@ -21,7 +21,7 @@ export const vercelIssueCertRoutes = newRouter().openapi(
     ...raises(...CA_CALL, "domain_taken", "challenge_failed", "configuration_error"),
     security: bearerSecurity,
     middleware: [requireScope("certs:write"), requireVercelTeam()],
-    request: { query: teamQuery, body: jsonBody(issueBody) },
+    request: { query: teamQuery, body: jsonBody(issueBody, undefined, { cns: ["shop.example.com"] }) },
     responses: {
       200: jsonResponse(vercelCertSchema, "The issued certificate"),
       449: jsonResponse(vercelErrorSchema, "The domain is not yet set up for the HTTP-01 challenge (code configuration_error): retry"),
