@@ -45,7 +45,7 @@ export const acmeDirectoryRoutes = newRouter()
       tags: TAGS,
       security: bearerSecurity,
       middleware: [requireScope("acme-server:write")],
-      request: { body: jsonBody(createDirectoryBody) },
+      request: { body: jsonBody(createDirectoryBody, undefined, { name: "internal-servers", issuer: { type: "private", caId: "ca_0123456789abcdef", profile: "server" }, authorization: "challenge", allowedNames: ["*.internal.example.com"] }) },
       responses: { 201: jsonResponse(directorySchema, "The directory"), ...nativeErrors, 409: jsonResponse(nativeErrorSchema, "The team has a directory of that name") },
     }),
     async (c) => {

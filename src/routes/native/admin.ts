@@ -49,7 +49,7 @@ function tickRoute<T extends z.ZodType>(
     tags: ["Operator"],
     security: bearerSecurity,
     middleware: [requireAdmin()],
-    request: { body: jsonBody(body) },
+    request: { body: jsonBody(body, undefined, { batchSize: 50 }) },
     responses: { 200: jsonResponse(result, resultDescription), ...nativeErrors },
   });
 }

@@ -126,7 +126,7 @@ export const dnsConnectionRoutes = newRouter()
       tags,
       security: bearerSecurity,
       middleware: write,
-      request: { params: idParam, body: jsonBody(patchBody) },
+      request: { params: idParam, body: jsonBody(patchBody, undefined, { name: "cloudflare-prod" }) },
       responses: {
         200: jsonResponse(dnsConnectionSchema, "The connection as changed"),
         ...nativeErrors,

@@ -38,7 +38,7 @@ export const privateCaRoutes = newRouter()
       tags: ["Private CA"],
       security: bearerSecurity,
       middleware: [requireScope("cas:write")],
-      request: { body: jsonBody(createCaBody) },
+      request: { body: jsonBody(createCaBody, undefined, { kind: "root", name: "internal-root", keyType: "ec", subject: { commonName: "Acme Internal Root CA", organization: "Acme" }, validityDays: 3650 }) },
       responses: {
         201: jsonResponse(caSchema, "The CA"),
         ...nativeErrors,

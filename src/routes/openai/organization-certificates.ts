@@ -80,7 +80,7 @@ const orgActivationSchema = (object: "organization.certificate.activation" | "or
 const activationRoute = (which: "activate" | "deactivate") =>
   createRoute({
     ...orgRoute("post", `/${which}`, `${which === "activate" ? "Activate" : "Deactivate"} certificates for the organization (1-10, atomic, idempotent)`, "organization:write"),
-    request: { body: jsonBody(certificateIdsBody) },
+    request: { body: jsonBody(certificateIdsBody, undefined, { certificate_ids: ["cert_abc123"] }) },
     responses: {
       200: jsonResponse(orgActivationSchema(`organization.certificate.${which === "activate" ? "activation" : "deactivation"}`), "The certificates"),
       ...openaiErrors,

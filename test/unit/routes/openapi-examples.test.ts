@@ -1,7 +1,7 @@
 /**
  * Every request-body example of the served `/openapi.json` is accepted as sent: no 400 for a field the schema refuses,
- * no 415 or 413. Path parameters are a real project's id where the path names a project; others (a CA, a webhook) are
- * ids that exist nowhere, so those answer 404 once the body has passed validation, which runs before the handler.
+ * no 415 or 413. Path parameters and id fields name real objects: the tenant's project, and what earlier examples
+ * created (a CA); others are ids that exist nowhere, which answer 404 once the body has passed validation.
  */
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, call, newProject, newTenant } from "../../support/api";
@@ -30,12 +30,24 @@ describe("request-body examples of /openapi.json", () => {
 
     const tenant = await newTenant();
     const project = await newProject(tenant);
-    // A project's id wherever the path names a project; any other object by an id that is well-formed but unknown.
+    // Objects the examples create, by collection (`cas` → the CA's id): the paths and bodies of later examples name
+    // them; an object not created is named by an id that is well-formed but unknown (a 404 after validation).
+    const created = new Map<string, string>([["projects", project.id]]);
     const fill = (path: string) =>
-      path.replace(/\/([a-z-]+)\/\{([^}]+)\}/g, (_, collection: string) => `/${collection}/${collection === "projects" ? project.id : "ex_unknown"}`);
+      path.replace(/\/([a-z-]+)\/\{([^}]+)\}/g, (_, collection: string) => `/${collection}/${created.get(collection) ?? "ex_unknown"}`);
+    const ID_FIELDS: Record<string, string> = { caId: "cas", parentId: "cas", dnsConnectionId: "dns-connections" };
+    const withIds = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(withIds);
+      if (value === null || typeof value !== "object") return value;
+      return Object.fromEntries(
+        Object.entries(value).map(([key, field]) => [key, ID_FIELDS[key] && created.has(ID_FIELDS[key]) ? created.get(ID_FIELDS[key]) : withIds(field)]),
+      );
+    };
     for (const { method, path, example } of examples) {
       const token = path.startsWith("/api/v1/admin/") || path === "/api/v1/teams" ? ADMIN_TOKEN : tenant.token;
-      const res = await call(method, fill(path), { token, json: example });
+      const res = await call(method, fill(path), { token, json: withIds(example) });
+      const collection = /^\/api\/v1\/([a-z-]+)$/.exec(path)?.[1];
+      if (method === "POST" && collection && res.status < 300 && typeof res.body?.id === "string") created.set(collection, res.body.id);
       const name = `${method} ${path} ${res.status} ${res.text.slice(0, 200)}`;
       expect([413, 415], name).not.toContain(res.status);
       // Vercel's codes are coarse (a refused field is `bad_request`): there, any 400 fails; elsewhere the code says why.
