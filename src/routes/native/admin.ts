@@ -210,7 +210,7 @@ export const adminRoutes = newRouter().openapi(
     tags: ["Operator"],
     security: bearerSecurity,
     middleware: [requireAdmin()],
-    request: { body: jsonBody(z.object({ teamId: z.string().min(1) }).strict()) },
+    request: { body: jsonBody(z.object({ teamId: z.string().min(1) }).strict(), undefined, { teamId: "team_0123456789abcdef" }) },
     responses: {
       200: jsonResponse(
         z.object({
