@@ -12,8 +12,8 @@ export function surfaceOf(path: string): Surface {
   return "native";
 }
 
-/** Vercel's error codes are few and coarse (Vercel REST API reference, "Errors"); map ours onto theirs. */
-function vercelCode(code: ErrorCode, status: number): string {
+/** Vercel's error codes are few and coarse (Vercel REST API reference, "Errors"); map ours onto theirs (exported for the OpenAPI document). */
+export function vercelCode(code: ErrorCode, status: number): string {
   if (code === "configuration_error") return "configuration_error";
   if (status === 401) return "unauthorized";
   if (status === 403) return "forbidden";
@@ -21,6 +21,10 @@ function vercelCode(code: ErrorCode, status: number): string {
   if (status === 409) return "conflict";
   if (status === 413) return "payload_too_large";
   if (status === 429) return "rate_limited";
+  // Vercel's codes name the status (bad_request, not_found, internal_server_error): a CA that cannot be reached is a
+  // 503 `service_unavailable`, which a client retries later, not a fault of ours it should report. The Vercel CLI's
+  // certificate errors (packages/cli/src/util/certs/map-cert-error.ts) have no code of their own for a CA outage.
+  if (status === 503) return "service_unavailable";
   if (status >= 500) return "internal_server_error";
   return "bad_request";
 }

@@ -3,6 +3,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppBindings } from "../http/context";
 import { docsUiRoutes } from "./docs-ui";
 import type { OpenApiDocument } from "./openapi-document";
+import { ERROR_BODIES, withErrorResponses } from "./openapi-errors";
 import { withOperationIds } from "./openapi-operation-ids";
 import { withSurfaceTags } from "./openapi-tags";
 
@@ -24,6 +25,8 @@ const DOCUMENT_FIELDS: Parameters<OpenAPIHono["getOpenAPI31Document"]>[0] = {
 
 export function mountDocs(app: OpenAPIHono<AppBindings>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer" });
+  // Every surface's error body, which openapi-errors.ts refers to for each operation's error statuses.
+  for (const { name, schema } of Object.values(ERROR_BODIES)) app.openAPIRegistry.register(name, schema);
   // Built on first request, once every route is registered, then kept: the routes do not change while the isolate lives.
   let served: string | undefined;
   app.get("/openapi.json", (c) => {
@@ -33,9 +36,9 @@ export function mountDocs(app: OpenAPIHono<AppBindings>): void {
   app.route("/", docsUiRoutes);
 }
 
-/** The generated document, every operation with an operationId and a tag, and the tags grouped by surface. */
+/** The generated document, every operation with an operationId, a tag and its every error status, and the tags grouped by surface. */
 export function openApiDocument(app: OpenAPIHono<AppBindings>): OpenApiDocument {
   // The generator's own types (openapi3-ts) are stricter than the fields read here; the JSON is the same.
   const generated = app.getOpenAPI31Document(DOCUMENT_FIELDS) as unknown as OpenApiDocument;
-  return withSurfaceTags(withOperationIds(generated));
+  return withErrorResponses(withSurfaceTags(withOperationIds(generated)));
 }

@@ -8,9 +8,13 @@ export function newRouter() {
   return new OpenAPIHono<AppBindings>({ defaultHook: validationHook });
 }
 
-/** A required JSON request body. */
-export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
-  return { required: true, description, content: { "application/json": { schema } } } as const;
+/**
+ * A required JSON request body, with an example a client can send as it is (typed as the schema's input, and sent by
+ * test/unit/routes/openapi-examples.test.ts to check the service accepts it).
+ */
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string, example?: z.input<T>) {
+  const media = example === undefined ? { schema } : { schema, example };
+  return { required: true, description, content: { "application/json": media } } as const;
 }
 
 /** A JSON response. */
@@ -25,6 +29,7 @@ export const nativeErrorSchema = z
   .object({ success: z.literal(false), error: z.string(), code: z.string() })
   .openapi("Error");
 
+/** The shared wording of the common error statuses; the document's every error status is derived in openapi-errors.ts. */
 export const nativeErrors = {
   400: jsonResponse(nativeErrorSchema, "Invalid input"),
   401: jsonResponse(nativeErrorSchema, "Missing or invalid token"),

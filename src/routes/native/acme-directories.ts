@@ -19,6 +19,7 @@ import {
   newEabKeySchema,
 } from "./acme-directory-schemas";
 import { cursorOf, pageQuery, parseCursor } from "./private-ca-schemas";
+import { raises } from "../openapi-errors";
 
 const originOf = (c: Context<AppBindings>) => new URL(c.req.url).origin;
 
@@ -33,6 +34,7 @@ export const acmeDirectoryRoutes = newRouter()
     createRoute({
       method: "post",
       path: "/acme-directories",
+      ...raises("conflict"),
       summary: "Create an ACME server directory (scope acme-server:write)",
       description:
         "RFC 8555 clients (certbot, lego, Caddy, cert-manager) use `directoryUrl` with an EAB key of the directory. A `private` issuer signs with one of the " +
@@ -43,7 +45,7 @@ export const acmeDirectoryRoutes = newRouter()
       tags: TAGS,
       security: bearerSecurity,
       middleware: [requireScope("acme-server:write")],
-      request: { body: jsonBody(createDirectoryBody) },
+      request: { body: jsonBody(createDirectoryBody, undefined, { name: "internal-servers", issuer: { type: "private", caId: "ca_0123456789abcdef", profile: "server" }, authorization: "challenge", allowedNames: ["*.internal.example.com"] }) },
       responses: { 201: jsonResponse(directorySchema, "The directory"), ...nativeErrors, 409: jsonResponse(nativeErrorSchema, "The team has a directory of that name") },
     }),
     async (c) => {
@@ -143,6 +145,7 @@ export const acmeDirectoryRoutes = newRouter()
     createRoute({
       method: "delete",
       path: "/acme-directories/{id}/eab-keys/{keyId}",
+      ...raises("conflict"),
       summary: "Revoke an EAB key: its account can no longer order (scope acme-server:write)",
       tags: TAGS,
       security: bearerSecurity,

@@ -31,7 +31,7 @@ export const adminTokenRoutes = newRouter().openapi(
     tags: ["Operator"],
     security: bearerSecurity,
     middleware: [requireAdmin()],
-    request: { body: jsonBody(operatorTokenBody) },
+    request: { body: jsonBody(operatorTokenBody, undefined, { teamSlug: "acme-platform", name: "recovered", scopes: ["projects:read", "projects:write", "tokens:write"] }) },
     responses: { 200: jsonResponse(tokenSchema.extend({ token: z.string().describe("Shown once.") }), "The new token"), ...nativeErrors },
   }),
   async (c) => {

@@ -15,6 +15,7 @@ import { sweepDueDeployments } from "../../services/deploy-targets/sweep";
 import { sweepDueCertificates } from "../../services/renewal-sweep";
 import { sweepWebhooks } from "../../services/webhooks/sweep";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
+import { raises } from "../openapi-errors";
 
 const sweepBody = z
   .object({
@@ -48,7 +49,7 @@ function tickRoute<T extends z.ZodType>(
     tags: ["Operator"],
     security: bearerSecurity,
     middleware: [requireAdmin()],
-    request: { body: jsonBody(body) },
+    request: { body: jsonBody(body, undefined, { batchSize: 50 }) },
     responses: { 200: jsonResponse(result, resultDescription), ...nativeErrors },
   });
 }
@@ -156,6 +157,7 @@ export const adminRoutes = newRouter().openapi(
   createRoute({
     method: "post",
     path: "/admin/acme-accounts/rollover",
+    ...raises("conflict", "ca_error", "ca_unreachable"),
     summary: "Roll over the key of the teams' ACME accounts (RFC 8555 §7.3.5)",
     description:
       "Each matching account (all when no filter) gets a new key at its CA; the account, its URL and its certificates stay. " +
@@ -200,6 +202,7 @@ export const adminRoutes = newRouter().openapi(
   createRoute({
     method: "post",
     path: "/admin/acme-accounts/deactivate",
+    ...raises("ca_error", "ca_unreachable"),
     summary: "Deactivate a team's ACME accounts at their CAs (RFC 8555 §7.3.6) and forget them",
     description:
       "For a team being removed: the CA refuses every later request from those accounts, for good. Best effort: an account " +
@@ -207,7 +210,7 @@ export const adminRoutes = newRouter().openapi(
     tags: ["Operator"],
     security: bearerSecurity,
     middleware: [requireAdmin()],
-    request: { body: jsonBody(z.object({ teamId: z.string().min(1) }).strict()) },
+    request: { body: jsonBody(z.object({ teamId: z.string().min(1) }).strict(), undefined, { teamId: "team_0123456789abcdef" }) },
     responses: {
       200: jsonResponse(
         z.object({

@@ -5,6 +5,7 @@ import { requireScope } from "../../http/auth";
 import { publishCaToOrganization } from "../../services/ca-publish";
 import { listedView, organizationCertificateSchema } from "../openai/schemas";
 import { bearerSecurity, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
+import { raises } from "../openapi-errors";
 
 const caIdParam = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, example: "ca_8f3k2m" }) });
 
@@ -12,6 +13,7 @@ export const caPublishRoutes = newRouter().openapi(
   createRoute({
     method: "post",
     path: "/cas/{id}/publish-to-organization",
+    ...raises("conflict", "limit_reached"),
     summary: "Add the CA's own certificate (not its chain) to the organization's certificate store (/v1/organization/certificates), active",
     tags: ["Private CA"],
     security: bearerSecurity,

@@ -19,6 +19,7 @@ import { messageSchema } from "./certificate-schemas";
 import { issuedView } from "./certificate-views";
 import { obtainBody } from "./obtain-schema";
 import { projectIdParam } from "./projects";
+import { CA_CALL, raises } from "../openapi-errors";
 
 const issuedSchema = z.object({
   success: z.literal(true),
@@ -65,11 +66,11 @@ export const certificateAcmeRoutes = newRouter()
   .openapi(
     createRoute({
       ...acmeRoute("post", "/obtain", "Obtain a certificate from Let's Encrypt (or the configured ACME CA)"),
-      request: { params: projectIdParam, body: jsonBody(obtainBody) },
+      ...raises(...CA_CALL, "domain_not_configured", "domain_taken", "challenge_failed", "configuration_error", "dns_provider_error"),
+      request: { params: projectIdParam, body: jsonBody(obtainBody, undefined, { email: "admin@example.com", challengeType: "http-01" }) },
       responses: {
         200: jsonResponse(z.union([issuedSchema, dryRunSchema]), "Issued and stored (or, with dryRun, validated only)"),
         202: jsonResponse(pendingSchema, "Still in progress; poll the status endpoint"),
-        429: jsonResponse(z.object({ success: z.literal(false), error: z.string() }), "The CA's rate limit; see Retry-After"),
         ...nativeErrors,
       },
     }),
@@ -99,6 +100,7 @@ export const certificateAcmeRoutes = newRouter()
   .openapi(
     createRoute({
       ...acmeRoute("post", "/renew", "Renew the project's ACME certificate now"),
+      ...raises(...CA_CALL, "not_renewable", "challenge_failed", "dns_provider_error"),
       request: { params: projectIdParam },
       responses: {
         200: jsonResponse(issuedSchema, "Renewed; `renewedFrom` is the previous certificate's issue time"),
@@ -120,6 +122,7 @@ export const certificateAcmeRoutes = newRouter()
   .openapi(
     createRoute({
       ...acmeRoute("post", "/revoke", "Revoke the project's ACME certificate at the CA (cannot be undone)"),
+      ...raises(...CA_CALL, "not_revocable"),
       request: {
         params: projectIdParam,
         body: {

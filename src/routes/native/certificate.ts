@@ -17,6 +17,7 @@ import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from 
 import { projectIdParam } from "./projects";
 import { certificateMaterialBody, certificateSchema, messageSchema, statusSchema, validationSchema } from "./certificate-schemas";
 import { certificateStatusView, certificateSummary, issuanceStatusView, validationView } from "./certificate-views";
+import { raises } from "../openapi-errors";
 
 const route = <M extends "get" | "post" | "patch" | "delete">(method: M, path: string, summary: string, scope: "projects:read" | "projects:write") => ({
   method,
@@ -44,6 +45,7 @@ export const certificateRoutes = newRouter()
   .openapi(
     createRoute({
       ...route("post", "/validate", "Check a certificate and key against the project's domain, storing nothing", "projects:read"),
+      ...raises("invalid_certificate", "invalid_private_key", "key_mismatch", "domain_mismatch", "domain_not_configured"),
       request: { params: projectIdParam, body: jsonBody(certificateMaterialBody) },
       responses: {
         200: jsonResponse(validationSchema, "Valid (warnings may be present)"),
@@ -61,6 +63,7 @@ export const certificateRoutes = newRouter()
   .openapi(
     createRoute({
       ...route("post", "/upload", "Upload a custom certificate (replaces the current one once stored)", "projects:write"),
+      ...raises("invalid_certificate", "invalid_private_key", "key_mismatch", "limit_reached", "domain_mismatch", "domain_not_configured", "domain_taken"),
       request: { params: projectIdParam, body: jsonBody(certificateMaterialBody) },
       responses: {
         200: jsonResponse(
@@ -103,7 +106,8 @@ export const certificateRoutes = newRouter()
   .openapi(
     createRoute({
       ...route("patch", "", "Turn automatic renewal on or off", "projects:write"),
-      request: { params: projectIdParam, body: jsonBody(z.object({ autoRenew: z.boolean() }).strict()) },
+      ...raises("not_renewable"),
+      request: { params: projectIdParam, body: jsonBody(z.object({ autoRenew: z.boolean() }).strict(), undefined, { autoRenew: false }) },
       responses: { 200: jsonResponse(certificateSchema, "The certificate"), ...nativeErrors },
     }),
     async (c) => {

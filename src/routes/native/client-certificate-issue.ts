@@ -8,6 +8,7 @@ import { emitPrivateCertificateEvent } from "../../services/webhooks/private-ca-
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
 import { projectIdParam } from "./projects";
 import { certificateTime } from "./wire-time";
+import { raises } from "../openapi-errors";
 
 const issueBody = z
   .object({
@@ -43,6 +44,7 @@ export const clientCertificateIssueRoutes = newRouter().openapi(
   createRoute({
     method: "post",
     path: "/projects/{id}/client-certificates/issue",
+    ...raises("limit_reached"),
     summary: "Issue a client certificate from the team's CA and install it as the project's egress client certificate for an origin (renewed automatically)",
     tags: ["Private CA"],
     security: bearerSecurity,

@@ -11,6 +11,7 @@ import { getProject } from "../../services/projects";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
 import { deployTargetSchema, deployTargetView } from "./deploy-target-views";
 import { projectIdParam } from "./projects";
+import { raises } from "../openapi-errors";
 
 /** Each kind's fields, for the OpenAPI description (the schemas themselves live with each target). */
 const kindsHelp = deployTargetEntries
@@ -53,6 +54,7 @@ export const deployTargetRoutes = newRouter()
     createRoute({
       method: "post",
       path: "/projects/{id}/deploy-targets",
+      ...raises("limit_reached"),
       summary: "Add a deploy target (scopes projects:write and certificates:export)",
       description:
         "Every issuance, renewal and upload of the project's certificate is delivered here, retried with backoff while the target fails. " +
@@ -123,6 +125,7 @@ export const deployTargetRoutes = newRouter()
     createRoute({
       method: "post",
       path: "/projects/{id}/deploy-targets/{targetId}/deploy",
+      ...raises("deploy_target_error"),
       summary: "Deliver the current certificate to this target now",
       description:
         "Runs one delivery at once, even when the target already holds this certificate (to put back what someone removed there), and answers how it went. " +

@@ -10,6 +10,7 @@ import { createDnsConnection, deleteDnsConnection, requireTeamConnection, listDn
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
 import { dnsConnectionSchema, dnsConnectionView } from "./dns-connection-views";
 import { cursorOf, pageQuery, parseCursor } from "./private-ca-schemas";
+import { raises } from "../openapi-errors";
 
 /** Each provider's credential fields, for the OpenAPI description (the schemas live with each provider). */
 const providersHelp = dnsProviders.map((p) => `\`${p.name}\` (${p.label}): {${Object.keys(p.credentials.shape).join(", ")}}`).join("; ");
@@ -61,6 +62,7 @@ export const dnsConnectionRoutes = newRouter()
     createRoute({
       method: "post",
       path: "/dns-connections",
+      ...raises("conflict", "limit_reached", "dns_provider_error"),
       summary: "Save DNS provider credentials for DNS-01 (scope dns:write)",
       description:
         "The credentials are checked as an obtain's `dnsCredentials` are, then used once to list the provider's zones: credentials the provider " +
@@ -116,6 +118,7 @@ export const dnsConnectionRoutes = newRouter()
     createRoute({
       method: "patch",
       path: "/dns-connections/{id}",
+      ...raises("conflict", "dns_provider_error"),
       summary: "Rename a DNS connection or rotate its credentials (scope dns:write)",
       description:
         "New credentials are for the same provider and are checked with it before they replace the old ones. The certificates that use the " +
@@ -123,7 +126,7 @@ export const dnsConnectionRoutes = newRouter()
       tags,
       security: bearerSecurity,
       middleware: write,
-      request: { params: idParam, body: jsonBody(patchBody) },
+      request: { params: idParam, body: jsonBody(patchBody, undefined, { name: "cloudflare-prod" }) },
       responses: {
         200: jsonResponse(dnsConnectionSchema, "The connection as changed"),
         ...nativeErrors,
@@ -140,6 +143,7 @@ export const dnsConnectionRoutes = newRouter()
     createRoute({
       method: "delete",
       path: "/dns-connections/{id}",
+      ...raises("conflict"),
       summary: "Delete a DNS connection no certificate uses (scope dns:write)",
       tags,
       security: bearerSecurity,

@@ -18,6 +18,7 @@ import { forgetCrl } from "../pki-cache";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
 import { caCertificateParams, caIdParam, cursorOf, issueBody, pageQuery, parseCursor, revokeBody } from "./private-ca-schemas";
 import { privateCertificateSchema, privateCertificateView } from "./private-ca-views";
+import { raises } from "../openapi-errors";
 
 const listSchema = z
   .object({ certificates: z.array(privateCertificateSchema), next: z.string().nullable().describe("`before` for the next (older) page; null on the last page") })
@@ -41,6 +42,7 @@ export const privateCaCertificateRoutes = newRouter()
     createRoute({
       method: "post",
       path: "/cas/{id}/certificates",
+      ...raises("limit_reached"),
       summary: "Issue a certificate from the CA, from a CSR or with a generated key (scope cas:issue)",
       description:
         "With `csr` the requester keeps its key: the CSR's signature is verified, and its subjectAltName is used when the request names nothing. " +
@@ -108,6 +110,7 @@ export const privateCaCertificateRoutes = newRouter()
     createRoute({
       method: "post",
       path: "/cas/{id}/certificates/{certId}/revoke",
+      ...raises("conflict", "not_revocable"),
       summary: "Revoke a certificate of the CA (scope cas:issue)",
       description:
         "The CA's CRL is re-signed with it (cRLNumber one higher) in the same D1 batch as the revocation, and served at once by `GET /pki/{caId}/crl` " +

@@ -12,6 +12,7 @@ import { teamCaPage } from "../../store/certificate-authorities";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
 import { caIdParam, createCaBody, cursorOf, pageQuery, parseCursor } from "./private-ca-schemas";
 import { caSchema, caView } from "./private-ca-views";
+import { raises } from "../openapi-errors";
 
 /** The origin a new CA writes into what it signs: PKI_PUBLIC_ORIGIN, or the one this request reached. */
 export function publicOriginOf(c: Context<AppBindings>): string {
@@ -27,6 +28,7 @@ export const privateCaRoutes = newRouter()
     createRoute({
       method: "post",
       path: "/cas",
+      ...raises("conflict", "limit_reached"),
       summary: "Create a CA: a root, an intermediate under one of the team's CAs, or the team's own CA imported (scope cas:write)",
       description:
         "The CA's private key is generated here (or imported), sealed, and has no export path: it never appears in an answer, a log or an event. " +
@@ -36,7 +38,7 @@ export const privateCaRoutes = newRouter()
       tags: ["Private CA"],
       security: bearerSecurity,
       middleware: [requireScope("cas:write")],
-      request: { body: jsonBody(createCaBody) },
+      request: { body: jsonBody(createCaBody, undefined, { kind: "root", name: "internal-root", keyType: "ec", subject: { commonName: "Acme Internal Root CA", organization: "Acme" }, validityDays: 3650 }) },
       responses: {
         201: jsonResponse(caSchema, "The CA"),
         ...nativeErrors,
@@ -85,6 +87,7 @@ export const privateCaRoutes = newRouter()
     createRoute({
       method: "post",
       path: "/cas/{id}/disable",
+      ...raises("conflict"),
       summary: "Disable a CA: it issues nothing more (scope cas:write)",
       description: "Its CRL stays served and re-signed, and its certificates can still be revoked. There is no enable: create another CA.",
       tags: ["Private CA"],

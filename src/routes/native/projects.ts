@@ -9,6 +9,7 @@ import { emitCertificateEvent } from "../../services/webhooks/emit";
 import { projectHasNoDomain } from "../../core/errors";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { recordTime } from "./wire-time";
+import { raises } from "../openapi-errors";
 
 const TOKEN_EXAMPLE = "9f2c4e8a1b7d3f6e0a5c9b2d4f8e1a3c7b6d0e2f";
 
@@ -74,11 +75,12 @@ export const projectRoutes = newRouter()
     createRoute({
       method: "post",
       path: "/projects",
+      ...raises("conflict", "domain_taken"),
       summary: "Create a project",
       tags: ["Projects"],
       security: bearerSecurity,
       middleware: [requireScope("projects:write")],
-      request: { body: jsonBody(createBody) },
+      request: { body: jsonBody(createBody, undefined, { name: "shop", domain: "shop.example.com" }) },
       responses: { 200: jsonResponse(projectSchema, "The project"), ...nativeErrors },
     }),
     async (c) => {
@@ -122,11 +124,12 @@ export const projectRoutes = newRouter()
     createRoute({
       method: "patch",
       path: "/projects/{id}",
+      ...raises("conflict", "domain_taken"),
       summary: "Rename a project or change its domain",
       tags: ["Projects"],
       security: bearerSecurity,
       middleware: [requireScope("projects:write")],
-      request: { params: projectIdParam, body: jsonBody(updateBody) },
+      request: { params: projectIdParam, body: jsonBody(updateBody, undefined, { name: "shop-eu" }) },
       responses: { 200: jsonResponse(projectSchema, "The project"), ...nativeErrors },
     }),
     async (c) => {
@@ -166,6 +169,7 @@ export const projectRoutes = newRouter()
     createRoute({
       method: "get",
       path: "/projects/{id}/domain",
+      ...raises("domain_not_configured"),
       summary: "The project's domain and its verification",
       description:
         "With DOMAIN_VERIFICATION=required a team holds a domain only once a TXT record at `recordName` carries `recordValue`: " +
@@ -186,6 +190,7 @@ export const projectRoutes = newRouter()
     createRoute({
       method: "post",
       path: "/projects/{id}/domain/verify",
+      ...raises("domain_not_configured", "bad_request", "dns_provider_error"),
       summary: "Look up the domain's TXT record now and claim the domain when it carries the token",
       description:
         "Looks up `recordName` over DNS-over-HTTPS (DOH_RESOLVER_URL; a 400 when it is `none`). When one TXT value equals `recordValue` the " +

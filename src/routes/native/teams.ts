@@ -5,6 +5,7 @@ import { requireAdmin, requireScope } from "../../http/auth";
 import { type TeamRow, createTeam, getTeam } from "../../services/teams";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { recordTime } from "./wire-time";
+import { raises } from "../openapi-errors";
 
 const teamSchema = z
   .object({ id: z.string(), slug: z.string(), name: z.string(), createdAt: z.string() })
@@ -26,11 +27,12 @@ const createTeamBody = z
 const createTeamRoute = createRoute({
   method: "post",
   path: "/teams",
+  ...raises("conflict"),
   summary: "Create a team and its first token (operator only: Bearer ADMIN_TOKEN)",
   tags: ["Teams"],
   security: bearerSecurity,
   middleware: [requireAdmin()],
-  request: { body: jsonBody(createTeamBody) },
+  request: { body: jsonBody(createTeamBody, undefined, { slug: "acme-platform", name: "Acme platform team" }) },
   responses: {
     200: jsonResponse(
       teamSchema.extend({ token: z.string().describe("An API token with every scope. Shown once.") }),

@@ -64,7 +64,7 @@ export const tokenRoutes = newRouter()
       tags: ["Tokens"],
       security: bearerSecurity,
       middleware: [requireScope("tokens:write")],
-      request: { body: jsonBody(createTokenBody) },
+      request: { body: jsonBody(createTokenBody, undefined, { name: "ci-deploy", scopes: ["projects:read", "certs:read"], expiresInDays: 90 }) },
       responses: {
         200: jsonResponse(tokenSchema.extend({ token: z.string().describe("Shown once.") }), "The new token"),
         ...grantErrors,

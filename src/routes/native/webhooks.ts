@@ -17,6 +17,7 @@ import { CERTIFICATE_EVENT_TYPES } from "../../services/webhooks/events";
 import { ATTEMPTS_KEPT } from "../../services/webhooks/delivery";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
 import { webhookAttemptSchema, webhookAttemptView, webhookEndpointSchema, webhookEndpointView, webhookEventTypeSchema } from "./webhooks-views";
+import { raises } from "../openapi-errors";
 
 /** The longest URL accepted (the push URLs' limit, deploy/push-url.ts). */
 const MAX_URL_LENGTH = 2048;
@@ -87,6 +88,7 @@ export const webhookRoutes = newRouter()
     createRoute({
       method: "post",
       path: "/webhooks",
+      ...raises("limit_reached", "dns_provider_error"),
       summary: "Add a webhook endpoint (scope webhooks:write)",
       description:
         "Certificate events (issued, renewed, renewal_failed, expiring, expired, revoked, uploaded, deleted, deployed, deployment_failed) are POSTed " +
@@ -95,7 +97,7 @@ export const webhookRoutes = newRouter()
       tags,
       security: bearerSecurity,
       middleware: write,
-      request: { body: jsonBody(createBody) },
+      request: { body: jsonBody(createBody, undefined, { url: "https://hooks.example.com/certdesk", events: ["certificate.renewed", "certificate.expiring"] }) },
       responses: {
         201: jsonResponse(createdSchema, "The endpoint and its signing secret"),
         ...nativeErrors,
@@ -140,11 +142,12 @@ export const webhookRoutes = newRouter()
     createRoute({
       method: "patch",
       path: "/webhooks/{id}",
+      ...raises("dns_provider_error"),
       summary: "Change a webhook endpoint's URL or events, or disable or enable it",
       tags,
       security: bearerSecurity,
       middleware: write,
-      request: { params: idParam, body: jsonBody(patchBody) },
+      request: { params: idParam, body: jsonBody(patchBody, undefined, { disabled: true }) },
       responses: {
         200: jsonResponse(changedSchema, "The endpoint as changed (with its new secret when the URL changed)"),
         ...nativeErrors,

@@ -26,6 +26,7 @@ import {
   openaiErrors,
   organizationCertificateSchema,
 } from "./schemas";
+import { raises } from "../openapi-errors";
 
 const orgRoute = <M extends "get" | "post" | "delete">(method: M, path: string, summary: string, scope: Scope) => ({
   method,
@@ -79,7 +80,7 @@ const orgActivationSchema = (object: "organization.certificate.activation" | "or
 const activationRoute = (which: "activate" | "deactivate") =>
   createRoute({
     ...orgRoute("post", `/${which}`, `${which === "activate" ? "Activate" : "Deactivate"} certificates for the organization (1-10, atomic, idempotent)`, "organization:write"),
-    request: { body: jsonBody(certificateIdsBody) },
+    request: { body: jsonBody(certificateIdsBody, undefined, { certificate_ids: ["cert_abc123"] }) },
     responses: {
       200: jsonResponse(orgActivationSchema(`organization.certificate.${which === "activate" ? "activation" : "deactivation"}`), "The certificates"),
       ...openaiErrors,
@@ -90,6 +91,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
   .openapi(
     createRoute({
       ...orgRoute("post", "", "Upload a certificate (not activated; at most 50 per organization)", "organization:write"),
+      ...raises("invalid_certificate", "invalid_private_key", "key_mismatch", "limit_reached"),
       request: { body: jsonBody(createBody) },
       responses: {
         200: jsonResponse(certificateSchema, "The certificate"),
@@ -145,7 +147,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
   .openapi(
     createRoute({
       ...orgRoute("post", "/{certificate_id}", "Modify a certificate (only the name)", "organization:write"),
-      request: { params: certificateIdParam, body: jsonBody(z.object({ name })) },
+      request: { params: certificateIdParam, body: jsonBody(z.object({ name }), undefined, { name: "Partner mTLS root" }) },
       responses: { 200: jsonResponse(certificateSchema, "The certificate"), ...openaiErrors },
     }),
     async (c) => {
@@ -162,6 +164,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
   .openapi(
     createRoute({
       ...orgRoute("delete", "/{certificate_id}", "Delete a certificate (it must be inactive for the organization and every project)", "organization:write"),
+      ...raises("conflict"),
       request: { params: certificateIdParam },
       responses: {
         200: jsonResponse(z.object({ object: z.literal("certificate.deleted"), id: z.string() }).openapi("OpenAICertificateDeleted"), "Deleted"),

@@ -23,7 +23,7 @@ const activationRoute = (which: "activate" | "deactivate") => {
   const object = `organization.project.certificate.${which === "activate" ? "activation" : "deactivation"}` as const;
   return createRoute({
     ...projectRoute("post", `/${which}`, `${which === "activate" ? "Activate" : "Deactivate"} certificates for the project (1-10, atomic, idempotent)`, "organization:write"),
-    request: { params: projectIdParam, body: jsonBody(certificateIdsBody) },
+    request: { params: projectIdParam, body: jsonBody(certificateIdsBody, undefined, { certificate_ids: ["cert_abc123"] }) },
     responses: {
       200: jsonResponse(
         activationOf(projectCertificateSchema, [object], which === "activate" ? "OpenAIProjectCertificateActivation" : "OpenAIProjectCertificateDeactivation"),

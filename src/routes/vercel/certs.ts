@@ -13,6 +13,7 @@ import { bearerSecurity, jsonBody, jsonResponse, newRouter } from "../router";
 import { pemField, vercelCertSchema, vercelCertView, vercelErrors } from "./schemas";
 import { epochMs } from "./wire-time";
 import { requireVercelTeam, teamQuery } from "./team";
+import { raises } from "../openapi-errors";
 
 const certRoute = <M extends "get" | "put" | "delete">(method: M, path: string, summary: string, scope: Scope) => ({
   method,
@@ -57,6 +58,7 @@ export const vercelCertRoutes = newRouter()
   .openapi(
     createRoute({
       ...certRoute("put", "", "Upload a cert", "certs:write"),
+      ...raises("invalid_certificate", "invalid_private_key", "key_mismatch", "limit_reached"),
       request: { query: teamQuery, body: jsonBody(uploadBody) },
       responses: { 200: jsonResponse(vercelCertSchema, "The stored certificate"), ...vercelErrors },
     }),

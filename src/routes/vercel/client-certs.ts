@@ -8,6 +8,7 @@ import type { Scope } from "../../services/scopes";
 import { bearerSecurity, jsonBody, jsonResponse, newRouter } from "../router";
 import { pemField, vercelErrors } from "./schemas";
 import { requireVercelTeam, teamQuery } from "./team";
+import { raises } from "../openapi-errors";
 
 const clientCertRoute = <M extends "get" | "post" | "delete">(method: M, path: string, summary: string, scope: Scope) => ({
   method,
@@ -57,6 +58,7 @@ export const vercelClientCertRoutes = newRouter()
   .openapi(
     createRoute({
       ...clientCertRoute("post", "", "Upload client certificate for egress mTLS", "projects:write"),
+      ...raises("invalid_certificate", "invalid_private_key", "key_mismatch", "limit_reached"),
       request: { params: z.object({ idOrName }), query: teamQuery, body: jsonBody(uploadBody) },
       responses: { 200: jsonResponse(uploadedSchema, "Client certificate uploaded"), ...vercelErrors },
     }),
