@@ -127,9 +127,11 @@ describe("the dashboard in chromium", () => {
       .toBe("Every certificate of the team: 0 expired, 0 within 1 day, 0 within 7 days, 1 within 14 days, 1 within 30 days; 0 failing to renew.");
     // The form field no longer holds the token once it is used.
     expect(await page.getByLabel("Team API token").inputValue()).toBe("");
-    // The sections load after the table, one request after another: the next test's Renew starts once they are done,
-    // so the bookmark test below sees one chain of requests, not two interleaved.
-    await page.waitForLoadState("networkidle");
+    // The sections load after the table, one request after another, the ACME directories last: the next test's Renew
+    // starts once that one is answered, so the bookmark test below sees one chain of requests, not two interleaved.
+    const lastSection = () => requests.find((request) => new URL(request.url()).pathname === "/api/v1/acme-directories");
+    await expect.poll(() => lastSection()).toBeDefined();
+    await lastSection()!.response();
   });
 
   it("offers Renew for project certificates only, and shows the API's answer", async () => {
