@@ -1,4 +1,4 @@
-/** Opening the dashboard in chromium with a pasted token, and what each page then saw: its API answers, errors, dialogs. */
+/** Opening the console in chromium with a pasted token, and what each page then saw: its API answers, errors, dialogs. */
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { inject } from "vitest";
 import { CHROMIUM_ARGS } from "./chromium.mjs";
@@ -37,9 +37,15 @@ export async function openWith(context: BrowserContext, watch: PageWatch, pasted
   });
   // Longer than playwright's 30 s: on two loaded cores the first page of a fresh `wrangler dev` has taken that long.
   await page.goto(`${inject("browserWorkerUrl")}/`, { timeout: 50_000 });
-  await page.getByLabel("Team API token").fill(pasted);
-  await page.getByRole("button", { name: "Show certificates" }).click();
+  await page.getByLabel("API token", { exact: true }).fill(pasted);
+  await page.getByRole("button", { name: "Open console" }).click();
   return page;
+}
+
+/** Opens a view of the console by its navigation link, as a person would. */
+export async function goToView(page: Page, label: string): Promise<void> {
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: label, exact: true }).click();
+  await page.getByRole("heading", { level: 2, name: label }).waitFor();
 }
 
 /** A chromium with one context for a test file's pages; `close` ends both (safe to call when launching failed). */

@@ -1,5 +1,5 @@
-/** The dashboard's stylesheet, served as `/dashboard.css` (a file of its own: the page's CSP allows no inline style). */
-export const DASHBOARD_STYLE = `:root {
+/** The console's stylesheet, served as `/console/console.css` (a file of its own: the page's CSP allows no inline style). */
+export const CONSOLE_STYLE = `:root {
   color-scheme: light;
   --text: #1f2328;
   --muted: #59636e;
@@ -49,7 +49,6 @@ tr.status-expired { background: #ffebe9; }
 .muted { color: var(--muted); }
 .outcome { display: block; max-width: 18rem; margin-top: 0.25rem; font-size: 0.9em; }
 .note { color: var(--muted); font-size: 0.9em; }
-#cas { margin-top: 2rem; }
 .ca { margin: 1rem 0; padding: 0.5rem 0.75rem; border-left: 4px solid var(--valid); background: #f6f8fa; }
 .ca.status-disabled { border-color: var(--revoked); }
 .ca h3 { margin: 0.25rem 0; overflow-wrap: anywhere; }
@@ -67,4 +66,31 @@ table.issued { background: #fff; }
 .more .outcome { display: inline; margin-left: 0.5rem; }
 .names-cell { overflow-wrap: anywhere; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+.skip { position: absolute; left: -999px; }
+.skip:focus { left: 1rem; top: 1rem; background: #fff; padding: 0.25rem 0.5rem; }
+#console-nav ul { display: flex; flex-wrap: wrap; gap: 0.25rem; list-style: none; padding: 0; margin: 1rem 0; border-bottom: 1px solid var(--line); }
+#console-nav a { display: inline-block; padding: 0.4rem 0.75rem; color: var(--text); text-decoration: none; border-radius: 4px 4px 0 0; }
+#console-nav a:hover { background: #f6f8fa; }
+#console-nav a[aria-current="page"] { font-weight: 700; border-bottom: 3px solid #0969da; }
+a:focus-visible, select:focus-visible, textarea:focus-visible, summary:focus-visible { outline: 2px solid #0969da; outline-offset: 1px; }
+#view h2:focus { outline: none; }
+.view h3 { margin: 1.5rem 0 0.5rem; }
+.facts-grid { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; margin: 0 0 0.75rem; }
+.facts-grid dt { color: var(--muted); }
+.facts-grid dd { margin: 0; overflow-wrap: anywhere; }
+.hex { font-family: ui-monospace, monospace; font-size: 0.9em; }
+.pem pre { max-height: 16rem; overflow: auto; background: #f6f8fa; padding: 0.5rem; font-size: 0.8em; }
+.disclosure { margin: 0.5rem 0 1rem; }
+.panel { margin-top: 0.5rem; padding: 0.75rem; border: 1px solid var(--line); border-radius: 4px; }
+form.action-form { display: block; margin: 0; }
+.field { margin: 0 0 0.75rem; }
+.field label { display: block; font-weight: 600; margin-bottom: 0.25rem; }
+.field input, .field select, .field textarea { font: inherit; padding: 0.35rem 0.5rem; border: 1px solid var(--line); border-radius: 4px; width: 100%; max-width: 40rem; box-sizing: border-box; }
+.field textarea { font-family: ui-monospace, monospace; font-size: 0.85em; min-height: 8rem; }
+.field .help { margin: 0.25rem 0 0; color: var(--muted); font-size: 0.9em; }
+.action { margin: 0.5rem 0; }
+.certificate-actions { margin-top: 1rem; }
+.verification.status-verified, .delegation.status-active, .state.status-deployed { color: var(--valid); }
+.verification.status-pending, .delegation.status-pending, .state.status-pending { color: var(--expiring); }
+.verification.status-conflict, .delegation.status-wrong_target, .state.status-failing { color: var(--expired); font-weight: 600; }
 `;

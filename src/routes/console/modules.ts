@@ -1,0 +1,14 @@
+/** Every script module of the console by its file name under `/console/`: the entry, the shared core, helpers and views. */
+import { APP_SCRIPT } from "./app-script";
+import { CERTIFICATE_ACTIONS_SCRIPT } from "./certificate-actions-script";
+import { CORE_SCRIPT } from "./core-script";
+import { PROJECT_DETAIL_SCRIPT } from "./project-detail-script";
+import { CONSOLE_VIEWS } from "./views";
+
+export const CONSOLE_MODULES: ReadonlyMap<string, string> = new Map([
+  ["app.js", APP_SCRIPT],
+  ["core.js", CORE_SCRIPT],
+  ["project-detail.js", PROJECT_DETAIL_SCRIPT],
+  ["certificate-actions.js", CERTIFICATE_ACTIONS_SCRIPT],
+  ...CONSOLE_VIEWS.map((view): [string, string] => [view.file, view.script]),
+]);
