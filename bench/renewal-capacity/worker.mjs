@@ -42,7 +42,7 @@ export async function startWorker({ root, persistTo, logFile, port, vars = {}, d
     "--persist-to", persistTo, "--show-interactive-dev-session=false",
     // The e2e environment adds --log-level info, which hides the Worker's console.log (the consumer's tallies): not here.
     ...(development ? ["--var", "CERTDESK_ENV:development"] : ["--test-scheduled"]),
-    // As every local and test run: no TXT records to publish (README, "Customer domains").
+    // As every local and test run: no TXT records to publish (docs/customer-domains.md).
     "--var", "DOMAIN_VERIFICATION:off",
   ];
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);

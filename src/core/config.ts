@@ -72,7 +72,7 @@ function baseUrls(name: string) {
  *
  * The defaults are sized for a platform team onboarding its customers' domains (each team has its own ACME account):
  * no tighter than the CA's per-account limits, and room for 100,000 certificates. A deployment shared by many small
- * teams tightens them in `[vars]` (README, "Configuration").
+ * teams tightens them in `[vars]` (docs/configuration.md).
  */
 export const LIMIT_DEFAULTS = {
   /**

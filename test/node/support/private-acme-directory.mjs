@@ -1,5 +1,5 @@
 /**
- * A team, its private CA (root → issuing intermediate, as the README recommends) and a `private` ACME directory on a
+ * A team, its private CA (root → issuing intermediate, as docs/acme-server.md recommends) and a `private` ACME directory on a
  * running Worker, all made through the API, with EAB keys on demand: the server side of the real-client tests and of
  * the lego benchmark. Or a team holding a name (its project's domain) and a `relay` directory. Any unexpected answer
  * throws with its status and body.

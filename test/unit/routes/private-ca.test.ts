@@ -217,7 +217,7 @@ describe("revocation and the CRL", () => {
     expect(await second.crl!.verify({ publicKey: rootCert.publicKey })).toBe(true);
     const again = await call("POST", `/api/v1/cas/${root.id}/certificates/${leaf.id}/revoke`, { token: t.token, json: {} });
     expect(again.status).toBe(409);
-    // No body at all: reason unspecified (as the README's curl sends it); the export takes no body either.
+    // No body at all: reason unspecified (as docs/private-ca.md's curl sends it); the export takes no body either.
     const other = await ok("POST", `/api/v1/cas/${root.id}/certificates`, t.token, { profile: "server", dnsNames: ["b.corp.example"] }, 201);
     const bare = await call("POST", `/api/v1/cas/${root.id}/certificates/${other.id}/revoke`, { token: t.token });
     expect(bare.status, bare.text).toBe(200);
