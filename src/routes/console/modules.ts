@@ -1,4 +1,5 @@
 /** Every script module of the console by its file name under `/console/`: the entry, the shared core, helpers and views. */
+import { ADMIN_CONTROLS_SCRIPT } from "./admin-controls-script";
 import { APP_SCRIPT } from "./app-script";
 import { CERTIFICATE_ACTIONS_SCRIPT } from "./certificate-actions-script";
 import { CORE_SCRIPT } from "./core-script";
@@ -10,5 +11,6 @@ export const CONSOLE_MODULES: ReadonlyMap<string, string> = new Map([
   ["core.js", CORE_SCRIPT],
   ["project-detail.js", PROJECT_DETAIL_SCRIPT],
   ["certificate-actions.js", CERTIFICATE_ACTIONS_SCRIPT],
+  ["admin-controls.js", ADMIN_CONTROLS_SCRIPT],
   ...CONSOLE_VIEWS.map((view): [string, string] => [view.file, view.script]),
 ]);
