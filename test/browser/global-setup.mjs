@@ -43,6 +43,9 @@ export default async function setup(project) {
       ENCRYPTION_KEY: randomBytes(32).toString("base64"),
       CERTDESK_ENV: "test",
       DNS_API_BASE_URLS: JSON.stringify({ cloudflare: dnsFake.origin }),
+      // The webhooks view's test event goes to a receiver the test runs on 127.0.0.1 (as in the e2e run); a test-only
+      // variable, honoured outside production only (services/webhooks/endpoint-url.ts).
+      ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
     },
     portMayMove: true,
   });

@@ -14,7 +14,11 @@ const LOG_LIMIT = 50;
 const OUTCOME_TEXT = { delivered: "Delivered", retrying: "Retrying", failed: "Failed" };
 
 function stateText(endpoint) {
-  return endpoint.disabled ? "Disabled" + (endpoint.disabledReason ? ": " + endpoint.disabledReason : "") : "Enabled";
+  if (!endpoint.disabled) return "Enabled";
+  const reason = endpoint.disabledReason;
+  // Some reasons say "Disabled …" themselves ("Disabled through the API").
+  if (!reason) return "Disabled";
+  return /^disabled/i.test(reason) ? reason : "Disabled: " + reason;
 }
 
 /** The facts of an endpoint, as a description list. */
