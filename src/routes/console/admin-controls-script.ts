@@ -33,6 +33,17 @@ export function checkboxGroup(legend, options, checked) {
 }
 
 /**
+ * A table's scrolling wrapper as a labelled stop in the tab order: a wide table scrolls sideways, and a keyboard can
+ * scroll only what it can focus (WCAG 2.1.1; axe-core's scrollable-region-focusable).
+ */
+export function scrollableTable(wrap, label) {
+  wrap.tabIndex = 0;
+  wrap.setAttribute("role", "region");
+  wrap.setAttribute("aria-label", label);
+  return wrap;
+}
+
+/**
  * A secret the API answers only once (a webhook's signing secret, a new token): shown as selectable text with a Copy
  * button, and held nowhere but in this element, so it is gone once the panel is dismissed or the view left.
  */

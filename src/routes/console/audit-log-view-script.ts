@@ -4,6 +4,7 @@
  */
 // Kept free of backticks and dollar-brace so it can live in this template string as it is served.
 export const AUDIT_LOG_VIEW_SCRIPT = `import { say, element, call, errorOf, problem, when, count, table, tableRow, field, input, actionForm, Refusal } from "./core.js";
+import { scrollableTable } from "./admin-controls.js";
 
 const PAGE = 50;
 const FILTERS = ["action", "target", "actor"];
@@ -25,12 +26,19 @@ async function tokenNames() {
   return names;
 }
 
+/** A recorded value as words: lists with spaces between their items, so a long one wraps in its cell. */
+function valueText(value) {
+  if (value === null || value === undefined) return "none";
+  if (Array.isArray(value)) return value.map(valueText).join(", ");
+  if (typeof value === "object") return JSON.stringify(value).split(",").join(", ");
+  return String(value);
+}
+
 /** What else the log recorded, as "key: value" pairs (never a secret: the API records none). */
 function detailText(detail) {
   if (!detail) return "";
   return Object.keys(detail).map(function (key) {
-    const value = detail[key];
-    return key + ": " + (typeof value === "string" ? value : JSON.stringify(value));
+    return key + ": " + valueText(detail[key]);
   }).join("; ");
 }
 
@@ -131,9 +139,10 @@ export default {
         say(filtered ? "No matching events." : "");
         return filtered ? "No matching events." : "";
       }
-      results.replaceChildren(grid.wrap, more);
+      results.replaceChildren(scrollableTable(grid.wrap, "Audit events"), more);
       say(caption.textContent);
-      return caption.textContent;
+      // The status line and the caption say how many: the form's own line stays quiet.
+      return "";
     }
 
     const first = await show({});

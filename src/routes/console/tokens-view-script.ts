@@ -7,7 +7,7 @@ import { SCOPES } from "../../services/scopes";
 
 // Kept free of backticks and dollar-brace (but the scopes below) so it can live in this template string as it is served.
 export const TOKENS_VIEW_SCRIPT = `import { can, say, element, actionButton, call, errorOf, problem, when, day, count, table, tableRow, apiPath, field, input, actionForm, disclosure, Refusal } from "./core.js";
-import { checkboxGroup, shownOnce, confirmStep } from "./admin-controls.js";
+import { checkboxGroup, shownOnce, confirmStep, scrollableTable } from "./admin-controls.js";
 
 const SCOPES = ${JSON.stringify(SCOPES)};
 const MAX_DAYS = 3650;
@@ -106,7 +106,7 @@ function tokenList(current) {
       say(count(tokens.length, "token", "tokens"));
       const grid = table("The team's API tokens: only their prefixes are kept in view, never the secrets.", ["Name", "Prefix", "Scopes", "Created", "Last used", "Expires", "State", "Action"]);
       for (const token of tokens) grid.body.append(tokenRow(token, current));
-      wrap.replaceChildren(grid.wrap);
+      wrap.replaceChildren(scrollableTable(grid.wrap, "Tokens"));
     },
   };
 }

@@ -6,7 +6,7 @@ import { CERTIFICATE_EVENT_TYPES } from "../../services/webhooks/events";
 
 // Kept free of backticks and dollar-brace (but the event types below) so it can live in this template string as it is served.
 export const WEBHOOKS_VIEW_SCRIPT = `import { can, say, element, actionButton, outcomeLine, call, errorOf, problem, when, count, table, tableRow, apiPath, field, input, actionForm, disclosure, Refusal } from "./core.js";
-import { checkboxGroup, shownOnce, confirmStep } from "./admin-controls.js";
+import { checkboxGroup, shownOnce, confirmStep, scrollableTable } from "./admin-controls.js";
 
 const EVENT_TYPES = ${JSON.stringify(CERTIFICATE_EVENT_TYPES)};
 // The attempts the log shows (the API keeps the newest 100 per endpoint).
@@ -62,7 +62,7 @@ function deliveryLog(endpoint) {
       const outcome = (OUTCOME_TEXT[attempt.outcome] || attempt.outcome) + (attempt.nextRetryAt ? ", next try " + when(attempt.nextRetryAt) : "");
       grid.body.append(tableRow([when(attempt.at), attempt.eventType, attempt.attempt, outcome, attempt.statusCode === null ? "No answer" : attempt.statusCode, attempt.error || ""], "outcome-" + attempt.outcome));
     }
-    panel.replaceChildren(grid.wrap);
+    panel.replaceChildren(scrollableTable(grid.wrap, "Delivery log of " + endpoint.url));
   }
   button.addEventListener("click", async function () {
     const open = panel.hidden;
