@@ -262,6 +262,33 @@ describe("the console's admin views in chromium", () => {
     await page.close();
   });
 
+  it("Audit log: Show more pages through more events than one page holds, newest first", async () => {
+    // More changes of one kind than a page (50) holds: the endpoint's event types set again and again.
+    for (let n = 0; n < 52; n++) {
+      const changed = await api("PATCH", `/api/v1/webhooks/${endpointId}`, token, { events: n % 2 ? ["certificate.renewed"] : ["certificate.expiring"] });
+      expect(changed.status, changed.text).toBe(200);
+    }
+    const action = (await api("GET", "/api/v1/audit-log?limit=1", token)).body.events[0].action as string;
+    expect(action).toMatch(/^PATCH \/api\/v1\/webhooks\//);
+    const first = (await api("GET", `/api/v1/audit-log?limit=200&action=${encodeURIComponent(action)}`, token)).body;
+    expect(first.events.length).toBeGreaterThan(50);
+
+    const page = await openWith(token);
+    await goToView(page, "Audit log");
+    await page.getByLabel("Action").fill(action);
+    await page.getByLabel("Action").press("Enter");
+    const caption = page.locator(".audit-results caption");
+    await expect.poll(() => caption.textContent()).toBe("The newest 50 events matching the filters, newest first");
+    await page.getByRole("button", { name: "Show more" }).click();
+    await expect.poll(() => caption.textContent()).toBe(`${first.events.length} events matching the filters, newest first`);
+    expect(await page.getByRole("button", { name: "Show more" }).isVisible()).toBe(false);
+    const rows = page.locator(".audit-results tbody tr");
+    expect(new Set(await rows.locator("td:nth-of-type(1)").allTextContents())).toEqual(new Set([action]));
+    const times = await rows.locator("time").evaluateAll((nodes) => nodes.map((node) => node.getAttribute("datetime") ?? ""));
+    expect(times).toEqual(first.events.map((event: { at: string }) => event.at));
+    await page.close();
+  });
+
   it("a read-only token sees the views but no control that could only fail", async () => {
     const readOnly = await api("POST", "/api/v1/tokens", token, { name: `viewer-${unique()}`, scopes: ["webhooks:read", "tokens:read"] });
     expect(readOnly.status, readOnly.text).toBe(200);
