@@ -1,9 +1,10 @@
 /**
  * The console's admin views in chromium against the browser project's `wrangler dev` (global-setup.mjs): Webhooks
  * (an endpoint created in the page, its secret shown once, "Send test event" to a receiver this test runs on
- * 127.0.0.1, whose `ping` is verified here as a Standard Webhook, the delivery log, disable/enable, delete), Tokens
- * (one created with two scopes and shown once, revoked; revoking the console's own token signs it out), the Audit log
- * filtered by action, a read-only token that sees no write control, and axe-core on each view.
+ * 127.0.0.1, whose `ping` is verified here as a Standard Webhook, and to one that refuses it; the delivery log,
+ * disable/enable, delete), Tokens (one created with two scopes and shown once, revoked; revoking the console's own
+ * token signs it out), the Audit log (filtered by action, paged with Show more), a read-only token that sees no write
+ * control, and axe-core on each view.
  */
 import "./context";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
@@ -31,6 +32,7 @@ interface Received {
 /** A webhook receiver on loopback: records each POST and answers 200 with a body naming itself. */
 const received: Received[] = [];
 const RECEIVER_ANSWER = `receiver ${unique()} says pong`;
+const BUSY_ANSWER = `receiver ${unique()} is busy`;
 let receiver: Server;
 let receiverUrl: string;
 
@@ -72,8 +74,10 @@ beforeAll(async () => {
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       received.push({ headers: req.headers as Record<string, string>, body: Buffer.concat(chunks).toString("utf8") });
-      res.writeHead(200, { "Content-Type": "text/plain" });
-      res.end(RECEIVER_ANSWER);
+      // A path ending in /busy stands for a receiver that refuses for now.
+      const busy = req.url?.endsWith("/busy");
+      res.writeHead(busy ? 503 : 200, { "Content-Type": "text/plain" });
+      res.end(busy ? BUSY_ANSWER : RECEIVER_ANSWER);
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
@@ -155,6 +159,21 @@ describe("the console's admin views in chromium", () => {
     expect(await page.content()).not.toContain(secret);
     const stored = await page.evaluate("JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage)])");
     expect(stored).not.toContain(secret);
+    await page.close();
+  });
+
+  it("Webhooks: a test event the receiver refuses shows its status and answer as not delivered", async () => {
+    const busyUrl = `${receiverUrl}/busy`;
+    const created = await api("POST", "/api/v1/webhooks", token, { url: busyUrl });
+    expect(created.status, created.text).toBe(201);
+    const page = await openWith(token);
+    await goToView(page, "Webhooks");
+    const region = endpointRegion(page, busyUrl);
+    await region.getByRole("button", { name: "Send test event" }).click();
+    const outcome = region.locator(".test-event [role=status]");
+    await expect.poll(() => outcome.textContent(), { timeout: 20_000 }).toMatch(/^Not delivered \(HTTP 503\): .+ in \d+ ms\.$/);
+    expect(await region.locator("pre.receiver-body").textContent()).toBe(BUSY_ANSWER);
+    expect((await api("DELETE", `/api/v1/webhooks/${created.body.id}`, token)).status).toBe(200);
     await page.close();
   });
 
