@@ -177,10 +177,9 @@ function endpointBlock(endpoint, note) {
 function newEndpointForm(secretSlot, list) {
   const url = input("url", "url");
   url.required = true;
-  url.placeholder = "https://hooks.example.com/certdesk";
   const events = checkboxGroup("Events to send", EVENT_TYPES, EVENT_TYPES);
   const form = actionForm("Create endpoint", [
-    field("Endpoint URL", url, "https:// on a public host; events are POSTed there as Standard Webhooks, signed with the secret shown after creation."),
+    field("Endpoint URL", url, "An HTTPS URL on a public host. Events are POSTed there as Standard Webhooks, signed with the secret shown after creation."),
     events.fieldset,
   ], async function () {
     const chosen = events.values();
