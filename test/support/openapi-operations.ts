@@ -67,6 +67,8 @@ export function withTestKeys(example: unknown, server: ChainPems, client: ChainP
 
 /** The id a path or body names where nothing was created: well-formed, unknown (a 404 once the request is valid). */
 export const UNKNOWN_ID = "ex_unknown";
+/** Where a parameter has a form of its own: a CA's id in the PKI paths, a domain name. */
+const UNKNOWN_BY_COLLECTION: Record<string, string> = { "/pki": "ca_unknown", "/api/v1/admin/domains": "unknown.example.com" };
 
 /** Body fields that name an object, by the collection that creates it. */
 const ID_FIELDS: Record<string, string> = {
@@ -101,13 +103,16 @@ export class CreatedObjects {
   /** Records what a successful POST or PUT to a collection (a path not ending in a parameter) created. */
   record(method: string, path: string, status: number, body: any) {
     if ((method !== "POST" && method !== "PUT") || status >= 300 || path.endsWith("}")) return;
-    const id = body?.id ?? body?.certId;
+    const id = body?.id ?? body?.certId ?? body?.keyId;
     if (typeof id === "string") this.ids.set(path, id);
   }
 
   /** The path with each parameter the id created at the collection before it (or UNKNOWN_ID). */
   fillPath(path: string, unknown = false): string {
-    return path.replace(/\{[^}]+\}/g, (_, offset: number) => encodeURIComponent((!unknown && this.get(path.slice(0, offset - 1))) || UNKNOWN_ID));
+    return path.replace(/\{[^}]+\}/g, (_, offset: number) => {
+      const collection = path.slice(0, offset - 1);
+      return encodeURIComponent((!unknown && this.get(collection)) || (UNKNOWN_BY_COLLECTION[collection] ?? UNKNOWN_ID));
+    });
   }
 
   /** The body with each id field naming what was created, and each checked credential one the fakes accept. */
