@@ -1,6 +1,8 @@
 /** The body of both export routes: an optional recipient public key (JWK) to seal the private key to. */
 import { z } from "@hono/zod-openapi";
 import type { RecipientJwk } from "../crypto/recipient-jwe";
+import { EXAMPLE_RECIPIENT_JWK } from "./openapi-example-material";
+import { optionalJsonBody } from "./router";
 
 const base64url = z.string().min(1, "must not be empty").max(64, "must be at most 64 characters").regex(/^[A-Za-z0-9_-]+$/, "must be base64url");
 
@@ -34,6 +36,9 @@ export const exportBody = z
       .describe("When given, the private key is returned only as a compact JWE (ECDH-ES, A256GCM) that this key's holder can decrypt"),
   })
   .strict();
+
+/** The export routes' request body: optional (no body, the key comes back as PEM), its example sealed to a P-256 key. */
+export const exportRequestBody = optionalJsonBody(exportBody, { recipient: EXAMPLE_RECIPIENT_JWK });
 
 /** The recipient the schema accepted, as the sealing code types it (`d` is known to be absent). */
 export function recipientOf(body: z.infer<typeof exportBody>): RecipientJwk | undefined {

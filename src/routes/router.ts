@@ -17,6 +17,11 @@ export function jsonBody<T extends z.ZodType>(schema: T, description?: string, e
   return { required: true, description, content: { "application/json": media } } as const;
 }
 
+/** An optional JSON request body (an empty body is the defaults), with its example as jsonBody's. */
+export function optionalJsonBody<T extends z.ZodType>(schema: T, example: z.input<T>, description?: string) {
+  return { ...jsonBody(schema, description, example), required: false } as const;
+}
+
 /** A JSON response. */
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } } as const;

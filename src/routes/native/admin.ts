@@ -176,6 +176,8 @@ export const adminRoutes = newRouter().openapi(
             batchSize: z.number().int().min(1).max(ROLLOVER_BATCH.max).optional().describe(`Default ${ROLLOVER_BATCH.default}`),
           })
           .strict(),
+        undefined,
+        { teamId: "team_0123456789abcdef", batchSize: 20 },
       ),
     },
     responses: {

@@ -14,7 +14,7 @@ import { type ProjectOwner, projectOwner } from "../../services/certificates/own
 import { subscriberRevocationReasons } from "../../services/certificates/revocation-reasons";
 import { dnsConnectionForObtain } from "../../services/dns-connections";
 import { getProject } from "../../services/projects";
-import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
+import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter, optionalJsonBody } from "../router";
 import { messageSchema } from "./certificate-schemas";
 import { issuedView } from "./certificate-views";
 import { obtainBody } from "./obtain-schema";
@@ -125,14 +125,7 @@ export const certificateAcmeRoutes = newRouter()
       ...raises(...CA_CALL, "not_revocable"),
       request: {
         params: projectIdParam,
-        body: {
-          required: false,
-          content: {
-            "application/json": {
-              schema: z.object({ reason: z.enum(subscriberRevocationReasons).optional() }).strict(),
-            },
-          },
-        },
+        body: optionalJsonBody(z.object({ reason: z.enum(subscriberRevocationReasons).optional() }).strict(), { reason: "superseded" }),
       },
       responses: { 200: jsonResponse(messageSchema, "Revoked"), ...nativeErrors },
     }),

@@ -7,7 +7,7 @@ import { requireCertificateOf } from "../../services/certificates/lookup";
 import { projectOwner } from "../../services/certificates/owner";
 import { getProject } from "../../services/projects";
 import type { CertificateRow } from "../../store/certificates";
-import { exportBody, recipientOf } from "../export-body";
+import { exportRequestBody, recipientOf } from "../export-body";
 import { bearerSecurity, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
 import { projectIdParam } from "./projects";
 import { certificateTime } from "./wire-time";
@@ -65,7 +65,7 @@ export const certificateExportRoutes = newRouter().openapi(
     middleware: [requireScope("certificates:export")],
     request: {
       params: projectIdParam,
-      body: { required: false, content: { "application/json": { schema: exportBody } } },
+      body: exportRequestBody,
     },
     responses: {
       200: jsonResponse(z.union([plainExportSchema, sealedExportSchema]), "The certificate, its chain and its private key"),

@@ -1,6 +1,7 @@
 /** Wire schemas of the native project certificate API (request bodies and the shapes certificate-views builds). */
 import { z } from "@hono/zod-openapi";
 import { ACME_TYPE, CUSTOM_TYPE } from "../../store/certificate-type";
+import { EXAMPLE_PRIVATE_KEY, EXAMPLE_SERVER_CERTIFICATE_PEM } from "../openapi-example-material";
 import { deploymentSchema } from "./deploy-target-views";
 
 export const certificateMaterialBody = z
@@ -17,6 +18,9 @@ export const certificateMaterialBody = z
       .describe("PEM: PKCS#8, PKCS#1 or SEC1; not encrypted"),
   })
   .strict();
+
+/** The example of validate's and upload's body: a real certificate for shop.example.com, its key elided. */
+export const certificateMaterialExample = { certificate: EXAMPLE_SERVER_CERTIFICATE_PEM, privateKey: EXAMPLE_PRIVATE_KEY };
 
 export const certificateSchema = z
   .object({

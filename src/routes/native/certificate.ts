@@ -15,9 +15,10 @@ import { deployTargetsOf } from "../../store/deploy-targets";
 import { deploymentsView } from "./deploy-target-views";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrors, newRouter } from "../router";
 import { projectIdParam } from "./projects";
-import { certificateMaterialBody, certificateSchema, messageSchema, statusSchema, validationSchema } from "./certificate-schemas";
+import { certificateMaterialBody, certificateMaterialExample, certificateSchema, messageSchema, statusSchema, validationSchema } from "./certificate-schemas";
 import { certificateStatusView, certificateSummary, issuanceStatusView, validationView } from "./certificate-views";
 import { raises } from "../openapi-errors";
+import { ELIDED_KEY_NOTE } from "../openapi-example-material";
 
 const route = <M extends "get" | "post" | "patch" | "delete">(method: M, path: string, summary: string, scope: "projects:read" | "projects:write") => ({
   method,
@@ -46,7 +47,7 @@ export const certificateRoutes = newRouter()
     createRoute({
       ...route("post", "/validate", "Check a certificate and key against the project's domain, storing nothing", "projects:read"),
       ...raises("invalid_certificate", "invalid_private_key", "key_mismatch", "domain_mismatch", "domain_not_configured"),
-      request: { params: projectIdParam, body: jsonBody(certificateMaterialBody) },
+      request: { params: projectIdParam, body: jsonBody(certificateMaterialBody, ELIDED_KEY_NOTE, certificateMaterialExample) },
       responses: {
         200: jsonResponse(validationSchema, "Valid (warnings may be present)"),
         422: jsonResponse(validationSchema, "Well-formed but not acceptable: `valid: false` and why"),
@@ -64,7 +65,7 @@ export const certificateRoutes = newRouter()
     createRoute({
       ...route("post", "/upload", "Upload a custom certificate (replaces the current one once stored)", "projects:write"),
       ...raises("invalid_certificate", "invalid_private_key", "key_mismatch", "limit_reached", "domain_mismatch", "domain_not_configured", "domain_taken"),
-      request: { params: projectIdParam, body: jsonBody(certificateMaterialBody) },
+      request: { params: projectIdParam, body: jsonBody(certificateMaterialBody, ELIDED_KEY_NOTE, certificateMaterialExample) },
       responses: {
         200: jsonResponse(
           z.object({ success: z.literal(true), certificate: certificateSchema, warnings: z.array(z.string()) }),

@@ -16,8 +16,7 @@ const issueBody = z
       .string()
       .max(2048, "must be at most 2048 characters")
       .optional()
-      .describe("The origin the certificate is presented to (https://host[:port]); absent or empty: project-wide, as an upload's")
-      .openapi({ example: "https://api.partner.example" }),
+      .describe("The origin the certificate is presented to (https://host[:port]); absent or empty: project-wide, as an upload's"),
     caId: z.string().min(1, "must not be empty").max(64, "must be at most 64 characters").describe("Any active CA of the team"),
     // PRIVATE_CA_MAX_LEAF_DAYS (398 unless configured) and the CA's own notAfter bound it further (a 400 says which).
     validityDays: z
@@ -50,7 +49,7 @@ export const clientCertificateIssueRoutes = newRouter().openapi(
     security: bearerSecurity,
     // The upload's scope for the slot, and the CA's issuing scope for the signature.
     middleware: [requireScope("projects:write", "cas:issue")],
-    request: { params: projectIdParam, body: jsonBody(issueBody) },
+    request: { params: projectIdParam, body: jsonBody(issueBody, undefined, { origin: "https://api.partner.example", caId: "ca_3fK9q2LmP0aZ7xYb1cDe", validityDays: 30 }) },
     responses: {
       201: jsonResponse(issuedSchema, "Issued and installed"),
       409: jsonResponse(nativeErrorSchema, "The project's or team's client certificate quota is used up"),

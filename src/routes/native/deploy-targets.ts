@@ -12,6 +12,7 @@ import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors
 import { deployTargetSchema, deployTargetView } from "./deploy-target-views";
 import { projectIdParam } from "./projects";
 import { raises } from "../openapi-errors";
+import { EXAMPLE_RECIPIENT_JWK } from "../openapi-example-material";
 
 /** Each kind's fields, for the OpenAPI description (the schemas themselves live with each target). */
 const kindsHelp = deployTargetEntries
@@ -64,7 +65,11 @@ export const deployTargetRoutes = newRouter()
       tags: ["Deploy targets"],
       security: bearerSecurity,
       middleware: [requireScope("projects:write", "certificates:export")],
-      request: { params: projectIdParam, body: jsonBody(createBody) },
+      request: {
+        params: projectIdParam,
+        // An HTTPS push sealed to the receiver's P-256 key; no credentials: a signing secret is made and shown once.
+        body: jsonBody(createBody, undefined, { kind: "https_push", settings: { url: "https://deploy.example.com/certdesk", recipient: EXAMPLE_RECIPIENT_JWK } }),
+      },
       responses: {
         201: jsonResponse(createdSchema, "The target, after its first delivery when there was a certificate"),
         ...nativeErrors,

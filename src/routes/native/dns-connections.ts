@@ -33,10 +33,7 @@ const createBody = z
     credentials: credentialsField,
   })
   .strict()
-  .openapi("NewDnsConnection", {
-    description: providersHelp,
-    example: { name: "cloudflare-prod", provider: "cloudflare", credentials: { apiToken: "<Cloudflare API token with Zone:Read and DNS:Edit>" } },
-  });
+  .openapi("NewDnsConnection", { description: providersHelp });
 
 const patchBody = z
   .object({
@@ -71,7 +68,9 @@ export const dnsConnectionRoutes = newRouter()
       tags,
       security: bearerSecurity,
       middleware: write,
-      request: { body: jsonBody(createBody) },
+      request: {
+        body: jsonBody(createBody, undefined, { name: "cloudflare-prod", provider: "cloudflare", credentials: { apiToken: "your-cloudflare-api-token-zone-read-dns-edit" } }),
+      },
       responses: {
         201: jsonResponse(dnsConnectionSchema, "The connection, with the zones the provider listed"),
         ...nativeErrors,

@@ -10,6 +10,7 @@ import { responseLimitOf } from "../../outbound/bounded-body";
 import { getProject } from "../../services/projects";
 import { bearerSecurity, jsonResponse, nativeErrors, newRouter } from "../router";
 import { projectIdParam } from "./projects";
+import { raises } from "../openapi-errors";
 
 const delegationSchema = z
   .object({
@@ -37,6 +38,7 @@ export const dnsDelegationRoutes = newRouter().openapi(
   createRoute({
     method: "get",
     path: "/projects/{id}/dns-delegation",
+    ...raises("domain_not_configured", "dns_provider_error"),
     summary: "The CNAME that delegates the project's DNS-01 challenges to the operator's zone, and whether it is in place",
     tags: ["Certificates"],
     security: bearerSecurity,

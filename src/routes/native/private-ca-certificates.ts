@@ -13,12 +13,13 @@ import { requireCaCertificate, requireTeamCa } from "../../services/private-ca/l
 import { revokePrivateCertificate } from "../../services/private-ca/revoke";
 import { emitPrivateCertificateEvent } from "../../services/webhooks/private-ca-events";
 import { caCertificatePage } from "../../store/private-certificates";
-import { exportBody, recipientOf } from "../export-body";
+import { exportRequestBody, recipientOf } from "../export-body";
 import { forgetCrl } from "../pki-cache";
-import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
+import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter, optionalJsonBody } from "../router";
 import { caCertificateParams, caIdParam, cursorOf, issueBody, pageQuery, parseCursor, revokeBody } from "./private-ca-schemas";
 import { privateCertificateSchema, privateCertificateView } from "./private-ca-views";
 import { raises } from "../openapi-errors";
+import { EXAMPLE_CSR_PEM } from "../openapi-example-material";
 
 const listSchema = z
   .object({ certificates: z.array(privateCertificateSchema), next: z.string().nullable().describe("`before` for the next (older) page; null on the last page") })
@@ -53,7 +54,11 @@ export const privateCaCertificateRoutes = newRouter()
       tags: ["Private CA"],
       security: bearerSecurity,
       middleware: [requireScope("cas:issue")],
-      request: { params: caIdParam, body: jsonBody(issueBody) },
+      request: {
+        params: caIdParam,
+        // The key stays with the requester: a CSR (its SAN names the certificate), 30 days.
+        body: jsonBody(issueBody, undefined, { profile: "server", csr: EXAMPLE_CSR_PEM, validityHours: 720 }),
+      },
       responses: {
         201: jsonResponse(privateCertificateSchema, "The certificate"),
         ...nativeErrors,
@@ -118,7 +123,7 @@ export const privateCaCertificateRoutes = newRouter()
       tags: ["Private CA"],
       security: bearerSecurity,
       middleware: [requireScope("cas:issue")],
-      request: { params: caCertificateParams, body: { required: false, content: { "application/json": { schema: revokeBody } } } },
+      request: { params: caCertificateParams, body: optionalJsonBody(revokeBody, { reason: "keyCompromise" }) },
       responses: {
         200: jsonResponse(privateCertificateSchema, "The certificate, revoked"),
         ...nativeErrors,
@@ -150,7 +155,7 @@ export const privateCaCertificateRoutes = newRouter()
       tags: ["Private CA"],
       security: bearerSecurity,
       middleware: [requireScope("certificates:export")],
-      request: { params: caCertificateParams, body: { required: false, content: { "application/json": { schema: exportBody } } } },
+      request: { params: caCertificateParams, body: exportRequestBody },
       responses: {
         200: jsonResponse(exportSchema, "The certificate, its chain and its private key"),
         ...nativeErrors,

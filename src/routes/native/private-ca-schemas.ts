@@ -102,13 +102,11 @@ export const issueBody = z
     autoRenew: z.boolean().optional().describe("Without csr: renewed at two thirds of its lifetime"),
   })
   .strict()
-  .openapi("IssuePrivateCertificate", {
-    example: { profile: "server", commonName: "api.corp.example", dnsNames: ["api.corp.example"], ipAddresses: ["10.0.0.12"], validityHours: 720 },
-  });
+  .openapi("IssuePrivateCertificate");
 
 export const revokeBody = z
   .object({
     reason: z.enum(REVOCATION_REASONS as [string, ...string[]], `must be one of ${REVOCATION_REASONS.join(", ")}`).default("unspecified").describe("RFC 5280 §5.3.1 reasonCode"),
   })
   .strict()
-  .openapi("RevokePrivateCertificate", { example: { reason: "keyCompromise" } });
+  .openapi("RevokePrivateCertificate");

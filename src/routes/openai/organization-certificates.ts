@@ -27,6 +27,7 @@ import {
   organizationCertificateSchema,
 } from "./schemas";
 import { raises } from "../openapi-errors";
+import { EXAMPLE_CA_PEM } from "../openapi-example-material";
 
 const orgRoute = <M extends "get" | "post" | "delete">(method: M, path: string, summary: string, scope: Scope) => ({
   method,
@@ -92,7 +93,7 @@ export const openaiOrganizationCertificateRoutes = newRouter()
     createRoute({
       ...orgRoute("post", "", "Upload a certificate (not activated; at most 50 per organization)", "organization:write"),
       ...raises("invalid_certificate", "invalid_private_key", "key_mismatch", "limit_reached"),
-      request: { body: jsonBody(createBody) },
+      request: { body: jsonBody(createBody, undefined, { name: "Partner mTLS root", certificate: EXAMPLE_CA_PEM }) },
       responses: {
         200: jsonResponse(certificateSchema, "The certificate"),
         409: jsonResponse(openaiErrorSchema, "The organization already holds 50 certificates (code limit_reached)"),

@@ -14,6 +14,7 @@ import { pemField, vercelCertSchema, vercelCertView, vercelErrors } from "./sche
 import { epochMs } from "./wire-time";
 import { requireVercelTeam, teamQuery } from "./team";
 import { raises } from "../openapi-errors";
+import { ELIDED_KEY_NOTE, EXAMPLE_CA_PEM, EXAMPLE_PRIVATE_KEY, EXAMPLE_SERVER_CERTIFICATE_PEM } from "../openapi-example-material";
 
 const certRoute = <M extends "get" | "put" | "delete">(method: M, path: string, summary: string, scope: Scope) => ({
   method,
@@ -59,7 +60,10 @@ export const vercelCertRoutes = newRouter()
     createRoute({
       ...certRoute("put", "", "Upload a cert", "certs:write"),
       ...raises("invalid_certificate", "invalid_private_key", "key_mismatch", "limit_reached"),
-      request: { query: teamQuery, body: jsonBody(uploadBody) },
+      request: {
+        query: teamQuery,
+        body: jsonBody(uploadBody, ELIDED_KEY_NOTE, { cert: EXAMPLE_SERVER_CERTIFICATE_PEM, key: EXAMPLE_PRIVATE_KEY, ca: EXAMPLE_CA_PEM }),
+      },
       responses: { 200: jsonResponse(vercelCertSchema, "The stored certificate"), ...vercelErrors },
     }),
     async (c) => {

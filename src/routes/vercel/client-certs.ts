@@ -9,6 +9,7 @@ import { bearerSecurity, jsonBody, jsonResponse, newRouter } from "../router";
 import { pemField, vercelErrors } from "./schemas";
 import { requireVercelTeam, teamQuery } from "./team";
 import { raises } from "../openapi-errors";
+import { ELIDED_KEY_NOTE, EXAMPLE_CA_PEM, EXAMPLE_CLIENT_CERTIFICATE_PEM, EXAMPLE_PRIVATE_KEY } from "../openapi-example-material";
 
 const clientCertRoute = <M extends "get" | "post" | "delete">(method: M, path: string, summary: string, scope: Scope) => ({
   method,
@@ -59,7 +60,16 @@ export const vercelClientCertRoutes = newRouter()
     createRoute({
       ...clientCertRoute("post", "", "Upload client certificate for egress mTLS", "projects:write"),
       ...raises("invalid_certificate", "invalid_private_key", "key_mismatch", "limit_reached"),
-      request: { params: z.object({ idOrName }), query: teamQuery, body: jsonBody(uploadBody) },
+      request: {
+        params: z.object({ idOrName }),
+        query: teamQuery,
+        body: jsonBody(uploadBody, ELIDED_KEY_NOTE, {
+          cert: EXAMPLE_CLIENT_CERTIFICATE_PEM,
+          key: EXAMPLE_PRIVATE_KEY,
+          ca: EXAMPLE_CA_PEM,
+          origin: "https://api.partner.example",
+        }),
+      },
       responses: { 200: jsonResponse(uploadedSchema, "Client certificate uploaded"), ...vercelErrors },
     }),
     async (c) => {

@@ -6,7 +6,7 @@ import { type ExportedKey, exportCertificateKey } from "../../services/certifica
 import { getOwnedCertificate } from "../../services/certificates/lookup";
 import { teamOwner } from "../../services/certificates/owner";
 import type { CertificateRow } from "../../store/certificates";
-import { exportBody, recipientOf } from "../export-body";
+import { exportRequestBody, recipientOf } from "../export-body";
 import { bearerSecurity, jsonResponse, newRouter } from "../router";
 import { vercelErrorSchema, vercelErrors } from "./schemas";
 import { requireVercelTeam, teamQuery } from "./team";
@@ -63,7 +63,7 @@ export const vercelExportCertRoutes = newRouter().openapi(
     request: {
       params: certIdParam,
       query: teamQuery,
-      body: { required: false, content: { "application/json": { schema: exportBody } } },
+      body: exportRequestBody,
     },
     responses: {
       200: jsonResponse(z.union([plainExportSchema, sealedExportSchema]), "The certificate, its intermediates and its private key"),

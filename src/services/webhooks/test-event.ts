@@ -38,12 +38,19 @@ export async function sendTestEvent(deps: Deps, teamId: string, id: string, comm
   const at = deps.clock.now();
   const error = result.ok ? null : result.error;
   const attempt = attemptRow(endpoint, message, at, { outcome: result.ok ? "delivered" : "failed", statusCode: result.statusCode, error, nextRetryAt: null });
-  await commit({
-    teamId,
-    statements: recordAttemptStatements(deps.db, attempt, ATTEMPTS_KEPT),
-    target: endpoint.id,
-    detail: { eventId: message.eventId, messageId: message.id, delivered: result.ok, status: result.statusCode },
-  });
+  try {
+    await commit({
+      teamId,
+      statements: recordAttemptStatements(deps.db, attempt, ATTEMPTS_KEPT),
+      target: endpoint.id,
+      detail: { eventId: message.eventId, messageId: message.id, delivered: result.ok, status: result.statusCode },
+    });
+  } catch (error) {
+    // Deleted while the event was on its way: its delivery log went with it, so the attempt has nowhere to go. That
+    // is the caller's 404 (the endpoint is gone), not a failure of the service.
+    await getWebhookEndpoint(deps, teamId, id);
+    throw error;
+  }
   return {
     delivered: result.ok,
     status: result.statusCode,

@@ -12,6 +12,8 @@ import { fakeNetwork, webhookIsolate, type FakeReceiver, type WebhookIsolate } f
 /** A receiver that checks each delivery's signature against `secrets` (by URL) and answers as told. */
 function verifyingReceiver(secrets: Map<string, string>) {
   let answer: { status: number; body: string } | "down" = { status: 202, body: "ok" };
+  /** Runs while the receiver holds a delivery (before it answers), once. */
+  let during: (() => Promise<void>) | null = null;
   const received: { url: string; verified: string | undefined; headers: Record<string, string>; payload: any }[] = [];
   const receiver: FakeReceiver = {
     deliveries: [],
@@ -24,11 +26,14 @@ function verifyingReceiver(secrets: Map<string, string>) {
       const wire = { id: headers["webhook-id"] ?? null, timestamp: headers["webhook-timestamp"] ?? null, signature: headers["webhook-signature"] ?? null };
       const problem = secret === undefined ? "no secret for this URL" : await webhookVerificationProblem(secret, wire, body);
       received.push({ url: request.url, verified: problem, headers, payload: JSON.parse(body) });
+      const meanwhile = during;
+      during = null;
+      if (meanwhile) await meanwhile();
       if (answer === "down") throw new TypeError("Network connection lost.");
       return new Response(problem ? `bad signature: ${problem}` : answer.body || null, { status: problem ? 401 : answer.status });
     },
   };
-  return { receiver, received, set: (next: typeof answer) => void (answer = next) };
+  return { receiver, received, set: (next: typeof answer) => void (answer = next), meanwhile: (run: () => Promise<void>) => void (during = run) };
 }
 
 const secrets = new Map<string, string>();
@@ -104,6 +109,18 @@ describe("POST /api/v1/webhooks/:id/test", () => {
     expect(refused.body).toMatchObject({ delivered: false, status: null, body: "", error: expect.stringMatching(/^Not sent: .*10\.0\.0\.1/) });
     expect(fake.received.length).toBe(before);
     expect((await deliveries(rebound.id))[0]).toMatchObject({ eventType: "ping", outcome: "failed", statusCode: null, error: refused.body.error });
+  });
+
+  it("an endpoint deleted while its test event is on the way: 404, not a 500", async () => {
+    const url = "https://deleted-meanwhile.example.com/hook";
+    const created = await endpoint(url);
+    fake.set({ status: 200, body: "ok" });
+    fake.meanwhile(async () => {
+      expect((await isolate.request("DELETE", `/api/v1/webhooks/${created.id}`, tenant.token)).status).toBe(200);
+    });
+    const res = await test(created.id);
+    expect(res.status, res.text).toBe(404);
+    expect(res.body.error).toMatch(created.id);
   });
 
   it("works on a disabled endpoint, which stays disabled", async () => {
