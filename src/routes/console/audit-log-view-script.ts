@@ -84,10 +84,15 @@ export default {
     const results = element("div", null, "audit-results");
     const filtersForm = filterForm({}, show);
     section.append(filtersForm.form, results);
+    // The newest request for a first page: an earlier one answering later (a filter sent while the view was still
+    // loading) must not replace what it shows.
+    let latest = 0;
 
     /** Shows the first page for the filters; a Refusal (a filter the API refuses) leaves the page shown as it was. */
     async function show(filters) {
+      const mine = ++latest;
       const result = await call("GET", query(filters, null));
+      if (mine !== latest) return "";
       if (!result.ok) return new Refusal("Not filtered: " + errorOf(result));
       const filtered = FILTERS.some(function (name) {
         return filters[name];

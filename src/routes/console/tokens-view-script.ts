@@ -94,10 +94,14 @@ function newTokenForm(current, secretSlot, list) {
 
 function tokenList(current) {
   const wrap = element("div", null, "token-list");
+  // Only the newest load shows: one started before a creation must not answer last and hide it.
+  let latest = 0;
   return {
     wrap: wrap,
     load: async function () {
+      const mine = ++latest;
       const result = await call("GET", "/api/v1/tokens");
+      if (mine !== latest) return;
       if (!result.ok) {
         wrap.replaceChildren(problem("Could not load the tokens: " + errorOf(result)));
         return;

@@ -196,10 +196,14 @@ function newEndpointForm(secretSlot, list) {
 
 function endpointList() {
   const wrap = element("div", null, "endpoint-list");
+  // Only the newest load shows: one started before a creation must not answer last and hide it.
+  let latest = 0;
   return {
     wrap: wrap,
     load: async function () {
+      const mine = ++latest;
       const result = await call("GET", "/api/v1/webhooks");
+      if (mine !== latest) return;
       if (!result.ok) {
         wrap.replaceChildren(problem("Could not load the webhooks: " + errorOf(result)));
         return;
