@@ -186,6 +186,8 @@ describe("the console's admin views in chromium", () => {
     await region.getByRole("button", { name: "Disable" }).click();
     await expect.poll(() => endpointRegion(page, receiverUrl).locator(".state").textContent()).toBe("Disabled through the API");
     expect((await api("GET", `/api/v1/webhooks/${endpointId}`, token)).body.disabled).toBe(true);
+    // The keyboard stays where it was: on the button that now enables it.
+    expect(await page.evaluate("document.activeElement.textContent")).toBe(`Enable ${receiverUrl}`);
     await endpointRegion(page, receiverUrl).getByRole("button", { name: "Enable" }).click();
     await expect.poll(() => endpointRegion(page, receiverUrl).locator(".state").textContent()).toBe("Enabled");
     expect((await api("GET", `/api/v1/webhooks/${endpointId}`, token)).body.disabled).toBe(false);

@@ -44,6 +44,8 @@ function revokeAction(token, current) {
     outcome.textContent = "Revoked " + when(result.body.revokedAt) + ".";
     button.closest("tr").replaceWith(tokenRow(result.body, current));
     say("Revoked the token " + token.name + ".");
+    // The focused control went with the row: the keyboard starts again at the view's heading.
+    document.getElementById("view-heading").focus();
     return true;
   });
 }

@@ -114,7 +114,7 @@ function testEventAction(endpoint, log) {
 }
 
 function toggleAction(endpoint, replace) {
-  const wrap = element("div", null, "action");
+  const wrap = element("div", null, "action toggle");
   const button = actionButton(endpoint.disabled ? "Enable" : "Disable", endpoint.url);
   const outcome = outcomeLine();
   button.addEventListener("click", async function () {
@@ -143,6 +143,8 @@ function deleteAction(endpoint, block) {
     }
     block.remove();
     say("Deleted the endpoint " + endpoint.url + ".");
+    // The focused control went with the block: the keyboard starts again at the view's heading.
+    document.getElementById("view-heading").focus();
     return true;
   });
   holder.className = "action confirmable";
@@ -166,7 +168,10 @@ function endpointBlock(endpoint, note) {
   if (can("webhooks:write")) {
     const actions = element("div", null, "actions");
     actions.append(testEventAction(endpoint, log), toggleAction(endpoint, function (changed, said) {
-      block.replaceWith(endpointBlock(changed, said));
+      const updated = endpointBlock(changed, said);
+      block.replaceWith(updated);
+      // The keyboard stays on the control it used: the button that now does the opposite.
+      updated.querySelector(".toggle button").focus();
     }), deleteAction(endpoint, block));
     block.append(actions);
   }
