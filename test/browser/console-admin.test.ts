@@ -64,6 +64,13 @@ async function axeViolations(page: Page): Promise<string[]> {
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}): ${v.nodes.join(", ")}`);
 }
 
+/** A new token of the team with `scopes` (created through the API by the bootstrap token): its name and secret. */
+async function newToken(label: string, scopes: string[]): Promise<{ name: string; token: string }> {
+  const created = await api("POST", "/api/v1/tokens", token, { name: `${label}-${unique()}`, scopes });
+  expect(created.status, created.text).toBe(200);
+  return created.body;
+}
+
 const endpointRegion = (page: Page, url: string) => page.getByRole("region", { name: url, exact: true });
 const tokenRow = (page: Page, name: string) => page.getByRole("row").filter({ has: page.getByRole("rowheader", { name }) });
 
@@ -242,11 +249,10 @@ describe("the console's admin views in chromium", () => {
   });
 
   it("Tokens: revoking the token the console uses signs the console out", async () => {
-    const created = await api("POST", "/api/v1/tokens", token, { name: `self-${unique()}`, scopes: ["tokens:read", "tokens:write"] });
-    expect(created.status, created.text).toBe(200);
-    const page = await openWith(created.body.token);
+    const created = await newToken("self", ["tokens:read", "tokens:write"]);
+    const page = await openWith(created.token);
     await goToView(page, "Tokens");
-    const row = tokenRow(page, created.body.name);
+    const row = tokenRow(page, created.name);
     expect(await row.locator(".this-token").textContent()).toBe("(this token)");
     await row.getByRole("button", { name: "Revoke" }).click();
     expect(await row.textContent()).toContain("the token this console uses");
@@ -254,7 +260,7 @@ describe("the console's admin views in chromium", () => {
     await page.getByRole("navigation", { name: "Console" }).waitFor({ state: "hidden" });
     expect(await page.locator("#status").textContent()).toContain("the console signed out");
     expect(await page.evaluate("sessionStorage.length")).toBe(0);
-    expect((await api("GET", "/api/v1/tokens/current", created.body.token)).status).toBe(401);
+    expect((await api("GET", "/api/v1/tokens/current", created.token)).status).toBe(401);
     await page.close();
   });
 
@@ -311,15 +317,14 @@ describe("the console's admin views in chromium", () => {
   });
 
   it("a read-only token sees the views but no control that could only fail", async () => {
-    const readOnly = await api("POST", "/api/v1/tokens", token, { name: `viewer-${unique()}`, scopes: ["webhooks:read", "tokens:read"] });
-    expect(readOnly.status, readOnly.text).toBe(200);
-    const page = await openWith(readOnly.body.token);
+    const readOnly = await newToken("viewer", ["webhooks:read", "tokens:read"]);
+    const page = await openWith(readOnly.token);
     await goToView(page, "Webhooks");
     await endpointRegion(page, receiverUrl).waitFor();
     for (const label of ["New endpoint", "Send test event", "Disable", "Delete"]) expect(await page.getByRole("button", { name: label }).count(), label).toBe(0);
     expect(await page.getByRole("button", { name: "Delivery log" }).count()).toBe(1);
     await goToView(page, "Tokens");
-    await tokenRow(page, readOnly.body.name).waitFor();
+    await tokenRow(page, readOnly.name).waitFor();
     for (const label of ["New token", "Revoke"]) expect(await page.getByRole("button", { name: label }).count(), label).toBe(0);
     await page.close();
   });
