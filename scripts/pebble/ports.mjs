@@ -1,4 +1,7 @@
-/** Free local ports, picked by the OS so that concurrent test runs on one machine do not collide. */
+/**
+ * Local ports: free ones picked by the OS, so that concurrent test runs on one machine do not collide, and the check
+ * that a given port can be bound now (a fixed port: `npm run start:pebble`, the worker launcher).
+ */
 import { createSocket } from "node:dgram";
 import { createServer } from "node:net";
 
@@ -31,7 +34,22 @@ export async function freeTcpPorts(count) {
   return [...ports];
 }
 
-function udpFree(port) {
+/** Whether `port` can be bound on `host` now (TCP). */
+export function portIsFree(host, port) {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** The words for a port that is taken, the same wherever a fixed port is checked. */
+export function portInUseMessage(host, port) {
+  return `Address already in use (${host}:${port})`;
+}
+
+/** Whether `port` can be bound on 127.0.0.1 now for UDP (a DNS server's). */
+export function udpFree(port) {
   return new Promise((resolve) => {
     const socket = createSocket("udp4");
     socket.once("error", () => resolve(false));
