@@ -3,7 +3,7 @@
  * that a given port can be bound now (a fixed port: `npm run start:pebble`, the worker launcher).
  */
 import { createSocket } from "node:dgram";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export function freeTcpPort() {
@@ -40,6 +40,20 @@ export function portIsFree(host, port) {
     const probe = createServer();
     probe.once("error", () => resolve(false));
     probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** Whether something accepts TCP connections on `host`:`port` now (a bind probe misses a server on the other loopback). */
+export function listening(host, port, timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const done = (answer) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once("connect", () => done(true));
+    socket.once("timeout", () => done(false));
+    socket.once("error", () => done(false));
   });
 }
 
