@@ -307,7 +307,13 @@ export const auditLog = sqliteTable(
     detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
     at: timestamp("at").notNull(),
   },
-  (t) => [index("audit_log_team_idx").on(t.teamId, t.at)],
+  (t) => [
+    index("audit_log_team_idx").on(t.teamId, t.at),
+    // `GET /api/v1/audit-log`'s filters: each reads only its matches, newest first, not the whole team's log.
+    index("audit_log_team_target_idx").on(t.teamId, t.target, t.at),
+    index("audit_log_team_action_idx").on(t.teamId, t.action, t.at),
+    index("audit_log_team_actor_idx").on(t.teamId, t.actor, t.at),
+  ],
 );
 
 /**

@@ -59,6 +59,16 @@ async function verifiedToken(db: Database, token: string, now: number): Promise<
 
 /** Requires a valid team token holding `scope` (and each of `more`); sets `c.var.auth` and the request's actor (the token). */
 export function requireScope(scope: Scope, ...more: Scope[]): MiddlewareHandler<AppBindings> {
+  return teamToken([scope, ...more]);
+}
+
+/** Requires a valid team token, whatever its scopes (a token asking about itself); sets `c.var.auth` and the actor. */
+export function requireTeamToken(): MiddlewareHandler<AppBindings> {
+  return teamToken([]);
+}
+
+function teamToken(scopes: Scope[]): MiddlewareHandler<AppBindings> {
+  const needs = scopes.length > 0 ? `a team API token with the ${scopes[0]} scope` : "a team API token (any scope)";
   return async function requireScope(c, next) {
     const token = bearerToken(c.req.header("Authorization"));
     const { db, clock, config } = c.var.deps;
@@ -68,7 +78,7 @@ export function requireScope(scope: Scope, ...more: Scope[]): MiddlewareHandler<
       if (await timingSafeEqual(token, config.ADMIN_TOKEN)) {
         throw new AppError(
           "unauthorized",
-          `This is the operator token (ADMIN_TOKEN); this route needs a team API token with the ${scope} scope. ` +
+          `This is the operator token (ADMIN_TOKEN); this route needs ${needs}. ` +
             "The operator makes one with POST /api/v1/teams (a new team) or POST /api/v1/admin/tokens (an existing team)",
         );
       }
@@ -80,7 +90,7 @@ export function requireScope(scope: Scope, ...more: Scope[]): MiddlewareHandler<
       await touchToken(db, found.tokenId, now);
       found.lastUsedAt = now;
     }
-    const missing = [scope, ...more].find((needed) => !hasScope(found.scopes, needed));
+    const missing = scopes.find((needed) => !hasScope(found.scopes, needed));
     if (missing !== undefined) {
       throw new AppError("forbidden", `This token lacks the ${missing} scope`);
     }

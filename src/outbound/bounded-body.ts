@@ -67,6 +67,31 @@ export async function readBodyJson(response: Response, limitBytes: number = DEFA
   return JSON.parse(await readBodyText(response, limitBytes));
 }
 
+/**
+ * The body's first `maxBytes` as UTF-8 text (a character cut at the end is replaced), the rest cancelled unread; a
+ * stream that fails midway gives what arrived before.
+ */
+export async function readBodyStart(response: Response, maxBytes: number): Promise<string> {
+  const body = response.body;
+  if (body === null) return "";
+  const reader = body.getReader();
+  const bytes = new Uint8Array(maxBytes);
+  let length = 0;
+  try {
+    while (length < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const take = value.subarray(0, maxBytes - length);
+      bytes.set(take, length);
+      length += take.byteLength;
+    }
+  } catch {
+    // What arrived is still worth showing.
+  }
+  await reader.cancel().catch(() => undefined);
+  return new TextDecoder().decode(bytes.subarray(0, length));
+}
+
 /** For answers whose body is not wanted: nothing is read, and the connection is let go. */
 export async function discardBody(response: Response): Promise<void> {
   await response.body?.cancel().catch(() => undefined);

@@ -126,6 +126,14 @@ export async function createTokenAsOperator(
   return { token, row };
 }
 
+/** The calling token's own row and its team: what it is and may do, for a client deciding what to offer. */
+export async function currentToken(db: Database, caller: TokenCaller, now: number): Promise<{ token: TokenRow; team: typeof teams.$inferSelect }> {
+  const [token, team] = await Promise.all([callerRow(db, caller, now), db.query.teams.findFirst({ where: eq(teams.id, caller.teamId) })]);
+  // A token's team is deleted with its tokens (ON DELETE CASCADE): a token without one is no longer valid.
+  if (!team) throw new AppError("unauthorized", "Invalid or revoked API token");
+  return { token, team };
+}
+
 export async function listTokens(db: Database, teamId: string): Promise<TokenRow[]> {
   return db.select().from(apiTokens).where(eq(apiTokens.teamId, teamId)).orderBy(desc(apiTokens.createdAt));
 }

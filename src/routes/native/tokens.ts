@@ -1,9 +1,9 @@
 /** `/api/v1/tokens`: a team's API tokens (secret shown once); a token grants and revokes only what it holds. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { auditedCommit } from "../../http/audited-commit";
-import { requireScope } from "../../http/auth";
+import { requireScope, requireTeamToken } from "../../http/auth";
 import { SCOPES } from "../../services/scopes";
-import { type TokenRow, createToken, listTokens, revokeToken } from "../../services/tokens";
+import { type TokenRow, createToken, currentToken, listTokens, revokeToken } from "../../services/tokens";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
 import { recordTime } from "./wire-time";
 
@@ -50,6 +50,12 @@ const grantErrors = {
   403: jsonResponse(nativeErrorSchema, "The token lacks the scope, or would grant or revoke scopes (or a life) it does not hold"),
 } as const;
 
+export const currentTokenSchema = tokenSchema
+  .extend({
+    team: z.object({ id: z.string(), slug: z.string(), name: z.string() }).describe("The team the token acts for"),
+  })
+  .openapi("CurrentToken");
+
 const tokenIdParam = z.object({ tokenId: z.string().min(1).max(64) });
 
 export const tokenRoutes = newRouter()
@@ -87,6 +93,24 @@ export const tokenRoutes = newRouter()
       responses: { 200: jsonResponse(z.object({ tokens: z.array(tokenSchema) }), "The tokens"), ...nativeErrors },
     }),
     async (c) => c.json({ tokens: (await listTokens(c.var.deps.db, c.var.auth.teamId)).map(tokenView) }, 200),
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/tokens/current",
+      summary: "The calling token: its scopes, expiry and team",
+      description:
+        "Any valid team token may ask about itself, whatever its scopes: a client shows only what those scopes allow. " +
+        "Never the secret or its hash.",
+      tags: ["Tokens"],
+      security: bearerSecurity,
+      middleware: [requireTeamToken()],
+      responses: { 200: jsonResponse(currentTokenSchema, "The calling token and its team"), ...nativeErrors },
+    }),
+    async (c) => {
+      const { token, team } = await currentToken(c.var.deps.db, c.var.auth, c.var.deps.clock.now());
+      return c.json({ ...tokenView(token), team: { id: team.id, slug: team.slug, name: team.name } }, 200);
+    },
   )
   .openapi(
     createRoute({

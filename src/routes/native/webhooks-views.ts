@@ -1,12 +1,15 @@
-/** The native API's webhook shapes: an endpoint (never its secret), and one delivery attempt. */
+/** The native API's webhook shapes: an endpoint (never its secret), one delivery attempt, and a test event's outcome. */
 import { z } from "@hono/zod-openapi";
-import { CERTIFICATE_EVENT_TYPES, isCertificateEventType } from "../../services/webhooks/events";
+import { CERTIFICATE_EVENT_TYPES, isCertificateEventType, WEBHOOK_EVENT_TYPES } from "../../services/webhooks/events";
 import type { WebhookAttemptRow, WebhookEndpointRow } from "../../store/webhooks";
 import { recordTime } from "./wire-time";
 
 const time = (instant: number | null) => (instant === null ? null : recordTime(instant));
 
 export const webhookEventTypeSchema = z.enum(CERTIFICATE_EVENT_TYPES, { error: `must be one of ${CERTIFICATE_EVENT_TYPES.join(", ")}` });
+
+/** What a delivery carried: a subscribed type, or `ping`, the test event. */
+const deliveredEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES).describe("The event's type; `ping` is the test event (POST /api/v1/webhooks/{id}/test)");
 
 export const webhookEndpointSchema = z
   .object({
@@ -32,7 +35,7 @@ export const webhookAttemptSchema = z
     id: z.string(),
     messageId: z.string().describe("The `webhook-id` header: the same on every attempt of one message"),
     eventId: z.string().describe("The event: one per change, shared by the messages to each endpoint"),
-    eventType: webhookEventTypeSchema,
+    eventType: deliveredEventTypeSchema,
     attempt: z.number().int().describe("1 for the first attempt of the message"),
     outcome: z.enum(["delivered", "retrying", "failed"]).describe("failed: given up (after the last retry, or the endpoint was disabled)"),
     statusCode: z.number().int().nullable().describe("The receiver's HTTP status; null when it did not answer or nothing was sent"),
@@ -63,7 +66,7 @@ export function webhookAttemptView(row: WebhookAttemptRow): z.infer<typeof webho
     id: row.id,
     messageId: row.messageId,
     eventId: row.eventId,
-    eventType: row.eventType as z.infer<typeof webhookEventTypeSchema>,
+    eventType: row.eventType as z.infer<typeof deliveredEventTypeSchema>,
     attempt: row.attempt,
     outcome: row.outcome as z.infer<typeof webhookAttemptSchema>["outcome"],
     statusCode: row.statusCode,
@@ -72,3 +75,15 @@ export function webhookAttemptView(row: WebhookAttemptRow): z.infer<typeof webho
     nextRetryAt: time(row.nextRetryAt),
   };
 }
+
+export const webhookTestSchema = z
+  .object({
+    delivered: z.boolean().describe("true when the receiver answered 2xx"),
+    status: z.number().int().nullable().describe("The receiver's HTTP status; null when nothing was sent or no answer came"),
+    body: z.string().describe("The start of the receiver's body as text (at most 1024 characters; \"\" when none)"),
+    durationMs: z.number().int().describe("From the URL check to the answer"),
+    error: z.string().nullable().describe("Why it was not delivered (a refused address, a timeout, the receiver's status); null when delivered"),
+    eventId: z.string().describe("The test event, as the delivery log shows it"),
+    messageId: z.string().describe("The `webhook-id` header the receiver saw"),
+  })
+  .openapi("WebhookTestResult");

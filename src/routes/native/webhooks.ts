@@ -16,7 +16,8 @@ import {
 import { CERTIFICATE_EVENT_TYPES } from "../../services/webhooks/events";
 import { ATTEMPTS_KEPT } from "../../services/webhooks/delivery";
 import { bearerSecurity, jsonBody, jsonResponse, nativeErrorSchema, nativeErrors, newRouter } from "../router";
-import { webhookAttemptSchema, webhookAttemptView, webhookEndpointSchema, webhookEndpointView, webhookEventTypeSchema } from "./webhooks-views";
+import { sendTestEvent } from "../../services/webhooks/test-event";
+import { webhookAttemptSchema, webhookAttemptView, webhookEndpointSchema, webhookEndpointView, webhookEventTypeSchema, webhookTestSchema } from "./webhooks-views";
 import { raises } from "../openapi-errors";
 
 /** The longest URL accepted (the push URLs' limit, deploy/push-url.ts). */
@@ -93,7 +94,8 @@ export const webhookRoutes = newRouter()
       description:
         "Certificate events (issued, renewed, renewal_failed, expiring, expired, revoked, uploaded, deleted, deployed, deployment_failed) are POSTed " +
         "here as Standard Webhooks: body `{type, timestamp, data}`, headers `webhook-id` (the same on every retry), `webhook-timestamp` and " +
-        "`webhook-signature` (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body` with the secret). The answer holds the secret, shown this once.",
+        "`webhook-signature` (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body` with the secret). The answer holds the secret, shown this once. " +
+        "A `ping` event (`data`: `endpointId`, `teamId`) is sent only on request, by POST /api/v1/webhooks/{id}/test.",
       tags,
       security: bearerSecurity,
       middleware: write,
@@ -192,4 +194,22 @@ export const webhookRoutes = newRouter()
       const rows = await listWebhookDeliveries(c.var.deps, c.var.auth.teamId, c.req.valid("param").id, c.req.valid("query").limit ?? 50);
       return c.json({ deliveries: rows.map(webhookAttemptView) }, 200);
     },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/webhooks/{id}/test",
+      summary: "Send a signed `ping` event to the endpoint now, and show the receiver's answer (scope webhooks:write)",
+      description:
+        "The URL is checked and the event signed and POSTed exactly as deliveries are (same headers, secret and timeout), once, " +
+        "also to a disabled endpoint, so it can be tried before it is enabled again. The answer is 200 whenever the test ran: " +
+        "`delivered` says whether the receiver answered 2xx, `status` and `body` what it answered, `error` why it was not delivered. " +
+        "The attempt joins the delivery log as a `ping`; it is not retried and does not count toward disabling the endpoint.",
+      tags,
+      security: bearerSecurity,
+      middleware: write,
+      request: { params: idParam },
+      responses: { 200: jsonResponse(webhookTestSchema, "What the receiver answered, or why nothing was delivered"), ...nativeErrors },
+    }),
+    async (c) => c.json(await sendTestEvent(c.var.deps, c.var.auth.teamId, c.req.valid("param").id, auditedCommit(c)), 200),
   );

@@ -9,7 +9,7 @@ import { newId } from "../../core/ids";
 import { isoSeconds } from "../../core/time";
 import { signWebhook } from "../../crypto/webhook-signature";
 import { webhookEndpoints } from "../../db/schema";
-import { discardBody } from "../../outbound/bounded-body";
+import { discardBody, readBodyStart } from "../../outbound/bounded-body";
 import { positiveRetryAfter } from "../../outbound/retry-after";
 import {
   claimOutboxMessage,
@@ -56,7 +56,11 @@ export type AttemptOutcome =
   /** Another attempt holds the message, or it is not due yet: that attempt, or the sweep, sees to it. */
   | { state: "busy" };
 
-type SendResult = { ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string; gone?: boolean; retryAfter?: number };
+/** What one signed POST came to; `body` is the start of the receiver's answer, when it was asked for. */
+export type SendResult = ({ ok: true; statusCode: number } | { ok: false; statusCode: number | null; error: string; gone?: boolean; retryAfter?: number }) & { body?: string };
+
+/** A message as sent: its id (the `webhook-id` header) and the exact bytes signed and POSTed. */
+export type SignedMessage = Pick<WebhookOutboxRow, "id"> & Pick<WebhookEventRow, "payload">;
 
 /** An outbox message with its event's type and body (stored once per event, store/webhook-events.ts). */
 type OutboxMessage = WebhookOutboxRow & Pick<WebhookEventRow, "eventType" | "payload">;
@@ -75,7 +79,7 @@ export async function attemptWebhook(deps: Deps, message: AttemptMessage): Promi
     await db.batch([deleteOutboxStatement(db, row.id), deleteEventIfDoneStatement(db, row.eventId)]);
     return { state: "dropped" };
   }
-  const result = await send(deps, endpoint, row);
+  const result = await sendSigned(deps, endpoint, row);
   return result.ok ? recordDelivered(deps, endpoint, row, result.statusCode, at) : recordFailed(deps, endpoint, row, result, at);
 }
 
@@ -86,8 +90,11 @@ async function whyNotClaimed(deps: Deps, message: AttemptMessage): Promise<Attem
   return { state: "busy" };
 }
 
-/** Signs and POSTs the stored body; never throws (every failure is an answer to record). */
-async function send(deps: Deps, endpoint: WebhookEndpointRow, row: OutboxMessage): Promise<SendResult> {
+/**
+ * Checks the URL, signs and POSTs the body; never throws (every failure is an answer to record). With `bodyBytes`, the
+ * start of the receiver's answer is read (the test event shows it); otherwise it is not read at all.
+ */
+export async function sendSigned(deps: Deps, endpoint: WebhookEndpointRow, row: SignedMessage, bodyBytes?: number): Promise<SendResult> {
   const problem = await webhookTargetProblem(endpoint.url, targetCheckOf(deps.config, deps.webhookFetch));
   // Refused or unresolved alike: nothing is sent to an address not known to be public; tried again later.
   if (problem) return { ok: false, statusCode: null, error: `Not sent: ${problem.message}` };
@@ -116,16 +123,17 @@ async function send(deps: Deps, endpoint: WebhookEndpointRow, row: OutboxMessage
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
     return { ok: false, statusCode: null, error: timedOut ? `${origin} did not answer within ${DELIVERY_TIMEOUT_MS / 1000} s` : `Could not connect to ${origin}` };
   }
-  // What the receiver said is not kept, nor read: only its status.
-  await discardBody(response);
+  // What the receiver said is not kept: only its status, and the start of its body when asked for.
+  const body = bodyBytes === undefined ? (await discardBody(response), {}) : { body: await readBodyStart(response, bodyBytes) };
   const status = response.status;
-  if (status >= 200 && status < 300) return { ok: true, statusCode: status };
+  if (status >= 200 && status < 300) return { ok: true, statusCode: status, ...body };
   const hint = status >= 300 && status < 400 ? ": redirects are not followed; set the URL to the final address" : status === 410 ? ": the receiver no longer accepts deliveries" : "";
   const retryAfter = status === 429 || status === 503 ? positiveRetryAfter(response.headers.get("retry-after"), deps.clock.now()) : undefined;
-  return { ok: false, statusCode: status, error: `${origin} answered HTTP ${status}${hint}`, gone: status === 410, ...(retryAfter ? { retryAfter } : {}) };
+  return { ok: false, statusCode: status, error: `${origin} answered HTTP ${status}${hint}`, gone: status === 410, ...(retryAfter ? { retryAfter } : {}), ...body };
 }
 
-function attemptRow(endpoint: WebhookEndpointRow, row: OutboxMessage, at: number, fields: Pick<WebhookAttemptRow, "outcome" | "statusCode" | "error" | "nextRetryAt">): WebhookAttemptRow {
+/** The delivery log's row for one attempt of `row` (an outbox message, or the test event sent once). */
+export function attemptRow(endpoint: WebhookEndpointRow, row: Pick<OutboxMessage, "id" | "eventId" | "eventType" | "attempts">, at: number, fields: Pick<WebhookAttemptRow, "outcome" | "statusCode" | "error" | "nextRetryAt">): WebhookAttemptRow {
   return { id: newId("att"), endpointId: endpoint.id, messageId: row.id, eventId: row.eventId, eventType: row.eventType, attempt: row.attempts, at, ...fields };
 }
 

@@ -23,6 +23,17 @@ export const CERTIFICATE_EVENT_TYPES = [
 
 export type CertificateEventType = (typeof CERTIFICATE_EVENT_TYPES)[number];
 
+/** Sent only on request (`POST /api/v1/webhooks/:id/test`), to that endpoint whatever its events: not subscribed to. */
+export const PING_EVENT_TYPE = "ping";
+
+/** Every type an endpoint's deliveries can carry: the subscribed ones and the test event. */
+export const WEBHOOK_EVENT_TYPES = [...CERTIFICATE_EVENT_TYPES, PING_EVENT_TYPE] as const;
+
+/** The test event's body: `{type: "ping", timestamp, data}`, data naming the endpoint and its team only. */
+export function pingEventBody(at: number, endpoint: { id: string; teamId: string }): string {
+  return JSON.stringify({ type: PING_EVENT_TYPE, timestamp: new Date(at).toISOString(), data: { endpointId: endpoint.id, teamId: endpoint.teamId } });
+}
+
 /** What an event says about its certificate: the row's public facts. */
 export type CertificateFacts = Pick<CertificateRow, "id" | "teamId" | "projectId" | "type" | "domain" | "names" | "serial" | "fingerprint" | "issuedAt" | "expiresAt">;
 

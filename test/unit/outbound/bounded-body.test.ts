@@ -7,7 +7,7 @@ import { AcmeClient, generateAccountKey } from "../../../src/acme";
 import { parseConfig } from "../../../src/core/config";
 import { AppError } from "../../../src/core/errors";
 import { dohQuery } from "../../../src/dns/doh";
-import { DEFAULT_RESPONSE_LIMIT_BYTES, readBodyJson, readBodyText, responseLimitOf, ResponseTooLarge } from "../../../src/outbound/bounded-body";
+import { DEFAULT_RESPONSE_LIMIT_BYTES, readBodyJson, readBodyStart, readBodyText, responseLimitOf, ResponseTooLarge } from "../../../src/outbound/bounded-body";
 import { createProviderClient, providerRequest } from "../../../src/outbound/provider-http";
 import { hugeBody, hugeResponse, MiB } from "../../support/huge-body";
 
@@ -23,6 +23,21 @@ async function refusal(promise: Promise<unknown>): Promise<ResponseTooLarge> {
   expect(error).toBeInstanceOf(ResponseTooLarge);
   return error as ResponseTooLarge;
 }
+
+describe("readBodyStart", () => {
+  it("gives the first bytes of a body, whole when shorter, and nothing of none", async () => {
+    expect(await readBodyStart(new Response("ok"), 1024)).toBe("ok");
+    expect(await readBodyStart(new Response("abcdef"), 4)).toBe("abcd");
+    expect(await readBodyStart(new Response(null), 1024)).toBe("");
+  });
+
+  it("stops a 200 MiB body at its limit and cancels the rest unread", async () => {
+    const { response, body } = hugeResponse(HUGE);
+    expect(await readBodyStart(response, 4096)).toBe("a".repeat(4096));
+    expect(body.pulled()).toBeLessThanOrEqual(4096 + ONE_CHUNK);
+    expect(body.cancelled()).toBe(true);
+  });
+});
 
 describe("readBodyText", () => {
   it("reads a body up to the limit, and refuses one byte more", async () => {
