@@ -168,6 +168,8 @@ describe("the console's accessibility", () => {
     const page = await openWith(everything);
     await page.getByRole("heading", { level: 2, name: "Certificates" }).waitFor();
     await viewLoaded(page);
+    // Once the token is taken, focus moves on to the view it opened.
+    await expect.poll(() => focused(page)).toMatchObject({ id: "view-heading", text: "Certificates" });
     // From the top of the page (a reload starts there; the token is still in the tab): the skip link, then the navigation.
     await page.reload();
     await page.getByRole("heading", { level: 2, name: "Certificates" }).waitFor({ timeout: 30_000 });

@@ -116,13 +116,15 @@ async function identify() {
   return true;
 }
 
+/** Shows the console for the kept token; false when the API refused the token. */
 async function start() {
   say("Opening the console…");
   forgetButton.hidden = false;
-  if (!(await identify())) return;
+  if (!(await identify())) return false;
   say("");
   showNavigation();
   await render();
+  return true;
 }
 
 form.addEventListener("submit", function (event) {
@@ -135,7 +137,10 @@ form.addEventListener("submit", function (event) {
     return;
   }
   keepToken(value);
-  start();
+  start().then(function (opened) {
+    // The token was taken: focus goes on to what it opened (a reload, which no one asked to move, keeps its place).
+    if (opened) focusHeading();
+  });
 });
 
 forgetButton.addEventListener("click", function () {
