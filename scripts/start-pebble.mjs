@@ -3,10 +3,13 @@
  * `npm run start:pebble`: `npm start` pointed at a local Pebble (Let's Encrypt's test CA) with pebble-challtestsrv
  * resolving every name to 127.0.0.1, so `obtain` issues real certificates for any domain in well under a second.
  * Extra arguments go to `wrangler dev` as with `npm start`, e.g. `npm run start:pebble -- --port 8791`.
+ * Pebble and challtestsrv listen on fixed ports (pebble/local-ports.mjs), so certificates obtained in one run renew in
+ * the next; a taken port stops the start at once, before anything runs.
  */
 import { relative } from "node:path";
 import { findPebbleBinaries, PEBBLE_MISSING_MESSAGE } from "./pebble/binaries.mjs";
 import { startE2eEnvironment } from "./pebble/e2e-environment.mjs";
+import { LOCAL_PEBBLE_PORTS, LOCAL_RUN_DIR, takenLocalPorts } from "./pebble/local-ports.mjs";
 import { ensureTestCa, REPO_ROOT } from "./pebble/test-ca.mjs";
 import { applyLocalMigrations, DEFAULT_PORT, ensureDevVars, optionValue, runWranglerDev } from "./local-dev.mjs";
 
@@ -49,6 +52,11 @@ async function main(args) {
     return 1;
   }
   const port = listenPort(args);
+  const taken = await takenLocalPorts(port);
+  if (taken.length > 0) {
+    for (const line of taken) console.error(line);
+    return 1;
+  }
 
   // Until wrangler runs, a signal just ends this process: the exit hook in pebble/processes.mjs kills Pebble and challtestsrv.
   const abortStartup = (signal) => process.exit(signal === "SIGINT" ? 130 : 143);
@@ -62,7 +70,7 @@ async function main(args) {
   process.env.NODE_EXTRA_CA_CERTS = ensureTestCa().caCert;
   let environment;
   try {
-    environment = await startE2eEnvironment({ wrangler: false, workerPort: port, log: () => {} });
+    environment = await startE2eEnvironment({ wrangler: false, workerPort: port, fixedPorts: LOCAL_PEBBLE_PORTS, runDir: LOCAL_RUN_DIR, log: () => {} });
   } catch (error) {
     console.error(`Could not start Pebble: ${error.message}`);
     return 1;

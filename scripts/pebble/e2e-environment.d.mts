@@ -23,4 +23,8 @@ export function startE2eEnvironment(options?: {
   extraVars?: Record<string, string>;
   /** A fixed port for the Worker (Pebble validates HTTP-01 there); a free one otherwise. */
   workerPort?: number;
+  /** Fixed ports for challtestsrv and the main Pebble (`npm run start:pebble`); free ones otherwise. */
+  fixedPorts?: { challtestsrv: number; dns: number; pebble: { acme: number; management: number; tls: number } };
+  /** Where configs and logs go; a new directory under .tmp/pebble otherwise. */
+  runDir?: string;
 }): Promise<E2eEnvironment>;

@@ -17,10 +17,12 @@ const STALE_RUN_MS = 6 * 3600_000;
 
 /**
  * Starts everything. Throws (after stopping what it started) with a clear message when something is missing.
- * `workerPort` fixes the Worker's port (Pebble's HTTP-01 port) for a Worker started elsewhere (`npm run start:pebble`).
- * @param {{ wrangler?: boolean, log?: (line: string) => void, issuanceWaitSeconds?: number, extraVars?: Record<string, string>, workerPort?: number }} options
+ * `workerPort` fixes the Worker's port (Pebble's HTTP-01 port) for a Worker started elsewhere (`npm run start:pebble`),
+ * `fixedPorts` challtestsrv's and the main Pebble's (local-ports.mjs), and `runDir` where configs and logs go (a new
+ * directory under .tmp/pebble otherwise); the tests give none of them.
+ * @param {{ wrangler?: boolean, log?: (line: string) => void, issuanceWaitSeconds?: number, extraVars?: Record<string, string>, workerPort?: number, fixedPorts?: object, runDir?: string }} options
  */
-export async function startE2eEnvironment({ wrangler = true, log = (line) => console.log(`[e2e] ${line}`), issuanceWaitSeconds = 20, extraVars = {}, workerPort: fixedWorkerPort } = {}) {
+export async function startE2eEnvironment({ wrangler = true, log = (line) => console.log(`[e2e] ${line}`), issuanceWaitSeconds = 20, extraVars = {}, workerPort: fixedWorkerPort, fixedPorts, runDir: fixedRunDir } = {}) {
   const binaries = findPebbleBinaries();
   if (!binaries) throw new Error(PEBBLE_MISSING_MESSAGE);
   const ca = testCaPaths();
@@ -31,12 +33,12 @@ export async function startE2eEnvironment({ wrangler = true, log = (line) => con
   }
   ensureTestCa();
   pruneStaleRuns();
-  const runDir = join(PEBBLE_TMP, `run-${process.pid}-${randomBytes(3).toString("hex")}`);
+  const runDir = fixedRunDir ?? join(PEBBLE_TMP, `run-${process.pid}-${randomBytes(3).toString("hex")}`);
   mkdirSync(runDir, { recursive: true });
 
   const [freePort, inspectorPort] = await freeTcpPorts(2);
   const workerPort = fixedWorkerPort ?? freePort;
-  const stack = new PebbleStack({ runDir, ca, httpPort: workerPort, binaries });
+  const stack = new PebbleStack({ runDir, ca, httpPort: workerPort, binaries, fixedPorts });
   let harness;
   let worker;
   const stop = async () => {

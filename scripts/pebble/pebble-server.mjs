@@ -1,4 +1,4 @@
-/** One Pebble process on its own dynamic ports, restartable with a different environment. */
+/** One Pebble process on its own ports (dynamic unless given), restartable with a different environment. */
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freeTcpPorts } from "./ports.mjs";
@@ -15,9 +15,10 @@ export class PebbleServer {
    * @param {string} options.binary      path of pebble
    * @param {Record<string, string>} [options.eabKeys] key id → base64url HMAC key: Pebble then requires External
    *   Account Binding (RFC 8555 §7.3.4) with one of them on every new account
+   * @param {{ acme: number, management: number, tls: number }} [options.ports] fixed ports (free ones otherwise)
    */
-  constructor({ name, runDir, ca, httpPort, dnsServer, binary, eabKeys }) {
-    Object.assign(this, { name, runDir, ca, httpPort, dnsServer, binary, eabKeys });
+  constructor({ name, runDir, ca, httpPort, dnsServer, binary, eabKeys, ports }) {
+    Object.assign(this, { name, runDir, ca, httpPort, dnsServer, binary, eabKeys, ports });
     this.caPem = readFileSync(ca.caCert);
     this.logFile = join(runDir, `${name}.log`);
     this.configPath = join(runDir, `${name}-config.json`);

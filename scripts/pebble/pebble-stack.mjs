@@ -13,9 +13,11 @@ export class PebbleStack {
    * @param {number} options.httpPort where Pebble sends HTTP-01 validation requests (the Worker's port)
    * @param {{ pebble: string, challtestsrv: string }} options.binaries
    * @param {Record<string, string>} [options.eabKeys] External Account Binding keys every Pebble of the stack requires
+   * @param {{ challtestsrv: number, dns: number, pebble: { acme: number, management: number, tls: number } }} [options.fixedPorts]
+   *   fixed ports for challtestsrv (management, DNS) and the main Pebble (`npm run start:pebble`); free ones otherwise
    */
-  constructor({ runDir, ca, httpPort, binaries, eabKeys }) {
-    Object.assign(this, { runDir, ca, httpPort, binaries, eabKeys });
+  constructor({ runDir, ca, httpPort, binaries, eabKeys, fixedPorts }) {
+    Object.assign(this, { runDir, ca, httpPort, binaries, eabKeys, fixedPorts });
     this.challtestsrv = undefined;
     this.main = undefined;
     /** @type {Map<string, PebbleServer>} */
@@ -30,7 +32,7 @@ export class PebbleStack {
   }
 
   async start() {
-    this.ports = { challtestsrv: await freeTcpPort(), dns: await freeTcpUdpPort() };
+    this.ports = this.fixedPorts ?? { challtestsrv: await freeTcpPort(), dns: await freeTcpUdpPort() };
     // Every name resolves to 127.0.0.1 (so HTTP-01 reaches the Worker); TXT records come from /set-txt.
     this.challtestsrv = spawnLogged(
       "pebble-challtestsrv",
@@ -47,7 +49,7 @@ export class PebbleStack {
       { logFile: join(this.runDir, "challtestsrv.log") },
     );
     await waitForHttp(`${this.challtestsrvUrl}/`, { handle: this.challtestsrv, timeoutMs: 15_000 });
-    this.main = this.newServer("pebble");
+    this.main = this.newServer("pebble", this.fixedPorts?.pebble);
     await this.main.start();
   }
 
@@ -76,7 +78,7 @@ export class PebbleStack {
     this.challtestsrv = undefined;
   }
 
-  newServer(name) {
-    return new PebbleServer({ name, runDir: this.runDir, ca: this.ca, httpPort: this.httpPort, dnsServer: this.dnsServer, binary: this.binaries.pebble, eabKeys: this.eabKeys });
+  newServer(name, ports) {
+    return new PebbleServer({ name, runDir: this.runDir, ca: this.ca, httpPort: this.httpPort, dnsServer: this.dnsServer, binary: this.binaries.pebble, eabKeys: this.eabKeys, ports });
   }
 }

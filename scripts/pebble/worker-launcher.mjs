@@ -8,11 +8,11 @@
  * Arguments: --ip, --port, --persist-to, --var NAME:VALUE (repeated), and for TLS --https-cert-path/--https-key-path.
  * wrangler logs "Ready on <origin>" when the Worker listens, as with the CLI; stops on SIGTERM/SIGINT.
  */
-import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { unstable_startWorker } from "wrangler";
+import { portInUseMessage, portIsFree } from "./ports.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const { values } = parseArgs({
@@ -34,20 +34,10 @@ const bindings = Object.fromEntries(
 );
 const secure = values["https-cert-path"] !== undefined;
 
-/**
- * Whether the port can be bound now. Started on a taken port, startWorker waits for ever instead of failing as the
- * CLI does; the caller (wrangler-dev.mjs) reads the CLI's words and moves to another port.
- */
-function portIsFree(host, port) {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once("error", () => resolve(false));
-    probe.listen(port, host, () => probe.close(() => resolve(true)));
-  });
-}
-
+// Started on a taken port, startWorker waits for ever instead of failing as the CLI does: check first; the caller
+// (wrangler-dev.mjs) reads the CLI's words and moves to another port.
 if (!(await portIsFree(values.ip, Number(values.port)))) {
-  console.error(`Address already in use (${values.ip}:${values.port})`);
+  console.error(portInUseMessage(values.ip, values.port));
   process.exit(1);
 }
 

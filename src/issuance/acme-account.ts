@@ -1,6 +1,6 @@
-/** One ACME account per team per directory, its key sealed in D1. */
+/** One ACME account per team per directory, its key sealed in D1, registered again when the CA has forgotten it. */
 import { and, eq } from "drizzle-orm";
-import { AcmeClient, exportAccountKey, generateAccountKey, importAccountKey } from "../acme";
+import { AcmeClient, exportAccountKey, generateAccountKey, importAccountKey, isAcmeProblem, RETRY_POLICY } from "../acme";
 import type { Database } from "../db/client";
 import { acmeAccounts } from "../db/schema";
 import { newId } from "../core/ids";
@@ -22,6 +22,23 @@ export interface AccountOptions {
 /** Forgets the stored account (the CA no longer knows it), so the next use creates a new one. */
 export async function forgetAcmeAccount(db: Database, teamId: string, directoryUrl: string): Promise<void> {
   await db.delete(acmeAccounts).where(and(eq(acmeAccounts.teamId, teamId), eq(acmeAccounts.directoryUrl, directoryUrl)));
+}
+
+/**
+ * Runs `use` with a client for the team's account at the directory. RFC 8555 §7.3.1: a CA that answers
+ * `accountDoesNotExist` no longer knows the stored account (deactivated elsewhere, or a test CA restarted): the row is
+ * forgotten, a new account registered and stored, and `use` runs again from the top (its order belonged to the old
+ * account), RETRY_POLICY.accountRecreations times at most.
+ */
+export async function withAcmeAccount<T>(db: Database, options: AccountOptions, use: (client: AcmeClient) => Promise<T>): Promise<T> {
+  for (let recreations = 0; ; recreations++) {
+    try {
+      return await use(await openAcmeClient(db, options));
+    } catch (error) {
+      if (recreations >= RETRY_POLICY.accountRecreations || !isAcmeProblem(error, "accountDoesNotExist")) throw error;
+      await forgetAcmeAccount(db, options.teamId, options.directoryUrl);
+    }
+  }
 }
 
 /** A client for the team's account at the directory, creating the account on first use. */

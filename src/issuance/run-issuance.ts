@@ -1,6 +1,6 @@
 /** One issuance job, run under the certificate's lock: re-check, issue, store atomically, or record the failure. */
 import { and, eq } from "drizzle-orm";
-import { ariCertificateId, isAcmeProblem, RETRY_POLICY } from "../acme";
+import { ariCertificateId } from "../acme";
 import type { Database } from "../db/client";
 import { certificates } from "../db/schema";
 import { createDnsProvider, parseDnsCredentials, type DnsProvider, type DnsProviderName } from "../dns";
@@ -16,7 +16,7 @@ import { renewalDueAt } from "../renewal/policy";
 import { materialOf, type CertificateRow } from "../store/certificates";
 import { dnsConnectionOf, openDnsConnectionCredentials } from "../store/dns-connections";
 import { ACME_TYPE } from "../store/certificate-type";
-import { forgetAcmeAccount, openAcmeClient } from "./acme-account";
+import { withAcmeAccount } from "./acme-account";
 import { isPermanentAcmeFailure, toIssuanceError } from "./acme-errors";
 import { dns01Solver } from "./dns01-solver";
 import { http01Solver } from "./http01-solver";
@@ -186,7 +186,7 @@ async function runIssuanceOnce(
 
 /**
  * One order at one CA, through to the stored certificate. A CA that no longer knows the stored account gets a new one
- * (RFC 8555 §7.3.1, RETRY_POLICY.accountRecreations); every other failure is thrown for the caller to judge.
+ * (withAcmeAccount); every other failure is thrown for the caller to judge.
  */
 async function issueAt(
   deps: IssuanceDeps,
@@ -196,11 +196,9 @@ async function issueAt(
   now: () => number,
   checkpoints: CheckpointStore,
   budget: OrderSpend,
-  accountRecreations = 0,
 ): Promise<IssueOutcome> {
   const { db, config } = deps;
-  try {
-  const client = await openAcmeClient(db, {
+  const account = {
     teamId: request.teamId,
     directoryUrl: ca.directoryUrl,
     email: request.email,
@@ -208,96 +206,91 @@ async function issueAt(
     ...(ca.externalAccountBinding ? { externalAccountBinding: ca.externalAccountBinding } : {}),
     ...(deps.acmeFetch ? { fetch: deps.acmeFetch } : {}),
     responseLimitBytes: responseLimitOf(config),
-  });
-  // CAA and the DNS-01 credentials, before any order (preflight.ts): a refusal places none.
-  // One provider for the preflight and the solver: the zones the preflight finds are not looked up again.
-  const dnsProvider = dnsProviderFor(config, request);
-  const delegation = await delegationRecordsFor(config, request);
-  await preflight(deps, request, await client.getDirectory(), dnsProvider, delegation);
-  let replaces: string | undefined;
-  if (request.kind === "renew" && previous && (await client.getDirectory()).renewalInfo) {
-    try {
-      replaces = ariCertificateId(previous.certificatePem);
-    } catch {
-      replaces = undefined; // No AKI: the CA cannot match it; renew without `replaces`.
+  };
+  return withAcmeAccount(db, account, async (client) => {
+    // CAA and the DNS-01 credentials, before any order (preflight.ts): a refusal places none.
+    // One provider for the preflight and the solver: the zones the preflight finds are not looked up again.
+    const dnsProvider = dnsProviderFor(config, request);
+    const delegation = await delegationRecordsFor(config, request);
+    await preflight(deps, request, await client.getDirectory(), dnsProvider, delegation);
+    let replaces: string | undefined;
+    if (request.kind === "renew" && previous && (await client.getDirectory()).renewalInfo) {
+      try {
+        replaces = ariCertificateId(previous.certificatePem);
+      } catch {
+        replaces = undefined; // No AKI: the CA cannot match it; renew without `replaces`.
+      }
     }
-  }
-  // An order naming the certificate it replaces is exempt from the CA's order limits (order-budget.ts).
-  const result = await issueCertificate(client, solverFor(deps, dnsProvider, delegation), {
-    names: request.names,
-    ...(replaces ? {} : { beforeNewOrder: budget.spend, newOrderUnanswered: budget.giveBack }),
-    keySpec: request.keySpec,
-    dryRun: request.dryRun,
-    deadline: Date.now() + JOB_BUDGET_MS,
-    ...(replaces ? { replaces } : {}),
-    ...(request.profile ? { profile: request.profile } : {}),
-    ...(request.relay ? { csr: request.relay.csr } : {}),
-  }, atCa(checkpoints, ca.directoryUrl));
-  if (result.dryRun) return { state: "validated", names: result.validated };
+    // An order naming the certificate it replaces is exempt from the CA's order limits (order-budget.ts).
+    const result = await issueCertificate(client, solverFor(deps, dnsProvider, delegation), {
+      names: request.names,
+      ...(replaces ? {} : { beforeNewOrder: budget.spend, newOrderUnanswered: budget.giveBack }),
+      keySpec: request.keySpec,
+      dryRun: request.dryRun,
+      deadline: Date.now() + JOB_BUDGET_MS,
+      ...(replaces ? { replaces } : {}),
+      ...(request.profile ? { profile: request.profile } : {}),
+      ...(request.relay ? { csr: request.relay.csr } : {}),
+    }, atCa(checkpoints, ca.directoryUrl));
+    if (result.dryRun) return { state: "validated", names: result.validated };
 
-  const checked = await checkCertificate({ certificatePem: result.chainPem, privateKeyPem: result.privateKeyPem, domain: request.names[0] });
-  if (!checked.report.valid) throw new AppError("ca_error", `The CA issued an unusable certificate: ${checked.report.error}`);
-  if (request.relay && !certifiesRequestKey(checked.leafPem, request.relay.csr)) {
-    throw new AppError("ca_error", "The CA issued a certificate for another key than the CSR's", { retryable: false });
-  }
-  const issuedAt = checked.notBefore.getTime();
-  const expiresAt = checked.notAfter.getTime();
-  const ari = await client.getRenewalInfo(checked.leafPem).catch(() => null);
-  const ariWindow = ari ? { start: ari.suggestedWindow.start.getTime(), end: ari.suggestedWindow.end.getTime() } : null;
-  const stored = await storeIssued(
-    db,
-    config.ENCRYPTION_KEY,
-    request,
-    previous,
-    {
-      teamId: request.teamId,
-      projectId: request.projectId,
-      type: ACME_TYPE,
-      domain: request.names[0]!,
-      ...materialOf(checked),
-      // Relayed: the client's CSR, so there is no key here to store.
-      privateKeyPem: result.privateKeyPem,
-      autoRenew: request.autoRenew,
-      renewedFrom: request.kind === "renew" ? (previous?.issuedAt ?? null) : null,
-      issuance: {
-        challengeType: request.challengeType,
-        // Delegated: no provider of the customer's; renewals use the operator's as configured then.
-        dnsProvider: request.dnsDelegation ? null : (request.dnsProvider ?? null),
-        keySpec: request.keySpec,
-        email: request.email,
-        staging: request.staging,
-        // The CA that issued it: renewals try it first (ca-fallback.ts).
-        directoryUrl: ca.directoryUrl,
-        profile: request.profile ?? null,
-        // Relayed for Certdesk's own ACME server: its client renews it there (renewal here is refused).
-        ...(request.relay ? { relayedFor: { directoryId: request.relay.directoryId, orderId: request.relay.orderId } } : {}),
-      },
-      // Through a connection the row keeps its id, never a copy of its credentials.
-      dnsCredentials: request.dnsConnectionId ? null : (request.dnsCredentials ?? null),
-      dnsConnectionId: request.dnsConnectionId ?? null,
-      dnsDelegation: request.dnsDelegation === true,
-      nextRenewalAt: request.autoRenew ? renewalDueAt({ issuedAt, expiresAt, ariWindow }) : null,
-      // RFC 9773 §4.3.2: kept with the next check, which the cron's ARI refresh (services/ari-refresh) makes.
-      ari: ari ? ariColumns(ari, now()) : null,
-      lastRenewAttempt: request.kind === "renew" ? now() : null,
-    },
-    now(),
-  );
-  switch (stored.state) {
-    case "stored":
-      return { state: "issued", certificateId: stored.row.id, renewedFrom: stored.row.renewedFrom };
-    case "stale":
-      return staleOutcome(request);
-    case "released":
-      return refuseReleased(db, request, previous, (await releasedName(db, request)) ?? request.names[0]!, "store", now());
-  }
-  } catch (caught) {
-    if (accountRecreations < RETRY_POLICY.accountRecreations && isAcmeProblem(caught, "accountDoesNotExist")) {
-      await forgetAcmeAccount(db, request.teamId, ca.directoryUrl);
-      return issueAt(deps, request, previous, ca, now, checkpoints, budget, accountRecreations + 1);
+    const checked = await checkCertificate({ certificatePem: result.chainPem, privateKeyPem: result.privateKeyPem, domain: request.names[0] });
+    if (!checked.report.valid) throw new AppError("ca_error", `The CA issued an unusable certificate: ${checked.report.error}`);
+    if (request.relay && !certifiesRequestKey(checked.leafPem, request.relay.csr)) {
+      throw new AppError("ca_error", "The CA issued a certificate for another key than the CSR's", { retryable: false });
     }
-    throw caught;
-  }
+    const issuedAt = checked.notBefore.getTime();
+    const expiresAt = checked.notAfter.getTime();
+    const ari = await client.getRenewalInfo(checked.leafPem).catch(() => null);
+    const ariWindow = ari ? { start: ari.suggestedWindow.start.getTime(), end: ari.suggestedWindow.end.getTime() } : null;
+    const stored = await storeIssued(
+      db,
+      config.ENCRYPTION_KEY,
+      request,
+      previous,
+      {
+        teamId: request.teamId,
+        projectId: request.projectId,
+        type: ACME_TYPE,
+        domain: request.names[0]!,
+        ...materialOf(checked),
+        // Relayed: the client's CSR, so there is no key here to store.
+        privateKeyPem: result.privateKeyPem,
+        autoRenew: request.autoRenew,
+        renewedFrom: request.kind === "renew" ? (previous?.issuedAt ?? null) : null,
+        issuance: {
+          challengeType: request.challengeType,
+          // Delegated: no provider of the customer's; renewals use the operator's as configured then.
+          dnsProvider: request.dnsDelegation ? null : (request.dnsProvider ?? null),
+          keySpec: request.keySpec,
+          email: request.email,
+          staging: request.staging,
+          // The CA that issued it: renewals try it first (ca-fallback.ts).
+          directoryUrl: ca.directoryUrl,
+          profile: request.profile ?? null,
+          // Relayed for Certdesk's own ACME server: its client renews it there (renewal here is refused).
+          ...(request.relay ? { relayedFor: { directoryId: request.relay.directoryId, orderId: request.relay.orderId } } : {}),
+        },
+        // Through a connection the row keeps its id, never a copy of its credentials.
+        dnsCredentials: request.dnsConnectionId ? null : (request.dnsCredentials ?? null),
+        dnsConnectionId: request.dnsConnectionId ?? null,
+        dnsDelegation: request.dnsDelegation === true,
+        nextRenewalAt: request.autoRenew ? renewalDueAt({ issuedAt, expiresAt, ariWindow }) : null,
+        // RFC 9773 §4.3.2: kept with the next check, which the cron's ARI refresh (services/ari-refresh) makes.
+        ari: ari ? ariColumns(ari, now()) : null,
+        lastRenewAttempt: request.kind === "renew" ? now() : null,
+      },
+      now(),
+    );
+    switch (stored.state) {
+      case "stored":
+        return { state: "issued", certificateId: stored.row.id, renewedFrom: stored.row.renewedFrom };
+      case "stale":
+        return staleOutcome(request);
+      case "released":
+        return refuseReleased(db, request, previous, (await releasedName(db, request)) ?? request.names[0]!, "store", now());
+    }
+  });
 }
 
 /**

@@ -1,21 +1,12 @@
 /** Obtain through the API against a real Pebble: HTTP-01 validated over this Worker's challenge route. */
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, freshDomain, newProject as createProject, newTeamToken } from "../support/e2e-api";
+import { verifiesUpTo } from "../support/chain-check";
 import { caNetwork, e2e, pebbleRoots, restartPebble } from "../support/pebble-context";
-
-x509.cryptoProvider.set(crypto);
 
 let token: string;
 const fresh = freshDomain;
 const newProject = (domain: string) => createProject(token, domain);
-
-function verifiesUpTo(leafPem: string, chainPem: string, rootPem: string): Promise<boolean> {
-  const chain = x509.PemConverter.decode(chainPem).map((der) => new x509.X509Certificate(der));
-  const builder = new x509.X509ChainBuilder({ certificates: [...chain, new x509.X509Certificate(rootPem)] });
-  return builder.build(new x509.X509Certificate(leafPem)).then((path) => path.length >= 2 && path.at(-1)!.subject === new x509.X509Certificate(rootPem).subject);
-}
 
 beforeAll(async () => {
   token = await newTeamToken();

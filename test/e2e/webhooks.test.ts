@@ -135,7 +135,7 @@ describe("certificate events at a Standard Webhooks receiver", () => {
     expect(tick.body.announced).toBeGreaterThanOrEqual(1);
     const expiring = await eventFor(hook, "certificate.expiring", cert.id);
     expect(expiring.data.thresholdDays).toBeCloseTo((7 * 85) / 90, 1);
-    expect(expiring.data.remainingDays).toBeCloseTo(5, 0);
+    expect(expiring.data.daysLeft).toBeCloseTo(5, 0);
     // The same tick again announces nothing new for it.
     await webhookSweep(Date.now());
     await new Promise((r) => setTimeout(r, 2000));

@@ -73,13 +73,24 @@ async function render() {
   const mine = ++rendering;
   section.setAttribute("aria-busy", "true");
   try {
-    await route.view.render(section, route.params, render);
+    await route.view.render(section, route.params, reloadView);
   } catch (error) {
     section.append(element("p", "Could not show this view: " + (error && error.message ? error.message : String(error)), "error"));
   } finally {
     // A later navigation owns the page now; this view was already replaced.
     if (mine === rendering) section.removeAttribute("aria-busy");
   }
+}
+
+function focusHeading() {
+  const heading = document.getElementById("view-heading");
+  if (heading) heading.focus();
+}
+
+/** What a view calls after a change it made: the view again, and focus on its heading if the control that had it is gone. */
+async function reloadView() {
+  await render();
+  if (!document.activeElement || document.activeElement === document.body) focusHeading();
 }
 
 /** Asks the API who the token is; false when it is refused (and then it is not kept). */
@@ -105,13 +116,15 @@ async function identify() {
   return true;
 }
 
+/** Shows the console for the kept token; false when the API refused the token. */
 async function start() {
   say("Opening the console…");
   forgetButton.hidden = false;
-  if (!(await identify())) return;
+  if (!(await identify())) return false;
   say("");
   showNavigation();
   await render();
+  return true;
 }
 
 form.addEventListener("submit", function (event) {
@@ -124,7 +137,10 @@ form.addEventListener("submit", function (event) {
     return;
   }
   keepToken(value);
-  start();
+  start().then(function (opened) {
+    // The token was taken: focus goes on to what it opened (a reload, which no one asked to move, keeps its place).
+    if (opened) focusHeading();
+  });
 });
 
 forgetButton.addEventListener("click", function () {
@@ -138,11 +154,8 @@ forgetButton.addEventListener("click", function () {
 });
 
 window.addEventListener("hashchange", function () {
-  render().then(function () {
-    const heading = document.getElementById("view-heading");
-    // Keyboard and screen reader users land on the new view, not at the link they left.
-    if (heading) heading.focus();
-  });
+  // Keyboard and screen reader users land on the new view, not at the link they left.
+  render().then(focusHeading);
 });
 
 const stored = readStoredToken();

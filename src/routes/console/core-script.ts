@@ -136,8 +136,9 @@ export function count(number, one, many) {
   return number === 1 ? "1 " + one : number + " " + many;
 }
 
-/** The first hex digits of a fingerprint or serial, in pairs; the whole value is the element's title. */
-export function shortHex(hex, digits) {
+/** The first hex digits of a fingerprint or serial, in pairs (whether or not the API's value has colons); the whole value is the element's title. */
+export function shortHex(value, digits) {
+  const hex = value.replace(/[^0-9a-fA-F]/g, "");
   const head = hex.slice(0, digits).match(/../g) || [];
   return head.join(":") + (hex.length > digits ? "…" : "");
 }

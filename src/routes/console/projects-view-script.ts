@@ -40,6 +40,12 @@ export function checkNowButton(project, done) {
     }
     const verification = result.body.verification;
     outcome.textContent = verification.status === "verified" ? "Verified" : verification.message || VERIFICATION_TEXT[verification.status];
+    if (verification.status !== "pending") {
+      // Nothing is left to check: the button goes, and keyboard focus moves to what it said rather than to the page's top.
+      outcome.tabIndex = -1;
+      button.remove();
+      outcome.focus();
+    }
     done(verification, outcome.textContent);
   });
   wrap.append(button, outcome);

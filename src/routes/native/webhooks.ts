@@ -94,7 +94,8 @@ export const webhookRoutes = newRouter()
       description:
         "Certificate events (issued, renewed, renewal_failed, expiring, expired, revoked, uploaded, deleted, deployed, deployment_failed) are POSTed " +
         "here as Standard Webhooks: body `{type, timestamp, data}`, headers `webhook-id` (the same on every retry), `webhook-timestamp` and " +
-        "`webhook-signature` (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body` with the secret). The answer holds the secret, shown this once. " +
+        "`webhook-signature` (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body` with the secret). `certificate.expiring` adds `thresholdDays` " +
+        "and `daysLeft`, in days to two decimals (a short lifetime's thresholds fall between whole days). The answer holds the secret, shown this once. " +
         "A `ping` event (`data`: `endpointId`, `teamId`) is sent only on request, by POST /api/v1/webhooks/{id}/test.",
       tags,
       security: bearerSecurity,

@@ -34,13 +34,14 @@ const BATCH_STATEMENTS = 100;
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
- * What a notice says: the threshold crossed and the days left (`certificate.expiring`), and why it needs someone:
+ * What a notice says: the threshold crossed and the days left (`certificate.expiring`: `thresholdDays`, `daysLeft`,
+ * both fractional to two decimals, since a short lifetime's thresholds fall between whole days), and why it needs someone:
  * `reason` (renewalStanding's), the last renewal error (`error`: the failure's reason; for one overdue, what held it
  * back, e.g. the CA's order budget), the failures since the last success and the next automatic try.
  */
 function noticeDetail(certificate: ExpiryCandidate, level: number, reason: string, asOf: number): EventDetail {
   const threshold = expiryNoticeThresholdDays(certificate.issuedAt, certificate.expiresAt, level);
-  const days: EventDetail = threshold === null ? {} : { thresholdDays: round2(threshold), remainingDays: round2(Math.max(0, certificate.expiresAt - asOf) / DAY_MS) };
+  const days: EventDetail = threshold === null ? {} : { thresholdDays: round2(threshold), daysLeft: round2(Math.max(0, certificate.expiresAt - asOf) / DAY_MS) };
   return {
     ...days,
     reason,

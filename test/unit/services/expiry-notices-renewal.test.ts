@@ -158,6 +158,6 @@ describe("a certificate that renews itself", () => {
     await announceExpiries(deps, overdueAt + 60_000);
     const recorded = await eventsOf(endpointId, row.id);
     expect(recorded.map((event) => [event.type, event.data.reason, event.data.thresholdDays])).toEqual([["certificate.expiring", "renewal_overdue", 30]]);
-    expect(recorded[0]!.data).toMatchObject({ error: null, renewalFailures: 0, remainingDays: 29 });
+    expect(recorded[0]!.data).toMatchObject({ error: null, renewalFailures: 0, daysLeft: 29 });
   });
 });

@@ -169,7 +169,7 @@ describe("a delivery", () => {
     const s = await setup({ events: ["certificate.expiring"] });
     await emitCertificateEvent(s.deps, "certificate.uploaded", facts(s.tenant.teamId));
     expect(s.sent).toEqual([]);
-    await emitCertificateEvent(s.deps, "certificate.expiring", facts(s.tenant.teamId), { thresholdDays: 30, remainingDays: 29.5 });
+    await emitCertificateEvent(s.deps, "certificate.expiring", facts(s.tenant.teamId), { thresholdDays: 30, daysLeft: 29.5 });
     expect(s.sent).toHaveLength(1);
     await env.DB.prepare("UPDATE webhook_endpoints SET disabled_at = 1 WHERE id = ?").bind(s.endpointId).run();
     await emitCertificateEvent(s.deps, "certificate.expiring", facts(s.tenant.teamId));

@@ -214,7 +214,7 @@ describe("the expiry scan", () => {
     ]);
     const first = (await events(endpointId))[0]!;
     // Uploaded: nothing renews it, so every notice is sent, saying so.
-    expect(first.data).toMatchObject({ certificateId: id, teamId: tenant.teamId, projectId: null, remainingDays: 29, reason: "auto_renew_off", error: null, renewalFailures: 0, nextRenewalAt: null });
+    expect(first.data).toMatchObject({ certificateId: id, teamId: tenant.teamId, projectId: null, daysLeft: 29, reason: "auto_renew_off", error: null, renewalFailures: 0, nextRenewalAt: null });
   });
 
   it("announces only the notice due when first seen, and starts over once the certificate is renewed", async () => {

@@ -227,7 +227,7 @@ describe("delivery takes teams in turn", () => {
       if (cycle % 10 === 9) await consumeBatch();
       if (cycle === 1_000) {
         // Every slot is taken by hostile messages and thousands more are due: the worst moment for an event to arrive.
-        await emitCertificateEvent(deps, "certificate.expiring", facts(quiet.teamId, cycle, ["quiet.example.org"]), { thresholdDays: 7, remainingDays: 6.9 });
+        await emitCertificateEvent(deps, "certificate.expiring", facts(quiet.teamId, cycle, ["quiet.example.org"]), { thresholdDays: 7, daysLeft: 6.9 });
         quietAt = consumed;
       }
       if (quietAt !== null && consumedForQuiet === null && quietDelivered()) consumedForQuiet = consumed - quietAt;
