@@ -8,7 +8,7 @@
  */
 import "./context";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
@@ -16,11 +16,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../../scripts/pebble/test-ca.mjs";
 import { jsonClient } from "../support/http-client";
 import { CHROMIUM_ARGS } from "./chromium.mjs";
-import { goToView, openWith as openPage, pageWatch } from "./dashboard-page";
+import { goToView, newTeam, openWith as openPage, pageWatch, screenshot, tokenWith } from "./dashboard-page";
 
 const workerUrl = inject("browserWorkerUrl");
 const api = jsonClient(() => workerUrl);
-const SHOTS = join(REPO_ROOT, ".tmp", "browser");
 const AXE_SOURCE = readFileSync(join(REPO_ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
 const unique = () => randomBytes(4).toString("hex");
 
@@ -64,18 +63,16 @@ async function axeViolations(page: Page): Promise<string[]> {
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}): ${v.nodes.join(", ")}`);
 }
 
-/** A new token of the team with `scopes` (created through the API by the bootstrap token): its name and secret. */
+/** A new token of the team with `scopes` (made by its first token): its name and secret. */
 async function newToken(label: string, scopes: string[]): Promise<{ name: string; token: string }> {
-  const created = await api("POST", "/api/v1/tokens", token, { name: `${label}-${unique()}`, scopes });
-  expect(created.status, created.text).toBe(200);
-  return created.body;
+  const name = `${label}-${unique()}`;
+  return { name, token: await tokenWith(token, name, scopes) };
 }
 
 const endpointRegion = (page: Page, url: string) => page.getByRole("region", { name: url, exact: true });
 const tokenRow = (page: Page, name: string) => page.getByRole("row").filter({ has: page.getByRole("rowheader", { name }) });
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -91,13 +88,7 @@ beforeAll(async () => {
   const address = receiver.address();
   receiverUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/hooks/${unique()}`;
 
-  const team = await fetch(`${workerUrl}/api/v1/teams`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${inject("browserAdminToken")}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ slug: `admin-${unique()}`, name: "Console admin team" }),
-  });
-  expect(team.status).toBe(200);
-  token = ((await team.json()) as { token: string }).token;
+  token = await newTeam("admin");
   tokenName = (await api("GET", "/api/v1/tokens/current", token)).body.name;
   browser = await chromium.launch({ executablePath: inject("chromiumPath"), headless: true, args: CHROMIUM_ARGS });
   context = await browser.newContext();
@@ -156,7 +147,7 @@ describe("the console's admin views in chromium", () => {
     await logRow.waitFor();
     expect(await logRow.locator("td").allTextContents()).toEqual(["ping", "1", "Delivered", "200", ""]);
 
-    await page.screenshot({ path: join(SHOTS, "console-webhooks.png"), fullPage: true });
+    await screenshot(page, "console-webhooks");
 
     // Leaving the view drops the secret: it is in no element and in no storage of the tab.
     await goToView(page, "Tokens");
@@ -237,7 +228,7 @@ describe("the console's admin views in chromium", () => {
     const scopesCell = (await row.locator("td").nth(1).textContent())!;
     expect(scopesCell.split(", ").sort()).toEqual(["certs:read", "projects:read"]);
     expect(await row.textContent()).not.toContain(secret);
-    await page.screenshot({ path: join(SHOTS, "console-tokens.png"), fullPage: true });
+    await screenshot(page, "console-tokens");
 
     await row.getByRole("button", { name: "Revoke" }).click();
     await row.getByRole("button", { name: "Revoke token" }).click();
@@ -279,7 +270,7 @@ describe("the console's admin views in chromium", () => {
     const expected = (await api("GET", `/api/v1/audit-log?action=${encodeURIComponent("POST /api/v1/tokens")}`, token)).body.events;
     expect(await actions.count()).toBe(expected.length);
     expect(await page.locator(".audit-results caption").textContent()).toContain("matching the filters");
-    await page.screenshot({ path: join(SHOTS, "console-audit-log.png"), fullPage: true });
+    await screenshot(page, "console-audit-log");
 
     // A filter the API refuses says why in its words and keeps the rows shown.
     await page.getByLabel("Actor").fill("two words");
