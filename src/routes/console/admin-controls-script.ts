@@ -1,9 +1,32 @@
 /**
- * `/console/admin-controls.js`: controls the webhooks and tokens views share: a group of checkboxes, a secret shown
- * once, and a confirmation step before an action that cannot be undone (in the page: no window.confirm dialog).
+ * `/console/admin-controls.js`: what the webhooks, tokens and audit log views share: a list loaded again after a change,
+ * a group of checkboxes, a scrolling table the keyboard reaches, a secret shown once, and a confirmation step before
+ * an action that cannot be undone (in the page: no window.confirm dialog).
  */
 // Kept free of backticks and dollar-brace so it can live in this template string as it is served.
-export const ADMIN_CONTROLS_SCRIPT = `import { element, outcomeLine } from "./core.js";
+export const ADMIN_CONTROLS_SCRIPT = `import { element, outcomeLine, call, errorOf, problem } from "./core.js";
+
+/**
+ * A list the view loads again after a change: its container, and load(), which GETs path and fills the container with
+ * what show(body) makes. Only the newest load shows: one started before a creation must not answer last and hide it.
+ */
+export function reloadableList(className, path, what, show) {
+  const wrap = element("div", null, className);
+  let latest = 0;
+  return {
+    wrap: wrap,
+    load: async function () {
+      const mine = ++latest;
+      const result = await call("GET", path);
+      if (mine !== latest) return;
+      if (!result.ok) {
+        wrap.replaceChildren(problem("Could not load the " + what + ": " + errorOf(result)));
+        return;
+      }
+      wrap.replaceChildren(...show(result.body));
+    },
+  };
+}
 
 /** Checkboxes in a fieldset whose legend names the group; values() is what is checked, in the order given. */
 export function checkboxGroup(legend, options, checked) {

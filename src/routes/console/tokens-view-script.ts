@@ -6,8 +6,8 @@
 import { SCOPES } from "../../services/scopes";
 
 // Kept free of backticks and dollar-brace (but the scopes below) so it can live in this template string as it is served.
-export const TOKENS_VIEW_SCRIPT = `import { can, say, element, actionButton, call, errorOf, problem, when, day, count, table, tableRow, apiPath, field, input, actionForm, disclosure, Refusal } from "./core.js";
-import { checkboxGroup, shownOnce, confirmStep, scrollableTable } from "./admin-controls.js";
+export const TOKENS_VIEW_SCRIPT = `import { can, say, element, actionButton, call, errorOf, when, day, count, table, tableRow, apiPath, field, input, actionForm, disclosure, Refusal } from "./core.js";
+import { reloadableList, checkboxGroup, shownOnce, confirmStep, scrollableTable } from "./admin-controls.js";
 
 const SCOPES = ${JSON.stringify(SCOPES)};
 const MAX_DAYS = 3650;
@@ -95,26 +95,13 @@ function newTokenForm(current, secretSlot, list) {
 }
 
 function tokenList(current) {
-  const wrap = element("div", null, "token-list");
-  // Only the newest load shows: one started before a creation must not answer last and hide it.
-  let latest = 0;
-  return {
-    wrap: wrap,
-    load: async function () {
-      const mine = ++latest;
-      const result = await call("GET", "/api/v1/tokens");
-      if (mine !== latest) return;
-      if (!result.ok) {
-        wrap.replaceChildren(problem("Could not load the tokens: " + errorOf(result)));
-        return;
-      }
-      const tokens = result.body.tokens;
-      say(count(tokens.length, "token", "tokens"));
-      const grid = table("The team's API tokens: only their prefixes are kept in view, never the secrets.", ["Name", "Prefix", "Scopes", "Created", "Last used", "Expires", "State", "Action"]);
-      for (const token of tokens) grid.body.append(tokenRow(token, current));
-      wrap.replaceChildren(scrollableTable(grid.wrap, "Tokens"));
-    },
-  };
+  return reloadableList("token-list", "/api/v1/tokens", "tokens", function (body) {
+    const tokens = body.tokens;
+    say(count(tokens.length, "token", "tokens"));
+    const grid = table("The team's API tokens: only their prefixes are kept in view, never the secrets.", ["Name", "Prefix", "Scopes", "Created", "Last used", "Expires", "State", "Action"]);
+    for (const token of tokens) grid.body.append(tokenRow(token, current));
+    return [scrollableTable(grid.wrap, "Tokens")];
+  });
 }
 
 export default {

@@ -6,7 +6,7 @@ import { CERTIFICATE_EVENT_TYPES } from "../../services/webhooks/events";
 
 // Kept free of backticks and dollar-brace (but the event types below) so it can live in this template string as it is served.
 export const WEBHOOKS_VIEW_SCRIPT = `import { can, say, element, actionButton, outcomeLine, call, errorOf, problem, when, count, table, tableRow, apiPath, field, input, actionForm, disclosure, Refusal } from "./core.js";
-import { checkboxGroup, shownOnce, confirmStep, scrollableTable } from "./admin-controls.js";
+import { reloadableList, checkboxGroup, shownOnce, confirmStep, scrollableTable } from "./admin-controls.js";
 
 const EVENT_TYPES = ${JSON.stringify(CERTIFICATE_EVENT_TYPES)};
 // The attempts the log shows (the API keeps the newest 100 per endpoint).
@@ -200,26 +200,13 @@ function newEndpointForm(secretSlot, list) {
 }
 
 function endpointList() {
-  const wrap = element("div", null, "endpoint-list");
-  // Only the newest load shows: one started before a creation must not answer last and hide it.
-  let latest = 0;
-  return {
-    wrap: wrap,
-    load: async function () {
-      const mine = ++latest;
-      const result = await call("GET", "/api/v1/webhooks");
-      if (mine !== latest) return;
-      if (!result.ok) {
-        wrap.replaceChildren(problem("Could not load the webhooks: " + errorOf(result)));
-        return;
-      }
-      const endpoints = result.body.endpoints;
-      say(endpoints.length === 0 ? "This team has no webhook endpoint yet." : count(endpoints.length, "endpoint", "endpoints"));
-      wrap.replaceChildren(...endpoints.map(function (endpoint) {
-        return endpointBlock(endpoint);
-      }));
-    },
-  };
+  return reloadableList("endpoint-list", "/api/v1/webhooks", "webhooks", function (body) {
+    const endpoints = body.endpoints;
+    say(endpoints.length === 0 ? "This team has no webhook endpoint yet." : count(endpoints.length, "endpoint", "endpoints"));
+    return endpoints.map(function (endpoint) {
+      return endpointBlock(endpoint);
+    });
+  });
 }
 
 export default {
