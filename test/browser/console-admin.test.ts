@@ -69,6 +69,14 @@ async function newToken(label: string, scopes: string[]): Promise<{ name: string
   return { name, token: await tokenWith(token, name, scopes) };
 }
 
+/** The secret a creation answered, as the page shows it: with the warning that it is not shown again. */
+async function secretShownOnce(page: Page): Promise<string> {
+  const once = page.locator(".shown-once");
+  await once.waitFor();
+  expect(await once.textContent()).toContain("Copy it now: it is not shown again.");
+  return (await once.locator("code.secret").textContent())!;
+}
+
 const endpointRegion = (page: Page, url: string) => page.getByRole("region", { name: url, exact: true });
 const tokenRow = (page: Page, name: string) => page.getByRole("row").filter({ has: page.getByRole("rowheader", { name }) });
 
@@ -112,10 +120,7 @@ describe("the console's admin views in chromium", () => {
     await page.getByRole("checkbox", { name: "certificate.deployed", exact: true }).uncheck();
     await page.getByRole("button", { name: "Create endpoint" }).click();
 
-    const once = page.locator(".shown-once");
-    await once.waitFor();
-    expect(await once.textContent()).toContain("Copy it now: it is not shown again.");
-    const secret = (await once.locator("code.secret").textContent())!;
+    const secret = await secretShownOnce(page);
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
 
     const region = endpointRegion(page, receiverUrl);
@@ -214,10 +219,7 @@ describe("the console's admin views in chromium", () => {
     await page.getByRole("checkbox", { name: "certs:read", exact: true }).check();
     await page.getByRole("checkbox", { name: "projects:read", exact: true }).check();
     await page.getByRole("button", { name: "Create token" }).click();
-    const once = page.locator(".shown-once");
-    await once.waitFor();
-    expect(await once.textContent()).toContain("Copy it now: it is not shown again.");
-    const secret = (await once.locator("code.secret").textContent())!;
+    const secret = await secretShownOnce(page);
     const itself = await api("GET", "/api/v1/tokens/current", secret);
     expect(itself.status, itself.text).toBe(200);
     expect(itself.body.name).toBe(name);
