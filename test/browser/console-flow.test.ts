@@ -218,6 +218,35 @@ describe("a project's certificate in the console", () => {
     await page.close();
   });
 
+  it("offers each action only to a token whose scopes allow it", async () => {
+    const domain = freshDomain("scopes");
+    const project = await api("POST", "/api/v1/projects", token, { name: `scopes-${unique()}`, domain });
+    expect(project.status, project.text).toBe(200);
+    const chain = await makeChain({ names: [domain] });
+    const upload = await api("POST", `/api/v1/projects/${project.body.id}/certificate/upload`, token, { certificate: chain.chainPem, privateKey: chain.keyPem });
+    expect(upload.status, upload.text).toBe(200);
+    const tokenWith = async (scopes: string[]) => {
+      const made = await api("POST", "/api/v1/tokens", token, { name: `t-${unique()}`, scopes, expiresInDays: 1 });
+      expect(made.status, made.text).toBe(200);
+      return (made.body as { token: string }).token;
+    };
+    const offered = async (pasted: string) => {
+      const page = await openWith(context, watch, pasted);
+      await openProject(page, project.body);
+      // The page's last part: the actions above it are in place by then.
+      await page.getByRole("heading", { level: 3, name: "Recent events" }).waitFor();
+      const labels = await page.locator(".certificate-actions button").allTextContents();
+      await page.close();
+      return labels.map((label) => label.split(" ")[0]);
+    };
+    // What is offered on an uploaded certificate: never Renew (it is renewed by uploading its successor) nor Revoke.
+    expect(await offered(await tokenWith(["projects:read"]))).toEqual([]);
+    const writer = await offered(await tokenWith(["projects:write"]));
+    expect(writer).toEqual(expect.arrayContaining(["Order", "Obtain", "Bring", "Validate", "Upload"]));
+    expect(writer).not.toContain("Export");
+    expect(await offered(await tokenWith(["projects:read", "certificates:export"]))).toEqual(["Export"]);
+  });
+
   it("has no serious or critical axe-core violations on the project page with every action form open", async () => {
     const project = await projectWithObtained();
     // axe-core is injected as a script of the test's own: the page's CSP (script-src 'self', Trusted Types with no
