@@ -47,6 +47,8 @@ const wanted = (name) => requested.length === 0 || requested.includes(name);
 const missing = [];
 if (wanted("e2e") && !pebble) missing.push({ project: "e2e", message: PEBBLE_MISSING_MESSAGE });
 if (wanted("browser") && !findChromium(env)) missing.push({ project: "browser", message: CHROMIUM_MISSING_MESSAGE });
+// The console's obtain flow is tested against a real Pebble too.
+else if (wanted("browser") && !pebble) missing.push({ project: "browser", message: PEBBLE_MISSING_MESSAGE });
 const clientsLacking = missingAcmeClients(env);
 if (wanted("clients") && clientsLacking.length > 0) missing.push({ project: "clients", message: `${ACME_CLIENTS_MISSING_MESSAGE} (not found: ${clientsLacking.join(", ")})` });
 else if (wanted("clients") && !pebble) missing.push({ project: "clients", message: PEBBLE_MISSING_MESSAGE });

@@ -1,14 +1,17 @@
 /**
- * vitest globalSetup of the browser project (runs in Node): checks for chromium, then starts a `wrangler dev` of this
- * Worker on a free port with a fresh local state (no CA: the dashboard tests upload their certificates), provides its
- * URL and admin token to the tests, and stops it afterwards.
+ * vitest globalSetup of the browser project (runs in Node): checks for chromium and Pebble, then starts
+ * pebble-challtestsrv and Pebble (scripts/pebble, as the e2e project does; the console's obtain flow orders over HTTP-01
+ * from it) and a `wrangler dev` of this Worker on a free port with a fresh local state, provides its URL and admin
+ * token to the tests, and stops them afterwards.
  */
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { findPebbleBinaries, PEBBLE_MISSING_MESSAGE } from "../../scripts/pebble/binaries.mjs";
+import { PebbleStack } from "../../scripts/pebble/pebble-stack.mjs";
 import { freeTcpPorts } from "../../scripts/pebble/ports.mjs";
-import { REPO_ROOT } from "../../scripts/pebble/test-ca.mjs";
+import { ensureTestCa, REPO_ROOT } from "../../scripts/pebble/test-ca.mjs";
 import { applyMigrations, startWranglerDev, stopWranglerDev } from "../../scripts/pebble/wrangler-dev.mjs";
 import { handleDnsFake } from "../support/dns-fakes/unit-host.mjs";
 import { CHROMIUM_MISSING_MESSAGE, findChromium } from "./chromium.mjs";
@@ -20,6 +23,9 @@ const STALE_RUN_MS = 6 * 3600_000;
 export default async function setup(project) {
   const chromium = findChromium();
   if (!chromium) throw new Error(CHROMIUM_MISSING_MESSAGE);
+  const binaries = findPebbleBinaries();
+  if (!binaries) throw new Error(PEBBLE_MISSING_MESSAGE);
+  const ca = ensureTestCa();
   pruneStaleRuns();
   const runDir = join(BROWSER_TMP, `run-${process.pid}-${randomBytes(3).toString("hex")}`);
   const persistTo = join(runDir, "state");
@@ -29,10 +35,20 @@ export default async function setup(project) {
   const dnsFake = await serveDnsFake();
   const adminToken = `browser-admin-${randomBytes(16).toString("hex")}`;
   const debugLog = join(runDir, "wrangler-debug.log");
-  await applyMigrations({ persistTo, debugLog });
+  // Pebble sends its HTTP-01 requests to the Worker's port, so that port is fixed before Pebble starts (and may not
+  // move). Pebble and the migrations need nothing of each other: they start at once, as in the e2e environment.
+  const pebble = new PebbleStack({ runDir, ca, httpPort: port, binaries });
+  const [started, migrated] = await Promise.allSettled([pebble.start(), applyMigrations({ persistTo, debugLog })]);
+  for (const step of [started, migrated]) {
+    if (step.status === "rejected") {
+      await pebble.stop().catch(() => {});
+      dnsFake.server.close();
+      throw step.reason;
+    }
+  }
   // A start that fails aborts the run; processes.mjs kills what it spawned when vitest exits. (Not stopAll() here:
   // it would also stop the e2e project's processes, started in this same process.)
-  const worker = await startWranglerDev({
+  const worker = await withTestCaTrusted(ca, () => startWranglerDev({
     port,
     inspectorPort,
     persistTo,
@@ -46,8 +62,16 @@ export default async function setup(project) {
       // The webhooks view's test event goes to a receiver the test runs on 127.0.0.1 (as in the e2e run); a test-only
       // variable, honoured outside production only (services/webhooks/endpoint-url.ts).
       ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
+      ACME_DIRECTORY_URL: pebble.main.directoryUrl,
+      ACME_STAGING_DIRECTORY_URL: pebble.main.directoryUrl,
+      // No wait: an obtain answers 202 at once (the order goes on in its Durable Object), so what the console-flow test
+      // sees finish is the page following the order on the status route, however fast Pebble is.
+      ISSUANCE_WAIT_SECONDS: "0",
     },
-    portMayMove: true,
+  })).catch(async (error) => {
+    await pebble.stop().catch(() => {});
+    dnsFake.server.close();
+    throw error;
   });
   console.log(`[browser] worker http://127.0.0.1:${worker.port} (logs in ${runDir})`);
   project.provide("browserWorkerUrl", `http://127.0.0.1:${worker.port}`);
@@ -55,9 +79,27 @@ export default async function setup(project) {
   project.provide("chromiumPath", chromium);
   return async function teardown() {
     await stopWranglerDev(worker).catch(() => {});
+    await pebble.stop().catch(() => {});
     dnsFake.server.close();
     rmSync(persistTo, { recursive: true, force: true });
   };
+}
+
+/**
+ * Runs start (the Worker's start) with the test CA, Pebble's HTTPS issuer, in NODE_EXTRA_CA_CERTS: workerd trusts the
+ * certificates that file names, and wrangler-dev.mjs passes this process's environment on to the `wrangler dev` it
+ * spawns. `npm test` (scripts/test.mjs) sets it already; otherwise it is set for that spawn only and restored, so
+ * nothing else this vitest process starts sees a change.
+ */
+async function withTestCaTrusted(ca, start) {
+  const previous = process.env.NODE_EXTRA_CA_CERTS;
+  process.env.NODE_EXTRA_CA_CERTS = ca.caCert;
+  try {
+    return await start();
+  } finally {
+    if (previous === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+    else process.env.NODE_EXTRA_CA_CERTS = previous;
+  }
 }
 
 /** handleDnsFake (a fetch handler) behind a Node HTTP server on a free loopback port. */

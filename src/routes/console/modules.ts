@@ -2,6 +2,8 @@
 import { ADMIN_CONTROLS_SCRIPT } from "./admin-controls-script";
 import { APP_SCRIPT } from "./app-script";
 import { CERTIFICATE_ACTIONS_SCRIPT } from "./certificate-actions-script";
+import { CERTIFICATE_EXPORT_SCRIPT } from "./certificate-export-script";
+import { CERTIFICATE_OBTAIN_SCRIPT } from "./certificate-obtain-script";
 import { CORE_SCRIPT } from "./core-script";
 import { PROJECT_DETAIL_SCRIPT } from "./project-detail-script";
 import { CONSOLE_VIEWS } from "./views";
@@ -12,5 +14,7 @@ export const CONSOLE_MODULES: ReadonlyMap<string, string> = new Map([
   ["project-detail.js", PROJECT_DETAIL_SCRIPT],
   ["certificate-actions.js", CERTIFICATE_ACTIONS_SCRIPT],
   ["admin-controls.js", ADMIN_CONTROLS_SCRIPT],
+  ["certificate-obtain.js", CERTIFICATE_OBTAIN_SCRIPT],
+  ["certificate-export.js", CERTIFICATE_EXPORT_SCRIPT],
   ...CONSOLE_VIEWS.map((view): [string, string] => [view.file, view.script]),
 ]);

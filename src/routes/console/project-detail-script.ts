@@ -9,7 +9,8 @@ import { VERIFICATION_TEXT, verificationTodo, checkNowButton } from "./projects.
 import { renderCertificateActions } from "./certificate-actions.js";
 
 const STATUS_TEXT = { valid: "Valid", expiring_soon: "Expiring soon", expired: "Expired", revoked: "Revoked", pending: "Being obtained", failed: "Last obtain failed" };
-const TYPE_TEXT = { acme: "Obtained over ACME", custom: "Uploaded" };
+// The wire calls every ACME certificate "letsencrypt", whichever CA issued it (store/certificate-type.ts).
+const TYPE_TEXT = { letsencrypt: "Obtained over ACME", custom: "Uploaded" };
 const DELEGATION_TEXT = { pending: "Not in place yet", active: "In place", wrong_target: "Points elsewhere" };
 const DEPLOYMENT_TEXT = { deployed: "Deployed", pending: "On its way", failing: "Failing", no_certificate: "Nothing to deliver yet" };
 
@@ -37,8 +38,9 @@ function facts(pairs) {
   return list;
 }
 
+/** A serial or fingerprint, shortened; the API writes fingerprints with colons, which shortHex pairs up itself. */
 function hexValue(hex) {
-  const code = element("code", shortHex(hex, 24), "hex");
+  const code = element("code", shortHex(hex.split(":").join(""), 24), "hex");
   code.title = hex;
   return code;
 }

@@ -93,4 +93,9 @@ form.action-form { display: block; margin: 0; }
 .verification.status-verified, .delegation.status-active, .state.status-deployed { color: var(--valid); }
 .verification.status-pending, .delegation.status-pending, .state.status-pending { color: var(--expiring); }
 .verification.status-conflict, .delegation.status-wrong_target, .state.status-failing { color: var(--expired); font-weight: 600; }
+.confirm { margin: 0.5rem 0; padding: 0.5rem 0.75rem; border-left: 4px solid var(--expired); background: #ffebe9; }
+button.danger { background: var(--expired); border-color: var(--expired); color: #fff; }
+.confirm button + button, form.upload button + button { margin-left: 0.5rem; }
+.action-form .outcome, .action .outcome { max-width: 40rem; }
+.downloads { margin: 0.25rem 0 0; padding-left: 1.25rem; }
 `;
