@@ -98,4 +98,20 @@ button.danger { background: var(--expired); border-color: var(--expired); color:
 .confirm button + button, form.upload button + button { margin-left: 0.5rem; }
 .action-form .outcome, .action .outcome { max-width: 40rem; }
 .downloads { margin: 0.25rem 0 0; padding-left: 1.25rem; }
+.endpoint { margin: 1rem 0; padding: 0.5rem 0.75rem; border-left: 4px solid var(--valid); background: #f6f8fa; }
+.endpoint.status-disabled { border-color: var(--revoked); }
+.endpoint h3 { margin: 0.25rem 0; overflow-wrap: anywhere; }
+.endpoint .actions { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; align-items: flex-start; }
+.receiver-body { max-height: 8rem; max-width: 40rem; overflow: auto; margin: 0.25rem 0; padding: 0.5rem; background: #fff; border: 1px solid var(--line); font-size: 0.85em; white-space: pre-wrap; overflow-wrap: anywhere; }
+.choices { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: 0.25rem 1rem; margin: 0 0 0.75rem; padding: 0.5rem 0.75rem; border: 1px solid var(--line); border-radius: 4px; }
+.choices legend { font-weight: 600; padding: 0 0.25rem; }
+.choices label.choice { font-weight: 400; }
+.shown-once { margin: 1rem 0; padding: 0.75rem; border-left: 4px solid var(--expiring); background: #fff8c5; }
+.shown-once h3 { margin-top: 0; overflow-wrap: anywhere; }
+.shown-once .warning { font-weight: 700; }
+.shown-once .secret { display: block; padding: 0.5rem; background: #fff; border: 1px solid var(--line); overflow-wrap: anywhere; user-select: all; }
+.this-token { color: var(--valid); font-size: 0.85em; }
+tr.revoked { color: var(--muted); }
+.table-wrap[tabindex]:focus-visible { outline: 2px solid #0969da; outline-offset: 1px; }
+.audit-results td { overflow-wrap: anywhere; }
 `;
