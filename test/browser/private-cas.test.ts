@@ -1,18 +1,18 @@
 /**
- * The dashboard's "Private CAs" section in chromium (global-setup.mjs starts the Worker): a team's root, its
- * intermediate and the intermediate's leaves, and a name-constrained root with several pages of leaves, seeded
- * through the API; shown only to a token holding `cas:read`, and with every name from the API written as text.
+ * The console's "Private CAs" view in chromium (global-setup.mjs starts the Worker): a team's root, its intermediate
+ * and the intermediate's leaves, and a name-constrained root with several pages of leaves, seeded through the API;
+ * shown only to a token holding `cas:read`, with every name from the API written as text. With cas:write a root is
+ * created and disabled, with cas:issue a certificate is issued from a CSR made here and revoked.
  */
 import "./context";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { REPO_ROOT } from "../../scripts/pebble/test-ca.mjs";
+import { x509 } from "../../src/pki/x509-setup";
 import { dayMs } from "../support/pki-fixtures";
 import { CHROMIUM_ARGS } from "./chromium.mjs";
 import { jsonClient } from "../support/http-client";
-import { openWith as openPage, pageWatch } from "./dashboard-page";
+import { goToView, openWith as openPage, pageWatch, screenshot, viewLoaded } from "./dashboard-page";
+import { axeFindings, openView } from "./view-checks";
 
 const workerUrl = inject("browserWorkerUrl");
 const MARKUP = "<img src=x onerror=alert(1)>";
@@ -44,10 +44,22 @@ let browser: Browser;
 let context: BrowserContext;
 const watch = pageWatch();
 const { pageErrors, dialogs, answered } = watch;
-const openWith = (pasted: string) => openPage(context, watch, pasted);
+const openWith = (pasted: string) => openView(context, watch, pasted, "Private CAs");
 
-const caRegion = (page: Page, name: string) => page.locator("#cas").getByRole("region", { name, exact: true });
-const issuedRow = (page: Page, serial: string) => page.locator("#cas tr").filter({ has: page.locator(`th.serial[title="${serial}"]`) });
+const caRegion = (page: Page, name: string) => page.locator("#view").getByRole("region", { name, exact: true });
+const issuedRow = (page: Page, serial: string) => page.locator("#view tr").filter({ has: page.locator(`th.serial[title="${serial}"]`) });
+
+/** A PKCS#10 request for `name` with a P-256 key made now (the key stays in this test). */
+async function makeCsr(name: string): Promise<string> {
+  const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: `CN=${name}`,
+    keys,
+    signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+    extensions: [new x509.SubjectAlternativeNameExtension([{ type: "dns", value: name }])],
+  });
+  return csr.toString("pem");
+}
 
 beforeAll(async () => {
   const team = await fetch(`${workerUrl}/api/v1/teams`, {
@@ -93,11 +105,11 @@ afterAll(async () => {
   await browser?.close();
 });
 
-describe("the dashboard's private CAs in chromium", () => {
+describe("the console's private CAs in chromium", () => {
   it("lists each CA with its kind, status, expiry, fingerprint, CA certificate and CRL, and its leaves active or revoked", async () => {
     const page = await openWith(token);
     await caRegion(page, intermediate.name).waitFor();
-    expect(await page.locator("#cas-summary").textContent()).toBe("4 private CAs");
+    expect(await page.locator("#status").textContent()).toBe("4 private CAs");
 
     const rootBlock = caRegion(page, root.name);
     expect(await rootBlock.locator(".ca-kind").textContent()).toBe("Root");
@@ -128,11 +140,12 @@ describe("the dashboard's private CAs in chromium", () => {
     expect(await revokedRow.locator(".profile").textContent()).toBe("client");
     expect(await revokedRow.locator(".cert-status").textContent()).toBe("Revoked");
     expect(await issuing.getByRole("button", { name: /^Show more/ }).isHidden()).toBe(true);
-    // The certificates table above it still works beside the new section.
-    expect(await page.locator("#status").textContent()).toBe("0 certificates");
-    mkdirSync(join(REPO_ROOT, ".tmp", "browser"), { recursive: true });
-    await page.setViewportSize({ width: 1400, height: 800 });
-    await page.screenshot({ path: join(REPO_ROOT, ".tmp", "browser", "private-cas.png"), fullPage: true });
+    // The view asks for the CAs and one page of each one's certificates, nothing else of the API.
+    await viewLoaded(page);
+    const asked = watch.answered.get(page)!.filter((line) => !line.endsWith("/api/v1/tokens/current") && !line.includes("/api/v1/certificates"));
+    expect(asked.filter((line) => !line.startsWith("200 /api/v1/cas"))).toEqual([]);
+    expect(asked.filter((line) => /\/api\/v1\/cas\/[^/]+\/certificates$/.test(line))).toHaveLength(4);
+    await screenshot(page, "console-private-cas-seeded");
     await page.close();
   });
 
@@ -165,7 +178,7 @@ describe("the dashboard's private CAs in chromium", () => {
   });
 
   it("pages a CA's certificates with Show more, with the cursor of the page before, until the last", async () => {
-    // The dashboard asks for CA_CERTIFICATE_LIMIT (50) a page; this test lowers the limit of each request on its way
+    // The console asks for CA_CERTIFICATE_LIMIT (50) a page; this test lowers the limit of each request on its way
     // out, so a handful of leaves make three pages without a page-size switch in the shipped page.
     const PAGE = 2;
     const asked: URLSearchParams[] = [];
@@ -181,8 +194,9 @@ describe("the dashboard's private CAs in chromium", () => {
       },
     );
     await page.goto(`${workerUrl}/`);
-    await page.getByLabel("Team API token").fill(token);
-    await page.getByRole("button", { name: "Show certificates" }).click();
+    await page.getByLabel("API token", { exact: true }).fill(token);
+    await page.getByRole("button", { name: "Open console" }).click();
+    await goToView(page, "Private CAs");
 
     // What the API pages are, asked from Node with the same limit.
     const pages: { certificates: { serialNumber: string }[]; next: string | null }[] = [];
@@ -214,7 +228,7 @@ describe("the dashboard's private CAs in chromium", () => {
     await more.waitFor({ state: "hidden" });
     expect(await block.locator("caption").textContent()).toBe(`${CONSTRAINED_LEAVES} certificates issued by ${constrained.name}`);
 
-    // The dashboard's own page size on every request, and each later request with the `next` of the page before.
+    // The console's own page size on every request, and each later request with the `next` of the page before.
     expect(asked.map((query) => query.get("limit"))).toEqual(["50", "50", "50"]);
     expect(asked.map((query) => query.get("before"))).toEqual([null, pages[0]!.next, pages[1]!.next]);
     await page.close();
@@ -242,7 +256,7 @@ describe("the dashboard's private CAs in chromium", () => {
       expect(await caRegion(page, MARKUP).locator("h3").textContent()).toBe(MARKUP);
       expect(await caRegion(page, intermediate.name).locator(".ca-kind").textContent()).toBe(`Intermediate under ${MARKUP}`);
       expect(await issuedRow(page, revoked.serialNumber).locator(".names-cell").textContent()).toBe(`${MARKUP}, spiffe://corp.example/ns/prod/sa/api`);
-      expect(await page.locator("#cas img").count()).toBe(0);
+      expect(await page.locator("#view img").count()).toBe(0);
       await page.close();
     } finally {
       await context.unroute(casList);
@@ -251,31 +265,98 @@ describe("the dashboard's private CAs in chromium", () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it("shows no CA section and no error to a token without cas:read", async () => {
-    const page = await openWith(certsOnlyToken);
-    // The page asks, is refused, and leaves the section out: it asks for no CA's certificates either.
-    await expect.poll(() => answered.get(page)).toContain("403 /api/v1/cas");
-    // Then the DNS connections (no dns:read either): refused as quietly.
-    await expect.poll(() => answered.get(page)).toContain("403 /api/v1/dns-connections");
-    // And the domains (no projects:read): the same.
-    await expect.poll(() => answered.get(page)).toContain("403 /api/v1/projects");
-    // And the ACME directories (no acme-server:read): the same.
-    await expect.poll(() => answered.get(page)).toContain("403 /api/v1/acme-directories");
-    await page.waitForLoadState("networkidle");
-    expect(answered.get(page)).toEqual(["200 /api/v1/certificates", "200 /api/v1/certificates/summary", "403 /api/v1/cas", "403 /api/v1/dns-connections", "403 /api/v1/projects", "403 /api/v1/acme-directories"]);
-    expect(await page.locator("#cas").isHidden()).toBe(true);
-    expect(await page.locator("#status").textContent()).toBe("0 certificates");
-    expect(await page.locator("#inventory").isHidden()).toBe(false);
+  it("shows no Private CAs link, and asks nothing of the CAs, for a token without cas:read", async () => {
+    const page = await openPage(context, watch, certsOnlyToken);
+    await page.getByRole("heading", { level: 2, name: "Certificates" }).waitFor();
+    await viewLoaded(page);
+    const nav = page.getByRole("navigation", { name: "Console" });
+    expect(await nav.getByRole("link", { name: "Private CAs" }).count()).toBe(0);
+    // Nor the other views it cannot read.
+    for (const label of ["DNS connections", "ACME directories", "Projects", "Deploy targets"]) expect(await nav.getByRole("link", { name: label, exact: true }).count()).toBe(0);
+    expect(answered.get(page)!.filter((line) => /\/api\/v1\/(cas|dns-connections|projects|acme-directories)/.test(line))).toEqual([]);
     await page.close();
   });
 
-  it("shows the CAs to a token with cas:read alone, beside the certificates' refusal", async () => {
+  it("shows the CAs to a token with cas:read alone, and no control that can only fail", async () => {
     const page = await openWith(casOnlyToken);
     await caRegion(page, intermediate.name).waitFor();
-    expect(await page.locator("#status").textContent()).toBe("This token lacks the certs:read scope");
-    expect(await page.locator("#inventory").isHidden()).toBe(true);
+    await viewLoaded(page);
     expect(await issuedRow(page, revoked.serialNumber).locator(".cert-status").textContent()).toBe("Revoked");
+    expect(await issuedRow(page, active.serialNumber).locator("td").count()).toBe(4);
+    expect(await page.locator("#view").getByRole("button").count()).toBe(0);
     await page.close();
     expect(pageErrors).toEqual([]);
+  });
+
+  it("creates a root, issues a certificate from a pasted CSR, revokes it with a reason, and disables the root", async () => {
+    const page = await openWith(token);
+    await viewLoaded(page);
+    await page.getByRole("button", { name: "New private CA" }).click();
+    const form = page.locator("form").filter({ has: page.getByRole("button", { name: "Create CA" }) });
+    const name = `made-${unique()}`;
+    await form.getByLabel("CA name").fill(name);
+    await form.getByLabel("Kind").selectOption("root");
+    expect(await form.getByLabel("Parent CA").isHidden()).toBe(true);
+    await form.getByLabel("Common name").fill("Console Made Root");
+    await form.getByLabel("Validity in days").fill("400");
+    await form.getByLabel("Permitted DNS domains").fill("made.example");
+    await form.getByRole("button", { name: "Create CA" }).click();
+    await expect.poll(() => form.getByRole("status").textContent(), { timeout: 30_000 }).toMatch(new RegExp(`^Created root CA ${name} \\(SHA-256 `));
+    const listed = (await api("GET", "/api/v1/cas?limit=200", token)).body as { cas: (typeof root & { notBefore: string; nameConstraints: { permittedDnsDomains: string[] } | null })[] };
+    const made = listed.cas.find((ca) => ca.name === name)!;
+    expect(Math.round((Date.parse(made.notAfter) - Date.parse(made.notBefore)) / dayMs)).toBe(400);
+    expect(made.nameConstraints?.permittedDnsDomains).toEqual(["made.example"]);
+    const block = caRegion(page, name);
+    expect(await block.locator(".ca-status").textContent()).toBe("Active");
+    expect(await page.locator("#status").textContent()).toBe("5 private CAs");
+
+    // Issue from a CSR whose key stays here; a name outside the constraint is refused in the API's words first.
+    await block.getByRole("button", { name: "Issue from a CSR" }).click();
+    const issue = block.locator("form").filter({ has: page.getByRole("button", { name: "Issue certificate" }) });
+    await issue.getByLabel("CSR (PEM)").fill(await makeCsr("outside.example"));
+    await issue.getByRole("button", { name: "Issue certificate" }).click();
+    await expect.poll(() => issue.getByRole("status").textContent(), { timeout: 30_000 }).toMatch(/^Not issued: .*outside\.example/);
+    await issue.getByLabel("CSR (PEM)").fill(await makeCsr("www.made.example"));
+    await issue.getByLabel("Profile").selectOption("server");
+    await issue.getByRole("button", { name: "Issue certificate" }).click();
+    await expect.poll(() => issue.getByRole("status").textContent(), { timeout: 30_000 }).toMatch(/^Issued serial /);
+    const leaves = (await api("GET", `/api/v1/cas/${made.id}/certificates`, token)).body as { certificates: { id: string; serialNumber: string; notAfter: string; certificate: string; dnsNames: string[]; keyHeldHere: boolean }[] };
+    expect(leaves.certificates).toHaveLength(1);
+    const leaf = leaves.certificates[0]!;
+    expect(leaf.dnsNames).toEqual(["www.made.example"]);
+    expect(leaf.keyHeldHere).toBe(false);
+    expect(await issue.getByRole("status").textContent()).toBe(`Issued serial ${pairs(leaf.serialNumber)}, valid until ${leaf.notAfter.slice(0, 10)}`);
+    expect(await block.locator(".issued-result pre").textContent()).toContain(leaf.certificate.trim());
+    const row = issuedRow(page, leaf.serialNumber);
+    expect(await row.locator(".cert-status").textContent()).toBe("Active");
+    expect(await block.locator("caption").textContent()).toBe(`1 certificate issued by ${name}`);
+    await screenshot(page, "console-private-cas-issued");
+
+    // Revoke: a reason, then a confirmation.
+    await row.getByRole("button", { name: /^Revoke/ }).click();
+    await row.getByLabel("Reason").selectOption("keyCompromise");
+    await row.getByRole("button", { name: /^Confirm revoke/ }).click();
+    await expect.poll(() => row.locator(".cert-status").textContent(), { timeout: 30_000 }).toBe("Revoked");
+    expect(await row.getByRole("status").textContent()).toBe("Revoked (keyCompromise)");
+    const after = (await api("GET", `/api/v1/cas/${made.id}/certificates/${leaf.id}`, token)).body as { status: string; revocationReason: string };
+    expect([after.status, after.revocationReason]).toEqual(["revoked", "keyCompromise"]);
+
+    // Disable: asked first, and then the CA offers no issuing.
+    await block.getByRole("button", { name: /^Disable/ }).click();
+    await block.getByRole("button", { name: /^Confirm disable/ }).click();
+    await expect.poll(() => block.locator(".ca-status").textContent(), { timeout: 30_000 }).toBe("Disabled");
+    expect(await block.getByRole("button", { name: "Issue from a CSR" }).count()).toBe(0);
+    expect(((await api("GET", `/api/v1/cas/${made.id}`, token)).body as { status: string }).status).toBe("disabled");
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it("has no serious or critical axe-core finding, with its forms open", async () => {
+    const findings = await axeFindings(token, "Private CAs", async (page) => {
+      await page.getByRole("button", { name: "New private CA" }).click();
+      await caRegion(page, intermediate.name).getByRole("button", { name: "Issue from a CSR" }).click();
+    });
+    expect(findings).toEqual([]);
   });
 });

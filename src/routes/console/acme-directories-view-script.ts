@@ -1,11 +1,12 @@
 /**
  * `/console/acme-directories.js`: the team's ACME server directories (acme-server:read): each one's issuer,
- * authorization, allowed names and the URL to give an ACME client. EAB keys are not listed: their HMAC key is shown
- * once, by the API, when a key is created.
+ * authorization, allowed names and the URL to give an ACME client; with acme-server:write, a new directory. Each
+ * directory's EAB keys are listed when asked for (acme-directory-actions.js); an HMAC key shows only when it is made.
  */
 // Kept free of backticks and dollar-brace so it can live in this template string as it is served.
 export const ACME_DIRECTORIES_VIEW_SCRIPT = `import { can, say, element, allPages, problem, day, count, table } from "./core.js";
 import { caNames } from "./private-cas.js";
+import { newDirectoryForm, eabKeysBlock } from "./acme-directory-actions.js";
 
 const AUTHORIZATION_TEXT = { "pre-approved": "Pre-approved", challenge: "Challenge (http-01, dns-01)" };
 
@@ -56,10 +57,14 @@ export default {
       return;
     }
     const directories = listed.items;
-    if (caNames.size === 0 && can("cas:read") && directories.some(function (directory) { return directory.issuer.type === "private"; })) {
-      // A private issuer is named by its CA's name when the token may read the CAs; else by its id alone.
+    const namesNeeded = caNames.size === 0 && directories.some(function (directory) { return directory.issuer.type === "private"; });
+    let cas = null;
+    if (can("cas:read") && (namesNeeded || can("acme-server:write"))) {
+      // A private issuer is named by its CA's name when the token may read the CAs; else by its id alone. The new
+      // directory form offers the CAs by name.
       try {
-        for (const ca of (await allPages("/api/v1/cas", "cas")).items) caNames.set(ca.id, ca.name);
+        cas = (await allPages("/api/v1/cas", "cas")).items;
+        for (const ca of cas) caNames.set(ca.id, ca.name);
       } catch {
         // The ids stand in for the names.
       }
@@ -67,8 +72,19 @@ export default {
     say(directories.length === 0 ? "This team has no ACME directory yet." : count(directories.length, "directory", "directories"));
     const grid = table(null, ["Name", "Issuer", "Authorization", "Allowed names", "Directory URL", "Created"]);
     grid.body.replaceChildren(...directories.map(acmeDirectoryRow));
+    const keys = element("div", null, "eab-list");
+    keys.replaceChildren(...directories.map(eabKeysBlock));
+    if (can("acme-server:write")) {
+      section.append(newDirectoryForm(cas, function (directory) {
+        directories.unshift(directory);
+        grid.body.prepend(acmeDirectoryRow(directory));
+        keys.prepend(eabKeysBlock(directory));
+        say(count(directories.length, "directory", "directories"));
+      }));
+    }
     section.append(grid.wrap);
-    section.append(element("p", "Give the directory URL to an ACME client (certbot --server, lego --server, Caddy acme_ca) with an EAB key of the directory (POST /api/v1/acme-directories/:id/eab-keys); its HMAC key is shown only in that answer, never here.", "note"));
+    section.append(element("p", "Give the directory URL to an ACME client (certbot --server, lego --server, Caddy acme_ca) with an EAB key of the directory: its HMAC key is shown once, when it is made, never again.", "note"));
+    section.append(keys);
   },
 };
 `;

@@ -1,9 +1,11 @@
 /**
  * `/console/private-cas.js`: the team's private CAs (cas:read), each with its facts, name constraints and the first page
  * of its certificates ("Show more" asks for older ones). Its CA certificate and CRL are public, for relying parties.
+ * The write actions (private-ca-actions.js) show only to a token that may take them.
  */
 // Kept free of backticks and dollar-brace so it can live in this template string as it is served.
-export const PRIVATE_CAS_VIEW_SCRIPT = `import { say, element, call, errorOf, allPages, problem, day, count, shortHex, daysUntil, untilText, safeLink } from "./core.js";
+export const PRIVATE_CAS_VIEW_SCRIPT = `import { can, say, element, call, errorOf, allPages, problem, day, count, shortHex, daysUntil, untilText, safeLink } from "./core.js";
+import { newCaForm, disableAction, issueForm, revokeAction } from "./private-ca-actions.js";
 
 // A page of each CA's certificates: one request per CA at load, so a team with many CAs stays quick; "Show more"
 // asks for the next (older) page of one CA with the cursor of the page before it.
@@ -23,7 +25,8 @@ function caBlock(ca, names, page) {
   const facts = element("ul", null, "facts ca-facts");
   const kind = KIND_TEXT[ca.kind] || ca.kind;
   facts.appendChild(element("li", ca.parentId && names.has(ca.parentId) ? kind + " under " + names.get(ca.parentId) : kind, "ca-kind"));
-  facts.appendChild(element("li", CA_STATUS_TEXT[ca.status] || ca.status, "ca-status state status-" + ca.status));
+  const status = element("li", CA_STATUS_TEXT[ca.status] || ca.status, "ca-status state status-" + ca.status);
+  facts.appendChild(status);
   const until = element("li", untilText(ca.notAfter), "ca-until");
   if (daysUntil(ca.notAfter) < 0) until.className = "ca-until error";
   facts.appendChild(until);
@@ -39,7 +42,22 @@ function caBlock(ca, names, page) {
   block.appendChild(facts);
   const constraints = constraintsList(ca.nameConstraints);
   if (constraints) block.appendChild(constraints);
-  block.appendChild(issuedTable(ca, page));
+  const issued = issuedTable(ca, page);
+  if (ca.status === "active") {
+    const actions = element("div", null, "ca-actions");
+    if (can("cas:issue")) actions.appendChild(issueForm(ca, issued.add));
+    if (can("cas:write")) {
+      actions.appendChild(disableAction(ca, function (changed) {
+        status.textContent = CA_STATUS_TEXT[changed.status] || changed.status;
+        status.className = "ca-status state status-" + changed.status;
+        block.className = "ca status-" + changed.status;
+        // A disabled CA issues nothing more: its issue form goes; its certificates can still be revoked.
+        for (const form of actions.querySelectorAll(".disclosure")) form.remove();
+      }));
+    }
+    if (actions.children.length > 0) block.appendChild(actions);
+  }
+  block.appendChild(issued.node);
   return block;
 }
 
@@ -68,17 +86,21 @@ function constraintsList(constraints) {
   return list.children.length > 0 ? list : null;
 }
 
+/** The CA's certificates, newest first; add(certificate) puts one just issued on top. */
 function issuedTable(ca, page) {
-  if (page.error) return element("p", "Could not load its certificates: " + page.error, "error");
+  if (page.error) return { node: element("p", "Could not load its certificates: " + page.error, "error"), add: function () {} };
   const list = page.certificates;
-  if (list.length === 0) return element("p", "No certificates issued yet.", "muted");
+  const node = element("div");
+  const none = element("p", "No certificates issued yet.", "muted");
   const wrap = element("div", null, "table-wrap");
   const table = element("table", null, "issued");
   const caption = element("caption");
   table.appendChild(caption);
   const head = element("thead");
   const headRow = element("tr");
-  for (const title of ["Serial", "Profile", "Names", "Valid until", "Status"]) {
+  const titles = ["Serial", "Profile", "Names", "Valid until", "Status"];
+  if (can("cas:issue")) titles.push("Actions");
+  for (const title of titles) {
     const cell = element("th", title);
     cell.scope = "col";
     headRow.appendChild(cell);
@@ -86,7 +108,7 @@ function issuedTable(ca, page) {
   head.appendChild(headRow);
   table.appendChild(head);
   const body = element("tbody");
-  for (const certificate of list) body.appendChild(issuedRow(certificate));
+  for (const certificate of list) body.appendChild(issuedRow(ca, certificate));
   table.appendChild(body);
   wrap.appendChild(table);
   let shown = list.length;
@@ -118,17 +140,27 @@ function issuedTable(ca, page) {
       return;
     }
     outcome.textContent = "";
-    for (const certificate of result.body.certificates) body.appendChild(issuedRow(certificate));
+    for (const certificate of result.body.certificates) body.appendChild(issuedRow(ca, certificate));
     shown += result.body.certificates.length;
     next = result.body.next;
     showCount();
     more.hidden = !next;
   });
   wrap.appendChild(more);
-  return wrap;
+  wrap.hidden = list.length === 0;
+  if (list.length === 0) node.append(none);
+  node.append(wrap);
+  function add(certificate) {
+    body.prepend(issuedRow(ca, certificate));
+    shown += 1;
+    showCount();
+    none.remove();
+    wrap.hidden = false;
+  }
+  return { node: node, add: add };
 }
 
-function issuedRow(certificate) {
+function issuedRow(ca, certificate) {
   const row = element("tr", null, "status-" + certificate.status);
   const serial = element("th", shortHex(certificate.serialNumber, 16), "serial");
   serial.scope = "row";
@@ -145,7 +177,21 @@ function issuedRow(certificate) {
   time.dateTime = certificate.notAfter;
   until.appendChild(time);
   row.appendChild(until);
-  row.appendChild(element("td", CERTIFICATE_STATUS_TEXT[certificate.status] || certificate.status, "cert-status state status-" + certificate.status));
+  const status = element("td", CERTIFICATE_STATUS_TEXT[certificate.status] || certificate.status, "cert-status state status-" + certificate.status);
+  row.appendChild(status);
+  if (!can("cas:issue")) return row;
+  const actions = element("td", null, "cert-actions");
+  row.appendChild(actions);
+  // A short-lived certificate has no CRL entry to get: it lapses at its notAfter (the API refuses its revocation).
+  if (certificate.status === "active" && !certificate.shortLived) {
+    actions.appendChild(revokeAction(ca, certificate, function (changed) {
+      status.textContent = CERTIFICATE_STATUS_TEXT[changed.status] || changed.status;
+      status.className = "cert-status state status-" + changed.status;
+      row.className = "status-" + changed.status;
+    }));
+  } else if (certificate.shortLived && certificate.status === "active") {
+    actions.appendChild(element("span", "Short-lived: lapses at its end", "muted"));
+  }
   return row;
 }
 
@@ -171,6 +217,14 @@ export default {
     }
     say(cas.length === 0 ? "This team has no private CA yet." : count(cas.length, "private CA", "private CAs"));
     const list = element("div", null, "ca-list");
+    if (can("cas:write")) {
+      section.append(newCaForm(cas, function (ca) {
+        caNames.set(ca.id, ca.name);
+        cas.unshift(ca);
+        list.prepend(caBlock(ca, caNames, { certificates: [], next: null }));
+        say(count(cas.length, "private CA", "private CAs"));
+      }));
+    }
     for (const ca of cas) list.append(caBlock(ca, caNames, pages.get(ca.id)));
     section.append(list);
     section.append(element("p", "Each CA lists its certificates newest first, a page at a time: Show more loads the older ones. Its CA certificate and CRL are public, for relying parties.", "note"));
