@@ -114,4 +114,15 @@ button.danger { background: var(--expired); border-color: var(--expired); color:
 tr.revoked { color: var(--muted); }
 .table-wrap[tabindex]:focus-visible { outline: 2px solid #0969da; outline-offset: 1px; }
 .audit-results td { overflow-wrap: anywhere; }
+fieldset { border: 1px solid var(--line); border-radius: 4px; margin: 0 0 0.75rem; padding: 0.5rem 0.75rem; max-width: 40rem; }
+legend { font-weight: 600; padding: 0 0.25rem; }
+.field input[type="checkbox"] { width: auto; }
+.confirm p { margin: 0 0 0.5rem; }
+.shown-once code, .client-flags code { display: block; overflow-wrap: anywhere; }
+.once-title { font-weight: 600; margin: 0 0 0.25rem; }
+.client-flags li { margin-top: 0.5rem; }
+.row-actions .disclosure, .row-actions .action { margin: 0 0 0.5rem; }
+.ca-actions { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: flex-start; }
+.ca-actions .disclosure { flex-basis: 100%; }
+.eab-keys h3 { font-size: 1em; }
 `;
