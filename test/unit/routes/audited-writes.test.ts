@@ -358,6 +358,16 @@ const WRITES: WriteCase[] = [
       return { send: send("DELETE", `/api/v1/webhooks/${id}`, t.token), target: id };
     },
   },
+  {
+    // Sent, whatever the receiver answers (here none: unit tests have no network). Its change is one delivery-log
+    // row, which test/unit/routes/webhook-test-event.test.ts checks.
+    action: "POST /api/v1/webhooks/:id/test",
+    effect: "none",
+    async arrange(t) {
+      const { id } = await ok("POST", "/api/v1/webhooks", t.token, { url: "https://hooks.example.com/audited" });
+      return { send: send("POST", `/api/v1/webhooks/${id}/test`, t.token), target: id };
+    },
+  },
   // Saved DNS connections (the Cloudflare API fake of test/support/dns-fakes/unit-host.mjs takes any `cf-ok-` token).
   {
     action: "POST /api/v1/dns-connections",
