@@ -6,11 +6,12 @@
  * NODE_EXTRA_CA_CERTS must be in vitest's own environment (setting it in vitest.config.ts is too late for
  * workerd), so this wrapper creates the test CA first and starts vitest with it.
  *
- * Three things run side by side: tsc, and two vitest runs ("lanes"). The e2e tests run one file at a time and spend
- * most of it waiting (for Pebble to validate, for a queue to settle), so they are the longest lane however fast the
- * rest is; the unit, node and browser tests fill the CPU meanwhile, at a lower priority (nice), so the e2e lane's
- * `wrangler dev` and Pebble are served first whenever they have work. The first lane's output comes as it runs; the
- * e2e lane's is held (and written to .tmp/test-lanes/) and printed when the first lane is done. The run ends with
+ * Four things run side by side: tsc, and three vitest runs ("lanes"). The e2e tests run one file at a time and spend
+ * most of it waiting (for Pebble to validate, for a queue to settle); the browser and clients tests wait too (for
+ * chromium, Pebble and the ACME clients); the unit and node tests fill the CPU meanwhile, at the lowest priority
+ * (nice), so the e2e lane's `wrangler dev` and Pebble are served first whenever they have work. The first lane's
+ * output comes as it runs; the others' is held (and written to .tmp/test-lanes/) and printed when the first lane is
+ * done. The run ends with
  * tsc's errors, if any, and one "N passed, N failed" line for all of it.
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -34,7 +35,10 @@ const heldEnv = process.stdout.isTTY && !env.NO_COLOR ? { ...env, FORCE_COLOR: "
 // The projects of vitest.config.ts, by lane: each lane is one vitest run, the lanes run at the same time. `nice`:
 // the lane's processes (vitest, its workerd runtimes, its wrangler dev) yield the CPU to the others.
 const LANES = [
-  { name: "unit-node-browser", projects: ["unit", "node", "clients", "browser"], nice: 10 },
+  { name: "unit-node", projects: ["unit", "node"], nice: 10 },
+  // Mostly waiting (for chromium, Pebble and the ACME clients), so a lane of their own overlaps that wait with the
+  // CPU-bound unit tests instead of adding it after them.
+  { name: "browser-clients", projects: ["browser", "clients"], nice: 5 },
   { name: "e2e", projects: ["e2e"], nice: 0 },
 ];
 const PROJECTS = LANES.flatMap((lane) => lane.projects);

@@ -17,12 +17,28 @@ export interface E2eResponse {
  */
 const DEV_PROXY_LOST_CONNECTION = "Your worker restarted mid-request";
 
+/**
+ * The same race one hop earlier: this test runtime's pooled connection to wrangler dev was closed by the server's
+ * idle timeout as a request was being sent on it. workerd reports it as "Network connection lost." (its log says
+ * `client error (SendRequest)`: the request was not sent, and the Worker's log has no line for it), so it is sent
+ * again on a new connection.
+ */
+function isUnsentRequest(error: unknown): boolean {
+  return error instanceof Error && error.message === "Network connection lost.";
+}
+
 /** fetch to the Worker under test, past wrangler dev's proxy race (see DEV_PROXY_LOST_CONNECTION). */
 export const workerFetch: typeof fetch = async (input, init) => {
   // A Request of its own, cloned per attempt: a body stream can be read only once.
   const request: Request = new Request(input, init);
   for (let attempt = 1; ; attempt++) {
-    const response = await fetch(request.clone() as Request);
+    let response: Response;
+    try {
+      response = await fetch(request.clone() as Request);
+    } catch (error) {
+      if (!isUnsentRequest(error) || attempt === 3) throw error;
+      continue;
+    }
     if (response.status !== 503 || attempt === 3) return response;
     const text = await response.clone().text();
     if (!text.startsWith(DEV_PROXY_LOST_CONNECTION)) return response;
