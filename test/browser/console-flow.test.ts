@@ -132,7 +132,7 @@ describe("a project's certificate in the console", () => {
     expect(obtained.serial).not.toBe(uploaded.serial);
     expect(await fact(page, "Serial").locator("code").getAttribute("title")).toBe(obtained.serial);
     expect(await fact(page, "Issuer").textContent()).toContain("Pebble");
-    expect(watch.answered.get(page)).toContain(`202 /api/v1/projects/${projectId}/certificate/obtain`);
+    await expect.poll(() => watch.answered.get(page)).toContain(`202 /api/v1/projects/${projectId}/certificate/obtain`);
     await shot(page, "4-obtained");
 
     // Revoke: a reason, then the second, explicit button.
@@ -198,8 +198,9 @@ describe("a project's certificate in the console", () => {
     const keyLink = page.getByRole("link", { name: /^Private key/ });
     await keyLink.waitFor();
     // The key travelled only sealed: the request carried a public JWK, the answer a JWE, and the page shows no key.
-    const exportRequest = watch.answered.get(page)!.filter((line) => line.endsWith("/certificate/export"));
-    expect(exportRequest).toEqual([`200 /api/v1/projects/${project.body.id}/certificate/export`]);
+    // The answer list fills as each response is read (dashboard-page.ts), which may come just after the page used it.
+    const exportRequests = () => watch.answered.get(page)!.filter((line) => line.endsWith("/certificate/export"));
+    await expect.poll(exportRequests).toEqual([`200 /api/v1/projects/${project.body.id}/certificate/export`]);
     expect(await page.locator("body").textContent()).not.toContain("PRIVATE KEY");
     await shot(page, "7-exported");
 

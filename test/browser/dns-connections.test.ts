@@ -55,7 +55,7 @@ describe("the console's DNS connections", () => {
     expect(cells.slice(0, 3)).toEqual([connection.name, "cloudflare", "example.com, example.net"]);
     expect(await page.locator("#status").textContent()).toBe("1 connection");
     // The view asks for its own list only.
-    expect(watch.answered.get(page)?.filter((line) => line.includes("dns-connections"))).toEqual(["200 /api/v1/dns-connections"]);
+    await expect.poll(() => watch.answered.get(page)?.filter((line) => line.includes("dns-connections"))).toEqual(["200 /api/v1/dns-connections"]);
     expect(await page.content()).not.toContain(secretToken);
     expect(watch.dialogs).toEqual([]);
     await page.close();

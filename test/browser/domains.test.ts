@@ -82,7 +82,7 @@ describe("the console's Projects view", () => {
     await expect.poll(async () => (await cells(page, first))[1]).toBe("Verified");
     expect((await cells(page, first))[2]).toBe("None");
     expect(await rowOf(page, first).locator(".outcome").textContent()).toBe("Verified");
-    expect(watch.answered.get(page)).toContain(`200 /api/v1/projects/${first.id}/domain/verify`);
+    await expect.poll(() => watch.answered.get(page)).toContain(`200 /api/v1/projects/${first.id}/domain/verify`);
     expect(await table.getByRole("button", { name: /^Check now/ }).count()).toBe(0);
     expect(watch.pageErrors).toEqual([]);
     expect(watch.dialogs).toEqual([]);

@@ -38,7 +38,9 @@ const connected = () => ({ CERTDESK_URL: worker.url, CERTDESK_TOKEN: token });
 async function api(method: string, path: string, bearer: string, body?: unknown): Promise<{ status: number; json: any }> {
   const response = await fetch(`${worker.url}/api/v1${path}`, {
     method,
-    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+    // A connection per request, as test/support/http-client.ts explains: a pooled one the Worker's side closed during a
+    // pause failed a call here ("other side closed") on a loaded machine.
+    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json", connection: "close" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, json: await response.json() };
