@@ -41,11 +41,26 @@ export class PebbleServer {
    * `alternateRoots` PEBBLE_ALTERNATE_ROOTS (extra chains, Link rel="alternate"). Ports stay across restarts.
    * `alwaysValid` sets PEBBLE_VA_ALWAYS_VALID=1: for a benchmark's baseline only (bench/acme-server-orders.mjs), never a test.
    */
-  async start({ nonceReject, alternateRoots, alwaysValid = false } = {}) {
-    if (!this.ports) {
-      const [acme, management, tls] = await freeTcpPorts(3);
-      this.ports = { acme, management, tls };
+  async start(options = {}) {
+    // Free ports are free when chosen, not when Pebble binds them: another process of a parallel test lane may take
+    // one in between, and Pebble then exits at once. Ports chosen here are chosen again (given or kept ones are not).
+    const choosing = !this.ports;
+    for (let attempt = 1; ; attempt++) {
+      if (choosing) {
+        const [acme, management, tls] = await freeTcpPorts(3);
+        this.ports = { acme, management, tls };
+      }
+      try {
+        return await this.startOnPorts(options);
+      } catch (error) {
+        const exitedEarly = this.process?.exitCode !== undefined && this.process?.exitCode !== null;
+        if (!choosing || !exitedEarly || attempt === 3) throw error;
+        this.process = undefined;
+      }
     }
+  }
+
+  async startOnPorts({ nonceReject, alternateRoots, alwaysValid = false }) {
     this.nonceReject = nonceReject;
     this.alternateRoots = alternateRoots;
     writeFileSync(

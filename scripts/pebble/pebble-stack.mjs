@@ -31,7 +31,8 @@ export class PebbleStack {
     return `127.0.0.1:${this.ports.dns}`;
   }
 
-  async start() {
+  /** Starts challtestsrv and the main Pebble, which `mainOptions` configures as PebbleServer.start's options do. */
+  async start(mainOptions = {}) {
     this.ports = this.fixedPorts ?? { challtestsrv: await freeTcpPort(), dns: await freeTcpUdpPort() };
     // Every name resolves to 127.0.0.1 (so HTTP-01 reaches the Worker); TXT records come from /set-txt.
     this.challtestsrv = spawnLogged(
@@ -50,7 +51,7 @@ export class PebbleStack {
     );
     await waitForHttp(`${this.challtestsrvUrl}/`, { handle: this.challtestsrv, timeoutMs: 15_000 });
     this.main = this.newServer("pebble", this.fixedPorts?.pebble);
-    await this.main.start();
+    await this.main.start(mainOptions);
   }
 
   /** Another Pebble sharing challtestsrv and the Worker's HTTP-01 port; stop it with stopExtra. */

@@ -23,8 +23,9 @@ export async function startEabPebble({ runDir, httpPort, alwaysValid = false }) 
   const eab = { keyId: `kid-${randomBytes(4).toString("hex")}`, hmacKey: randomBytes(32).toString("base64url") };
   const stack = new PebbleStack({ runDir, ca, httpPort: port, binaries, eabKeys: { [eab.keyId]: eab.hmacKey } });
   try {
-    await stack.start();
-    await stack.main.restart({ nonceReject: 0, alwaysValid });
+    // Configured at its first start: a restart on the same ports would leave them free for a moment to any other
+    // process of a parallel lane.
+    await stack.start({ nonceReject: 0, alwaysValid });
   } catch (error) {
     await stack.stop();
     throw error;
