@@ -94,7 +94,9 @@ export default defineConfig({
           environment: "node",
           include: ["test/browser/**/*.test.ts"],
           globalSetup: ["./test/browser/global-setup.mjs"],
-          testTimeout: 60_000,
+          // The console is a page and about twenty module scripts from `wrangler dev`; beside the clients lane on two
+          // cores, its first load has taken over 50 s.
+          testTimeout: 150_000,
           hookTimeout: 120_000,
           fileParallelism: false,
         },

@@ -48,7 +48,7 @@ export async function openWith(context: BrowserContext, watch: PageWatch, pasted
     return dialog.dismiss();
   });
   // Longer than playwright's 30 s: on two loaded cores the first page of a fresh `wrangler dev` has taken that long.
-  await page.goto(`${inject("browserWorkerUrl")}/`, { timeout: 50_000 });
+  await page.goto(`${inject("browserWorkerUrl")}/`, { timeout: 100_000 });
   await page.getByLabel("API token", { exact: true }).fill(pasted);
   await page.getByRole("button", { name: "Open console" }).click();
   return page;
